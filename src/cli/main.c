@@ -1,0 +1,228 @@
+/*
+ * NAME
+ *   portcullis - command line front end
+ * SYNOPSIS
+ *   portcullis scan [options] PATH...
+ *   portcullis help | --help | --version
+ * DESCRIPTION
+ *   A thin shell over pc_scan(): reads the config, walks the inputs, prints
+ *   one JSON line (or an --explain report) per message, shows progress on
+ *   a terminal, and exits 0 when everything could be read, 2 on usage
+ *   errors or unreadable paths (the other paths are still scanned).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/report.h"
+#include "cli/source.h"
+#include "core/config.h"
+#include "pipeline/pipeline.h"
+
+#define PC_VERSION "0.1.0"
+#define MAX_RCPT 1000
+
+static const char usage_main[] =
+    "usage: portcullis COMMAND [options]\n"
+    "\n"
+    "Commands:\n"
+    "  scan PATH...   parse messages and print one JSON line per message\n"
+    "  help           this text; 'portcullis COMMAND --help' for a command\n"
+    "\n"
+    "Options: --version, --help\n";
+
+static const char usage_scan[] =
+    "usage: portcullis scan [options] PATH...\n"
+    "\n"
+    "Scan .eml files, mbox files, Maildirs and directories (recursively), or\n"
+    "'-' for standard input. Prints one JSON object per message on stdout\n"
+    "(JSON Lines) and a summary on stderr.\n"
+    "\n"
+    "Options:\n"
+    "  -c, --config FILE     read settings from FILE (see portcullis.conf(5))\n"
+    "  -r, --rcpt ADDR       the envelope recipient (repeatable); default:\n"
+    "                        X-Original-To, Delivered-To, then To\n"
+    "  -s, --set KEY=VALUE   override one setting, e.g. --set limits.urls=5000\n"
+    "  -e, --explain         a readable report per message instead of JSON\n"
+    "  -q, --quiet           no progress and no summary on stderr\n"
+    "  -h, --help            this text\n"
+    "\n"
+    "Exit status: 0 all inputs read, 2 usage error or an unreadable path.\n";
+
+typedef struct scan_ctx {
+	pc_scanner *sc;
+	const char *const *rcpt;
+	size_t nrcpt;
+	bool explain, progress;
+	size_t done, bytes_done, total_bytes;
+	size_t verdicts[4];
+	struct timespec start, last;
+} scan_ctx;
+
+static double elapsed(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+static void on_message(void *ctx, const char *bytes, size_t n, const char *source)
+{
+	scan_ctx *c = ctx;
+	const pc_msg *m = pc_scan(c->sc, bytes, n, source, c->rcpt, c->nrcpt);
+	if (!m) {
+		fprintf(stderr, "portcullis: %s: out of memory\n", source);
+		return;
+	}
+	if (c->explain)
+		pc_report_explain(stdout, m);
+	else
+		pc_report_json(stdout, m);
+	c->done++;
+	c->bytes_done += n;
+	c->verdicts[m->verdict]++;
+	if (c->progress && (c->done & 63) == 0) {
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (elapsed(&c->last, &now) >= 0.5) {
+			c->last = now;
+			double t = elapsed(&c->start, &now);
+			double rate = t > 0 ? (double)c->done / t : 0;
+			double brate = t > 0 ? (double)c->bytes_done / t : 0;
+			double eta = brate > 0 && c->total_bytes > c->bytes_done
+			                 ? (double)(c->total_bytes - c->bytes_done) / brate
+			                 : 0;
+			fprintf(stderr, "\r%zu messages, %.0f msg/s, %.1f MB/s, ETA %.0f s   ", c->done, rate,
+			        brate / 1e6, eta);
+		}
+	}
+}
+
+static int cmd_scan(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"config", required_argument, NULL, 'c'}, {"rcpt", required_argument, NULL, 'r'},
+	    {"set", required_argument, NULL, 's'},    {"explain", no_argument, NULL, 'e'},
+	    {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0}};
+	pc_config cfg;
+	pc_config_defaults(&cfg);
+	const char *rcpt[MAX_RCPT];
+	size_t nrcpt = 0;
+	bool explain = false, quiet = false;
+	char err[512];
+	const char *config_path = NULL;
+	char *sets[64];
+	size_t nsets = 0;
+	int ch;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "c:r:s:eqh", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'r':
+			if (nrcpt == MAX_RCPT) {
+				fprintf(stderr, "portcullis: at most %d --rcpt\n", MAX_RCPT);
+				return 2;
+			}
+			rcpt[nrcpt++] = optarg;
+			break;
+		case 's':
+			if (nsets == sizeof sets / sizeof sets[0]) {
+				fprintf(stderr, "portcullis: too many --set\n");
+				return 2;
+			}
+			sets[nsets++] = optarg;
+			break;
+		case 'e':
+			explain = true;
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		case 'h':
+			fputs(usage_scan, stdout);
+			return 0;
+		default:
+			fputs(usage_scan, stderr);
+			return 2;
+		}
+	}
+	if (config_path && pc_config_load(&cfg, config_path, err, sizeof err) != 0) {
+		fprintf(stderr, "portcullis: %s\n", err);
+		return 2;
+	}
+	for (size_t i = 0; i < nsets; i++) {
+		char *eq = strchr(sets[i], '=');
+		if (!eq) {
+			fprintf(stderr, "portcullis: --set %s: expected KEY=VALUE\n", sets[i]);
+			return 2;
+		}
+		*eq = '\0';
+		if (pc_config_set(&cfg, sets[i], eq + 1, err, sizeof err) != 0) {
+			fprintf(stderr, "portcullis: --set: %s\n", err);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		fputs(usage_scan, stderr);
+		return 2;
+	}
+	pc_pipeline_global_init();
+	scan_ctx c;
+	memset(&c, 0, sizeof c);
+	c.sc = pc_scanner_new(&cfg);
+	if (!c.sc) {
+		fprintf(stderr, "portcullis: cannot create scanner (out of memory)\n");
+		return 2;
+	}
+	c.rcpt = rcpt;
+	c.nrcpt = nrcpt;
+	c.explain = explain;
+	c.progress = !quiet && isatty(STDERR_FILENO);
+	static char outbuf[1 << 20];
+	setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
+	if (c.progress)
+		c.total_bytes = pc_source_total_bytes(argv + optind, (size_t)(argc - optind));
+	clock_gettime(CLOCK_MONOTONIC, &c.start);
+	c.last = c.start;
+	pc_source_stats st = {0, 0, 0};
+	pc_source_walk(argv + optind, (size_t)(argc - optind), on_message, &c, &st);
+	fflush(stdout);
+	struct timespec end;
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	if (!quiet) {
+		double t = elapsed(&c.start, &end);
+		fprintf(stderr,
+		        "%sportcullis: %zu messages (%.1f MB) in %.2f s: %zu accept, %zu neutralise, %zu quarantine, "
+		        "%zu reject; %zu unreadable\n",
+		        c.progress ? "\r" : "", c.done, (double)st.bytes / 1e6, t, c.verdicts[PC_ACTION_ACCEPT],
+		        c.verdicts[PC_ACTION_NEUTRALISE], c.verdicts[PC_ACTION_QUARANTINE], c.verdicts[PC_ACTION_REJECT],
+		        st.errors);
+	}
+	pc_scanner_free(c.sc);
+	return st.errors ? 2 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fputs(usage_main, stderr);
+		return 2;
+	}
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+		fputs(usage_main, stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "--version")) {
+		printf("portcullis %s\n", PC_VERSION);
+		return 0;
+	}
+	if (!strcmp(cmd, "scan"))
+		return cmd_scan(argc - 1, argv + 1);
+	fprintf(stderr, "portcullis: unknown command '%s'\n\n%s", cmd, usage_main);
+	return 2;
+}

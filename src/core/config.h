@@ -1,0 +1,57 @@
+/*
+ * NAME
+ *   config - named limits and policy settings, read from portcullis.conf
+ * SYNOPSIS
+ *   pc_config c; pc_config_defaults(&c);
+ *   if (pc_config_load(&c, "portcullis.conf", err, sizeof err) != 0) ...
+ *   if (pc_config_set(&c, "limits.nesting_depth", "16", err, sizeof err) != 0) ...
+ * DESCRIPTION
+ *   The file is INI-like: `[section]` lines, `key = value` lines, `#`
+ *   comments. Sizes take K/M/G suffixes. Any unknown key, bad value or
+ *   syntax error refuses the whole file with "FILE:LINE: reason".
+ *   Every limit has a name (used in findings as `parse.limit.<name>`'s
+ *   evidence), a default, and a documented meaning (docs/portcullis.conf.md).
+ */
+#ifndef PC_CONFIG_H
+#define PC_CONFIG_H
+
+#include <stddef.h>
+
+typedef enum { PC_ACTION_ACCEPT, PC_ACTION_NEUTRALISE, PC_ACTION_QUARANTINE, PC_ACTION_REJECT } pc_action;
+
+typedef struct pc_limits {
+	size_t message_size;  /* bytes of one message scanned; the rest is not parsed */
+	size_t nesting_depth; /* MIME nesting (multipart + message/rfc822) */
+	size_t parts;         /* MIME parts per message */
+	size_t headers;       /* header fields per part */
+	size_t header_size;   /* bytes of one header field (name + value) */
+	size_t decoded_size;  /* bytes decoded per text/HTML part */
+	size_t decoded_total; /* bytes decoded per message, all parts */
+	size_t urls;          /* resources + links + text URLs per message */
+	size_t html_depth;    /* HTML element nesting that keeps its own visibility state */
+	size_t arena;         /* memory for one message's parse results */
+} pc_limits;
+
+typedef struct pc_config {
+	pc_limits limits;
+	pc_action limit_action; /* verdict when a limit was hit */
+} pc_config;
+
+void pc_config_defaults(pc_config *c);
+/* 0 on success, -1 with `err` filled ("FILE:LINE: reason"). */
+int pc_config_load(pc_config *c, const char *path, char *err, size_t errlen);
+/* Sets "section.key" to value: 0 or -1 with err. */
+int pc_config_set(pc_config *c, const char *key, const char *value, char *err, size_t errlen);
+const char *pc_action_name(pc_action a);
+
+/* Name of the limit for a pointer into c->limits (for findings). */
+typedef struct pc_limit_info {
+	const char *name;
+	size_t offset;
+	const char *unit;
+	const char *doc;
+} pc_limit_info;
+extern const pc_limit_info pc_limit_table[];
+extern const size_t pc_limit_count;
+
+#endif

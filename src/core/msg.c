@@ -1,0 +1,135 @@
+/*
+ * NAME
+ *   msg - findings and arrays for the parsed message (see msg.h)
+ */
+#include "core/msg.h"
+
+#include <stdint.h>
+#include <string.h>
+
+int pc_vec_push(pc_arena *a, pc_vec *vec, void *item)
+{
+	if (vec->n == vec->cap) {
+		size_t cap = vec->cap ? vec->cap * 2 : 8;
+		if (cap < vec->cap || cap > SIZE_MAX / sizeof(void *))
+			return -1;
+		void **nv = pc_arena_alloc(a, cap * sizeof(void *));
+		if (!nv)
+			return -1;
+		if (vec->n)
+			memcpy(nv, vec->v, vec->n * sizeof(void *));
+		vec->v = nv;
+		vec->cap = cap;
+	}
+	vec->v[vec->n++] = item;
+	return 0;
+}
+
+pc_finding *pc_msg_finding(pc_msg *m, const char *detector, double score, const char *summary)
+{
+	pc_finding *f = pc_arena_calloc(m->arena, 1, sizeof *f);
+	if (!f)
+		return NULL;
+	f->detector = detector;
+	f->score = score;
+	f->summary = summary ? summary : "";
+	if (pc_vec_push(m->arena, &m->findings, f) != 0)
+		return NULL;
+	return f;
+}
+
+void pc_finding_ev(pc_msg *m, pc_finding *f, const char *key, const char *value)
+{
+	if (!f || !value)
+		return;
+	pc_kv *kv = pc_arena_alloc(m->arena, sizeof *kv);
+	if (!kv)
+		return;
+	kv->key = key;
+	kv->value = value;
+	kv->next = NULL;
+	if (f->evidence_tail)
+		f->evidence_tail->next = kv;
+	else
+		f->evidence = kv;
+	f->evidence_tail = kv;
+}
+
+pc_finding *pc_msg_find(const pc_msg *m, const char *detector)
+{
+	for (size_t i = 0; i < m->findings.n; i++) {
+		pc_finding *f = m->findings.v[i];
+		if (strcmp(f->detector, detector) == 0)
+			return f;
+	}
+	return NULL;
+}
+
+pc_finding *pc_msg_limit(pc_msg *m, const char *limit, size_t configured, const char *what)
+{
+	for (size_t i = 0; i < m->findings.n; i++) {
+		pc_finding *f = m->findings.v[i];
+		if (f->limit && f->evidence && strcmp(f->evidence->value, limit) == 0)
+			return f;
+	}
+	char *summary = pc_arena_printf(m->arena, "limit %s (%zu) reached: %s", limit, configured, what);
+	pc_finding *f = pc_msg_finding(m, "parse.limit", 0.0, summary);
+	if (!f)
+		return NULL;
+	f->limit = true;
+	pc_finding_ev(m, f, "limit", limit);
+	pc_finding_ev(m, f, "configured", pc_arena_printf(m->arena, "%zu", configured));
+	return f;
+}
+
+const char *pc_part_kind_name(pc_part_kind k)
+{
+	switch (k) {
+	case PC_PART_TEXT:
+		return "text";
+	case PC_PART_HTML:
+		return "html";
+	case PC_PART_MULTIPART:
+		return "multipart";
+	case PC_PART_MESSAGE:
+		return "message";
+	case PC_PART_OTHER:
+		return "other";
+	}
+	return "other";
+}
+
+static const char *const vis_names[] = {
+    "display-none", "visibility-hidden", "opacity-0",      "max-size-0", "hidden-attr",
+    "offscreen",    "container-hidden",  "container-zero", "size-0",
+};
+
+const char *pc_vis_names(pc_arena *a, unsigned bits)
+{
+	char buf[256];
+	size_t o = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof vis_names / sizeof vis_names[0]; i++) {
+		if (!(bits & (1u << i)))
+			continue;
+		size_t l = strlen(vis_names[i]);
+		if (o + l + 2 >= sizeof buf)
+			break;
+		if (o)
+			buf[o++] = ',';
+		memcpy(buf + o, vis_names[i], l);
+		o += l;
+		buf[o] = '\0';
+	}
+	return pc_arena_strndup(a, buf, o);
+}
+
+bool pc_msg_url_budget(pc_msg *m)
+{
+	if (m->nurls >= m->config->limits.urls) {
+		pc_msg_limit(m, "urls", m->config->limits.urls, "further URLs were not extracted");
+		return false;
+	}
+	m->nurls++;
+	return true;
+}

@@ -1,0 +1,509 @@
+/*
+ * NAME
+ *   html - MyHTML walk that yields resources and links (see html.h)
+ */
+#include "extract/html.h"
+
+#include <ctype.h>
+#include <myhtml/api.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parse/css.h"
+#include "parse/url.h"
+
+#define LINK_TEXT_MAX 200
+
+struct pc_html {
+	myhtml_t *myhtml;
+	myhtml_tree_t *tree;
+};
+
+typedef struct vis_state {
+	unsigned inherited; /* PC_VIS_CONTAINER_* bits that descendants carry */
+	bool vis_hidden;    /* visibility:hidden inherited (a child may undo it) */
+} vis_state;
+
+typedef struct walk {
+	pc_msg *m;
+	size_t part;
+	const char *base; /* <base href>, absolute */
+	size_t order;
+	/* the element being looked at */
+	pc_size width, height;
+	unsigned hidden;
+	const char *alt;
+	const char *tag;
+	/* the open link, if any */
+	pc_link *link;
+	size_t link_depth;
+	char text[LINK_TEXT_MAX + 8];
+	size_t textn;
+	bool text_space;
+	bool stop;
+} walk;
+
+pc_html *pc_html_new(void)
+{
+	pc_html *h = calloc(1, sizeof *h);
+	if (!h)
+		return NULL;
+	h->myhtml = myhtml_create();
+	if (!h->myhtml || myhtml_init(h->myhtml, MyHTML_OPTIONS_PARSE_MODE_SINGLE, 1, 0) != MyHTML_STATUS_OK)
+		goto fail;
+	h->tree = myhtml_tree_create();
+	if (!h->tree || myhtml_tree_init(h->tree, h->myhtml) != MyHTML_STATUS_OK)
+		goto fail;
+	return h;
+fail:
+	pc_html_free(h);
+	return NULL;
+}
+
+void pc_html_free(pc_html *h)
+{
+	if (!h)
+		return;
+	if (h->tree)
+		myhtml_tree_destroy(h->tree);
+	if (h->myhtml)
+		myhtml_destroy(h->myhtml);
+	free(h);
+}
+
+static const char *attr(myhtml_tree_node_t *node, const char *key, size_t *len)
+{
+	myhtml_tree_attr_t *a = myhtml_attribute_by_key(node, key, strlen(key));
+	if (!a)
+		return NULL;
+	size_t l = 0;
+	const char *v = myhtml_attribute_value(a, &l);
+	if (!v) {
+		v = "";
+		l = 0;
+	}
+	if (len)
+		*len = l;
+	return v;
+}
+
+static bool attr_is(myhtml_tree_node_t *node, const char *key, const char *val)
+{
+	size_t l;
+	const char *v = attr(node, key, &l);
+	if (!v)
+		return false;
+	while (l && isspace((unsigned char)*v)) {
+		v++;
+		l--;
+	}
+	while (l && isspace((unsigned char)v[l - 1]))
+		l--;
+	return l == strlen(val) && strncasecmp(v, val, l) == 0;
+}
+
+static void add_resource(walk *w, const char *u, size_t n, const char *element, const char *attrname)
+{
+	if (w->stop)
+		return;
+	pc_arena *a = w->m->arena;
+	pc_url *url = pc_url_parse(a, u, n);
+	if (!url)
+		return;
+	const char *resolved = NULL;
+	if (!pc_url_is_remote(url)) {
+		/* A relative reference under <base href="http://..."> is remote. */
+		if (!w->base || url->scheme[0] || !url->raw[0] || url->raw[0] == '#')
+			return;
+		resolved = pc_url_resolve(a, w->base, url->raw);
+		if (!resolved)
+			return;
+		pc_url *r = pc_url_parse(a, resolved, strlen(resolved));
+		if (!r || !pc_url_is_remote(r))
+			return;
+		/* keep raw as written; the split fields describe what is fetched */
+		r->raw = url->raw;
+		url = r;
+	}
+	if (!pc_msg_url_budget(w->m)) {
+		w->stop = true;
+		return;
+	}
+	pc_resource *r = pc_arena_calloc(a, 1, sizeof *r);
+	if (!r)
+		return;
+	r->url = url;
+	r->resolved = resolved;
+	r->element = element;
+	r->tag = w->tag;
+	r->attr = attrname;
+	r->width = w->width;
+	r->height = w->height;
+	r->hidden = w->hidden;
+	r->alt = w->alt;
+	r->part = w->part;
+	r->order = w->order;
+	pc_vec_push(a, &w->m->resources, r);
+}
+
+static void css_url(void *ctx, const char *u, size_t n, const char *how)
+{
+	walk *w = ctx;
+	/* from a style attribute the element is css whatever the tag */
+	add_resource(w, u, n, "css", how);
+}
+
+/* srcset: "url [descriptor], url [descriptor]" (HTML §4.8.4.3.10). */
+static void add_srcset(walk *w, const char *s, size_t n, const char *element)
+{
+	size_t i = 0;
+	while (i < n) {
+		while (i < n && (isspace((unsigned char)s[i]) || s[i] == ','))
+			i++;
+		size_t st = i;
+		while (i < n && !isspace((unsigned char)s[i]))
+			i++;
+		size_t en = i;
+		while (en > st && s[en - 1] == ',')
+			en--;
+		bool had_comma = en < i;
+		if (en > st)
+			add_resource(w, s + st, en - st, element, "srcset");
+		if (had_comma)
+			continue;
+		int depth = 0; /* descriptors until the next top-level comma */
+		while (i < n && !(s[i] == ',' && depth == 0)) {
+			if (s[i] == '(')
+				depth++;
+			else if (s[i] == ')' && depth)
+				depth--;
+			i++;
+		}
+	}
+}
+
+static void src_attr(walk *w, myhtml_tree_node_t *node, const char *key, const char *element)
+{
+	size_t l;
+	const char *v = attr(node, key, &l);
+	if (v)
+		add_resource(w, v, l, element, key);
+}
+
+/* Own visibility of an element from attributes and inline style; fills
+ * w->width/height/hidden and returns the bits descendants inherit. */
+static unsigned element_style(walk *w, myhtml_tree_node_t *node, const vis_state *parent, vis_state *self)
+{
+	size_t l;
+	const char *v;
+	w->width = w->height = (pc_size){PC_SIZE_UNKNOWN, -1};
+	if ((v = attr(node, "width", &l)))
+		w->width = pc_css_length(v, l, true);
+	if ((v = attr(node, "height", &l)))
+		w->height = pc_css_length(v, l, true);
+	unsigned own = 0;
+	bool vis_hidden = parent->vis_hidden;
+	if (attr(node, "hidden", NULL))
+		own |= PC_VIS_HIDDEN_ATTR;
+	if ((v = attr(node, "style", &l)) && l) {
+		pc_css_style st;
+		pc_css_style_init(&st);
+		pc_css_parse_style(w->m->arena, v, l, &st, css_url, w);
+		if (st.width.px != PC_SIZE_UNKNOWN || st.width.pct >= 0)
+			w->width = st.width;
+		if (st.height.px != PC_SIZE_UNKNOWN || st.height.pct >= 0)
+			w->height = st.height;
+		if (st.display_none == 1)
+			own |= PC_VIS_DISPLAY_NONE;
+		if (st.display_none == 0)
+			own &= ~(unsigned)PC_VIS_HIDDEN_ATTR; /* display:block beats [hidden] */
+		if (st.visibility_hidden == 1)
+			vis_hidden = true;
+		else if (st.visibility_hidden == 0)
+			vis_hidden = false;
+		if (st.opacity_zero == 1)
+			own |= PC_VIS_OPACITY_0;
+		if (st.max_width.px == 0 || st.max_height.px == 0 || st.max_width.pct == 0 || st.max_height.pct == 0)
+			own |= PC_VIS_MAX_SIZE_0;
+		if (st.offscreen)
+			own |= PC_VIS_OFFSCREEN;
+		bool zero = w->width.px == 0 || w->height.px == 0 || own & PC_VIS_MAX_SIZE_0;
+		self->inherited = parent->inherited;
+		if (zero && st.overflow_hidden == 1)
+			self->inherited |= PC_VIS_CONTAINER_ZERO;
+	} else
+		self->inherited = parent->inherited;
+	if (vis_hidden)
+		own |= PC_VIS_VISIBILITY_HIDDEN;
+	if (w->width.px == 0 || w->height.px == 0)
+		own |= PC_VIS_SIZE_0;
+	self->vis_hidden = vis_hidden;
+	if (own & (PC_VIS_DISPLAY_NONE | PC_VIS_HIDDEN_ATTR | PC_VIS_OPACITY_0 | PC_VIS_OFFSCREEN))
+		self->inherited |= PC_VIS_CONTAINER_HIDDEN;
+	w->hidden = own | parent->inherited;
+	return self->inherited;
+}
+
+static void link_text_add(walk *w, const char *t, size_t n)
+{
+	for (size_t i = 0; i < n && w->textn < LINK_TEXT_MAX; i++) {
+		unsigned char c = (unsigned char)t[i];
+		if (isspace(c)) {
+			w->text_space = w->textn > 0;
+			continue;
+		}
+		if (w->text_space) {
+			w->text[w->textn++] = ' ';
+			w->text_space = false;
+			if (w->textn >= LINK_TEXT_MAX)
+				break;
+		}
+		w->text[w->textn++] = (char)c;
+	}
+}
+
+static void link_close(walk *w)
+{
+	if (!w->link)
+		return;
+	/* do not cut a UTF-8 sequence in half: pc_arena_utf8 repairs it anyway */
+	w->link->text = pc_arena_utf8(w->m->arena, w->text, w->textn);
+	w->link = NULL;
+	w->textn = 0;
+	w->text_space = false;
+}
+
+static void link_open(walk *w, myhtml_tree_node_t *node, size_t depth)
+{
+	size_t l;
+	const char *v = attr(node, "href", &l);
+	if (!v || w->stop)
+		return;
+	if (!pc_msg_url_budget(w->m)) {
+		w->stop = true;
+		return;
+	}
+	pc_arena *a = w->m->arena;
+	pc_link *lk = pc_arena_calloc(a, 1, sizeof *lk);
+	if (!lk)
+		return;
+	lk->url = pc_url_parse(a, v, l);
+	if (!lk->url)
+		return;
+	lk->tag = w->tag;
+	lk->part = w->part;
+	lk->hidden = w->hidden;
+	lk->text = "";
+	if (pc_vec_push(a, &w->m->links, lk) != 0)
+		return;
+	link_close(w);
+	w->link = lk;
+	w->link_depth = depth;
+}
+
+static void element(walk *w, myhtml_tree_t *tree, myhtml_tree_node_t *node, myhtml_tag_id_t id,
+                    const vis_state *parent, vis_state *self, size_t depth)
+{
+	size_t tl = 0;
+	w->tag = myhtml_tag_name_by_id(tree, id, &tl);
+	if (!w->tag)
+		w->tag = "?";
+	w->order++;
+	size_t l;
+	const char *al = attr(node, "alt", &l);
+	w->alt = al ? pc_arena_utf8(w->m->arena, al, l) : NULL;
+	element_style(w, node, parent, self);
+
+	src_attr(w, node, "background", "background");
+	switch (id) {
+	case MyHTML_TAG_IMG:
+	case MyHTML_TAG_IMAGE:
+		if (myhtml_node_namespace(node) == MyHTML_NAMESPACE_SVG) {
+			if (attr(node, "href", NULL))
+				src_attr(w, node, "href", "img");
+			else
+				src_attr(w, node, "xlink:href", "img");
+			break;
+		}
+		src_attr(w, node, "src", "img");
+		if ((al = attr(node, "srcset", &l)))
+			add_srcset(w, al, l, "img");
+		if (w->link && w->alt && *w->alt) { /* an image link's text is its alt */
+			link_text_add(w, w->alt, strlen(w->alt));
+			w->text_space = true;
+		}
+		break;
+	case MyHTML_TAG_INPUT:
+		if (attr_is(node, "type", "image"))
+			src_attr(w, node, "src", "input");
+		break;
+	case MyHTML_TAG_VIDEO:
+		src_attr(w, node, "poster", "video");
+		src_attr(w, node, "src", "video");
+		break;
+	case MyHTML_TAG_AUDIO:
+		src_attr(w, node, "src", "audio");
+		break;
+	case MyHTML_TAG_SOURCE:
+		src_attr(w, node, "src", "source");
+		if ((al = attr(node, "srcset", &l)))
+			add_srcset(w, al, l, "source");
+		break;
+	case MyHTML_TAG_TRACK:
+		src_attr(w, node, "src", "track");
+		break;
+	case MyHTML_TAG_IFRAME:
+	case MyHTML_TAG_FRAME:
+		src_attr(w, node, "src", "iframe");
+		break;
+	case MyHTML_TAG_EMBED:
+		src_attr(w, node, "src", "embed");
+		break;
+	case MyHTML_TAG_OBJECT:
+		src_attr(w, node, "data", "object");
+		break;
+	case MyHTML_TAG_LINK: {
+		const char *rel = attr(node, "rel", &l);
+		if (!rel)
+			break;
+		char *r = pc_arena_strndup(w->m->arena, rel, l);
+		if (!r)
+			break;
+		for (char *p = r; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+		if (strstr(r, "stylesheet") || strstr(r, "icon") || strstr(r, "preload") || strstr(r, "prefetch") ||
+		    strstr(r, "preconnect") || strstr(r, "prerender"))
+			src_attr(w, node, "href", "link");
+		break;
+	}
+	case MyHTML_TAG_A:
+	case MyHTML_TAG_AREA:
+		if (myhtml_node_namespace(node) == MyHTML_NAMESPACE_HTML)
+			link_open(w, node, depth);
+		break;
+	default:
+		break;
+	}
+}
+
+static void style_block(walk *w, myhtml_tree_node_t *node)
+{
+	for (myhtml_tree_node_t *c = myhtml_node_child(node); c; c = myhtml_node_next(c)) {
+		if (myhtml_node_tag_id(c) != MyHTML_TAG__TEXT)
+			continue;
+		size_t l = 0;
+		const char *t = myhtml_node_text(c, &l);
+		if (t && l) {
+			w->tag = "style";
+			w->width = w->height = (pc_size){PC_SIZE_UNKNOWN, -1};
+			w->alt = NULL;
+			pc_css_scan_sheet(w->m->arena, t, l, css_url, w);
+		}
+	}
+}
+
+static void find_base(walk *w, myhtml_tree_t *tree)
+{
+	myhtml_collection_t *c = myhtml_get_nodes_by_tag_id(tree, NULL, MyHTML_TAG_BASE, NULL);
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->length; i++) {
+		size_t l;
+		const char *v = attr(c->list[i], "href", &l);
+		if (!v)
+			continue;
+		pc_url *u = pc_url_parse(w->m->arena, v, l);
+		if (u && pc_url_is_remote(u) && u->scheme[0])
+			w->base = u->raw;
+		break; /* only the first <base href> counts */
+	}
+	myhtml_collection_destroy(c);
+}
+
+int pc_html_extract(pc_html *h, pc_msg *m, size_t part, const char *bytes, size_t n, const char *charset)
+{
+	myencoding_t enc = MyENCODING_DEFAULT;
+	if (charset && *charset) {
+		if (!myencoding_by_name(charset, strlen(charset), &enc))
+			enc = MyENCODING_DEFAULT;
+	} else {
+		enc = myencoding_prescan_stream_to_determine_encoding(bytes, n < 1024 ? n : 1024);
+	}
+	if (enc == MyENCODING_NOT_DETERMINED)
+		enc = MyENCODING_DEFAULT;
+	myhtml_tree_clean(h->tree);
+	if (myhtml_parse(h->tree, enc, bytes, n) != MyHTML_STATUS_OK) {
+		pc_finding *f = pc_msg_finding(m, "parse.html", 0.0, "HTML parser failed on this part");
+		pc_finding_ev(m, f, "part", ((pc_part *)m->parts.v[part])->path);
+		return -1;
+	}
+	walk w;
+	memset(&w, 0, sizeof w);
+	w.m = m;
+	w.part = part;
+	find_base(&w, h->tree);
+
+	size_t maxd = m->config->limits.html_depth;
+	vis_state *st = pc_arena_calloc(m->arena, maxd + 2, sizeof *st);
+	if (!st)
+		return -1;
+	bool depth_hit = false;
+	myhtml_tree_node_t *root = myhtml_tree_get_document(h->tree);
+	myhtml_tree_node_t *node = root ? myhtml_node_child(root) : NULL;
+	size_t depth = 1; /* st[0] is the document: visible */
+	while (node && !w.stop) {
+		myhtml_tag_id_t id = myhtml_node_tag_id(node);
+		bool descend = true;
+		size_t si = depth <= maxd ? depth : maxd + 1;
+		if (depth > maxd && !depth_hit) {
+			depth_hit = true;
+			pc_msg_limit(m, "html_depth", maxd, "deeper elements inherit the visibility of the last tracked level");
+		}
+		const vis_state *parent = &st[si - 1 < maxd ? si - 1 : maxd];
+		if (id == MyHTML_TAG__TEXT) {
+			if (w.link) {
+				size_t l = 0;
+				const char *t = myhtml_node_text(node, &l);
+				if (t)
+					link_text_add(&w, t, l);
+			}
+			descend = false;
+		} else if (id == MyHTML_TAG__COMMENT || id == MyHTML_TAG__DOCTYPE || id == MyHTML_TAG_SCRIPT ||
+		           id == MyHTML_TAG_TEMPLATE || id == MyHTML_TAG_TITLE) {
+			descend = false;
+		} else if (id == MyHTML_TAG_STYLE) {
+			style_block(&w, node);
+			descend = false;
+		} else {
+			vis_state self;
+			element(&w, h->tree, node, id, parent, &self, depth);
+			if (si <= maxd)
+				st[si] = self;
+		}
+		myhtml_tree_node_t *child = descend ? myhtml_node_child(node) : NULL;
+		if (child) {
+			node = child;
+			if (depth < (size_t)-2)
+				depth++;
+			continue;
+		}
+		/* climb until a sibling exists, closing links we leave */
+		while (node) {
+			if (w.link && depth <= w.link_depth)
+				link_close(&w);
+			myhtml_tree_node_t *next = myhtml_node_next(node);
+			if (next) {
+				node = next;
+				break;
+			}
+			node = myhtml_node_parent(node);
+			depth--;
+			if (!node || node == root || depth == 0) {
+				node = NULL;
+				break;
+			}
+		}
+	}
+	link_close(&w);
+	return 0;
+}

@@ -1,0 +1,68 @@
+/*
+ * NAME
+ *   identity - recipient selection (see identity.h)
+ */
+#include "extract/identity.h"
+
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+
+/* "<a@B.example>" or " a@B.example " → "a@b.example"; NULL if no '@'. */
+static const char *clean_addr(pc_arena *a, const char *s)
+{
+	while (*s && (isspace((unsigned char)*s) || *s == '<'))
+		s++;
+	size_t n = strlen(s);
+	while (n && (isspace((unsigned char)s[n - 1]) || s[n - 1] == '>'))
+		n--;
+	const char *at = memchr(s, '@', n);
+	if (!at || at == s || at == s + n - 1)
+		return NULL;
+	char *d = pc_arena_strndup(a, s, n);
+	if (!d)
+		return NULL;
+	for (char *p = d + (at - s); *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return d;
+}
+
+static const char *header(const pc_msg *m, const char *name)
+{
+	for (size_t i = 0; i < m->headers.n; i++) {
+		const pc_kv *kv = m->headers.v[i];
+		if (!strcasecmp(kv->key, name))
+			return kv->value;
+	}
+	return NULL;
+}
+
+void pc_identity_recipients(pc_msg *m, const char *const *rcpt, size_t nrcpt)
+{
+	pc_arena *a = m->arena;
+	if (nrcpt) {
+		for (size_t i = 0; i < nrcpt; i++) {
+			const char *c = clean_addr(a, rcpt[i]);
+			pc_vec_push(a, &m->rcpt, (void *)(c ? c : pc_arena_strdup(a, rcpt[i])));
+		}
+		m->rcpt_source = "envelope";
+		return;
+	}
+	static const char *const hdrs[] = {"X-Original-To", "Delivered-To"};
+	for (size_t i = 0; i < sizeof hdrs / sizeof hdrs[0]; i++) {
+		const char *v = header(m, hdrs[i]);
+		const char *c = v ? clean_addr(a, v) : NULL;
+		if (c) {
+			pc_vec_push(a, &m->rcpt, (void *)c);
+			m->rcpt_source = hdrs[i];
+			return;
+		}
+	}
+	for (size_t i = 0; i < m->to.n; i++) {
+		const pc_addr *ad = m->to.v[i];
+		const char *c = clean_addr(a, ad->addr);
+		if (c)
+			pc_vec_push(a, &m->rcpt, (void *)c);
+	}
+	m->rcpt_source = m->rcpt.n ? "To" : NULL;
+}

@@ -1,0 +1,337 @@
+/*
+ * NAME
+ *   url - lenient URL splitter with IDNA and registrable domain (see url.h)
+ * DESCRIPTION
+ *   Hand-written: the URL libraries in Debian (liburiparser, libcurl's
+ *   curl_url) implement RFC 3986 strictly and refuse or normalise URLs that
+ *   browsers load (spaces, backslashes, `http:/\host`), which is exactly what
+ *   an attacker would use to hide a tracker. IDNA and the public suffix list
+ *   come from libidn2 and libpsl.
+ */
+#include "parse/url.h"
+
+#include <ctype.h>
+#include <idn2.h>
+#include <libpsl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_URL_PIECES 512 /* segments or parameters split per URL */
+
+static bool is_special(const char *scheme)
+{
+	return !strcmp(scheme, "http") || !strcmp(scheme, "https") || !strcmp(scheme, "ftp") ||
+	       !strcmp(scheme, "ws") || !strcmp(scheme, "wss") || !strcmp(scheme, "file");
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+char *pc_url_pct_decode(pc_arena *a, const char *s, size_t n)
+{
+	char *tmp = pc_arena_alloc(a, n + 1);
+	if (!tmp)
+		return NULL;
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		int h, l;
+		if (s[i] == '%' && i + 2 < n && (h = hexval((unsigned char)s[i + 1])) >= 0 &&
+		    (l = hexval((unsigned char)s[i + 2])) >= 0) {
+			tmp[o++] = (char)(h * 16 + l);
+			i += 2;
+		} else
+			tmp[o++] = s[i];
+	}
+	return pc_arena_utf8(a, tmp, o);
+}
+
+/* True for IPv4 as WHATWG reads it: 1-4 dot-separated numbers. */
+static bool looks_ipv4(const char *h)
+{
+	if (!*h)
+		return false;
+	int parts = 0;
+	const char *p = h;
+	while (*p) {
+		const char *start = p;
+		if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+			p += 2;
+			while (isxdigit((unsigned char)*p))
+				p++;
+		} else
+			while (isdigit((unsigned char)*p))
+				p++;
+		if (p == start)
+			return false;
+		parts++;
+		if (*p == '.') {
+			p++;
+			if (!*p) /* trailing dot allowed */
+				break;
+		} else if (*p)
+			return false;
+	}
+	return parts >= 1 && parts <= 4;
+}
+
+static void split_path(pc_arena *a, pc_url *u, const char *p, size_t n, bool special)
+{
+	const char *segs[MAX_URL_PIECES];
+	size_t nseg = 0, i = 0;
+	if (n && (p[0] == '/' || (special && p[0] == '\\')))
+		i = 1;
+	size_t start = i;
+	for (; i <= n && nseg < MAX_URL_PIECES; i++) {
+		if (i == n || p[i] == '/' || (special && p[i] == '\\')) {
+			if (i > start || i < n)
+				segs[nseg++] = pc_url_pct_decode(a, p + start, i - start);
+			start = i + 1;
+		}
+	}
+	if (!nseg)
+		return;
+	u->segments = pc_arena_alloc(a, nseg * sizeof(char *));
+	if (!u->segments)
+		return;
+	memcpy(u->segments, segs, nseg * sizeof(char *));
+	u->nsegments = nseg;
+}
+
+static void split_query(pc_arena *a, pc_url *u, const char *q, size_t n)
+{
+	pc_kv *tail = NULL;
+	size_t i = 0;
+	while (i < n && u->nparams < MAX_URL_PIECES) {
+		size_t j = i;
+		while (j < n && q[j] != '&')
+			j++;
+		if (j > i) {
+			size_t eq = i;
+			while (eq < j && q[eq] != '=')
+				eq++;
+			pc_kv *kv = pc_arena_alloc(a, sizeof *kv);
+			if (!kv)
+				return;
+			kv->key = pc_url_pct_decode(a, q + i, eq - i);
+			kv->value = eq < j ? pc_url_pct_decode(a, q + eq + 1, j - eq - 1) : pc_arena_strdup(a, "");
+			kv->next = NULL;
+			if (tail)
+				tail->next = kv;
+			else
+				u->params = kv;
+			tail = kv;
+			u->nparams++;
+		}
+		i = j + 1;
+	}
+}
+
+static void set_host(pc_arena *a, pc_url *u, const char *h, size_t n)
+{
+	char *host = pc_url_pct_decode(a, h, n);
+	if (!host)
+		return;
+	bool ascii = true;
+	for (char *p = host; *p; p++) {
+		if ((unsigned char)*p >= 0x80)
+			ascii = false;
+		else
+			*p = (char)tolower((unsigned char)*p);
+	}
+	/* WHATWG: U+3002 and friends act as dots; idn2 maps them in UTS#46. */
+	u->host = host;
+	if (host[0] == '[') {
+		u->host_is_ip = true;
+		u->host_ascii = u->host_unicode = host;
+		return;
+	}
+	size_t hl = strlen(host);
+	while (hl && host[hl - 1] == '.') /* trailing root dot */
+		hl--;
+	char *trimmed = pc_arena_strndup(a, host, hl);
+	if (!trimmed)
+		return;
+	if (ascii && !strstr(trimmed, "xn--")) {
+		u->host_ascii = u->host_unicode = trimmed;
+	} else {
+		char *out = NULL;
+		if (idn2_to_ascii_8z(trimmed, &out, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT) == IDN2_OK && out) {
+			u->host_ascii = pc_arena_strdup(a, out);
+			idn2_free(out);
+		} else {
+			u->idna_error = true;
+			u->host_ascii = NULL;
+		}
+		out = NULL;
+		if (idn2_to_unicode_8z8z(u->host_ascii ? u->host_ascii : trimmed, &out, 0) == IDN2_OK && out) {
+			u->host_unicode = pc_arena_utf8(a, out, strlen(out));
+			idn2_free(out);
+		} else
+			u->host_unicode = trimmed;
+	}
+	if (u->host_ascii && looks_ipv4(u->host_ascii)) {
+		u->host_is_ip = true;
+		return;
+	}
+	if (u->host_ascii && *u->host_ascii) {
+		const char *rd = psl_registrable_domain(psl_builtin(), u->host_ascii);
+		if (rd)
+			u->domain = pc_arena_strdup(a, rd);
+	}
+}
+
+pc_url *pc_url_parse(pc_arena *a, const char *s, size_t n)
+{
+	pc_url *u = pc_arena_calloc(a, 1, sizeof *u);
+	if (!u)
+		return NULL;
+	u->port = -1;
+	/* Trim C0 controls and spaces, as browsers do. */
+	while (n && (unsigned char)s[0] <= 0x20) {
+		s++;
+		n--;
+	}
+	while (n && (unsigned char)s[n - 1] <= 0x20)
+		n--;
+	u->raw = pc_arena_utf8(a, s, n);
+	/* Remove tab and newline everywhere. */
+	char *c = pc_arena_alloc(a, n + 1);
+	if (!u->raw || !c)
+		return NULL;
+	size_t cn = 0;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
+			c[cn++] = s[i];
+	c[cn] = '\0';
+
+	size_t i = 0;
+	if (cn && isalpha((unsigned char)c[0])) {
+		size_t j = 1;
+		while (j < cn && (isalnum((unsigned char)c[j]) || c[j] == '+' || c[j] == '-' || c[j] == '.'))
+			j++;
+		if (j < cn && c[j] == ':') {
+			char *sch = pc_arena_strndup(a, c, j);
+			if (!sch)
+				return NULL;
+			for (char *p = sch; *p; p++)
+				*p = (char)tolower((unsigned char)*p);
+			u->scheme = sch;
+			i = j + 1;
+		}
+	}
+	if (!u->scheme)
+		u->scheme = "";
+	bool special = is_special(u->scheme);
+	bool has_authority = false;
+	if (special) {
+		while (i < cn && (c[i] == '/' || c[i] == '\\'))
+			i++;
+		has_authority = true;
+	} else if (cn - i >= 2 && c[i] == '/' && c[i + 1] == '/') {
+		i += 2;
+		has_authority = true;
+	}
+	if (has_authority) {
+		size_t end = i;
+		while (end < cn && c[end] != '/' && c[end] != '?' && c[end] != '#' && !(special && c[end] == '\\'))
+			end++;
+		/* userinfo is up to the last '@' */
+		size_t at = end;
+		for (size_t k = i; k < end; k++)
+			if (c[k] == '@')
+				at = k;
+		if (at < end) {
+			u->userinfo = pc_arena_utf8(a, c + i, at - i);
+			i = at + 1;
+		}
+		size_t hend = end;
+		if (i < end && c[i] == '[') {
+			size_t rb = i;
+			while (rb < end && c[rb] != ']')
+				rb++;
+			hend = rb < end ? rb + 1 : end;
+		} else {
+			for (size_t k = i; k < end; k++)
+				if (c[k] == ':') {
+					hend = k;
+					break;
+				}
+		}
+		set_host(a, u, c + i, hend - i);
+		if (hend < end && c[hend] == ':') {
+			long port = 0;
+			size_t k = hend + 1;
+			if (k == end)
+				port = -1;
+			for (; k < end; k++) {
+				if (!isdigit((unsigned char)c[k]) || port > 65535) {
+					port = -2;
+					break;
+				}
+				port = port * 10 + (c[k] - '0');
+			}
+			u->port = port > 65535 ? -2 : (int)port;
+		}
+		i = end;
+	}
+	size_t pend = i;
+	while (pend < cn && c[pend] != '?' && c[pend] != '#')
+		pend++;
+	u->path = pc_arena_utf8(a, c + i, pend - i);
+	split_path(a, u, c + i, pend - i, special || has_authority);
+	i = pend;
+	if (i < cn && c[i] == '?') {
+		size_t qend = i + 1;
+		while (qend < cn && c[qend] != '#')
+			qend++;
+		u->query = pc_arena_utf8(a, c + i + 1, qend - i - 1);
+		split_query(a, u, c + i + 1, qend - i - 1);
+		i = qend;
+	}
+	if (i < cn && c[i] == '#')
+		u->fragment = pc_arena_utf8(a, c + i + 1, cn - i - 1);
+	return u;
+}
+
+bool pc_url_is_remote(const pc_url *u)
+{
+	if (!u || !u->host || !*u->host)
+		return false;
+	return !strcmp(u->scheme, "http") || !strcmp(u->scheme, "https") || !strcmp(u->scheme, "ftp") ||
+	       !strcmp(u->scheme, "ws") || !strcmp(u->scheme, "wss") || u->scheme[0] == '\0';
+}
+
+char *pc_url_resolve(pc_arena *a, const char *base, const char *ref)
+{
+	pc_url *b = pc_url_parse(a, base, strlen(base));
+	if (!b || !pc_url_is_remote(b) || !b->scheme[0])
+		return NULL;
+	while (*ref && (unsigned char)*ref <= 0x20)
+		ref++;
+	if (ref[0] == '/' && ref[1] == '/')
+		return pc_arena_printf(a, "%s:%s", b->scheme, ref);
+	/* scheme:rest — already absolute */
+	const char *p = ref;
+	while (isalnum((unsigned char)*p) || *p == '+' || *p == '-' || *p == '.')
+		p++;
+	if (*p == ':' && p != ref)
+		return NULL;
+	const char *hostpart = b->port >= 0 ? pc_arena_printf(a, "%s:%d", b->host_ascii ? b->host_ascii : b->host, b->port)
+	                                    : (b->host_ascii ? b->host_ascii : b->host);
+	if (ref[0] == '/')
+		return pc_arena_printf(a, "%s://%s%s", b->scheme, hostpart, ref);
+	/* relative path: directory of the base path */
+	const char *bp = b->path && *b->path ? b->path : "/";
+	const char *slash = strrchr(bp, '/');
+	size_t dirlen = slash ? (size_t)(slash - bp) + 1 : 1;
+	if (ref[0] == '?' || ref[0] == '#' || !ref[0])
+		return pc_arena_printf(a, "%s://%s%s%s", b->scheme, hostpart, bp, ref);
+	return pc_arena_printf(a, "%s://%s%.*s%s", b->scheme, hostpart, (int)dirlen, slash ? bp : "/", ref);
+}

@@ -1,0 +1,35 @@
+/*
+ * NAME
+ *   url - split a URL found in a message, as leniently as a browser reads it
+ * SYNOPSIS
+ *   pc_url *u = pc_url_parse(arena, s, len);
+ *   if (pc_url_is_remote(u)) ...
+ * DESCRIPTION
+ *   Follows the WHATWG URL reading of hostile input where it matters for
+ *   what a browser would contact: leading/trailing spaces and C0 controls
+ *   trimmed, tabs and newlines removed anywhere, `\` read as `/` for the
+ *   special schemes, any number of slashes after `http:`, userinfo dropped
+ *   from the host, IPv4 in decimal/hex/octal forms recognised. The host goes
+ *   through libidn2 (UTS #46 non-transitional) and libpsl (registrable
+ *   domain). Query parameters and path segments are percent-decoded (`+` is
+ *   kept: it is data in base64 tokens). Nothing is ever fetched or resolved.
+ *   Returns NULL only when the arena is full.
+ */
+#ifndef PC_URL_H
+#define PC_URL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/msg.h"
+
+pc_url *pc_url_parse(pc_arena *a, const char *s, size_t n);
+/* http, https, ftp, or scheme-relative with a host: a client would fetch it. */
+bool pc_url_is_remote(const pc_url *u);
+/* Percent-decode into the arena (valid UTF-8 result, invalid bytes → U+FFFD). */
+char *pc_url_pct_decode(pc_arena *a, const char *s, size_t n);
+/* Resolve a relative reference against an absolute base (RFC 3986 §5.2,
+ * simplified: no dot-segment removal); NULL if base is not absolute. */
+char *pc_url_resolve(pc_arena *a, const char *base, const char *ref);
+
+#endif

@@ -1,0 +1,81 @@
+/*
+ * NAME
+ *   pipeline - one message through every stage (see pipeline.h)
+ */
+#include "pipeline/pipeline.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "decide/policy.h"
+#include "extract/html.h"
+#include "extract/identity.h"
+#include "extract/textlinks.h"
+#include "parse/mime.h"
+
+struct pc_scanner {
+	const pc_config *config;
+	pc_arena *arena;
+	pc_mime *mime;
+	pc_html *html;
+	pc_msg msg;
+};
+
+void pc_pipeline_global_init(void)
+{
+	pc_mime_global_init();
+}
+
+pc_scanner *pc_scanner_new(const pc_config *config)
+{
+	pc_scanner *sc = calloc(1, sizeof *sc);
+	if (!sc)
+		return NULL;
+	sc->config = config;
+	sc->arena = pc_arena_new(config->limits.arena);
+	sc->mime = pc_mime_new();
+	sc->html = pc_html_new();
+	if (!sc->arena || !sc->mime || !sc->html) {
+		pc_scanner_free(sc);
+		return NULL;
+	}
+	return sc;
+}
+
+void pc_scanner_free(pc_scanner *sc)
+{
+	if (!sc)
+		return;
+	pc_html_free(sc->html);
+	pc_mime_free(sc->mime);
+	pc_arena_free(sc->arena);
+	free(sc);
+}
+
+/* Extract stage for each decoded body part, called by the MIME walk. */
+static void on_body(void *ctx, pc_msg *m, size_t part, const char *bytes, size_t n, const char *charset)
+{
+	pc_scanner *sc = ctx;
+	const pc_part *p = m->parts.v[part];
+	if (p->kind == PC_PART_HTML)
+		pc_html_extract(sc->html, m, part, bytes, n, charset);
+	else if (p->kind == PC_PART_TEXT)
+		pc_textlinks_extract(m, part, bytes, n);
+}
+
+const pc_msg *pc_scan(pc_scanner *sc, const char *bytes, size_t n, const char *source, const char *const *rcpt,
+                      size_t nrcpt)
+{
+	pc_arena_reset(sc->arena);
+	pc_msg *m = &sc->msg;
+	memset(m, 0, sizeof *m);
+	m->arena = sc->arena;
+	m->config = sc->config;
+	m->source = pc_arena_utf8(sc->arena, source ? source : "-", source ? strlen(source) : 1);
+	pc_mime_parse(sc->mime, m, bytes, n, on_body, sc);
+	pc_identity_recipients(m, rcpt, nrcpt);
+	if (pc_arena_full(sc->arena))
+		pc_msg_limit(m, "arena", sc->config->limits.arena, "parse results were cut short");
+	pc_policy_decide(m);
+	return m;
+}
