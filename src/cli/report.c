@@ -27,13 +27,10 @@ static json_t *size_json(pc_size s)
 
 static json_t *vis_json(unsigned bits)
 {
-	static const char *const names[] = {"display-none", "visibility-hidden", "opacity-0",
-	                                    "max-size-0",   "hidden-attr",       "offscreen",
-	                                    "container-hidden", "container-zero", "size-0"};
 	json_t *a = json_array();
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+	for (size_t i = 0; i < PC_VIS_COUNT; i++)
 		if (bits & (1u << i))
-			json_array_append_new(a, json_string_nocheck(names[i]));
+			json_array_append_new(a, json_string_nocheck(pc_vis_name(i)));
 	return a;
 }
 
@@ -266,12 +263,9 @@ void pc_report_explain(FILE *out, const pc_msg *m)
 			fputc('?', out);
 		if (r->hidden) {
 			fprintf(out, "  hidden:");
-			static const char *const names[] = {"display-none", "visibility-hidden", "opacity-0",
-			                                    "max-size-0",   "hidden-attr",       "offscreen",
-			                                    "container-hidden", "container-zero", "size-0"};
-			for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
+			for (size_t k = 0; k < PC_VIS_COUNT; k++)
 				if (r->hidden & (1u << k))
-					fprintf(out, " %s", names[k]);
+					fprintf(out, " %s", pc_vis_name(k));
 		}
 		if (r->alt)
 			fprintf(out, "  alt \"%s\"", r->alt);

@@ -40,8 +40,8 @@ void pc_config_defaults(pc_config *c)
 	c->limits.header_size = 64u << 10;
 	c->limits.decoded_size = 8u << 20;
 	c->limits.decoded_total = 32u << 20;
-	c->limits.urls = 2000;
-	c->limits.html_depth = 256;
+	c->limits.urls = 10000;
+	c->limits.html_depth = 512;
 	c->limits.arena = 64u << 20;
 	c->limit_action = PC_ACTION_QUARANTINE;
 }

@@ -99,29 +99,14 @@ const char *pc_part_kind_name(pc_part_kind k)
 	return "other";
 }
 
-static const char *const vis_names[] = {
+static const char *const vis_names[PC_VIS_COUNT] = {
     "display-none", "visibility-hidden", "opacity-0",      "max-size-0", "hidden-attr",
     "offscreen",    "container-hidden",  "container-zero", "size-0",
 };
 
-const char *pc_vis_names(pc_arena *a, unsigned bits)
+const char *pc_vis_name(size_t bit)
 {
-	char buf[256];
-	size_t o = 0;
-	buf[0] = '\0';
-	for (size_t i = 0; i < sizeof vis_names / sizeof vis_names[0]; i++) {
-		if (!(bits & (1u << i)))
-			continue;
-		size_t l = strlen(vis_names[i]);
-		if (o + l + 2 >= sizeof buf)
-			break;
-		if (o)
-			buf[o++] = ',';
-		memcpy(buf + o, vis_names[i], l);
-		o += l;
-		buf[o] = '\0';
-	}
-	return pc_arena_strndup(a, buf, o);
+	return bit < PC_VIS_COUNT ? vis_names[bit] : "?";
 }
 
 bool pc_msg_url_budget(pc_msg *m)

@@ -153,7 +153,8 @@ bool pc_msg_url_budget(pc_msg *m);
 /* Returns the finding of that detector if present. */
 pc_finding *pc_msg_find(const pc_msg *m, const char *detector);
 const char *pc_part_kind_name(pc_part_kind k);
-/* "display-none,offscreen" for the bits set, "" if none. */
-const char *pc_vis_names(pc_arena *a, unsigned bits);
+/* Name of pc_vis bit number `bit` (0 = display-none ... 8 = size-0). */
+#define PC_VIS_COUNT 9
+const char *pc_vis_name(size_t bit);
 
 #endif

@@ -5,11 +5,15 @@
 #include "extract/html.h"
 
 #include <ctype.h>
+#include <glib.h>
+#include <strings.h>
+#include <myencoding/encoding.h>
 #include <myhtml/api.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "parse/css.h"
+#include "parse/mime.h"
 #include "parse/url.h"
 
 #define LINK_TEXT_MAX 200
@@ -420,19 +424,97 @@ static void find_base(walk *w, myhtml_tree_t *tree)
 	myhtml_collection_destroy(c);
 }
 
+/* Elements whose end tag may be left out (they close each other) do not
+ * deepen the tree in practice: not counted by depth_cut. */
+static bool optional_end(const char *t, size_t n)
+{
+	static const char *const tags[] = {"p", "li", "td", "th", "tr", "option", "dt", "dd", "tbody", "thead",
+	                                   "tfoot", "colgroup", "optgroup", "rb", "rt", "rp", "html", "head", "body"};
+	for (size_t i = 0; i < sizeof tags / sizeof tags[0]; i++)
+		if (strlen(tags[i]) == n && strncasecmp(t, tags[i], n) == 0)
+			return true;
+	return false;
+}
+
+static bool void_element(const char *t, size_t n)
+{
+	static const char *const tags[] = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link",
+	                                   "meta", "source", "track", "wbr", "image", "param", "keygen"};
+	for (size_t i = 0; i < sizeof tags / sizeof tags[0]; i++)
+		if (strlen(tags[i]) == n && strncasecmp(t, tags[i], n) == 0)
+			return true;
+	return false;
+}
+
+/* MyHTML's tree construction slows down sharply with depth (200 kB of
+ * nested <div> takes seconds). Browsers cap the DOM depth (Blink: 512). A
+ * linear pre-scan estimates depth from start and end tags and returns the
+ * offset where it passes `maxd`; the rest of the part is not parsed. */
+static size_t depth_cut(const char *s, size_t n, size_t maxd)
+{
+	size_t depth = 0;
+	for (const char *p = s, *end = s + n; (p = memchr(p, '<', (size_t)(end - p))); p++) {
+		const char *q = p + 1;
+		bool close = q < end && *q == '/';
+		if (close)
+			q++;
+		const char *t = q;
+		while (q < end && (isalnum((unsigned char)*q) || *q == '-' || *q == ':'))
+			q++;
+		size_t tl = (size_t)(q - t);
+		if (!tl || !isalpha((unsigned char)*t) || optional_end(t, tl) || void_element(t, tl))
+			continue;
+		if (close) {
+			if (depth)
+				depth--;
+		} else if (++depth > maxd)
+			return (size_t)(p - s);
+	}
+	return n;
+}
+
 int pc_html_extract(pc_html *h, pc_msg *m, size_t part, const char *bytes, size_t n, const char *charset)
 {
-	myencoding_t enc = MyENCODING_DEFAULT;
-	if (charset && *charset) {
-		if (!myencoding_by_name(charset, strlen(charset), &enc))
-			enc = MyENCODING_DEFAULT;
-	} else {
-		enc = myencoding_prescan_stream_to_determine_encoding(bytes, n < 1024 ? n : 1024);
+	/* Always hand MyHTML UTF-8: its own decoders crash when a tree that
+	 * parsed UTF-16 is reused (bench/html_parsers/RESULTS.md), and GMime's
+	 * iconv filter knows more charsets (UTF-7) than MyHTML does. */
+	const char *cs = charset;
+	char namebuf[64];
+	if (!cs || !*cs) {
+		myencoding_t enc = myencoding_prescan_stream_to_determine_encoding(bytes, n < 1024 ? n : 1024);
+		size_t l = 0;
+		const char *name = enc != MyENCODING_NOT_DETERMINED ? myencoding_name_by_id(enc, &l) : NULL;
+		if (name && l && l < sizeof namebuf) {
+			memcpy(namebuf, name, l);
+			namebuf[l] = '\0';
+			cs = namebuf;
+		}
 	}
-	if (enc == MyENCODING_NOT_DETERMINED)
-		enc = MyENCODING_DEFAULT;
+	if (cs && *cs && g_ascii_strcasecmp(cs, "utf-8") && g_ascii_strcasecmp(cs, "utf8") &&
+	    g_ascii_strcasecmp(cs, "us-ascii")) {
+		size_t on = 0;
+		char *conv = pc_mime_to_utf8(m->arena, bytes, n, cs, &on);
+		if (conv) {
+			bytes = conv;
+			n = on;
+		} else {
+			pc_finding *f = pc_msg_find(m, "parse.charset");
+			if (!f)
+				f = pc_msg_finding(m, "parse.charset", 0.0, "unknown charset: text read as UTF-8");
+			pc_finding_ev(m, f, "charset", pc_arena_utf8(m->arena, cs, strlen(cs)));
+			pc_finding_ev(m, f, "part", ((pc_part *)m->parts.v[part])->path);
+		}
+	}
+	size_t cut = depth_cut(bytes, n, 4 * m->config->limits.html_depth);
+	if (cut < n) {
+		pc_finding *f = pc_msg_limit(m, "html_depth", m->config->limits.html_depth,
+		                             "HTML nested too deep: the rest of the part was not parsed");
+		pc_finding_ev(m, f, "part", ((pc_part *)m->parts.v[part])->path);
+		pc_finding_ev(m, f, "offset", pc_arena_printf(m->arena, "%zu", cut));
+		n = cut;
+	}
 	myhtml_tree_clean(h->tree);
-	if (myhtml_parse(h->tree, enc, bytes, n) != MyHTML_STATUS_OK) {
+	if (myhtml_parse(h->tree, MyENCODING_UTF_8, bytes, n) != MyHTML_STATUS_OK) {
 		pc_finding *f = pc_msg_finding(m, "parse.html", 0.0, "HTML parser failed on this part");
 		pc_finding_ev(m, f, "part", ((pc_part *)m->parts.v[part])->path);
 		return -1;

@@ -353,7 +353,7 @@ static void walk(walkctx *wc, GMimeObject *obj, const char *path, size_t depth)
 	pp->kind = html ? PC_PART_HTML : plain ? PC_PART_TEXT : PC_PART_OTHER;
 	if (pp->kind == PC_PART_OTHER || (plain && pp->attachment))
 		return;
-	if (!decode_part(mp, m, part, pp, plain))
+	if (!decode_part(mp, m, part, pp, true))
 		return;
 	if (plain) {
 		pp->filename = pp->filename ? pp->filename
@@ -363,7 +363,27 @@ static void walk(walkctx *wc, GMimeObject *obj, const char *path, size_t depth)
 			pp->filename = fn ? pp->filename : NULL;
 	}
 	if (wc->cb)
-		wc->cb(wc->ctx, m, index, (const char *)mp->out->data, mp->out->len, plain ? "utf-8" : pp->charset);
+		wc->cb(wc->ctx, m, index, (const char *)mp->out->data, mp->out->len,
+		       pp->charset && *pp->charset ? "utf-8" : NULL);
+}
+
+char *pc_mime_to_utf8(pc_arena *a, const char *bytes, size_t n, const char *charset, size_t *outn)
+{
+	GMimeFilter *cf = g_mime_filter_charset_new(charset, "UTF-8");
+	if (!cf)
+		return NULL;
+	GByteArray *arr = g_byte_array_sized_new((guint)(n < (1u << 20) ? n + 16 : 1u << 20));
+	GMimeStream *mem = g_mime_stream_mem_new_with_byte_array(arr); /* owns arr */
+	GMimeStream *f = g_mime_stream_filter_new(mem);
+	g_mime_stream_filter_add(GMIME_STREAM_FILTER(f), cf);
+	g_object_unref(cf);
+	g_mime_stream_write(f, bytes, n);
+	g_mime_stream_flush(f);
+	g_object_unref(f);
+	char *out = pc_arena_strndup(a, (const char *)arr->data, arr->len);
+	*outn = out ? arr->len : 0;
+	g_object_unref(mem);
+	return out;
 }
 
 static void add_simple(pc_msg *m, const char *detector, const char *summary, const char *key, const char *val)
@@ -386,24 +406,15 @@ int pc_mime_parse(pc_mime *mp, pc_msg *m, const char *bytes, size_t n, pc_mime_b
 	}
 	/* Line endings and NULs: facts about damage, and CR-only repaired. */
 	size_t crlf = 0, lf = 0, cr = 0, nul = 0;
-	for (const char *p = bytes, *end = bytes + n; p < end; p++) {
-		const char *q = memchr(p, '\r', (size_t)(end - p));
-		const char *l = memchr(p, '\n', (size_t)(end - p));
-		if (!q && !l)
-			break;
-		if (q && (!l || q < l)) {
-			if (q + 1 < end && q[1] == '\n') {
-				crlf++;
-				p = q + 1;
-			} else {
-				cr++;
-				p = q;
-			}
-		} else {
+	for (const char *p = bytes, *end = bytes + n; (p = memchr(p, '\n', (size_t)(end - p))); p++) {
+		if (p > bytes && p[-1] == '\r')
+			crlf++;
+		else
 			lf++;
-			p = l;
-		}
 	}
+	for (const char *p = bytes, *end = bytes + n; (p = memchr(p, '\r', (size_t)(end - p))); p++)
+		cr++;
+	cr -= crlf;
 	if (memchr(bytes, '\0', n)) {
 		for (size_t i = 0; i < n; i++)
 			nul += bytes[i] == '\0';

@@ -1,0 +1,48 @@
+# Portcullis — the two commands a new machine needs:
+#   make demo    install missing Debian packages, build, scan examples/
+#   make check   build and run the whole test suite (unit, golden, corpus,
+#                sanitizers, fuzzing)
+# Other targets: build, asan, fuzz, bench, golden-update, clean.
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+JOBS       ?= $(shell nproc)
+FUZZ_SECONDS ?= 60
+
+.PHONY: all deps build asan fuzz-build demo check fuzz bench golden-update clean
+
+all: build
+
+deps:
+	@sh scripts/deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS)
+
+asan: deps
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DPC_SANITIZE=ON >/dev/null
+	@cmake --build $(ASAN_BUILD) -j$(JOBS)
+
+fuzz-build: deps
+	@CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPC_FUZZ=ON -DPC_TESTS=OFF >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j$(JOBS)
+
+demo: build
+	@sh scripts/demo.sh $(BUILD)/portcullis
+
+check: build asan fuzz-build
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh scripts/check.sh $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+
+fuzz: fuzz-build
+	@cd $(FUZZ_BUILD) && FUZZ_SECONDS=$(FUZZ_SECONDS) ctest --output-on-failure -L fuzz
+
+bench: build
+	@sh bench/run.sh
+
+golden-update: build
+	@python3 tests/golden.py --update $(BUILD)/portcullis tests/data
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -1,0 +1,73 @@
+#!/bin/sh
+# Command-line behaviour: exit codes, inputs (stdin, mbox, Maildir, dirs),
+# config errors, --help, --explain. usage: cli_test.sh PORTCULLIS DATA_DIR
+PC=$1
+DATA=$2
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+no() { fail=$((fail + 1)); echo "FAIL: $*"; }
+check() { if eval "$2"; then ok; else no "$1"; fi; }
+lines() { wc -l <"$1" | tr -d ' '; }
+
+printf 'From: a@example.com\nTo: b@example.org\nSubject: one\n\nhello\n' >"$T/one.eml"
+
+# stdin
+"$PC" scan -q - <"$T/one.eml" >"$T/o" 2>"$T/e"; rc=$?
+check "stdin exit 0" '[ $rc -eq 0 ]'
+check "stdin one line" '[ "$(lines "$T/o")" = 1 ] && grep -q "\"source\":\"-\"" "$T/o"'
+
+# unreadable path: named on stderr, exit 2, other paths still scanned
+"$PC" scan -q "$T/nope.eml" "$T/one.eml" >"$T/o" 2>"$T/e"; rc=$?
+check "missing path exit 2" '[ $rc -eq 2 ]'
+check "missing path named" 'grep -q "nope.eml" "$T/e"'
+check "other path scanned" '[ "$(lines "$T/o")" = 1 ]'
+
+# mbox with three messages, one >From quoted line
+printf 'From a@example.com Mon Jan  1 00:00:00 2024\nFrom: a@example.com\nSubject: m1\n\n>From the start\n\nFrom b@example.com Mon Jan  1 00:00:01 2024\nFrom: b@example.com\nSubject: m2\n\nbody\n\nFrom c@example.com Mon Jan  1 00:00:02 2024\nFrom: c@example.com\nSubject: m3\n\nbody\n' >"$T/box.mbox"
+"$PC" scan -q "$T/box.mbox" >"$T/o"; rc=$?
+check "mbox exit 0" '[ $rc -eq 0 ]'
+check "mbox three lines" '[ "$(lines "$T/o")" = 3 ]'
+check "mbox sources numbered" 'grep -q "box.mbox:3" "$T/o"'
+
+# Maildir: cur and new scanned, tmp skipped; directories recurse
+mkdir -p "$T/md/cur" "$T/md/new" "$T/md/tmp" "$T/tree/a/b"
+cp "$T/one.eml" "$T/md/cur/1:2,S"; cp "$T/one.eml" "$T/md/new/2"; cp "$T/one.eml" "$T/md/tmp/3"
+cp "$T/one.eml" "$T/tree/a/b/x.eml"
+"$PC" scan -q "$T/md" "$T/tree" >"$T/o"; rc=$?
+check "maildir+tree exit 0" '[ $rc -eq 0 ]'
+check "maildir cur+new, not tmp; tree recursed" '[ "$(lines "$T/o")" = 3 ] && ! grep -q "/tmp/3" "$T/o"'
+
+# bad input: one line each, exit 0
+head -c 4096 /dev/urandom >"$T/garbage.eml"; : >"$T/empty.eml"
+printf 'From: a@example.com\r\rSubject: cr only\r\rbody\r' >"$T/cr.eml"
+"$PC" scan -q "$T/garbage.eml" "$T/empty.eml" "$T/cr.eml" >"$T/o"; rc=$?
+check "bad input exit 0" '[ $rc -eq 0 ]'
+check "bad input one line each" '[ "$(lines "$T/o")" = 3 ]'
+check "cr-only noted" 'grep -q "parse.line-endings" "$T/o"'
+check "empty is not mail" 'grep "empty.eml" "$T/o" | grep -q "parse.not-mail"'
+
+# config: a bad line refuses to start, naming file and line
+printf '[limits]\nurls = 10\nbogus = 1\n' >"$T/bad.conf"
+"$PC" scan -q -c "$T/bad.conf" "$T/one.eml" >"$T/o" 2>"$T/e"; rc=$?
+check "bad config exit 2" '[ $rc -eq 2 ]'
+check "bad config file:line" 'grep -q "bad.conf:3" "$T/e"'
+printf '[limits]\nurls = 1\n[policy]\nlimit_action = reject\n' >"$T/good.conf"
+printf 'From: a@example.com\n\nhttp://a.example/ http://b.example/\n' >"$T/urls.eml"
+"$PC" scan -q -c "$T/good.conf" "$T/urls.eml" >"$T/o" 2>"$T/e"; rc=$?
+check "config limit applies" 'grep -q "\"verdict\":\"reject\"" "$T/o" && grep -q "parse.limit" "$T/o"'
+
+# help and explain
+"$PC" scan --help >"$T/o"; rc=$?
+check "scan --help exit 0" '[ $rc -eq 0 ] && grep -q "usage: portcullis scan" "$T/o"'
+"$PC" --help >"$T/o"; rc=$?
+check "--help exit 0" '[ $rc -eq 0 ]'
+"$PC" bogus >/dev/null 2>&1; rc=$?
+check "unknown command exit 2" '[ $rc -eq 2 ]'
+"$PC" scan -q --explain "$T/one.eml" >"$T/o"; rc=$?
+check "explain" '[ $rc -eq 0 ] && grep -q "MIME tree" "$T/o" && grep -q "Verdict: accept" "$T/o"'
+
+echo "cli: $pass passed, $fail failed"
+[ $fail -eq 0 ]
