@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "extract/html.h"
+#include "parse/mime.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -16,6 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!h) {
 		pc_config_defaults(&cfg);
 		cfg.limits.urls = 500;
+		pc_mime_global_init();
 		h = pc_html_new();
 		a = pc_arena_new(cfg.limits.arena);
 	}
