@@ -5,6 +5,7 @@
 #include "cli/report.h"
 
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* All strings in pc_msg are valid UTF-8 without NUL (pc_arena_utf8). */
@@ -167,8 +168,23 @@ int pc_report_json(FILE *out, const pc_msg *m)
 	}
 	json_object_set_new_nocheck(o, "links", ls);
 
-	int rcode = json_dumpf(o, out, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	fputc('\n', out);
+	/* One buffer and one fwrite per message: json_dumpf issues an fwrite
+	 * per token, which cost 3% of a corpus scan (perf). */
+	static char *buf;
+	static size_t cap;
+	size_t need = json_dumpb(o, NULL, 0, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	int rcode = -1;
+	if (need > cap) {
+		char *nb = realloc(buf, need + 1);
+		if (nb) {
+			buf = nb;
+			cap = need + 1;
+		}
+	}
+	if (need && need <= cap && json_dumpb(o, buf, cap, JSON_COMPACT | JSON_PRESERVE_ORDER) == need) {
+		buf[need] = '\n';
+		rcode = fwrite(buf, 1, need + 1, out) == need + 1 ? 0 : -1;
+	}
 	json_decref(o);
 	return rcode;
 }
