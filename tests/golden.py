@@ -4,6 +4,7 @@
 usage: golden.py PORTCULLIS DATA_DIR NAME     compare one case (exit 1 on diff)
        golden.py --update PORTCULLIS DATA_DIR  rewrite every NAME.json
 
+NAME.args, when present, holds extra scan options (e.g. a lowered limit).
 The scan runs inside DATA_DIR with the file's bare name, so "source" does not
 depend on where the repository lives. The .json files are pretty-printed for
 readable diffs; review every change to them against tests/data/MANIFEST.md.
@@ -17,7 +18,12 @@ import sys
 
 
 def scan(exe, data, name):
-    p = subprocess.run([os.path.abspath(exe), "scan", "-q", name + ".eml"], cwd=data,
+    args = []
+    argfile = os.path.join(data, name + ".args")  # extra options for this case
+    if os.path.exists(argfile):
+        with open(argfile) as f:
+            args = f.read().split()
+    p = subprocess.run([os.path.abspath(exe), "scan", "-q", *args, name + ".eml"], cwd=data,
                        capture_output=True, timeout=120)
     lines = p.stdout.decode("utf-8").splitlines()
     if p.returncode != 0:

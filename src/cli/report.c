@@ -161,6 +161,8 @@ int pc_report_json(FILE *out, const pc_msg *m)
 	for (size_t i = 0; i < m->links.n; i++) {
 		const pc_link *l = m->links.v[i];
 		json_t *lo = url_fields(json_object(), l->url);
+		if (l->resolved)
+			json_object_set_new_nocheck(lo, "resolved", str(l->resolved));
 		json_object_set_new_nocheck(lo, "text", str(l->text));
 		json_object_set_new_nocheck(lo, "tag", str(l->tag));
 		json_object_set_new_nocheck(lo, "part", str(((const pc_part *)m->parts.v[l->part])->path));

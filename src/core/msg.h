@@ -85,6 +85,7 @@ typedef struct pc_resource {
 
 typedef struct pc_link {
 	pc_url *url;
+	const char *resolved; /* absolute URL when <base href> resolved a relative one */
 	const char *text; /* visible text, whitespace collapsed, bounded */
 	const char *tag;  /* a, area, or "text" for plain-text URLs */
 	size_t part;

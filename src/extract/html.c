@@ -294,6 +294,15 @@ static void link_open(walk *w, myhtml_tree_node_t *node, size_t depth)
 	lk->url = pc_url_parse(a, v, l);
 	if (!lk->url)
 		return;
+	if (w->base && !lk->url->scheme[0] && lk->url->raw[0] && lk->url->raw[0] != '#' && !lk->url->host) {
+		const char *res = pc_url_resolve(a, w->base, lk->url->raw);
+		pc_url *r = res ? pc_url_parse(a, res, strlen(res)) : NULL;
+		if (r) {
+			r->raw = lk->url->raw;
+			lk->url = r;
+			lk->resolved = res;
+		}
+	}
 	lk->tag = w->tag;
 	lk->part = w->part;
 	lk->hidden = w->hidden;
@@ -318,7 +327,20 @@ static void element(walk *w, myhtml_tree_t *tree, myhtml_tree_node_t *node, myht
 	w->alt = al ? pc_arena_utf8(w->m->arena, al, l) : NULL;
 	element_style(w, node, parent, self);
 
-	src_attr(w, node, "background", "background");
+	switch (id) { /* the presentational background= that browsers still load */
+	case MyHTML_TAG_BODY:
+	case MyHTML_TAG_TABLE:
+	case MyHTML_TAG_THEAD:
+	case MyHTML_TAG_TBODY:
+	case MyHTML_TAG_TFOOT:
+	case MyHTML_TAG_TR:
+	case MyHTML_TAG_TD:
+	case MyHTML_TAG_TH:
+		src_attr(w, node, "background", "background");
+		break;
+	default:
+		break;
+	}
 	switch (id) {
 	case MyHTML_TAG_IMG:
 	case MyHTML_TAG_IMAGE:
@@ -381,9 +403,14 @@ static void element(walk *w, myhtml_tree_t *tree, myhtml_tree_node_t *node, myht
 		break;
 	}
 	case MyHTML_TAG_A:
-	case MyHTML_TAG_AREA:
 		if (myhtml_node_namespace(node) == MyHTML_NAMESPACE_HTML)
 			link_open(w, node, depth);
+		break;
+	case MyHTML_TAG_AREA: /* void: its text is its alt */
+		link_open(w, node, depth);
+		if (w->link && w->alt)
+			link_text_add(w, w->alt, strlen(w->alt));
+		link_close(w);
 		break;
 	default:
 		break;

@@ -193,6 +193,13 @@ static bool starts_ci(const char *s, size_t n, const char *w)
 static void scan_urls(const char *s, size_t n, pc_css_url_cb cb, void *ctx, const char *how)
 {
 	for (size_t i = 0; i + 4 <= n; i++) {
+		if (s[i] == '"' || s[i] == '\'') { /* a string is text, e.g. font-family: "url(x)" */
+			char q = s[i];
+			i++;
+			while (i < n && s[i] != q)
+				i++;
+			continue;
+		}
 		bool is_url = starts_ci(s + i, n - i, "url(");
 		bool is_set = !is_url && starts_ci(s + i, n - i, "image-set(");
 		if (!is_url && !is_set)

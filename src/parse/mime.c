@@ -111,6 +111,27 @@ static const char *dup_utf8(pc_arena *a, const char *s)
 	return s ? pc_arena_utf8(a, s, strlen(s)) : NULL;
 }
 
+/* Header-derived text for people: folding (CR, LF and the white space
+ * after them) becomes one space, other C0 controls become spaces. */
+static const char *header_text(pc_arena *a, const char *s)
+{
+	char *d = s ? pc_arena_utf8(a, s, strlen(s)) : NULL;
+	if (!d)
+		return NULL;
+	char *o = d;
+	for (const char *p = d; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c == '\r' || c == '\n') {
+			while (p[1] == '\r' || p[1] == '\n' || p[1] == ' ' || p[1] == '\t')
+				p++;
+			*o++ = ' ';
+		} else
+			*o++ = c < 0x20 || c == 0x7f ? ' ' : (char)c;
+	}
+	*o = '\0';
+	return d;
+}
+
 static void add_addresses(pc_msg *m, pc_vec *vec, InternetAddressList *list, const char *group, int depth)
 {
 	if (!list || depth > 4)
@@ -119,7 +140,7 @@ static void add_addresses(pc_msg *m, pc_vec *vec, InternetAddressList *list, con
 	for (int i = 0; i < n && vec->n < 1000; i++) {
 		InternetAddress *ia = internet_address_list_get_address(list, i);
 		if (INTERNET_ADDRESS_IS_GROUP(ia)) {
-			const char *gname = dup_utf8(m->arena, internet_address_get_name(ia));
+			const char *gname = header_text(m->arena, internet_address_get_name(ia));
 			add_addresses(m, vec, internet_address_group_get_members(INTERNET_ADDRESS_GROUP(ia)),
 			              gname ? gname : "", depth + 1);
 			continue;
@@ -130,7 +151,7 @@ static void add_addresses(pc_msg *m, pc_vec *vec, InternetAddressList *list, con
 		if (!ad)
 			return;
 		const char *name = internet_address_get_name(ia);
-		ad->name = dup_utf8(m->arena, name ? name : "");
+		ad->name = header_text(m->arena, name ? name : "");
 		const char *addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
 		ad->addr = dup_utf8(m->arena, addr ? addr : "");
 		ad->group = group;
@@ -166,7 +187,7 @@ static void read_headers(pc_mime *mp, pc_msg *m, GMimeObject *obj, bool top)
 			return;
 		kv->key = dup_utf8(m->arena, name ? name : "");
 		const char *v = g_mime_header_get_value(h);
-		kv->value = dup_utf8(m->arena, v ? v : "");
+		kv->value = header_text(m->arena, v ? v : "");
 		kv->next = NULL;
 		pc_vec_push(m->arena, &m->headers, kv);
 	}
@@ -318,6 +339,15 @@ static void walk(walkctx *wc, GMimeObject *obj, const char *path, size_t depth)
 		pp->kind = PC_PART_MULTIPART;
 		GMimeMultipart *mpart = GMIME_MULTIPART(obj);
 		int n = g_mime_multipart_get_count(mpart);
+		if (n == 0) {
+			pc_finding *f = pc_msg_find(m, "parse.bad-boundary");
+			if (!f)
+				f = pc_msg_finding(m, "parse.bad-boundary", 0.0, "multipart without parts: its boundary never appears");
+			pc_finding_ev(m, f, "part", path);
+			const char *b = g_mime_multipart_get_boundary(mpart);
+			if (b)
+				pc_finding_ev(m, f, "boundary", dup_utf8(m->arena, b));
+		}
 		for (int i = 0; i < n; i++) {
 			const char *cp = pc_arena_printf(m->arena, "%s.%d", path, i + 1);
 			walk(wc, g_mime_multipart_get_part(mpart, i), cp, depth + 1);
@@ -361,6 +391,11 @@ static void walk(walkctx *wc, GMimeObject *obj, const char *path, size_t depth)
 		pp->uuencoded = pp->filename != NULL && fn == NULL;
 		if (!pp->uuencoded)
 			pp->filename = fn ? pp->filename : NULL;
+		else {
+			pc_finding *f = pc_msg_finding(m, "parse.uuencode", 0.0, "uuencoded file inside a text part");
+			pc_finding_ev(m, f, "part", pp->path);
+			pc_finding_ev(m, f, "filename", pp->filename);
+		}
 	}
 	if (wc->cb)
 		wc->cb(wc->ctx, m, index, (const char *)mp->out->data, mp->out->len,
@@ -476,14 +511,17 @@ int pc_mime_parse(pc_mime *mp, pc_msg *m, const char *bytes, size_t n, pc_mime_b
 	if (!m->is_mail)
 		add_simple(m, "parse.not-mail", "no RFC 5322 header field found: not an email message", "headers",
 		           pc_arena_printf(m->arena, "%zu", m->headers.n));
-	m->subject = dup_utf8(m->arena, g_mime_message_get_subject(msg));
+	m->subject = header_text(m->arena, g_mime_message_get_subject(msg));
 	m->message_id = dup_utf8(m->arena, g_mime_message_get_message_id(msg));
-	m->date = dup_utf8(m->arena, g_mime_object_get_header(top, "Date"));
+	m->date = header_text(m->arena, g_mime_object_get_header(top, "Date"));
 	add_addresses(m, &m->from, g_mime_message_get_from(msg), NULL, 0);
 	add_addresses(m, &m->sender, g_mime_message_get_sender(msg), NULL, 0);
 	add_addresses(m, &m->reply_to, g_mime_message_get_reply_to(msg), NULL, 0);
 	add_addresses(m, &m->to, g_mime_message_get_to(msg), NULL, 0);
 	add_addresses(m, &m->cc, g_mime_message_get_cc(msg), NULL, 0);
+	if (m->is_mail && m->from.n == 0)
+		add_simple(m, "parse.no-from", "no From address", "from",
+		           header_text(m->arena, g_mime_object_get_header(top, "From")));
 	const char *rp = g_mime_object_get_header(top, "Return-Path");
 	if (rp) {
 		InternetAddressList *l = internet_address_list_parse(NULL, rp);

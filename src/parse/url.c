@@ -13,6 +13,7 @@
 #include <ctype.h>
 #include <idn2.h>
 #include <libpsl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,33 +53,59 @@ char *pc_url_pct_decode(pc_arena *a, const char *s, size_t n)
 	return pc_arena_utf8(a, tmp, o);
 }
 
-/* True for IPv4 as WHATWG reads it: 1-4 dot-separated numbers. */
-static bool looks_ipv4(const char *h)
+/* IPv4 as WHATWG reads it: 1-4 dot-separated numbers, each decimal, 0x
+ * hex or 0-prefixed octal; the last fills the remaining bytes. Writes the
+ * dotted quad to out (16 bytes) and returns true when h is such an address
+ * (so "3221225985" and "0xC0.0.2.1" are both 192.0.2.1). */
+static bool parse_ipv4(const char *h, char out[16])
 {
-	if (!*h)
-		return false;
-	int parts = 0;
+	unsigned long long part[4];
+	int np = 0;
 	const char *p = h;
+	if (!*p)
+		return false;
 	while (*p) {
-		const char *start = p;
-		if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
-			p += 2;
-			while (isxdigit((unsigned char)*p))
-				p++;
-		} else
-			while (isdigit((unsigned char)*p))
-				p++;
-		if (p == start)
+		if (np == 4)
 			return false;
-		parts++;
+		int base = 10;
+		if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+			base = 16;
+			p += 2;
+		} else if (p[0] == '0' && p[1] && p[1] != '.')
+			base = 8;
+		unsigned long long v = 0;
+		const char *st = p;
+		while (*p && *p != '.') {
+			int d = hexval((unsigned char)*p);
+			if (d < 0 || d >= base)
+				return false;
+			v = v * (unsigned)base + (unsigned)d;
+			if (v > 0xffffffffULL)
+				return false;
+			p++;
+		}
+		if (p == st && base != 16)
+			return false;
+		part[np++] = v;
 		if (*p == '.') {
 			p++;
-			if (!*p) /* trailing dot allowed */
+			if (!*p) /* one trailing dot is allowed */
 				break;
-		} else if (*p)
-			return false;
+		}
 	}
-	return parts >= 1 && parts <= 4;
+	unsigned long long addr = 0;
+	for (int i = 0; i < np - 1; i++) {
+		if (part[i] > 255)
+			return false;
+		addr = (addr << 8) | part[i];
+	}
+	int rest = 5 - np; /* bytes the last number fills */
+	if (part[np - 1] >= (1ULL << (8 * rest)))
+		return false;
+	addr = (addr << (8 * rest)) | part[np - 1];
+	snprintf(out, 16, "%llu.%llu.%llu.%llu", (addr >> 24) & 255, (addr >> 16) & 255, (addr >> 8) & 255,
+	         addr & 255);
+	return true;
 }
 
 static void split_path(pc_arena *a, pc_url *u, const char *p, size_t n, bool special)
@@ -176,8 +203,10 @@ static void set_host(pc_arena *a, pc_url *u, const char *h, size_t n)
 		} else
 			u->host_unicode = trimmed;
 	}
-	if (u->host_ascii && looks_ipv4(u->host_ascii)) {
+	char quad[16];
+	if (u->host_ascii && parse_ipv4(u->host_ascii, quad)) {
 		u->host_is_ip = true;
+		u->host_ascii = u->host_unicode = pc_arena_strdup(a, quad);
 		return;
 	}
 	if (u->host_ascii && *u->host_ascii) {
@@ -325,13 +354,48 @@ char *pc_url_resolve(pc_arena *a, const char *base, const char *ref)
 		return NULL;
 	const char *hostpart = b->port >= 0 ? pc_arena_printf(a, "%s:%d", b->host_ascii ? b->host_ascii : b->host, b->port)
 	                                    : (b->host_ascii ? b->host_ascii : b->host);
+	/* Merge (RFC 3986 5.2.3), then remove dot segments (5.2.4). */
+	const char *q = ref + strcspn(ref, "?#");
+	char *merged;
 	if (ref[0] == '/')
-		return pc_arena_printf(a, "%s://%s%s", b->scheme, hostpart, ref);
-	/* relative path: directory of the base path */
-	const char *bp = b->path && *b->path ? b->path : "/";
-	const char *slash = strrchr(bp, '/');
-	size_t dirlen = slash ? (size_t)(slash - bp) + 1 : 1;
-	if (ref[0] == '?' || ref[0] == '#' || !ref[0])
-		return pc_arena_printf(a, "%s://%s%s%s", b->scheme, hostpart, bp, ref);
-	return pc_arena_printf(a, "%s://%s%.*s%s", b->scheme, hostpart, (int)dirlen, slash ? bp : "/", ref);
+		merged = pc_arena_strndup(a, ref, (size_t)(q - ref));
+	else if (ref[0] == '?' || ref[0] == '#' || !ref[0])
+		merged = pc_arena_strdup(a, b->path && *b->path ? b->path : "/");
+	else {
+		const char *bp = b->path && *b->path ? b->path : "/";
+		const char *slash = strrchr(bp, '/');
+		size_t dirlen = slash ? (size_t)(slash - bp) + 1 : 0;
+		merged = pc_arena_printf(a, "%s%.*s%.*s", slash ? "" : "/", (int)dirlen, bp, (int)(q - ref), ref);
+	}
+	if (!merged)
+		return NULL;
+	char *out = pc_arena_alloc(a, strlen(merged) + 2);
+	if (!out)
+		return NULL;
+	size_t o = 0;
+	const char *in = merged;
+	while (*in) {
+		if (!strncmp(in, "../", 3))
+			in += 3;
+		else if (!strncmp(in, "./", 2))
+			in += 2;
+		else if (!strncmp(in, "/./", 3))
+			in += 2;
+		else if (!strcmp(in, "/."))
+			in = "/";
+		else if (!strncmp(in, "/../", 4) || !strcmp(in, "/..")) {
+			in = in[3] ? in + 3 : "/";
+			while (o > 0 && out[--o] != '/')
+				;
+		} else if (!strcmp(in, ".") || !strcmp(in, ".."))
+			in += strlen(in);
+		else {
+			do
+				out[o++] = *in++;
+			while (*in && *in != '/');
+		}
+	}
+	out[o] = '\0';
+	const char *tail = (ref[0] == '?' || ref[0] == '#' || !ref[0]) ? ref : q;
+	return pc_arena_printf(a, "%s://%s%s%s", b->scheme, hostpart, o ? out : "/", tail);
 }
