@@ -210,7 +210,15 @@ char *pc_arena_utf8(pc_arena *a, const char *s, size_t n)
 		return NULL;
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0;
-	while (i < n) { /* fast path: already valid and NUL-free */
+	/* fast path: 8 bytes at a time while they are ASCII without NUL */
+	while (i + 8 <= n) {
+		uint64_t w;
+		memcpy(&w, u + i, 8);
+		if ((w & 0x8080808080808080ULL) || ((w - 0x0101010101010101ULL) & ~w & 0x8080808080808080ULL))
+			break;
+		i += 8;
+	}
+	while (i < n) { /* already valid and NUL-free */
 		size_t l = u[i] ? utf8_seq(u + i, n - i) : 0;
 		if (!l)
 			break;

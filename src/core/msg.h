@@ -132,7 +132,7 @@ typedef struct pc_msg {
 	const char *return_path;
 	pc_vec rcpt; /* const char* */
 	const char *rcpt_source;
-	pc_vec headers; /* pc_kv* of the top-level header, decoded */
+	pc_vec headers; /* pc_kv* of the top-level header: raw values, unfolded */
 	pc_vec parts;   /* pc_part* */
 	pc_vec resources;
 	pc_vec links;

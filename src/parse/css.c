@@ -200,6 +200,9 @@ static void scan_urls(const char *s, size_t n, pc_css_url_cb cb, void *ctx, cons
 				i++;
 			continue;
 		}
+		char c = (char)(s[i] | 0x20);
+		if (c != 'u' && c != 'i')
+			continue;
 		bool is_url = starts_ci(s + i, n - i, "url(");
 		bool is_set = !is_url && starts_ci(s + i, n - i, "image-set(");
 		if (!is_url && !is_set)
