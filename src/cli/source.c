@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -38,10 +39,19 @@ static void fail(walker *w, const char *path, const char *why)
 	w->st->errors++;
 }
 
+static bool has_eml_suffix(const char *name)
+{
+	size_t l = strlen(name);
+	return l >= 4 && strcasecmp(name + l - 4, ".eml") == 0;
+}
+
+/* An .eml file is one message even when it starts with a From_ line (its
+ * body may hold unquoted "From " lines, e.g. an attached git patch); any
+ * other file starting with a From_ line is an mbox. */
 static void scan_buffer(walker *w, const char *buf, size_t n, const char *name)
 {
 	w->st->bytes += n;
-	if (!pc_mbox_detect(buf, n)) {
+	if (has_eml_suffix(name) || !pc_mbox_detect(buf, n)) {
 		w->st->messages++;
 		w->cb(w->ctx, buf, n, name);
 		return;

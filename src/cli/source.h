@@ -4,8 +4,8 @@
  * SYNOPSIS
  *   pc_source_walk(paths, npaths, on_message, ctx, &stats);
  * DESCRIPTION
- *   A path is "-" (standard input), a file (.eml, or an mbox when it starts
- *   with a From_ line), a Maildir (cur/ and new/), or a directory, walked
+ *   A path is "-" (standard input), a file (*.eml: one message; any other
+ *   name: an mbox when it starts with a From_ line), a Maildir (cur/ and new/), or a directory, walked
  *   recursively in name order (symlinked directories are not followed;
  *   Maildir tmp/ is skipped). Files are mmap'd read-only. on_message gets
  *   the bytes of one message and its source name ("path", or "path:N" for

@@ -404,6 +404,34 @@ static void walk(walkctx *wc, GMimeObject *obj, const char *path, size_t depth)
 		       pp->charset && *pp->charset ? "utf-8" : NULL);
 }
 
+/* "Name:" with RFC 5322 field-name characters (printable, no colon). */
+static bool header_line(const char *p, size_t n)
+{
+	size_t i = 0;
+	while (i < n && p[i] > 32 && p[i] < 127 && p[i] != ':')
+		i++;
+	if (i == 0)
+		return false;
+	while (i < n && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	return i < n && p[i] == ':';
+}
+
+static size_t leading_junk(const char *b, size_t n)
+{
+	size_t pos = 0;
+	for (int line = 0; line < 16 && pos < n; line++) {
+		const char *nl = memchr(b + pos, '\n', n - pos);
+		size_t len = nl ? (size_t)(nl - b) - pos : n - pos;
+		if (header_line(b + pos, len))
+			return pos;
+		if (!nl)
+			break;
+		pos += len + 1;
+	}
+	return 0; /* no header field in reach: leave the input as it is */
+}
+
 char *pc_mime_to_utf8(pc_arena *a, const char *bytes, size_t n, const char *charset, size_t *outn)
 {
 	GMimeFilter *cf = g_mime_filter_charset_new(charset, "UTF-8");
@@ -477,6 +505,18 @@ int pc_mime_parse(pc_mime *mp, pc_msg *m, const char *bytes, size_t n, pc_mime_b
 		size_t skip = nl ? (size_t)(nl - bytes) + 1 : n;
 		bytes += skip;
 		n -= skip;
+	}
+
+	/* Lines before the header that are not header fields (a line of
+	 * spaces, a stray banner) would make GMime read no header at all and
+	 * the whole message would go unscanned: skip up to 16 such lines when
+	 * a header field follows them. */
+	size_t junk = leading_junk(bytes, n);
+	if (junk) {
+		add_simple(m, "parse.leading-junk", "lines before the header that are not header fields (skipped)",
+		           "bytes", pc_arena_printf(m->arena, "%zu", junk));
+		bytes += junk;
+		n -= junk;
 	}
 
 	/* Parse in place: GByteArray borrows the bytes, GMime keeps

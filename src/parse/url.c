@@ -263,6 +263,13 @@ pc_url *pc_url_parse(pc_arena *a, const char *s, size_t n)
 		while (i < cn && (c[i] == '/' || c[i] == '\\'))
 			i++;
 		has_authority = true;
+	} else if (!u->scheme[0] && cn - i >= 2 && (c[i] == '/' || c[i] == '\\') && (c[i + 1] == '/' || c[i + 1] == '\\')) {
+		/* Scheme-relative: a mail client's page is http(s) (webmail) —
+		 * special — so any run of / and \ leads to the host. */
+		while (i < cn && (c[i] == '/' || c[i] == '\\'))
+			i++;
+		has_authority = true;
+		special = true;
 	} else if (cn - i >= 2 && c[i] == '/' && c[i + 1] == '/') {
 		i += 2;
 		has_authority = true;
