@@ -17,7 +17,7 @@
 typedef struct chunk {
 	struct chunk *next;
 	size_t size, used;
-	unsigned char data[];
+	unsigned char data[] __attribute__((aligned(ALIGN)));
 } chunk;
 
 struct pc_arena {

@@ -427,7 +427,9 @@ static void style_block(walk *w, myhtml_tree_node_t *node)
 		if (t && l) {
 			w->tag = "style";
 			w->width = w->height = (pc_size){PC_SIZE_UNKNOWN, -1};
+			w->hidden = 0; /* a style sheet applies whatever surrounds it */
 			w->alt = NULL;
+			w->order++;
 			pc_css_scan_sheet(w->m->arena, t, l, css_url, w);
 		}
 	}

@@ -43,28 +43,48 @@ static size_t put_utf8(char *o, unsigned long cp)
 	return 4;
 }
 
-/* Comments removed, escapes decoded. Output is never longer than input
- * (an escape of ≥2 bytes yields ≤4 bytes only for \XXXX forms of ≥5 bytes;
- * \X.. short forms yield at most 3 bytes from ≥2 input: bounded by 2n). */
-static char *css_clean(pc_arena *a, const char *s, size_t n, size_t *outn)
+/* Comments removed (escapes are kept: they are decoded per name and value
+ * after splitting, so an escaped ';' or ':' never separates anything). */
+static char *css_strip_comments(pc_arena *a, const char *s, size_t n, size_t *outn)
 {
-	if (n > ((size_t)-1) / 2 - 8)
+	char *o = pc_arena_alloc(a, n + 1);
+	if (!o)
 		return NULL;
+	size_t j = 0;
+	for (size_t i = 0; i < n;) {
+		if (s[i] == '\\' && i + 1 < n) { /* an escaped '/' cannot open a comment */
+			o[j++] = s[i++];
+			o[j++] = s[i++];
+			continue;
+		}
+		if (s[i] == '/' && i + 1 < n && s[i + 1] == '*') {
+			size_t k = i + 2;
+			while (k + 1 < n && !(s[k] == '*' && s[k + 1] == '/'))
+				k++;
+			i = k + 1 < n ? k + 2 : n;
+			continue;
+		}
+		o[j++] = s[i++];
+	}
+	o[j] = '\0';
+	*outn = j;
+	return o;
+}
+
+/* CSS escapes decoded: \41 (1-6 hex digits and one optional white space)
+ * and \x. Output is at most 2n bytes (a 2-byte escape may give 3 bytes of
+ * UTF-8; 4-byte code points need 5+ input bytes). */
+static char *css_unescape(pc_arena *a, const char *s, size_t n, size_t *outn)
+{
+	if (!memchr(s, '\\', n)) {
+		*outn = n;
+		return (char *)s;
+	}
 	char *o = pc_arena_alloc(a, n * 2 + 4);
 	if (!o)
 		return NULL;
 	size_t j = 0;
 	for (size_t i = 0; i < n;) {
-		if (s[i] == '/' && i + 1 < n && s[i + 1] == '*') {
-			const char *e = NULL;
-			for (size_t k = i + 2; k + 1 < n; k++)
-				if (s[k] == '*' && s[k + 1] == '/') {
-					e = s + k;
-					break;
-				}
-			i = e ? (size_t)(e - s) + 2 : n;
-			continue;
-		}
 		if (s[i] == '\\' && i + 1 < n) {
 			size_t k = i + 1, d = 0;
 			unsigned long cp = 0;
@@ -80,7 +100,7 @@ static char *css_clean(pc_arena *a, const char *s, size_t n, size_t *outn)
 				j += put_utf8(o + j, cp);
 				i = k;
 			} else if (s[i + 1] == '\n') {
-				i += 2; /* escaped newline: removed */
+				i += 2;
 			} else {
 				o[j++] = s[i + 1];
 				i += 2;
@@ -89,7 +109,6 @@ static char *css_clean(pc_arena *a, const char *s, size_t n, size_t *outn)
 		}
 		o[j++] = s[i++];
 	}
-	o[j] = '\0';
 	*outn = j;
 	return o;
 }
@@ -189,47 +208,38 @@ static bool starts_ci(const char *s, size_t n, const char *w)
 	return true;
 }
 
-/* Find url(...) and image-set("...") in a value; strings after @import. */
+/* Find url(...) and the strings of image-set(...) in (unescaped) CSS text.
+ * Other quoted strings are text (font-family: "url(x)" loads nothing). */
 static void scan_urls(const char *s, size_t n, pc_css_url_cb cb, void *ctx, const char *how)
 {
-	for (size_t i = 0; i + 4 <= n; i++) {
-		if (s[i] == '"' || s[i] == '\'') { /* a string is text, e.g. font-family: "url(x)" */
+	int set_depth = 0; /* > 0 inside image-set( ... ) */
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '"' || s[i] == '\'') {
 			char q = s[i];
-			i++;
+			size_t st = i + 1;
+			i = st;
 			while (i < n && s[i] != q)
 				i++;
+			if (set_depth > 0)
+				cb(ctx, s + st, i - st, how);
 			continue;
 		}
+		if (set_depth > 0 && s[i] == '(')
+			set_depth++;
+		else if (set_depth > 0 && s[i] == ')')
+			set_depth--;
 		char c = (char)(s[i] | 0x20);
 		if (c != 'u' && c != 'i')
 			continue;
-		bool is_url = starts_ci(s + i, n - i, "url(");
-		bool is_set = !is_url && starts_ci(s + i, n - i, "image-set(");
-		if (!is_url && !is_set)
-			continue;
-		if (i > 0 && (isalnum((unsigned char)s[i - 1]) || s[i - 1] == '_'))
-			if (!is_set || s[i - 1] != '-') /* -webkit-image-set is fine */
-				continue;
-		size_t k = i + (is_url ? 4 : 10);
-		if (is_set) { /* quoted strings inside image-set(...) until ')' */
-			int depth = 1;
-			while (k < n && depth > 0) {
-				if (s[k] == '(')
-					depth++;
-				else if (s[k] == ')')
-					depth--;
-				else if (s[k] == '"' || s[k] == '\'') {
-					char q = s[k];
-					size_t st = ++k;
-					while (k < n && s[k] != q)
-						k++;
-					cb(ctx, s + st, k - st, how);
-				}
-				k++;
-			}
-			i = k ? k - 1 : k;
+		bool boundary = i == 0 || !(isalnum((unsigned char)s[i - 1]) || s[i - 1] == '_');
+		if (c == 'i' && starts_ci(s + i, n - i, "image-set(") && (boundary || s[i - 1] == '-')) {
+			set_depth = 1;
+			i += 9; /* at '(' */
 			continue;
 		}
+		if (!boundary || !starts_ci(s + i, n - i, "url("))
+			continue;
+		size_t k = i + 4;
 		while (k < n && isspace((unsigned char)s[k]))
 			k++;
 		size_t st, en;
@@ -239,11 +249,15 @@ static void scan_urls(const char *s, size_t n, pc_css_url_cb cb, void *ctx, cons
 			while (k < n && s[k] != q)
 				k++;
 			en = k;
+			while (k < n && s[k] != ')')
+				k++;
 		} else {
 			st = k;
 			while (k < n && s[k] != ')')
 				k++;
 			en = k;
+			while (en > st && isspace((unsigned char)s[en - 1]))
+				en--;
 		}
 		cb(ctx, s + st, en - st, how);
 		i = k < n ? k : n;
@@ -290,7 +304,7 @@ static int apply_decl(pc_css_style *st, const char *name, size_t nn, const char 
 void pc_css_parse_style(pc_arena *a, const char *s, size_t n, pc_css_style *st, pc_css_url_cb cb, void *ctx)
 {
 	size_t cn;
-	char *c = css_clean(a, s, n, &cn);
+	char *c = css_strip_comments(a, s, n, &cn);
 	if (!c)
 		return;
 	bool offset_out = false, margin_out = false;
@@ -301,6 +315,10 @@ void pc_css_parse_style(pc_arena *a, const char *s, size_t n, pc_css_style *st, 
 		char q = 0;
 		while (j < cn) {
 			char ch = c[j];
+			if (ch == '\\' && j + 1 < cn) {
+				j += 2;
+				continue;
+			}
 			if (q) {
 				if (ch == q)
 					q = 0;
@@ -316,7 +334,17 @@ void pc_css_parse_style(pc_arena *a, const char *s, size_t n, pc_css_style *st, 
 		}
 		const char *d = c + i;
 		size_t dn = j - i;
-		const char *colon = memchr(d, ':', dn);
+		const char *colon = NULL;
+		for (size_t k = 0; k < dn; k++) { /* the first unescaped ':' */
+			if (d[k] == '\\') {
+				k++;
+				continue;
+			}
+			if (d[k] == ':') {
+				colon = d + k;
+				break;
+			}
+		}
 		if (colon) {
 			const char *nm = d;
 			size_t nn = (size_t)(colon - d);
@@ -342,6 +370,10 @@ void pc_css_parse_style(pc_arena *a, const char *s, size_t n, pc_css_style *st, 
 						vn--;
 					break;
 				}
+			nm = css_unescape(a, nm, nn, &nn);
+			v = v ? css_unescape(a, v, vn, &vn) : NULL;
+			if (!nm || !v)
+				break;
 			int moved = apply_decl(st, nm, nn, v, vn);
 			offset_out |= moved == 1;
 			margin_out |= moved == 2;
@@ -357,8 +389,9 @@ void pc_css_parse_style(pc_arena *a, const char *s, size_t n, pc_css_style *st, 
 
 void pc_css_scan_sheet(pc_arena *a, const char *s, size_t n, pc_css_url_cb cb, void *ctx)
 {
-	size_t cn;
-	char *c = css_clean(a, s, n, &cn);
+	size_t sn, cn;
+	char *sc = css_strip_comments(a, s, n, &sn);
+	char *c = sc ? css_unescape(a, sc, sn, &cn) : NULL;
 	if (!c)
 		return;
 	scan_urls(c, cn, cb, ctx, "<style>");

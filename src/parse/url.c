@@ -351,14 +351,19 @@ char *pc_url_resolve(pc_arena *a, const char *base, const char *ref)
 		return NULL;
 	while (*ref && (unsigned char)*ref <= 0x20)
 		ref++;
-	if (ref[0] == '/' && ref[1] == '/')
-		return pc_arena_printf(a, "%s:%s", b->scheme, ref);
-	/* scheme:rest — already absolute */
+	if ((ref[0] == '/' || ref[0] == '\\') && (ref[1] == '/' || ref[1] == '\\')) {
+		while (*ref == '/' || *ref == '\\') /* scheme-relative, as pc_url_parse reads it */
+			ref++;
+		return pc_arena_printf(a, "%s://%s", b->scheme, ref);
+	}
+	/* scheme:rest — already absolute (a scheme starts with a letter) */
 	const char *p = ref;
-	while (isalnum((unsigned char)*p) || *p == '+' || *p == '-' || *p == '.')
-		p++;
-	if (*p == ':' && p != ref)
-		return NULL;
+	if (isalpha((unsigned char)*p)) {
+		while (isalnum((unsigned char)*p) || *p == '+' || *p == '-' || *p == '.')
+			p++;
+		if (*p == ':')
+			return NULL;
+	}
 	const char *hostpart = b->port >= 0 ? pc_arena_printf(a, "%s:%d", b->host_ascii ? b->host_ascii : b->host, b->port)
 	                                    : (b->host_ascii ? b->host_ascii : b->host);
 	/* Merge (RFC 3986 5.2.3), then remove dot segments (5.2.4). */

@@ -29,7 +29,8 @@ bool pc_url_is_remote(const pc_url *u);
 /* Percent-decode into the arena (valid UTF-8 result, invalid bytes → U+FFFD). */
 char *pc_url_pct_decode(pc_arena *a, const char *s, size_t n);
 /* Resolve a relative reference against an absolute base (RFC 3986 §5.2,
- * simplified: no dot-segment removal); NULL if base is not absolute. */
+ * with dot-segment removal; a reference starting with two of / and \ is
+ * scheme-relative); NULL if base is not absolute or ref is. */
 char *pc_url_resolve(pc_arena *a, const char *base, const char *ref);
 
 #endif

@@ -1,0 +1,418 @@
+/*
+ * Unit tests for parse/css: style attribute declarations that hide or size
+ * an element, url()/image-set()/@import discovery, comments and escapes.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/arena.h"
+#include "parse/css.h"
+
+#define MAXU 16
+
+typedef struct urls {
+	char url[MAXU][256];
+	char how[MAXU][16];
+	size_t n;
+} urls;
+
+static void on_url(void *ctx, const char *u, size_t n, const char *how)
+{
+	urls *us = ctx;
+	if (us->n >= MAXU)
+		fail_msg("too many urls");
+	snprintf(us->url[us->n], sizeof us->url[0], "%.*s", (int)n, u);
+	snprintf(us->how[us->n], sizeof us->how[0], "%s", how);
+	us->n++;
+}
+
+static int setup(void **state)
+{
+	*state = pc_arena_new(16u << 20);
+	return *state ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	pc_arena_free(*state);
+	return 0;
+}
+
+static pc_css_style S(void **state, const char *s)
+{
+	pc_css_style st;
+	pc_css_style_init(&st);
+	pc_css_parse_style(*state, s, strlen(s), &st, NULL, NULL);
+	return st;
+}
+
+static urls U(void **state, const char *s)
+{
+	urls us;
+	memset(&us, 0, sizeof us);
+	pc_css_style st;
+	pc_css_style_init(&st);
+	pc_css_parse_style(*state, s, strlen(s), &st, on_url, &us);
+	return us;
+}
+
+static urls SHEET(void **state, const char *s)
+{
+	urls us;
+	memset(&us, 0, sizeof us);
+	pc_css_scan_sheet(*state, s, strlen(s), on_url, &us);
+	return us;
+}
+
+static void test_init_unset(void **state)
+{
+	(void)state;
+	pc_css_style st;
+	memset(&st, 0x7f, sizeof st);
+	pc_css_style_init(&st);
+	assert_int_equal(st.display_none, -1);
+	assert_int_equal(st.visibility_hidden, -1);
+	assert_int_equal(st.opacity_zero, -1);
+	assert_int_equal(st.overflow_hidden, -1);
+	assert_int_equal(st.width.px, PC_SIZE_UNKNOWN);
+	assert_int_equal(st.width.pct, -1);
+	assert_int_equal(st.height.px, PC_SIZE_UNKNOWN);
+	assert_int_equal(st.max_width.px, PC_SIZE_UNKNOWN);
+	assert_int_equal(st.max_height.px, PC_SIZE_UNKNOWN);
+	assert_false(st.positioned);
+	assert_false(st.offscreen);
+}
+
+static void test_display(void **state)
+{
+	assert_int_equal(S(state, "display:none").display_none, 1);
+	assert_int_equal(S(state, "display: none;").display_none, 1);
+	assert_int_equal(S(state, "DISPLAY : NONE !important").display_none, 1);
+	assert_int_equal(S(state, "display:none!IMPORTANT;").display_none, 1);
+	assert_int_equal(S(state, "display:block").display_none, 0);
+	assert_int_equal(S(state, "display:nonex").display_none, 0);
+	assert_int_equal(S(state, "color:red").display_none, -1);
+	/* later declarations win */
+	assert_int_equal(S(state, "display:none;display:block").display_none, 0);
+	assert_int_equal(S(state, "display:block;display:none").display_none, 1);
+	/* !important is stripped, not weighed */
+	assert_int_equal(S(state, "display:none !important;display:block").display_none, 0);
+	/* "none" needs the property name exactly */
+	assert_int_equal(S(state, "xdisplay:none").display_none, -1);
+	assert_int_equal(S(state, "  ;;display\n:\tnone ;; ").display_none, 1);
+}
+
+static void test_visibility(void **state)
+{
+	assert_int_equal(S(state, "visibility:hidden").visibility_hidden, 1);
+	assert_int_equal(S(state, "visibility: Collapse").visibility_hidden, 1);
+	assert_int_equal(S(state, "visibility:visible").visibility_hidden, 0);
+	assert_int_equal(S(state, "visibility:hidden;visibility:visible").visibility_hidden, 0);
+}
+
+static void test_opacity(void **state)
+{
+	assert_int_equal(S(state, "opacity:0").opacity_zero, 1);
+	assert_int_equal(S(state, "opacity:0.0").opacity_zero, 1);
+	assert_int_equal(S(state, "opacity: .0").opacity_zero, 1);
+	assert_int_equal(S(state, "opacity:0%").opacity_zero, 1);
+	assert_int_equal(S(state, "opacity:0 !important").opacity_zero, 1);
+	assert_int_equal(S(state, "opacity:-1").opacity_zero, 0);
+	assert_int_equal(S(state, "opacity:1").opacity_zero, 0);
+	assert_int_equal(S(state, "opacity:0.01").opacity_zero, 0);
+	assert_int_equal(S(state, "opacity:0.4").opacity_zero, 0);
+	assert_int_equal(S(state, "opacity:50%").opacity_zero, 0);
+	assert_int_equal(S(state, "opacity:1%").opacity_zero, 0);
+	assert_int_equal(S(state, "opacity:inherit").opacity_zero, 0);
+}
+
+static void test_sizes(void **state)
+{
+	pc_css_style st = S(state, "width:1px;height:1px");
+	assert_int_equal(st.width.px, 1);
+	assert_int_equal(st.height.px, 1);
+	assert_int_equal(st.width.pct, -1);
+	st = S(state, "width:0;height:0px");
+	assert_int_equal(st.width.px, 0);
+	assert_int_equal(st.height.px, 0);
+	st = S(state, "width:50%");
+	assert_int_equal(st.width.px, PC_SIZE_UNKNOWN);
+	assert_int_equal(st.width.pct, 50);
+	st = S(state, "max-width:0;max-height:0px");
+	assert_int_equal(st.max_width.px, 0);
+	assert_int_equal(st.max_height.px, 0);
+	st = S(state, "WIDTH: 600PX !important");
+	assert_int_equal(st.width.px, 600);
+	st = S(state, "width:auto");
+	assert_int_equal(st.width.px, PC_SIZE_UNKNOWN);
+	assert_int_equal(st.width.pct, -1);
+	st = S(state, "width:0.2px");
+	assert_int_equal(st.width.px, 1); /* a fraction still renders a pixel */
+}
+
+static void test_overflow_position(void **state)
+{
+	assert_int_equal(S(state, "overflow:hidden").overflow_hidden, 1);
+	assert_int_equal(S(state, "overflow:clip").overflow_hidden, 1);
+	assert_int_equal(S(state, "overflow:hidden auto").overflow_hidden, 1);
+	assert_int_equal(S(state, "overflow:visible").overflow_hidden, 0);
+	assert_true(S(state, "position:absolute").positioned);
+	assert_true(S(state, "position:FIXED").positioned);
+	assert_false(S(state, "position:relative").positioned);
+	assert_false(S(state, "position:static").positioned);
+}
+
+static void test_offscreen(void **state)
+{
+	assert_true(S(state, "position:absolute;left:-9999px").offscreen);
+	assert_true(S(state, "left:-9999px;position:absolute").offscreen); /* order does not matter */
+	assert_true(S(state, "position:fixed;top:-600px").offscreen);
+	assert_true(S(state, "position:absolute;right:-500px").offscreen);
+	assert_true(S(state, "position:absolute;bottom:-10000em").offscreen);
+	/* offsets without position do not move anything */
+	assert_false(S(state, "left:-9999px").offscreen);
+	assert_false(S(state, "position:relative;left:-9999px").offscreen);
+	/* a later position:static undoes it */
+	assert_false(S(state, "position:absolute;left:-9999px;position:static").offscreen);
+	/* margins move any element */
+	assert_true(S(state, "margin-left:-9999px").offscreen);
+	assert_true(S(state, "margin-top:-2000px").offscreen);
+	/* small offsets are layout, not hiding */
+	assert_false(S(state, "position:absolute;left:-499px").offscreen);
+	assert_false(S(state, "margin-left:-20px").offscreen);
+	assert_false(S(state, "position:absolute;left:9999px").offscreen);
+	/* text-indent moves text, not images */
+	assert_false(S(state, "text-indent:-9999px").offscreen);
+}
+
+static void test_escapes(void **state)
+{
+	assert_int_equal(S(state, "d\\69splay:none").display_none, 1);
+	assert_int_equal(S(state, "d\\000069 splay:none").display_none, 1); /* 6 digits + one space */
+	assert_int_equal(S(state, "display:n\\6f ne").display_none, 1);
+	assert_int_equal(S(state, "\\64isplay:\\4e\\4f\\4e\\45").display_none, 1);
+	assert_int_equal(S(state, "disp\\lay:none").display_none, 1); /* non-hex escape: the char itself */
+	assert_int_equal(S(state, "opacity:\\30").opacity_zero, 1);
+}
+
+static void test_comments(void **state)
+{
+	assert_int_equal(S(state, "display:/* x */none").display_none, 1);
+	assert_int_equal(S(state, "display/**/:/**/none/**/").display_none, 1);
+	assert_int_equal(S(state, "/* display:none */display:block").display_none, 0);
+	assert_int_equal(S(state, "/* display:none */").display_none, -1);
+	/* an unterminated comment swallows the rest */
+	assert_int_equal(S(state, "display:block;/* display:none").display_none, 0);
+	assert_int_equal(S(state, "opacity:/*;*/0").opacity_zero, 1);
+}
+
+static void test_style_url_forms(void **state)
+{
+	urls u = U(state, "background:url(http://t.example/a.gif)");
+	assert_int_equal(u.n, 1);
+	assert_string_equal(u.url[0], "http://t.example/a.gif");
+	assert_string_equal(u.how[0], "style");
+	u = U(state, "background-image: url( \"http://t.example/b.gif\" )");
+	assert_int_equal(u.n, 1);
+	assert_string_equal(u.url[0], "http://t.example/b.gif");
+	u = U(state, "background-image:URL('http://t.example/c;d.gif')");
+	assert_int_equal(u.n, 1);
+	assert_string_equal(u.url[0], "http://t.example/c;d.gif"); /* ';' inside quotes does not split */
+	u = U(state, "background:url(ht\\74p://t.example/e.gif)");
+	assert_int_equal(u.n, 1);
+	assert_string_equal(u.url[0], "http://t.example/e.gif");
+	u = U(state, "b\\61 ckground:u\\72l(http://t.example/f.gif)");
+	assert_int_equal(u.n, 1);
+	assert_string_equal(u.url[0], "http://t.example/f.gif");
+	u = U(state, "background:url(a.gif), url(b.gif);list-style:url(c.gif)");
+	assert_int_equal(u.n, 3);
+	assert_string_equal(u.url[0], "a.gif");
+	assert_string_equal(u.url[1], "b.gif");
+	assert_string_equal(u.url[2], "c.gif");
+	/* "url(" only as a function name */
+	u = U(state, "font-family:myurl(x)");
+	assert_int_equal(u.n, 0);
+	/* unterminated quote ends at the end */
+	u = U(state, "background:url('http://t.example/g.gif");
+	assert_int_equal(u.n, 1);
+	assert_string_equal(u.url[0], "http://t.example/g.gif");
+}
+
+static void test_style_image_set(void **state)
+{
+	urls u = U(state, "background-image:image-set(\"a.png\" 1x, 'b.png' 2x)");
+	assert_int_equal(u.n, 2);
+	assert_string_equal(u.url[0], "a.png");
+	assert_string_equal(u.url[1], "b.png");
+	u = U(state, "background-image:-webkit-image-set(\"w.png\" 1x)");
+	assert_int_equal(u.n, 1);
+	assert_string_equal(u.url[0], "w.png");
+	u = U(state, "background-image:IMAGE-SET(\"u.png\" type(\"image/png\"))");
+	assert_true(u.n >= 1);
+	assert_string_equal(u.url[0], "u.png");
+}
+
+static void test_style_url_in_comment_ignored(void **state)
+{
+	urls u = U(state, "/* background:url(http://t.example/no.gif) */color:red");
+	assert_int_equal(u.n, 0);
+}
+
+static void test_sheet_urls(void **state)
+{
+	urls u = SHEET(state, "body { background: url(http://t.example/bg.gif) }\n"
+	                      ".x { background-image: url('http://t.example/x.gif') }\n");
+	assert_int_equal(u.n, 2);
+	assert_string_equal(u.url[0], "http://t.example/bg.gif");
+	assert_string_equal(u.how[0], "<style>");
+	assert_string_equal(u.url[1], "http://t.example/x.gif");
+}
+
+static void test_sheet_import(void **state)
+{
+	urls u = SHEET(state, "@import \"http://t.example/a.css\";\n@IMPORT 'http://t.example/b.css' screen;\n");
+	assert_int_equal(u.n, 2);
+	assert_string_equal(u.url[0], "http://t.example/a.css");
+	assert_string_equal(u.how[0], "@import");
+	assert_string_equal(u.url[1], "http://t.example/b.css");
+	assert_string_equal(u.how[1], "@import");
+	/* @import url(...) is found as a url() */
+	u = SHEET(state, "@import url(http://t.example/c.css);");
+	assert_int_equal(u.n, 1);
+	assert_string_equal(u.url[0], "http://t.example/c.css");
+	assert_string_equal(u.how[0], "<style>");
+	/* escaped @import */
+	u = SHEET(state, "@\\69mport \"http://t.example/d.css\";");
+	assert_int_equal(u.n, 1);
+	assert_string_equal(u.url[0], "http://t.example/d.css");
+	assert_string_equal(u.how[0], "@import");
+}
+
+static void test_sheet_comments_ignored(void **state)
+{
+	urls u = SHEET(state, "/* @import \"http://t.example/no.css\"; */\n"
+	                      "/* .a{background:url(http://t.example/no.gif)} */\n"
+	                      ".b{background:url(http://t.example/yes.gif)}\n"
+	                      "/* unterminated url(http://t.example/no2.gif)");
+	assert_int_equal(u.n, 1);
+	assert_string_equal(u.url[0], "http://t.example/yes.gif");
+}
+
+static void test_sheet_empty(void **state)
+{
+	urls u = SHEET(state, "");
+	assert_int_equal(u.n, 0);
+	u = SHEET(state, "url(");
+	assert_int_equal(u.n, 1);
+	assert_string_equal(u.url[0], "");
+}
+
+static void test_length_units(void **state)
+{
+	(void)state;
+	pc_size s = pc_css_length("12", 2, false);
+	assert_int_equal(s.px, 12);
+	assert_int_equal(s.pct, -1);
+	assert_int_equal(pc_css_length(" 7px", 4, false).px, 7);
+	assert_int_equal(pc_css_length("12pt", 4, false).px, 16);
+	assert_int_equal(pc_css_length("2em", 3, false).px, 32);
+	assert_int_equal(pc_css_length("1.5rem", 6, false).px, 24);
+	assert_int_equal(pc_css_length("1in", 3, false).px, 96);
+	assert_int_equal(pc_css_length("2.54cm", 6, false).px, 96);
+	assert_int_equal(pc_css_length("25.4mm", 6, false).px, 96);
+	assert_int_equal(pc_css_length("0vw", 3, false).px, 0);
+	assert_true(pc_css_length("1vw", 3, false).px > 0);
+	assert_int_equal(pc_css_length("-600px", 6, false).px, -600);
+	assert_int_equal(pc_css_length("+3", 2, false).px, 3);
+	s = pc_css_length("25%", 3, false);
+	assert_int_equal(s.pct, 25);
+	assert_int_equal(s.px, PC_SIZE_UNKNOWN);
+	/* unknown unit or no number */
+	assert_int_equal(pc_css_length("3furlongs", 9, false).px, PC_SIZE_UNKNOWN);
+	assert_int_equal(pc_css_length("px", 2, false).px, PC_SIZE_UNKNOWN);
+	assert_int_equal(pc_css_length("", 0, false).px, PC_SIZE_UNKNOWN);
+	assert_int_equal(pc_css_length("-", 1, false).px, PC_SIZE_UNKNOWN);
+	/* huge values are clamped */
+	assert_int_equal(pc_css_length("99999999999999px", 16, false).px, 10000000);
+	/* n bounds the read */
+	assert_int_equal(pc_css_length("123", 1, false).px, 1);
+}
+
+static void test_length_attr(void **state)
+{
+	(void)state;
+	/* HTML width/height attributes: trailing garbage ignored */
+	assert_int_equal(pc_css_length("1", 1, true).px, 1);
+	assert_int_equal(pc_css_length("1px", 3, true).px, 1);
+	assert_int_equal(pc_css_length("10abc", 5, true).px, 10);
+	assert_int_equal(pc_css_length(" 0 ", 3, true).px, 0);
+	assert_int_equal(pc_css_length("50%", 3, true).pct, 50);
+	/* negative attribute values are ignored */
+	assert_int_equal(pc_css_length("-5", 2, true).px, PC_SIZE_UNKNOWN);
+	assert_int_equal(pc_css_length("abc", 3, true).px, PC_SIZE_UNKNOWN);
+}
+
+/* Fixed after tests/unit/BUGS.md #3 and #4. */
+static void test_escaped_separators(void **state)
+{
+	/* an escaped ';' or ':' is part of a value/name, never a separator */
+	assert_int_equal(S(state, "color:red\\;display:none").display_none, -1);
+	assert_int_equal(S(state, "display\\:none").display_none, -1);
+	/* an escape inside a name still spells the property */
+	assert_int_equal(S(state, "d\\69splay:none").display_none, 1);
+}
+
+static void test_image_set_url_args(void **state)
+{
+	urls us = U(state, "background-image:image-set(url(http://t.example/is.png) 1x, \"http://t.example/q.png\" 2x)");
+	assert_int_equal(us.n, 2);
+	assert_string_equal(us.url[0], "http://t.example/is.png");
+	assert_string_equal(us.url[1], "http://t.example/q.png");
+	us = U(state, "background:-webkit-image-set(url('http://t.example/w.png') 1x)");
+	assert_int_equal(us.n, 1);
+	assert_string_equal(us.url[0], "http://t.example/w.png");
+	/* a quoted string outside url()/image-set() is text */
+	us = U(state, "font-family:\"url(http://t.example/no.png)\"");
+	assert_int_equal(us.n, 0);
+}
+
+static void test_null_callback_ok(void **state)
+{
+	/* no callback: URLs are not reported, style still parsed */
+	pc_css_style st = S(state, "background:url(x.gif);display:none");
+	assert_int_equal(st.display_none, 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_init_unset),
+	    cmocka_unit_test_setup_teardown(test_display, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_visibility, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_opacity, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_sizes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_overflow_position, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_offscreen, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_escapes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_comments, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_style_url_forms, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_style_image_set, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_style_url_in_comment_ignored, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_sheet_urls, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_sheet_import, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_sheet_comments_ignored, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_sheet_empty, setup, teardown),
+	    cmocka_unit_test(test_length_units),
+	    cmocka_unit_test(test_length_attr),
+	    cmocka_unit_test_setup_teardown(test_null_callback_ok, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_escaped_separators, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_image_set_url_args, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
