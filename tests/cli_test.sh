@@ -59,6 +59,10 @@ printf 'From: a@example.com\n\nhttp://a.example/ http://b.example/\n' >"$T/urls.
 "$PC" scan -q -c "$T/good.conf" "$T/urls.eml" >"$T/o" 2>"$T/e"; rc=$?
 check "config limit applies" 'grep -q "\"verdict\":\"reject\"" "$T/o" && grep -q "parse.limit" "$T/o"'
 
+# the shipped example config stays valid
+"$PC" scan -q -c "$DATA/../../docs/portcullis.conf.example" "$T/one.eml" >"$T/o" 2>"$T/e"; rc=$?
+check "example config loads" '[ $rc -eq 0 ] && [ "$(lines "$T/o")" = 1 ]'
+
 # help and explain
 "$PC" scan --help >"$T/o"; rc=$?
 check "scan --help exit 0" '[ $rc -eq 0 ] && grep -q "usage: portcullis scan" "$T/o"'
