@@ -4,7 +4,7 @@
 parts. Each must give one JSON line with the right limit finding, in bounded
 memory (peak RSS from /usr/bin/time; no timing assertions).
 
-usage: bombs_test.py PORTCULLIS
+usage: bombs_test.py PORTCULLIS [RSS_MAX_MB]
 """
 import json
 import os
@@ -63,7 +63,10 @@ CASES = [
 
 
 def main():
+    global RSS_MAX_MB
     exe = sys.argv[1]
+    if len(sys.argv) > 2:  # sanitizer builds carry shadow memory and quarantine
+        RSS_MAX_MB = int(sys.argv[2])
     passed = failed = 0
     with tempfile.TemporaryDirectory() as d:
         for name, make, limits, args in CASES:

@@ -326,6 +326,12 @@ static void element(walk *w, myhtml_tree_t *tree, myhtml_tree_node_t *node, myht
 	const char *al = attr(node, "alt", &l);
 	w->alt = al ? pc_arena_utf8(w->m->arena, al, l) : NULL;
 	element_style(w, node, parent, self);
+	if (id == MyHTML_TAG_AUDIO && !attr(node, "controls", NULL)) {
+		/* UA style sheet: audio:not([controls]) { display: none } — it
+		 * still fetches its source */
+		w->hidden |= PC_VIS_DISPLAY_NONE;
+		self->inherited |= PC_VIS_CONTAINER_HIDDEN;
+	}
 
 	switch (id) { /* the presentational background= that browsers still load */
 	case MyHTML_TAG_BODY:
