@@ -201,6 +201,39 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 	return len;
 }
 
+/* Bytes of an invalid sequence that one U+FFFD replaces: the lead byte
+ * and the continuation bytes that could still have completed it (the
+ * "maximal subpart" of Unicode 15 §3.9 / WHATWG UTF-8 decode). */
+static size_t maximal_subpart(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0];
+	size_t need;
+	unsigned char lo = 0x80, hi = 0xbf;
+	if (c >= 0xc2 && c <= 0xdf)
+		need = 1;
+	else if (c >= 0xe0 && c <= 0xef) {
+		need = 2;
+		if (c == 0xe0)
+			lo = 0xa0;
+		if (c == 0xed)
+			hi = 0x9f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		need = 3;
+		if (c == 0xf0)
+			lo = 0x90;
+		if (c == 0xf4)
+			hi = 0x8f;
+	} else
+		return 1;
+	size_t i = 1;
+	while (i <= need && i < n && s[i] >= lo && s[i] <= hi) {
+		i++;
+		lo = 0x80;
+		hi = 0xbf;
+	}
+	return i;
+}
+
 char *pc_arena_utf8(pc_arena *a, const char *s, size_t n)
 {
 	if (!s)
@@ -244,7 +277,7 @@ char *pc_arena_utf8(pc_arena *a, const char *s, size_t n)
 		} else {
 			memcpy(out + o, "\xef\xbf\xbd", 3);
 			o += 3;
-			i++;
+			i += maximal_subpart(u + i, n - i);
 		}
 	}
 	out[o] = '\0';

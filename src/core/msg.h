@@ -104,6 +104,7 @@ typedef struct pc_part {
 	pc_part_kind kind;
 	size_t depth;
 	size_t decoded_size;
+	bool decoded; /* text/html parts are decoded; attachments are not */
 	bool attachment;
 	bool uuencoded; /* uuencoded block found in a text part */
 } pc_part;

@@ -26,6 +26,7 @@ struct pc_html {
 typedef struct vis_state {
 	unsigned inherited; /* PC_VIS_CONTAINER_* bits that descendants carry */
 	bool vis_hidden;    /* visibility:hidden inherited (a child may undo it) */
+	pc_size media_w, media_h; /* a <video>/<audio>'s size, for its <source>/<track> */
 } vis_state;
 
 typedef struct walk {
@@ -242,6 +243,7 @@ static unsigned element_style(walk *w, myhtml_tree_node_t *node, const vis_state
 	if (w->width.px == 0 || w->height.px == 0)
 		own |= PC_VIS_SIZE_0;
 	self->vis_hidden = vis_hidden;
+	self->media_w = self->media_h = (pc_size){PC_SIZE_UNKNOWN, -1};
 	if (own & (PC_VIS_DISPLAY_NONE | PC_VIS_HIDDEN_ATTR | PC_VIS_OPACITY_0 | PC_VIS_OFFSCREEN))
 		self->inherited |= PC_VIS_CONTAINER_HIDDEN;
 	w->hidden = own | parent->inherited;
@@ -326,6 +328,15 @@ static void element(walk *w, myhtml_tree_t *tree, myhtml_tree_node_t *node, myht
 	const char *al = attr(node, "alt", &l);
 	w->alt = al ? pc_arena_utf8(w->m->arena, al, l) : NULL;
 	element_style(w, node, parent, self);
+	if (id == MyHTML_TAG_VIDEO || id == MyHTML_TAG_AUDIO) {
+		self->media_w = w->width;
+		self->media_h = w->height;
+	} else if ((id == MyHTML_TAG_SOURCE || id == MyHTML_TAG_TRACK) && w->width.px == PC_SIZE_UNKNOWN &&
+	           w->width.pct < 0 && w->height.px == PC_SIZE_UNKNOWN && w->height.pct < 0) {
+		/* a source or track is shown in its media element's box */
+		w->width = parent->media_w;
+		w->height = parent->media_h;
+	}
 	if (id == MyHTML_TAG_AUDIO && !attr(node, "controls", NULL)) {
 		/* UA style sheet: audio:not([controls]) { display: none } — it
 		 * still fetches its source */

@@ -394,7 +394,8 @@ void pc_css_scan_sheet(pc_arena *a, const char *s, size_t n, pc_css_url_cb cb, v
 	char *c = sc ? css_unescape(a, sc, sn, &cn) : NULL;
 	if (!c)
 		return;
-	scan_urls(c, cn, cb, ctx, "<style>");
+	/* @import first, both forms; its url( is then blanked (c is our own
+	 * copy) so the general scan does not report it again as <style>. */
 	for (size_t i = 0; i + 7 <= cn; i++) {
 		if (c[i] != '@' || !starts_ci(c + i, cn - i, "@import"))
 			continue;
@@ -407,7 +408,30 @@ void pc_css_scan_sheet(pc_arena *a, const char *s, size_t n, pc_css_url_cb cb, v
 			while (k < cn && c[k] != q)
 				k++;
 			cb(ctx, c + st, k - st, "@import");
+		} else if (starts_ci(c + k, cn - k, "url(")) {
+			size_t u = k;
+			k += 4;
+			while (k < cn && isspace((unsigned char)c[k]))
+				k++;
+			size_t st, en;
+			if (k < cn && (c[k] == '"' || c[k] == '\'')) {
+				char q = c[k];
+				st = ++k;
+				while (k < cn && c[k] != q)
+					k++;
+				en = k;
+			} else {
+				st = k;
+				while (k < cn && c[k] != ')')
+					k++;
+				en = k;
+				while (en > st && isspace((unsigned char)c[en - 1]))
+					en--;
+			}
+			cb(ctx, c + st, en - st, "@import");
+			c[u] = ' ';
 		}
 		i = k < cn ? k : cn;
 	}
+	scan_urls(c, cn, cb, ctx, "<style>");
 }

@@ -213,9 +213,10 @@ static void test_utf8_invalid_bytes_replaced(void **state)
 	/* beyond U+10FFFF (F4 90 80 80) */
 	assert_string_equal(pc_arena_utf8(a, "\xf4\x90\x80\x80x", 5),
 	                    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdx");
-	/* truncated sequence at the end: the lead byte is replaced, then the rest */
+	/* truncated sequence: one U+FFFD for its maximal subpart (WHATWG) */
 	char *t = pc_arena_utf8(a, "ok\xe2\x82", 4);
-	assert_string_equal(t, "ok\xef\xbf\xbd\xef\xbf\xbd");
+	assert_string_equal(t, "ok\xef\xbf\xbd");
+	assert_string_equal(pc_arena_utf8(a, "Caf\xe9 \xe2\x82 link", 13), "Caf\xef\xbf\xbd \xef\xbf\xbd link");
 	/* valid sequence after a bad byte is kept intact */
 	assert_string_equal(pc_arena_utf8(a, "\x80\xc3\xa9", 3), "\xef\xbf\xbd\xc3\xa9");
 	pc_arena_free(a);

@@ -282,11 +282,11 @@ static void test_sheet_import(void **state)
 	assert_string_equal(u.how[0], "@import");
 	assert_string_equal(u.url[1], "http://t.example/b.css");
 	assert_string_equal(u.how[1], "@import");
-	/* @import url(...) is found as a url() */
+	/* @import url(...) is an @import too, reported once */
 	u = SHEET(state, "@import url(http://t.example/c.css);");
 	assert_int_equal(u.n, 1);
 	assert_string_equal(u.url[0], "http://t.example/c.css");
-	assert_string_equal(u.how[0], "<style>");
+	assert_string_equal(u.how[0], "@import");
 	/* escaped @import */
 	u = SHEET(state, "@\\69mport \"http://t.example/d.css\";");
 	assert_int_equal(u.n, 1);
