@@ -4,194 +4,212 @@
  */
 #include "cli/report.h"
 
-#include <jansson.h>
+#include "cli/jsonw.h"
+
 #include <stdlib.h>
 #include <string.h>
 
 /* All strings in pc_msg are valid UTF-8 without NUL (pc_arena_utf8). */
-static json_t *str(const char *s)
-{
-	return s ? json_string_nocheck(s) : json_null();
-}
 
-static json_t *size_json(pc_size s)
+static void size_json(pc_jsonw *w, pc_size s)
 {
 	if (s.px != PC_SIZE_UNKNOWN)
-		return json_integer(s.px);
-	if (s.pct >= 0) {
+		pc_jsonw_int(w, s.px);
+	else if (s.pct >= 0) {
 		char b[16];
 		snprintf(b, sizeof b, "%d%%", s.pct);
-		return json_string(b);
-	}
-	return json_null();
+		pc_jsonw_str(w, b);
+	} else
+		pc_jsonw_null(w);
 }
 
-static json_t *vis_json(unsigned bits)
+static void kstr(pc_jsonw *w, const char *k, const char *v)
 {
-	json_t *a = json_array();
-	for (size_t i = 0; i < PC_VIS_COUNT; i++)
-		if (bits & (1u << i))
-			json_array_append_new(a, json_string_nocheck(pc_vis_name(i)));
-	return a;
+	pc_jsonw_key(w, k);
+	pc_jsonw_str(w, v);
 }
 
-static json_t *addr_list(const pc_vec *v)
+static void addr_list(pc_jsonw *w, const char *key, const pc_vec *v)
 {
-	json_t *a = json_array();
+	pc_jsonw_key(w, key);
+	pc_jsonw_arr(w);
 	for (size_t i = 0; i < v->n; i++) {
 		const pc_addr *ad = v->v[i];
-		json_t *o = json_object();
-		json_object_set_new_nocheck(o, "name", str(ad->name));
-		json_object_set_new_nocheck(o, "addr", str(ad->addr));
+		pc_jsonw_obj(w);
+		kstr(w, "name", ad->name);
+		kstr(w, "addr", ad->addr);
 		if (ad->group)
-			json_object_set_new_nocheck(o, "group", str(ad->group));
-		json_array_append_new(a, o);
+			kstr(w, "group", ad->group);
+		pc_jsonw_end(w);
 	}
-	return a;
+	pc_jsonw_end(w);
 }
 
-static json_t *url_fields(json_t *o, const pc_url *u)
+static void url_fields(pc_jsonw *w, const pc_url *u)
 {
-	json_object_set_new_nocheck(o, "url", str(u->raw));
-	json_object_set_new_nocheck(o, "scheme", str(u->scheme));
-	json_object_set_new_nocheck(o, "host", str(u->host_ascii ? u->host_ascii : u->host));
+	kstr(w, "url", u->raw);
+	kstr(w, "scheme", u->scheme);
+	kstr(w, "host", u->host_ascii ? u->host_ascii : u->host);
 	if (u->host_unicode && u->host_ascii && strcmp(u->host_unicode, u->host_ascii))
-		json_object_set_new_nocheck(o, "host_unicode", str(u->host_unicode));
-	json_object_set_new_nocheck(o, "domain", str(u->domain));
-	return o;
+		kstr(w, "host_unicode", u->host_unicode);
+	kstr(w, "domain", u->domain);
+}
+
+/* Evidence: an object; a key given several times becomes an array. */
+static void evidence(pc_jsonw *w, const pc_finding *f)
+{
+	pc_jsonw_obj(w);
+	for (const pc_kv *kv = f->evidence; kv; kv = kv->next) {
+		bool seen = false;
+		for (const pc_kv *p = f->evidence; p != kv; p = p->next)
+			seen |= !strcmp(p->key, kv->key);
+		if (seen)
+			continue; /* written with its first occurrence */
+		size_t count = 0;
+		for (const pc_kv *p = kv; p; p = p->next)
+			count += !strcmp(p->key, kv->key);
+		pc_jsonw_key(w, kv->key);
+		if (count == 1) {
+			pc_jsonw_str(w, kv->value);
+			continue;
+		}
+		pc_jsonw_arr(w);
+		for (const pc_kv *p = kv; p; p = p->next)
+			if (!strcmp(p->key, kv->key))
+				pc_jsonw_str(w, p->value);
+		pc_jsonw_end(w);
+	}
+	pc_jsonw_end(w);
 }
 
 int pc_report_json(FILE *out, const pc_msg *m)
 {
-	json_t *o = json_object();
-	json_object_set_new_nocheck(o, "source", str(m->source));
-	json_object_set_new_nocheck(o, "message_id", str(m->message_id));
+	static pc_jsonw w; /* its buffer is reused from message to message */
+	pc_jsonw_reset(&w);
+	pc_jsonw_obj(&w);
+	kstr(&w, "source", m->source);
+	kstr(&w, "message_id", m->message_id);
 	const pc_addr *from = m->from.n ? m->from.v[0] : NULL;
-	json_object_set_new_nocheck(o, "from", str(from ? from->addr : NULL));
-	json_t *rc = json_array();
+	kstr(&w, "from", from ? from->addr : NULL);
+	pc_jsonw_key(&w, "rcpt");
+	pc_jsonw_arr(&w);
 	for (size_t i = 0; i < m->rcpt.n; i++)
-		json_array_append_new(rc, str(m->rcpt.v[i]));
-	json_object_set_new_nocheck(o, "rcpt", rc);
-	json_object_set_new_nocheck(o, "verdict", json_string_nocheck(pc_action_name(m->verdict)));
-	json_object_set_new_nocheck(o, "score", json_real(m->score));
+		pc_jsonw_str(&w, m->rcpt.v[i]);
+	pc_jsonw_end(&w);
+	kstr(&w, "verdict", pc_action_name(m->verdict));
+	pc_jsonw_key(&w, "score");
+	pc_jsonw_real(&w, m->score);
 
-	json_t *fs = json_array();
+	pc_jsonw_key(&w, "findings");
+	pc_jsonw_arr(&w);
 	for (size_t i = 0; i < m->findings.n; i++) {
 		const pc_finding *f = m->findings.v[i];
-		json_t *fo = json_object();
-		json_object_set_new_nocheck(fo, "detector", str(f->detector));
-		json_object_set_new_nocheck(fo, "score", json_real(f->score));
-		json_object_set_new_nocheck(fo, "summary", str(f->summary));
-		json_t *ev = json_object();
-		for (const pc_kv *kv = f->evidence; kv; kv = kv->next) {
-			json_t *prev = json_object_get(ev, kv->key);
-			if (!prev)
-				json_object_set_new_nocheck(ev, kv->key, str(kv->value));
-			else if (json_is_array(prev))
-				json_array_append_new(prev, str(kv->value));
-			else {
-				json_t *arr = json_array();
-				json_array_append(arr, prev);
-				json_array_append_new(arr, str(kv->value));
-				json_object_set_new_nocheck(ev, kv->key, arr);
-			}
-		}
-		json_object_set_new_nocheck(fo, "evidence", ev);
-		json_array_append_new(fs, fo);
+		pc_jsonw_obj(&w);
+		kstr(&w, "detector", f->detector);
+		pc_jsonw_key(&w, "score");
+		pc_jsonw_real(&w, f->score);
+		kstr(&w, "summary", f->summary);
+		pc_jsonw_key(&w, "evidence");
+		evidence(&w, f);
+		pc_jsonw_end(&w);
 	}
-	json_object_set_new_nocheck(o, "findings", fs);
-	json_object_set_new_nocheck(o, "trackers", json_array());
-	json_object_set_new_nocheck(o, "campaign", json_null());
+	pc_jsonw_end(&w);
+	pc_jsonw_key(&w, "trackers");
+	pc_jsonw_arr(&w);
+	pc_jsonw_end(&w);
+	pc_jsonw_key(&w, "campaign");
+	pc_jsonw_null(&w);
 
-	json_object_set_new_nocheck(o, "subject", str(m->subject));
-	json_object_set_new_nocheck(o, "date", str(m->date));
-	json_object_set_new_nocheck(o, "size", json_integer((json_int_t)m->size));
-	json_object_set_new_nocheck(o, "rcpt_source", str(m->rcpt_source));
-	json_t *ad = json_object();
-	json_object_set_new_nocheck(ad, "from", addr_list(&m->from));
-	json_object_set_new_nocheck(ad, "sender", addr_list(&m->sender));
-	json_object_set_new_nocheck(ad, "reply_to", addr_list(&m->reply_to));
-	json_object_set_new_nocheck(ad, "to", addr_list(&m->to));
-	json_object_set_new_nocheck(ad, "cc", addr_list(&m->cc));
-	json_object_set_new_nocheck(ad, "return_path", str(m->return_path));
-	json_object_set_new_nocheck(o, "addresses", ad);
+	kstr(&w, "subject", m->subject);
+	kstr(&w, "date", m->date);
+	pc_jsonw_key(&w, "size");
+	pc_jsonw_int(&w, (long long)m->size);
+	kstr(&w, "rcpt_source", m->rcpt_source);
+	pc_jsonw_key(&w, "addresses");
+	pc_jsonw_obj(&w);
+	addr_list(&w, "from", &m->from);
+	addr_list(&w, "sender", &m->sender);
+	addr_list(&w, "reply_to", &m->reply_to);
+	addr_list(&w, "to", &m->to);
+	addr_list(&w, "cc", &m->cc);
+	kstr(&w, "return_path", m->return_path);
+	pc_jsonw_end(&w);
 
-	json_t *ps = json_array();
+	pc_jsonw_key(&w, "parts");
+	pc_jsonw_arr(&w);
 	for (size_t i = 0; i < m->parts.n; i++) {
 		const pc_part *p = m->parts.v[i];
-		json_t *po = json_object();
-		json_object_set_new_nocheck(po, "path", str(p->path));
-		json_object_set_new_nocheck(po, "type", str(p->content_type));
-		json_object_set_new_nocheck(po, "kind", json_string_nocheck(pc_part_kind_name(p->kind)));
+		pc_jsonw_obj(&w);
+		kstr(&w, "path", p->path);
+		kstr(&w, "type", p->content_type);
+		kstr(&w, "kind", pc_part_kind_name(p->kind));
 		if (p->charset)
-			json_object_set_new_nocheck(po, "charset", str(p->charset));
+			kstr(&w, "charset", p->charset);
 		if (p->encoding)
-			json_object_set_new_nocheck(po, "encoding", str(p->encoding));
+			kstr(&w, "encoding", p->encoding);
 		if (p->disposition)
-			json_object_set_new_nocheck(po, "disposition", str(p->disposition));
+			kstr(&w, "disposition", p->disposition);
 		if (p->filename)
-			json_object_set_new_nocheck(po, "filename", str(p->filename));
-		if (p->uuencoded)
-			json_object_set_new_nocheck(po, "uuencoded", json_true());
-		if (p->decoded)
-			json_object_set_new_nocheck(po, "decoded_size", json_integer((json_int_t)p->decoded_size));
-		json_array_append_new(ps, po);
+			kstr(&w, "filename", p->filename);
+		if (p->uuencoded) {
+			pc_jsonw_key(&w, "uuencoded");
+			pc_jsonw_bool(&w, true);
+		}
+		if (p->decoded) {
+			pc_jsonw_key(&w, "decoded_size");
+			pc_jsonw_int(&w, (long long)p->decoded_size);
+		}
+		pc_jsonw_end(&w);
 	}
-	json_object_set_new_nocheck(o, "parts", ps);
+	pc_jsonw_end(&w);
 
-	json_t *rs = json_array();
+	pc_jsonw_key(&w, "resources");
+	pc_jsonw_arr(&w);
 	for (size_t i = 0; i < m->resources.n; i++) {
 		const pc_resource *r = m->resources.v[i];
-		json_t *ro = url_fields(json_object(), r->url);
+		pc_jsonw_obj(&w);
+		url_fields(&w, r->url);
 		if (r->resolved)
-			json_object_set_new_nocheck(ro, "resolved", str(r->resolved));
-		json_object_set_new_nocheck(ro, "element", str(r->element));
-		json_object_set_new_nocheck(ro, "tag", str(r->tag));
-		json_object_set_new_nocheck(ro, "attr", str(r->attr));
-		json_object_set_new_nocheck(ro, "width", size_json(r->width));
-		json_object_set_new_nocheck(ro, "height", size_json(r->height));
-		json_object_set_new_nocheck(ro, "hidden", vis_json(r->hidden));
-		json_object_set_new_nocheck(ro, "alt", str(r->alt));
-		json_object_set_new_nocheck(ro, "part", str(((const pc_part *)m->parts.v[r->part])->path));
-		json_array_append_new(rs, ro);
+			kstr(&w, "resolved", r->resolved);
+		kstr(&w, "element", r->element);
+		kstr(&w, "tag", r->tag);
+		kstr(&w, "attr", r->attr);
+		pc_jsonw_key(&w, "width");
+		size_json(&w, r->width);
+		pc_jsonw_key(&w, "height");
+		size_json(&w, r->height);
+		pc_jsonw_key(&w, "hidden");
+		pc_jsonw_arr(&w);
+		for (size_t k = 0; k < PC_VIS_COUNT; k++)
+			if (r->hidden & (1u << k))
+				pc_jsonw_str(&w, pc_vis_name(k));
+		pc_jsonw_end(&w);
+		kstr(&w, "alt", r->alt);
+		kstr(&w, "part", ((const pc_part *)m->parts.v[r->part])->path);
+		pc_jsonw_end(&w);
 	}
-	json_object_set_new_nocheck(o, "resources", rs);
+	pc_jsonw_end(&w);
 
-	json_t *ls = json_array();
+	pc_jsonw_key(&w, "links");
+	pc_jsonw_arr(&w);
 	for (size_t i = 0; i < m->links.n; i++) {
 		const pc_link *l = m->links.v[i];
-		json_t *lo = url_fields(json_object(), l->url);
+		pc_jsonw_obj(&w);
+		url_fields(&w, l->url);
 		if (l->resolved)
-			json_object_set_new_nocheck(lo, "resolved", str(l->resolved));
-		json_object_set_new_nocheck(lo, "text", str(l->text));
-		json_object_set_new_nocheck(lo, "tag", str(l->tag));
-		json_object_set_new_nocheck(lo, "part", str(((const pc_part *)m->parts.v[l->part])->path));
-		json_array_append_new(ls, lo);
+			kstr(&w, "resolved", l->resolved);
+		kstr(&w, "text", l->text);
+		kstr(&w, "tag", l->tag);
+		kstr(&w, "part", ((const pc_part *)m->parts.v[l->part])->path);
+		pc_jsonw_end(&w);
 	}
-	json_object_set_new_nocheck(o, "links", ls);
-
-	/* One buffer and one fwrite per message: json_dumpf issues an fwrite
-	 * per token (3% of a scan, perf); the buffer is dumped into once and
-	 * only grown, then dumped again, when a message needs more. */
-	static char *buf;
-	static size_t cap;
-	size_t need = json_dumpb(o, buf, cap, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	if (need >= cap) {
-		size_t ncap = need + 1 > 1 << 16 ? need + 1 : 1 << 16;
-		char *nb = realloc(buf, ncap);
-		if (nb) {
-			buf = nb;
-			cap = ncap;
-			need = json_dumpb(o, buf, cap, JSON_COMPACT | JSON_PRESERVE_ORDER);
-		}
-	}
-	int rcode = -1;
-	if (need && need < cap) {
-		buf[need] = '\n';
-		rcode = fwrite(buf, 1, need + 1, out) == need + 1 ? 0 : -1;
-	}
-	json_decref(o);
-	return rcode;
+	pc_jsonw_end(&w);
+	pc_jsonw_end(&w);
+	if (w.err || w.depth != 0)
+		return -1;
+	if (fwrite(w.buf, 1, w.len, out) != w.len || fputc('\n', out) == EOF)
+		return -1;
+	return 0;
 }
 
 static void explain_addrs(FILE *out, const char *label, const pc_vec *v)

@@ -2,8 +2,8 @@
  * NAME
  *   report - print a scanned message: JSON Lines, or --explain for people
  * DESCRIPTION
- *   pc_report_json writes the data contract of docs/DESIGN (one object,
- *   one line) with jansson. pc_report_explain writes the parsed tree,
+ *   pc_report_json writes the data contract of DESIGN.md (one object,
+ *   one line) with the streaming writer in jsonw.c. pc_report_explain writes the parsed tree,
  *   resources, links and findings as indented text.
  */
 #ifndef PC_REPORT_H

@@ -414,7 +414,9 @@ static void walk(walkctx *wc, GMimeObject *obj, const char *path, size_t depth)
 		pp->kind = PC_PART_MULTIPART;
 		GMimeMultipart *mpart = GMIME_MULTIPART(obj);
 		int n = g_mime_multipart_get_count(mpart);
-		const char *b = g_mime_multipart_get_boundary(mpart);
+		/* the parameter itself: g_mime_multipart_get_boundary() invents a
+		 * random one when it is missing */
+		const char *b = g_mime_object_get_content_type_parameter(obj, "boundary");
 		if (!b || !*b) {
 			damage(m, "parse.bad-boundary", "multipart without a boundary parameter", "part", path);
 		} else if (n == 0) {
