@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <gmime/gmime.h>
+#include <stdint.h>
 #include <string.h>
 
 #define NFILTERS 16
@@ -83,6 +84,23 @@ static const char *header_text(pc_arena *a, const char *s)
 	const char *p = d;
 	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
 		p++;
+	/* 8 bytes at a time while none is a control character (< 0x20 or
+	 * 0x7f) or NUL: most of a long header is plain text */
+	for (;;) {
+		uint64_t v;
+		size_t rest = strnlen(p, 8);
+		if (rest < 8)
+			break;
+		memcpy(&v, p, 8);
+		uint64_t lt20 = (v - 0x2020202020202020ULL) & ~v & 0x8080808080808080ULL;
+		uint64_t x7f = v ^ 0x7f7f7f7f7f7f7f7fULL;
+		uint64_t is7f = (x7f - 0x0101010101010101ULL) & ~x7f & 0x8080808080808080ULL;
+		if (lt20 | is7f)
+			break;
+		memmove(o, p, 8);
+		o += 8;
+		p += 8;
+	}
 	for (; *p; p++) {
 		unsigned char c = (unsigned char)*p;
 		if (c == '\r' || c == '\n')
@@ -139,6 +157,12 @@ static void damage(pc_msg *m, const char *detector, const char *summary, const c
  * duplicates let a filter and a mail client read different things. */
 static bool single_field(const char *name)
 {
+	switch (name[0] | 0x20) { /* most fields (Received, X-*, DKIM-*) end here */
+	case 'b': case 'c': case 'd': case 'f': case 'i': case 'm': case 'r': case 's': case 't':
+		break;
+	default:
+		return false;
+	}
 	static const char *const names[] = {"from",     "sender",     "reply-to",    "to",
 	                                    "cc",       "bcc",        "subject",     "date",
 	                                    "message-id", "in-reply-to", "references", "content-type",
