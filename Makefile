@@ -9,27 +9,32 @@ ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 JOBS       ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
+# cmake's own make must not think it is a sub-make (no "Entering directory")
+CMAKE_BUILD = env -u MAKELEVEL -u MAKEFLAGS -u MFLAGS cmake --build
 
-.PHONY: all deps build asan fuzz-build demo check fuzz bench golden-update clean
+.PHONY: all deps configure build asan fuzz-build demo check fuzz bench golden-update clean
 
 all: build
 
 deps:
 	@sh scripts/deps.sh
 
-build: deps
+configure: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-	@cmake --build $(BUILD) -j$(JOBS)
+
+build: configure
+	@$(CMAKE_BUILD) $(BUILD) -j$(JOBS)
 
 asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DPC_SANITIZE=ON >/dev/null
-	@cmake --build $(ASAN_BUILD) -j$(JOBS)
+	@$(CMAKE_BUILD) $(ASAN_BUILD) -j$(JOBS)
 
 fuzz-build: deps
 	@CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPC_FUZZ=ON -DPC_TESTS=OFF >/dev/null
-	@cmake --build $(FUZZ_BUILD) -j$(JOBS)
+	@$(CMAKE_BUILD) $(FUZZ_BUILD) -j$(JOBS)
 
-demo: build
+demo: configure
+	@$(CMAKE_BUILD) $(BUILD) -j$(JOBS) --target portcullis
 	@sh scripts/demo.sh $(BUILD)/portcullis
 
 check: build asan fuzz-build
