@@ -13,7 +13,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static pc_config cfg;
 	static pc_html *h;
 	static pc_arena *a;
-	static const char *const charsets[] = {NULL, "utf-8", "windows-1252", "koi8-r", "shift_jis", "utf-16le", "bogus"};
+	static const char *const charsets[] = {NULL,        "utf-8",    "windows-1252", "koi8-r",
+	                                       "shift_jis", "utf-16le", "bogus"};
 	if (!h) {
 		pc_config_defaults(&cfg);
 		cfg.limits.urls = 500;

@@ -36,7 +36,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fclose(mem);
 	json_error_t err;
 	json_t *o = json_loadb(line, len, 0, &err);
-	if (!o || !json_is_object(o) || len == 0 || line[len - 1] != '\n' || memchr(line, '\n', len) != line + len - 1) {
+	if (!o || !json_is_object(o) || len == 0 || line[len - 1] != '\n' ||
+	    memchr(line, '\n', len) != line + len - 1) {
 		fprintf(stderr, "invalid JSON line: %s\n", err.text);
 		abort();
 	}

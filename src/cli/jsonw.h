@@ -26,7 +26,7 @@
 typedef struct pc_jsonw {
 	char *buf;
 	size_t len, cap;
-	bool first[PC_JSONW_DEPTH]; /* nothing written yet at this level */
+	bool first[PC_JSONW_DEPTH];  /* nothing written yet at this level */
 	char closer[PC_JSONW_DEPTH]; /* '}' or ']' for each open level */
 	int depth;
 	bool after_key;

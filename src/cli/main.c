@@ -26,32 +26,30 @@
 #define PC_VERSION "0.1.0"
 #define MAX_RCPT 1000
 
-static const char usage_main[] =
-    "usage: portcullis COMMAND [options]\n"
-    "\n"
-    "Commands:\n"
-    "  scan PATH...   parse messages and print one JSON line per message\n"
-    "  help           this text; 'portcullis COMMAND --help' for a command\n"
-    "\n"
-    "Options: --version, --help\n";
+static const char usage_main[] = "usage: portcullis COMMAND [options]\n"
+                                 "\n"
+                                 "Commands:\n"
+                                 "  scan PATH...   parse messages and print one JSON line per message\n"
+                                 "  help           this text; 'portcullis COMMAND --help' for a command\n"
+                                 "\n"
+                                 "Options: --version, --help\n";
 
-static const char usage_scan[] =
-    "usage: portcullis scan [options] PATH...\n"
-    "\n"
-    "Scan .eml files, mbox files, Maildirs and directories (recursively), or\n"
-    "'-' for standard input. Prints one JSON object per message on stdout\n"
-    "(JSON Lines) and a summary on stderr.\n"
-    "\n"
-    "Options:\n"
-    "  -c, --config FILE     read settings from FILE (see portcullis.conf(5))\n"
-    "  -r, --rcpt ADDR       the envelope recipient (repeatable); default:\n"
-    "                        X-Original-To, Delivered-To, then To\n"
-    "  -s, --set KEY=VALUE   override one setting, e.g. --set limits.urls=5000\n"
-    "  -e, --explain         a readable report per message instead of JSON\n"
-    "  -q, --quiet           no progress and no summary on stderr\n"
-    "  -h, --help            this text\n"
-    "\n"
-    "Exit status: 0 all inputs read, 2 usage error or an unreadable path.\n";
+static const char usage_scan[] = "usage: portcullis scan [options] PATH...\n"
+                                 "\n"
+                                 "Scan .eml files, mbox files, Maildirs and directories (recursively), or\n"
+                                 "'-' for standard input. Prints one JSON object per message on stdout\n"
+                                 "(JSON Lines) and a summary on stderr.\n"
+                                 "\n"
+                                 "Options:\n"
+                                 "  -c, --config FILE     read settings from FILE (see portcullis.conf(5))\n"
+                                 "  -r, --rcpt ADDR       the envelope recipient (repeatable); default:\n"
+                                 "                        X-Original-To, Delivered-To, then To\n"
+                                 "  -s, --set KEY=VALUE   override one setting, e.g. --set limits.urls=5000\n"
+                                 "  -e, --explain         a readable report per message instead of JSON\n"
+                                 "  -q, --quiet           no progress and no summary on stderr\n"
+                                 "  -h, --help            this text\n"
+                                 "\n"
+                                 "Exit status: 0 all inputs read, 2 usage error or an unreadable path.\n";
 
 typedef struct scan_ctx {
 	pc_scanner *sc;
@@ -102,11 +100,13 @@ static void on_message(void *ctx, const char *bytes, size_t n, const char *sourc
 
 static int cmd_scan(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"config", required_argument, NULL, 'c'}, {"rcpt", required_argument, NULL, 'r'},
-	    {"set", required_argument, NULL, 's'},    {"explain", no_argument, NULL, 'e'},
-	    {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+	                                     {"rcpt", required_argument, NULL, 'r'},
+	                                     {"set", required_argument, NULL, 's'},
+	                                     {"explain", no_argument, NULL, 'e'},
+	                                     {"quiet", no_argument, NULL, 'q'},
+	                                     {"help", no_argument, NULL, 'h'},
+	                                     {NULL, 0, NULL, 0}};
 	pc_config cfg;
 	pc_config_defaults(&cfg);
 	const char *rcpt[MAX_RCPT];
@@ -206,8 +206,8 @@ static int cmd_scan(int argc, char **argv)
 		        "%sportcullis: %zu messages (%.1f MB) in %.2f s: %zu accept, %zu neutralise, %zu quarantine, "
 		        "%zu reject; %zu unreadable\n",
 		        c.progress ? "\r" : "", c.done, (double)st.bytes / 1e6, t, c.verdicts[PC_ACTION_ACCEPT],
-		        c.verdicts[PC_ACTION_NEUTRALISE], c.verdicts[PC_ACTION_QUARANTINE], c.verdicts[PC_ACTION_REJECT],
-		        st.errors);
+		        c.verdicts[PC_ACTION_NEUTRALISE], c.verdicts[PC_ACTION_QUARANTINE],
+		        c.verdicts[PC_ACTION_REJECT], st.errors);
 	}
 	pc_scanner_free(c.sc);
 	return st.errors ? 2 : 0;

@@ -42,7 +42,7 @@ static void fail(walker *w, const char *path, const char *why)
 static bool has_eml_suffix(const char *name)
 {
 	size_t l = strlen(name);
-	return l >= 4 && strcasecmp(name + l - 4, ".eml") == 0;
+	return l >= 4 && strcasecmp(name + (l - 4), ".eml") == 0;
 }
 
 /* An .eml file is one message even when it starts with a From_ line (its
@@ -208,8 +208,8 @@ static void walk_dir(walker *w, const char *path, int depth, bool maildir)
 		bool skip = name[0] == '.' || (maildir && strcmp(name, "tmp") == 0);
 		if (!skip) {
 			char child[4096];
-			int l = snprintf(child, sizeof child, "%s%s%s", path,
-			                 path[strlen(path) - 1] == '/' ? "" : "/", name);
+			int l = snprintf(child, sizeof child, "%s%s%s", path, path[strlen(path) - 1] == '/' ? "" : "/",
+			                 name);
 			if (l < 0 || (size_t)l >= sizeof child)
 				fail(w, name, "path too long");
 			else

@@ -25,8 +25,7 @@ void *pc_arena_calloc(pc_arena *a, size_t n, size_t size);
 char *pc_arena_strndup(pc_arena *a, const char *s, size_t n);
 char *pc_arena_strdup(pc_arena *a, const char *s);
 /* printf into the arena (vsnprintf, never sprintf). */
-char *pc_arena_printf(pc_arena *a, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+char *pc_arena_printf(pc_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Copy with every invalid UTF-8 sequence replaced by U+FFFD and NUL bytes
  * dropped, so that the result is a valid C string for JSON and terminals. */
 char *pc_arena_utf8(pc_arena *a, const char *s, size_t n);

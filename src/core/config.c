@@ -102,7 +102,9 @@ int pc_config_set(pc_config *c, const char *key, const char *value, char *err, s
 			if (strcmp(key + 7, pc_limit_table[i].name) == 0) {
 				size_t v;
 				if (parse_size(value, &v) != 0) {
-					snprintf(err, errlen, "%s: expected a positive number (K/M/G suffix allowed), got \"%s\"", key, value);
+					snprintf(err, errlen,
+					         "%s: expected a positive number (K/M/G suffix allowed), got \"%s\"",
+					         key, value);
 					return -1;
 				}
 				*(size_t *)((char *)&c->limits + pc_limit_table[i].offset) = v;

@@ -42,9 +42,9 @@ typedef struct pc_url {
 	int port;           /* -1 when absent, 0..65535, -2 when invalid */
 	bool host_is_ip;
 	bool idna_error;
-	const char *path;     /* raw, "" when none */
-	const char *query;    /* raw, NULL when no '?' */
-	const char *fragment; /* raw, NULL when no '#' */
+	const char *path;      /* raw, "" when none */
+	const char *query;     /* raw, NULL when no '?' */
+	const char *fragment;  /* raw, NULL when no '#' */
 	const char **segments; /* percent-decoded path segments */
 	size_t nsegments;
 	pc_kv *params; /* percent-decoded query parameters, in order */
@@ -66,15 +66,15 @@ typedef enum {
 /* Size in CSS px; PC_SIZE_UNKNOWN when not decided by attributes/CSS. */
 #define PC_SIZE_UNKNOWN (-1)
 typedef struct pc_size {
-	int px;   /* >= 0, or PC_SIZE_UNKNOWN */
-	int pct;  /* percentage when given as %, else -1 */
+	int px;  /* >= 0, or PC_SIZE_UNKNOWN */
+	int pct; /* percentage when given as %, else -1 */
 } pc_size;
 
 typedef struct pc_resource {
 	pc_url *url;
-	const char *element; /* img, css, link, video, input, iframe, object, embed, audio, source, background */
-	const char *tag;     /* the HTML element it came from */
-	const char *attr;    /* src, srcset, background, style, poster, data, href, <style>, @import */
+	const char *element;  /* img, css, link, video, input, iframe, object, embed, audio, source, background */
+	const char *tag;      /* the HTML element it came from */
+	const char *attr;     /* src, srcset, background, style, poster, data, href, <style>, @import */
 	const char *resolved; /* absolute URL when a <base href> made a relative one remote */
 	pc_size width, height;
 	unsigned hidden; /* pc_vis bits */
@@ -86,8 +86,8 @@ typedef struct pc_resource {
 typedef struct pc_link {
 	pc_url *url;
 	const char *resolved; /* absolute URL when <base href> resolved a relative one */
-	const char *text; /* visible text, whitespace collapsed, bounded */
-	const char *tag;  /* a, area, or "text" for plain-text URLs */
+	const char *text;     /* visible text, whitespace collapsed, bounded */
+	const char *tag;      /* a, area, or "text" for plain-text URLs */
 	size_t part;
 	unsigned hidden;
 } pc_link;
@@ -110,8 +110,8 @@ typedef struct pc_part {
 } pc_part;
 
 typedef struct pc_addr {
-	const char *name; /* display name, RFC 2047 decoded, may be "" */
-	const char *addr; /* local@domain as written (decoded), may be "" */
+	const char *name;  /* display name, RFC 2047 decoded, may be "" */
+	const char *addr;  /* local@domain as written (decoded), may be "" */
 	const char *group; /* group name when inside a group */
 } pc_addr;
 

@@ -24,8 +24,8 @@ struct pc_html {
 };
 
 typedef struct vis_state {
-	unsigned inherited; /* PC_VIS_CONTAINER_* bits that descendants carry */
-	bool vis_hidden;    /* visibility:hidden inherited (a child may undo it) */
+	unsigned inherited;       /* PC_VIS_CONTAINER_* bits that descendants carry */
+	bool vis_hidden;          /* visibility:hidden inherited (a child may undo it) */
 	pc_size media_w, media_h; /* a <video>/<audio>'s size, for its <source>/<track> */
 } vis_state;
 
@@ -316,8 +316,8 @@ static void link_open(walk *w, myhtml_tree_node_t *node, size_t depth)
 	w->link_depth = depth;
 }
 
-static void element(walk *w, myhtml_tree_t *tree, myhtml_tree_node_t *node, myhtml_tag_id_t id,
-                    const vis_state *parent, vis_state *self, size_t depth)
+static void element(walk *w, myhtml_tree_t *tree, myhtml_tree_node_t *node, myhtml_tag_id_t id, const vis_state *parent,
+                    vis_state *self, size_t depth)
 {
 	size_t tl = 0;
 	w->tag = myhtml_tag_name_by_id(tree, id, &tl);
@@ -474,8 +474,9 @@ static void find_base(walk *w, myhtml_tree_t *tree)
  * deepen the tree in practice: not counted by depth_cut. */
 static bool optional_end(const char *t, size_t n)
 {
-	static const char *const tags[] = {"p", "li", "td", "th", "tr", "option", "dt", "dd", "tbody", "thead",
-	                                   "tfoot", "colgroup", "optgroup", "rb", "rt", "rp", "html", "head", "body"};
+	static const char *const tags[] = {"p",  "li",    "td",    "th",    "tr",       "option",   "dt",
+	                                   "dd", "tbody", "thead", "tfoot", "colgroup", "optgroup", "rb",
+	                                   "rt", "rp",    "html",  "head",  "body"};
 	for (size_t i = 0; i < sizeof tags / sizeof tags[0]; i++)
 		if (strlen(tags[i]) == n && strncasecmp(t, tags[i], n) == 0)
 			return true;
@@ -484,8 +485,8 @@ static bool optional_end(const char *t, size_t n)
 
 static bool void_element(const char *t, size_t n)
 {
-	static const char *const tags[] = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link",
-	                                   "meta", "source", "track", "wbr", "image", "param", "keygen"};
+	static const char *const tags[] = {"area", "base", "br",     "col",   "embed", "hr",    "img",   "input",
+	                                   "link", "meta", "source", "track", "wbr",   "image", "param", "keygen"};
 	for (size_t i = 0; i < sizeof tags / sizeof tags[0]; i++)
 		if (strlen(tags[i]) == n && strncasecmp(t, tags[i], n) == 0)
 			return true;
@@ -585,7 +586,8 @@ int pc_html_extract(pc_html *h, pc_msg *m, size_t part, const char *bytes, size_
 		size_t si = depth <= maxd ? depth : maxd + 1;
 		if (depth > maxd && !depth_hit) {
 			depth_hit = true;
-			pc_msg_limit(m, "html_depth", maxd, "deeper elements inherit the visibility of the last tracked level");
+			pc_msg_limit(m, "html_depth", maxd,
+			             "deeper elements inherit the visibility of the last tracked level");
 		}
 		const vis_state *parent = &st[si - 1 < maxd ? si - 1 : maxd];
 		if (id == MyHTML_TAG__TEXT) {

@@ -33,7 +33,8 @@ void pc_textlinks_extract(pc_msg *m, size_t part, const char *t, size_t n)
 		size_t start = i;
 		size_t skip = 0;
 		unsigned char c = (unsigned char)t[i];
-		if ((c == 'h' || c == 'H') && (starts_ci(t + i, n - i, "http://") || starts_ci(t + i, n - i, "https://")))
+		if ((c == 'h' || c == 'H') &&
+		    (starts_ci(t + i, n - i, "http://") || starts_ci(t + i, n - i, "https://")))
 			skip = starts_ci(t + i, n - i, "https://") ? 8 : 7;
 		else if ((c == 'f' || c == 'F') && starts_ci(t + i, n - i, "ftp://"))
 			skip = 6;

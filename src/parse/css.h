@@ -10,12 +10,11 @@
  *   size or hide an element (display, visibility, opacity, width, height,
  *   max-width, max-height, overflow, position, left/top/right/bottom,
  *   margin-left/top) are kept; later declarations win (!important is
- *   stripped, not weighed: inline style has nothing else to compete with). Every url(...) and image-set("...") is passed
- *   to on_url; in a style sheet every url(...) and @import "..." is. Comments
- *   and CSS escapes (\41, \;) are decoded first, as a browser would.
- *   Hand-written: MyCSS (libmodest) has no public entry point for a bare
- *   declaration list, and walking its typed value trees per property costs
- *   more than this whole scan (measured in the issue 2 closing note).
+ *   stripped, not weighed: inline style has nothing else to compete with). Every url(...) and image-set("...") is
+ * passed to on_url; in a style sheet every url(...) and @import "..." is. Comments and CSS escapes (\41, \;) are
+ * decoded first, as a browser would. Hand-written: MyCSS (libmodest) has no public entry point for a bare declaration
+ * list, and walking its typed value trees per property costs more than this whole scan (measured in the issue 2 closing
+ * note).
  */
 #ifndef PC_CSS_H
 #define PC_CSS_H
@@ -26,13 +25,13 @@
 #include "core/msg.h"
 
 typedef struct pc_css_style {
-	int display_none;       /* -1 unset, 0 shown, 1 none */
-	int visibility_hidden;  /* -1 unset, 0 visible, 1 hidden/collapse */
-	int opacity_zero;       /* -1 unset, 0, 1 */
+	int display_none;      /* -1 unset, 0 shown, 1 none */
+	int visibility_hidden; /* -1 unset, 0 visible, 1 hidden/collapse */
+	int opacity_zero;      /* -1 unset, 0, 1 */
 	pc_size width, height, max_width, max_height;
-	int overflow_hidden;    /* -1 unset, 0, 1 */
-	bool positioned;        /* position: absolute or fixed */
-	bool offscreen;         /* moved ≥ 500px out of view */
+	int overflow_hidden; /* -1 unset, 0, 1 */
+	bool positioned;     /* position: absolute or fixed */
+	bool offscreen;      /* moved ≥ 500px out of view */
 } pc_css_style;
 
 typedef void (*pc_css_url_cb)(void *ctx, const char *url, size_t n, const char *how);

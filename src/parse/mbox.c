@@ -36,7 +36,8 @@ static size_t next_from(const char *b, size_t n, size_t from)
 			return n;
 		size_t ls = (size_t)(p - b) + 1;
 		if (ls + 5 <= n && memcmp(b + ls, "From ", 5) == 0) {
-			bool blank = ls >= 2 && (b[ls - 2] == '\n' || (b[ls - 2] == '\r' && ls >= 3 && b[ls - 3] == '\n'));
+			bool blank =
+			    ls >= 2 && (b[ls - 2] == '\n' || (b[ls - 2] == '\r' && ls >= 3 && b[ls - 3] == '\n'));
 			if (blank || from_line_shape(b + ls, n - ls))
 				return ls;
 		}

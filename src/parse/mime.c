@@ -158,15 +158,33 @@ static void damage(pc_msg *m, const char *detector, const char *summary, const c
 static bool single_field(const char *name)
 {
 	switch (name[0] | 0x20) { /* most fields (Received, X-*, DKIM-*) end here */
-	case 'b': case 'c': case 'd': case 'f': case 'i': case 'm': case 'r': case 's': case 't':
+	case 'b':
+	case 'c':
+	case 'd':
+	case 'f':
+	case 'i':
+	case 'm':
+	case 'r':
+	case 's':
+	case 't':
 		break;
 	default:
 		return false;
 	}
-	static const char *const names[] = {"from",     "sender",     "reply-to",    "to",
-	                                    "cc",       "bcc",        "subject",     "date",
-	                                    "message-id", "in-reply-to", "references", "content-type",
-	                                    "content-transfer-encoding", "mime-version"};
+	static const char *const names[] = {"from",
+	                                    "sender",
+	                                    "reply-to",
+	                                    "to",
+	                                    "cc",
+	                                    "bcc",
+	                                    "subject",
+	                                    "date",
+	                                    "message-id",
+	                                    "in-reply-to",
+	                                    "references",
+	                                    "content-type",
+	                                    "content-transfer-encoding",
+	                                    "mime-version"};
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		if (!g_ascii_strcasecmp(name, names[i]))
 			return true;
@@ -181,7 +199,8 @@ static void check_header(pc_msg *m, GMimeHeaderList *hl, int i, const char *name
 	const unsigned char *r = (const unsigned char *)raw;
 	for (size_t k = 0; r[k]; k++)
 		if (r[k] >= 0x80) {
-			damage(m, "parse.8bit-header", "raw 8-bit bytes in a header", "header", dup_utf8(m->arena, name));
+			damage(m, "parse.8bit-header", "raw 8-bit bytes in a header", "header",
+			       dup_utf8(m->arena, name));
 			break;
 		}
 	const char *ew = strstr(raw, "=?");
@@ -266,8 +285,8 @@ static GMimeFilter *charset_filter(pc_mime *mp, const char *charset)
 	}
 	/* WHATWG Encoding: these labels mean windows-1252, as mail clients
 	 * and browsers read them (0x80 is the euro sign, not a C1 control). */
-	static const char *const latin1[] = {"iso-8859-1", "iso8859-1", "latin1", "l1", "iso_8859-1", "cp819",
-	                                     "ibm819", "iso-ir-100", "csisolatin1", "x-cp1252"};
+	static const char *const latin1[] = {"iso-8859-1", "iso8859-1", "latin1",     "l1",          "iso_8859-1",
+	                                     "cp819",      "ibm819",    "iso-ir-100", "csisolatin1", "x-cp1252"};
 	const char *from = charset;
 	for (size_t i = 0; i < sizeof latin1 / sizeof latin1[0]; i++)
 		if (!g_ascii_strcasecmp(charset, latin1[i]))
@@ -400,7 +419,8 @@ static void walk(walkctx *wc, GMimeObject *obj, const char *path, size_t depth)
 	if (depth > lim->nesting_depth) {
 		if (!mp->depth_hit) {
 			mp->depth_hit = true;
-			pc_finding *f = pc_msg_limit(m, "nesting_depth", lim->nesting_depth, "deeper parts were not parsed");
+			pc_finding *f =
+			    pc_msg_limit(m, "nesting_depth", lim->nesting_depth, "deeper parts were not parsed");
 			pc_finding_ev(m, f, "part", path);
 		}
 		return;
@@ -444,15 +464,16 @@ static void walk(walkctx *wc, GMimeObject *obj, const char *path, size_t depth)
 		if (!b || !*b) {
 			damage(m, "parse.bad-boundary", "multipart without a boundary parameter", "part", path);
 		} else if (n == 0) {
-			damage(m, "parse.bad-boundary", "multipart without parts: its boundary never appears", "part", path);
+			damage(m, "parse.bad-boundary", "multipart without parts: its boundary never appears", "part",
+			       path);
 			damage(m, "parse.bad-boundary", NULL, "boundary", dup_utf8(m->arena, b));
 		} else if (mp->boundary_checks++ < 64) {
 			/* the closing "--boundary--" must be somewhere after the start */
 			size_t bl = strlen(b);
 			char *close = g_strdup_printf("--%s--", b);
 			if (!memmem(mp->raw, mp->rawn, close, bl + 4)) {
-				damage(m, "parse.truncated", "closing boundary missing: the message ends inside a multipart",
-				       "part", path);
+				damage(m, "parse.truncated",
+				       "closing boundary missing: the message ends inside a multipart", "part", path);
 				damage(m, "parse.truncated", NULL, "boundary", dup_utf8(m->arena, b));
 			}
 			g_free(close);
@@ -499,11 +520,11 @@ static void walk(walkctx *wc, GMimeObject *obj, const char *path, size_t depth)
 	bool as_utf8 = !pp->charset || !*pp->charset || !g_ascii_strcasecmp(pp->charset, "utf-8") ||
 	               !g_ascii_strcasecmp(pp->charset, "utf8") || !g_ascii_strcasecmp(pp->charset, "us-ascii");
 	if (as_utf8 && !utf8_valid_but_nul((const char *)mp->out->data, mp->out->len))
-		damage(m, "parse.invalid-bytes", "bytes that are not valid in the part's charset (read as U+FFFD)", "part",
-		       pp->path);
+		damage(m, "parse.invalid-bytes", "bytes that are not valid in the part's charset (read as U+FFFD)",
+		       "part", pp->path);
 	if (plain) {
-		pp->filename = pp->filename ? pp->filename
-		                            : uuencode_name(m->arena, (const char *)mp->out->data, mp->out->len);
+		pp->filename =
+		    pp->filename ? pp->filename : uuencode_name(m->arena, (const char *)mp->out->data, mp->out->len);
 		pp->uuencoded = pp->filename != NULL && fn == NULL;
 		if (!pp->uuencoded)
 			pp->filename = fn ? pp->filename : NULL;
@@ -678,9 +699,9 @@ int pc_mime_parse(pc_mime *mp, pc_msg *m, const char *bytes, size_t n, pc_mime_b
 	GMimeObject *top = GMIME_OBJECT(msg);
 	read_headers(mp, m, top, true);
 	m->is_mail = false;
-	static const char *const mail_headers[] = {"from", "to", "subject", "date", "message-id", "received",
-	                                           "mime-version", "content-type", "return-path", "sender",
-	                                           "delivered-to", "cc", "reply-to", "x-original-to"};
+	static const char *const mail_headers[] = {
+	    "from",         "to",          "subject", "date",         "message-id", "received", "mime-version",
+	    "content-type", "return-path", "sender",  "delivered-to", "cc",         "reply-to", "x-original-to"};
 	for (size_t i = 0; i < m->headers.n && !m->is_mail; i++) {
 		pc_kv *kv = m->headers.v[i];
 		for (size_t k = 0; k < sizeof mail_headers / sizeof mail_headers[0]; k++)
@@ -708,8 +729,8 @@ int pc_mime_parse(pc_mime *mp, pc_msg *m, const char *bytes, size_t n, pc_mime_b
 		InternetAddressList *l = internet_address_list_parse(NULL, rp);
 		if (l && internet_address_list_length(l) > 0 &&
 		    INTERNET_ADDRESS_IS_MAILBOX(internet_address_list_get_address(l, 0)))
-			m->return_path = dup_utf8(
-			    m->arena, internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(internet_address_list_get_address(l, 0))));
+			m->return_path = dup_utf8(m->arena, internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(
+			                                        internet_address_list_get_address(l, 0))));
 		else
 			m->return_path = dup_utf8(m->arena, rp);
 		if (l)

@@ -26,8 +26,7 @@
 #include "core/msg.h"
 
 typedef struct pc_mime pc_mime;
-typedef void (*pc_mime_body_cb)(void *ctx, pc_msg *m, size_t part, const char *bytes, size_t n,
-                                const char *charset);
+typedef void (*pc_mime_body_cb)(void *ctx, pc_msg *m, size_t part, const char *bytes, size_t n, const char *charset);
 
 /* Call once per process before any pc_mime_new (wraps g_mime_init). */
 void pc_mime_global_init(void);

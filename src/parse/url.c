@@ -21,8 +21,8 @@
 
 static bool is_special(const char *scheme)
 {
-	return !strcmp(scheme, "http") || !strcmp(scheme, "https") || !strcmp(scheme, "ftp") ||
-	       !strcmp(scheme, "ws") || !strcmp(scheme, "wss") || !strcmp(scheme, "file");
+	return !strcmp(scheme, "http") || !strcmp(scheme, "https") || !strcmp(scheme, "ftp") || !strcmp(scheme, "ws") ||
+	       !strcmp(scheme, "wss") || !strcmp(scheme, "file");
 }
 
 static int hexval(int c)
@@ -103,8 +103,7 @@ static bool parse_ipv4(const char *h, char out[16])
 	if (part[np - 1] >= (1ULL << (8 * rest)))
 		return false;
 	addr = (addr << (8 * rest)) | part[np - 1];
-	snprintf(out, 16, "%llu.%llu.%llu.%llu", (addr >> 24) & 255, (addr >> 16) & 255, (addr >> 8) & 255,
-	         addr & 255);
+	snprintf(out, 16, "%llu.%llu.%llu.%llu", (addr >> 24) & 255, (addr >> 16) & 255, (addr >> 8) & 255, addr & 255);
 	return true;
 }
 
@@ -263,7 +262,8 @@ pc_url *pc_url_parse(pc_arena *a, const char *s, size_t n)
 		while (i < cn && (c[i] == '/' || c[i] == '\\'))
 			i++;
 		has_authority = true;
-	} else if (!u->scheme[0] && cn - i >= 2 && (c[i] == '/' || c[i] == '\\') && (c[i + 1] == '/' || c[i + 1] == '\\')) {
+	} else if (!u->scheme[0] && cn - i >= 2 && (c[i] == '/' || c[i] == '\\') &&
+	           (c[i + 1] == '/' || c[i + 1] == '\\')) {
 		/* Scheme-relative: a mail client's page is http(s) (webmail) —
 		 * special — so any run of / and \ leads to the host. */
 		while (i < cn && (c[i] == '/' || c[i] == '\\'))
@@ -364,8 +364,9 @@ char *pc_url_resolve(pc_arena *a, const char *base, const char *ref)
 		if (*p == ':')
 			return NULL;
 	}
-	const char *hostpart = b->port >= 0 ? pc_arena_printf(a, "%s:%d", b->host_ascii ? b->host_ascii : b->host, b->port)
-	                                    : (b->host_ascii ? b->host_ascii : b->host);
+	const char *hostpart = b->port >= 0
+	                           ? pc_arena_printf(a, "%s:%d", b->host_ascii ? b->host_ascii : b->host, b->port)
+	                           : (b->host_ascii ? b->host_ascii : b->host);
 	/* Merge (RFC 3986 5.2.3), then remove dot segments (5.2.4). */
 	const char *q = ref + strcspn(ref, "?#");
 	char *merged;

@@ -121,8 +121,19 @@ static void test_set_rejects_bad_sizes(void **state)
 	pc_config c;
 	pc_config_defaults(&c);
 	char err[256];
-	static const char *const bad[] = {"0",  "-1",  "",   "abc", "10X", "10KB", " 10", "10 K",
-	                                  "1.5", "+5", "0K", "18446744073709551616", "99999999999999G"};
+	static const char *const bad[] = {"0",
+	                                  "-1",
+	                                  "",
+	                                  "abc",
+	                                  "10X",
+	                                  "10KB",
+	                                  " 10",
+	                                  "10 K",
+	                                  "1.5",
+	                                  "+5",
+	                                  "0K",
+	                                  "18446744073709551616",
+	                                  "99999999999999G"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		err[0] = '\0';
 		if (pc_config_set(&c, "limits.parts", bad[i], err, sizeof err) != -1)
@@ -295,8 +306,9 @@ static void test_load_missing_equals(void **state)
 static void test_load_bad_section_headers(void **state)
 {
 	(void)state;
-	static const char *const bad[] = {"[limits\nurls = 5\n", "[]\n", "[limits] x\n",
-	                                  "[aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa]\n"};
+	static const char *const bad[] = {
+	    "[limits\nurls = 5\n", "[]\n", "[limits] x\n",
+	    "[aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa]\n"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		pc_config c;
 		pc_config_defaults(&c);

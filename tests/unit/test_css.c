@@ -370,7 +370,8 @@ static void test_escaped_separators(void **state)
 
 static void test_image_set_url_args(void **state)
 {
-	urls us = U(state, "background-image:image-set(url(http://t.example/is.png) 1x, \"http://t.example/q.png\" 2x)");
+	urls us =
+	    U(state, "background-image:image-set(url(http://t.example/is.png) 1x, \"http://t.example/q.png\" 2x)");
 	assert_int_equal(us.n, 2);
 	assert_string_equal(us.url[0], "http://t.example/is.png");
 	assert_string_equal(us.url[1], "http://t.example/q.png");

@@ -233,13 +233,14 @@ static void test_link_rel(void **state)
 
 static void test_input_video_iframe_object(void **state)
 {
-	const pc_msg *m = H(state, "<form><input type=\"IMAGE\" src=\"http://t.example/in.png\">"
-	                           "<input type=\"text\" src=\"http://t.example/notimg.png\"></form>"
-	                           "<video poster=\"http://t.example/poster.jpg\" src=\"http://t.example/v.mp4\"></video>"
-	                           "<iframe src=\"http://t.example/frame.html\" width=\"0\" height=\"0\"></iframe>"
-	                           "<object data=\"http://t.example/obj.swf\"></object>"
-	                           "<embed src=\"http://t.example/emb.swf\">"
-	                           "<audio src=\"http://t.example/a.mp3\"></audio>");
+	const pc_msg *m =
+	    H(state, "<form><input type=\"IMAGE\" src=\"http://t.example/in.png\">"
+	             "<input type=\"text\" src=\"http://t.example/notimg.png\"></form>"
+	             "<video poster=\"http://t.example/poster.jpg\" src=\"http://t.example/v.mp4\"></video>"
+	             "<iframe src=\"http://t.example/frame.html\" width=\"0\" height=\"0\"></iframe>"
+	             "<object data=\"http://t.example/obj.swf\"></object>"
+	             "<embed src=\"http://t.example/emb.swf\">"
+	             "<audio src=\"http://t.example/a.mp3\"></audio>");
 	assert_int_equal(m->resources.n, 7);
 	assert_resource(BYURL(m, "http://t.example/in.png"), "input", "input", "src");
 	assert_resource(BYURL(m, "http://t.example/poster.jpg"), "video", "video", "poster");
@@ -449,7 +450,8 @@ static void test_link_text_bounded_and_utf8(void **state)
 	int o = snprintf(html, sizeof html, "<a href=\"http://l.example/\">");
 	for (int i = 0; i < 300; i++)
 		html[o++] = (char)('a' + i % 26);
-	snprintf(html + o, sizeof html - (size_t)o, "</a><a href=\"http://l.example/u\">caf&eacute; &amp; cr&#232;me</a>");
+	snprintf(html + o, sizeof html - (size_t)o,
+	         "</a><a href=\"http://l.example/u\">caf&eacute; &amp; cr&#232;me</a>");
 	const pc_msg *m = H(state, html);
 	assert_int_equal(m->links.n, 2);
 	assert_int_equal(strlen(LNK(m, 0)->text), 200);

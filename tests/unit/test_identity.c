@@ -136,7 +136,7 @@ static void test_to_fallback_all_addresses(void **state)
 	pc_msg *m = &fx->msg;
 	add_header(m, "Subject", "hi");
 	add_to(m, "A", "MixedCase@Example.COM");
-	add_to(m, "B", "");       /* group-only or empty: skipped */
+	add_to(m, "B", "");         /* group-only or empty: skipped */
 	add_to(m, "C", "nodomain"); /* no '@': skipped */
 	add_to(m, "D", "d@EXAMPLE.org");
 	pc_identity_recipients(m, NULL, 0);
@@ -214,8 +214,8 @@ static void test_pipeline_sources(void **state)
 	assert_string_equal(m->rcpt_source, "Delivered-To");
 	assert_string_equal(m->rcpt.v[0], "First@d.example");
 
-	m = scan(sc, "From: s@example.com\nTo: \"To One\" <One@To.EXAMPLE>, Two@TO.example\nSubject: t\n\nbody\n",
-	         NULL, 0);
+	m = scan(sc, "From: s@example.com\nTo: \"To One\" <One@To.EXAMPLE>, Two@TO.example\nSubject: t\n\nbody\n", NULL,
+	         0);
 	assert_string_equal(m->rcpt_source, "To");
 	assert_int_equal(m->rcpt.n, 2);
 	assert_string_equal(m->rcpt.v[0], "One@to.example");

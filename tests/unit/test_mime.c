@@ -235,7 +235,8 @@ static void test_rfc2047_subject(void **state)
 	                     "\n"
 	                     "x\n");
 	/* adjacent encoded words join without the space between them */
-	assert_string_equal(m->subject, "Hello W\xc3\xb6rld" "caf\xc3\xa9 au lait");
+	assert_string_equal(m->subject, "Hello W\xc3\xb6rld"
+	                                "caf\xc3\xa9 au lait");
 	m = P(state, "From: a@example.com\nSubject: =?koi8-r?B?8NLJ18XU?=\n\nx\n");
 	assert_string_equal(m->subject, "\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82"); /* Привет */
 }
@@ -767,11 +768,13 @@ static void test_through_pipeline(void **state)
 	assert_false(m->is_mail);
 	assert_string_equal(m->source, "-");
 	assert_non_null(pc_msg_find(m, "parse.not-mail"));
-	static const char eml[] = "Subject: =?utf-8?q?Gr=C3=BC=C3=9Fe?=\nFrom: x@example.com\n\nsee http://a.example/\n";
+	static const char eml[] =
+	    "Subject: =?utf-8?q?Gr=C3=BC=C3=9Fe?=\nFrom: x@example.com\n\nsee http://a.example/\n";
 	m = pc_scan(sc, eml, sizeof eml - 1, "dir/file.eml", NULL, 0);
 	assert_true(m->is_mail);
 	assert_string_equal(m->source, "dir/file.eml");
-	assert_string_equal(m->subject, "Gr\xc3\xbc\xc3\x9f" "e");
+	assert_string_equal(m->subject, "Gr\xc3\xbc\xc3\x9f"
+	                                "e");
 	assert_int_equal(m->links.n, 1);
 	assert_int_equal(m->verdict, PC_ACTION_ACCEPT);
 	pc_scanner_free(sc);

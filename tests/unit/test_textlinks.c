@@ -192,8 +192,13 @@ static void test_url_inside_url_not_doubled(void **state)
 
 static void test_utf8_in_url(void **state)
 {
-	assert_one(state, "http://b\xc3\xbc" "cher.example/\xc3\xa9 next", "http://b\xc3\xbc" "cher.example/\xc3\xa9");
-	pc_msg *m = X(state, "http://b\xc3\xbc" "cher.example/");
+	assert_one(state,
+	           "http://b\xc3\xbc"
+	           "cher.example/\xc3\xa9 next",
+	           "http://b\xc3\xbc"
+	           "cher.example/\xc3\xa9");
+	pc_msg *m = X(state, "http://b\xc3\xbc"
+	                     "cher.example/");
 	assert_string_equal(L(m, 0)->url->host_ascii, "xn--bcher-kva.example");
 }
 

@@ -96,9 +96,9 @@ static void test_path_segments(void **state)
 	u = P(state, "http://h/%E2%82%AC/%2Fslash/%zz/%4");
 	assert_int_equal(u->nsegments, 4);
 	assert_string_equal(u->segments[0], "\xe2\x82\xac"); /* € */
-	assert_string_equal(u->segments[1], "/slash");        /* %2F decoded inside the segment */
-	assert_string_equal(u->segments[2], "%zz");           /* invalid escape kept */
-	assert_string_equal(u->segments[3], "%4");            /* truncated escape kept */
+	assert_string_equal(u->segments[1], "/slash");       /* %2F decoded inside the segment */
+	assert_string_equal(u->segments[2], "%zz");          /* invalid escape kept */
+	assert_string_equal(u->segments[3], "%4");           /* truncated escape kept */
 	/* decoded invalid UTF-8 is repaired, %00 dropped */
 	u = P(state, "http://h/%FF%00x");
 	assert_int_equal(u->nsegments, 1);
@@ -193,24 +193,30 @@ static void test_ports(void **state)
 
 static void test_idn_to_ascii(void **state)
 {
-	pc_url *u = P(state, "http://b\xc3\xbc" "cher.example/");
-	assert_string_equal(u->host, "b\xc3\xbc" "cher.example");
+	pc_url *u = P(state, "http://b\xc3\xbc"
+	                     "cher.example/");
+	assert_string_equal(u->host, "b\xc3\xbc"
+	                             "cher.example");
 	assert_string_equal(u->host_ascii, "xn--bcher-kva.example");
-	assert_string_equal(u->host_unicode, "b\xc3\xbc" "cher.example");
+	assert_string_equal(u->host_unicode, "b\xc3\xbc"
+	                                     "cher.example");
 	assert_false(u->idna_error);
 	assert_false(u->host_is_ip);
 	/* percent-encoded UTF-8 in the host is decoded first */
 	u = P(state, "http://b%C3%BCcher.example/");
-	assert_string_equal(u->host, "b\xc3\xbc" "cher.example");
+	assert_string_equal(u->host, "b\xc3\xbc"
+	                             "cher.example");
 	assert_string_equal(u->host_ascii, "xn--bcher-kva.example");
 }
 
 static void test_idn_uppercase_nonascii_mapped(void **state)
 {
 	/* BÜCHER: UTS #46 maps Ü to ü */
-	pc_url *u = P(state, "http://B\xc3\x9c" "CHER.example/");
+	pc_url *u = P(state, "http://B\xc3\x9c"
+	                     "CHER.example/");
 	assert_string_equal(u->host_ascii, "xn--bcher-kva.example");
-	assert_string_equal(u->host_unicode, "b\xc3\xbc" "cher.example");
+	assert_string_equal(u->host_unicode, "b\xc3\xbc"
+	                                     "cher.example");
 }
 
 static void test_punycode_back_to_unicode(void **state)
@@ -218,7 +224,8 @@ static void test_punycode_back_to_unicode(void **state)
 	pc_url *u = P(state, "http://XN--BCHER-KVA.example/");
 	assert_string_equal(u->host, "xn--bcher-kva.example");
 	assert_string_equal(u->host_ascii, "xn--bcher-kva.example");
-	assert_string_equal(u->host_unicode, "b\xc3\xbc" "cher.example");
+	assert_string_equal(u->host_unicode, "b\xc3\xbc"
+	                                     "cher.example");
 	assert_false(u->idna_error);
 }
 
@@ -238,7 +245,10 @@ static void test_registrable_domain(void **state)
 	assert_string_equal(P(state, "http://a.b.c.example.com/")->domain, "example.com");
 	assert_string_equal(P(state, "http://example.com./")->domain, "example.com"); /* root dot */
 	assert_string_equal(P(state, "http://example.com./")->host_ascii, "example.com");
-	assert_string_equal(P(state, "http://www.b\xc3\xbc" "cher.de/")->domain, "xn--bcher-kva.de");
+	assert_string_equal(P(state, "http://www.b\xc3\xbc"
+	                             "cher.de/")
+	                        ->domain,
+	                    "xn--bcher-kva.de");
 	/* a public suffix alone has no registrable domain */
 	assert_null(P(state, "http://co.uk/")->domain);
 	/* a host of one label under no known suffix */
@@ -374,11 +384,17 @@ static void test_scheme_relative(void **state)
 
 static void test_not_remote_schemes(void **state)
 {
-	static const char *const local[] = {"mailto:a@example.com",    "javascript:alert(1)",
+	static const char *const local[] = {"mailto:a@example.com",
+	                                    "javascript:alert(1)",
 	                                    "javascript://example.com/%0aalert(1)",
 	                                    "cid:part1.abc@example.com",
 	                                    "data:image/gif;base64,R0lGODlhAQABAAAAACw=",
-	                                    "tel:+1555", "file:///etc/passwd", "about:blank", "#top", "", "http://",
+	                                    "tel:+1555",
+	                                    "file:///etc/passwd",
+	                                    "about:blank",
+	                                    "#top",
+	                                    "",
+	                                    "http://",
 	                                    "http:///"};
 	for (size_t i = 0; i < sizeof local / sizeof local[0]; i++)
 		if (pc_url_is_remote(P(state, local[i])))
@@ -496,10 +512,14 @@ static void test_resolve_base_forms(void **state)
 	pc_arena *a = *state;
 	assert_string_equal(pc_url_resolve(a, "https://example.com", "a.png"), "https://example.com/a.png");
 	assert_string_equal(pc_url_resolve(a, "https://example.com/", "a.png"), "https://example.com/a.png");
-	assert_string_equal(pc_url_resolve(a, "http://example.com:8080/d/", "a.png"), "http://example.com:8080/d/a.png");
+	assert_string_equal(pc_url_resolve(a, "http://example.com:8080/d/", "a.png"),
+	                    "http://example.com:8080/d/a.png");
 	assert_string_equal(pc_url_resolve(a, "HTTP://User@Example.COM/d/x", "/a.png"), "http://example.com/a.png");
 	/* an IDN base host is written in its A-label form */
-	assert_string_equal(pc_url_resolve(a, "http://b\xc3\xbc" "cher.example/", "a.png"),
+	assert_string_equal(pc_url_resolve(a,
+	                                   "http://b\xc3\xbc"
+	                                   "cher.example/",
+	                                   "a.png"),
 	                    "http://xn--bcher-kva.example/a.png");
 	assert_string_equal(pc_url_resolve(a, "https://example.com/d/", "//cdn.example/x"), "https://cdn.example/x");
 	/* a base that is not absolute and remote resolves nothing */
