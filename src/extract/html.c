@@ -520,6 +520,34 @@ static size_t depth_cut(const char *s, size_t n, size_t maxd)
 	return n;
 }
 
+/* MyHTML follows the pre-2025 HTML rules that drop every tag inside
+ * <select> but <option>/<optgroup>; browsers now keep them (whatwg/html
+ * #10548, shipped in Chromium), so an <img> or <a> hidden in a <select>
+ * loads there and was invisible to us. Renaming select to a same-length
+ * neutral element ("<span  ") before parsing keeps its content. Returns
+ * bytes itself when there is no <select>, NULL when out of memory. */
+static const char *select_as_span(pc_arena *a, const char *b, size_t n)
+{
+	char *copy = NULL;
+	for (const char *p = b; (p = memchr(p, '<', n - (size_t)(p - b))); p++) {
+		size_t rest = n - (size_t)(p - b);
+		size_t off = rest > 1 && p[1] == '/' ? 2 : 1;
+		if (rest < off + 7 || strncasecmp(p + off, "select", 6) != 0)
+			continue;
+		char after = p[off + 6];
+		if (!isspace((unsigned char)after) && after != '>' && after != '/')
+			continue; /* <selection>, <select-x> are other elements */
+		if (!copy) {
+			copy = pc_arena_alloc(a, n ? n : 1);
+			if (!copy)
+				return NULL;
+			memcpy(copy, b, n);
+		}
+		memcpy(copy + (p - b) + off, "span  ", 6);
+	}
+	return copy ? copy : b;
+}
+
 int pc_html_extract(pc_html *h, pc_msg *m, size_t part, const char *bytes, size_t n, const char *charset)
 {
 	/* Always hand MyHTML UTF-8: its own decoders crash when a tree that
@@ -552,6 +580,9 @@ int pc_html_extract(pc_html *h, pc_msg *m, size_t part, const char *bytes, size_
 			pc_finding_ev(m, f, "part", ((pc_part *)m->parts.v[part])->path);
 		}
 	}
+	bytes = select_as_span(m->arena, bytes, n);
+	if (!bytes)
+		return -1;
 	size_t cut = depth_cut(bytes, n, 4 * m->config->limits.html_depth);
 	if (cut < n) {
 		pc_finding *f = pc_msg_limit(m, "html_depth", m->config->limits.html_depth,

@@ -580,6 +580,20 @@ static void test_style_sheet_not_hidden_by_previous(void **state)
 	assert_int_equal(RES(m, 2)->hidden, 0);
 }
 
+/* Tags inside <select> are kept, as current browsers do (whatwg/html
+ * #10548); MyHTML alone would drop them. */
+static void test_select_content_kept(void **state)
+{
+	const pc_msg *m = H(state, "<p><SELECT name=x>text<img src=\"http://t.example/a.gif\">"
+	                           "<a href=\"http://l.example/\">x</a></Select ><img src=\"http://t.example/b.gif\">"
+	                           "<selection><img src=\"http://t.example/c.gif\"></selection>");
+	assert_int_equal(m->resources.n, 3);
+	assert_string_equal(RES(m, 0)->url->raw, "http://t.example/a.gif");
+	assert_string_equal(RES(m, 2)->url->raw, "http://t.example/c.gif");
+	assert_int_equal(m->links.n, 1);
+	assert_string_equal(LNK(m, 0)->url->raw, "http://l.example/");
+}
+
 static void test_multipart_alternative_part_index(void **state)
 {
 	fixture *fx = *state;
@@ -637,6 +651,7 @@ int main(void)
 	    T(test_unknown_charset_finding),
 	    T(test_multipart_alternative_part_index),
 	    T(test_style_sheet_not_hidden_by_previous),
+	    T(test_select_content_kept),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
