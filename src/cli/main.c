@@ -205,7 +205,7 @@ static int cmd_scan(int argc, char **argv)
 		fprintf(stderr,
 		        "%sportcullis: %zu messages (%.1f MB) in %.2f s: %zu accept, %zu neutralise, %zu quarantine, "
 		        "%zu reject; %zu unreadable\n",
-		        c.progress ? "\r" : "", c.done, (double)st.bytes / 1e6, t, c.verdicts[PC_ACTION_ACCEPT],
+		        c.progress ? "\r\033[K" : "", c.done, (double)st.bytes / 1e6, t, c.verdicts[PC_ACTION_ACCEPT],
 		        c.verdicts[PC_ACTION_NEUTRALISE], c.verdicts[PC_ACTION_QUARANTINE],
 		        c.verdicts[PC_ACTION_REJECT], st.errors);
 	}
