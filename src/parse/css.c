@@ -208,6 +208,33 @@ static bool starts_ci(const char *s, size_t n, const char *w)
 	return true;
 }
 
+/* The argument of url( starting at k (just after the parenthesis): quoted
+ * or bare, bare ones trimmed. Sets [st, en) and returns the index of the
+ * closing ')' (or n). */
+static size_t url_arg(const char *s, size_t n, size_t k, size_t *st, size_t *en)
+{
+	while (k < n && isspace((unsigned char)s[k]))
+		k++;
+	if (k < n && (s[k] == '"' || s[k] == '\'')) {
+		char q = s[k];
+		*st = ++k;
+		while (k < n && s[k] != q)
+			k++;
+		*en = k;
+	} else {
+		*st = k;
+		while (k < n && s[k] != ')')
+			k++;
+		*en = k;
+		while (*en > *st && isspace((unsigned char)s[*en - 1]))
+			(*en)--;
+		return k;
+	}
+	while (k < n && s[k] != ')')
+		k++;
+	return k;
+}
+
 /* Find url(...) and the strings of image-set(...) in (unescaped) CSS text.
  * Other quoted strings are text (font-family: "url(x)" loads nothing). */
 static void scan_urls(const char *s, size_t n, pc_css_url_cb cb, void *ctx, const char *how)
@@ -239,26 +266,8 @@ static void scan_urls(const char *s, size_t n, pc_css_url_cb cb, void *ctx, cons
 		}
 		if (!boundary || !starts_ci(s + i, n - i, "url("))
 			continue;
-		size_t k = i + 4;
-		while (k < n && isspace((unsigned char)s[k]))
-			k++;
 		size_t st, en;
-		if (k < n && (s[k] == '"' || s[k] == '\'')) {
-			char q = s[k];
-			st = ++k;
-			while (k < n && s[k] != q)
-				k++;
-			en = k;
-			while (k < n && s[k] != ')')
-				k++;
-		} else {
-			st = k;
-			while (k < n && s[k] != ')')
-				k++;
-			en = k;
-			while (en > st && isspace((unsigned char)s[en - 1]))
-				en--;
-		}
+		size_t k = url_arg(s, n, i + 4, &st, &en);
 		cb(ctx, s + st, en - st, how);
 		i = k < n ? k : n;
 	}
@@ -409,25 +418,8 @@ void pc_css_scan_sheet(pc_arena *a, const char *s, size_t n, pc_css_url_cb cb, v
 				k++;
 			cb(ctx, c + st, k - st, "@import");
 		} else if (starts_ci(c + k, cn - k, "url(")) {
-			size_t u = k;
-			k += 4;
-			while (k < cn && isspace((unsigned char)c[k]))
-				k++;
-			size_t st, en;
-			if (k < cn && (c[k] == '"' || c[k] == '\'')) {
-				char q = c[k];
-				st = ++k;
-				while (k < cn && c[k] != q)
-					k++;
-				en = k;
-			} else {
-				st = k;
-				while (k < cn && c[k] != ')')
-					k++;
-				en = k;
-				while (en > st && isspace((unsigned char)c[en - 1]))
-					en--;
-			}
+			size_t u = k, st, en;
+			k = url_arg(c, cn, k + 4, &st, &en);
 			cb(ctx, c + st, en - st, "@import");
 			c[u] = ' ';
 		}
