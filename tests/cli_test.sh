@@ -32,6 +32,12 @@ check "mbox exit 0" '[ $rc -eq 0 ]'
 check "mbox three lines" '[ "$(lines "$T/o")" = 3 ]'
 check "mbox sources numbered" 'grep -q "box.mbox:3" "$T/o"'
 
+# an .eml is one message even when it starts with a From_ line and its body
+# holds an unquoted "From " line after a blank line (an attached patch)
+printf 'From a@example.com Mon Jan  1 00:00:00 2024\nFrom: a@example.com\nSubject: patch\n\nsee below\n\nFrom 1234abcd Mon Sep 17 00:00:00 2001\nFrom: b@example.com\n\ndiff\n' >"$T/patch.eml"
+"$PC" scan -q "$T/patch.eml" >"$T/o"; rc=$?
+check ".eml with From_ line is one message" '[ $rc -eq 0 ] && [ "$(lines "$T/o")" = 1 ]'
+
 # Maildir: cur and new scanned, tmp skipped; directories recurse
 mkdir -p "$T/md/cur" "$T/md/new" "$T/md/tmp" "$T/tree/a/b"
 cp "$T/one.eml" "$T/md/cur/1:2,S"; cp "$T/one.eml" "$T/md/new/2"; cp "$T/one.eml" "$T/md/tmp/3"

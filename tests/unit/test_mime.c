@@ -623,6 +623,39 @@ static void test_message_size_limit(void **state)
 	assert_true(B(state, 0)->n < 40);
 }
 
+/* Lines before the header that are not fields are skipped (with a
+ * finding) instead of hiding the whole message from the scan. */
+static void test_leading_junk_lines(void **state)
+{
+	char spaces[300];
+	memset(spaces, ' ', 255);
+	snprintf(spaces + 255, sizeof spaces - 255, "\n");
+	char eml[1024];
+	snprintf(eml, sizeof eml,
+	         "%sX-Foo bar\nFrom: a@example.com\nSubject: after junk\nContent-Type: text/html\n\n"
+	         "<img src=\"http://t.example/p.gif\">\n",
+	         spaces);
+	pc_msg *m = P(state, eml);
+	assert_true(m->is_mail);
+	assert_string_equal(m->subject, "after junk");
+	const pc_finding *f = pc_msg_find(m, "parse.leading-junk");
+	assert_non_null(f);
+	assert_string_equal(EV(f, "bytes"), "266");
+	assert_int_equal(PART(m, 0)->kind, PC_PART_HTML);
+	/* a header field within 16 lines is required: otherwise nothing skipped */
+	m = P(state, "just text\nmore text\n");
+	assert_null(pc_msg_find(m, "parse.leading-junk"));
+}
+
+/* A line inside the header block that is not a field. */
+static void test_header_line_without_colon(void **state)
+{
+	pc_msg *m = P(state, "From: a@example.com\nThis is not a header\nSubject: s\n\nbody\n");
+	const pc_finding *f = pc_msg_find(m, "parse.header");
+	assert_non_null(f);
+	assert_string_equal(EV(f, "line"), "This is not a header");
+}
+
 static void test_leading_from_line(void **state)
 {
 	fixture *fx = *state;
@@ -820,6 +853,8 @@ int main(void)
 	    T(test_uuencode_in_text),
 	    T(test_no_content_type_defaults_text_plain),
 	    T(test_parser_reuse),
+	    T(test_leading_junk_lines),
+	    T(test_header_line_without_colon),
 	    T(test_through_pipeline),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
