@@ -107,6 +107,11 @@ int pc_config_set(pc_config *c, const char *key, const char *value, char *err, s
 					         key, value);
 					return -1;
 				}
+				if (!strcmp(pc_limit_table[i].name, "nesting_depth") && v > 1000) {
+					/* GMime itself stops following at 1024 levels */
+					snprintf(err, errlen, "%s: at most 1000, got %zu", key, v);
+					return -1;
+				}
 				*(size_t *)((char *)&c->limits + pc_limit_table[i].offset) = v;
 				return 0;
 			}

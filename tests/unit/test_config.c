@@ -142,6 +142,10 @@ static void test_set_rejects_bad_sizes(void **state)
 	}
 	/* a refused value leaves the old one */
 	assert_int_equal(c.limits.parts, 1000);
+	/* nesting beyond what GMime follows is refused */
+	assert_int_equal(pc_config_set(&c, "limits.nesting_depth", "1001", err, sizeof err), -1);
+	assert_non_null(strstr(err, "at most 1000"));
+	assert_int_equal(pc_config_set(&c, "limits.nesting_depth", "1000", err, sizeof err), 0);
 }
 
 static void test_set_limit_action(void **state)
