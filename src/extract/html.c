@@ -323,6 +323,10 @@ static void element(walk *w, myhtml_tree_t *tree, myhtml_tree_node_t *node, myht
 	w->tag = myhtml_tag_name_by_id(tree, id, &tl);
 	if (!w->tag)
 		w->tag = "?";
+	else if (id >= MyHTML_TAG_LAST_ENTRY) /* a made-up tag: its name is message bytes */
+		w->tag = pc_arena_utf8(w->m->arena, w->tag, tl);
+	if (!w->tag)
+		w->tag = "?";
 	w->order++;
 	size_t l;
 	const char *al = attr(node, "alt", &l);

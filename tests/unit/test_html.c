@@ -594,6 +594,15 @@ static void test_select_content_kept(void **state)
 	assert_string_equal(LNK(m, 0)->url->raw, "http://l.example/");
 }
 
+/* A made-up element's name is message bytes: repaired to UTF-8 (found by
+ * fuzz_message, fuzz/corpus/message/crash-7c47e7...). */
+static void test_custom_tag_name_is_utf8(void **state)
+{
+	const pc_msg *m = H(state, "<d\x86v style=\"background:url(https://t.example/p.png)\">x</d\x86v>");
+	assert_int_equal(m->resources.n, 1);
+	assert_string_equal(RES(m, 0)->tag, "d\xef\xbf\xbdv");
+}
+
 static void test_multipart_alternative_part_index(void **state)
 {
 	fixture *fx = *state;
@@ -652,6 +661,7 @@ int main(void)
 	    T(test_multipart_alternative_part_index),
 	    T(test_style_sheet_not_hidden_by_previous),
 	    T(test_select_content_kept),
+	    T(test_custom_tag_name_is_utf8),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
