@@ -522,16 +522,14 @@ static void walk(walkctx *wc, GMimeObject *obj, const char *path, size_t depth)
 	if (as_utf8 && !utf8_valid_but_nul((const char *)mp->out->data, mp->out->len))
 		damage(m, "parse.invalid-bytes", "bytes that are not valid in the part's charset (read as U+FFFD)",
 		       "part", pp->path);
-	if (plain) {
-		pp->filename =
-		    pp->filename ? pp->filename : uuencode_name(m->arena, (const char *)mp->out->data, mp->out->len);
-		pp->uuencoded = pp->filename != NULL && fn == NULL;
-		if (!pp->uuencoded)
-			pp->filename = fn ? pp->filename : NULL;
-		else {
+	if (plain && !fn) {
+		const char *uu = uuencode_name(m->arena, (const char *)mp->out->data, mp->out->len);
+		if (uu) {
+			pp->filename = uu;
+			pp->uuencoded = true;
 			pc_finding *f = pc_msg_finding(m, "parse.uuencode", 0.0, "uuencoded file inside a text part");
 			pc_finding_ev(m, f, "part", pp->path);
-			pc_finding_ev(m, f, "filename", pp->filename);
+			pc_finding_ev(m, f, "filename", uu);
 		}
 	}
 	if (wc->cb)
