@@ -273,6 +273,20 @@ static char *lower_dup(pc_arena *a, const char *s)
 	return d;
 }
 
+/* A new charset → UTF-8 filter, or NULL for an unknown charset. The
+ * WHATWG Encoding labels of latin-1 mean windows-1252, as mail clients and
+ * browsers read them (0x80 is the euro sign, not a C1 control). */
+static GMimeFilter *filter_to_utf8(const char *charset)
+{
+	static const char *const latin1[] = {"iso-8859-1", "iso8859-1", "latin1",     "l1",          "iso_8859-1",
+	                                     "cp819",      "ibm819",    "iso-ir-100", "csisolatin1", "x-cp1252"};
+	const char *from = charset;
+	for (size_t i = 0; i < sizeof latin1 / sizeof latin1[0]; i++)
+		if (!g_ascii_strcasecmp(charset, latin1[i]))
+			from = "windows-1252";
+	return g_mime_filter_charset_new(from, "UTF-8");
+}
+
 /* A reset charset filter from the cache (a new reference), or NULL when
  * the charset is unknown. */
 static GMimeFilter *charset_filter(pc_mime *mp, const char *charset)
@@ -283,15 +297,7 @@ static GMimeFilter *charset_filter(pc_mime *mp, const char *charset)
 			return g_object_ref(mp->filters[i].filter);
 		}
 	}
-	/* WHATWG Encoding: these labels mean windows-1252, as mail clients
-	 * and browsers read them (0x80 is the euro sign, not a C1 control). */
-	static const char *const latin1[] = {"iso-8859-1", "iso8859-1", "latin1",     "l1",          "iso_8859-1",
-	                                     "cp819",      "ibm819",    "iso-ir-100", "csisolatin1", "x-cp1252"};
-	const char *from = charset;
-	for (size_t i = 0; i < sizeof latin1 / sizeof latin1[0]; i++)
-		if (!g_ascii_strcasecmp(charset, latin1[i]))
-			from = "windows-1252";
-	GMimeFilter *f = g_mime_filter_charset_new(from, "UTF-8");
+	GMimeFilter *f = filter_to_utf8(charset);
 	if (!f)
 		return NULL;
 	size_t k = mp->next_filter++ % NFILTERS;
@@ -589,7 +595,7 @@ static size_t leading_junk(const char *b, size_t n)
 
 char *pc_mime_to_utf8(pc_arena *a, const char *bytes, size_t n, const char *charset, size_t *outn)
 {
-	GMimeFilter *cf = g_mime_filter_charset_new(charset, "UTF-8");
+	GMimeFilter *cf = filter_to_utf8(charset);
 	if (!cf)
 		return NULL;
 	GByteArray *arr = g_byte_array_sized_new((guint)(n < (1u << 20) ? n + 16 : 1u << 20));
