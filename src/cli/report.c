@@ -116,6 +116,25 @@ int pc_report_json(FILE *out, const pc_msg *m)
 	pc_jsonw_end(&w);
 	pc_jsonw_key(&w, "trackers");
 	pc_jsonw_arr(&w);
+	for (size_t i = 0; i < m->trackers.n; i++) {
+		const pc_tracker *t = m->trackers.v[i];
+		pc_jsonw_obj(&w);
+		kstr(&w, "url", t->url);
+		kstr(&w, "element", t->element);
+		pc_jsonw_key(&w, "signals");
+		pc_jsonw_arr(&w);
+		for (size_t k = 0; k < t->nsignals; k++)
+			pc_jsonw_str(&w, t->signals[k]);
+		pc_jsonw_end(&w);
+		kstr(&w, "leak", t->leak);
+		if (t->leak)
+			kstr(&w, "leak_detail", t->leak_detail);
+		if (t->destination)
+			kstr(&w, "destination", t->destination);
+		if (t->header)
+			kstr(&w, "header", t->header);
+		pc_jsonw_end(&w);
+	}
 	pc_jsonw_end(&w);
 	pc_jsonw_key(&w, "campaign");
 	pc_jsonw_null(&w);
@@ -316,6 +335,18 @@ void pc_report_explain(FILE *out, const pc_msg *m)
 		const pc_link *l = m->links.v[i];
 		fprintf(out, "    [%s] %s\n      text \"%s\"\n", l->tag, l->url->raw, l->text ? l->text : "");
 		explain_url(out, l->url);
+	}
+	fprintf(out, "\n  Trackers (%zu):\n", m->trackers.n);
+	for (size_t i = 0; i < m->trackers.n; i++) {
+		const pc_tracker *t = m->trackers.v[i];
+		fprintf(out, "    [%s] %s\n      signals:", t->element, t->url);
+		for (size_t k = 0; k < t->nsignals; k++)
+			fprintf(out, " %s", t->signals[k]);
+		fputc('\n', out);
+		if (t->leak)
+			fprintf(out, "      leaks the recipient: %s (%s)\n", t->leak, t->leak_detail);
+		if (t->destination)
+			fprintf(out, "      destination: %s\n", t->destination);
 	}
 	fprintf(out, "\n  Findings (%zu):\n", m->findings.n);
 	for (size_t i = 0; i < m->findings.n; i++) {

@@ -44,6 +44,9 @@ void pc_config_defaults(pc_config *c)
 	c->limits.html_depth = 512;
 	c->limits.arena = 64u << 20;
 	c->limit_action = PC_ACTION_QUARANTINE;
+	c->tracker_action = PC_ACTION_NEUTRALISE;
+	c->tracker_bundled = 1;
+	c->remote_images = PC_REMOTE_KEEP;
 }
 
 const char *pc_action_name(pc_action a)
@@ -116,16 +119,38 @@ int pc_config_set(pc_config *c, const char *key, const char *value, char *err, s
 				return 0;
 			}
 		}
-	} else if (strcmp(key, "policy.limit_action") == 0) {
+	} else if (strcmp(key, "policy.limit_action") == 0 || strcmp(key, "policy.tracker_action") == 0) {
 		static const pc_action acts[] = {PC_ACTION_ACCEPT, PC_ACTION_NEUTRALISE, PC_ACTION_QUARANTINE,
 		                                 PC_ACTION_REJECT};
+		pc_action *dst = strcmp(key, "policy.limit_action") == 0 ? &c->limit_action : &c->tracker_action;
 		for (size_t i = 0; i < sizeof acts / sizeof acts[0]; i++) {
 			if (strcmp(value, pc_action_name(acts[i])) == 0) {
-				c->limit_action = acts[i];
+				*dst = acts[i];
 				return 0;
 			}
 		}
 		snprintf(err, errlen, "%s: expected accept, neutralise, quarantine or reject, got \"%s\"", key, value);
+		return -1;
+	} else if (strcmp(key, "trackers.lists") == 0) {
+		if (strlen(value) >= sizeof c->tracker_lists) {
+			snprintf(err, errlen, "%s: longer than %zu bytes", key, sizeof c->tracker_lists - 1);
+			return -1;
+		}
+		snprintf(c->tracker_lists, sizeof c->tracker_lists, "%s", value);
+		return 0;
+	} else if (strcmp(key, "trackers.bundled") == 0) {
+		if (!strcmp(value, "yes") || !strcmp(value, "no")) {
+			c->tracker_bundled = !strcmp(value, "yes");
+			return 0;
+		}
+		snprintf(err, errlen, "%s: expected yes or no, got \"%s\"", key, value);
+		return -1;
+	} else if (strcmp(key, "rewrite.remote_images") == 0) {
+		if (!strcmp(value, "keep") || !strcmp(value, "block")) {
+			c->remote_images = !strcmp(value, "keep") ? PC_REMOTE_KEEP : PC_REMOTE_BLOCK;
+			return 0;
+		}
+		snprintf(err, errlen, "%s: expected keep or block, got \"%s\"", key, value);
 		return -1;
 	}
 	snprintf(err, errlen, "unknown setting \"%s\"", key);

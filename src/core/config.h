@@ -32,9 +32,17 @@ typedef struct pc_limits {
 	size_t arena;         /* memory for one message's parse results */
 } pc_limits;
 
+typedef enum { PC_REMOTE_KEEP, PC_REMOTE_BLOCK } pc_remote_images;
+
 typedef struct pc_config {
 	pc_limits limits;
-	pc_action limit_action; /* verdict when a limit was hit */
+	pc_action limit_action;   /* verdict when a limit was hit */
+	pc_action tracker_action; /* verdict when trackers were found (and nothing worse) */
+	/* [trackers] */
+	char tracker_lists[1024]; /* comma-separated files, "" for none */
+	int tracker_bundled;      /* also load the list shipped with Portcullis */
+	/* [rewrite] */
+	pc_remote_images remote_images; /* other remote images: keep, or replace by alt text */
 } pc_config;
 
 void pc_config_defaults(pc_config *c);

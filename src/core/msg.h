@@ -70,6 +70,20 @@ typedef struct pc_size {
 	int pct; /* percentage when given as %, else -1 */
 } pc_size;
 
+/* Where a URL sits in its part's HTML, for the rewriter (act/rewrite.c).
+ * Offsets are into the part's UTF-8 HTML (pc_part.html). `begin,len` is the
+ * raw attribute value (without quotes), or the URL's own bytes inside a
+ * <style> text. `value` is the decoded attribute value when the URL is one
+ * of several in it (style, srcset), with the URL at value[sub, sub+sublen);
+ * NULL when the URL is the whole value. el_* is the element's start tag. */
+typedef struct pc_span {
+	size_t begin, len;
+	const char *value;
+	size_t sub, sublen;
+	size_t el_begin, el_len;
+	bool ok;
+} pc_span;
+
 typedef struct pc_resource {
 	pc_url *url;
 	const char *element;  /* img, css, link, video, input, iframe, object, embed, audio, source, background */
@@ -81,6 +95,7 @@ typedef struct pc_resource {
 	const char *alt; /* NULL when no alt attribute */
 	size_t part;     /* index into msg->parts */
 	size_t order;    /* position among the part's elements */
+	pc_span span;
 } pc_resource;
 
 typedef struct pc_link {
@@ -90,6 +105,7 @@ typedef struct pc_link {
 	const char *tag;      /* a, area, or "text" for plain-text URLs */
 	size_t part;
 	unsigned hidden;
+	pc_span span;
 } pc_link;
 
 typedef enum { PC_PART_TEXT, PC_PART_HTML, PC_PART_MULTIPART, PC_PART_MESSAGE, PC_PART_OTHER } pc_part_kind;
@@ -107,6 +123,19 @@ typedef struct pc_part {
 	bool decoded; /* text/html parts are decoded; attachments are not */
 	bool attachment;
 	bool uuencoded; /* uuencoded block found in a text part */
+	/* For the rewriter: byte offsets in the scanned input. body_* is the
+	 * transfer-encoded content; hdr_* are whole header lines (with their
+	 * line end) of this part's Content-Type and -Transfer-Encoding
+	 * (begin == end when absent); hdr_end is where the part's header ends. */
+	bool has_offsets;
+	size_t body_begin, body_end;
+	size_t ct_begin, ct_end, cte_begin, cte_end, hdr_begin;
+	/* The UTF-8 HTML the extract stage read (kept only when rewriting) and
+	 * the charset it was converted from (NULL: UTF-8 or ASCII). */
+	const char *html;
+	size_t htmln;
+	const char *html_charset;
+	size_t html_elements; /* elements in the part, for "last element" */
 } pc_part;
 
 typedef struct pc_addr {
@@ -123,6 +152,24 @@ typedef struct pc_finding {
 	bool limit; /* a configured limit was hit: scan incomplete */
 } pc_finding;
 
+/* A tracker: a resource, link or header that reports the reading of the
+ * message (see detect/tracker.c). */
+typedef struct pc_tracker {
+	const char *url;     /* the URL as the message has it, or the header value */
+	const char *element; /* img, css, link, background, ..., a (click), header */
+	const char **signals;
+	size_t nsignals;
+	const char *leak;        /* NULL, or the encoding the identity leaks in */
+	const char *leak_detail; /* which identity and form, e.g. "address lower, hex of sha256" */
+	const char *destination; /* click trackers: the wrapped URL, decoded */
+	const char *stripped;    /* click trackers without one: the URL without the query
+	                          * values / fragment that leak the identity (NULL: none safe) */
+	const char *header;      /* header trackers: the field name */
+	pc_resource *res;        /* exactly one of res, link, header is set */
+	pc_link *link;
+	bool click;
+} pc_tracker;
+
 typedef struct pc_msg {
 	pc_arena *arena;
 	const pc_config *config;
@@ -138,13 +185,24 @@ typedef struct pc_msg {
 	pc_vec resources;
 	pc_vec links;
 	pc_vec findings; /* pc_finding* */
-	size_t nurls;    /* counted against limits.urls */
+	pc_vec trackers; /* pc_tracker* */
+	/* for the rewriter: offsets of the top-level header fields (pc_hdrpos*)
+	 * and where the scanned bytes start in the input (after a From_ line) */
+	pc_vec header_pos;
+	size_t raw_base, header_end;
+	bool keep_html; /* set by the pipeline when a rewrite will follow */
+	size_t nurls;   /* counted against limits.urls */
 	size_t decoded_total;
 	size_t max_depth;
 	pc_action verdict;
 	double score;
 	bool is_mail; /* false when no header could be parsed */
 } pc_msg;
+
+typedef struct pc_hdrpos {
+	const char *name;
+	size_t begin, end; /* whole field with its line end, offsets in the input */
+} pc_hdrpos;
 
 pc_finding *pc_msg_finding(pc_msg *m, const char *detector, double score, const char *summary);
 void pc_finding_ev(pc_msg *m, pc_finding *f, const char *key, const char *value);

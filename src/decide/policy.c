@@ -14,5 +14,12 @@ void pc_policy_decide(pc_msg *m)
 		limit |= f->limit;
 	}
 	m->score = score;
-	m->verdict = limit ? m->config->limit_action : PC_ACTION_ACCEPT;
+	/* Issue 4 brings impersonation and the full policy; until then a
+	 * tracker alone means: deliver the neutralised copy. */
+	pc_action v = PC_ACTION_ACCEPT;
+	if (m->trackers.n)
+		v = m->config->tracker_action;
+	if (limit && m->config->limit_action > v)
+		v = m->config->limit_action;
+	m->verdict = v;
 }

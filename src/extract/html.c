@@ -2,6 +2,7 @@
  * NAME
  *   html - MyHTML walk that yields resources and links (see html.h)
  */
+#define _GNU_SOURCE
 #include "extract/html.h"
 
 #include <ctype.h>
@@ -46,6 +47,17 @@ typedef struct walk {
 	size_t textn;
 	bool text_space;
 	bool stop;
+	/* where the URLs being reported sit, for pc_span */
+	const char *buf; /* the parsed buffer */
+	size_t bufn;
+	myhtml_tree_node_t *node;     /* element being looked at */
+	myhtml_tree_attr_t *cur_attr; /* attribute whose value holds the URL(s) */
+	const char *cur_val;          /* its decoded value (MyHTML memory) */
+	size_t cur_vallen;
+	const char *cur_copy;                     /* arena copy of cur_val, made once */
+	bool whole;                               /* the URL is the whole attribute value */
+	size_t text_begin, text_end, text_cursor; /* <style> text raw range */
+	bool in_style_text;
 } walk;
 
 pc_html *pc_html_new(void)
@@ -92,6 +104,24 @@ static const char *attr(myhtml_tree_node_t *node, const char *key, size_t *len)
 	return v;
 }
 
+static void use_attr(walk *w, myhtml_tree_attr_t *a, const char *v, size_t l, bool whole);
+
+static const char *attr_use(walk *w, myhtml_tree_node_t *node, const char *key, size_t *len, bool whole)
+{
+	myhtml_tree_attr_t *a = myhtml_attribute_by_key(node, key, strlen(key));
+	if (!a)
+		return NULL;
+	size_t l = 0;
+	const char *v = myhtml_attribute_value(a, &l);
+	if (!v) {
+		v = "";
+		l = 0;
+	}
+	*len = l;
+	use_attr(w, a, v, l, whole);
+	return v;
+}
+
 static bool attr_is(myhtml_tree_node_t *node, const char *key, const char *val)
 {
 	size_t l;
@@ -105,6 +135,75 @@ static bool attr_is(myhtml_tree_node_t *node, const char *key, const char *val)
 	while (l && isspace((unsigned char)v[l - 1]))
 		l--;
 	return l == strlen(val) && strncasecmp(v, val, l) == 0;
+}
+
+/* Records where the URL u[0..n) sits in the parsed buffer (see pc_span). */
+static void set_span(walk *w, pc_span *sp, const char *u, size_t n)
+{
+	memset(sp, 0, sizeof *sp);
+	if (w->node) {
+		myhtml_position_t ep = myhtml_node_element_position(w->node);
+		if (ep.begin <= w->bufn && ep.length <= w->bufn - ep.begin) {
+			sp->el_begin = ep.begin;
+			sp->el_len = ep.length;
+		}
+	}
+	if (w->in_style_text) {
+		/* style text is raw (no character references): find the URL's
+		 * bytes in order */
+		if (w->text_cursor < w->text_end && n) {
+			const char *f = memmem(w->buf + w->text_cursor, w->text_end - w->text_cursor, u, n);
+			if (f) {
+				sp->begin = (size_t)(f - w->buf);
+				sp->len = n;
+				sp->ok = true;
+				w->text_cursor = sp->begin + n;
+			}
+		}
+		return;
+	}
+	if (!w->cur_attr)
+		return;
+	myhtml_position_t vp = myhtml_attribute_value_raw_position(w->cur_attr);
+	if (vp.begin > w->bufn || vp.length > w->bufn - vp.begin)
+		return;
+	sp->begin = vp.begin;
+	sp->len = vp.length;
+	if (w->whole) {
+		sp->ok = true;
+		return;
+	}
+	if (!w->cur_copy)
+		w->cur_copy = pc_arena_strndup(w->m->arena, w->cur_val, w->cur_vallen);
+	if (!w->cur_copy)
+		return;
+	sp->value = w->cur_copy;
+	if (u >= w->cur_val && u + n <= w->cur_val + w->cur_vallen) {
+		sp->sub = (size_t)(u - w->cur_val);
+		sp->sublen = n;
+		sp->ok = true;
+		return;
+	}
+	/* an unescaped copy (CSS escapes): look for the same bytes */
+	const char *f = n ? memmem(w->cur_val, w->cur_vallen, u, n) : NULL;
+	if (f) {
+		sp->sub = (size_t)(f - w->cur_val);
+		sp->sublen = n;
+		sp->ok = true;
+	} else {
+		sp->sub = 0;
+		sp->sublen = w->cur_vallen; /* not found: the whole value */
+		sp->ok = true;
+	}
+}
+
+static void use_attr(walk *w, myhtml_tree_attr_t *a, const char *v, size_t l, bool whole)
+{
+	w->cur_attr = a;
+	w->cur_val = v;
+	w->cur_vallen = l;
+	w->cur_copy = NULL;
+	w->whole = whole;
 }
 
 static void add_resource(walk *w, const char *u, size_t n, const char *element, const char *attrname)
@@ -148,6 +247,7 @@ static void add_resource(walk *w, const char *u, size_t n, const char *element, 
 	r->alt = w->alt;
 	r->part = w->part;
 	r->order = w->order;
+	set_span(w, &r->span, u, n);
 	pc_vec_push(a, &w->m->resources, r);
 }
 
@@ -190,7 +290,7 @@ static void add_srcset(walk *w, const char *s, size_t n, const char *element)
 static void src_attr(walk *w, myhtml_tree_node_t *node, const char *key, const char *element)
 {
 	size_t l;
-	const char *v = attr(node, key, &l);
+	const char *v = attr_use(w, node, key, &l, true);
 	if (v)
 		add_resource(w, v, l, element, key);
 }
@@ -210,7 +310,7 @@ static unsigned element_style(walk *w, myhtml_tree_node_t *node, const vis_state
 	bool vis_hidden = parent->vis_hidden;
 	if (attr(node, "hidden", NULL))
 		own |= PC_VIS_HIDDEN_ATTR;
-	if ((v = attr(node, "style", &l)) && l) {
+	if ((v = attr_use(w, node, "style", &l, false)) && l) {
 		pc_css_style st;
 		pc_css_style_init(&st);
 		pc_css_parse_style(w->m->arena, v, l, &st, css_url, w);
@@ -282,7 +382,7 @@ static void link_close(walk *w)
 static void link_open(walk *w, myhtml_tree_node_t *node, size_t depth)
 {
 	size_t l;
-	const char *v = attr(node, "href", &l);
+	const char *v = attr_use(w, node, "href", &l, true);
 	if (!v || w->stop)
 		return;
 	if (!pc_msg_url_budget(w->m)) {
@@ -309,6 +409,7 @@ static void link_open(walk *w, myhtml_tree_node_t *node, size_t depth)
 	lk->part = w->part;
 	lk->hidden = w->hidden;
 	lk->text = "";
+	set_span(w, &lk->span, v, l);
 	if (pc_vec_push(a, &w->m->links, lk) != 0)
 		return;
 	link_close(w);
@@ -320,6 +421,8 @@ static void element(walk *w, myhtml_tree_t *tree, myhtml_tree_node_t *node, myht
                     vis_state *self, size_t depth)
 {
 	size_t tl = 0;
+	w->node = node;
+	w->cur_attr = NULL;
 	w->tag = myhtml_tag_name_by_id(tree, id, &tl);
 	if (!w->tag)
 		w->tag = "?";
@@ -373,7 +476,7 @@ static void element(walk *w, myhtml_tree_t *tree, myhtml_tree_node_t *node, myht
 			break;
 		}
 		src_attr(w, node, "src", "img");
-		if ((al = attr(node, "srcset", &l)))
+		if ((al = attr_use(w, node, "srcset", &l, false)))
 			add_srcset(w, al, l, "img");
 		if (w->link && w->alt && *w->alt) { /* an image link's text is its alt */
 			link_text_add(w, w->alt, strlen(w->alt));
@@ -393,7 +496,7 @@ static void element(walk *w, myhtml_tree_t *tree, myhtml_tree_node_t *node, myht
 		break;
 	case MyHTML_TAG_SOURCE:
 		src_attr(w, node, "src", "source");
-		if ((al = attr(node, "srcset", &l)))
+		if ((al = attr_use(w, node, "srcset", &l, false)))
 			add_srcset(w, al, l, "source");
 		break;
 	case MyHTML_TAG_TRACK:
@@ -446,12 +549,19 @@ static void style_block(walk *w, myhtml_tree_node_t *node)
 		size_t l = 0;
 		const char *t = myhtml_node_text(c, &l);
 		if (t && l) {
+			myhtml_position_t rp = myhtml_node_raw_position(c);
+			w->node = NULL;
+			w->cur_attr = NULL;
+			w->in_style_text = rp.begin <= w->bufn && rp.length <= w->bufn - rp.begin;
+			w->text_begin = w->text_cursor = rp.begin;
+			w->text_end = rp.begin + rp.length;
 			w->tag = "style";
 			w->width = w->height = (pc_size){PC_SIZE_UNKNOWN, -1};
 			w->hidden = 0; /* a style sheet applies whatever surrounds it */
 			w->alt = NULL;
 			w->order++;
 			pc_css_scan_sheet(w->m->arena, t, l, css_url, w);
+			w->in_style_text = false;
 		}
 	}
 }
@@ -576,12 +686,22 @@ int pc_html_extract(pc_html *h, pc_msg *m, size_t part, const char *bytes, size_
 		if (conv) {
 			bytes = conv;
 			n = on;
+			((pc_part *)m->parts.v[part])->html_charset = pc_arena_strndup(m->arena, cs, strlen(cs));
 		} else {
 			pc_finding *f = pc_msg_find(m, "parse.charset");
 			if (!f)
 				f = pc_msg_finding(m, "parse.charset", 0.0, "unknown charset: text read as UTF-8");
 			pc_finding_ev(m, f, "charset", pc_arena_utf8(m->arena, cs, strlen(cs)));
 			pc_finding_ev(m, f, "part", ((pc_part *)m->parts.v[part])->path);
+		}
+	}
+	pc_part *pp = m->parts.v[part];
+	if (m->keep_html) { /* the rewriter edits these bytes (before renaming) */
+		char *keep = pc_arena_alloc(m->arena, n ? n : 1);
+		if (keep) {
+			memcpy(keep, bytes, n);
+			pp->html = keep;
+			pp->htmln = n;
 		}
 	}
 	bytes = select_as_span(m->arena, bytes, n);
@@ -605,6 +725,8 @@ int pc_html_extract(pc_html *h, pc_msg *m, size_t part, const char *bytes, size_
 	memset(&w, 0, sizeof w);
 	w.m = m;
 	w.part = part;
+	w.buf = bytes;
+	w.bufn = n;
 	find_base(&w, h->tree);
 
 	size_t maxd = m->config->limits.html_depth;
@@ -670,5 +792,6 @@ int pc_html_extract(pc_html *h, pc_msg *m, size_t part, const char *bytes, size_
 		}
 	}
 	link_close(&w);
+	pp->html_elements = w.order;
 	return 0;
 }

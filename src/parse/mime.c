@@ -19,6 +19,7 @@ struct pc_mime {
 	GMimeStream *outstream;
 	const char *raw; /* the message being parsed, for boundary checks */
 	size_t rawn;
+	size_t base; /* offset of raw in the caller's input (From_ line, junk) */
 	size_t boundary_checks;
 	size_t nparts;
 	bool parts_hit, depth_hit, headers_hit;
@@ -226,6 +227,70 @@ static void check_header(pc_msg *m, GMimeHeaderList *hl, int i, const char *name
 	}
 }
 
+/* End (after the line end) of the header field starting at stream
+ * offset `off`, folded lines included. */
+static size_t field_end(const pc_mime *mp, gint64 off)
+{
+	if (off < 0 || (size_t)off >= mp->rawn)
+		return mp->rawn;
+	for (const char *p = mp->raw + off, *end = mp->raw + mp->rawn; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			return mp->rawn;
+		p = nl + 1;
+		if (p >= end || (*p != ' ' && *p != '\t'))
+			return (size_t)(p - mp->raw);
+	}
+	return mp->rawn;
+}
+
+static void record_header_pos(pc_mime *mp, pc_msg *m, GMimeHeader *h, const char *name)
+{
+	gint64 off = g_mime_header_get_offset(h);
+	if (off < 0 || (size_t)off >= mp->rawn)
+		return;
+	pc_hdrpos *hp = pc_arena_alloc(m->arena, sizeof *hp);
+	if (!hp)
+		return;
+	hp->name = dup_utf8(m->arena, name ? name : "");
+	hp->begin = mp->base + (size_t)off;
+	hp->end = mp->base + field_end(mp, off);
+	pc_vec_push(m->arena, &m->header_pos, hp);
+}
+
+/* Offsets the rewriter needs to replace an HTML part's content. */
+static void part_offsets(pc_mime *mp, GMimePart *part, pc_part *pp)
+{
+	GMimeDataWrapper *dw = g_mime_part_get_content(part);
+	GMimeStream *src = dw ? g_mime_data_wrapper_get_stream(dw) : NULL;
+	if (!src || src->bound_start < 0 || (size_t)src->bound_start > mp->rawn)
+		return;
+	size_t end = src->bound_end < 0 || (size_t)src->bound_end > mp->rawn ? mp->rawn : (size_t)src->bound_end;
+	pp->body_begin = mp->base + (size_t)src->bound_start;
+	pp->body_end = mp->base + end;
+	GMimeHeaderList *hl = g_mime_object_get_header_list(GMIME_OBJECT(part));
+	int n = hl ? g_mime_header_list_get_count(hl) : 0;
+	pp->hdr_begin = pp->body_begin;
+	for (int i = 0; i < n; i++) {
+		GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
+		gint64 off = g_mime_header_get_offset(h);
+		const char *name = g_mime_header_get_name(h);
+		if (off < 0 || (size_t)off >= mp->rawn || !name)
+			continue;
+		size_t b = mp->base + (size_t)off, e = mp->base + field_end(mp, off);
+		if (b < pp->hdr_begin)
+			pp->hdr_begin = b;
+		if (!g_ascii_strcasecmp(name, "Content-Type") && pp->ct_begin == pp->ct_end) {
+			pp->ct_begin = b;
+			pp->ct_end = e;
+		} else if (!g_ascii_strcasecmp(name, "Content-Transfer-Encoding") && pp->cte_begin == pp->cte_end) {
+			pp->cte_begin = b;
+			pp->cte_end = e;
+		}
+	}
+	pp->has_offsets = pp->body_begin <= pp->body_end;
+}
+
 static void read_headers(pc_mime *mp, pc_msg *m, GMimeObject *obj, bool top)
 {
 	GMimeHeaderList *hl = g_mime_object_get_header_list(obj);
@@ -251,6 +316,8 @@ static void read_headers(pc_mime *mp, pc_msg *m, GMimeObject *obj, bool top)
 			check_header(m, hl, i, name, raw);
 		if (!top)
 			continue;
+		if (m->keep_html)
+			record_header_pos(mp, m, h, name);
 		pc_kv *kv = pc_arena_alloc(m->arena, sizeof *kv);
 		if (!kv)
 			return;
@@ -349,6 +416,7 @@ static bool decode_part(pc_mime *mp, pc_msg *m, GMimePart *part, pc_part *pp, bo
 			g_mime_stream_filter_add(GMIME_STREAM_FILTER(filtered), cf);
 			g_object_unref(cf);
 			target = filtered;
+			pp->html_charset = pp->charset; /* what the rewriter converts back to */
 		} else {
 			pc_finding *f = pc_msg_find(m, "parse.charset");
 			if (!f)
@@ -521,6 +589,8 @@ static void walk(walkctx *wc, GMimeObject *obj, const char *path, size_t depth)
 	pp->kind = html ? PC_PART_HTML : plain ? PC_PART_TEXT : PC_PART_OTHER;
 	if (pp->kind == PC_PART_OTHER || (plain && pp->attachment))
 		return;
+	if (html && m->keep_html)
+		part_offsets(mp, part, pp);
 	if (!decode_part(mp, m, part, pp, true))
 		return;
 	bool as_utf8 = !pp->charset || !*pp->charset || !g_ascii_strcasecmp(pp->charset, "utf-8") ||
@@ -647,6 +717,7 @@ int pc_mime_parse(pc_mime *mp, pc_msg *m, const char *bytes, size_t n, pc_mime_b
 		add_simple(m, "parse.nul", "NUL bytes in the message", "count", pc_arena_printf(m->arena, "%zu", nul));
 	}
 	char *copy = NULL;
+	const char *orig = bytes;
 	if (cr && !lf && !crlf) {
 		add_simple(m, "parse.line-endings", "CR-only line endings (converted to LF)", "cr",
 		           pc_arena_printf(m->arena, "%zu", cr));
@@ -681,6 +752,8 @@ int pc_mime_parse(pc_mime *mp, pc_msg *m, const char *bytes, size_t n, pc_mime_b
 	}
 
 	check_header_block(m, bytes, n);
+	mp->base = (size_t)(bytes - (copy ? copy : orig));
+	m->raw_base = mp->base;
 	mp->raw = bytes;
 	mp->rawn = n;
 	/* Parse in place: GByteArray borrows the bytes, GMime keeps

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "decide/policy.h"
+#include "detect/detect.h"
 #include "extract/html.h"
 #include "extract/identity.h"
 #include "extract/textlinks.h"
@@ -18,6 +19,8 @@ struct pc_scanner {
 	pc_arena *arena;
 	pc_mime *mime;
 	pc_html *html;
+	pc_detect_ctx detect;
+	bool keep;
 	pc_msg msg;
 };
 
@@ -35,7 +38,9 @@ pc_scanner *pc_scanner_new(const pc_config *config)
 	sc->arena = pc_arena_new(config->limits.arena);
 	sc->mime = pc_mime_new();
 	sc->html = pc_html_new();
-	if (!sc->arena || !sc->mime || !sc->html) {
+	sc->detect.config = config;
+	sc->detect.leak = pc_leak_new();
+	if (!sc->arena || !sc->mime || !sc->html || !sc->detect.leak) {
 		pc_scanner_free(sc);
 		return NULL;
 	}
@@ -48,8 +53,19 @@ void pc_scanner_free(pc_scanner *sc)
 		return;
 	pc_html_free(sc->html);
 	pc_mime_free(sc->mime);
+	pc_leak_free(sc->detect.leak);
 	pc_arena_free(sc->arena);
 	free(sc);
+}
+
+void pc_scanner_set_lists(pc_scanner *sc, const pc_trackerlist *lists)
+{
+	sc->detect.lists = lists;
+}
+
+void pc_scanner_keep_for_rewrite(pc_scanner *sc, int on)
+{
+	sc->keep = on != 0;
 }
 
 /* Extract stage for each decoded body part, called by the MIME walk. */
@@ -72,8 +88,10 @@ const pc_msg *pc_scan(pc_scanner *sc, const char *bytes, size_t n, const char *s
 	m->arena = sc->arena;
 	m->config = sc->config;
 	m->source = pc_arena_utf8(sc->arena, source ? source : "-", source ? strlen(source) : 1);
+	m->keep_html = sc->keep;
 	pc_mime_parse(sc->mime, m, bytes, n, on_body, sc);
 	pc_identity_recipients(m, rcpt, nrcpt);
+	pc_detect_all(&sc->detect, m);
 	if (pc_arena_full(sc->arena))
 		pc_msg_limit(m, "arena", sc->config->limits.arena, "parse results were cut short");
 	pc_policy_decide(m);

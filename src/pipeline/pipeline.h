@@ -27,6 +27,12 @@ typedef struct pc_scanner pc_scanner;
 void pc_pipeline_global_init(void);
 pc_scanner *pc_scanner_new(const pc_config *config);
 void pc_scanner_free(pc_scanner *sc);
+/* Tracker lists the detectors consult (the caller keeps them alive);
+ * NULL for none. */
+struct pc_trackerlist;
+void pc_scanner_set_lists(pc_scanner *sc, const struct pc_trackerlist *lists);
+/* Keep what the rewriter needs (HTML text, byte offsets) for each scan. */
+void pc_scanner_keep_for_rewrite(pc_scanner *sc, int on);
 const pc_msg *pc_scan(pc_scanner *sc, const char *bytes, size_t n, const char *source, const char *const *rcpt,
                       size_t nrcpt);
 

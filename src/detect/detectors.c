@@ -1,0 +1,18 @@
+/*
+ * NAME
+ *   detectors - the table of detectors, in the order they run
+ */
+#include "detect/detect.h"
+
+void pc_detect_trackers(pc_detect_ctx *ctx, pc_msg *m);
+
+const pc_detector pc_detectors[] = {
+    {"tracker", pc_detect_trackers},
+};
+const size_t pc_detector_count = sizeof pc_detectors / sizeof pc_detectors[0];
+
+void pc_detect_all(pc_detect_ctx *ctx, pc_msg *m)
+{
+	for (size_t i = 0; i < pc_detector_count; i++)
+		pc_detectors[i].run(ctx, m);
+}

@@ -1,0 +1,307 @@
+/*
+ * NAME
+ *   leak - recipient identity in any encoding (see leak.h)
+ * DESCRIPTION
+ *   Patterns are built once per distinct recipient set: with a milter or a
+ *   mailbox of one user the set rarely changes, and a corpus scan, where it
+ *   changes every message, costs ~150 patterns and 36 digests per
+ *   recipient. Digests come from OpenSSL's EVP interface with the
+ *   algorithms fetched once.
+ */
+#include "detect/leak.h"
+
+#include <ctype.h>
+#include <openssl/evp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect/ac.h"
+
+typedef struct pattern {
+	size_t off, len;      /* bytes in lk->text */
+	const char *encoding; /* static */
+	const char *form;     /* static */
+	const char *repr;     /* static or NULL */
+	unsigned identity;    /* index into lk->ids */
+	bool exact_case;      /* base64 forms: the hit's bytes must match exactly */
+	bool boundary;        /* plain text: no letter or digit on either side */
+} pattern;
+
+#define NALGO 6
+static const char *const algo_names[NALGO] = {"md5", "sha1", "sha224", "sha256", "sha384", "sha512"};
+
+struct pc_leak {
+	pc_ac *ac;
+	pattern *pats;
+	size_t npats, patcap;
+	char *text;
+	size_t textn, textcap;
+	char *ids[PC_LEAK_MAX_IDENTITIES];
+	size_t nids;
+	EVP_MD *md[NALGO];
+	bool built;
+};
+
+pc_leak *pc_leak_new(void)
+{
+	pc_leak *lk = calloc(1, sizeof *lk);
+	if (!lk)
+		return NULL;
+	lk->ac = pc_ac_new();
+	static const char *const fetch[NALGO] = {"MD5", "SHA1", "SHA224", "SHA256", "SHA384", "SHA512"};
+	for (size_t i = 0; i < NALGO; i++)
+		lk->md[i] = EVP_MD_fetch(NULL, fetch[i], NULL); /* NULL: that digest is unavailable (FIPS) */
+	if (!lk->ac) {
+		pc_leak_free(lk);
+		return NULL;
+	}
+	return lk;
+}
+
+static void clear_ids(pc_leak *lk)
+{
+	for (size_t i = 0; i < lk->nids; i++)
+		free(lk->ids[i]);
+	lk->nids = 0;
+}
+
+void pc_leak_free(pc_leak *lk)
+{
+	if (!lk)
+		return;
+	pc_ac_free(lk->ac);
+	free(lk->pats);
+	free(lk->text);
+	clear_ids(lk);
+	for (size_t i = 0; i < NALGO; i++)
+		EVP_MD_free(lk->md[i]);
+	free(lk);
+}
+
+static bool same_ids(const pc_leak *lk, const char *const *addrs, size_t n)
+{
+	if (!lk->built || n != lk->nids)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(lk->ids[i], addrs[i]))
+			return false;
+	return true;
+}
+
+/* Appends a pattern unless the same bytes (case-folded for inexact
+ * patterns) are already there. */
+static int add(pc_leak *lk, const char *s, size_t n, const char *encoding, const char *form, const char *repr,
+               unsigned id, bool exact, bool boundary)
+{
+	if (n == 0)
+		return 0;
+	for (size_t i = 0; i < lk->npats; i++) {
+		const pattern *p = &lk->pats[i];
+		if (p->len == n && p->identity == id &&
+		    (exact ? memcmp(lk->text + p->off, s, n) == 0 : strncasecmp(lk->text + p->off, s, n) == 0) &&
+		    p->exact_case == exact)
+			return 0;
+	}
+	if (lk->npats == lk->patcap) {
+		size_t nc = lk->patcap ? lk->patcap * 2 : 256;
+		pattern *np = realloc(lk->pats, nc * sizeof *np);
+		if (!np)
+			return -1;
+		lk->pats = np;
+		lk->patcap = nc;
+	}
+	if (lk->textn + n > lk->textcap) {
+		size_t nc = lk->textcap ? lk->textcap : 8192;
+		while (nc < lk->textn + n)
+			nc *= 2;
+		char *nt = realloc(lk->text, nc);
+		if (!nt)
+			return -1;
+		lk->text = nt;
+		lk->textcap = nc;
+	}
+	memcpy(lk->text + lk->textn, s, n);
+	lk->pats[lk->npats] = (pattern){lk->textn, n, encoding, form, repr, id, exact, boundary};
+	lk->textn += n;
+	if (pc_ac_add(lk->ac, s, n, (unsigned)lk->npats) != 0)
+		return -1;
+	lk->npats++;
+	return 0;
+}
+
+static size_t b64(const unsigned char *in, size_t n, char *out, bool urlsafe)
+{
+	static const char std[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	static const char url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	const char *t = urlsafe ? url : std;
+	size_t o = 0, i = 0;
+	for (; i + 2 < n; i += 3) {
+		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+		out[o++] = t[v >> 18 & 63];
+		out[o++] = t[v >> 12 & 63];
+		out[o++] = t[v >> 6 & 63];
+		out[o++] = t[v & 63];
+	}
+	if (n - i == 1) {
+		uint32_t v = (uint32_t)in[i] << 16;
+		out[o++] = t[v >> 18 & 63];
+		out[o++] = t[v >> 12 & 63];
+	} else if (n - i == 2) {
+		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8;
+		out[o++] = t[v >> 18 & 63];
+		out[o++] = t[v >> 12 & 63];
+		out[o++] = t[v >> 6 & 63];
+	}
+	return o; /* unpadded: a padded copy contains it */
+}
+
+static size_t hex(const unsigned char *in, size_t n, char *out)
+{
+	static const char h[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = h[in[i] >> 4];
+		out[2 * i + 1] = h[in[i] & 15];
+	}
+	return 2 * n;
+}
+
+static size_t urlenc(const char *in, size_t n, char *out)
+{
+	static const char h[] = "0123456789ABCDEF";
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)in[i];
+		if (isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~')
+			out[o++] = (char)c;
+		else {
+			out[o++] = '%';
+			out[o++] = h[c >> 4];
+			out[o++] = h[c & 15];
+		}
+	}
+	return o;
+}
+
+/* Every encoding of one form (address or local part in one case). */
+static int add_form(pc_leak *lk, const char *s, size_t n, const char *form, unsigned id, bool is_local)
+{
+	/* forms are at most 254 bytes (checked by the caller) */
+	char buf[1024];
+	unsigned char dg[EVP_MAX_MD_SIZE];
+	int rc = 0;
+	bool text_ok = !is_local || n >= PC_LEAK_MIN_LOCAL;
+	if (text_ok) {
+		rc |= add(lk, s, n, "plain", form, NULL, id, false, true);
+		size_t u = urlenc(s, n, buf);
+		if (u != n)
+			rc |= add(lk, buf, u, "urlenc", form, NULL, id, false, true);
+	}
+	size_t b = b64((const unsigned char *)s, n, buf, false);
+	if (b >= 8) {
+		rc |= add(lk, buf, b, "b64", form, "standard", id, true, false);
+		b = b64((const unsigned char *)s, n, buf, true);
+		rc |= add(lk, buf, b, "b64", form, "url-safe", id, true, false);
+	}
+	size_t hx = hex((const unsigned char *)s, n, buf);
+	if (hx >= 8)
+		rc |= add(lk, buf, hx, "hex", form, NULL, id, false, false);
+	for (size_t a = 0; a < NALGO; a++) {
+		unsigned dl = 0;
+		if (!lk->md[a] || !EVP_Digest(s, n, dg, &dl, lk->md[a], NULL))
+			continue;
+		rc |= add(lk, buf, hex(dg, dl, buf), algo_names[a], form, "hex", id, false, false);
+		rc |= add(lk, buf, b64(dg, dl, buf, false), algo_names[a], form, "base64", id, true, false);
+		rc |= add(lk, buf, b64(dg, dl, buf, true), algo_names[a], form, "base64url", id, true, false);
+	}
+	return rc;
+}
+
+static int add_identity(pc_leak *lk, const char *addr, unsigned id)
+{
+	size_t n = strlen(addr);
+	const char *at = strrchr(addr, '@');
+	if (n == 0 || n > 254 || !at || at == addr)
+		return 0;
+	static const char *const names[2][3] = {
+	    {"address as written", "address in lower case", "address in upper case"},
+	    {"local part as written", "local part in lower case", "local part in upper case"}};
+	char v[3][256];
+	memcpy(v[0], addr, n);
+	for (size_t i = 0; i < n; i++) {
+		v[1][i] = (char)tolower((unsigned char)addr[i]);
+		v[2][i] = (char)toupper((unsigned char)addr[i]);
+	}
+	int rc = 0;
+	size_t ln = (size_t)(at - addr);
+	for (int c = 0; c < 3; c++) {
+		if (c > 0 && memcmp(v[c], v[0], n) == 0)
+			continue; /* the case form equals the address as written */
+		rc |= add_form(lk, v[c], n, names[0][c], id, false);
+	}
+	for (int c = 0; c < 3; c++) {
+		if (c > 0 && memcmp(v[c], v[0], ln) == 0)
+			continue;
+		rc |= add_form(lk, v[c], ln, names[1][c], id, true);
+	}
+	return rc;
+}
+
+int pc_leak_prepare(pc_leak *lk, const char *const *addrs, size_t n)
+{
+	if (n > PC_LEAK_MAX_IDENTITIES)
+		n = PC_LEAK_MAX_IDENTITIES;
+	if (same_ids(lk, addrs, n))
+		return (int)lk->npats;
+	clear_ids(lk);
+	lk->built = false;
+	lk->npats = 0;
+	lk->textn = 0;
+	pc_ac_reset(lk->ac);
+	for (size_t i = 0; i < n; i++) {
+		lk->ids[i] = strdup(addrs[i]);
+		if (!lk->ids[i])
+			return -1;
+		lk->nids = i + 1;
+		if (add_identity(lk, addrs[i], (unsigned)i) != 0)
+			return -1;
+	}
+	if (pc_ac_build(lk->ac) != 0)
+		return -1;
+	lk->built = true;
+	return (int)lk->npats;
+}
+
+typedef struct search {
+	const pc_leak *lk;
+	const char *s;
+	size_t n;
+	pc_leak_hit *hit;
+	bool found;
+} search;
+
+static bool on_hit(void *ctx, unsigned id, size_t end)
+{
+	search *sr = ctx;
+	const pattern *p = &sr->lk->pats[id];
+	size_t begin = end - p->len;
+	if (p->exact_case && memcmp(sr->s + begin, sr->lk->text + p->off, p->len))
+		return true;
+	if (p->boundary && ((begin > 0 && isalnum((unsigned char)sr->s[begin - 1])) ||
+	                    (end < sr->n && isalnum((unsigned char)sr->s[end]))))
+		return true;
+	if (sr->found && sr->hit->len >= p->len)
+		return true;
+	sr->found = true;
+	*sr->hit = (pc_leak_hit){p->encoding, sr->lk->ids[p->identity], p->form, p->repr, begin, p->len};
+	return true;
+}
+
+bool pc_leak_find(pc_leak *lk, const char *s, size_t n, pc_leak_hit *hit)
+{
+	if (!lk->built || !lk->npats)
+		return false;
+	search sr = {lk, s, n, hit, false};
+	pc_ac_match(lk->ac, s, n, on_hit, &sr);
+	return sr.found;
+}

@@ -1,0 +1,755 @@
+/*
+ * NAME
+ *   tracker - hidden pixels, web bugs, click trackers, identity leaks and
+ *   read-receipt requests
+ * SYNOPSIS
+ *   pc_detect_trackers(ctx, msg);    (listed in detectors.c)
+ * DESCRIPTION
+ *   Trackers are found by what they are, not by who runs them. Every remote
+ *   resource the extract stage found gets signals:
+ *     strong (one is enough): rendered size <= 3 px in a dimension or area
+ *       <= 9 px²; hidden (display:none, visibility:hidden, opacity:0, zero
+ *       max size, offscreen, in a hidden or zero-size container); the
+ *       recipient's identity in the URL; a host on a loaded tracker list.
+ *     weak: an opaque token (UUID, >= 16 hex, >= 20 random-looking
+ *       base64url) in a path segment or query value; a tracking word in the
+ *       path or host (open, track, pixel, beacon, /o/, wf/open, ...); the
+ *       only resource from its host; no alt text; among the last elements
+ *       of the part; a query string on an image.
+ *   A resource is a tracker with one strong signal, or with two weak ones
+ *   of which at least one is in the URL itself (token, word, query):
+ *   "no alt" and "only one from its host" describe every plain logo too.
+ *   Links are click trackers when they wrap another URL (a query value or
+ *   path that is, or base64-decodes to, an http(s) URL; reported with the
+ *   destination), leak the identity, are on a list, or carry a token on a
+ *   click-tracking path or host. Security gateways' link wrappers
+ *   (Safe Links, URL Defense, ...) are not trackers: their destination is
+ *   judged instead.
+ *   Identity leaks are searched in the URL as written, after one level of
+ *   percent-decoding and in base64 runs decoded once (leak.h).
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "detect/detect.h"
+#include "parse/url.h"
+
+#define MAX_SIGNALS 24
+#define MAX_B64_RUNS 16
+#define MAX_TRACKERS 1000
+
+typedef struct sigs {
+	const char *v[MAX_SIGNALS];
+	size_t n;
+	int strong, weak_url, weak;
+} sigs;
+
+enum { STRONG, WEAK_URL, WEAK };
+
+static void sig(sigs *s, const char *name, int kind)
+{
+	if (!name || s->n >= MAX_SIGNALS)
+		return;
+	for (size_t i = 0; i < s->n; i++)
+		if (!strcmp(s->v[i], name))
+			return;
+	s->v[s->n++] = name;
+	if (kind == STRONG)
+		s->strong++;
+	else if (kind == WEAK_URL)
+		s->weak_url++;
+	else
+		s->weak++;
+}
+
+/* ---- tokens ---------------------------------------------------------- */
+
+static bool hexc(char c)
+{
+	return isxdigit((unsigned char)c);
+}
+
+static bool is_uuid_at(const char *s, size_t n)
+{
+	static const int groups[] = {8, 4, 4, 4, 12};
+	size_t i = 0;
+	for (int g = 0; g < 5; g++) {
+		for (int k = 0; k < groups[g]; k++, i++)
+			if (i >= n || !hexc(s[i]))
+				return false;
+		if (g < 4) {
+			if (i >= n || s[i] != '-')
+				return false;
+			i++;
+		}
+	}
+	return true;
+}
+
+static double entropy(const char *s, size_t n)
+{
+	unsigned cnt[256] = {0};
+	for (size_t i = 0; i < n; i++)
+		cnt[(unsigned char)s[i]]++;
+	double e = 0;
+	for (int c = 0; c < 256; c++)
+		if (cnt[c]) {
+			double p = (double)cnt[c] / (double)n;
+			e -= p * log2(p);
+		}
+	return e;
+}
+
+static int cclass(unsigned char c)
+{
+	return isdigit(c) ? 0 : isupper(c) ? 1 : islower(c) ? 2 : 3;
+}
+
+/* A run of base64url characters that looks random rather than like words:
+ * high entropy and frequent changes between digits, upper and lower case
+ * (CamelCase words and hyphenated slugs change rarely). */
+static bool random_run(const char *s, size_t n)
+{
+	if (n < 20)
+		return false;
+	size_t switches = 0, digits = 0, upper = 0, lower = 0;
+	for (size_t i = 0; i < n; i++) {
+		int c = cclass((unsigned char)s[i]);
+		digits += c == 0;
+		upper += c == 1;
+		lower += c == 2;
+		if (i && c != cclass((unsigned char)s[i - 1]))
+			switches++;
+	}
+	int classes = (digits > 0) + (upper > 0) + (lower > 0);
+	if (classes < 2)
+		return false;
+	return (double)switches / (double)n >= 0.3 && entropy(s, n) >= 3.5;
+}
+
+/* The kind of opaque token in s, or NULL. */
+static const char *token_kind(const char *s, size_t n)
+{
+	size_t hexrun = 0, b64run = 0;
+	for (size_t i = 0; i <= n; i++) {
+		char c = i < n ? s[i] : '\0';
+		if (i < n && hexc(c) && (i == 0 || !hexc(s[i - 1])) && is_uuid_at(s + i, n - i))
+			return "token-uuid";
+		if (i < n && hexc(c))
+			hexrun++;
+		else {
+			if (hexrun >= 16) {
+				/* all digits is a number (a date, an order id), not a token */
+				bool letter = false;
+				for (size_t k = i - hexrun; k < i; k++)
+					letter |= isalpha((unsigned char)s[k]) != 0;
+				if (letter || hexrun >= 20)
+					return "token-hex";
+			}
+			hexrun = 0;
+		}
+		if (i < n && (isalnum((unsigned char)c) || c == '-' || c == '_' || c == '+' || c == '/' || c == '='))
+			b64run++;
+		else {
+			if (b64run >= 20) {
+				const char *r = s + i - b64run;
+				size_t rl = b64run;
+				while (rl && r[rl - 1] == '=')
+					rl--;
+				if (random_run(r, rl))
+					return "token-b64";
+			}
+			b64run = 0;
+		}
+	}
+	return NULL;
+}
+
+static bool has_ext(const char *s, size_t n, const char *const *exts)
+{
+	const char *dot = NULL;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] == '.')
+			dot = s + i;
+	if (!dot)
+		return false;
+	size_t el = n - (size_t)(dot + 1 - s);
+	for (size_t k = 0; exts[k]; k++)
+		if (strlen(exts[k]) == el && !strncasecmp(dot + 1, exts[k], el))
+			return true;
+	return false;
+}
+
+static const char *const asset_exts[] = {"png", "jpg",  "jpeg",  "gif", "webp", "svg", "bmp", "ico", "avif",
+                                         "css", "woff", "woff2", "ttf", "otf",  "eot", "js",  NULL};
+
+/* Query keys that carry asset versions and image transforms, not people. */
+static bool asset_key(const char *k)
+{
+	static const char *const keys[] = {"v",       "ver",    "version", "hash",   "cb",     "rev", "itok",
+	                                   "w",       "width",  "h",       "height", "format", "fm",  "q",
+	                                   "quality", "fit",    "crop",    "auto",   "dpr",    "s",   "size",
+	                                   "sz",      "resize", "ts",      "t",      "_",      NULL};
+	for (size_t i = 0; keys[i]; i++)
+		if (!strcasecmp(k, keys[i]))
+			return true;
+	return false;
+}
+
+/* Token in a path segment (not a content-hash file name of an asset) or a
+ * query value (not an asset parameter). */
+static const char *url_token(const pc_url *u)
+{
+	for (size_t i = 0; i < u->nsegments; i++) {
+		const char *sg = u->segments[i];
+		size_t l = strlen(sg);
+		if (i + 1 == u->nsegments && has_ext(sg, l, asset_exts))
+			continue;
+		const char *t = token_kind(sg, l);
+		if (t)
+			return t;
+	}
+	size_t k = 0;
+	for (const pc_kv *p = u->params; p && k < 64; p = p->next, k++) {
+		if (!p->value || asset_key(p->key))
+			continue;
+		const char *t = token_kind(p->value, strlen(p->value));
+		if (t)
+			return t;
+	}
+	if (u->fragment) {
+		const char *t = token_kind(u->fragment, strlen(u->fragment));
+		if (t)
+			return t;
+	}
+	return NULL;
+}
+
+/* ---- words ----------------------------------------------------------- */
+
+static const char *path_word(const pc_url *u, bool link)
+{
+	static const char *const img_words[] = {"o",          "open",     "opened", "opens",  "track",  "tracking",
+	                                        "tracker",    "trk",      "pixel",  "pixels", "beacon", "imp",
+	                                        "impression", "openrate", "mo",     "ot",     "1x1",    NULL};
+	static const char *const stems[] = {"open.", "pixel",    "beacon", "track.", "t.gif",
+	                                    "t.png", "spacer.",  "blank.", "clear.", "transparent.",
+	                                    "1x1.",  "tracking", "open?",  NULL};
+	static const char *const link_words[] = {"click", "clicks",   "c",   "ls",   "l",     "r", "redirect",
+	                                         "track", "tracking", "trk", "link", "links", "t", "go",
+	                                         "ct",    "cl",       "wf",  "e",    NULL};
+	for (size_t i = 0; i < u->nsegments; i++) {
+		const char *sg = u->segments[i];
+		const char *const *w = link ? link_words : img_words;
+		for (size_t k = 0; w[k]; k++)
+			if (!strcasecmp(sg, w[k]))
+				return link ? "path-click" : "path-open";
+		if (!link) {
+			if (!strcasecmp(sg, "wf") && i + 1 < u->nsegments && !strcasecmp(u->segments[i + 1], "open"))
+				return "path-open";
+			for (size_t k = 0; stems[k]; k++)
+				if (!strncasecmp(sg, stems[k], strlen(stems[k])))
+					return "path-open";
+		} else if (!strncasecmp(sg, "click", 5) || !strncasecmp(sg, "redirect", 8) ||
+		           !strncasecmp(sg, "track", 5))
+			return "path-click";
+	}
+	return NULL;
+}
+
+/* A first host label that names tracking: open.x, track.x, click.x ... */
+static const char *host_word(const pc_url *u, bool link)
+{
+	const char *h = u->host;
+	if (!h || u->host_is_ip || !u->domain || strlen(h) <= strlen(u->domain))
+		return NULL; /* only subdomain labels, not the registrable name */
+	static const char *const img[] = {"open", "opens", "track", "tracking", "trk", "pixel", "beacon",
+	                                  "t",    "o",     "trck",  "mo",       "ea",  NULL};
+	static const char *const lnk[] = {"click",  "clicks", "links", "link",  "track", "tracking", "trk",
+	                                  "t",      "r",      "go",    "email", "e",     "em",       "url",
+	                                  "ablink", "c",      "l",     "lnk",   "trck",  NULL};
+	const char *dot = strchr(h, '.');
+	size_t l = dot ? (size_t)(dot - h) : strlen(h);
+	const char *const *w = link ? lnk : img;
+	for (size_t k = 0; w[k]; k++)
+		if (strlen(w[k]) == l && !strncasecmp(h, w[k], l))
+			return link ? "host-click" : "host-open";
+	return NULL;
+}
+
+/* ---- decoding -------------------------------------------------------- */
+
+static int b64val(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+' || c == '-')
+		return 62;
+	if (c == '/' || c == '_')
+		return 63;
+	return -1;
+}
+
+/* Decodes base64 (either alphabet, padding optional) into the arena; NULL
+ * when it is not base64 or does not decode to mostly printable text. */
+static char *b64_text(pc_arena *a, const char *s, size_t n, size_t *outn)
+{
+	while (n && s[n - 1] == '=')
+		n--;
+	if (n < 8 || n % 4 == 1)
+		return NULL;
+	char *out = pc_arena_alloc(a, n * 3 / 4 + 1);
+	if (!out)
+		return NULL;
+	size_t o = 0;
+	unsigned v = 0;
+	int bits = 0;
+	for (size_t i = 0; i < n; i++) {
+		int d = b64val((unsigned char)s[i]);
+		if (d < 0)
+			return NULL;
+		v = (v << 6) | (unsigned)d;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[o++] = (char)(v >> bits & 0xff);
+		}
+	}
+	out[o] = '\0';
+	size_t printable = 0;
+	for (size_t i = 0; i < o; i++) {
+		unsigned char c = (unsigned char)out[i];
+		printable += (c >= 32 && c < 127) || c == '\t' || c == '\n' || c >= 0x80;
+	}
+	if (printable * 10 < o * 9)
+		return NULL;
+	*outn = o;
+	return out;
+}
+
+static bool starts_http(const char *s)
+{
+	return !strncasecmp(s, "http://", 7) || !strncasecmp(s, "https://", 8) || !strncasecmp(s, "http:\\\\", 7) ||
+	       !strncasecmp(s, "https:\\\\", 8);
+}
+
+/* The URL a click tracker wraps, decoded; NULL when it wraps none. */
+static const char *wrapped(pc_arena *a, const pc_url *u)
+{
+	size_t k = 0;
+	for (const pc_kv *p = u->params; p && k < 64; p = p->next, k++) {
+		const char *v = p->value;
+		if (!v || !*v)
+			continue;
+		if (!strncasecmp(v, "http%3a", 7) || !strncasecmp(v, "https%3a", 8)) /* encoded twice */
+			v = pc_url_pct_decode(a, v, strlen(v));
+		if (v && starts_http(v))
+			return v;
+		if (v && !strncasecmp(v, "www.", 4) && strchr(v, '.') != strrchr(v, '.'))
+			return pc_arena_printf(a, "http://%s", v);
+		size_t dn = 0;
+		const char *d = v ? b64_text(a, v, strlen(v), &dn) : NULL;
+		if (d && starts_http(d))
+			return d;
+	}
+	for (size_t i = 0; i < u->nsegments; i++) {
+		const char *sg = u->segments[i];
+		if (starts_http(sg) || !strncasecmp(sg, "http:", 5) || !strncasecmp(sg, "https:", 6)) {
+			/* the rest of the path is the wrapped URL: "https:" "" "host" ... */
+			const char *rest = strstr(u->raw, sg);
+			if (!rest) {
+				const char *dec = pc_url_pct_decode(a, u->raw, strlen(u->raw));
+				rest = dec ? strstr(dec, sg) : NULL;
+			}
+			if (rest)
+				return pc_url_pct_decode(a, rest, strlen(rest));
+		}
+		size_t dn = 0;
+		const char *d = strlen(sg) >= 16 ? b64_text(a, sg, strlen(sg), &dn) : NULL;
+		if (d && starts_http(d))
+			return d;
+	}
+	return NULL;
+}
+
+static bool security_wrapper(const pc_url *u)
+{
+	static const char *const hosts[] = {"safelinks.protection.outlook.com",
+	                                    "urldefense.proofpoint.com",
+	                                    "urldefense.com",
+	                                    "mimecast.com",
+	                                    "mimecastprotect.com",
+	                                    "linkprotect.cudasvc.com",
+	                                    "secure-web.cisco.com",
+	                                    "clicktime.symantec.com",
+	                                    "scanner.topsec.com",
+	                                    "protection.sophos.com",
+	                                    NULL};
+	const char *h = u->host;
+	if (!h)
+		return false;
+	size_t hl = strlen(h);
+	for (size_t i = 0; hosts[i]; i++) {
+		size_t l = strlen(hosts[i]);
+		if (hl >= l && !strcasecmp(h + hl - l, hosts[i]) && (hl == l || h[hl - l - 1] == '.'))
+			return true;
+	}
+	return false;
+}
+
+/* ---- identity leaks -------------------------------------------------- */
+
+typedef struct leak_result {
+	const char *encoding;
+	const char *detail;
+} leak_result;
+
+static bool search_leak(pc_detect_ctx *ctx, pc_msg *m, const char *s, size_t n, leak_result *res)
+{
+	pc_leak_hit h;
+	pc_arena *a = m->arena;
+	if (pc_leak_find(ctx->leak, s, n, &h)) {
+		res->encoding = h.encoding;
+		res->detail =
+		    pc_arena_printf(a, "%s: %s%s%s", h.form, h.identity, h.repr ? ", " : "", h.repr ? h.repr : "");
+		return true;
+	}
+	const char *dec = memchr(s, '%', n) ? pc_url_pct_decode(a, s, n) : NULL;
+	if (dec && pc_leak_find(ctx->leak, dec, strlen(dec), &h)) {
+		res->encoding = !strcmp(h.encoding, "plain") ? "urlenc" : h.encoding;
+		res->detail = pc_arena_printf(a, "%s: %s%s%s, percent-encoded", h.form, h.identity, h.repr ? ", " : "",
+		                              h.repr ? h.repr : "");
+		return true;
+	}
+	/* one level of base64: runs of its alphabet, decoded */
+	const char *t = dec ? dec : s;
+	size_t tn = dec ? strlen(dec) : n;
+	size_t runs = 0;
+	for (size_t i = 0; i < tn && runs < MAX_B64_RUNS;) {
+		while (i < tn && b64val((unsigned char)t[i]) < 0)
+			i++;
+		size_t st = i;
+		while (i < tn && (b64val((unsigned char)t[i]) >= 0 || t[i] == '='))
+			i++;
+		if (i - st < 12)
+			continue;
+		runs++;
+		size_t dn = 0;
+		const char *d = b64_text(a, t + st, i - st, &dn);
+		if (d && pc_leak_find(ctx->leak, d, dn, &h)) {
+			bool text = !strcmp(h.encoding, "plain") || !strcmp(h.encoding, "urlenc");
+			res->encoding = text ? "b64" : h.encoding;
+			res->detail = pc_arena_printf(a, "%s: %s%s%s, inside base64-encoded data", h.form, h.identity,
+			                              h.repr ? ", " : "", h.repr ? h.repr : "");
+			return true;
+		}
+	}
+	return false;
+}
+
+/* ---- reporting ------------------------------------------------------- */
+
+static const char *const vis_signal[PC_VIS_COUNT] = {"hidden-display-none", "hidden-visibility",     "hidden-opacity-0",
+                                                     "hidden-max-size-0",   "hidden-attribute",      "hidden-offscreen",
+                                                     "hidden-container",    "hidden-zero-container", "size-0"};
+
+static pc_tracker *report(pc_msg *m, const char *url, const char *element, const sigs *s, const leak_result *lr,
+                          const char *dest)
+{
+	if (m->trackers.n >= MAX_TRACKERS)
+		return NULL;
+	pc_arena *a = m->arena;
+	pc_tracker *t = pc_arena_calloc(a, 1, sizeof *t);
+	const char **sv = pc_arena_calloc(a, s->n ? s->n : 1, sizeof *sv);
+	if (!t || !sv)
+		return NULL;
+	memcpy(sv, s->v, s->n * sizeof *sv);
+	t->url = url;
+	t->element = element;
+	t->signals = sv;
+	t->nsignals = s->n;
+	t->leak = lr ? lr->encoding : NULL;
+	t->leak_detail = lr ? lr->detail : NULL;
+	t->destination = dest;
+	if (pc_vec_push(a, &m->trackers, t) != 0)
+		return NULL;
+	return t;
+}
+
+static char *join(pc_arena *a, const char *const *v, size_t n)
+{
+	size_t len = 1;
+	for (size_t i = 0; i < n; i++)
+		len += strlen(v[i]) + 1;
+	char *o = pc_arena_alloc(a, len);
+	if (!o)
+		return NULL;
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t l = strlen(v[i]);
+		if (i)
+			o[k++] = ' ';
+		memcpy(o + k, v[i], l);
+		k += l;
+	}
+	o[k] = '\0';
+	return o;
+}
+
+static void finding(pc_msg *m, const pc_tracker *t, const char *detector, double score, const char *summary)
+{
+	pc_finding *f = pc_msg_finding(m, detector, score + (t->leak ? 3.0 : 0.0), summary);
+	if (!f)
+		return;
+	pc_finding_ev(m, f, t->header ? "header" : "url", t->header ? t->header : t->url);
+	if (t->header)
+		pc_finding_ev(m, f, "value", t->url);
+	pc_finding_ev(m, f, "element", t->element);
+	pc_finding_ev(m, f, "signals", join(m->arena, t->signals, t->nsignals));
+	if (t->leak) {
+		pc_finding_ev(m, f, "leak", t->leak);
+		pc_finding_ev(m, f, "leak_detail", t->leak_detail);
+	}
+	if (t->destination)
+		pc_finding_ev(m, f, "destination", t->destination);
+}
+
+static bool image_like(const char *el)
+{
+	return !strcmp(el, "img") || !strcmp(el, "background") || !strcmp(el, "css") || !strcmp(el, "input") ||
+	       !strcmp(el, "video") || !strcmp(el, "source");
+}
+
+static int cmp_str(const void *x, const void *y)
+{
+	return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+static const char *host_of(const pc_url *u)
+{
+	return u->host_ascii ? u->host_ascii : u->host ? u->host : "";
+}
+
+static void resources(pc_detect_ctx *ctx, pc_msg *m)
+{
+	size_t nr = m->resources.n;
+	if (!nr)
+		return;
+	pc_arena *a = m->arena;
+	/* hosts sorted, to tell which resource is the only one from its host */
+	const char **hosts = pc_arena_calloc(a, nr, sizeof *hosts);
+	if (!hosts)
+		return;
+	for (size_t i = 0; i < nr; i++)
+		hosts[i] = host_of(((pc_resource *)m->resources.v[i])->url);
+	qsort(hosts, nr, sizeof *hosts, cmp_str);
+
+	for (size_t i = 0; i < nr; i++) {
+		pc_resource *r = m->resources.v[i];
+		const pc_url *u = r->url;
+		sigs s = {0};
+		int w = r->width.px, h = r->height.px;
+		if ((w >= 0 && w <= 3) || (h >= 0 && h <= 3) || (w >= 0 && h >= 0 && w * h <= 9)) {
+			const char *ws = w >= 0 ? pc_arena_printf(a, "%d", w) : "?";
+			const char *hs = h >= 0 ? pc_arena_printf(a, "%d", h) : "?";
+			sig(&s, pc_arena_printf(a, "size-%sx%s", ws, hs), STRONG);
+		}
+		for (size_t b = 0; b < PC_VIS_COUNT; b++)
+			if (r->hidden & (1u << b) && (1u << b) != PC_VIS_SIZE_0)
+				sig(&s, vis_signal[b], STRONG);
+		const char *url = r->resolved ? r->resolved : u->raw;
+		leak_result lr;
+		bool leaked = search_leak(ctx, m, url, strlen(url), &lr);
+		if (leaked)
+			sig(&s, pc_arena_printf(a, "leak-%s", lr.encoding), STRONG);
+		const char *list = ctx->lists ? pc_trackerlist_match(ctx->lists, host_of(u)) : NULL;
+		if (list)
+			sig(&s, pc_arena_printf(a, "list-%s", list), STRONG);
+		sig(&s, url_token(u), WEAK_URL);
+		sig(&s, path_word(u, false), WEAK_URL);
+		sig(&s, host_word(u, false), WEAK_URL);
+		bool img = image_like(r->element);
+		if (img && u->query && u->query[0])
+			sig(&s, "query", WEAK_URL);
+		if (nr >= 2) {
+			const char *hh = host_of(u);
+			const char **lo = bsearch(&hh, hosts, nr, sizeof *hosts, cmp_str);
+			/* bsearch finds one equal; the host is unique when no neighbour equals it */
+			if (lo) {
+				size_t idx = (size_t)(lo - hosts);
+				bool dup = (idx > 0 && !strcmp(hosts[idx - 1], hh)) ||
+				           (idx + 1 < nr && !strcmp(hosts[idx + 1], hh));
+				if (!dup)
+					sig(&s, "sole-host", WEAK);
+			}
+		}
+		if (img && (!r->alt || !*r->alt) && strcmp(r->element, "css"))
+			sig(&s, "no-alt", WEAK);
+		const pc_part *p = m->parts.v[r->part];
+		if (img && p->html_elements && r->order + 2 > p->html_elements)
+			sig(&s, "last-element", WEAK);
+		if (!(s.strong || (s.weak_url >= 1 && s.weak_url + s.weak >= 2)))
+			continue;
+		pc_tracker *t = report(m, u->raw, r->element, &s, leaked ? &lr : NULL, NULL);
+		if (!t)
+			return;
+		t->res = r;
+		const char *det = img ? "tracker.pixel" : "tracker.resource";
+		finding(m, t, det, 3.0,
+		        leaked ? "hidden tracker leaks the recipient's identity"
+		               : "remote resource that tracks reading");
+	}
+}
+
+static bool unsubscribe_text(const char *t)
+{
+	static const char *const words[] = {"unsubscribe", "opt out",     "opt-out",     "abmelden",      "désinscri",
+	                                    "desinscri",   "preferences", "abbestellen", "darse de baja", NULL};
+	if (!t)
+		return false;
+	for (size_t i = 0; words[i]; i++)
+		if (strcasestr(t, words[i]))
+			return true;
+	return false;
+}
+
+/* The URL without the query pieces and fragment that leak the identity;
+ * NULL when the identity is elsewhere (the path) or nothing was removed.
+ * Removing a path segment would break the link; removing a query value
+ * that only names the reader leaves a working link. */
+static const char *strip_identity(pc_detect_ctx *ctx, pc_msg *m, const char *url)
+{
+	pc_arena *a = m->arena;
+	size_t n = strlen(url);
+	const char *hash = memchr(url, '#', n);
+	size_t end = hash ? (size_t)(hash - url) : n;
+	const char *q = memchr(url, '?', end);
+	size_t base = q ? (size_t)(q - url) : end;
+	char *out = pc_arena_alloc(a, n + 1);
+	if (!out)
+		return NULL;
+	memcpy(out, url, base);
+	size_t o = base;
+	bool removed = false, first = true;
+	leak_result lr;
+	if (q) {
+		for (size_t i = base + 1; i <= end;) {
+			size_t j = i;
+			while (j < end && url[j] != '&' && url[j] != ';')
+				j++;
+			if (j > i) {
+				if (search_leak(ctx, m, url + i, j - i, &lr))
+					removed = true;
+				else {
+					out[o++] = first ? '?' : '&';
+					memcpy(out + o, url + i, j - i);
+					o += j - i;
+					first = false;
+				}
+			}
+			i = j + 1;
+		}
+	}
+	if (hash) {
+		size_t fl = n - end;
+		if (search_leak(ctx, m, hash, fl, &lr))
+			removed = true;
+		else {
+			memcpy(out + o, hash, fl);
+			o += fl;
+		}
+	}
+	out[o] = '\0';
+	if (!removed || search_leak(ctx, m, out, o, &lr))
+		return NULL;
+	return out;
+}
+
+static void links(pc_detect_ctx *ctx, pc_msg *m)
+{
+	pc_arena *a = m->arena;
+	for (size_t i = 0; i < m->links.n; i++) {
+		pc_link *l = m->links.v[i];
+		const pc_url *u = l->url;
+		if (!pc_url_is_remote(u) && !l->resolved)
+			continue;
+		if (strcasecmp(u->scheme, "http") && strcasecmp(u->scheme, "https") && u->scheme[0])
+			continue;
+		const char *url = l->resolved ? l->resolved : u->raw;
+		if (security_wrapper(u)) { /* judge where the gateway sends the reader */
+			const char *d = wrapped(a, u);
+			if (!d)
+				continue;
+			pc_url *du = pc_url_parse(a, d, strlen(d));
+			if (!du || !pc_url_is_remote(du))
+				continue;
+			u = du;
+			url = d;
+		}
+		sigs s = {0};
+		leak_result lr;
+		bool leaked = search_leak(ctx, m, url, strlen(url), &lr);
+		if (leaked)
+			sig(&s, pc_arena_printf(a, "leak-%s", lr.encoding), STRONG);
+		const char *list = ctx->lists ? pc_trackerlist_match(ctx->lists, host_of(u)) : NULL;
+		if (list)
+			sig(&s, pc_arena_printf(a, "list-%s", list), STRONG);
+		const char *dest = wrapped(a, u);
+		if (dest)
+			sig(&s, "wraps-url", STRONG);
+		const char *tok = url_token(u);
+		sig(&s, tok, WEAK_URL);
+		sig(&s, path_word(u, true), WEAK);
+		sig(&s, host_word(u, true), WEAK);
+		bool click = s.strong || (tok && s.weak >= 1);
+		if (!click)
+			continue;
+		pc_tracker *t = report(m, l->url->raw, "a", &s, leaked ? &lr : NULL, dest);
+		if (!t)
+			return;
+		t->link = l;
+		t->click = true;
+		if (leaked && !dest && !unsubscribe_text(l->text) && u == l->url)
+			t->stripped = strip_identity(ctx, m, l->url->raw);
+		finding(m, t, "tracker.click", 0.5,
+		        leaked ? "link identifies the recipient who clicks" : "click-tracking link");
+	}
+}
+
+static void headers(pc_msg *m)
+{
+	static const char *const rr[] = {"disposition-notification-to", "return-receipt-to", "x-confirm-reading-to",
+	                                 "read-receipt-to", NULL};
+	for (size_t i = 0; i < m->headers.n; i++) {
+		const pc_kv *kv = m->headers.v[i];
+		for (size_t k = 0; rr[k]; k++) {
+			if (strcasecmp(kv->key, rr[k]))
+				continue;
+			sigs s = {0};
+			sig(&s, "read-receipt", STRONG);
+			pc_tracker *t = report(m, kv->value, "header", &s, NULL, NULL);
+			if (!t)
+				return;
+			t->header = kv->key;
+			finding(m, t, "tracker.read-receipt", 1.0,
+			        "the sender asks to be told when the message is read");
+		}
+	}
+}
+
+void pc_detect_trackers(pc_detect_ctx *ctx, pc_msg *m)
+{
+	if (ctx->leak)
+		pc_leak_prepare(ctx->leak, (const char *const *)m->rcpt.v, m->rcpt.n);
+	resources(ctx, m);
+	links(ctx, m);
+	headers(m);
+}

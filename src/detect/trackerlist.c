@@ -1,0 +1,241 @@
+/*
+ * NAME
+ *   trackerlist - tracker host lists (see trackerlist.h)
+ */
+#include "detect/trackerlist.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <glib.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/config.h"
+
+#define MAX_LINE 4096
+
+struct pc_trackerlist {
+	GHashTable *hosts; /* host -> list name (interned in names) */
+	GPtrArray *names;
+};
+
+pc_trackerlist *pc_trackerlist_new(void)
+{
+	pc_trackerlist *tl = calloc(1, sizeof *tl);
+	if (!tl)
+		return NULL;
+	tl->hosts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	tl->names = g_ptr_array_new_with_free_func(g_free);
+	return tl;
+}
+
+void pc_trackerlist_free(pc_trackerlist *tl)
+{
+	if (!tl)
+		return;
+	g_hash_table_destroy(tl->hosts);
+	g_ptr_array_free(tl->names, TRUE);
+	free(tl);
+}
+
+size_t pc_trackerlist_size(const pc_trackerlist *tl)
+{
+	return g_hash_table_size(tl->hosts);
+}
+
+static bool host_name(const char *h, size_t n)
+{
+	if (n == 0 || n > 253 || h[0] == '.' || h[n - 1] == '.' || !memchr(h, '.', n))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)h[i];
+		if (!isalnum(c) && c != '-' && c != '.' && c != '_')
+			return false;
+	}
+	return true;
+}
+
+static const char *intern(pc_trackerlist *tl, const char *list)
+{
+	for (guint i = 0; i < tl->names->len; i++)
+		if (!strcmp(g_ptr_array_index(tl->names, i), list))
+			return g_ptr_array_index(tl->names, i);
+	char *d = g_strdup(list);
+	g_ptr_array_add(tl->names, d);
+	return d;
+}
+
+static int add_n(pc_trackerlist *tl, const char *h, size_t n, const char *name)
+{
+	if (!host_name(h, n))
+		return -1;
+	char *k = g_ascii_strdown(h, (gssize)n);
+	g_hash_table_replace(tl->hosts, k, (gpointer)name);
+	return 0;
+}
+
+int pc_trackerlist_add(pc_trackerlist *tl, const char *host, const char *list)
+{
+	return add_n(tl, host, strlen(host), intern(tl, list ? list : "-"));
+}
+
+/* One line: 1 added, 0 comment/blank, -1 not a host rule. */
+static int parse_line(pc_trackerlist *tl, char *s, const char *name)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	size_t n = strlen(s);
+	while (n && isspace((unsigned char)s[n - 1]))
+		s[--n] = '\0';
+	if (!n || s[0] == '#' || s[0] == '!' || s[0] == '[')
+		return 0;
+	if (s[0] == '@' || strstr(s, "##") || strstr(s, "#@#") || strstr(s, "#?#"))
+		return -1;
+	if (s[0] == '|' && s[1] == '|') { /* ||host^ or ||host^$options */
+		char *h = s + 2, *e = h;
+		while (*e && *e != '^' && *e != '$' && *e != '/' && *e != '*' && *e != '|')
+			e++;
+		if (*e == '/' || *e == '*')
+			return -1; /* a path or wildcard rule */
+		if (*e == '^' && e[1] && e[1] != '$' && e[1] != '|')
+			return -1; /* something after the separator */
+		return add_n(tl, h, (size_t)(e - h), name) == 0 ? 1 : -1;
+	}
+	/* hosts file: address then one or more names; or a bare host */
+	char *tok = s;
+	char *sp = tok;
+	while (*sp && !isspace((unsigned char)*sp))
+		sp++;
+	if (*sp) { /* two or more fields */
+		size_t first = (size_t)(sp - tok);
+		bool addr = (first == 7 && !strncmp(tok, "0.0.0.0", 7)) ||
+		            (first == 9 && !strncmp(tok, "127.0.0.1", 9)) || (first == 3 && !strncmp(tok, "::1", 3)) ||
+		            (first == 2 && !strncmp(tok, "::", 2));
+		if (!addr)
+			return -1;
+		int added = 0;
+		for (char *p = sp; *p;) {
+			while (isspace((unsigned char)*p))
+				p++;
+			if (*p == '#' || !*p)
+				break;
+			char *e = p;
+			while (*e && !isspace((unsigned char)*e))
+				e++;
+			if ((size_t)(e - p) == 9 && !strncmp(p, "localhost", 9)) {
+				p = e;
+				continue;
+			}
+			if (add_n(tl, p, (size_t)(e - p), name) == 0)
+				added++;
+			p = e;
+		}
+		return added ? 1 : -1;
+	}
+	return add_n(tl, s, n, name) == 0 ? 1 : -1;
+}
+
+long pc_trackerlist_load(pc_trackerlist *tl, const char *path, size_t *skipped, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	const char *base = strrchr(path, '/');
+	const char *name = intern(tl, base ? base + 1 : path);
+	char line[MAX_LINE];
+	long added = 0;
+	size_t bad = 0;
+	while (fgets(line, sizeof line, f)) {
+		size_t l = strlen(line);
+		if (l == sizeof line - 1 && line[l - 1] != '\n') { /* overlong line: skip the rest */
+			int c;
+			while ((c = fgetc(f)) != EOF && c != '\n')
+				;
+			bad++;
+			continue;
+		}
+		int r = parse_line(tl, line, name);
+		if (r > 0)
+			added++;
+		else if (r < 0)
+			bad++;
+	}
+	bool ioerr = ferror(f);
+	fclose(f);
+	if (ioerr) {
+		snprintf(err, errlen, "%s: read error", path);
+		return -1;
+	}
+	if (skipped)
+		*skipped = bad;
+	return added;
+}
+
+const char *pc_trackerlist_match(const pc_trackerlist *tl, const char *host)
+{
+	if (!tl || !host || !g_hash_table_size(tl->hosts))
+		return NULL;
+	for (const char *h = host; h && *h;) {
+		const char *v = g_hash_table_lookup(tl->hosts, h);
+		if (v)
+			return v;
+		h = strchr(h, '.');
+		if (!h || !strchr(h + 1, '.'))
+			break; /* never match a bare TLD */
+		h++;
+	}
+	return NULL;
+}
+
+const char *pc_trackerlist_bundled_path(void)
+{
+	static const char *const paths[] = {
+#ifdef PC_DATADIR
+	    PC_DATADIR "/trackers.txt",
+#endif
+#ifdef PC_SOURCE_DATADIR
+	    PC_SOURCE_DATADIR "/trackers.txt",
+#endif
+	    NULL};
+	for (size_t i = 0; paths[i]; i++)
+		if (access(paths[i], R_OK) == 0)
+			return paths[i];
+	return NULL;
+}
+
+pc_trackerlist *pc_trackerlist_from_config(const pc_config *c, char *err, size_t errlen)
+{
+	pc_trackerlist *tl = pc_trackerlist_new();
+	if (!tl) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	const char *bundled = c->tracker_bundled ? pc_trackerlist_bundled_path() : NULL;
+	if (bundled && pc_trackerlist_load(tl, bundled, NULL, err, errlen) < 0) {
+		pc_trackerlist_free(tl);
+		return NULL;
+	}
+	char buf[sizeof c->tracker_lists];
+	snprintf(buf, sizeof buf, "%s", c->tracker_lists);
+	for (char *p = buf; p && *p;) {
+		char *comma = strchr(p, ',');
+		if (comma)
+			*comma = '\0';
+		while (*p == ' ' || *p == '\t')
+			p++;
+		size_t n = strlen(p);
+		while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+			p[--n] = '\0';
+		if (n && pc_trackerlist_load(tl, p, NULL, err, errlen) < 0) {
+			pc_trackerlist_free(tl);
+			return NULL;
+		}
+		p = comma ? comma + 1 : NULL;
+	}
+	return tl;
+}
