@@ -46,9 +46,22 @@ typedef struct sigs {
 	const char *v[MAX_SIGNALS];
 	size_t n;
 	int strong, weak_url, weak;
+	int weight; /* weak evidence of resources, in half signals (4 = two full ones) */
 } sigs;
 
 enum { STRONG, WEAK_URL, WEAK };
+
+static void sig(sigs *s, const char *name, int kind);
+
+static void sigw(sigs *s, const char *name, int halves)
+{
+	if (!name)
+		return;
+	size_t before = s->n;
+	sig(s, name, WEAK);
+	if (s->n > before)
+		s->weight += halves;
+}
 
 static void sig(sigs *s, const char *name, int kind)
 {
@@ -109,12 +122,39 @@ static int cclass(unsigned char c)
 	return isdigit(c) ? 0 : isupper(c) ? 1 : islower(c) ? 2 : 3;
 }
 
+/* A slug: words and numbers joined by '-' or '_' ("2002-09-30-bear-market"),
+ * each piece all letters or all digits. Tokens mix them within a piece. */
+static bool slug(const char *s, size_t n)
+{
+	bool sep = false;
+	size_t i = 0;
+	while (i < n) {
+		size_t st = i;
+		while (i < n && s[i] != '-' && s[i] != '_' && s[i] != '/' && s[i] != '+' && s[i] != '.')
+			i++;
+		size_t digits = 0, upper = 0, len = i - st;
+		for (size_t k = st; k < i; k++) {
+			digits += isdigit((unsigned char)s[k]) != 0;
+			upper += isupper((unsigned char)s[k]) != 0;
+		}
+		/* a word ("mail2ueberblick", "Hausliste", "HTML") or a number */
+		bool word = digits == len || (digits <= 2 && (upper <= 2 || upper == len - digits));
+		if (len && !word)
+			return false;
+		if (i < n) {
+			sep = true;
+			i++;
+		}
+	}
+	return sep;
+}
+
 /* A run of base64url characters that looks random rather than like words:
- * high entropy and frequent changes between digits, upper and lower case
- * (CamelCase words and hyphenated slugs change rarely). */
+ * letters and digits mixed, high entropy, frequent changes between digits,
+ * upper and lower case (CamelCase words change rarely), not a slug. */
 static bool random_run(const char *s, size_t n)
 {
-	if (n < 20)
+	if (n < 20 || slug(s, n))
 		return false;
 	size_t switches = 0, digits = 0, upper = 0, lower = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -126,9 +166,27 @@ static bool random_run(const char *s, size_t n)
 			switches++;
 	}
 	int classes = (digits > 0) + (upper > 0) + (lower > 0);
-	if (classes < 2)
+	if (classes < 2 || digits + upper + lower < n / 2)
 		return false;
-	return (double)switches / (double)n >= 0.3 && entropy(s, n) >= 3.5;
+	double e = entropy(s, n);
+	return ((double)switches / (double)n >= 0.3 && e >= 3.5) || ((double)switches / (double)n >= 0.12 && e >= 4.0);
+}
+
+/* 12 to 19 characters: only with all of digits, upper and lower case
+ * alternating (n2AWjexJs2oUF0R), which words and ids do not do. */
+static bool short_random(const char *s, size_t n)
+{
+	if (n < 12 || n >= 20)
+		return false;
+	size_t switches = 0, cls[4] = {0};
+	for (size_t i = 0; i < n; i++) {
+		int c = cclass((unsigned char)s[i]);
+		cls[c]++;
+		if (i && c != cclass((unsigned char)s[i - 1]))
+			switches++;
+	}
+	return cls[0] && cls[1] >= 2 && cls[2] >= 2 && !cls[3] && (double)switches / (double)n >= 0.4 &&
+	       entropy(s, n) >= 3.4;
 }
 
 /* The kind of opaque token in s, or NULL. */
@@ -143,11 +201,12 @@ static const char *token_kind(const char *s, size_t n)
 			hexrun++;
 		else {
 			if (hexrun >= 16) {
-				/* all digits is a number (a date, an order id), not a token */
-				bool letter = false;
+				/* mostly digits is a number (an article or order id), not
+				 * a digest: 16 random hex digits hold ~6 letters */
+				size_t letters = 0;
 				for (size_t k = i - hexrun; k < i; k++)
-					letter |= isalpha((unsigned char)s[k]) != 0;
-				if (letter || hexrun >= 20)
+					letters += isalpha((unsigned char)s[k]) != 0;
+				if (letters >= 3 && hexrun - letters >= 2)
 					return "token-hex";
 			}
 			hexrun = 0;
@@ -202,24 +261,37 @@ static bool asset_key(const char *k)
 
 /* Token in a path segment (not a content-hash file name of an asset) or a
  * query value (not an asset parameter). */
-static const char *url_token(const pc_url *u)
+static const char *url_token(const pc_url *u, bool resource)
 {
+	/* a path ending in a readable asset file name ("Header-Logo.png") is
+	 * a storage path: its hex directories are content or account ids */
+	bool asset_path = false;
+	if (u->nsegments) {
+		const char *last = u->segments[u->nsegments - 1];
+		asset_path = has_ext(last, strlen(last), asset_exts);
+	}
 	for (size_t i = 0; i < u->nsegments; i++) {
 		const char *sg = u->segments[i];
 		size_t l = strlen(sg);
-		if (i + 1 == u->nsegments && has_ext(sg, l, asset_exts))
-			continue;
+		if (asset_path)
+			break;
 		const char *t = token_kind(sg, l);
 		if (t)
 			return t;
 	}
 	size_t k = 0;
 	for (const pc_kv *p = u->params; p && k < 64; p = p->next, k++) {
-		if (!p->value || asset_key(p->key))
+		if (resource && asset_key(p->key))
 			continue;
-		const char *t = token_kind(p->value, strlen(p->value));
+		/* "?TOKEN" without '=' is a key with an empty value */
+		const char *v = p->value && *p->value ? p->value : p->key;
+		if (!v)
+			continue;
+		const char *t = token_kind(v, strlen(v));
 		if (t)
 			return t;
+		if (!resource && short_random(v, strlen(v)))
+			return "token-b64";
 	}
 	if (u->fragment) {
 		const char *t = token_kind(u->fragment, strlen(u->fragment));
@@ -229,7 +301,33 @@ static const char *url_token(const pc_url *u)
 	return NULL;
 }
 
+/* A recipient or list id in a link: >= 6 digits as a query value or path
+ * segment (possibly "id:id"). */
+static const char *number_id(const pc_url *u)
+{
+	size_t k = 0;
+	for (const pc_kv *p = u->params; p && k < 64; p = p->next, k++) {
+		const char *v = p->value;
+		size_t digits = 0;
+		for (; v && *v; v++)
+			digits = isdigit((unsigned char)*v) ? digits + 1 : (digits >= 6 ? digits : 0);
+		if (digits >= 6)
+			return "token-number";
+	}
+	for (size_t i = 0; i < u->nsegments; i++) {
+		const char *sg = u->segments[i];
+		size_t l = strlen(sg), d = 0;
+		while (d < l && isdigit((unsigned char)sg[d]))
+			d++;
+		if (d == l && l >= 6)
+			return "token-number";
+	}
+	return NULL;
+}
+
 /* ---- words ----------------------------------------------------------- */
+
+static const char *const gif_ext[] = {"gif", "png", NULL};
 
 static const char *path_word(const pc_url *u, bool link)
 {
@@ -248,6 +346,13 @@ static const char *path_word(const pc_url *u, bool link)
 		for (size_t k = 0; w[k]; k++)
 			if (!strcasecmp(sg, w[k]))
 				return link ? "path-click" : "path-open";
+		if (!link && i + 1 == u->nsegments && has_ext(sg, strlen(sg), gif_ext)) {
+			static const char *const spacer[] = {"spacer", "spcr", "clear", "blank", "transparent", "pixel",
+			                                     "1x1", "shim", NULL};
+			for (size_t k = 0; spacer[k]; k++)
+				if (strcasestr(sg, spacer[k]))
+					return "path-spacer";
+		}
 		if (!link) {
 			if (!strcasecmp(sg, "wf") && i + 1 < u->nsegments && !strcasecmp(u->segments[i + 1], "open"))
 				return "path-open";
@@ -562,9 +667,20 @@ static void resources(pc_detect_ctx *ctx, pc_msg *m)
 			const char *hs = h >= 0 ? pc_arena_printf(a, "%d", h) : "?";
 			sig(&s, pc_arena_printf(a, "size-%sx%s", ws, hs), STRONG);
 		}
-		for (size_t b = 0; b < PC_VIS_COUNT; b++)
-			if (r->hidden & (1u << b) && (1u << b) != PC_VIS_SIZE_0)
+		/* A large image hidden only by its container is, in newsletters,
+		 * the desktop or mobile twin that an @media rule shows: its
+		 * hiding counts as one weak signal, not as proof. */
+		bool large = (w < 0 || w >= 50) && (h < 0 || h >= 50) && (w >= 0 || h >= 0);
+		unsigned own = r->hidden & ~(unsigned)(PC_VIS_CONTAINER_HIDDEN | PC_VIS_CONTAINER_ZERO | PC_VIS_SIZE_0);
+		for (size_t b = 0; b < PC_VIS_COUNT; b++) {
+			unsigned bit = 1u << b;
+			if (!(r->hidden & bit) || bit == PC_VIS_SIZE_0)
+				continue;
+			if (large && !own)
+				sigw(&s, vis_signal[b], 2);
+			else
 				sig(&s, vis_signal[b], STRONG);
+		}
 		const char *url = r->resolved ? r->resolved : u->raw;
 		leak_result lr;
 		bool leaked = search_leak(ctx, m, url, strlen(url), &lr);
@@ -573,12 +689,13 @@ static void resources(pc_detect_ctx *ctx, pc_msg *m)
 		const char *list = ctx->lists ? pc_trackerlist_match(ctx->lists, host_of(u)) : NULL;
 		if (list)
 			sig(&s, pc_arena_printf(a, "list-%s", list), STRONG);
-		sig(&s, url_token(u), WEAK_URL);
-		sig(&s, path_word(u, false), WEAK_URL);
-		sig(&s, host_word(u, false), WEAK_URL);
+		sigw(&s, url_token(u, true), 2);
+		const char *pw = path_word(u, false);
+		sigw(&s, pw, pw && !strcmp(pw, "path-spacer") ? 3 : 2);
+		sigw(&s, host_word(u, false), 1);
 		bool img = image_like(r->element);
 		if (img && u->query && u->query[0])
-			sig(&s, "query", WEAK_URL);
+			sigw(&s, "query", 1);
 		if (nr >= 2) {
 			const char *hh = host_of(u);
 			const char **lo = bsearch(&hh, hosts, nr, sizeof *hosts, cmp_str);
@@ -588,15 +705,15 @@ static void resources(pc_detect_ctx *ctx, pc_msg *m)
 				bool dup = (idx > 0 && !strcmp(hosts[idx - 1], hh)) ||
 				           (idx + 1 < nr && !strcmp(hosts[idx + 1], hh));
 				if (!dup)
-					sig(&s, "sole-host", WEAK);
+					sigw(&s, "sole-host", 1);
 			}
 		}
 		if (img && (!r->alt || !*r->alt) && strcmp(r->element, "css"))
-			sig(&s, "no-alt", WEAK);
+			sigw(&s, "no-alt", 1);
 		const pc_part *p = m->parts.v[r->part];
 		if (img && p->html_elements && r->order + 2 > p->html_elements)
-			sig(&s, "last-element", WEAK);
-		if (!(s.strong || (s.weak_url >= 1 && s.weak_url + s.weak >= 2)))
+			sigw(&s, "last-element", 1);
+		if (!(s.strong || s.weight >= 4))
 			continue;
 		pc_tracker *t = report(m, u->raw, r->element, &s, leaked ? &lr : NULL, NULL);
 		if (!t)
@@ -705,11 +822,15 @@ static void links(pc_detect_ctx *ctx, pc_msg *m)
 		const char *dest = wrapped(a, u);
 		if (dest)
 			sig(&s, "wraps-url", STRONG);
-		const char *tok = url_token(u);
+		const char *tok = url_token(u, false);
 		sig(&s, tok, WEAK_URL);
 		sig(&s, path_word(u, true), WEAK);
 		sig(&s, host_word(u, true), WEAK);
-		bool click = s.strong || (tok && s.weak >= 1);
+		const char *num = tok ? NULL : number_id(u);
+		sig(&s, num, WEAK);
+		/* an opaque token in a link identifies the click; a plain number
+		 * does only on a click-tracking path or host */
+		bool click = s.strong || tok || (num && s.weak >= 2);
 		if (!click)
 			continue;
 		pc_tracker *t = report(m, l->url->raw, "a", &s, leaked ? &lr : NULL, dest);
