@@ -98,7 +98,7 @@ static int add(pc_leak *lk, const char *s, size_t n, const char *encoding, const
 		return 0;
 	for (size_t i = 0; i < lk->npats; i++) {
 		const pattern *p = &lk->pats[i];
-		if (p->len == n && p->identity == id &&
+		if (p->len == n &&
 		    (exact ? memcmp(lk->text + p->off, s, n) == 0 : strncasecmp(lk->text + p->off, s, n) == 0) &&
 		    p->exact_case == exact)
 			return 0;
@@ -234,6 +234,14 @@ static int add_identity(pc_leak *lk, const char *addr, unsigned id)
 	}
 	int rc = 0;
 	size_t ln = (size_t)(at - addr);
+	/* the local part as written with the domain in lower case: how most
+	 * senders store an address (domains are case-insensitive) */
+	char mixed[256];
+	memcpy(mixed, addr, ln);
+	for (size_t i = ln; i < n; i++)
+		mixed[i] = (char)tolower((unsigned char)addr[i]);
+	if (memcmp(mixed, v[0], n) && memcmp(mixed, v[1], n))
+		rc |= add_form(lk, mixed, n, names[0][0], id, false);
 	for (int c = 0; c < 3; c++) {
 		if (c > 0 && memcmp(v[c], v[0], n) == 0)
 			continue; /* the case form equals the address as written */

@@ -542,7 +542,9 @@ static bool search_leak(pc_detect_ctx *ctx, pc_msg *m, const char *s, size_t n, 
 		while (i < tn && b64val((unsigned char)t[i]) < 0)
 			i++;
 		size_t st = i;
-		while (i < tn && (b64val((unsigned char)t[i]) >= 0 || t[i] == '='))
+		while (i < tn && b64val((unsigned char)t[i]) >= 0)
+			i++;
+		while (i < tn && t[i] == '=') /* padding ends a run */
 			i++;
 		if (i - st < 12)
 			continue;
@@ -868,8 +870,25 @@ static void headers(pc_msg *m)
 
 void pc_detect_trackers(pc_detect_ctx *ctx, pc_msg *m)
 {
-	if (ctx->leak)
-		pc_leak_prepare(ctx->leak, (const char *const *)m->rcpt.v, m->rcpt.n);
+	if (ctx->leak) {
+		/* the recipients, and the same addresses as the header writes
+		 * them (the envelope form is lower-cased) */
+		const char *ids[PC_LEAK_MAX_IDENTITIES];
+		size_t n = 0;
+		for (size_t i = 0; i < m->rcpt.n && n < PC_LEAK_MAX_IDENTITIES; i++)
+			ids[n++] = m->rcpt.v[i];
+		const pc_vec *hv[2] = {&m->to, &m->cc};
+		for (size_t k = 0; k < 2; k++)
+			for (size_t i = 0; i < hv[k]->n && n < PC_LEAK_MAX_IDENTITIES; i++) {
+				const pc_addr *ad = hv[k]->v[i];
+				for (size_t r = 0; r < m->rcpt.n; r++)
+					if (ad->addr && strcmp(ad->addr, m->rcpt.v[r]) && !strcasecmp(ad->addr, m->rcpt.v[r])) {
+						ids[n++] = ad->addr;
+						break;
+					}
+			}
+		pc_leak_prepare(ctx->leak, ids, n);
+	}
 	resources(ctx, m);
 	links(ctx, m);
 	headers(m);

@@ -310,6 +310,7 @@ static unsigned element_style(walk *w, myhtml_tree_node_t *node, const vis_state
 	bool vis_hidden = parent->vis_hidden;
 	if (attr(node, "hidden", NULL))
 		own |= PC_VIS_HIDDEN_ATTR;
+	size_t first_res = w->m->resources.n; /* url()s of this style attribute */
 	if ((v = attr_use(w, node, "style", &l, false)) && l) {
 		pc_css_style st;
 		pc_css_style_init(&st);
@@ -347,6 +348,14 @@ static unsigned element_style(walk *w, myhtml_tree_node_t *node, const vis_state
 	if (own & (PC_VIS_DISPLAY_NONE | PC_VIS_HIDDEN_ATTR | PC_VIS_OPACITY_0 | PC_VIS_OFFSCREEN))
 		self->inherited |= PC_VIS_CONTAINER_HIDDEN;
 	w->hidden = own | parent->inherited;
+	/* the style's url()s were reported while it was read: give them the
+	 * element's size and visibility, now known */
+	for (size_t i = first_res; i < w->m->resources.n; i++) {
+		pc_resource *r = w->m->resources.v[i];
+		r->hidden = w->hidden;
+		r->width = w->width;
+		r->height = w->height;
+	}
 	return self->inherited;
 }
 
