@@ -238,7 +238,9 @@ typedef struct splice {
 static gint cmp_splice(gconstpointer a, gconstpointer b)
 {
 	const splice *x = a, *y = b;
-	return x->begin < y->begin ? -1 : x->begin > y->begin ? 1 : 0;
+	if (x->begin != y->begin)
+		return x->begin < y->begin ? -1 : 1;
+	return x->end < y->end ? -1 : x->end > y->end ? 1 : 0; /* an insertion before a removal there */
 }
 
 /* Re-encodes one edited part; adds its splices. false: leave the part. */
@@ -381,7 +383,6 @@ int pc_rewrite(const pc_msg *m, const char *bytes, size_t n, char **out, size_t 
 {
 	*out = NULL;
 	*outn = 0;
-	memset(st, 0, sizeof *st);
 	if (!m->is_mail || m->size != n || n > m->config->limits.message_size)
 		return 0; /* over the size limit or not mail: nothing is changed */
 	size_t np = m->parts.n;

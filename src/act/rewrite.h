@@ -37,6 +37,7 @@ typedef struct pc_rewrite_stats {
 	size_t images, css, other, links, headers, blocked;
 } pc_rewrite_stats;
 
+/* `st` is added to (so the header of a later pass counts earlier ones). */
 int pc_rewrite(const pc_msg *m, const char *bytes, size_t n, char **out, size_t *outn, pc_rewrite_stats *st);
 
 #endif

@@ -81,11 +81,26 @@ static void write_rewritten(scan_ctx *c, const pc_msg *m, const char *bytes, siz
 {
 	char *out = NULL;
 	size_t outn = 0;
-	pc_rewrite_stats st;
+	pc_rewrite_stats st = {0};
 	int rc = pc_rewrite(m, bytes, n, &out, &outn, &st);
 	if (rc < 0) {
 		fprintf(stderr, "portcullis: %s: could not rewrite; copied unchanged\n", source);
 		rc = 0;
+	}
+	/* Removing trackers changes what the rest of the message looks like
+	 * (an image may now be the only one from its host): rewrite to a fixed
+	 * point, so that rewriting the output again changes nothing. */
+	for (int pass = 0; rc == 1 && pass < 3; pass++) {
+		const pc_msg *m2 = pc_scan(c->sc, out, outn, source, c->rcpt, c->nrcpt);
+		char *out2 = NULL;
+		size_t outn2 = 0;
+		pc_rewrite_stats st2 = st;
+		if (!m2 || pc_rewrite(m2, out, outn, &out2, &outn2, &st2) != 1)
+			break;
+		free(out);
+		out = out2;
+		outn = outn2;
+		st = st2;
 	}
 	const char *data = rc == 1 ? out : bytes;
 	size_t len = rc == 1 ? outn : n;
@@ -138,8 +153,6 @@ static void on_message(void *ctx, const char *bytes, size_t n, const char *sourc
 		fprintf(stderr, "portcullis: %s: out of memory\n", source);
 		return;
 	}
-	if (c->rewrite_dir)
-		write_rewritten(c, m, bytes, n, source);
 	if (c->explain)
 		pc_report_explain(stdout, m);
 	else
@@ -147,6 +160,8 @@ static void on_message(void *ctx, const char *bytes, size_t n, const char *sourc
 	c->done++;
 	c->bytes_done += n;
 	c->verdicts[m->verdict]++;
+	if (c->rewrite_dir) /* last: it scans the rewritten copy, m is gone after */
+		write_rewritten(c, m, bytes, n, source);
 	if (c->progress && (c->done & 63) == 0) {
 		struct timespec now;
 		clock_gettime(CLOCK_MONOTONIC, &now);
