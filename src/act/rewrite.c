@@ -58,7 +58,9 @@ static char *clean_url(const char *u)
 	return g_string_free(s, FALSE);
 }
 
-static void esc_append(GString *s, const char *t, size_t n, bool attr)
+/* HTML-escapes t; `quote` ('"', '\'' or 0 for text) is the attribute's
+ * quote character, the only quote that must be escaped. */
+static void esc_append(GString *s, const char *t, size_t n, char quote)
 {
 	for (size_t i = 0; i < n; i++) {
 		char c = t[i];
@@ -68,9 +70,9 @@ static void esc_append(GString *s, const char *t, size_t n, bool attr)
 			g_string_append(s, "&lt;");
 		else if (c == '>')
 			g_string_append(s, "&gt;");
-		else if (attr && c == '"')
+		else if (quote == '"' && c == '"')
 			g_string_append(s, "&quot;");
-		else if (attr && c == '\'')
+		else if (quote == '\'' && c == '\'')
 			g_string_append(s, "&#39;");
 		else
 			g_string_append_c(s, c);
@@ -85,7 +87,7 @@ static char *attr_repl(const char *buf, size_t begin, const char *value, size_t 
 	bool quoted = begin > 0 && (buf[begin - 1] == '"' || buf[begin - 1] == '\'');
 	if (!quoted)
 		g_string_append_c(s, '"');
-	esc_append(s, value, n, true);
+	esc_append(s, value, n, quoted ? buf[begin - 1] : '"');
 	if (!quoted)
 		g_string_append_c(s, '"');
 	return g_string_free(s, FALSE);
@@ -446,7 +448,7 @@ int pc_rewrite(const pc_msg *m, const char *bytes, size_t n, char **out, size_t 
 				GString *t = g_string_new(NULL);
 				if (r->alt && *r->alt) {
 					g_string_append(t, "[");
-					esc_append(t, r->alt, strlen(r->alt), false);
+					esc_append(t, r->alt, strlen(r->alt), 0);
 					g_string_append(t, "]");
 				}
 				edit e = {r->span.el_begin, r->span.el_len, g_string_free(t, FALSE), 0, 0, NULL, 3};

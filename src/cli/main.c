@@ -82,25 +82,10 @@ static void write_rewritten(scan_ctx *c, const pc_msg *m, const char *bytes, siz
 	char *out = NULL;
 	size_t outn = 0;
 	pc_rewrite_stats st = {0};
-	int rc = pc_rewrite(m, bytes, n, &out, &outn, &st);
+	int rc = pc_neutralise(c->sc, m, bytes, n, c->rcpt, c->nrcpt, &out, &outn, &st);
 	if (rc < 0) {
 		fprintf(stderr, "portcullis: %s: could not rewrite; copied unchanged\n", source);
 		rc = 0;
-	}
-	/* Removing trackers changes what the rest of the message looks like
-	 * (an image may now be the only one from its host): rewrite to a fixed
-	 * point, so that rewriting the output again changes nothing. */
-	for (int pass = 0; rc == 1 && pass < 3; pass++) {
-		const pc_msg *m2 = pc_scan(c->sc, out, outn, source, c->rcpt, c->nrcpt);
-		char *out2 = NULL;
-		size_t outn2 = 0;
-		pc_rewrite_stats st2 = st;
-		if (!m2 || pc_rewrite(m2, out, outn, &out2, &outn2, &st2) != 1)
-			break;
-		free(out);
-		out = out2;
-		outn = outn2;
-		st = st2;
 	}
 	const char *data = rc == 1 ? out : bytes;
 	size_t len = rc == 1 ? outn : n;

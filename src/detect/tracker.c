@@ -46,7 +46,8 @@ typedef struct sigs {
 	const char *v[MAX_SIGNALS];
 	size_t n;
 	int strong, weak_url, weak;
-	int weight; /* weak evidence of resources, in half signals (4 = two full ones) */
+	int weight;     /* weak evidence of resources, in half signals (4 = two full ones) */
+	int url_weight; /* the part of it that is in the URL itself */
 } sigs;
 
 enum { STRONG, WEAK_URL, WEAK };
@@ -347,8 +348,8 @@ static const char *path_word(const pc_url *u, bool link)
 			if (!strcasecmp(sg, w[k]))
 				return link ? "path-click" : "path-open";
 		if (!link && i + 1 == u->nsegments && has_ext(sg, strlen(sg), gif_ext)) {
-			static const char *const spacer[] = {"spacer", "spcr", "clear", "blank", "transparent", "pixel",
-			                                     "1x1", "shim", NULL};
+			static const char *const spacer[] = {"spacer", "spcr", "clear", "blank", "transparent",
+			                                     "pixel",  "1x1",  "shim",  NULL};
 			for (size_t k = 0; spacer[k]; k++)
 				if (strcasestr(sg, spacer[k]))
 					return "path-spacer";
@@ -691,6 +692,7 @@ static void resources(pc_detect_ctx *ctx, pc_msg *m)
 		const char *list = ctx->lists ? pc_trackerlist_match(ctx->lists, host_of(u)) : NULL;
 		if (list)
 			sig(&s, pc_arena_printf(a, "list-%s", list), STRONG);
+		int before = s.weight;
 		sigw(&s, url_token(u, true), 2);
 		const char *pw = path_word(u, false);
 		sigw(&s, pw, pw && !strcmp(pw, "path-spacer") ? 3 : 2);
@@ -698,6 +700,7 @@ static void resources(pc_detect_ctx *ctx, pc_msg *m)
 		bool img = image_like(r->element);
 		if (img && u->query && u->query[0])
 			sigw(&s, "query", 1);
+		s.url_weight = s.weight - before;
 		if (nr >= 2) {
 			const char *hh = host_of(u);
 			const char **lo = bsearch(&hh, hosts, nr, sizeof *hosts, cmp_str);
@@ -715,7 +718,10 @@ static void resources(pc_detect_ctx *ctx, pc_msg *m)
 		const pc_part *p = m->parts.v[r->part];
 		if (img && p->html_elements && r->order + 2 > p->html_elements)
 			sigw(&s, "last-element", 1);
-		if (!(s.strong || s.weight >= 4))
+		/* the context (no alt, last, only one from its host) describes
+		 * many plain images: it adds to evidence in the URL, never
+		 * replaces it */
+		if (!(s.strong || (s.weight >= 4 && s.url_weight >= 2)))
 			continue;
 		pc_tracker *t = report(m, u->raw, r->element, &s, leaked ? &lr : NULL, NULL);
 		if (!t)
@@ -882,7 +888,8 @@ void pc_detect_trackers(pc_detect_ctx *ctx, pc_msg *m)
 			for (size_t i = 0; i < hv[k]->n && n < PC_LEAK_MAX_IDENTITIES; i++) {
 				const pc_addr *ad = hv[k]->v[i];
 				for (size_t r = 0; r < m->rcpt.n; r++)
-					if (ad->addr && strcmp(ad->addr, m->rcpt.v[r]) && !strcasecmp(ad->addr, m->rcpt.v[r])) {
+					if (ad->addr && strcmp(ad->addr, m->rcpt.v[r]) &&
+					    !strcasecmp(ad->addr, m->rcpt.v[r])) {
 						ids[n++] = ad->addr;
 						break;
 					}

@@ -4,9 +4,11 @@
  */
 #include "pipeline/pipeline.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "act/rewrite.h"
 #include "decide/policy.h"
 #include "detect/detect.h"
 #include "extract/html.h"
@@ -96,4 +98,33 @@ const pc_msg *pc_scan(pc_scanner *sc, const char *bytes, size_t n, const char *s
 		pc_msg_limit(m, "arena", sc->config->limits.arena, "parse results were cut short");
 	pc_policy_decide(m);
 	return m;
+}
+
+int pc_neutralise(pc_scanner *sc, const pc_msg *m, const char *bytes, size_t n, const char *const *rcpt, size_t nrcpt,
+                  char **out, size_t *outn, pc_rewrite_stats *st)
+{
+	*out = NULL;
+	*outn = 0;
+	int rc = pc_rewrite(m, bytes, n, out, outn, st);
+	/* the source name lives in the arena the next scan resets */
+	char source[256];
+	snprintf(source, sizeof source, "%s", m->source ? m->source : "-");
+	for (int pass = 1; rc == 1 && pass < PC_NEUTRALISE_PASSES; pass++) {
+		const pc_msg *m2 = pc_scan(sc, *out, *outn, source, rcpt, nrcpt);
+		char *out2 = NULL;
+		size_t outn2 = 0;
+		pc_rewrite_stats st2 = *st;
+		int rc2 = m2 ? pc_rewrite(m2, *out, *outn, &out2, &outn2, &st2) : -1;
+		if (rc2 != 1) {
+			if (rc2 < 0) { /* keep what the earlier passes made */
+				free(out2);
+			}
+			break;
+		}
+		free(*out);
+		*out = out2;
+		*outn = outn2;
+		*st = st2;
+	}
+	return rc;
 }

@@ -36,4 +36,15 @@ void pc_scanner_keep_for_rewrite(pc_scanner *sc, int on);
 const pc_msg *pc_scan(pc_scanner *sc, const char *bytes, size_t n, const char *source, const char *const *rcpt,
                       size_t nrcpt);
 
+/* The neutralised copy of the message `m` (just scanned from bytes by sc):
+ * pc_rewrite, then rescans and rewrites until nothing changes (removing a
+ * tracker can change how the rest looks, e.g. the only image left from a
+ * host), at most PC_NEUTRALISE_PASSES times, so that neutralising the
+ * output again changes nothing. 1 and *out (malloc'd) when changed, 0 when
+ * not, -1 on error. `m` is invalid afterwards (the scanner is reused). */
+#define PC_NEUTRALISE_PASSES 4
+struct pc_rewrite_stats;
+int pc_neutralise(pc_scanner *sc, const pc_msg *m, const char *bytes, size_t n, const char *const *rcpt, size_t nrcpt,
+                  char **out, size_t *outn, struct pc_rewrite_stats *st);
+
 #endif
