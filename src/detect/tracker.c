@@ -169,8 +169,17 @@ static bool random_run(const char *s, size_t n)
 	int classes = (digits > 0) + (upper > 0) + (lower > 0);
 	if (classes < 2 || digits + upper + lower < n / 2)
 		return false;
-	double e = entropy(s, n);
-	return ((double)switches / (double)n >= 0.3 && e >= 3.5) || ((double)switches / (double)n >= 0.12 && e >= 4.0);
+	double e = entropy(s, n), sw = (double)switches / (double)n;
+	bool seen[256] = {false};
+	size_t distinct = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!seen[(unsigned char)s[i]]) {
+			seen[(unsigned char)s[i]] = true;
+			distinct++;
+		}
+	/* random over a small alphabet (lower case and digits) has less
+	 * entropy per character but many distinct characters */
+	return (sw >= 0.3 && e >= 3.5) || (sw >= 0.12 && e >= 4.0) || (sw >= 0.25 && distinct * 2 >= n && e >= 3.2);
 }
 
 /* 12 to 19 characters: only with all of digits, upper and lower case
@@ -300,6 +309,17 @@ static const char *url_token(const pc_url *u, bool resource)
 			return t;
 	}
 	return NULL;
+}
+
+static bool query_token(const pc_url *u)
+{
+	size_t k = 0;
+	for (const pc_kv *p = u->params; p && k < 64; p = p->next, k++) {
+		const char *v = p->value && *p->value ? p->value : p->key;
+		if (v && !asset_key(p->key) && token_kind(v, strlen(v)))
+			return true;
+	}
+	return false;
 }
 
 /* A recipient or list id in a link: >= 6 digits as a query value or path
@@ -660,6 +680,9 @@ static void resources(pc_detect_ctx *ctx, pc_msg *m)
 		hosts[i] = host_of(((pc_resource *)m->resources.v[i])->url);
 	qsort(hosts, nr, sizeof *hosts, cmp_str);
 
+	bool *is_tracker = pc_arena_calloc(a, nr, sizeof *is_tracker);
+	if (!is_tracker)
+		return;
 	for (size_t i = 0; i < nr; i++) {
 		pc_resource *r = m->resources.v[i];
 		const pc_url *u = r->url;
@@ -698,8 +721,10 @@ static void resources(pc_detect_ctx *ctx, pc_msg *m)
 		sigw(&s, pw, pw && !strcmp(pw, "path-spacer") ? 3 : 2);
 		sigw(&s, host_word(u, false), 1);
 		bool img = image_like(r->element);
+		/* a token in an image's query string is two of the listed signals:
+		 * the token, and the query string itself */
 		if (img && u->query && u->query[0])
-			sigw(&s, "query", 1);
+			sigw(&s, "query", query_token(u) ? 2 : 1);
 		s.url_weight = s.weight - before;
 		if (nr >= 2) {
 			const char *hh = host_of(u);
@@ -727,10 +752,34 @@ static void resources(pc_detect_ctx *ctx, pc_msg *m)
 		if (!t)
 			return;
 		t->res = r;
+		is_tracker[i] = true;
 		const char *det = img ? "tracker.pixel" : "tracker.resource";
 		finding(m, t, det, 3.0,
 		        leaked ? "hidden tracker leaks the recipient's identity"
 		               : "remote resource that tracks reading");
+	}
+	/* The server sees the URL, not the element: every other use of a
+	 * tracker's URL in the message (a 1x1 b.gif reused as a spacer of
+	 * another size) fires the same tracker. */
+	for (size_t i = 0; i < nr; i++) {
+		if (is_tracker[i])
+			continue;
+		pc_resource *r = m->resources.v[i];
+		const char *url = r->resolved ? r->resolved : r->url->raw;
+		for (size_t k = 0; k < nr; k++) {
+			const pc_resource *o = m->resources.v[k];
+			if (!is_tracker[k] || strcmp(url, o->resolved ? o->resolved : o->url->raw))
+				continue;
+			sigs s = {0};
+			sig(&s, "same-url-as-tracker", STRONG);
+			pc_tracker *t = report(m, r->url->raw, r->element, &s, NULL, NULL);
+			if (!t)
+				return;
+			t->res = r;
+			finding(m, t, image_like(r->element) ? "tracker.pixel" : "tracker.resource", 3.0,
+			        "the URL of a tracker, used again");
+			break;
+		}
 	}
 }
 
