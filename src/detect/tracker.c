@@ -925,7 +925,8 @@ static void headers(pc_msg *m)
 
 void pc_detect_trackers(pc_detect_ctx *ctx, pc_msg *m)
 {
-	if (ctx->leak) {
+	/* the leak patterns are built only when there is a URL to search */
+	if (ctx->leak && (m->resources.n || m->links.n)) {
 		/* the recipients, and the same addresses as the header writes
 		 * them (the envelope form is lower-cased) */
 		const char *ids[PC_LEAK_MAX_IDENTITIES];
