@@ -7,7 +7,10 @@ scans each message once and compares: a resource row is detected when a
 tracker with a non-link element has the row's URL; a link row when a click
 tracker has it.
 
-usage: evaluate.py PORTCULLIS LABELLED.tsv CORPUS [--errors]
+usage: evaluate.py PORTCULLIS LABELLED.tsv CORPUS [--errors] [--with-list]
+
+The bundled tracker list is off unless --with-list: the list was curated
+from the same corpus, and detection must not depend on it.
 Exit 77 (skip) when the corpus is absent; 1 when below FLOOR.
 """
 import json, os, subprocess, sys
@@ -35,7 +38,8 @@ def main():
         if not os.path.exists(p):
             print("missing", f)
             return 77
-        out = subprocess.run([exe, "scan", "--quiet", p], capture_output=True, text=True).stdout
+        opts = [] if "--with-list" in sys.argv else ["--set", "trackers.bundled=no"]
+        out = subprocess.run([exe, "scan", "--quiet", *opts, p], capture_output=True, text=True).stdout
         m = json.loads(out.splitlines()[0])
         found[f] = m["trackers"]
     stats = {}

@@ -104,6 +104,17 @@ NEGATIVE = [
     ("no-remote", "From: a@b.example\nTo: %s\nSubject: x\n\nPlain text, no links.\n" % TO),
     ("local-images", "From: a@b.example\nTo: %s\nSubject: x\nContent-Type: text/html\n\n<img src=\"cid:logo\" width=1 height=1><img src=\"data:image/gif;base64,R0lGODlhAQABAAAAACw=\">\n" % TO),
     ("ordinary", msg("")),
+    ("logos-and-signature", msg(
+        '<table><tr><td><img src="https://www.acme-corp.example/assets/logo-2x.png" alt="ACME" width="160" height="48"></td></tr></table>'
+        '<p>Best regards,<br>John</p><img src="https://www.acme-corp.example/email/signature/john-smith.png" width="300" height="90">'
+        '<img src="https://www.acme-corp.example/static/social/linkedin.png" alt="in" width="24" height="24">')),
+    ("content-hash-names", msg(
+        '<img src="https://images.shop.example/p/3f8a1c2e9b7d4f60a1b2c3d4e5f60718.jpg" alt="Shoe" width="280" height="280">'
+        '<img src="https://cdn.shop.example/static/app.7c9e2a1f4b8d3e6a.css.png" width="100" height="40" alt="">'
+        '<img src="https://images.shop.example/p/0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d/large.webp" alt="Bag" width="280" height="280">')),
+    ("cdn-resized-images", msg(
+        '<img src="https://cdn.shop.example/img/summer.jpg?w=600&h=300&fit=crop&auto=format" alt="Summer" width="600">'
+        '<img src="https://cdn.shop.example/img/logo.png?v=3" alt="">')),
 ]
 
 
