@@ -44,7 +44,7 @@ fuzz: fuzz-build
 	@cd $(FUZZ_BUILD) && FUZZ_SECONDS=$(FUZZ_SECONDS) ctest --output-on-failure -L fuzz
 
 bench: build
-	@sh bench/run.sh
+	@bash bench/run.sh
 
 golden-update: build
 	@python3 tests/golden.py --update $(BUILD)/portcullis tests/data
