@@ -13,6 +13,13 @@ static void on_url(void *ctx, const char *u, size_t n, const char *how)
 	(void)how;
 }
 
+static void on_rule(void *ctx, const char *sel, size_t n, const pc_css_style *st)
+{
+	size_t *count = ctx;
+	if (n && sel[0] == sel[n - 1] && (!st || st->display_none >= -1))
+		(*count)++;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static pc_arena *a;
@@ -25,5 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pc_css_parse_style(a, (const char *)data, size, &st, on_url, &count);
 	pc_css_scan_sheet(a, (const char *)data, size, on_url, &count);
 	pc_css_length((const char *)data, size, true);
+	pc_css_hiding_rules(a, (const char *)data, size, 1024, on_rule, &count);
+	pc_css_revealing_rules(a, (const char *)data, size, 1024, on_rule, &count);
 	return 0;
 }

@@ -61,6 +61,7 @@ typedef enum {
 	PC_VIS_CONTAINER_HIDDEN = 1u << 6, /* an ancestor is hidden */
 	PC_VIS_CONTAINER_ZERO = 1u << 7,   /* an ancestor is 0-size and clips */
 	PC_VIS_SIZE_0 = 1u << 8,           /* width or height is 0 */
+	PC_VIS_STYLESHEET = 1u << 9,       /* hidden by a rule of a <style> sheet */
 } pc_vis;
 
 /* Size in CSS px; PC_SIZE_UNKNOWN when not decided by attributes/CSS. */
@@ -213,8 +214,8 @@ bool pc_msg_url_budget(pc_msg *m);
 /* Returns the finding of that detector if present. */
 pc_finding *pc_msg_find(const pc_msg *m, const char *detector);
 const char *pc_part_kind_name(pc_part_kind k);
-/* Name of pc_vis bit number `bit` (0 = display-none ... 8 = size-0). */
-#define PC_VIS_COUNT 9
+/* Name of pc_vis bit number `bit` (0 = display-none ... 9 = stylesheet). */
+#define PC_VIS_COUNT 10
 const char *pc_vis_name(size_t bit);
 
 #endif

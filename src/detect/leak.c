@@ -289,6 +289,7 @@ typedef struct search {
 	const char *s;
 	size_t n;
 	pc_leak_hit *hit;
+	unsigned hit_id;
 	bool found;
 } search;
 
@@ -307,9 +308,13 @@ static bool on_hit(void *ctx, unsigned id, size_t end)
 	if (p->boundary && ((begin > 0 && isalnum((unsigned char)sr->s[begin - 1])) ||
 	                    (end < sr->n && isalnum((unsigned char)sr->s[end]))))
 		return true;
-	if (sr->found && sr->hit->len >= p->len)
+	/* the longest hit; among equal ones the first pattern added (the
+	 * address as written before its case forms, standard base64 before
+	 * URL-safe when both read the same) */
+	if (sr->found && (sr->hit->len > p->len || (sr->hit->len == p->len && sr->hit_id < id)))
 		return true;
 	sr->found = true;
+	sr->hit_id = id;
 	*sr->hit = (pc_leak_hit){p->encoding, sr->lk->ids[p->identity], p->form, p->repr, begin, p->len};
 	return true;
 }
@@ -318,7 +323,7 @@ bool pc_leak_find(pc_leak *lk, const char *s, size_t n, pc_leak_hit *hit)
 {
 	if (!lk->built || !lk->npats)
 		return false;
-	search sr = {lk, s, n, hit, false};
+	search sr = {lk, s, n, hit, 0, false};
 	pc_ac_match(lk->ac, s, n, on_hit, &sr);
 	return sr.found;
 }

@@ -587,7 +587,8 @@ static bool search_leak(pc_detect_ctx *ctx, pc_msg *m, const char *s, size_t n, 
 
 static const char *const vis_signal[PC_VIS_COUNT] = {"hidden-display-none", "hidden-visibility",     "hidden-opacity-0",
                                                      "hidden-max-size-0",   "hidden-attribute",      "hidden-offscreen",
-                                                     "hidden-container",    "hidden-zero-container", "size-0"};
+                                                     "hidden-container",    "hidden-zero-container", "size-0",
+                                                     "hidden-stylesheet"};
 
 static pc_tracker *report(pc_msg *m, const char *url, const char *element, const sigs *s, const leak_result *lr,
                           const char *dest)
@@ -695,7 +696,8 @@ static void resources(pc_detect_ctx *ctx, pc_msg *m)
 		}
 		/* A large image hidden only by its container is, in newsletters,
 		 * the desktop or mobile twin that an @media rule shows: its
-		 * hiding counts as one weak signal, not as proof. */
+		 * hiding counts as one weak signal, not as proof. (A style sheet
+		 * rule that an @media block reveals is not applied at all.) */
 		bool large = (w < 0 || w >= 50) && (h < 0 || h >= 50) && (w >= 0 || h >= 0);
 		unsigned own = r->hidden & ~(unsigned)(PC_VIS_CONTAINER_HIDDEN | PC_VIS_CONTAINER_ZERO | PC_VIS_SIZE_0);
 		for (size_t b = 0; b < PC_VIS_COUNT; b++) {

@@ -138,6 +138,34 @@ static int parse_line(pc_trackerlist *tl, char *s, const char *name)
 	return add_n(tl, s, n, name) == 0 ? 1 : -1;
 }
 
+long pc_trackerlist_parse(pc_trackerlist *tl, const char *buf, size_t n, const char *name, size_t *skipped)
+{
+	const char *nm = intern(tl, name ? name : "-");
+	char line[MAX_LINE];
+	long added = 0;
+	size_t bad = 0;
+	for (size_t i = 0; i < n;) {
+		const char *nl = memchr(buf + i, '\n', n - i);
+		size_t end = nl ? (size_t)(nl - buf) : n;
+		size_t len = end - i;
+		if (len >= sizeof line) {
+			bad++; /* an overlong line is no host rule */
+		} else {
+			memcpy(line, buf + i, len);
+			line[len] = '\0'; /* a NUL inside ends the line early */
+			int r = parse_line(tl, line, nm);
+			if (r > 0)
+				added++;
+			else if (r < 0)
+				bad++;
+		}
+		i = end + 1;
+	}
+	if (skipped)
+		*skipped = bad;
+	return added;
+}
+
 long pc_trackerlist_load(pc_trackerlist *tl, const char *path, size_t *skipped, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
@@ -145,34 +173,41 @@ long pc_trackerlist_load(pc_trackerlist *tl, const char *path, size_t *skipped, 
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	const char *base = strrchr(path, '/');
-	const char *name = intern(tl, base ? base + 1 : path);
-	char line[MAX_LINE];
-	long added = 0;
-	size_t bad = 0;
-	while (fgets(line, sizeof line, f)) {
-		size_t l = strlen(line);
-		if (l == sizeof line - 1 && line[l - 1] != '\n') { /* overlong line: skip the rest */
-			int c;
-			while ((c = fgetc(f)) != EOF && c != '\n')
-				;
-			bad++;
-			continue;
+	/* lists are small (EasyPrivacy: ~2 MB); read whole, bounded */
+	size_t cap = 1 << 16, n = 0;
+	char *buf = malloc(cap);
+	bool ioerr = buf == NULL;
+	while (!ioerr) {
+		if (n == cap) {
+			if (cap >= (256u << 20)) {
+				snprintf(err, errlen, "%s: larger than 256 MB", path);
+				free(buf);
+				fclose(f);
+				return -1;
+			}
+			char *nb = realloc(buf, cap * 2);
+			if (!nb) {
+				ioerr = true;
+				break;
+			}
+			buf = nb;
+			cap *= 2;
 		}
-		int r = parse_line(tl, line, name);
-		if (r > 0)
-			added++;
-		else if (r < 0)
-			bad++;
+		size_t r = fread(buf + n, 1, cap - n, f);
+		n += r;
+		if (r == 0)
+			break;
 	}
-	bool ioerr = ferror(f);
+	ioerr = ioerr || ferror(f);
 	fclose(f);
 	if (ioerr) {
 		snprintf(err, errlen, "%s: read error", path);
+		free(buf);
 		return -1;
 	}
-	if (skipped)
-		*skipped = bad;
+	const char *base = strrchr(path, '/');
+	long added = pc_trackerlist_parse(tl, buf, n, base ? base + 1 : path, skipped);
+	free(buf);
 	return added;
 }
 

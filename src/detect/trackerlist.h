@@ -28,6 +28,9 @@ void pc_trackerlist_free(pc_trackerlist *tl);
 /* Number of hosts added, or -1 with err ("FILE: reason"). `skipped`, when
  * not NULL, receives the number of lines that were not host rules. */
 long pc_trackerlist_load(pc_trackerlist *tl, const char *path, size_t *skipped, char *err, size_t errlen);
+/* The same from bytes in memory (any bytes: lines are cut at 4 KB, NUL
+ * ends a line); `name` names the list in signals. */
+long pc_trackerlist_parse(pc_trackerlist *tl, const char *buf, size_t n, const char *name, size_t *skipped);
 /* Adds one host (lower-cased); 0 or -1 when it is not a host name. */
 int pc_trackerlist_add(pc_trackerlist *tl, const char *host, const char *list);
 /* The name of the list (file base name) holding host or a parent of it. */

@@ -30,8 +30,19 @@ typedef struct vis_state {
 	pc_size media_w, media_h; /* a <video>/<audio>'s size, for its <source>/<track> */
 } vis_state;
 
+/* A <style> rule that hides what it selects, when its selector is one
+ * compound of tag, .class and #id (the forms mail uses). */
+#define MAX_SHEET_RULES 256
+typedef struct sheet_rule {
+	const char *tag, *cls, *id; /* NULL: any */
+} sheet_rule;
+
 typedef struct walk {
 	pc_msg *m;
+	sheet_rule *rules;
+	size_t nrules;
+	const char **revealed; /* selectors an @media block shows */
+	size_t nrevealed;
 	size_t part;
 	const char *base; /* <base href>, absolute */
 	size_t order;
@@ -295,6 +306,51 @@ static void src_attr(walk *w, myhtml_tree_node_t *node, const char *key, const c
 		add_resource(w, v, l, element, key);
 }
 
+static bool has_class(const char *list, size_t n, const char *cls)
+{
+	size_t cl = strlen(cls);
+	for (size_t i = 0; i < n;) {
+		while (i < n && isspace((unsigned char)list[i]))
+			i++;
+		size_t b = i;
+		while (i < n && !isspace((unsigned char)list[i]))
+			i++;
+		if (i - b == cl && !memcmp(list + b, cls, cl))
+			return true;
+	}
+	return false;
+}
+
+/* A class some @media block reveals: its hiding is conditional. */
+static bool revealed(const walk *w, const char *cls)
+{
+	size_t cl = strlen(cls);
+	for (size_t i = 0; i < w->nrevealed; i++)
+		for (const char *p = w->revealed[i]; (p = strstr(p, cls)); p += cl)
+			if (p > w->revealed[i] && p[-1] == '.' && !isalnum((unsigned char)p[cl]) && p[cl] != '-' &&
+			    p[cl] != '_')
+				return true;
+	return false;
+}
+
+static bool sheet_hidden(walk *w, myhtml_tree_node_t *node)
+{
+	size_t cl = 0, il = 0;
+	const char *cls = attr(node, "class", &cl);
+	const char *id = attr(node, "id", &il);
+	for (size_t i = 0; i < w->nrules; i++) {
+		const sheet_rule *r = &w->rules[i];
+		if (r->tag && (!w->tag || strcasecmp(r->tag, w->tag)))
+			continue;
+		if (r->cls && (!cls || !has_class(cls, cl, r->cls) || revealed(w, r->cls)))
+			continue;
+		if (r->id && (!id || strlen(r->id) != il || memcmp(r->id, id, il)))
+			continue;
+		return true;
+	}
+	return false;
+}
+
 /* Own visibility of an element from attributes and inline style; fills
  * w->width/height/hidden and returns the bits descendants inherit. */
 static unsigned element_style(walk *w, myhtml_tree_node_t *node, const vis_state *parent, vis_state *self)
@@ -311,6 +367,7 @@ static unsigned element_style(walk *w, myhtml_tree_node_t *node, const vis_state
 	if (attr(node, "hidden", NULL))
 		own |= PC_VIS_HIDDEN_ATTR;
 	size_t first_res = w->m->resources.n; /* url()s of this style attribute */
+	bool inline_display_set = false;
 	if ((v = attr_use(w, node, "style", &l, false)) && l) {
 		pc_css_style st;
 		pc_css_style_init(&st);
@@ -323,6 +380,7 @@ static unsigned element_style(walk *w, myhtml_tree_node_t *node, const vis_state
 			own |= PC_VIS_DISPLAY_NONE;
 		if (st.display_none == 0)
 			own &= ~(unsigned)PC_VIS_HIDDEN_ATTR; /* display:block beats [hidden] */
+		inline_display_set = st.display_none == 0;    /* and a sheet's display:none */
 		if (st.visibility_hidden == 1)
 			vis_hidden = true;
 		else if (st.visibility_hidden == 0)
@@ -339,13 +397,15 @@ static unsigned element_style(walk *w, myhtml_tree_node_t *node, const vis_state
 			self->inherited |= PC_VIS_CONTAINER_ZERO;
 	} else
 		self->inherited = parent->inherited;
+	if (w->nrules && !(v && l && inline_display_set) && sheet_hidden(w, node))
+		own |= PC_VIS_STYLESHEET;
 	if (vis_hidden)
 		own |= PC_VIS_VISIBILITY_HIDDEN;
 	if (w->width.px == 0 || w->height.px == 0)
 		own |= PC_VIS_SIZE_0;
 	self->vis_hidden = vis_hidden;
 	self->media_w = self->media_h = (pc_size){PC_SIZE_UNKNOWN, -1};
-	if (own & (PC_VIS_DISPLAY_NONE | PC_VIS_HIDDEN_ATTR | PC_VIS_OPACITY_0 | PC_VIS_OFFSCREEN))
+	if (own & (PC_VIS_DISPLAY_NONE | PC_VIS_HIDDEN_ATTR | PC_VIS_OPACITY_0 | PC_VIS_OFFSCREEN | PC_VIS_STYLESHEET))
 		self->inherited |= PC_VIS_CONTAINER_HIDDEN;
 	w->hidden = own | parent->inherited;
 	/* the style's url()s were reported while it was read: give them the
@@ -575,6 +635,74 @@ static void style_block(walk *w, myhtml_tree_node_t *node)
 	}
 }
 
+static void on_hiding_rule(void *ctx, const char *sel, size_t n, const pc_css_style *st)
+{
+	(void)st;
+	walk *w = ctx;
+	if (w->nrules >= MAX_SHEET_RULES)
+		return;
+	/* one compound: [tag][.class|#id], nothing else */
+	size_t i = 0;
+	while (i < n && (isalnum((unsigned char)sel[i]) || sel[i] == '-'))
+		i++;
+	const char *tag = i ? pc_arena_strndup(w->m->arena, sel, i) : NULL;
+	const char *cls = NULL, *id = NULL;
+	if (i < n && (sel[i] == '.' || sel[i] == '#')) {
+		char kind = sel[i++];
+		size_t b = i;
+		while (i < n && (isalnum((unsigned char)sel[i]) || sel[i] == '-' || sel[i] == '_'))
+			i++;
+		if (i == b)
+			return;
+		const char *name = pc_arena_strndup(w->m->arena, sel + b, i - b);
+		if (kind == '.')
+			cls = name;
+		else
+			id = name;
+	}
+	if (i != n || (!tag && !cls && !id))
+		return; /* combinators, pseudo-classes, attributes, lists: not read */
+	if (tag && (!strcasecmp(tag, "html") || !strcasecmp(tag, "body")))
+		return;
+	w->rules[w->nrules++] = (sheet_rule){tag, cls, id};
+}
+
+static void on_revealing_rule(void *ctx, const char *sel, size_t n, const pc_css_style *st)
+{
+	(void)st;
+	walk *w = ctx;
+	if (w->nrevealed < MAX_SHEET_RULES)
+		w->revealed[w->nrevealed++] = pc_arena_strndup(w->m->arena, sel, n);
+}
+
+/* The hiding rules of every <style> in the part, before the walk: a sheet
+ * applies to elements before and after it. */
+static void find_sheets(walk *w, myhtml_tree_t *tree)
+{
+	myhtml_collection_t *c = myhtml_get_nodes_by_tag_id(tree, NULL, MyHTML_TAG_STYLE, NULL);
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->length; i++) {
+		for (myhtml_tree_node_t *t = myhtml_node_child(c->list[i]); t; t = myhtml_node_next(t)) {
+			size_t l = 0;
+			const char *txt = myhtml_node_tag_id(t) == MyHTML_TAG__TEXT ? myhtml_node_text(t, &l) : NULL;
+			if (!txt || !l)
+				continue;
+			if (!w->rules) {
+				w->rules = pc_arena_calloc(w->m->arena, MAX_SHEET_RULES, sizeof *w->rules);
+				w->revealed = pc_arena_calloc(w->m->arena, MAX_SHEET_RULES, sizeof *w->revealed);
+				if (!w->rules || !w->revealed)
+					break;
+			}
+			pc_css_hiding_rules(w->m->arena, txt, l, 4 * MAX_SHEET_RULES, on_hiding_rule, w);
+			pc_css_revealing_rules(w->m->arena, txt, l, 4 * MAX_SHEET_RULES, on_revealing_rule, w);
+		}
+	}
+	myhtml_collection_destroy(c);
+	if (!w->nrules)
+		w->nrevealed = 0;
+}
+
 static void find_base(walk *w, myhtml_tree_t *tree)
 {
 	myhtml_collection_t *c = myhtml_get_nodes_by_tag_id(tree, NULL, MyHTML_TAG_BASE, NULL);
@@ -737,6 +865,7 @@ int pc_html_extract(pc_html *h, pc_msg *m, size_t part, const char *bytes, size_
 	w.buf = bytes;
 	w.bufn = n;
 	find_base(&w, h->tree);
+	find_sheets(&w, h->tree);
 
 	size_t maxd = m->config->limits.html_depth;
 	vis_state *st = pc_arena_calloc(m->arena, maxd + 2, sizeof *st);

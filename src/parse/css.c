@@ -427,3 +427,109 @@ void pc_css_scan_sheet(pc_arena *a, const char *s, size_t n, pc_css_url_cb cb, v
 	}
 	scan_urls(c, cn, cb, ctx, "<style>");
 }
+
+static void no_url(void *ctx, const char *u, size_t n, const char *how)
+{
+	(void)ctx;
+	(void)u;
+	(void)n;
+	(void)how;
+}
+
+static bool hides(const pc_css_style *st)
+{
+	return st->display_none == 1 || st->visibility_hidden == 1 || st->opacity_zero == 1 || st->max_width.px == 0 ||
+	       st->max_height.px == 0;
+}
+
+static bool reveals(const pc_css_style *st)
+{
+	return st->display_none == 0 || st->visibility_hidden == 0;
+}
+
+static void each_selector(const char *sel, size_t n, const pc_css_style *st, pc_css_rule_cb cb, void *ctx)
+{
+	size_t i = 0;
+	while (i < n) {
+		size_t b = i;
+		while (i < n && sel[i] != ',')
+			i++;
+		size_t e = i;
+		while (b < e && isspace((unsigned char)sel[b]))
+			b++;
+		while (e > b && isspace((unsigned char)sel[e - 1]))
+			e--;
+		if (e > b)
+			cb(ctx, sel + b, e - b, st);
+		i++;
+	}
+}
+
+/* Walks "selector { declarations }" rules; depth 0 is the top level,
+ * deeper ones are inside at-rule blocks. want_hide picks which. */
+static size_t walk_rules(pc_arena *a, const char *s, size_t n, size_t max_rules, bool want_hide, pc_css_rule_cb cb,
+                         void *ctx)
+{
+	size_t sn, cn;
+	char *sc = css_strip_comments(a, s, n, &sn);
+	char *c = sc ? css_unescape(a, sc, sn, &cn) : NULL;
+	if (!c)
+		return 0;
+	size_t rules = 0, depth = 0, prelude = 0;
+	bool in_at = false; /* the current depth-1 block belongs to an at-rule */
+	for (size_t i = 0; i < cn && rules < max_rules; i++) {
+		char ch = c[i];
+		if (ch == '"' || ch == '\'') { /* strings: skip */
+			for (i++; i < cn && c[i] != ch; i++)
+				;
+			continue;
+		}
+		if (ch == '{') {
+			size_t p = prelude;
+			while (p < i && isspace((unsigned char)c[p]))
+				p++;
+			bool at = p < i && c[p] == '@';
+			if (depth == 0)
+				in_at = at;
+			/* a rule: its declarations up to the matching '}' */
+			if (!at) {
+				size_t b = i + 1, k = b;
+				while (k < cn && c[k] != '}' && c[k] != '{')
+					k++;
+				if (k < cn && c[k] == '}') {
+					rules++;
+					pc_css_style st;
+					pc_css_style_init(&st);
+					pc_css_parse_style(a, c + b, k - b, &st, no_url, NULL);
+					bool top = depth == 0;
+					if (want_hide && top && hides(&st))
+						each_selector(c + p, i - p, &st, cb, ctx);
+					else if (!want_hide && !top && in_at && reveals(&st))
+						each_selector(c + p, i - p, NULL, cb, ctx);
+					i = k;
+					prelude = k + 1;
+					continue;
+				}
+			}
+			depth++;
+			prelude = i + 1;
+		} else if (ch == '}') {
+			if (depth)
+				depth--;
+			prelude = i + 1;
+		} else if (ch == ';' && depth == 0) { /* @import ...; @charset ...; */
+			prelude = i + 1;
+		}
+	}
+	return rules;
+}
+
+size_t pc_css_hiding_rules(pc_arena *a, const char *s, size_t n, size_t max_rules, pc_css_rule_cb cb, void *ctx)
+{
+	return walk_rules(a, s, n, max_rules, true, cb, ctx);
+}
+
+void pc_css_revealing_rules(pc_arena *a, const char *s, size_t n, size_t max_rules, pc_css_rule_cb cb, void *ctx)
+{
+	walk_rules(a, s, n, max_rules, false, cb, ctx);
+}

@@ -46,6 +46,8 @@ def cases():
     c.append(("hidden-attr", msg('<img src="https://img.example.net/a.gif" hidden alt="x">'), "img", "hidden-attribute", None))
     c.append(("container", msg('<div style="display:none"><img src="https://img.example.net/a.gif" alt="x"></div>'), "img", "hidden-container", None))
     c.append(("zero-container", msg('<div style="width:0;height:0;overflow:hidden"><img src="https://img.example.net/a.gif" alt="x"></div>'), "img", "hidden-zero-container", None))
+    c.append(("stylesheet-class", msg('<style>.x-hide{display:none}</style><img class="x-hide" src="https://img.example.net/a.gif" width="120" height="80" alt="x">'), "img", "hidden-stylesheet", None))
+    c.append(("stylesheet-id", msg('<style>#t1 { visibility: hidden; }</style><img id="t1" src="https://img.example.net/a.gif" alt="x">'), "img", "hidden-stylesheet", None))
     c.append(("css-bg-hidden", msg('<div style="display:none;background-image:url(https://img.example.net/b.png)">x</div>'), "css", "hidden-display-none", None))
     # weak signals, two together
     c.append(("token+path", msg('<img src="%s/open/3f2a9c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f" alt="x">' % T), "img", "token-uuid", None))
@@ -112,6 +114,9 @@ NEGATIVE = [
         '<img src="https://images.shop.example/p/3f8a1c2e9b7d4f60a1b2c3d4e5f60718.jpg" alt="Shoe" width="280" height="280">'
         '<img src="https://cdn.shop.example/static/app.7c9e2a1f4b8d3e6a.css.png" width="100" height="40" alt="">'
         '<img src="https://images.shop.example/p/0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d/large.webp" alt="Bag" width="280" height="280">')),
+    ("mobile-twin-revealed-by-media", msg(
+        '<style>.mobile-only{display:none} @media screen and (max-width:600px){ .mobile-only{display:block !important} }</style>'
+        '<img class="mobile-only" src="https://cdn.dailyledger.example/hero-mobile.jpg" alt="Hero" width="320" height="200">')),
     ("cdn-resized-images", msg(
         '<img src="https://cdn.shop.example/img/summer.jpg?w=600&h=300&fit=crop&auto=format" alt="Summer" width="600">'
         '<img src="https://cdn.shop.example/img/logo.png?v=3" alt="">')),

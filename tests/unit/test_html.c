@@ -623,6 +623,31 @@ static void test_multipart_alternative_part_index(void **state)
 	assert_int_equal(LNK(m, 1)->part, 2);
 }
 
+/* Rules of a <style> sheet that hide by tag, class or id; not those an
+ * @media block reveals, not descendant selectors, not over inline display. */
+static void test_stylesheet_rules(void **state)
+{
+	const pc_msg *m =
+	    H(state, "<style>/* c */ .px, #b { display : none } img.t{opacity:0}"
+	             ".mob{display:none} @media (max-width:600px){.mob{display:block!important}}"
+	             ".w .deep{display:none} span{visibility:hidden}</style>"
+	             "<img class=\"x px\" src=\"https://t.example/1.gif\">"
+	             "<div id=\"b\"><img src=\"https://t.example/2.gif\"></div>"
+	             "<img class=\"t\" src=\"https://t.example/3.gif\">"
+	             "<img class=\"mob\" src=\"https://t.example/4.gif\">"
+	             "<div class=\"w\"><img class=\"deep\" src=\"https://t.example/5.gif\"></div>"
+	             "<img class=\"px\" style=\"display:block\" src=\"https://t.example/6.gif\">"
+	             "<style>p.late{display:none}</style><p class=\"late\"><img src=\"https://t.example/7.gif\"></p>");
+	assert_int_equal(m->resources.n, 7);
+	assert_true(RES(m, 0)->hidden & PC_VIS_STYLESHEET);
+	assert_true(RES(m, 1)->hidden & PC_VIS_CONTAINER_HIDDEN);
+	assert_true(RES(m, 2)->hidden & PC_VIS_STYLESHEET);
+	assert_int_equal(RES(m, 3)->hidden, 0);                   /* revealed by @media */
+	assert_int_equal(RES(m, 4)->hidden, 0);                   /* descendant selector: not read */
+	assert_int_equal(RES(m, 5)->hidden, 0);                   /* inline display:block wins */
+	assert_true(RES(m, 6)->hidden & PC_VIS_CONTAINER_HIDDEN); /* a later sheet applies too */
+}
+
 int main(void)
 {
 	pc_pipeline_global_init();
@@ -662,6 +687,7 @@ int main(void)
 	    T(test_style_sheet_not_hidden_by_previous),
 	    T(test_select_content_kept),
 	    T(test_custom_tag_name_is_utf8),
+	    T(test_stylesheet_rules),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
