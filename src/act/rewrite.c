@@ -106,7 +106,7 @@ static void add_edit(GArray *edits, const pc_span *sp, const char *url, int whol
 		e.sublen = sp->sublen;
 		e.repl = g_strdup(url);
 	} else {
-		e.kind = sp->el_len || sp->len ? 1 : 0;
+		e.kind = sp->attr ? 1 : 0; /* 0: style text or plain text, replaced as it is */
 		e.begin = sp->begin;
 		e.len = sp->len;
 		e.repl = g_strdup(url);
@@ -249,7 +249,7 @@ static gint cmp_splice(gconstpointer a, gconstpointer b)
 static bool part_splices(const pc_msg *m, const pc_part *p, const char *bytes, size_t n, GString *html, GArray *splices)
 {
 	const char *eol = eol_of(bytes + p->body_begin, p->body_end - p->body_begin);
-	const char *cs = p->html_charset;
+	const char *cs = p->converted_from;
 	char *conv = NULL;
 	gsize convn = 0;
 	bool to_utf8 = false;
@@ -328,7 +328,11 @@ static bool rr_header(const char *name)
 
 static bool part_rewritable(const pc_msg *m, const pc_part *p)
 {
-	if (p->kind != PC_PART_HTML || !p->has_offsets || !p->html)
+	if ((p->kind != PC_PART_HTML && p->kind != PC_PART_TEXT) || !p->has_offsets || !p->utf8 || p->uuencoded)
+		return false;
+	/* an attached file stays as the sender made it (its trackers are
+	 * reported; opening it is the reader's choice) */
+	if (p->attachment)
 		return false;
 	if (p->encoding && g_ascii_strcasecmp(p->encoding, "base64") &&
 	    g_ascii_strcasecmp(p->encoding, "quoted-printable") && g_ascii_strcasecmp(p->encoding, "7bit") &&
@@ -403,7 +407,7 @@ int pc_rewrite(const pc_msg *m, const char *bytes, size_t n, char **out, size_t 
 			for (size_t k = 0; k < m->resources.n; k++)
 				if (m->resources.v[k] == t->res)
 					touched_res[k] = true;
-		} else if (t->link && (t->destination || t->stripped) && t->link->tag && strcmp(t->link->tag, "text")) {
+		} else if (t->link && (t->destination || t->stripped)) {
 			sp = &t->link->span;
 			part = t->link->part;
 			repl = own = clean_url(t->destination ? t->destination : t->stripped);
@@ -465,8 +469,8 @@ int pc_rewrite(const pc_msg *m, const char *bytes, size_t n, char **out, size_t 
 		if (!edits[p])
 			continue;
 		const pc_part *pp = m->parts.v[p];
-		GString *html = apply(pp->html, pp->htmln, edits[p]);
-		if (html->len != pp->htmln || memcmp(html->str, pp->html, html->len))
+		GString *html = apply(pp->utf8, pp->utf8n, edits[p]);
+		if (html->len != pp->utf8n || memcmp(html->str, pp->utf8, html->len))
 			part_splices(m, pp, bytes, n, html, splices);
 		g_string_free(html, TRUE);
 		g_array_free(edits[p], TRUE);

@@ -21,9 +21,10 @@
  *   - read-receipt request headers are removed;
  *   - an X-Portcullis-Trackers header says what was removed (earlier ones
  *     are dropped when the message changes).
- *   Only text/html parts are re-encoded (same transfer encoding, same
- *   charset when it can represent the text, else UTF-8); all other parts
- *   and headers stay byte-identical. Rewriting the output again changes
+ *   Only the inline text/html and text/plain parts that were edited are
+ *   re-encoded (same transfer encoding, same charset when it can represent
+ *   the text, else UTF-8); attachments, all other parts and headers stay
+ *   byte-identical. Links in plain text are edited like those in HTML. Rewriting the output again changes
  *   nothing. Parts cut short by a decoding limit are left as they are.
  */
 #ifndef PC_REWRITE_H

@@ -72,16 +72,18 @@ typedef struct pc_size {
 } pc_size;
 
 /* Where a URL sits in its part's HTML, for the rewriter (act/rewrite.c).
- * Offsets are into the part's UTF-8 HTML (pc_part.html). `begin,len` is the
+ * Offsets are into the part's UTF-8 text (pc_part.utf8). `begin,len` is the
  * raw attribute value (without quotes), or the URL's own bytes inside a
  * <style> text. `value` is the decoded attribute value when the URL is one
  * of several in it (style, srcset), with the URL at value[sub, sub+sublen);
- * NULL when the URL is the whole value. el_* is the element's start tag. */
+ * NULL when the URL is the whole value, or the URL's own bytes in a <style>
+ * text or a plain-text part (`attr` false). el_* is the element's start tag. */
 typedef struct pc_span {
 	size_t begin, len;
 	const char *value;
 	size_t sub, sublen;
 	size_t el_begin, el_len;
+	bool attr; /* begin,len is an attribute value (escape and quote a replacement) */
 	bool ok;
 } pc_span;
 
@@ -131,11 +133,11 @@ typedef struct pc_part {
 	bool has_offsets;
 	size_t body_begin, body_end;
 	size_t ct_begin, ct_end, cte_begin, cte_end, hdr_begin;
-	/* The UTF-8 HTML the extract stage read (kept only when rewriting) and
-	 * the charset it was converted from (NULL: UTF-8 or ASCII). */
-	const char *html;
-	size_t htmln;
-	const char *html_charset;
+	/* The UTF-8 text or HTML the extract stage read (kept only when
+	 * rewriting) and the charset it was converted from (NULL: none). */
+	const char *utf8;
+	size_t utf8n;
+	const char *converted_from;
 	size_t html_elements; /* elements in the part, for "last element" */
 } pc_part;
 

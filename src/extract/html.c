@@ -180,6 +180,7 @@ static void set_span(walk *w, pc_span *sp, const char *u, size_t n)
 		return;
 	sp->begin = vp.begin;
 	sp->len = vp.length;
+	sp->attr = true;
 	if (w->whole) {
 		sp->ok = true;
 		return;
@@ -823,7 +824,7 @@ int pc_html_extract(pc_html *h, pc_msg *m, size_t part, const char *bytes, size_
 		if (conv) {
 			bytes = conv;
 			n = on;
-			((pc_part *)m->parts.v[part])->html_charset = pc_arena_strndup(m->arena, cs, strlen(cs));
+			((pc_part *)m->parts.v[part])->converted_from = pc_arena_strndup(m->arena, cs, strlen(cs));
 		} else {
 			pc_finding *f = pc_msg_find(m, "parse.charset");
 			if (!f)
@@ -837,8 +838,8 @@ int pc_html_extract(pc_html *h, pc_msg *m, size_t part, const char *bytes, size_
 		char *keep = pc_arena_alloc(m->arena, n ? n : 1);
 		if (keep) {
 			memcpy(keep, bytes, n);
-			pp->html = keep;
-			pp->htmln = n;
+			pp->utf8 = keep;
+			pp->utf8n = n;
 		}
 	}
 	bytes = select_as_span(m->arena, bytes, n);

@@ -79,6 +79,8 @@ void pc_textlinks_extract(pc_msg *m, size_t part, const char *t, size_t n)
 			lk->url = pc_url_parse(m->arena, t + start, end - start);
 			if (!lk->url)
 				return;
+			/* the URL's bytes in the text, for the rewriter */
+			lk->span = (pc_span){.begin = start, .len = end - start, .ok = true};
 			if (skip == 4) { /* www.example.com: a client links it as http:// */
 				char *full = pc_arena_printf(m->arena, "http://%s", lk->url->raw);
 				pc_url *u = full ? pc_url_parse(m->arena, full, strlen(full)) : NULL;

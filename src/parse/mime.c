@@ -416,7 +416,7 @@ static bool decode_part(pc_mime *mp, pc_msg *m, GMimePart *part, pc_part *pp, bo
 			g_mime_stream_filter_add(GMIME_STREAM_FILTER(filtered), cf);
 			g_object_unref(cf);
 			target = filtered;
-			pp->html_charset = pp->charset; /* what the rewriter converts back to */
+			pp->converted_from = pp->charset; /* what the rewriter converts back to */
 		} else {
 			pc_finding *f = pc_msg_find(m, "parse.charset");
 			if (!f)
@@ -589,7 +589,7 @@ static void walk(walkctx *wc, GMimeObject *obj, const char *path, size_t depth)
 	pp->kind = html ? PC_PART_HTML : plain ? PC_PART_TEXT : PC_PART_OTHER;
 	if (pp->kind == PC_PART_OTHER || (plain && pp->attachment))
 		return;
-	if (html && m->keep_html)
+	if ((html || plain) && m->keep_html)
 		part_offsets(mp, part, pp);
 	if (!decode_part(mp, m, part, pp, true))
 		return;

@@ -77,8 +77,17 @@ static void on_body(void *ctx, pc_msg *m, size_t part, const char *bytes, size_t
 	const pc_part *p = m->parts.v[part];
 	if (p->kind == PC_PART_HTML)
 		pc_html_extract(sc->html, m, part, bytes, n, charset);
-	else if (p->kind == PC_PART_TEXT)
+	else if (p->kind == PC_PART_TEXT) {
+		if (m->keep_html) { /* the rewriter edits links in text too */
+			char *keep = pc_arena_alloc(m->arena, n ? n : 1);
+			if (keep) {
+				memcpy(keep, bytes, n);
+				((pc_part *)p)->utf8 = keep;
+				((pc_part *)p)->utf8n = n;
+			}
+		}
 		pc_textlinks_extract(m, part, bytes, n);
+	}
 }
 
 const pc_msg *pc_scan(pc_scanner *sc, const char *bytes, size_t n, const char *source, const char *const *rcpt,

@@ -161,6 +161,28 @@ static void links_and_headers(void **state)
 	free(out);
 }
 
+static void plain_text_and_attachments(void **state)
+{
+	(void)state;
+	const char *eml = "From: a@news.example\nTo: r@example.org\nSubject: s\nMIME-Version: 1.0\n"
+	                  "Content-Type: multipart/mixed; boundary=\"B\"\n\n"
+	                  "--B\nContent-Type: text/plain\n\n"
+	                  "Sale: https://click.esp.example/c?u=https%3A%2F%2Fshop.example%2Fsale&id=1.\n"
+	                  "--B\nContent-Type: text/html\nContent-Disposition: attachment; filename=a.html\n\n"
+	                  "<img src=\"https://t.example/o/1.gif\" width=1 height=1>\n"
+	                  "--B--\n";
+	pc_rewrite_stats st;
+	char *out = rewrite(eml, &st);
+	assert_non_null(out);
+	assert_non_null(strstr(out, "\nSale: https://shop.example/sale.\n--B\n"));
+	/* the attached page is reported but left as the sender made it */
+	assert_non_null(
+	    strstr(out, "filename=a.html\n\n<img src=\"https://t.example/o/1.gif\" width=1 height=1>\n--B--"));
+	assert_int_equal(st.links, 1);
+	assert_int_equal(st.images, 0);
+	free(out);
+}
+
 static void block_mode(void **state)
 {
 	(void)state;
@@ -190,8 +212,13 @@ static void nothing_to_do(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(base64_part),       cmocka_unit_test(qp_latin1),  cmocka_unit_test(attributes),
-	    cmocka_unit_test(links_and_headers), cmocka_unit_test(block_mode), cmocka_unit_test(nothing_to_do),
+	    cmocka_unit_test(base64_part),
+	    cmocka_unit_test(qp_latin1),
+	    cmocka_unit_test(attributes),
+	    cmocka_unit_test(links_and_headers),
+	    cmocka_unit_test(block_mode),
+	    cmocka_unit_test(nothing_to_do),
+	    cmocka_unit_test(plain_text_and_attachments),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
