@@ -53,6 +53,10 @@ def main():
     if not shutil.which("node") or not os.path.exists(chromium):
         print("chromium or node absent: skipped")
         return 77
+    major = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip().lstrip("v").split(".")[0]
+    if not major.isdigit() or int(major) < 20:
+        print("node %s: playwright-core needs Node.js 20 or later: skipped" % major)
+        return 77
     if not os.path.isdir(os.path.join(HERE, "node_modules", "playwright-core")):
         r = subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=HERE, capture_output=True, text=True)
         if r.returncode != 0:
