@@ -667,6 +667,19 @@ static const char *host_of(const pc_url *u)
 	return u->host_ascii ? u->host_ascii : u->host ? u->host : "";
 }
 
+/* The strong signals a URL carries itself: the recipient's identity, a
+ * listed host. True when the identity leaks (lr filled). */
+static bool identity_and_list(pc_detect_ctx *ctx, pc_msg *m, const char *url, const pc_url *u, sigs *s, leak_result *lr)
+{
+	bool leaked = search_leak(ctx, m, url, strlen(url), lr);
+	if (leaked)
+		sig(s, pc_arena_printf(m->arena, "leak-%s", lr->encoding), STRONG);
+	const char *list = ctx->lists ? pc_trackerlist_match(ctx->lists, host_of(u)) : NULL;
+	if (list)
+		sig(s, pc_arena_printf(m->arena, "list-%s", list), STRONG);
+	return leaked;
+}
+
 static void resources(pc_detect_ctx *ctx, pc_msg *m)
 {
 	size_t nr = m->resources.n;
@@ -711,12 +724,7 @@ static void resources(pc_detect_ctx *ctx, pc_msg *m)
 		}
 		const char *url = r->resolved ? r->resolved : u->raw;
 		leak_result lr;
-		bool leaked = search_leak(ctx, m, url, strlen(url), &lr);
-		if (leaked)
-			sig(&s, pc_arena_printf(a, "leak-%s", lr.encoding), STRONG);
-		const char *list = ctx->lists ? pc_trackerlist_match(ctx->lists, host_of(u)) : NULL;
-		if (list)
-			sig(&s, pc_arena_printf(a, "list-%s", list), STRONG);
+		bool leaked = identity_and_list(ctx, m, url, u, &s, &lr);
 		int before = s.weight;
 		sigw(&s, url_token(u, true), 2);
 		const char *pw = path_word(u, false);
@@ -872,12 +880,7 @@ static void links(pc_detect_ctx *ctx, pc_msg *m)
 		}
 		sigs s = {0};
 		leak_result lr;
-		bool leaked = search_leak(ctx, m, url, strlen(url), &lr);
-		if (leaked)
-			sig(&s, pc_arena_printf(a, "leak-%s", lr.encoding), STRONG);
-		const char *list = ctx->lists ? pc_trackerlist_match(ctx->lists, host_of(u)) : NULL;
-		if (list)
-			sig(&s, pc_arena_printf(a, "list-%s", list), STRONG);
+		bool leaked = identity_and_list(ctx, m, url, u, &s, &lr);
 		const char *dest = wrapped(a, u);
 		if (dest)
 			sig(&s, "wraps-url", STRONG);

@@ -99,9 +99,9 @@ void pc_html_free(pc_html *h)
 	free(h);
 }
 
-static const char *attr(myhtml_tree_node_t *node, const char *key, size_t *len)
+/* An attribute's decoded value ("" when it has none); NULL when absent. */
+static const char *attr_value(myhtml_tree_attr_t *a, size_t *len)
 {
-	myhtml_tree_attr_t *a = myhtml_attribute_by_key(node, key, strlen(key));
 	if (!a)
 		return NULL;
 	size_t l = 0;
@@ -115,21 +115,19 @@ static const char *attr(myhtml_tree_node_t *node, const char *key, size_t *len)
 	return v;
 }
 
+static const char *attr(myhtml_tree_node_t *node, const char *key, size_t *len)
+{
+	return attr_value(myhtml_attribute_by_key(node, key, strlen(key)), len);
+}
+
 static void use_attr(walk *w, myhtml_tree_attr_t *a, const char *v, size_t l, bool whole);
 
 static const char *attr_use(walk *w, myhtml_tree_node_t *node, const char *key, size_t *len, bool whole)
 {
 	myhtml_tree_attr_t *a = myhtml_attribute_by_key(node, key, strlen(key));
-	if (!a)
-		return NULL;
-	size_t l = 0;
-	const char *v = myhtml_attribute_value(a, &l);
-	if (!v) {
-		v = "";
-		l = 0;
-	}
-	*len = l;
-	use_attr(w, a, v, l, whole);
+	const char *v = attr_value(a, len);
+	if (v)
+		use_attr(w, a, v, *len, whole);
 	return v;
 }
 
