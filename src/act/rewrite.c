@@ -93,9 +93,8 @@ static char *attr_repl(const char *buf, size_t begin, const char *value, size_t 
 	return g_string_free(s, FALSE);
 }
 
-static void add_edit(GArray *edits, const pc_span *sp, const char *url, int whole_kind)
+static void add_edit(GArray *edits, const pc_span *sp, const char *url)
 {
-	(void)whole_kind;
 	edit e = {0};
 	if (sp->value) {
 		e.kind = 2;
@@ -246,7 +245,7 @@ static gint cmp_splice(gconstpointer a, gconstpointer b)
 }
 
 /* Re-encodes one edited part; adds its splices. false: leave the part. */
-static bool part_splices(const pc_msg *m, const pc_part *p, const char *bytes, size_t n, GString *html, GArray *splices)
+static bool part_splices(const pc_part *p, const char *bytes, GString *html, GArray *splices)
 {
 	const char *eol = eol_of(bytes + p->body_begin, p->body_end - p->body_begin);
 	const char *cs = p->converted_from;
@@ -314,8 +313,6 @@ static bool part_splices(const pc_msg *m, const pc_part *p, const char *bytes, s
 	}
 	splice b = {p->body_begin, p->body_end, enc_body};
 	g_array_append_val(splices, b);
-	(void)m;
-	(void)n;
 	return true;
 }
 
@@ -404,9 +401,8 @@ int pc_rewrite(const pc_msg *m, const char *bytes, size_t n, char **out, size_t 
 			sp = &t->res->span;
 			part = t->res->part;
 			repl = neutral_url(t->res->element);
-			for (size_t k = 0; k < m->resources.n; k++)
-				if (m->resources.v[k] == t->res)
-					touched_res[k] = true;
+			if (t->res->index < m->resources.n)
+				touched_res[t->res->index] = true;
 		} else if (t->link && (t->destination || t->stripped)) {
 			sp = &t->link->span;
 			part = t->link->part;
@@ -420,7 +416,7 @@ int pc_rewrite(const pc_msg *m, const char *bytes, size_t n, char **out, size_t 
 			edits[part] = g_array_new(FALSE, TRUE, sizeof(edit));
 			g_array_set_clear_func(edits[part], edit_free);
 		}
-		add_edit(edits[part], sp, repl, 1);
+		add_edit(edits[part], sp, repl);
 		g_free(own);
 		if (t->res) {
 			const char *el = t->res->element;
@@ -458,7 +454,7 @@ int pc_rewrite(const pc_msg *m, const char *bytes, size_t n, char **out, size_t 
 				edit e = {r->span.el_begin, r->span.el_len, g_string_free(t, FALSE), 0, 0, NULL, 3};
 				g_array_append_val(edits[r->part], e);
 			} else
-				add_edit(edits[r->part], &r->span, EMPTY_IMAGE, 1);
+				add_edit(edits[r->part], &r->span, EMPTY_IMAGE);
 			st->blocked++;
 		}
 	}
@@ -471,7 +467,7 @@ int pc_rewrite(const pc_msg *m, const char *bytes, size_t n, char **out, size_t 
 		const pc_part *pp = m->parts.v[p];
 		GString *html = apply(pp->utf8, pp->utf8n, edits[p]);
 		if (html->len != pp->utf8n || memcmp(html->str, pp->utf8, html->len))
-			part_splices(m, pp, bytes, n, html, splices);
+			part_splices(pp, bytes, html, splices);
 		g_string_free(html, TRUE);
 		g_array_free(edits[p], TRUE);
 	}

@@ -98,6 +98,7 @@ typedef struct pc_resource {
 	const char *alt; /* NULL when no alt attribute */
 	size_t part;     /* index into msg->parts */
 	size_t order;    /* position among the part's elements */
+	size_t index;    /* its own index in msg->resources */
 	pc_span span;
 } pc_resource;
 

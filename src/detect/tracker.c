@@ -45,12 +45,12 @@
 typedef struct sigs {
 	const char *v[MAX_SIGNALS];
 	size_t n;
-	int strong, weak_url, weak;
+	int strong, weak;
 	int weight;     /* weak evidence of resources, in half signals (4 = two full ones) */
 	int url_weight; /* the part of it that is in the URL itself */
 } sigs;
 
-enum { STRONG, WEAK_URL, WEAK };
+enum { STRONG, WEAK };
 
 static void sig(sigs *s, const char *name, int kind);
 
@@ -74,8 +74,6 @@ static void sig(sigs *s, const char *name, int kind)
 	s->v[s->n++] = name;
 	if (kind == STRONG)
 		s->strong++;
-	else if (kind == WEAK_URL)
-		s->weak_url++;
 	else
 		s->weak++;
 }
@@ -770,26 +768,35 @@ static void resources(pc_detect_ctx *ctx, pc_msg *m)
 	}
 	/* The server sees the URL, not the element: every other use of a
 	 * tracker's URL in the message (a 1x1 b.gif reused as a spacer of
-	 * another size) fires the same tracker. */
+	 * another size) fires the same tracker. Sorted URLs: up to
+	 * limits.urls resources must not cost a pass per pair. */
+	const char **turls = pc_arena_calloc(a, nr, sizeof *turls);
+	if (!turls)
+		return;
+	size_t nt = 0;
+	for (size_t i = 0; i < nr; i++)
+		if (is_tracker[i]) {
+			const pc_resource *o = m->resources.v[i];
+			turls[nt++] = o->resolved ? o->resolved : o->url->raw;
+		}
+	if (!nt)
+		return;
+	qsort(turls, nt, sizeof *turls, cmp_str);
 	for (size_t i = 0; i < nr; i++) {
 		if (is_tracker[i])
 			continue;
 		pc_resource *r = m->resources.v[i];
 		const char *url = r->resolved ? r->resolved : r->url->raw;
-		for (size_t k = 0; k < nr; k++) {
-			const pc_resource *o = m->resources.v[k];
-			if (!is_tracker[k] || strcmp(url, o->resolved ? o->resolved : o->url->raw))
-				continue;
-			sigs s = {0};
-			sig(&s, "same-url-as-tracker", STRONG);
-			pc_tracker *t = report(m, r->url->raw, r->element, &s, NULL, NULL);
-			if (!t)
-				return;
-			t->res = r;
-			finding(m, t, image_like(r->element) ? "tracker.pixel" : "tracker.resource", 3.0,
-			        "the URL of a tracker, used again");
-			break;
-		}
+		if (!bsearch(&url, turls, nt, sizeof *turls, cmp_str))
+			continue;
+		sigs s = {0};
+		sig(&s, "same-url-as-tracker", STRONG);
+		pc_tracker *t = report(m, r->url->raw, r->element, &s, NULL, NULL);
+		if (!t)
+			return;
+		t->res = r;
+		finding(m, t, image_like(r->element) ? "tracker.pixel" : "tracker.resource", 3.0,
+		        "the URL of a tracker, used again");
 	}
 }
 
@@ -885,7 +892,7 @@ static void links(pc_detect_ctx *ctx, pc_msg *m)
 		if (dest)
 			sig(&s, "wraps-url", STRONG);
 		const char *tok = url_token(u, false);
-		sig(&s, tok, WEAK_URL);
+		sig(&s, tok, WEAK);
 		sig(&s, path_word(u, true), WEAK);
 		sig(&s, host_word(u, true), WEAK);
 		const char *num = tok ? NULL : number_id(u);

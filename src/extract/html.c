@@ -65,9 +65,9 @@ typedef struct walk {
 	myhtml_tree_attr_t *cur_attr; /* attribute whose value holds the URL(s) */
 	const char *cur_val;          /* its decoded value (MyHTML memory) */
 	size_t cur_vallen;
-	const char *cur_copy;                     /* arena copy of cur_val, made once */
-	bool whole;                               /* the URL is the whole attribute value */
-	size_t text_begin, text_end, text_cursor; /* <style> text raw range */
+	const char *cur_copy;         /* arena copy of cur_val, made once */
+	bool whole;                   /* the URL is the whole attribute value */
+	size_t text_end, text_cursor; /* <style> text: where the next URL is looked for, and its end */
 	bool in_style_text;
 } walk;
 
@@ -258,6 +258,7 @@ static void add_resource(walk *w, const char *u, size_t n, const char *element, 
 	r->part = w->part;
 	r->order = w->order;
 	set_span(w, &r->span, u, n);
+	r->index = w->m->resources.n;
 	pc_vec_push(a, &w->m->resources, r);
 }
 
@@ -621,7 +622,7 @@ static void style_block(walk *w, myhtml_tree_node_t *node)
 			w->node = NULL;
 			w->cur_attr = NULL;
 			w->in_style_text = rp.begin <= w->bufn && rp.length <= w->bufn - rp.begin;
-			w->text_begin = w->text_cursor = rp.begin;
+			w->text_cursor = rp.begin;
 			w->text_end = rp.begin + rp.length;
 			w->tag = "style";
 			w->width = w->height = (pc_size){PC_SIZE_UNKNOWN, -1};
