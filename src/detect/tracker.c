@@ -504,6 +504,22 @@ static const char *wrapped(pc_arena *a, const pc_url *u)
 	return NULL;
 }
 
+/* The end of a chain of wrappers (a click tracker wrapping a redirector
+ * wrapping the page), at most 16 deep: the rewritten link goes straight
+ * there, so rewriting it again finds nothing to unwrap. */
+static const char *innermost(pc_arena *a, const pc_url *u)
+{
+	const char *dest = wrapped(a, u);
+	for (int depth = 0; dest && depth < 16; depth++) {
+		pc_url *du = pc_url_parse(a, dest, strlen(dest));
+		const char *next = du ? wrapped(a, du) : NULL;
+		if (!next)
+			break;
+		dest = next;
+	}
+	return dest;
+}
+
 static bool security_wrapper(const pc_url *u)
 {
 	static const char *const hosts[] = {"safelinks.protection.outlook.com",
@@ -888,7 +904,7 @@ static void links(pc_detect_ctx *ctx, pc_msg *m)
 		sigs s = {0};
 		leak_result lr;
 		bool leaked = identity_and_list(ctx, m, url, u, &s, &lr);
-		const char *dest = wrapped(a, u);
+		const char *dest = innermost(a, u);
 		if (dest)
 			sig(&s, "wraps-url", STRONG);
 		const char *tok = url_token(u, false);

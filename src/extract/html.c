@@ -836,7 +836,8 @@ int pc_html_extract(pc_html *h, pc_msg *m, size_t part, const char *bytes, size_
 	if (m->keep_html) { /* the rewriter edits these bytes (before renaming) */
 		char *keep = pc_arena_alloc(m->arena, n ? n : 1);
 		if (keep) {
-			memcpy(keep, bytes, n);
+			if (n)
+				memcpy(keep, bytes, n);
 			pp->utf8 = keep;
 			pp->utf8n = n;
 		}

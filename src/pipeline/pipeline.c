@@ -81,7 +81,8 @@ static void on_body(void *ctx, pc_msg *m, size_t part, const char *bytes, size_t
 		if (m->keep_html) { /* the rewriter edits links in text too */
 			char *keep = pc_arena_alloc(m->arena, n ? n : 1);
 			if (keep) {
-				memcpy(keep, bytes, n);
+				if (n) /* an empty part may come with no buffer at all */
+					memcpy(keep, bytes, n);
 				((pc_part *)p)->utf8 = keep;
 				((pc_part *)p)->utf8n = n;
 			}

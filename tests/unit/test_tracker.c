@@ -121,6 +121,12 @@ static void click_trackers(void **state)
 	assert_true(t->click);
 	assert_string_equal(t->element, "a");
 	assert_string_equal(t->destination, "https://shop.example/sale");
+	/* a chain of wrappers: the destination is its end */
+	t = only(
+	    html("<a href=\"https://r.esp.example/c?u=https%3A%2F%2Fgo.example%2F%3Furl%3Dhttps%253A%252F%252Fshop."
+	         "example%252Fend\">x</a>",
+	         NULL));
+	assert_string_equal(t->destination, "https://shop.example/end");
 	/* identity in a query value: the link without it is offered */
 	t = only(html("<a href=\"https://shop.example/p?id=7&amp;e=reader%40example.org#top\">p</a>", NULL));
 	assert_string_equal(t->leak, "urlenc");
