@@ -32,7 +32,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pc_css_parse_style(a, (const char *)data, size, &st, on_url, &count);
 	pc_css_scan_sheet(a, (const char *)data, size, on_url, &count);
 	pc_css_length((const char *)data, size, true);
-	pc_css_hiding_rules(a, (const char *)data, size, 1024, on_rule, &count);
-	pc_css_revealing_rules(a, (const char *)data, size, 1024, on_rule, &count);
+	pc_css_sheet_rules(a, (const char *)data, size, 4096, on_rule, on_rule, &count);
 	return 0;
 }

@@ -694,8 +694,8 @@ static void find_sheets(walk *w, myhtml_tree_t *tree)
 				if (!w->rules || !w->revealed)
 					break;
 			}
-			pc_css_hiding_rules(w->m->arena, txt, l, 4 * MAX_SHEET_RULES, on_hiding_rule, w);
-			pc_css_revealing_rules(w->m->arena, txt, l, 4 * MAX_SHEET_RULES, on_revealing_rule, w);
+			pc_css_sheet_rules(w->m->arena, txt, l, 16 * MAX_SHEET_RULES, on_hiding_rule, on_revealing_rule,
+			                   w);
 		}
 	}
 	myhtml_collection_destroy(c);

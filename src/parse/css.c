@@ -465,18 +465,33 @@ static void each_selector(const char *sel, size_t n, const pc_css_style *st, pc_
 	}
 }
 
-/* Walks "selector { declarations }" rules; depth 0 is the top level,
- * deeper ones are inside at-rule blocks. want_hide picks which. */
-static size_t walk_rules(pc_arena *a, const char *s, size_t n, size_t max_rules, bool want_hide, pc_css_rule_cb cb,
-                         void *ctx)
+/* Whether a declaration block names a property that hides or shows:
+ * most rules of a newsletter's sheet (fonts, colours, padding) do not,
+ * and are not parsed. */
+static bool mentions_visibility(const char *s, size_t n)
+{
+	static const char *const props[] = {"display", "visibility", "opacity", "max-"};
+	for (size_t i = 0; i < n; i++) {
+		char c = (char)(s[i] | 0x20);
+		if (c != 'd' && c != 'v' && c != 'o' && c != 'm')
+			continue;
+		for (size_t k = 0; k < 4; k++)
+			if (starts_ci(s + i, n - i, props[k]))
+				return true;
+	}
+	return false;
+}
+
+void pc_css_sheet_rules(pc_arena *a, const char *s, size_t n, size_t max_rules, pc_css_rule_cb on_hide,
+                        pc_css_rule_cb on_reveal, void *ctx)
 {
 	size_t sn, cn;
 	char *sc = css_strip_comments(a, s, n, &sn);
 	char *c = sc ? css_unescape(a, sc, sn, &cn) : NULL;
 	if (!c)
-		return 0;
+		return;
 	size_t rules = 0, depth = 0, prelude = 0;
-	bool in_at = false; /* the current depth-1 block belongs to an at-rule */
+	bool in_at = false; /* the current top-level block belongs to an at-rule */
 	for (size_t i = 0; i < cn && rules < max_rules; i++) {
 		char ch = c[i];
 		if (ch == '"' || ch == '\'') { /* strings: skip */
@@ -498,14 +513,15 @@ static size_t walk_rules(pc_arena *a, const char *s, size_t n, size_t max_rules,
 					k++;
 				if (k < cn && c[k] == '}') {
 					rules++;
-					pc_css_style st;
-					pc_css_style_init(&st);
-					pc_css_parse_style(a, c + b, k - b, &st, no_url, NULL);
-					bool top = depth == 0;
-					if (want_hide && top && hides(&st))
-						each_selector(c + p, i - p, &st, cb, ctx);
-					else if (!want_hide && !top && in_at && reveals(&st))
-						each_selector(c + p, i - p, NULL, cb, ctx);
+					if (mentions_visibility(c + b, k - b)) {
+						pc_css_style st;
+						pc_css_style_init(&st);
+						pc_css_parse_style(a, c + b, k - b, &st, no_url, NULL);
+						if (depth == 0 && hides(&st))
+							each_selector(c + p, i - p, &st, on_hide, ctx);
+						else if (depth > 0 && in_at && reveals(&st))
+							each_selector(c + p, i - p, NULL, on_reveal, ctx);
+					}
 					i = k;
 					prelude = k + 1;
 					continue;
@@ -521,15 +537,4 @@ static size_t walk_rules(pc_arena *a, const char *s, size_t n, size_t max_rules,
 			prelude = i + 1;
 		}
 	}
-	return rules;
-}
-
-size_t pc_css_hiding_rules(pc_arena *a, const char *s, size_t n, size_t max_rules, pc_css_rule_cb cb, void *ctx)
-{
-	return walk_rules(a, s, n, max_rules, true, cb, ctx);
-}
-
-void pc_css_revealing_rules(pc_arena *a, const char *s, size_t n, size_t max_rules, pc_css_rule_cb cb, void *ctx)
-{
-	walk_rules(a, s, n, max_rules, false, cb, ctx);
 }

@@ -39,18 +39,17 @@ typedef void (*pc_css_url_cb)(void *ctx, const char *url, size_t n, const char *
 void pc_css_style_init(pc_css_style *st);
 void pc_css_parse_style(pc_arena *a, const char *s, size_t n, pc_css_style *st, pc_css_url_cb cb, void *ctx);
 void pc_css_scan_sheet(pc_arena *a, const char *s, size_t n, pc_css_url_cb cb, void *ctx);
-/* The rules of a style sheet that hide what they select: for each
- * selector (comma-separated, trimmed) of a top-level rule whose
- * declarations hide (display:none, visibility:hidden, opacity:0, zero
- * max size), cb(ctx, selector, len, style). Rules inside at-rule blocks
- * (@media, @supports ...) are skipped: they apply only sometimes, and
- * responsive mail uses them to show what the top level hides. Returns
- * the number of rules read (bounded by max_rules). */
+/* The rules of a style sheet that hide or show what they select, in one
+ * pass: for each selector (comma-separated, trimmed) of a top-level rule
+ * whose declarations hide (display:none, visibility:hidden, opacity:0,
+ * zero max size), on_hide(ctx, selector, len, style); for each selector
+ * of a rule inside an at-rule block (@media, @supports ...) that gives a
+ * visible display or visibility, on_reveal(ctx, selector, len, NULL):
+ * responsive mail uses those to show what the top level hides. At most
+ * max_rules rules are read. */
 typedef void (*pc_css_rule_cb)(void *ctx, const char *sel, size_t n, const pc_css_style *st);
-size_t pc_css_hiding_rules(pc_arena *a, const char *s, size_t n, size_t max_rules, pc_css_rule_cb cb, void *ctx);
-/* The selectors some at-rule block (@media ...) gives a visible display
- * or visibility: cb(ctx, selector, len, NULL) for each. */
-void pc_css_revealing_rules(pc_arena *a, const char *s, size_t n, size_t max_rules, pc_css_rule_cb cb, void *ctx);
+void pc_css_sheet_rules(pc_arena *a, const char *s, size_t n, size_t max_rules, pc_css_rule_cb on_hide,
+                        pc_css_rule_cb on_reveal, void *ctx);
 
 /* HTML width/height attribute or CSS length: px (pt, em, rem converted), or %. */
 pc_size pc_css_length(const char *s, size_t n, bool attr);
