@@ -289,7 +289,10 @@ static bool part_splices(const pc_part *p, const char *bytes, GString *html, GAr
 			g_string_free(enc_body, TRUE);
 			return false;
 		}
-		GString *ct = g_string_new("Content-Type: text/html; charset=utf-8");
+		/* the part's own type (text/html or text/plain), now in UTF-8 */
+		GString *ct = g_string_new(NULL);
+		g_string_append_printf(ct, "Content-Type: %s; charset=utf-8",
+		                       p->kind == PC_PART_TEXT ? "text/plain" : "text/html");
 		g_string_append(ct, eol);
 		splice s = {p->ct_begin, p->ct_end, ct};
 		g_array_append_val(splices, s);
