@@ -18,20 +18,27 @@ try {
   async function worker() {
     const page = await context.newPage();
     let seen = [];
+    let last = Date.now();
     await page.route('**/*', (route) => {
       const url = route.request().url();
       if (!url.startsWith('data:') && url !== 'about:blank') seen.push(url);
+      last = Date.now();
       return route.abort('blockedbyclient');
     });
     while (next < files.length) {
       const file = files[next++];
       seen = [];
+      last = Date.now();
       try {
         await page.setContent(readFileSync(file, 'utf8'), { waitUntil: 'load', timeout: 3000 });
       } catch (e) {
         // a page whose every resource is blocked may never report "load"
       }
-      await page.waitForTimeout(50);
+      // then until no request has come for 300 ms (at most 15 s): on a
+      // busy machine a long page keeps requesting after "load"
+      const start = Date.now();
+      last = Date.now();
+      while (Date.now() - last < 300 && Date.now() - start < 15000) await page.waitForTimeout(50);
       result[file] = seen;
       await page.goto('about:blank');
     }
