@@ -771,6 +771,26 @@ static size_t depth_cut(const char *s, size_t n, size_t maxd)
 	return n;
 }
 
+/* A part that ends inside a start or end tag ("...<br\xb2Y" at the end):
+ * browsers drop such a tag (HTML "eof-in-tag"), and MyHTML 0.0.6 copies
+ * overlapping memory when its tokenizer ends in the tag-name state
+ * (memcpy-param-overlap under ASan, fuzz/corpus/html/crash-570fd59a...).
+ * The length without the unfinished tag: what a browser keeps. */
+static size_t eof_in_tag(const char *s, size_t n)
+{
+	for (size_t i = n; i-- > 0;) {
+		if (s[i] == '>')
+			return n;
+		if (s[i] != '<')
+			continue;
+		size_t k = i + 1;
+		if (k < n && s[k] == '/')
+			k++;
+		return k < n && isalpha((unsigned char)s[k]) ? i : n;
+	}
+	return n;
+}
+
 /* MyHTML follows the pre-2025 HTML rules that drop every tag inside
  * <select> but <option>/<optgroup>; browsers now keep them (whatwg/html
  * #10548, shipped in Chromium), so an <img> or <a> hidden in a <select>
@@ -853,6 +873,7 @@ int pc_html_extract(pc_html *h, pc_msg *m, size_t part, const char *bytes, size_
 		pc_finding_ev(m, f, "offset", pc_arena_printf(m->arena, "%zu", cut));
 		n = cut;
 	}
+	n = eof_in_tag(bytes, n);
 	myhtml_tree_clean(h->tree);
 	if (myhtml_parse(h->tree, MyENCODING_UTF_8, bytes, n) != MyHTML_STATUS_OK) {
 		pc_finding *f = pc_msg_finding(m, "parse.html", 0.0, "HTML parser failed on this part");
