@@ -26,8 +26,15 @@ typedef struct edit {
 	size_t sub; /* for attribute sub-edits: offset in the decoded value */
 	size_t sublen;
 	const pc_span *span; /* non-NULL for sub-edits of a multi-URL attribute */
-	int kind;            /* 0 raw, 1 attribute whole, 2 attribute sub, 3 element */
+	int kind;
 } edit;
+
+enum {
+	EDIT_RAW,      /* style text or plain text: replaced as it is */
+	EDIT_ATTR,     /* a whole attribute value: escaped, quoted */
+	EDIT_ATTR_SUB, /* one URL of several in an attribute value */
+	EDIT_ELEMENT,  /* a whole start tag (remote_images = block) */
+};
 
 static void edit_free(gpointer p)
 {
@@ -38,8 +45,7 @@ static const char *neutral_url(const char *element)
 {
 	if (!strcmp(element, "iframe"))
 		return "about:blank";
-	if (!strcmp(element, "img") || !strcmp(element, "background") || !strcmp(element, "css") ||
-	    !strcmp(element, "input") || !strcmp(element, "video") || !strcmp(element, "source"))
+	if (pc_element_is_image(element))
 		return EMPTY_IMAGE;
 	return "data:,";
 }
@@ -97,7 +103,7 @@ static void add_edit(GArray *edits, const pc_span *sp, const char *url)
 {
 	edit e = {0};
 	if (sp->value) {
-		e.kind = 2;
+		e.kind = EDIT_ATTR_SUB;
 		e.span = sp;
 		e.begin = sp->begin;
 		e.len = sp->len;
@@ -105,7 +111,7 @@ static void add_edit(GArray *edits, const pc_span *sp, const char *url)
 		e.sublen = sp->sublen;
 		e.repl = g_strdup(url);
 	} else {
-		e.kind = sp->attr ? 1 : 0; /* 0: style text or plain text, replaced as it is */
+		e.kind = sp->attr ? EDIT_ATTR : EDIT_RAW;
 		e.begin = sp->begin;
 		e.len = sp->len;
 		e.repl = g_strdup(url);
@@ -113,13 +119,23 @@ static void add_edit(GArray *edits, const pc_span *sp, const char *url)
 	g_array_append_val(edits, e);
 }
 
+/* The edit list of a part, made on first use. */
+static GArray *part_edits(GArray **edits, size_t part)
+{
+	if (!edits[part]) {
+		edits[part] = g_array_new(FALSE, TRUE, sizeof(edit));
+		g_array_set_clear_func(edits[part], edit_free);
+	}
+	return edits[part];
+}
+
 static gint cmp_edit(gconstpointer a, gconstpointer b)
 {
 	const edit *x = a, *y = b;
 	if (x->begin != y->begin)
 		return x->begin < y->begin ? -1 : 1;
-	if (x->kind == 3 || y->kind == 3) /* an element replacement first: it covers the rest */
-		return x->kind == 3 ? (y->kind == 3 ? 0 : -1) : 1;
+	if (x->kind == EDIT_ELEMENT || y->kind == EDIT_ELEMENT) /* first: it covers the rest */
+		return x->kind == EDIT_ELEMENT ? (y->kind == EDIT_ELEMENT ? 0 : -1) : 1;
 	if (x->sub != y->sub)
 		return x->sub < y->sub ? -1 : 1;
 	return 0;
@@ -139,7 +155,7 @@ static GString *apply(const char *html, size_t n, GArray *edits)
 			continue;
 		}
 		g_string_append_len(out, html + pos, (gssize)(e->begin - pos));
-		if (e->kind == 2) {
+		if (e->kind == EDIT_ATTR_SUB) {
 			/* every sub-edit of this attribute value */
 			const char *v = e->span->value;
 			size_t vl = strlen(v), vp = 0;
@@ -147,7 +163,7 @@ static GString *apply(const char *html, size_t n, GArray *edits)
 			guint k = i;
 			for (; k < edits->len; k++) {
 				edit *s = &g_array_index(edits, edit, k);
-				if (s->kind != 2 || s->begin != e->begin)
+				if (s->kind != EDIT_ATTR_SUB || s->begin != e->begin)
 					break;
 				if (s->sub < vp || s->sub > vl || s->sublen > vl - s->sub)
 					continue;
@@ -164,7 +180,7 @@ static GString *apply(const char *html, size_t n, GArray *edits)
 			i = k;
 			continue;
 		}
-		if (e->kind == 1) {
+		if (e->kind == EDIT_ATTR) {
 			char *r = attr_repl(html, e->begin, e->repl, strlen(e->repl));
 			g_string_append(out, r);
 			g_free(r);
@@ -415,17 +431,13 @@ int pc_rewrite(const pc_msg *m, const char *bytes, size_t n, char **out, size_t 
 			g_free(own);
 			continue;
 		}
-		if (!edits[part]) {
-			edits[part] = g_array_new(FALSE, TRUE, sizeof(edit));
-			g_array_set_clear_func(edits[part], edit_free);
-		}
-		add_edit(edits[part], sp, repl);
+		add_edit(part_edits(edits, part), sp, repl);
 		g_free(own);
 		if (t->res) {
 			const char *el = t->res->element;
 			if (!strcmp(el, "css") || !strcmp(el, "link"))
 				st->css++;
-			else if (neutral_url(el)[5] == 'i') /* data:image */
+			else if (pc_element_is_image(el))
 				st->images++;
 			else
 				st->other++;
@@ -437,16 +449,10 @@ int pc_rewrite(const pc_msg *m, const char *bytes, size_t n, char **out, size_t 
 			const pc_resource *r = m->resources.v[k];
 			if (touched_res[k] || !r->span.ok || r->part >= np || !part_rewritable(m, m->parts.v[r->part]))
 				continue;
-			const char *el = r->element;
-			bool img = !strcmp(el, "img") || !strcmp(el, "input");
-			bool cssimg = !strcmp(el, "css") || !strcmp(el, "background") || !strcmp(el, "video") ||
-			              !strcmp(el, "source");
-			if (!img && !cssimg)
+			if (!pc_element_is_image(r->element))
 				continue;
-			if (!edits[r->part]) {
-				edits[r->part] = g_array_new(FALSE, TRUE, sizeof(edit));
-				g_array_set_clear_func(edits[r->part], edit_free);
-			}
+			/* an <img> or image input becomes its alt text; CSS images the empty image */
+			bool img = !strcmp(r->element, "img") || !strcmp(r->element, "input");
 			if (img && r->span.el_len) {
 				GString *t = g_string_new(NULL);
 				if (r->alt && *r->alt) {
@@ -454,10 +460,11 @@ int pc_rewrite(const pc_msg *m, const char *bytes, size_t n, char **out, size_t 
 					esc_append(t, r->alt, strlen(r->alt), 0);
 					g_string_append(t, "]");
 				}
-				edit e = {r->span.el_begin, r->span.el_len, g_string_free(t, FALSE), 0, 0, NULL, 3};
-				g_array_append_val(edits[r->part], e);
+				edit e = {r->span.el_begin, r->span.el_len, g_string_free(t, FALSE), 0, 0, NULL,
+				          EDIT_ELEMENT};
+				g_array_append_val(part_edits(edits, r->part), e);
 			} else
-				add_edit(edits[r->part], &r->span, EMPTY_IMAGE);
+				add_edit(part_edits(edits, r->part), &r->span, EMPTY_IMAGE);
 			st->blocked++;
 		}
 	}

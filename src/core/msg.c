@@ -104,6 +104,23 @@ static const char *const vis_names[PC_VIS_COUNT] = {
     "offscreen",    "container-hidden",  "container-zero", "size-0",     "stylesheet",
 };
 
+bool pc_element_is_image(const char *el)
+{
+	return !strcmp(el, "img") || !strcmp(el, "background") || !strcmp(el, "css") || !strcmp(el, "input") ||
+	       !strcmp(el, "video") || !strcmp(el, "source");
+}
+
+void pc_part_keep_text(pc_msg *m, pc_part *p, const char *bytes, size_t n)
+{
+	char *keep = pc_arena_alloc(m->arena, n ? n : 1);
+	if (!keep)
+		return;
+	if (n) /* an empty part may come with no buffer at all */
+		memcpy(keep, bytes, n);
+	p->utf8 = keep;
+	p->utf8n = n;
+}
+
 const char *pc_vis_name(size_t bit)
 {
 	return bit < PC_VIS_COUNT ? vis_names[bit] : "?";

@@ -194,8 +194,8 @@ typedef struct pc_msg {
 	 * and where the scanned bytes start in the input (after a From_ line) */
 	pc_vec header_pos;
 	size_t raw_base, header_end;
-	bool keep_html; /* set by the pipeline when a rewrite will follow */
-	size_t nurls;   /* counted against limits.urls */
+	bool keep_for_rewrite; /* set by the pipeline when a rewrite will follow */
+	size_t nurls;          /* counted against limits.urls */
 	size_t decoded_total;
 	size_t max_depth;
 	pc_action verdict;
@@ -217,6 +217,11 @@ bool pc_msg_url_budget(pc_msg *m);
 /* Returns the finding of that detector if present. */
 pc_finding *pc_msg_find(const pc_msg *m, const char *detector);
 const char *pc_part_kind_name(pc_part_kind k);
+/* Whether a pc_resource element draws an image (img, CSS and background
+ * images, input type=image, video posters and sources). */
+bool pc_element_is_image(const char *element);
+/* Keeps a copy of the part's UTF-8 text for the rewriter (pc_part.utf8). */
+void pc_part_keep_text(pc_msg *m, pc_part *p, const char *bytes, size_t n);
 /* Name of pc_vis bit number `bit` (0 = display-none ... 9 = stylesheet). */
 #define PC_VIS_COUNT 10
 const char *pc_vis_name(size_t bit);

@@ -665,12 +665,6 @@ static void finding(pc_msg *m, const pc_tracker *t, const char *detector, double
 		pc_finding_ev(m, f, "destination", t->destination);
 }
 
-static bool image_like(const char *el)
-{
-	return !strcmp(el, "img") || !strcmp(el, "background") || !strcmp(el, "css") || !strcmp(el, "input") ||
-	       !strcmp(el, "video") || !strcmp(el, "source");
-}
-
 static int cmp_str(const void *x, const void *y)
 {
 	return strcmp(*(const char *const *)x, *(const char *const *)y);
@@ -744,7 +738,7 @@ static void resources(pc_detect_ctx *ctx, pc_msg *m)
 		const char *pw = path_word(u, false);
 		sigw(&s, pw, pw && !strcmp(pw, "path-spacer") ? 3 : 2);
 		sigw(&s, host_word(u, false), 1);
-		bool img = image_like(r->element);
+		bool img = pc_element_is_image(r->element);
 		/* a token in an image's query string is two of the listed signals:
 		 * the token, and the query string itself */
 		if (img && u->query && u->query[0])
@@ -811,7 +805,7 @@ static void resources(pc_detect_ctx *ctx, pc_msg *m)
 		if (!t)
 			return;
 		t->res = r;
-		finding(m, t, image_like(r->element) ? "tracker.pixel" : "tracker.resource", 3.0,
+		finding(m, t, pc_element_is_image(r->element) ? "tracker.pixel" : "tracker.resource", 3.0,
 		        "the URL of a tracker, used again");
 	}
 }

@@ -853,15 +853,8 @@ int pc_html_extract(pc_html *h, pc_msg *m, size_t part, const char *bytes, size_
 		}
 	}
 	pc_part *pp = m->parts.v[part];
-	if (m->keep_html) { /* the rewriter edits these bytes (before renaming) */
-		char *keep = pc_arena_alloc(m->arena, n ? n : 1);
-		if (keep) {
-			if (n)
-				memcpy(keep, bytes, n);
-			pp->utf8 = keep;
-			pp->utf8n = n;
-		}
-	}
+	if (m->keep_for_rewrite) /* the rewriter edits these bytes (before renaming) */
+		pc_part_keep_text(m, pp, bytes, n);
 	bytes = select_as_span(m->arena, bytes, n);
 	if (!bytes)
 		return -1;

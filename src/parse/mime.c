@@ -316,7 +316,7 @@ static void read_headers(pc_mime *mp, pc_msg *m, GMimeObject *obj, bool top)
 			check_header(m, hl, i, name, raw);
 		if (!top)
 			continue;
-		if (m->keep_html)
+		if (m->keep_for_rewrite)
 			record_header_pos(mp, m, h, name);
 		pc_kv *kv = pc_arena_alloc(m->arena, sizeof *kv);
 		if (!kv)
@@ -589,7 +589,7 @@ static void walk(walkctx *wc, GMimeObject *obj, const char *path, size_t depth)
 	pp->kind = html ? PC_PART_HTML : plain ? PC_PART_TEXT : PC_PART_OTHER;
 	if (pp->kind == PC_PART_OTHER || (plain && pp->attachment))
 		return;
-	if ((html || plain) && m->keep_html)
+	if ((html || plain) && m->keep_for_rewrite)
 		part_offsets(mp, part, pp);
 	if (!decode_part(mp, m, part, pp, true))
 		return;

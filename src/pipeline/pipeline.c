@@ -78,15 +78,8 @@ static void on_body(void *ctx, pc_msg *m, size_t part, const char *bytes, size_t
 	if (p->kind == PC_PART_HTML)
 		pc_html_extract(sc->html, m, part, bytes, n, charset);
 	else if (p->kind == PC_PART_TEXT) {
-		if (m->keep_html) { /* the rewriter edits links in text too */
-			char *keep = pc_arena_alloc(m->arena, n ? n : 1);
-			if (keep) {
-				if (n) /* an empty part may come with no buffer at all */
-					memcpy(keep, bytes, n);
-				((pc_part *)p)->utf8 = keep;
-				((pc_part *)p)->utf8n = n;
-			}
-		}
+		if (m->keep_for_rewrite) /* the rewriter edits links in text too */
+			pc_part_keep_text(m, (pc_part *)p, bytes, n);
 		pc_textlinks_extract(m, part, bytes, n);
 	}
 }
@@ -100,7 +93,7 @@ const pc_msg *pc_scan(pc_scanner *sc, const char *bytes, size_t n, const char *s
 	m->arena = sc->arena;
 	m->config = sc->config;
 	m->source = pc_arena_utf8(sc->arena, source ? source : "-", source ? strlen(source) : 1);
-	m->keep_html = sc->keep;
+	m->keep_for_rewrite = sc->keep;
 	pc_mime_parse(sc->mime, m, bytes, n, on_body, sc);
 	pc_identity_recipients(m, rcpt, nrcpt);
 	pc_detect_all(&sc->detect, m);
@@ -125,12 +118,8 @@ int pc_neutralise(pc_scanner *sc, const pc_msg *m, const char *bytes, size_t n, 
 		size_t outn2 = 0;
 		pc_rewrite_stats st2 = *st;
 		int rc2 = m2 ? pc_rewrite(m2, *out, *outn, &out2, &outn2, &st2) : -1;
-		if (rc2 != 1) {
-			if (rc2 < 0) { /* keep what the earlier passes made */
-				free(out2);
-			}
+		if (rc2 != 1) /* converged, or an error: keep what the earlier passes made */
 			break;
-		}
 		free(*out);
 		*out = out2;
 		*outn = outn2;
