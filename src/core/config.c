@@ -47,6 +47,150 @@ void pc_config_defaults(pc_config *c)
 	c->tracker_action = PC_ACTION_NEUTRALISE;
 	c->tracker_bundled = 1;
 	c->remote_images = PC_REMOTE_KEEP;
+	c->freemail_bundled = 1;
+	c->auth_spf = c->auth_dkim = c->auth_dmarc = 1;
+	snprintf(c->authserv_id, sizeof c->authserv_id, "portcullis");
+	snprintf(c->dns_servers, sizeof c->dns_servers, "system");
+	c->dns_timeout_ms = 5000;
+	c->impersonation_action = PC_ACTION_NEUTRALISE;
+	c->impersonation_tracker_action = PC_ACTION_QUARANTINE;
+	c->temperror_action = PC_ACTION_ACCEPT;
+	c->quarantine_score = 15.0;
+	c->name_threshold = 0.9;
+	c->lookalike_distance = 2;
+}
+
+static void strlist_free(pc_strlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	memset(l, 0, sizeof *l);
+}
+
+void pc_config_free(pc_config *c)
+{
+	strlist_free(&c->own_domains);
+	strlist_free(&c->protected_domains);
+	strlist_free(&c->trusted_authserv_ids);
+	for (size_t i = 0; i < c->npeople; i++) {
+		strlist_free(&c->people[i].names);
+		strlist_free(&c->people[i].addresses);
+		strlist_free(&c->people[i].domains);
+	}
+	free(c->people);
+	c->people = NULL;
+	c->npeople = c->cap_people = 0;
+}
+
+/* Appends a copy of s[0..n) (lower-cased when `lower`); -1 when out of memory. */
+static int strlist_add(pc_strlist *l, const char *s, size_t n, int lower)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 4;
+		char **v = realloc(l->v, cap * sizeof *v);
+		if (!v)
+			return -1;
+		l->v = v;
+		l->cap = cap;
+	}
+	char *d = malloc(n + 1);
+	if (!d)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		d[i] = lower ? (char)tolower((unsigned char)s[i]) : s[i];
+	d[n] = '\0';
+	l->v[l->n++] = d;
+	return 0;
+}
+
+/* A list of domains or addresses separated by commas or white space:
+ * each must be printable, without '<', '>', '"', and (for domains) with a
+ * dot and no '@'. */
+static int set_list(pc_strlist *l, const char *key, const char *value, int want_at, char *err, size_t errlen)
+{
+	const char *p = value;
+	while (*p) {
+		while (*p == ',' || isspace((unsigned char)*p))
+			p++;
+		if (!*p)
+			break;
+		const char *b = p;
+		while (*p && *p != ',' && !isspace((unsigned char)*p))
+			p++;
+		size_t n = (size_t)(p - b);
+		const char *at = memchr(b, '@', n);
+		if (n > 253 + 65 || (want_at && (!at || at == b || at == b + n - 1)) ||
+		    (!want_at && (at || !memchr(b, '.', n) || b[0] == '.' || b[n - 1] == '.'))) {
+			snprintf(err, errlen, "%s: \"%.*s\" is not %s", key, (int)(n > 80 ? 80 : n), b,
+			         want_at ? "an address (local@domain)" : "a domain (example.org)");
+			return -1;
+		}
+		for (size_t i = 0; i < n; i++) {
+			unsigned char ch = (unsigned char)b[i];
+			if (ch < 0x21 || ch == 0x7f || ch == '<' || ch == '>' || ch == '"') {
+				snprintf(err, errlen, "%s: \"%.*s\" contains a space, quote or control character", key,
+				         (int)(n > 80 ? 80 : n), b);
+				return -1;
+			}
+		}
+		if (strlist_add(l, b, n, 1) != 0) {
+			snprintf(err, errlen, "%s: out of memory", key);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The person that person.* keys apply to: the last [person] section. */
+static pc_person *current_person(pc_config *c, int start_new)
+{
+	if (!start_new && c->npeople)
+		return &c->people[c->npeople - 1];
+	if (c->npeople == c->cap_people) {
+		size_t cap = c->cap_people ? c->cap_people * 2 : 8;
+		pc_person *v = realloc(c->people, cap * sizeof *v);
+		if (!v)
+			return NULL;
+		c->people = v;
+		c->cap_people = cap;
+	}
+	pc_person *p = &c->people[c->npeople++];
+	memset(p, 0, sizeof *p);
+	return p;
+}
+
+static int set_yesno(int *dst, const char *key, const char *value, char *err, size_t errlen)
+{
+	if (!strcmp(value, "yes") || !strcmp(value, "no")) {
+		*dst = !strcmp(value, "yes");
+		return 0;
+	}
+	snprintf(err, errlen, "%s: expected yes or no, got \"%s\"", key, value);
+	return -1;
+}
+
+static int set_string(char *dst, size_t dstlen, const char *key, const char *value, char *err, size_t errlen)
+{
+	if (strlen(value) >= dstlen) {
+		snprintf(err, errlen, "%s: longer than %zu bytes", key, dstlen - 1);
+		return -1;
+	}
+	snprintf(dst, dstlen, "%s", value);
+	return 0;
+}
+
+static int set_number(double *dst, double lo, double hi, const char *key, const char *value, char *err, size_t errlen)
+{
+	char *end;
+	errno = 0;
+	double d = strtod(value, &end);
+	if (errno || end == value || *end || !(d >= lo && d <= hi)) {
+		snprintf(err, errlen, "%s: expected a number from %g to %g, got \"%s\"", key, lo, hi, value);
+		return -1;
+	}
+	*dst = d;
+	return 0;
 }
 
 const char *pc_action_name(pc_action a)
@@ -98,6 +242,21 @@ static int parse_size(const char *v, size_t *out)
 	return 0;
 }
 
+static pc_action *action_field(pc_config *c, const char *key)
+{
+	if (!strcmp(key, "policy.limit_action"))
+		return &c->limit_action;
+	if (!strcmp(key, "policy.tracker_action"))
+		return &c->tracker_action;
+	if (!strcmp(key, "policy.impersonation_action"))
+		return &c->impersonation_action;
+	if (!strcmp(key, "policy.impersonation_tracker_action"))
+		return &c->impersonation_tracker_action;
+	if (!strcmp(key, "policy.temperror_action"))
+		return &c->temperror_action;
+	return NULL;
+}
+
 int pc_config_set(pc_config *c, const char *key, const char *value, char *err, size_t errlen)
 {
 	if (strncmp(key, "limits.", 7) == 0) {
@@ -119,10 +278,10 @@ int pc_config_set(pc_config *c, const char *key, const char *value, char *err, s
 				return 0;
 			}
 		}
-	} else if (strcmp(key, "policy.limit_action") == 0 || strcmp(key, "policy.tracker_action") == 0) {
+	} else if (action_field(c, key)) {
 		static const pc_action acts[] = {PC_ACTION_ACCEPT, PC_ACTION_NEUTRALISE, PC_ACTION_QUARANTINE,
 		                                 PC_ACTION_REJECT};
-		pc_action *dst = strcmp(key, "policy.limit_action") == 0 ? &c->limit_action : &c->tracker_action;
+		pc_action *dst = action_field(c, key);
 		for (size_t i = 0; i < sizeof acts / sizeof acts[0]; i++) {
 			if (strcmp(value, pc_action_name(acts[i])) == 0) {
 				*dst = acts[i];
@@ -139,12 +298,7 @@ int pc_config_set(pc_config *c, const char *key, const char *value, char *err, s
 		snprintf(c->tracker_lists, sizeof c->tracker_lists, "%s", value);
 		return 0;
 	} else if (strcmp(key, "trackers.bundled") == 0) {
-		if (!strcmp(value, "yes") || !strcmp(value, "no")) {
-			c->tracker_bundled = !strcmp(value, "yes");
-			return 0;
-		}
-		snprintf(err, errlen, "%s: expected yes or no, got \"%s\"", key, value);
-		return -1;
+		return set_yesno(&c->tracker_bundled, key, value, err, errlen);
 	} else if (strcmp(key, "rewrite.remote_images") == 0) {
 		if (!strcmp(value, "keep") || !strcmp(value, "block")) {
 			c->remote_images = !strcmp(value, "keep") ? PC_REMOTE_KEEP : PC_REMOTE_BLOCK;
@@ -152,7 +306,107 @@ int pc_config_set(pc_config *c, const char *key, const char *value, char *err, s
 		}
 		snprintf(err, errlen, "%s: expected keep or block, got \"%s\"", key, value);
 		return -1;
+	} else if (strcmp(key, "organisation.domains") == 0) {
+		return set_list(&c->own_domains, key, value, 0, err, errlen);
+	} else if (strcmp(key, "protected.domains") == 0) {
+		return set_list(&c->protected_domains, key, value, 0, err, errlen);
+	} else if (strncmp(key, "person.", 7) == 0) {
+		const char *k = key + 7;
+		if (strcmp(k, "name") && strcmp(k, "addresses") && strcmp(k, "domains"))
+			goto unknown;
+		pc_person *p = current_person(c, 0);
+		if (!p) {
+			snprintf(err, errlen, "%s: out of memory", key);
+			return -1;
+		}
+		if (!strcmp(k, "addresses"))
+			return set_list(&p->addresses, key, value, 1, err, errlen);
+		if (!strcmp(k, "domains"))
+			return set_list(&p->domains, key, value, 0, err, errlen);
+		size_t n = strlen(value);
+		if (n == 0 || n > 256) {
+			snprintf(err, errlen, "%s: a name of 1 to 256 bytes, got %zu", key, n);
+			return -1;
+		}
+		if (strlist_add(&p->names, value, n, 0) != 0) {
+			snprintf(err, errlen, "%s: out of memory", key);
+			return -1;
+		}
+		return 0;
+	} else if (strcmp(key, "freemail.lists") == 0) {
+		return set_string(c->freemail_lists, sizeof c->freemail_lists, key, value, err, errlen);
+	} else if (strcmp(key, "freemail.bundled") == 0) {
+		return set_yesno(&c->freemail_bundled, key, value, err, errlen);
+	} else if (strcmp(key, "auth.spf") == 0) {
+		return set_yesno(&c->auth_spf, key, value, err, errlen);
+	} else if (strcmp(key, "auth.dkim") == 0) {
+		return set_yesno(&c->auth_dkim, key, value, err, errlen);
+	} else if (strcmp(key, "auth.dmarc") == 0) {
+		return set_yesno(&c->auth_dmarc, key, value, err, errlen);
+	} else if (strcmp(key, "auth.trusted_authserv_ids") == 0) {
+		/* authserv-ids are host names; the domain syntax check applies
+		 * except that a single label is allowed */
+		const char *p = value;
+		while (*p) {
+			while (*p == ',' || isspace((unsigned char)*p))
+				p++;
+			const char *b = p;
+			while (*p && *p != ',' && !isspace((unsigned char)*p))
+				p++;
+			if (p == b)
+				break;
+			for (const char *q = b; q < p; q++) {
+				if (!isalnum((unsigned char)*q) && *q != '.' && *q != '-' && *q != '_') {
+					snprintf(err, errlen, "%s: \"%.*s\" is not a host name", key,
+					         (int)(p - b > 80 ? 80 : p - b), b);
+					return -1;
+				}
+			}
+			if (strlist_add(&c->trusted_authserv_ids, b, (size_t)(p - b), 1) != 0) {
+				snprintf(err, errlen, "%s: out of memory", key);
+				return -1;
+			}
+		}
+		return 0;
+	} else if (strcmp(key, "auth.authserv_id") == 0) {
+		for (const char *q = value; *q; q++) {
+			if (!isalnum((unsigned char)*q) && *q != '.' && *q != '-' && *q != '_') {
+				snprintf(err, errlen, "%s: \"%s\" is not a host name", key, value);
+				return -1;
+			}
+		}
+		if (!*value) {
+			snprintf(err, errlen, "%s: empty", key);
+			return -1;
+		}
+		return set_string(c->authserv_id, sizeof c->authserv_id, key, value, err, errlen);
+	} else if (strcmp(key, "dns.servers") == 0) {
+		/* checked for syntax when the resolver is made (net/dns.c) */
+		return set_string(c->dns_servers, sizeof c->dns_servers, key, value, err, errlen);
+	} else if (strcmp(key, "dns.timeout") == 0) {
+		double s;
+		if (set_number(&s, 0.1, 60, key, value, err, errlen) != 0)
+			return -1;
+		c->dns_timeout_ms = (unsigned)(s * 1000 + 0.5);
+		return 0;
+	} else if (strcmp(key, "history.database") == 0) {
+		return set_string(c->history_db, sizeof c->history_db, key, value, err, errlen);
+	} else if (strcmp(key, "policy.quarantine_score") == 0) {
+		return set_number(&c->quarantine_score, 0, 1000, key, value, err, errlen);
+	} else if (strcmp(key, "policy.name_threshold") == 0) {
+		return set_number(&c->name_threshold, 0.5, 1, key, value, err, errlen);
+	} else if (strcmp(key, "policy.lookalike_distance") == 0) {
+		double d;
+		if (set_number(&d, 0, 3, key, value, err, errlen) != 0)
+			return -1;
+		if (d != (double)(unsigned)d) {
+			snprintf(err, errlen, "%s: expected 0, 1, 2 or 3, got \"%s\"", key, value);
+			return -1;
+		}
+		c->lookalike_distance = (unsigned)d;
+		return 0;
 	}
+unknown:
 	snprintf(err, errlen, "unknown setting \"%s\"", key);
 	return -1;
 }
@@ -200,6 +454,12 @@ int pc_config_load(pc_config *c, const char *path, char *err, size_t errlen)
 			}
 			*close = '\0';
 			snprintf(section, sizeof section, "%s", trim(s + 1));
+			/* every [person] section is a new person */
+			if (!strcmp(section, "person") && !current_person(c, 1)) {
+				snprintf(err, errlen, "%s:%u: out of memory", path, lineno);
+				rc = -1;
+				break;
+			}
 			continue;
 		}
 		char *eq = strchr(s, '=');
@@ -224,5 +484,11 @@ int pc_config_load(pc_config *c, const char *path, char *err, size_t errlen)
 		}
 	}
 	fclose(f);
+	for (size_t i = 0; rc == 0 && i < c->npeople; i++) {
+		if (!c->people[i].names.n) {
+			snprintf(err, errlen, "%s: [person] number %zu has no name", path, i + 1);
+			rc = -1;
+		}
+	}
 	return rc;
 }

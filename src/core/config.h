@@ -34,6 +34,22 @@ typedef struct pc_limits {
 
 typedef enum { PC_REMOTE_KEEP, PC_REMOTE_BLOCK } pc_remote_images;
 
+/* A list of strings owned by the config (malloc'd; pc_config_free). */
+typedef struct pc_strlist {
+	char **v;
+	size_t n, cap;
+} pc_strlist;
+
+/* A protected person: someone whose name an attacker would put on mail
+ * (a journalist, a colleague, an official). `names` are the display-name
+ * variants as the administrator wrote them; `addresses` and `domains` are
+ * where the person really writes from (lower case). */
+typedef struct pc_person {
+	pc_strlist names;
+	pc_strlist addresses;
+	pc_strlist domains;
+} pc_person;
+
 typedef struct pc_config {
 	pc_limits limits;
 	pc_action limit_action;   /* verdict when a limit was hit */
@@ -43,9 +59,37 @@ typedef struct pc_config {
 	int tracker_bundled;      /* also load the list shipped with Portcullis */
 	/* [rewrite] */
 	pc_remote_images remote_images; /* other remote images: keep, or replace by alt text */
+	/* [organisation] */
+	pc_strlist own_domains; /* the organisation's own domains (lower case) */
+	/* [protected] */
+	pc_strlist protected_domains; /* partner domains (news outlets ...) */
+	/* [person] sections, in file order */
+	pc_person *people;
+	size_t npeople, cap_people;
+	/* [freemail] */
+	char freemail_lists[1024]; /* comma-separated files, "" for none */
+	int freemail_bundled;      /* also load data/freemail.txt */
+	/* [auth] */
+	int auth_spf, auth_dkim, auth_dmarc; /* verify these ourselves */
+	pc_strlist trusted_authserv_ids;     /* upstream Authentication-Results we believe */
+	char authserv_id[256];               /* ours, in the header we add */
+	/* [dns] */
+	char dns_servers[256];   /* "system" (resolv.conf), "off", or "IP[:PORT] ..." */
+	unsigned dns_timeout_ms; /* per query, all retries included */
+	/* [history] */
+	char history_db[1024]; /* SQLite file for first-contact history; "" = none */
+	/* [policy] thresholds */
+	pc_action impersonation_action;         /* impersonation, no tracker */
+	pc_action impersonation_tracker_action; /* impersonation + hidden tracker or token */
+	pc_action temperror_action;             /* DNS failed during authentication */
+	double quarantine_score;                 /* score at which any message is quarantined; 0 = off */
+	double name_threshold;                   /* display-name similarity (0..1) that counts as a match */
+	unsigned lookalike_distance;             /* max Damerau-Levenshtein distance on the label */
 } pc_config;
 
 void pc_config_defaults(pc_config *c);
+/* Frees the lists a load or set allocated (the struct itself is the caller's). */
+void pc_config_free(pc_config *c);
 /* 0 on success, -1 with `err` filled ("FILE:LINE: reason"). */
 int pc_config_load(pc_config *c, const char *path, char *err, size_t errlen);
 /* Sets "section.key" to value: 0 or -1 with err. */

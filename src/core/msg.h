@@ -174,6 +174,40 @@ typedef struct pc_tracker {
 	bool click;
 } pc_tracker;
 
+/* One authentication result: our own check, or an upstream
+ * Authentication-Results entry from a trusted authserv-id. */
+typedef enum {
+	PC_AUTH_NONE,      /* no policy / no signature / no record */
+	PC_AUTH_PASS,
+	PC_AUTH_FAIL,
+	PC_AUTH_SOFTFAIL,  /* spf */
+	PC_AUTH_NEUTRAL,   /* spf, dkim */
+	PC_AUTH_POLICY,    /* dkim: valid but unacceptable (e.g. key too short) */
+	PC_AUTH_TEMPERROR, /* DNS timeout or SERVFAIL: try again later */
+	PC_AUTH_PERMERROR, /* broken record or signature syntax */
+} pc_auth_result;
+
+typedef struct pc_auth {
+	const char *method;    /* "spf", "dkim", "dmarc", "arc" */
+	pc_auth_result result;
+	const char *domain;    /* spf: the checked identity's domain; dkim: d=; dmarc: header.from */
+	const char *selector;  /* dkim: s=, else NULL */
+	const char *identity;  /* spf: smtp.mailfrom or smtp.helo ("mailfrom"/"helo" in property) */
+	const char *property;  /* RFC 8601 ptype.property, e.g. "smtp.mailfrom", "header.d" */
+	const char *reason;    /* one line for people, may be NULL */
+	const char *source;    /* NULL: Portcullis checked it; else the trusted authserv-id */
+	const char *policy;    /* dmarc: the published p= (none, quarantine, reject), else NULL */
+	bool aligned;          /* spf, dkim: the domain aligns (relaxed) with From's */
+} pc_auth;
+
+/* What the MTA knows about the SMTP session; all may be NULL (a stored
+ * message scanned by the CLI). */
+typedef struct pc_envelope {
+	const char *client_ip; /* the connecting client's address */
+	const char *helo;      /* HELO/EHLO name */
+	const char *mail_from; /* MAIL FROM, without <>; "" for the null sender */
+} pc_envelope;
+
 typedef struct pc_msg {
 	pc_arena *arena;
 	const pc_config *config;
@@ -190,6 +224,9 @@ typedef struct pc_msg {
 	pc_vec links;
 	pc_vec findings; /* pc_finding* */
 	pc_vec trackers; /* pc_tracker* */
+	pc_vec auth;     /* pc_auth*: our checks and trusted upstream results */
+	pc_envelope env; /* copied in by the pipeline (strings in the arena) */
+	pc_vec reasons;  /* pc_finding*: the findings that made the verdict */
 	/* for the rewriter: offsets of the top-level header fields (pc_hdrpos*)
 	 * and where the scanned bytes start in the input (after a From_ line) */
 	pc_vec header_pos;

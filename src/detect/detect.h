@@ -18,10 +18,18 @@
 #include "detect/leak.h"
 #include "detect/trackerlist.h"
 
+struct pc_dns;
+struct pc_store;
+struct pc_protect;
+
 typedef struct pc_detect_ctx {
 	const pc_config *config;
-	const pc_trackerlist *lists; /* may be NULL or empty: detection does not depend on it */
-	pc_leak *leak;               /* per thread scratch for identity leaks */
+	const pc_trackerlist *lists;    /* may be NULL or empty: detection does not depend on it */
+	pc_leak *leak;                  /* per thread scratch for identity leaks */
+	const pc_trackerlist *freemail; /* freemail provider domains; may be NULL */
+	struct pc_dns *dns;             /* resolver for SPF/DKIM/DMARC; NULL: no DNS checks */
+	struct pc_store *store;         /* history for first contact; NULL: none */
+	struct pc_protect *protect;     /* own/protected domains and people, normalised once */
 } pc_detect_ctx;
 
 typedef struct pc_detector {
