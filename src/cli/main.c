@@ -26,6 +26,7 @@
 #include "core/config.h"
 #include "act/rewrite.h"
 #include "detect/trackerlist.h"
+#include "store/store.h"
 #include "pipeline/pipeline.h"
 
 #define PC_VERSION "0.1.0"
@@ -50,6 +51,8 @@ static const char usage_scan[] = "usage: portcullis scan [options] PATH...\n"
                                  "  -r, --rcpt ADDR       the envelope recipient (repeatable); default:\n"
                                  "                        X-Original-To, Delivered-To, then To\n"
                                  "  -s, --set KEY=VALUE   override one setting, e.g. --set limits.urls=5000\n"
+                                 "  -d, --db FILE         the history store (SQLite) for first contact;\n"
+                                 "                        default: [history] database, else none\n"
                                  "  -w, --rewrite DIR     write each message, trackers neutralised, into DIR\n"
                                  "                        (one file per message; unchanged ones copied)\n"
                                  "  -e, --explain         a readable report per message instead of JSON\n"
@@ -166,11 +169,15 @@ static void on_message(void *ctx, const char *bytes, size_t n, const char *sourc
 
 static int cmd_scan(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"config", required_argument, NULL, 'c'},  {"rcpt", required_argument, NULL, 'r'},
-	    {"set", required_argument, NULL, 's'},     {"explain", no_argument, NULL, 'e'},
-	    {"rewrite", required_argument, NULL, 'w'}, {"quiet", no_argument, NULL, 'q'},
-	    {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+	                                     {"rcpt", required_argument, NULL, 'r'},
+	                                     {"set", required_argument, NULL, 's'},
+	                                     {"explain", no_argument, NULL, 'e'},
+	                                     {"rewrite", required_argument, NULL, 'w'},
+	                                     {"quiet", no_argument, NULL, 'q'},
+	                                     {"db", required_argument, NULL, 'd'},
+	                                     {"help", no_argument, NULL, 'h'},
+	                                     {NULL, 0, NULL, 0}};
 	pc_config cfg;
 	pc_config_defaults(&cfg);
 	const char *rcpt[MAX_RCPT];
@@ -179,11 +186,12 @@ static int cmd_scan(int argc, char **argv)
 	char err[512];
 	const char *config_path = NULL;
 	const char *rewrite_dir = NULL;
+	const char *db_path = NULL;
 	char *sets[64];
 	size_t nsets = 0;
 	int ch;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "c:r:s:w:eqh", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:r:s:w:d:eqh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			config_path = optarg;
@@ -208,6 +216,9 @@ static int cmd_scan(int argc, char **argv)
 		case 'w':
 			rewrite_dir = optarg;
 			break;
+		case 'd':
+			db_path = optarg;
+			break;
 		case 'q':
 			quiet = true;
 			break;
@@ -221,6 +232,7 @@ static int cmd_scan(int argc, char **argv)
 	}
 	if (config_path && pc_config_load(&cfg, config_path, err, sizeof err) != 0) {
 		fprintf(stderr, "portcullis: %s\n", err);
+		pc_config_free(&cfg);
 		return 2;
 	}
 	for (size_t i = 0; i < nsets; i++) {
@@ -232,11 +244,18 @@ static int cmd_scan(int argc, char **argv)
 		*eq = '\0';
 		if (pc_config_set(&cfg, sets[i], eq + 1, err, sizeof err) != 0) {
 			fprintf(stderr, "portcullis: --set: %s\n", err);
+			pc_config_free(&cfg);
 			return 2;
 		}
 	}
 	if (optind >= argc) {
 		fputs(usage_scan, stderr);
+		pc_config_free(&cfg);
+		return 2;
+	}
+	if (db_path && pc_config_set(&cfg, "history.database", db_path, err, sizeof err) != 0) {
+		fprintf(stderr, "portcullis: --db: %s\n", err);
+		pc_config_free(&cfg);
 		return 2;
 	}
 	if (rewrite_dir) {
@@ -255,6 +274,13 @@ static int cmd_scan(int argc, char **argv)
 		fprintf(stderr, "portcullis: tracker list: %s\n", err);
 		return 2;
 	}
+	pc_store *store = NULL;
+	if (cfg.history_db[0] && !(store = pc_store_open(cfg.history_db, err, sizeof err))) {
+		fprintf(stderr, "portcullis: history store: %s\n", err);
+		pc_trackerlist_free(lists);
+		pc_config_free(&cfg);
+		return 2;
+	}
 	/* Parsing allocates and frees many blocks per message; keeping freed
 	 * memory in the process (instead of trimming and unmapping after each
 	 * message) saves the page faults and TLB flushes that showed up as the
@@ -270,6 +296,7 @@ static int cmd_scan(int argc, char **argv)
 		return 2;
 	}
 	pc_scanner_set_lists(c.sc, lists);
+	pc_scanner_set_store(c.sc, store);
 	pc_scanner_keep_for_rewrite(c.sc, rewrite_dir != NULL);
 	c.rewrite_dir = rewrite_dir;
 	c.rcpt = rcpt;
@@ -298,6 +325,8 @@ static int cmd_scan(int argc, char **argv)
 	}
 	pc_scanner_free(c.sc);
 	pc_trackerlist_free(lists);
+	pc_store_close(store);
+	pc_config_free(&cfg);
 	if (rewrite_dir && !quiet)
 		fprintf(stderr, "portcullis: %zu messages rewritten into %s\n", c.rewritten, rewrite_dir);
 	return st.errors || c.write_errors ? 2 : 0;

@@ -99,6 +99,18 @@ int pc_report_json(FILE *out, const pc_msg *m)
 	kstr(&w, "verdict", pc_action_name(m->verdict));
 	pc_jsonw_key(&w, "score");
 	pc_jsonw_real(&w, m->score);
+	kstr(&w, "rule", m->rule ? m->rule : "clean");
+	/* the findings the verdict rests on, as indices into "findings"
+	 * (the policy keeps them in findings order: one walk) */
+	pc_jsonw_key(&w, "reasons");
+	pc_jsonw_arr(&w);
+	for (size_t i = 0, k = 0; i < m->reasons.n && k < m->findings.n; k++) {
+		if (m->findings.v[k] == m->reasons.v[i]) {
+			pc_jsonw_int(&w, (long long)k);
+			i++;
+		}
+	}
+	pc_jsonw_end(&w);
 
 	pc_jsonw_key(&w, "findings");
 	pc_jsonw_arr(&w);
@@ -355,5 +367,11 @@ void pc_report_explain(FILE *out, const pc_msg *m)
 		for (const pc_kv *kv = f->evidence; kv; kv = kv->next)
 			fprintf(out, "      %s: %s\n", kv->key, kv->value);
 	}
-	fprintf(out, "\n  Verdict: %s (score %.1f)\n\n", pc_action_name(m->verdict), m->score);
+	fprintf(out, "\n  Verdict: %s (score %.1f, rule %s)\n", pc_action_name(m->verdict), m->score,
+	        m->rule ? m->rule : "clean");
+	for (size_t i = 0; i < m->reasons.n; i++) {
+		const pc_finding *f = m->reasons.v[i];
+		fprintf(out, "    because %s: %s\n", f->detector, f->summary);
+	}
+	fputc('\n', out);
 }

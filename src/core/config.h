@@ -82,9 +82,9 @@ typedef struct pc_config {
 	pc_action impersonation_action;         /* impersonation, no tracker */
 	pc_action impersonation_tracker_action; /* impersonation + hidden tracker or token */
 	pc_action temperror_action;             /* DNS failed during authentication */
-	double quarantine_score;                 /* score at which any message is quarantined; 0 = off */
-	double name_threshold;                   /* display-name similarity (0..1) that counts as a match */
-	unsigned lookalike_distance;             /* max Damerau-Levenshtein distance on the label */
+	double quarantine_score;                /* score at which any message is quarantined; 0 = off */
+	double name_threshold;                  /* display-name similarity (0..1) that counts as a match */
+	unsigned lookalike_distance;            /* max Damerau-Levenshtein distance on the label */
 } pc_config;
 
 void pc_config_defaults(pc_config *c);

@@ -177,7 +177,7 @@ typedef struct pc_tracker {
 /* One authentication result: our own check, or an upstream
  * Authentication-Results entry from a trusted authserv-id. */
 typedef enum {
-	PC_AUTH_NONE,      /* no policy / no signature / no record */
+	PC_AUTH_NONE, /* no policy / no signature / no record */
 	PC_AUTH_PASS,
 	PC_AUTH_FAIL,
 	PC_AUTH_SOFTFAIL,  /* spf */
@@ -188,16 +188,16 @@ typedef enum {
 } pc_auth_result;
 
 typedef struct pc_auth {
-	const char *method;    /* "spf", "dkim", "dmarc", "arc" */
+	const char *method; /* "spf", "dkim", "dmarc", "arc" */
 	pc_auth_result result;
-	const char *domain;    /* spf: the checked identity's domain; dkim: d=; dmarc: header.from */
-	const char *selector;  /* dkim: s=, else NULL */
-	const char *identity;  /* spf: smtp.mailfrom or smtp.helo ("mailfrom"/"helo" in property) */
-	const char *property;  /* RFC 8601 ptype.property, e.g. "smtp.mailfrom", "header.d" */
-	const char *reason;    /* one line for people, may be NULL */
-	const char *source;    /* NULL: Portcullis checked it; else the trusted authserv-id */
-	const char *policy;    /* dmarc: the published p= (none, quarantine, reject), else NULL */
-	bool aligned;          /* spf, dkim: the domain aligns (relaxed) with From's */
+	const char *domain;   /* spf: the checked identity's domain; dkim: d=; dmarc: header.from */
+	const char *selector; /* dkim: s=, else NULL */
+	const char *identity; /* spf: smtp.mailfrom or smtp.helo ("mailfrom"/"helo" in property) */
+	const char *property; /* RFC 8601 ptype.property, e.g. "smtp.mailfrom", "header.d" */
+	const char *reason;   /* one line for people, may be NULL */
+	const char *source;   /* NULL: Portcullis checked it; else the trusted authserv-id */
+	const char *policy;   /* dmarc: the published p= (none, quarantine, reject), else NULL */
+	bool aligned;         /* spf, dkim: the domain aligns (relaxed) with From's */
 } pc_auth;
 
 /* What the MTA knows about the SMTP session; all may be NULL (a stored
@@ -222,11 +222,12 @@ typedef struct pc_msg {
 	pc_vec parts;   /* pc_part* */
 	pc_vec resources;
 	pc_vec links;
-	pc_vec findings; /* pc_finding* */
-	pc_vec trackers; /* pc_tracker* */
-	pc_vec auth;     /* pc_auth*: our checks and trusted upstream results */
-	pc_envelope env; /* copied in by the pipeline (strings in the arena) */
-	pc_vec reasons;  /* pc_finding*: the findings that made the verdict */
+	pc_vec findings;  /* pc_finding* */
+	pc_vec trackers;  /* pc_tracker* */
+	pc_vec auth;      /* pc_auth*: our checks and trusted upstream results */
+	pc_envelope env;  /* copied in by the pipeline (strings in the arena) */
+	pc_vec reasons;   /* pc_finding*: the findings that made the verdict */
+	const char *rule; /* the policy rule that decided it (decide/policy.h) */
 	/* for the rewriter: offsets of the top-level header fields (pc_hdrpos*)
 	 * and where the scanned bytes start in the input (after a From_ line) */
 	pc_vec header_pos;

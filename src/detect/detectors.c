@@ -5,8 +5,10 @@
 #include "detect/detect.h"
 
 void pc_detect_trackers(pc_detect_ctx *ctx, pc_msg *m);
+void pc_detect_first_contact(pc_detect_ctx *ctx, pc_msg *m);
 
 const pc_detector pc_detectors[] = {
+    {"first-contact", pc_detect_first_contact},
     {"tracker", pc_detect_trackers},
 };
 const size_t pc_detector_count = sizeof pc_detectors / sizeof pc_detectors[0];

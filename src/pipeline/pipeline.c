@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "act/history.h"
 #include "act/rewrite.h"
 #include "decide/policy.h"
 #include "detect/detect.h"
@@ -65,6 +67,11 @@ void pc_scanner_set_lists(pc_scanner *sc, const pc_trackerlist *lists)
 	sc->detect.lists = lists;
 }
 
+void pc_scanner_set_store(pc_scanner *sc, struct pc_store *store)
+{
+	sc->detect.store = store;
+}
+
 void pc_scanner_keep_for_rewrite(pc_scanner *sc, int on)
 {
 	sc->keep = on != 0;
@@ -100,6 +107,12 @@ const pc_msg *pc_scan(pc_scanner *sc, const char *bytes, size_t n, const char *s
 	if (pc_arena_full(sc->arena))
 		pc_msg_limit(m, "arena", sc->config->limits.arena, "parse results were cut short");
 	pc_policy_decide(m);
+	/* act/store: delivered senders become familiar (not in the rescans
+	 * of pc_neutralise, which run without the store) */
+	if (sc->detect.store && pc_history_remember(sc->detect.store, m, time(NULL)) != 0) {
+		pc_finding *f = pc_msg_finding(m, "history.error", 0.0, "history store could not be written");
+		pc_finding_ev(m, f, "error", pc_store_error(sc->detect.store));
+	}
 	return m;
 }
 
@@ -112,6 +125,13 @@ int pc_neutralise(pc_scanner *sc, const pc_msg *m, const char *bytes, size_t n, 
 	/* the source name lives in the arena the next scan resets */
 	char source[256];
 	snprintf(source, sizeof source, "%s", m->source ? m->source : "-");
+	/* The rescans judge only what the rewrite changed: no DNS (the copy's
+	 * DKIM no longer verifies, and the sender was checked already) and no
+	 * history (the message was counted once). */
+	struct pc_dns *dns = sc->detect.dns;
+	struct pc_store *store = sc->detect.store;
+	sc->detect.dns = NULL;
+	sc->detect.store = NULL;
 	for (int pass = 1; rc == 1 && pass < PC_NEUTRALISE_PASSES; pass++) {
 		const pc_msg *m2 = pc_scan(sc, *out, *outn, source, rcpt, nrcpt);
 		char *out2 = NULL;
@@ -125,5 +145,7 @@ int pc_neutralise(pc_scanner *sc, const pc_msg *m, const char *bytes, size_t n, 
 		*outn = outn2;
 		*st = st2;
 	}
+	sc->detect.dns = dns;
+	sc->detect.store = store;
 	return rc;
 }

@@ -31,6 +31,10 @@ void pc_scanner_free(pc_scanner *sc);
  * NULL for none. */
 struct pc_trackerlist;
 void pc_scanner_set_lists(pc_scanner *sc, const struct pc_trackerlist *lists);
+/* The history store first contact reads and delivered mail is recorded
+ * in (store/store.h; the caller keeps it open); NULL for none. */
+struct pc_store;
+void pc_scanner_set_store(pc_scanner *sc, struct pc_store *store);
 /* Keep what the rewriter needs (HTML text, byte offsets) for each scan. */
 void pc_scanner_keep_for_rewrite(pc_scanner *sc, int on);
 const pc_msg *pc_scan(pc_scanner *sc, const char *bytes, size_t n, const char *source, const char *const *rcpt,

@@ -1,0 +1,147 @@
+/*
+ * Unit tests for store/ (SQLite back end) and act/history: counts by
+ * address, recipient and domain; keys; reopening; a bad file; the policy
+ * rule that spoofed or quarantined senders are never remembered.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "act/history.h"
+#include "store/store.h"
+
+static char path[64];
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(path, sizeof path, "/tmp/pc-store-test-%ld.db", (long)getpid());
+	unlink(path);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	char p[80];
+	unlink(path);
+	snprintf(p, sizeof p, "%s-wal", path);
+	unlink(p);
+	snprintf(p, sizeof p, "%s-shm", path);
+	unlink(p);
+	return 0;
+}
+
+static void test_keys(void **state)
+{
+	(void)state;
+	char s[64], d[64];
+	assert_int_equal(pc_store_contact_keys("Jane.Doe@Mail.News.Example.CO.UK", s, sizeof s, d, sizeof d), 0);
+	assert_string_equal(s, "jane.doe@mail.news.example.co.uk");
+	assert_string_equal(d, "example.co.uk");
+	assert_int_equal(pc_store_contact_keys("nobody", s, sizeof s, d, sizeof d), -1);
+	assert_int_equal(pc_store_contact_keys("@x.org", s, sizeof s, d, sizeof d), -1);
+	assert_int_equal(pc_store_contact_keys("a@", s, sizeof s, d, sizeof d), -1);
+	char tiny[8];
+	assert_int_equal(pc_store_contact_keys("longer@example.org", tiny, sizeof tiny, d, sizeof d), -1);
+}
+
+static void test_counts_and_reopen(void **state)
+{
+	(void)state;
+	char err[256];
+	pc_store *st = pc_store_open(path, err, sizeof err);
+	assert_non_null(st);
+	pc_contact c;
+	assert_int_equal(pc_store_contact(st, "a@news.example", "news.example", "me@org.example", &c), 0);
+	assert_int_equal(c.addr_rcpt + c.addr_any + c.domain_any, 0);
+	const char *r1[] = {"me@org.example", "you@org.example"};
+	assert_int_equal(pc_store_remember(st, "a@news.example", "news.example", r1, 2, 1000), 0);
+	assert_int_equal(pc_store_remember(st, "a@news.example", "news.example", r1, 1, 2000), 0);
+	assert_int_equal(pc_store_contact(st, "a@news.example", "news.example", "me@org.example", &c), 0);
+	assert_int_equal(c.addr_rcpt, 2);
+	assert_int_equal(c.addr_any, 3);
+	assert_int_equal(c.domain_any, 3);
+	assert_int_equal((long)c.first, 1000);
+	/* another address of the same domain: the domain is known, it is not */
+	assert_int_equal(pc_store_contact(st, "b@news.example", "news.example", "me@org.example", &c), 0);
+	assert_int_equal(c.addr_rcpt, 0);
+	assert_int_equal(c.addr_any, 0);
+	assert_int_equal(c.domain_any, 3);
+	pc_store_close(st);
+	st = pc_store_open(path, err, sizeof err);
+	assert_non_null(st);
+	assert_int_equal(pc_store_contact(st, "a@news.example", "news.example", "you@org.example", &c), 0);
+	assert_int_equal(c.addr_rcpt, 1);
+	pc_store_close(st);
+}
+
+static void test_bad_file(void **state)
+{
+	(void)state;
+	char err[256];
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("this is not a database, it is a text file with enough bytes to look like one..........\n", f);
+	fclose(f);
+	assert_null(pc_store_open(path, err, sizeof err));
+	assert_non_null(strstr(err, path));
+	assert_null(pc_store_open("/nonexistent-dir/x.db", err, sizeof err));
+	assert_null(pc_store_open("postgresql://localhost/x", err, sizeof err));
+}
+
+static void test_history_rules(void **state)
+{
+	(void)state;
+	char err[256];
+	pc_store *st = pc_store_open(path, err, sizeof err);
+	assert_non_null(st);
+	pc_config cfg;
+	pc_config_defaults(&cfg);
+	pc_arena *a = pc_arena_new(1 << 20);
+	pc_msg m;
+	memset(&m, 0, sizeof m);
+	m.arena = a;
+	m.config = &cfg;
+	pc_addr from = {"Jane", "Jane@News.Example", NULL};
+	pc_vec_push(a, &m.from, &from);
+	pc_vec_push(a, &m.rcpt, (void *)"me@org.example");
+	pc_contact c;
+	/* quarantined: not remembered */
+	m.verdict = PC_ACTION_QUARANTINE;
+	assert_int_equal(pc_history_remember(st, &m, 5), 0);
+	pc_store_contact(st, "jane@news.example", "news.example", "me@org.example", &c);
+	assert_int_equal(c.addr_any, 0);
+	/* delivered, but impersonating: not remembered */
+	m.verdict = PC_ACTION_NEUTRALISE;
+	pc_msg_finding(&m, "impersonation.lookalike", 6, "x");
+	assert_int_equal(pc_history_remember(st, &m, 5), 0);
+	pc_store_contact(st, "jane@news.example", "news.example", "me@org.example", &c);
+	assert_int_equal(c.addr_any, 0);
+	/* delivered and clean: remembered, address lower-cased */
+	m.findings.n = 0;
+	m.verdict = PC_ACTION_ACCEPT;
+	assert_int_equal(pc_history_remember(st, &m, 5), 0);
+	pc_store_contact(st, "jane@news.example", "news.example", "me@org.example", &c);
+	assert_int_equal(c.addr_rcpt, 1);
+	pc_arena_free(a);
+	pc_store_close(st);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_keys),
+	    cmocka_unit_test_setup_teardown(test_counts_and_reopen, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_history_rules, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
