@@ -4,8 +4,8 @@
 # newsletter's trackers (--rewrite) and show what changed.
 set -eu
 PC=${1:-build/portcullis}
-echo "### portcullis scan --explain examples/"
-"$PC" scan --explain examples/
+echo "### portcullis scan --config docs/demo.conf --explain examples/"
+"$PC" scan --config docs/demo.conf --explain examples/
 echo
 echo "### portcullis scan examples/   (JSON Lines: one object per message; the newsletter, pretty-printed)"
 "$PC" scan -q examples/02-newsletter-tracking.eml | python3 -m json.tool
