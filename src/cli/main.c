@@ -12,11 +12,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,6 +28,7 @@
 #include "core/config.h"
 #include "act/rewrite.h"
 #include "detect/trackerlist.h"
+#include "net/dns.h"
 #include "pipeline/pipeline.h"
 
 #define PC_VERSION "0.1.0"
@@ -52,6 +55,12 @@ static const char usage_scan[] = "usage: portcullis scan [options] PATH...\n"
                                  "  -s, --set KEY=VALUE   override one setting, e.g. --set limits.urls=5000\n"
                                  "  -w, --rewrite DIR     write each message, trackers neutralised, into DIR\n"
                                  "                        (one file per message; unchanged ones copied)\n"
+                                 "      --client-ip IP    the SMTP client's address (IPv4 or IPv6), for SPF\n"
+                                 "      --helo NAME       the client's HELO/EHLO name\n"
+                                 "      --mail-from ADDR  the envelope sender (MAIL FROM; '' for the null sender)\n"
+                                 "                        (the envelope applies to every scanned message;\n"
+                                 "                        DNS checks run when dns.servers is not 'system' or\n"
+                                 "                        --client-ip is given; see [auth] and [dns])\n"
                                  "  -e, --explain         a readable report per message instead of JSON\n"
                                  "  -q, --quiet           no progress and no summary on stderr\n"
                                  "  -h, --help            this text\n"
@@ -166,11 +175,18 @@ static void on_message(void *ctx, const char *bytes, size_t n, const char *sourc
 
 static int cmd_scan(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"config", required_argument, NULL, 'c'},  {"rcpt", required_argument, NULL, 'r'},
-	    {"set", required_argument, NULL, 's'},     {"explain", no_argument, NULL, 'e'},
-	    {"rewrite", required_argument, NULL, 'w'}, {"quiet", no_argument, NULL, 'q'},
-	    {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+	                                     {"rcpt", required_argument, NULL, 'r'},
+	                                     {"set", required_argument, NULL, 's'},
+	                                     {"explain", no_argument, NULL, 'e'},
+	                                     {"rewrite", required_argument, NULL, 'w'},
+	                                     {"quiet", no_argument, NULL, 'q'},
+	                                     {"help", no_argument, NULL, 'h'},
+	                                     {"client-ip", required_argument, NULL, 'I'},
+	                                     {"helo", required_argument, NULL, 'H'},
+	                                     {"mail-from", required_argument, NULL, 'M'},
+	                                     {NULL, 0, NULL, 0}};
+	pc_envelope env = {NULL, NULL, NULL};
 	pc_config cfg;
 	pc_config_defaults(&cfg);
 	const char *rcpt[MAX_RCPT];
@@ -211,6 +227,28 @@ static int cmd_scan(int argc, char **argv)
 		case 'q':
 			quiet = true;
 			break;
+		case 'I': {
+			unsigned char buf[sizeof(struct in6_addr)];
+			if (inet_pton(strchr(optarg, ':') ? AF_INET6 : AF_INET, optarg, buf) != 1) {
+				fprintf(stderr, "portcullis: --client-ip %s: not an IPv4 or IPv6 address\n", optarg);
+				return 2;
+			}
+			env.client_ip = optarg;
+			break;
+		}
+		case 'H':
+			env.helo = optarg;
+			break;
+		case 'M':
+			if (optarg[0] == '<') { /* <addr> as in the SMTP command */
+				size_t l = strlen(optarg);
+				if (l >= 2 && optarg[l - 1] == '>') {
+					optarg[l - 1] = '\0';
+					optarg++;
+				}
+			}
+			env.mail_from = optarg;
+			break;
 		case 'h':
 			fputs(usage_scan, stdout);
 			return 0;
@@ -250,9 +288,23 @@ static int cmd_scan(int argc, char **argv)
 			return 2;
 		}
 	}
+	/* A stored message scanned with the machine's resolver is checked by
+	 * DNS only when an envelope says where it came from: keys rotate and
+	 * records change after delivery, and a corpus scan should not send a
+	 * DNS query per message. Naming servers (dns.servers) asks for the
+	 * checks explicitly. */
+	pc_dns *dns = NULL;
+	if (strcasecmp(cfg.dns_servers, "system") || env.client_ip) {
+		dns = pc_dns_new(cfg.dns_servers, cfg.dns_timeout_ms, err, sizeof err);
+		if (!dns && err[0]) {
+			fprintf(stderr, "portcullis: %s\n", err);
+			return 2;
+		}
+	}
 	pc_trackerlist *lists = pc_trackerlist_from_config(&cfg, err, sizeof err);
 	if (!lists) {
 		fprintf(stderr, "portcullis: tracker list: %s\n", err);
+		pc_dns_free(dns);
 		return 2;
 	}
 	/* Parsing allocates and frees many blocks per message; keeping freed
@@ -267,9 +319,13 @@ static int cmd_scan(int argc, char **argv)
 	c.sc = pc_scanner_new(&cfg);
 	if (!c.sc) {
 		fprintf(stderr, "portcullis: cannot create scanner (out of memory)\n");
+		pc_dns_free(dns);
+		pc_trackerlist_free(lists);
 		return 2;
 	}
 	pc_scanner_set_lists(c.sc, lists);
+	pc_scanner_set_dns(c.sc, dns);
+	pc_scanner_set_envelope(c.sc, &env);
 	pc_scanner_keep_for_rewrite(c.sc, rewrite_dir != NULL);
 	c.rewrite_dir = rewrite_dir;
 	c.rcpt = rcpt;
@@ -297,6 +353,7 @@ static int cmd_scan(int argc, char **argv)
 		        c.verdicts[PC_ACTION_REJECT], st.errors);
 	}
 	pc_scanner_free(c.sc);
+	pc_dns_free(dns);
 	pc_trackerlist_free(lists);
 	if (rewrite_dir && !quiet)
 		fprintf(stderr, "portcullis: %zu messages rewritten into %s\n", c.rewritten, rewrite_dir);

@@ -177,7 +177,7 @@ typedef struct pc_tracker {
 /* One authentication result: our own check, or an upstream
  * Authentication-Results entry from a trusted authserv-id. */
 typedef enum {
-	PC_AUTH_NONE,      /* no policy / no signature / no record */
+	PC_AUTH_NONE, /* no policy / no signature / no record */
 	PC_AUTH_PASS,
 	PC_AUTH_FAIL,
 	PC_AUTH_SOFTFAIL,  /* spf */
@@ -188,16 +188,16 @@ typedef enum {
 } pc_auth_result;
 
 typedef struct pc_auth {
-	const char *method;    /* "spf", "dkim", "dmarc", "arc" */
+	const char *method; /* "spf", "dkim", "dmarc", "arc" */
 	pc_auth_result result;
-	const char *domain;    /* spf: the checked identity's domain; dkim: d=; dmarc: header.from */
-	const char *selector;  /* dkim: s=, else NULL */
-	const char *identity;  /* spf: smtp.mailfrom or smtp.helo ("mailfrom"/"helo" in property) */
-	const char *property;  /* RFC 8601 ptype.property, e.g. "smtp.mailfrom", "header.d" */
-	const char *reason;    /* one line for people, may be NULL */
-	const char *source;    /* NULL: Portcullis checked it; else the trusted authserv-id */
-	const char *policy;    /* dmarc: the published p= (none, quarantine, reject), else NULL */
-	bool aligned;          /* spf, dkim: the domain aligns (relaxed) with From's */
+	const char *domain;   /* spf: the checked identity's domain; dkim: d=; dmarc: header.from */
+	const char *selector; /* dkim: s=, else NULL */
+	const char *identity; /* spf: smtp.mailfrom or smtp.helo ("mailfrom"/"helo" in property) */
+	const char *property; /* RFC 8601 ptype.property, e.g. "smtp.mailfrom", "header.d" */
+	const char *reason;   /* one line for people, may be NULL */
+	const char *source;   /* NULL: Portcullis checked it; else the trusted authserv-id */
+	const char *policy;   /* dmarc: the published p= (none, quarantine, reject), else NULL */
+	bool aligned;         /* spf, dkim: the domain aligns (relaxed) with From's */
 } pc_auth;
 
 /* What the MTA knows about the SMTP session; all may be NULL (a stored
@@ -231,6 +231,10 @@ typedef struct pc_msg {
 	 * and where the scanned bytes start in the input (after a From_ line) */
 	pc_vec header_pos;
 	size_t raw_base, header_end;
+	/* the scanned bytes (after any From_ line), valid during pc_scan only:
+	 * detectors that verify signatures over them (DKIM) copy what they keep */
+	const char *raw;
+	size_t rawn;
 	bool keep_for_rewrite; /* set by the pipeline when a rewrite will follow */
 	size_t nurls;          /* counted against limits.urls */
 	size_t decoded_total;
