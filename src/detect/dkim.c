@@ -30,6 +30,7 @@
 
 typedef struct dkim_state {
 	DKIM_LIB *lib;
+	void *own_service; /* the library's resolver, given back before dkim_close frees it */
 	pc_dns *dns;
 	/* the one query in flight */
 	pc_dns_status st;
@@ -102,7 +103,7 @@ static dkim_state *state(pc_detect_ctx *ctx)
 	}
 	unsigned int flags = DKIM_LIBFLAGS_FIXCRLF;
 	dkim_options(s->lib, DKIM_OP_SETOPT, DKIM_OPTS_FLAGS, &flags, sizeof flags);
-	dkim_dns_set_query_service(s->lib, s);
+	s->own_service = dkim_dns_set_query_service(s->lib, s);
 	dkim_dns_set_query_start(s->lib, q_start);
 	dkim_dns_set_query_cancel(s->lib, q_cancel);
 	dkim_dns_set_query_waitreply(s->lib, q_wait);
@@ -115,8 +116,10 @@ void pc_dkim_release(void *p)
 	dkim_state *s = p;
 	if (!s)
 		return;
-	if (s->lib)
+	if (s->lib) {
+		dkim_dns_set_query_service(s->lib, s->own_service);
 		dkim_close(s->lib);
+	}
 	free(s);
 }
 

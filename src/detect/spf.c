@@ -248,6 +248,11 @@ void pc_detect_spf(pc_detect_ctx *ctx, pc_msg *m)
 		SPF_request_query_mailfrom(req, &resp);
 	if (resp) {
 		a->result = map(SPF_response_result(resp));
+		/* libspf2 reports a failed lookup of the policy itself as
+		 * permerror or none: with DNS failing, only a match is sure */
+		if (s->worst != PC_DNS_OK && a->result != PC_AUTH_PASS && a->result != PC_AUTH_FAIL &&
+		    a->result != PC_AUTH_SOFTFAIL && a->result != PC_AUTH_NEUTRAL)
+			a->result = PC_AUTH_TEMPERROR;
 		if (a->result == PC_AUTH_TEMPERROR || s->worst != PC_DNS_OK)
 			a->reason = pc_arena_printf(m->arena, "DNS %s", pc_dns_status_name(s->worst));
 		else if (a->result != PC_AUTH_PASS && a->result != PC_AUTH_NONE &&

@@ -2,9 +2,10 @@
  * NAME
  *   dns - a small synchronous resolver (see dns.h)
  * DESCRIPTION
- *   res_nsend cannot tell SERVFAIL from a timeout by its return value; it
- *   leaves errno ETIMEDOUT when some server stayed silent and ECONNREFUSED
- *   when every server answered with an error (or refused the packet).
+ *   res_nsend returns SERVFAIL answers because pfcode is set (see
+ *   pc_dns_new); when it fails, errno ECONNREFUSED means the server's port
+ *   was closed (ICMP), which is a server failure too, and anything else a
+ *   timeout.
  */
 #define _GNU_SOURCE
 #include "net/dns.h"
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #define CACHE_SLOTS 32
 #define ANSWER_MAX 65535
@@ -35,7 +37,8 @@ struct pc_dns {
 	struct __res_state res;
 	unsigned timeout_ms;
 	cache_entry cache[CACHE_SLOTS];
-	size_t next; /* the slot replaced next when all are used */
+	size_t next;            /* the slot replaced next when all are used */
+	unsigned long spent_ms; /* waited in this message (since pc_dns_forget) */
 	unsigned char buf[ANSWER_MAX];
 };
 
@@ -155,6 +158,11 @@ pc_dns *pc_dns_new(const char *servers, unsigned timeout_ms, char *err, size_t e
 	int per = (int)(timeout_ms / 1000u) / d->res.nscount;
 	d->res.retrans = per < 1 ? 1 : per;
 	d->res.retry = 1;
+	/* glibc retries the next server on SERVFAIL/REFUSED and, when none is
+	 * left, fails like a timeout; with pfcode set (meant for dig) it hands
+	 * the error answer back, so SERVFAIL can be told from a timeout. The
+	 * price: no failover to a second server after an error answer. */
+	d->res.pfcode = RES_PRF_REPLY;
 	d->res.options |= RES_USE_EDNS0;
 	d->res.options &= ~(unsigned long)(RES_DNSRCH | RES_DEFNAMES);
 	d->timeout_ms = timeout_ms;
@@ -171,6 +179,7 @@ void pc_dns_forget(pc_dns *d)
 		memset(&d->cache[i], 0, sizeof d->cache[i]);
 	}
 	d->next = 0;
+	d->spent_ms = 0;
 }
 
 void pc_dns_free(pc_dns *d)
@@ -239,6 +248,14 @@ pc_dns_status pc_dns_query(pc_dns *d, const char *name, int type, const unsigned
 	}
 	unsigned char q[NS_PACKETSZ];
 	pc_dns_status st;
+	/* The message's budget: a query that could wait longer than what is
+	 * left of PC_DNS_BUDGET timeouts is not sent (answered as a timeout),
+	 * so all the checks of one message wait at most that long in total. */
+	unsigned long budget = (unsigned long)PC_DNS_BUDGET * d->timeout_ms;
+	if (d->spent_ms + d->timeout_ms > budget)
+		return PC_DNS_TIMEOUT;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	int ql = res_nmkquery(&d->res, ns_o_query, name, ns_c_in, type, NULL, 0, NULL, q, sizeof q);
 	int len = -1;
 	if (ql < 0)
@@ -251,6 +268,9 @@ pc_dns_status pc_dns_query(pc_dns *d, const char *name, int type, const unsigned
 		else
 			st = classify(d->buf, (size_t)len, type);
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	long ms = (long)(t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	d->spent_ms += ms > 0 ? (unsigned long)ms : 0;
 	cache_entry *e = NULL;
 	for (size_t i = 0; i < CACHE_SLOTS && !e; i++)
 		if (!d->cache[i].name)

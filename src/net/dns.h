@@ -20,7 +20,8 @@
  *   Answers are kept in a small cache until pc_dns_forget (SPF, DKIM and
  *   DMARC ask overlapping names within one message); answer bytes stay
  *   valid until then. A timed-out or failed name is cached too, so one
- *   message never waits twice for the same dead name.
+ *   message never waits twice for the same dead name, and one message
+ *   waits at most PC_DNS_BUDGET timeouts in all.
  */
 #ifndef PC_DNS_H
 #define PC_DNS_H
@@ -38,6 +39,11 @@ typedef enum {
 	PC_DNS_BADNAME,  /* the name cannot be asked (syntax, length) */
 } pc_dns_status;
 
+/* All queries of one message (between pc_dns_forget calls) wait at most
+ * this many timeouts together; later queries are answered PC_DNS_TIMEOUT
+ * without being sent. */
+#define PC_DNS_BUDGET 3
+
 /* NULL with err "" for "off"; NULL with err filled for a bad setting. */
 pc_dns *pc_dns_new(const char *servers, unsigned timeout_ms, char *err, size_t errlen);
 void pc_dns_free(pc_dns *d);
@@ -49,7 +55,7 @@ pc_dns_status pc_dns_query(pc_dns *d, const char *name, int type, const unsigned
  * PC_DNS_TXT_MAX bytes; longer records are skipped), NUL-terminated. */
 #define PC_DNS_TXT_MAX 4096
 pc_dns_status pc_dns_txt(pc_dns *d, const char *name, void (*each)(void *ctx, const char *txt, size_t n), void *ctx);
-/* The last query's timeout in milliseconds, as configured. */
+/* The timeout of one query in milliseconds, as configured. */
 unsigned pc_dns_timeout_ms(const pc_dns *d);
 const char *pc_dns_status_name(pc_dns_status st);
 
