@@ -25,6 +25,7 @@ struct pc_scanner {
 	pc_html *html;
 	pc_detect_ctx detect;
 	bool keep;
+	bool rescan; /* pc_neutralise scans its own output: same message, keep the DNS answers */
 	/* the envelope set by pc_scanner_set_envelope (malloc'd copies) */
 	char *env_ip, *env_helo, *env_from;
 	pc_msg msg;
@@ -140,7 +141,8 @@ const pc_msg *pc_scan(pc_scanner *sc, const char *bytes, size_t n, const char *s
 	}
 	pc_identity_recipients(m, rcpt, nrcpt);
 	pc_authres_extract(m);
-	pc_dns_forget(sc->detect.dns);
+	if (!sc->rescan)
+		pc_dns_forget(sc->detect.dns);
 	pc_detect_all(&sc->detect, m);
 	m->raw = NULL; /* the caller's bytes: not valid after the scan */
 	m->rawn = 0;
@@ -160,7 +162,9 @@ int pc_neutralise(pc_scanner *sc, const pc_msg *m, const char *bytes, size_t n, 
 	char source[256];
 	snprintf(source, sizeof source, "%s", m->source ? m->source : "-");
 	for (int pass = 1; rc == 1 && pass < PC_NEUTRALISE_PASSES; pass++) {
+		sc->rescan = true;
 		const pc_msg *m2 = pc_scan(sc, *out, *outn, source, rcpt, nrcpt);
+		sc->rescan = false;
 		char *out2 = NULL;
 		size_t outn2 = 0;
 		pc_rewrite_stats st2 = *st;
