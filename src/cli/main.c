@@ -355,6 +355,7 @@ static int cmd_scan(int argc, char **argv)
 	pc_scanner_free(c.sc);
 	pc_dns_free(dns);
 	pc_trackerlist_free(lists);
+	pc_config_free(&cfg); /* the lists a --set or the file made (LeakSanitizer) */
 	if (rewrite_dir && !quiet)
 		fprintf(stderr, "portcullis: %zu messages rewritten into %s\n", c.rewritten, rewrite_dir);
 	return st.errors || c.write_errors ? 2 : 0;

@@ -101,10 +101,12 @@ pc_dns *pc_dns_new(const char *servers, unsigned timeout_ms, char *err, size_t e
 		servers++;
 	if (!strcasecmp(servers, "off"))
 		return NULL;
-	if (timeout_ms < 1000 || timeout_ms > 60000) {
-		snprintf(err, errlen, "dns.timeout: %u ms is outside 1 to 60 seconds", timeout_ms);
+	if (timeout_ms > 60000) {
+		snprintf(err, errlen, "dns.timeout: %u ms is over 60 seconds", timeout_ms);
 		return NULL;
 	}
+	if (timeout_ms < 1000)
+		timeout_ms = 1000; /* glibc waits in whole seconds */
 	struct sockaddr_in list[MAXNS];
 	int nlist = 0;
 	bool system = !strcasecmp(servers, "system") || !*servers;

@@ -55,7 +55,8 @@ pc_dns_status pc_dns_query(pc_dns *d, const char *name, int type, const unsigned
  * PC_DNS_TXT_MAX bytes; longer records are skipped), NUL-terminated. */
 #define PC_DNS_TXT_MAX 4096
 pc_dns_status pc_dns_txt(pc_dns *d, const char *name, void (*each)(void *ctx, const char *txt, size_t n), void *ctx);
-/* The timeout of one query in milliseconds, as configured. */
+/* The timeout of one query in milliseconds: as configured, at least 1000
+ * (glibc waits in whole seconds). */
 unsigned pc_dns_timeout_ms(const pc_dns *d);
 const char *pc_dns_status_name(pc_dns_status st);
 

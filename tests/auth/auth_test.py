@@ -313,7 +313,7 @@ def run(exe, signer, tmp, procs, fakes):
     up = [a for a in (j or {}).get("auth", []) if a["source"]]
     check("trusted upstream results used", len(up) == 2 and all(a["source"] == "mx.trusted.example" for a in up)
           and {a["method"] for a in up} == {"spf", "dkim"}, up)
-    check("untrusted upstream results ignored", not any("paypal" in (a["domain"] or "") for a in j.get("auth", [])),
+    check("untrusted upstream results ignored", not any("paypal" in (a["domain"] or "") for a in (j or {}).get("auth", [])),
           j and j.get("auth"))
     check("dmarc uses the trusted upstream dkim pass", result(j, "dmarc") == "pass", j and j.get("auth"))
 

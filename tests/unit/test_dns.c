@@ -28,9 +28,13 @@ static void test_servers_syntax(void **state)
 		assert_true(err[0] != '\0');
 		assert_non_null(strstr(err, "dns.servers"));
 	}
-	assert_null(pc_dns_new("127.0.0.1", 10, err, sizeof err));
+	assert_null(pc_dns_new("127.0.0.1", 61000, err, sizeof err));
 	assert_non_null(strstr(err, "dns.timeout"));
-	pc_dns *d = pc_dns_new("off", 2000, err, sizeof err);
+	pc_dns *d = pc_dns_new("127.0.0.1", 100, err, sizeof err);
+	assert_non_null(d);
+	assert_int_equal(pc_dns_timeout_ms(d), 1000);
+	pc_dns_free(d);
+	d = pc_dns_new("off", 2000, err, sizeof err);
 	assert_null(d);
 	assert_string_equal(err, "");
 	d = pc_dns_new("127.0.0.1:5353, 10.0.0.1", 2000, err, sizeof err);
