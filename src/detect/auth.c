@@ -4,6 +4,7 @@
  */
 #include "detect/auth.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #include "extract/authres.h"
@@ -50,4 +51,27 @@ void pc_auth_finding(pc_msg *m, const pc_auth *a)
 		f = pc_msg_finding(m, "auth.dkim", 2, "DKIM signature does not verify");
 	if (f)
 		evidence(m, f, a);
+}
+
+void pc_auth_upstream_findings(pc_msg *m, const char *method)
+{
+	for (size_t i = 0; i < m->auth.n; i++) {
+		const pc_auth *a = m->auth.v[i];
+		if (!a->source || strcmp(a->method, method))
+			continue;
+		if (strcmp(method, "dmarc")) {
+			pc_auth_finding(m, a);
+			continue;
+		}
+		if (a->result != PC_AUTH_FAIL)
+			continue;
+		bool strong = a->policy && (!strcmp(a->policy, "quarantine") || !strcmp(a->policy, "reject"));
+		pc_finding *f = pc_msg_finding(m, "auth.dmarc", strong ? 5 : 3,
+		                               pc_arena_printf(m->arena, "DMARC fail reported by %s", a->source));
+		if (f) {
+			pc_finding_ev(m, f, "from_domain", a->domain ? a->domain : "");
+			pc_finding_ev(m, f, "policy", a->policy ? a->policy : "unknown");
+			pc_finding_ev(m, f, "source", a->source);
+		}
+	}
 }

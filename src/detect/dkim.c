@@ -12,6 +12,8 @@
  *   the rest are ignored). Each verified signature becomes a pc_auth:
  *   pass, fail (bad signature or body hash), permerror (no key, broken
  *   key or signature syntax), temperror (the key lookup failed).
+ *   When we verify nothing (no DNS, no signature), trusted upstream DKIM
+ *   results stand in for ours (detect/auth.c makes their findings).
  */
 #include <sys/types.h>
 #include <arpa/nameser.h>
@@ -164,8 +166,10 @@ static pc_auth_result judge(DKIM_SIGINFO *sig, const char **reason)
 
 void pc_detect_dkim(pc_detect_ctx *ctx, pc_msg *m)
 {
-	if (!m->config->auth_dkim || !ctx->dns || !m->raw || !m->rawn || !has_signature(m))
+	if (!m->config->auth_dkim || !ctx->dns || !m->raw || !m->rawn || !has_signature(m)) {
+		pc_auth_upstream_findings(m, "dkim"); /* nothing of ours: what a trusted host saw */
 		return;
+	}
 	dkim_state *s = state(ctx);
 	if (!s)
 		return;

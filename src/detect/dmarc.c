@@ -155,7 +155,11 @@ static const char *policy_name(int p)
 
 void pc_detect_dmarc(pc_detect_ctx *ctx, pc_msg *m)
 {
-	if (!m->config->auth_dmarc || !ctx->dns || !m->is_mail)
+	if (!m->config->auth_dmarc || !ctx->dns) {
+		pc_auth_upstream_findings(m, "dmarc");
+		return;
+	}
+	if (!m->is_mail)
 		return;
 	size_t nfrom = 0;
 	const pc_addr *from = NULL;
@@ -297,7 +301,14 @@ void pc_detect_dmarc(pc_detect_ctx *ctx, pc_msg *m)
 		r = PC_AUTH_PERMERROR;
 		break;
 	}
-	pc_auth *a = result(m, domain, r, NULL);
+	/* Without an SPF result (no client address, no trusted upstream one)
+	 * a failure is not established: SPF might have passed aligned. */
+	const char *why = NULL;
+	if (r == PC_AUTH_FAIL && !spf) {
+		r = PC_AUTH_NONE;
+		why = "DKIM did not pass aligned and SPF was not checked (no client address)";
+	}
+	pc_auth *a = result(m, domain, r, why);
 	if (!a)
 		return;
 	a->policy = policy_name(p);

@@ -205,12 +205,12 @@ static bool plain_domain(const char *d)
 void pc_detect_spf(pc_detect_ctx *ctx, pc_msg *m)
 {
 	const pc_envelope *e = &m->env;
-	if (!m->config->auth_spf || !ctx->dns || !e->client_ip || !*e->client_ip)
-		return;
 	const char *helo = e->helo && *e->helo ? e->helo : NULL;
 	bool use_helo = !e->mail_from || !*e->mail_from;
-	if (use_helo && !helo)
-		return; /* no identity to check */
+	if (!m->config->auth_spf || !ctx->dns || !e->client_ip || !*e->client_ip || (use_helo && !helo)) {
+		pc_auth_upstream_findings(m, "spf"); /* not ours to check: what a trusted host saw */
+		return;
+	}
 	const char *identity = use_helo ? helo : e->mail_from;
 	const char *at = strrchr(identity, '@');
 	const char *domain = at ? at + 1 : identity;

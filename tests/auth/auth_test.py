@@ -317,6 +317,16 @@ def run(exe, signer, tmp, procs, fakes):
           j and j.get("auth"))
     check("dmarc uses the trusted upstream dkim pass", result(j, "dmarc") == "pass", j and j.get("auth"))
 
+    ar2 = "Authentication-Results: mx.trusted.example; spf=fail smtp.mailfrom=x@example.org; dmarc=fail header.from=example.org policy.dmarc=reject\n"
+    j, _ = scan(msg("upstream-fail", "a@example.org", extra=ar2), None, None,
+                sets=["auth.trusted_authserv_ids=mx.trusted.example", "dns.servers=off"])
+    check("trusted upstream spf=fail and dmarc=fail become findings (no DNS)",
+          finding(j, "auth.spf") and finding(j, "auth.dmarc") and finding(j, "auth.dmarc")[0]["score"] == 5,
+          j and j.get("findings"))
+    j, _ = scan(msg("unsigned-noip", "a@example.org"), None, None)
+    check("no client address, no signature: dmarc not failed", result(j, "dmarc") == "none"
+          and not finding(j, "auth.dmarc"), j and j.get("auth"))
+
     # --- the rewritten copy carries our Authentication-Results
     pixel = ('<p>Hello.</p><img src="https://open.tracker.example.net/o/8f14e45fceea167a5a36dedd4bea2543.gif" '
              'width="1" height="1" alt="">\n')
