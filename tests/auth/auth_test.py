@@ -295,6 +295,18 @@ def run(exe, signer, tmp, procs, fakes):
     check("other.co.uk does not align with example.co.uk", a and a[0]["result"] == "pass" and not a[0]["aligned"]
           and result(j, "dmarc") == "fail", j and j.get("auth"))
 
+    # at most 8 signatures are verified
+    path = msg("many-sigs", "a@example.org", sign=sign_org)
+    for _ in range(9):
+        data = open(path, "rb").read()
+        r = subprocess.run([signer, sign_sub[0], "sel", "mail.example.org"], input=data, capture_output=True,
+                           check=True)
+        open(path, "wb").write(r.stdout)
+    j, _ = scan(path, None, None)
+    lim = [f for f in finding(j, "auth.dkim") if f["evidence"].get("limit") == "8"]
+    check("10 signatures: 8 verified, a finding names the limit", len(auth(j, "dkim")) == 8 and len(lim) == 1
+          and all(a["result"] == "pass" for a in auth(j, "dkim")), j and j.get("findings"))
+
     # --- a mass-mail service sending for a lookalike domain
     j, _ = scan(msg("esp-lookalike", "Journalist <journalist@examp1e.org>", sign=sign_esp), "198.51.100.7",
                 "bounce-123@bounce.esp.example.com")
