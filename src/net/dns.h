@@ -40,8 +40,9 @@ typedef enum {
 } pc_dns_status;
 
 /* All queries of one message (between pc_dns_forget calls) wait at most
- * this many timeouts together; later queries are answered PC_DNS_TIMEOUT
- * without being sent. */
+ * this many timeouts together: a query is sent only while a whole timeout
+ * still fits (so after two full timeouts, in practice, the rest are
+ * answered PC_DNS_TIMEOUT without being sent). */
 #define PC_DNS_BUDGET 3
 
 /* NULL with err "" for "off"; NULL with err filled for a bad setting. */
