@@ -5,7 +5,8 @@
  *   pc_detect_dmarc(ctx, msg);    (listed in detectors.c, after spf and dkim)
  * DESCRIPTION
  *   The From header must hold exactly one address (none: dmarc=none; more:
- *   permerror). The record is looked up through pc_dns at _dmarc.<from
+ *   permerror; an internationalised domain is used in its A-label form).
+ *   The record is looked up through pc_dns at _dmarc.<from
  *   domain>, then at _dmarc.<organisational domain> (libpsl's built-in
  *   list), and handed to libopendmarc (opendmarc_policy_store_dmarc), so
  *   the library does no DNS of its own. The SPF and DKIM inputs are our
@@ -27,6 +28,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <idn2.h>
 #include <libpsl.h>
 #include <opendmarc/dmarc.h>
 
@@ -190,6 +192,21 @@ void pc_detect_dmarc(pc_detect_ctx *ctx, pc_msg *m)
 	size_t dl = strlen(domain);
 	while (dl && domain[dl - 1] == '.')
 		domain[--dl] = '\0';
+	/* an internationalised From domain is looked up in its A-label form */
+	bool ascii = true;
+	for (const char *c = domain; *c && ascii; c++)
+		ascii = (unsigned char)*c < 128;
+	if (!ascii && dl <= 253) {
+		char *alabel = NULL;
+		if (idn2_to_ascii_8z(domain, &alabel, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT) == IDN2_OK && alabel) {
+			domain = pc_arena_strdup(m->arena, alabel);
+			dl = domain ? strlen(domain) : 0;
+		} else
+			dl = 0;
+		idn2_free(alabel);
+		if (!domain)
+			return;
+	}
 	if (!dl || dl > 253) {
 		pc_auth *a = result(m, domain, PC_AUTH_PERMERROR, "From has no usable domain");
 		if (a)
