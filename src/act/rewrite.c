@@ -10,6 +10,7 @@
  *   Encoding lines (only when they must change) and its body.
  */
 #include "act/rewrite.h"
+#include "act/authres.h"
 
 #include <glib.h>
 #include <gmime/gmime.h>
@@ -360,6 +361,29 @@ static bool part_rewritable(const pc_msg *m, const pc_part *p)
 	return true;
 }
 
+/* An Authentication-Results header carrying our own authserv-id that we
+ * did not write for this copy: forged upstream (RFC 8601 section 5), or
+ * ours from an earlier pass, which the new one replaces. */
+static bool forged_authres(const pc_msg *m, const char *bytes, size_t n, const pc_hdrpos *h)
+{
+	if (g_ascii_strcasecmp(h->name, "Authentication-Results") || h->end > n || h->begin >= h->end)
+		return false;
+	const char *p = bytes + h->begin, *end = bytes + h->end;
+	const char *colon = memchr(p, ':', (size_t)(end - p));
+	if (!colon)
+		return false;
+	p = colon + 1;
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+		p++;
+	const char *id = m->config->authserv_id;
+	size_t idn = strlen(id);
+	if ((size_t)(end - p) < idn || g_ascii_strncasecmp(p, id, idn))
+		return false;
+	p += idn;
+	/* the id must end there: ';', white space, a comment or a version */
+	return p == end || *p == ';' || *p == ' ' || *p == '\t' || *p == '\r' || *p == '\n' || *p == '(';
+}
+
 static void summary_header(GString *h, const pc_rewrite_stats *st, const pc_msg *m, const char *eol)
 {
 	g_string_append(h, "X-Portcullis-Trackers: removed");
@@ -494,7 +518,8 @@ int pc_rewrite(const pc_msg *m, const char *bytes, size_t n, char **out, size_t 
 		for (size_t i = 0; i < m->header_pos.n; i++) {
 			const pc_hdrpos *h = m->header_pos.v[i];
 			bool rr = rr_header(h->name);
-			if (rr || !g_ascii_strcasecmp(h->name, "X-Portcullis-Trackers")) {
+			if (rr || !g_ascii_strcasecmp(h->name, "X-Portcullis-Trackers") ||
+			    (!m->rescan && forged_authres(m, bytes, n, h))) {
 				splice s = {h->begin, h->end, NULL};
 				g_array_append_val(splices, s);
 				if (rr)
@@ -503,6 +528,12 @@ int pc_rewrite(const pc_msg *m, const char *bytes, size_t n, char **out, size_t 
 		}
 		GString *hdr = g_string_new(NULL);
 		summary_header(hdr, st, m, eol);
+		char ar[PC_AUTHRES_HEADER_MAX];
+		/* a rescan of our own output has no results of its own: the
+		 * first pass's header stays */
+		size_t arn = m->rescan ? 0 : pc_authres_header(m, eol, ar, sizeof ar);
+		if (arn) /* ours goes on top, where a reader looks for the nearest hop (RFC 8601 5) */
+			g_string_prepend_len(hdr, ar, (gssize)arn);
 		splice s = {m->raw_base, m->raw_base, hdr};
 		g_array_append_val(splices, s);
 	}

@@ -12,11 +12,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,6 +29,7 @@
 #include "act/rewrite.h"
 #include "detect/trackerlist.h"
 #include "store/store.h"
+#include "net/dns.h"
 #include "pipeline/pipeline.h"
 
 #define PC_VERSION "0.1.0"
@@ -55,6 +58,12 @@ static const char usage_scan[] = "usage: portcullis scan [options] PATH...\n"
                                  "                        default: [history] database, else none\n"
                                  "  -w, --rewrite DIR     write each message, trackers neutralised, into DIR\n"
                                  "                        (one file per message; unchanged ones copied)\n"
+                                 "      --client-ip IP    the SMTP client's address (IPv4 or IPv6), for SPF\n"
+                                 "      --helo NAME       the client's HELO/EHLO name\n"
+                                 "      --mail-from ADDR  the envelope sender (MAIL FROM; '' for the null sender)\n"
+                                 "                        (the envelope applies to every scanned message;\n"
+                                 "                        DNS checks run when dns.servers is not 'system' or\n"
+                                 "                        --client-ip is given; see [auth] and [dns])\n"
                                  "  -e, --explain         a readable report per message instead of JSON\n"
                                  "  -q, --quiet           no progress and no summary on stderr\n"
                                  "  -h, --help            this text\n"
@@ -175,9 +184,13 @@ static int cmd_scan(int argc, char **argv)
 	                                     {"explain", no_argument, NULL, 'e'},
 	                                     {"rewrite", required_argument, NULL, 'w'},
 	                                     {"quiet", no_argument, NULL, 'q'},
-	                                     {"db", required_argument, NULL, 'd'},
 	                                     {"help", no_argument, NULL, 'h'},
+	                                     {"db", required_argument, NULL, 'd'},
+	                                     {"client-ip", required_argument, NULL, 'I'},
+	                                     {"helo", required_argument, NULL, 'H'},
+	                                     {"mail-from", required_argument, NULL, 'M'},
 	                                     {NULL, 0, NULL, 0}};
+	pc_envelope env = {NULL, NULL, NULL};
 	pc_config cfg;
 	pc_config_defaults(&cfg);
 	const char *rcpt[MAX_RCPT];
@@ -221,6 +234,28 @@ static int cmd_scan(int argc, char **argv)
 			break;
 		case 'q':
 			quiet = true;
+			break;
+		case 'I': {
+			unsigned char buf[sizeof(struct in6_addr)];
+			if (inet_pton(strchr(optarg, ':') ? AF_INET6 : AF_INET, optarg, buf) != 1) {
+				fprintf(stderr, "portcullis: --client-ip %s: not an IPv4 or IPv6 address\n", optarg);
+				return 2;
+			}
+			env.client_ip = optarg;
+			break;
+		}
+		case 'H':
+			env.helo = optarg;
+			break;
+		case 'M':
+			if (optarg[0] == '<') { /* <addr> as in the SMTP command */
+				size_t l = strlen(optarg);
+				if (l >= 2 && optarg[l - 1] == '>') {
+					optarg[l - 1] = '\0';
+					optarg++;
+				}
+			}
+			env.mail_from = optarg;
 			break;
 		case 'h':
 			fputs(usage_scan, stdout);
@@ -269,9 +304,23 @@ static int cmd_scan(int argc, char **argv)
 			return 2;
 		}
 	}
+	/* A stored message scanned with the machine's resolver is checked by
+	 * DNS only when an envelope says where it came from: keys rotate and
+	 * records change after delivery, and a corpus scan should not send a
+	 * DNS query per message. Naming servers (dns.servers) asks for the
+	 * checks explicitly. */
+	pc_dns *dns = NULL;
+	if (strcasecmp(cfg.dns_servers, "system") || env.client_ip) {
+		dns = pc_dns_new(cfg.dns_servers, cfg.dns_timeout_ms, err, sizeof err);
+		if (!dns && err[0]) {
+			fprintf(stderr, "portcullis: %s\n", err);
+			return 2;
+		}
+	}
 	pc_trackerlist *lists = pc_trackerlist_from_config(&cfg, err, sizeof err);
 	if (!lists) {
 		fprintf(stderr, "portcullis: tracker list: %s\n", err);
+		pc_dns_free(dns);
 		return 2;
 	}
 	pc_store *store = NULL;
@@ -293,9 +342,13 @@ static int cmd_scan(int argc, char **argv)
 	c.sc = pc_scanner_new(&cfg);
 	if (!c.sc) {
 		fprintf(stderr, "portcullis: cannot create scanner (out of memory)\n");
+		pc_dns_free(dns);
+		pc_trackerlist_free(lists);
 		return 2;
 	}
 	pc_scanner_set_lists(c.sc, lists);
+	pc_scanner_set_dns(c.sc, dns);
+	pc_scanner_set_envelope(c.sc, &env);
 	pc_scanner_set_store(c.sc, store);
 	pc_scanner_keep_for_rewrite(c.sc, rewrite_dir != NULL);
 	c.rewrite_dir = rewrite_dir;
@@ -324,6 +377,7 @@ static int cmd_scan(int argc, char **argv)
 		        c.verdicts[PC_ACTION_REJECT], st.errors);
 	}
 	pc_scanner_free(c.sc);
+	pc_dns_free(dns);
 	pc_trackerlist_free(lists);
 	pc_store_close(store);
 	pc_config_free(&cfg);

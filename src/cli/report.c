@@ -5,6 +5,7 @@
 #include "cli/report.h"
 
 #include "cli/jsonw.h"
+#include "extract/authres.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -148,6 +149,27 @@ int pc_report_json(FILE *out, const pc_msg *m)
 		pc_jsonw_end(&w);
 	}
 	pc_jsonw_end(&w);
+	if (m->auth.n) { /* only when there are results: stored messages without DNS keep their old shape */
+		pc_jsonw_key(&w, "auth");
+		pc_jsonw_arr(&w);
+		for (size_t i = 0; i < m->auth.n; i++) {
+			const pc_auth *a = m->auth.v[i];
+			pc_jsonw_obj(&w);
+			kstr(&w, "method", a->method);
+			kstr(&w, "result", pc_auth_result_name(a->result));
+			kstr(&w, "domain", a->domain);
+			kstr(&w, "selector", a->selector);
+			kstr(&w, "property", a->property);
+			kstr(&w, "identity", a->identity);
+			pc_jsonw_key(&w, "aligned");
+			pc_jsonw_bool(&w, a->aligned);
+			kstr(&w, "source", a->source);
+			kstr(&w, "reason", a->reason);
+			kstr(&w, "policy", a->policy);
+			pc_jsonw_end(&w);
+		}
+		pc_jsonw_end(&w);
+	}
 	pc_jsonw_key(&w, "campaign");
 	pc_jsonw_null(&w);
 
@@ -359,6 +381,27 @@ void pc_report_explain(FILE *out, const pc_msg *m)
 			fprintf(out, "      leaks the recipient: %s (%s)\n", t->leak, t->leak_detail);
 		if (t->destination)
 			fprintf(out, "      destination: %s\n", t->destination);
+	}
+	if (m->auth.n) {
+		fprintf(out, "\n  Authentication (%zu):\n", m->auth.n);
+		for (size_t i = 0; i < m->auth.n; i++) {
+			const pc_auth *a = m->auth.v[i];
+			fprintf(out, "    %s=%s", a->method, pc_auth_result_name(a->result));
+			if (a->domain)
+				fprintf(out, " %s", a->domain);
+			if (a->selector)
+				fprintf(out, " s=%s", a->selector);
+			if (a->identity)
+				fprintf(out, " %s=%s", a->property ? a->property : "identity", a->identity);
+			if (a->policy)
+				fprintf(out, " p=%s", a->policy);
+			if (a->aligned)
+				fprintf(out, " (aligned)");
+			fprintf(out, "%s%s%s\n", a->source ? " from " : "", a->source ? a->source : "",
+			        a->source ? "" : " (ours)");
+			if (a->reason)
+				fprintf(out, "      %s\n", a->reason);
+		}
 	}
 	fprintf(out, "\n  Findings (%zu):\n", m->findings.n);
 	for (size_t i = 0; i < m->findings.n; i++) {

@@ -232,7 +232,12 @@ typedef struct pc_msg {
 	 * and where the scanned bytes start in the input (after a From_ line) */
 	pc_vec header_pos;
 	size_t raw_base, header_end;
+	/* the scanned bytes (after any From_ line), valid during pc_scan only:
+	 * detectors that verify signatures over them (DKIM) copy what they keep */
+	const char *raw;
+	size_t rawn;
 	bool keep_for_rewrite; /* set by the pipeline when a rewrite will follow */
+	bool rescan;           /* pc_neutralise rescanning its own output: no auth results */
 	size_t nurls;          /* counted against limits.urls */
 	size_t decoded_total;
 	size_t max_depth;

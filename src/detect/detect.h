@@ -30,6 +30,8 @@ typedef struct pc_detect_ctx {
 	struct pc_dns *dns;             /* resolver for SPF/DKIM/DMARC; NULL: no DNS checks */
 	struct pc_store *store;         /* history for first contact; NULL: none */
 	struct pc_protect *protect;     /* own/protected domains and people, normalised once */
+	void *spf;                      /* per scanner: libspf2 server (detect/spf.c), made on first use */
+	void *dkim;                     /* per scanner: DKIM_LIB (detect/dkim.c), made on first use */
 } pc_detect_ctx;
 
 typedef struct pc_detector {
@@ -41,5 +43,9 @@ extern const pc_detector pc_detectors[];
 extern const size_t pc_detector_count;
 
 void pc_detect_all(pc_detect_ctx *ctx, pc_msg *m);
+/* Frees what detectors keep in the context (spf, dkim). */
+void pc_detect_release(pc_detect_ctx *ctx);
+void pc_spf_release(void *spf);
+void pc_dkim_release(void *dkim);
 
 #endif

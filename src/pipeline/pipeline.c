@@ -13,9 +13,11 @@
 #include "act/rewrite.h"
 #include "decide/policy.h"
 #include "detect/detect.h"
+#include "extract/authres.h"
 #include "extract/html.h"
 #include "extract/identity.h"
 #include "extract/textlinks.h"
+#include "net/dns.h"
 #include "parse/mime.h"
 
 struct pc_scanner {
@@ -25,6 +27,9 @@ struct pc_scanner {
 	pc_html *html;
 	pc_detect_ctx detect;
 	bool keep;
+	bool rescan; /* pc_neutralise scans its own output (no DNS, no history) */
+	/* the envelope set by pc_scanner_set_envelope (malloc'd copies) */
+	char *env_ip, *env_helo, *env_from;
 	pc_msg msg;
 };
 
@@ -58,6 +63,10 @@ void pc_scanner_free(pc_scanner *sc)
 	pc_html_free(sc->html);
 	pc_mime_free(sc->mime);
 	pc_leak_free(sc->detect.leak);
+	pc_detect_release(&sc->detect);
+	free(sc->env_ip);
+	free(sc->env_helo);
+	free(sc->env_from);
 	pc_arena_free(sc->arena);
 	free(sc);
 }
@@ -70,6 +79,34 @@ void pc_scanner_set_lists(pc_scanner *sc, const pc_trackerlist *lists)
 void pc_scanner_set_store(pc_scanner *sc, struct pc_store *store)
 {
 	sc->detect.store = store;
+}
+
+void pc_scanner_set_dns(pc_scanner *sc, pc_dns *dns)
+{
+	sc->detect.dns = dns;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+void pc_scanner_set_envelope(pc_scanner *sc, const pc_envelope *env)
+{
+	free(sc->env_ip);
+	free(sc->env_helo);
+	free(sc->env_from);
+	sc->env_ip = dup_or_null(env ? env->client_ip : NULL);
+	sc->env_helo = dup_or_null(env ? env->helo : NULL);
+	sc->env_from = dup_or_null(env ? env->mail_from : NULL);
+}
+
+static const char *env_copy(pc_arena *a, const char *s)
+{
+	if (!s)
+		return NULL;
+	size_t n = strnlen(s, 1024); /* an envelope field longer than this is not real */
+	return pc_arena_utf8(a, s, n);
 }
 
 void pc_scanner_keep_for_rewrite(pc_scanner *sc, int on)
@@ -101,9 +138,21 @@ const pc_msg *pc_scan(pc_scanner *sc, const char *bytes, size_t n, const char *s
 	m->config = sc->config;
 	m->source = pc_arena_utf8(sc->arena, source ? source : "-", source ? strlen(source) : 1);
 	m->keep_for_rewrite = sc->keep;
+	m->env.client_ip = env_copy(sc->arena, sc->env_ip);
+	m->env.helo = env_copy(sc->arena, sc->env_helo);
+	m->env.mail_from = env_copy(sc->arena, sc->env_from);
 	pc_mime_parse(sc->mime, m, bytes, n, on_body, sc);
+	if (m->raw_base <= n) {
+		m->raw = bytes + m->raw_base;
+		m->rawn = n - m->raw_base;
+	}
 	pc_identity_recipients(m, rcpt, nrcpt);
+	pc_authres_extract(m);
+	m->rescan = sc->rescan;
+	pc_dns_forget(sc->detect.dns);
 	pc_detect_all(&sc->detect, m);
+	m->raw = NULL; /* the caller's bytes: not valid after the scan */
+	m->rawn = 0;
 	if (pc_arena_full(sc->arena))
 		pc_msg_limit(m, "arena", sc->config->limits.arena, "parse results were cut short");
 	pc_policy_decide(m);
@@ -126,14 +175,17 @@ int pc_neutralise(pc_scanner *sc, const pc_msg *m, const char *bytes, size_t n, 
 	char source[256];
 	snprintf(source, sizeof source, "%s", m->source ? m->source : "-");
 	/* The rescans judge only what the rewrite changed: no DNS (the copy's
-	 * DKIM no longer verifies, and the sender was checked already) and no
-	 * history (the message was counted once). */
+	 * DKIM no longer verifies, and the sender was checked already), no
+	 * history (the message was counted once), and the rewriter leaves the
+	 * Authentication-Results header of the first pass alone. */
 	struct pc_dns *dns = sc->detect.dns;
 	struct pc_store *store = sc->detect.store;
 	sc->detect.dns = NULL;
 	sc->detect.store = NULL;
 	for (int pass = 1; rc == 1 && pass < PC_NEUTRALISE_PASSES; pass++) {
+		sc->rescan = true;
 		const pc_msg *m2 = pc_scan(sc, *out, *outn, source, rcpt, nrcpt);
+		sc->rescan = false;
 		char *out2 = NULL;
 		size_t outn2 = 0;
 		pc_rewrite_stats st2 = *st;

@@ -35,6 +35,14 @@ void pc_scanner_set_lists(pc_scanner *sc, const struct pc_trackerlist *lists);
  * in (store/store.h; the caller keeps it open); NULL for none. */
 struct pc_store;
 void pc_scanner_set_store(pc_scanner *sc, struct pc_store *store);
+/* The resolver for SPF, DKIM and DMARC (pc_dns_new; the caller keeps it
+ * alive and frees it after the scanner; one per scanner, it is not
+ * shared between threads). NULL: no DNS checks, upstream results only. */
+struct pc_dns;
+void pc_scanner_set_dns(pc_scanner *sc, struct pc_dns *dns);
+/* The SMTP envelope of the following scans (copied into each message's
+ * arena); NULL or all-NULL fields for none. */
+void pc_scanner_set_envelope(pc_scanner *sc, const pc_envelope *env);
 /* Keep what the rewriter needs (HTML text, byte offsets) for each scan. */
 void pc_scanner_keep_for_rewrite(pc_scanner *sc, int on);
 const pc_msg *pc_scan(pc_scanner *sc, const char *bytes, size_t n, const char *source, const char *const *rcpt,

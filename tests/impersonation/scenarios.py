@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Impersonation scenarios, generated and scored end to end.
 
-usage: scenarios.py PORTCULLIS DKIM_SIGN [--n N] [--seed S] [--keep DIR] [--markdown]
+usage: scenarios.py PORTCULLIS DKIMSIGN [--n N] [--seed S] [--keep DIR] [--markdown]
 
 Builds the world of world.py: outlets with SPF, DKIM (keys made by
 opendkim-genkey for this run) and DMARC records, a mass-mail service, a
@@ -9,7 +9,7 @@ freemail provider, an attacker with lookalike and IDN-homoglyph domains of
 the outlets (that publish their own SPF/DKIM/DMARC, as real ones do), and
 self-hosted trackers with per-recipient tokens. It serves the records from
 a loopback dnsmasq, writes N messages per scenario, DKIM-signs them with
-the test tool dkim_sign (libopendkim), scans each with the SMTP client IP
+the test tool dkimsign (tests/auth, libopendkim), scans each with the SMTP client IP
 and MAIL FROM the scenario gives, and compares the verdict with the one a
 mail administrator expects:
 
@@ -203,8 +203,7 @@ class Gen:
 
     def sign(self, raw, domain, selector):
         key = self.dkim_key(domain, selector)
-        r = subprocess.run([self.sign_tool, key, domain, selector, "from,to,subject,date,message-id,reply-to"],
-                           input=raw, capture_output=True, check=True)
+        r = subprocess.run([self.sign_tool, key, selector, domain], input=raw, capture_output=True, check=True)
         return r.stdout
 
     def msgid(self, domain):

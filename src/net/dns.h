@@ -1,0 +1,64 @@
+/*
+ * NAME
+ *   dns - a small synchronous resolver for the sender's SPF, DKIM and DMARC names
+ * SYNOPSIS
+ *   char err[256];
+ *   pc_dns *d = pc_dns_new("127.0.0.1:5353", 2000, err, sizeof err);
+ *   if (!d && err[0]) refuse to start: err names the problem
+ *   if (!d) DNS is "off": no DNS checks at all
+ *   pc_dns_status st = pc_dns_query(d, "example.org", ns_t_txt, &ans, &n);
+ *   pc_dns_txt(d, "_dmarc.example.org", each, ctx);
+ *   pc_dns_forget(d);     (between messages: empties the cache)
+ *   pc_dns_free(d);
+ * DESCRIPTION
+ *   glibc libresolv with an own struct __res_state (res_ninit), so the
+ *   process-wide resolver is never touched and one pc_dns can serve one
+ *   thread. "system" keeps the servers of /etc/resolv.conf; a list of
+ *   "IPv4[:PORT]" replaces them. retrans/retry are chosen so that one query
+ *   over all servers takes at most about the timeout (glibc counts whole
+ *   seconds, so at least one second per server).
+ *   Answers are kept in a small cache until pc_dns_forget (SPF, DKIM and
+ *   DMARC ask overlapping names within one message); answer bytes stay
+ *   valid until then. A timed-out or failed name is cached too, so one
+ *   message never waits twice for the same dead name, and one message
+ *   waits at most PC_DNS_BUDGET timeouts in all.
+ */
+#ifndef PC_DNS_H
+#define PC_DNS_H
+
+#include <stddef.h>
+
+typedef struct pc_dns pc_dns;
+
+typedef enum {
+	PC_DNS_OK,       /* NOERROR with at least one answer of the type asked */
+	PC_DNS_NODATA,   /* NOERROR, no answer of that type */
+	PC_DNS_NXDOMAIN, /* the name does not exist */
+	PC_DNS_SERVFAIL, /* SERVFAIL, REFUSED or another error answer from every server */
+	PC_DNS_TIMEOUT,  /* no server answered in time */
+	PC_DNS_BADNAME,  /* the name cannot be asked (syntax, length) */
+} pc_dns_status;
+
+/* All queries of one message (between pc_dns_forget calls) wait at most
+ * this many timeouts together: a query is sent only while a whole timeout
+ * still fits (so after two full timeouts, in practice, the rest are
+ * answered PC_DNS_TIMEOUT without being sent). */
+#define PC_DNS_BUDGET 3
+
+/* NULL with err "" for "off"; NULL with err filled for a bad setting. */
+pc_dns *pc_dns_new(const char *servers, unsigned timeout_ms, char *err, size_t errlen);
+void pc_dns_free(pc_dns *d);
+/* Empties the per-message cache (answers handed out become invalid). */
+void pc_dns_forget(pc_dns *d);
+/* The whole DNS answer message (for ns_initparse) in *ans, *n. */
+pc_dns_status pc_dns_query(pc_dns *d, const char *name, int type, const unsigned char **ans, size_t *n);
+/* Each TXT record of name, its character-strings concatenated (at most
+ * PC_DNS_TXT_MAX bytes; longer records are skipped), NUL-terminated. */
+#define PC_DNS_TXT_MAX 4096
+pc_dns_status pc_dns_txt(pc_dns *d, const char *name, void (*each)(void *ctx, const char *txt, size_t n), void *ctx);
+/* The timeout of one query in milliseconds: as configured, at least 1000
+ * (glibc waits in whole seconds). */
+unsigned pc_dns_timeout_ms(const pc_dns *d);
+const char *pc_dns_status_name(pc_dns_status st);
+
+#endif
