@@ -255,6 +255,12 @@ static int cmd_scan(int argc, char **argv)
 		fprintf(stderr, "portcullis: tracker list: %s\n", err);
 		return 2;
 	}
+	pc_trackerlist *freemail = pc_trackerlist_freemail_from_config(&cfg, err, sizeof err);
+	if (!freemail) {
+		fprintf(stderr, "portcullis: freemail list: %s\n", err);
+		pc_trackerlist_free(lists);
+		return 2;
+	}
 	/* Parsing allocates and frees many blocks per message; keeping freed
 	 * memory in the process (instead of trimming and unmapping after each
 	 * message) saves the page faults and TLB flushes that showed up as the
@@ -270,6 +276,7 @@ static int cmd_scan(int argc, char **argv)
 		return 2;
 	}
 	pc_scanner_set_lists(c.sc, lists);
+	pc_scanner_set_freemail(c.sc, freemail);
 	pc_scanner_keep_for_rewrite(c.sc, rewrite_dir != NULL);
 	c.rewrite_dir = rewrite_dir;
 	c.rcpt = rcpt;
@@ -298,6 +305,7 @@ static int cmd_scan(int argc, char **argv)
 	}
 	pc_scanner_free(c.sc);
 	pc_trackerlist_free(lists);
+	pc_trackerlist_free(freemail);
 	if (rewrite_dir && !quiet)
 		fprintf(stderr, "portcullis: %zu messages rewritten into %s\n", c.rewritten, rewrite_dir);
 	return st.errors || c.write_errors ? 2 : 0;

@@ -4,9 +4,15 @@
  */
 #include "detect/detect.h"
 
+void pc_detect_impersonation(pc_detect_ctx *ctx, pc_msg *m);
+void pc_detect_lookalike(pc_detect_ctx *ctx, pc_msg *m);
+void pc_detect_divergence(pc_detect_ctx *ctx, pc_msg *m);
 void pc_detect_trackers(pc_detect_ctx *ctx, pc_msg *m);
 
 const pc_detector pc_detectors[] = {
+    {"impersonation", pc_detect_impersonation},
+    {"lookalike", pc_detect_lookalike},
+    {"divergence", pc_detect_divergence},
     {"tracker", pc_detect_trackers},
 };
 const size_t pc_detector_count = sizeof pc_detectors / sizeof pc_detectors[0];

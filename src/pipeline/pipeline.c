@@ -11,6 +11,7 @@
 #include "act/rewrite.h"
 #include "decide/policy.h"
 #include "detect/detect.h"
+#include "detect/protect.h"
 #include "extract/html.h"
 #include "extract/identity.h"
 #include "extract/textlinks.h"
@@ -42,7 +43,8 @@ pc_scanner *pc_scanner_new(const pc_config *config)
 	sc->html = pc_html_new();
 	sc->detect.config = config;
 	sc->detect.leak = pc_leak_new();
-	if (!sc->arena || !sc->mime || !sc->html || !sc->detect.leak) {
+	sc->detect.protect = pc_protect_new(config);
+	if (!sc->arena || !sc->mime || !sc->html || !sc->detect.leak || !sc->detect.protect) {
 		pc_scanner_free(sc);
 		return NULL;
 	}
@@ -56,6 +58,7 @@ void pc_scanner_free(pc_scanner *sc)
 	pc_html_free(sc->html);
 	pc_mime_free(sc->mime);
 	pc_leak_free(sc->detect.leak);
+	pc_protect_free(sc->detect.protect);
 	pc_arena_free(sc->arena);
 	free(sc);
 }
@@ -63,6 +66,12 @@ void pc_scanner_free(pc_scanner *sc)
 void pc_scanner_set_lists(pc_scanner *sc, const pc_trackerlist *lists)
 {
 	sc->detect.lists = lists;
+}
+
+void pc_scanner_set_freemail(pc_scanner *sc, const pc_trackerlist *freemail)
+{
+	sc->detect.freemail = freemail;
+	pc_protect_set_freemail(sc->detect.protect, freemail);
 }
 
 void pc_scanner_keep_for_rewrite(pc_scanner *sc, int on)

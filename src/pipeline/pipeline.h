@@ -31,6 +31,9 @@ void pc_scanner_free(pc_scanner *sc);
  * NULL for none. */
 struct pc_trackerlist;
 void pc_scanner_set_lists(pc_scanner *sc, const struct pc_trackerlist *lists);
+/* Freemail provider domains (pc_trackerlist_freemail_from_config; the
+ * caller keeps them alive); NULL for none. */
+void pc_scanner_set_freemail(pc_scanner *sc, const struct pc_trackerlist *freemail);
 /* Keep what the rewriter needs (HTML text, byte offsets) for each scan. */
 void pc_scanner_keep_for_rewrite(pc_scanner *sc, int on);
 const pc_msg *pc_scan(pc_scanner *sc, const char *bytes, size_t n, const char *source, const char *const *rcpt,
