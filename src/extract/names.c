@@ -677,12 +677,15 @@ const char *pc_names_lookalike(const pc_domain *cand, const pc_domain *prot, uns
 		return "added-word";
 	if (!maxdist)
 		return NULL;
-	/* short names are a distance of one or two from many other words */
-	size_t cl = strlen(cand->ulabel), pl = strlen(prot->ulabel);
+	/* Short names are a distance of one or two from many other words:
+	 * distance 1 needs 4 code points, distance 2 needs 8 (on the corpus,
+	 * 5 to 7 made latimes a lookalike of nytimes and ranters of reuters). */
+	size_t cl = pc_names_distance(cand->ulabel, "", MAX_LABEL_CP),
+	       pl = pc_names_distance(prot->ulabel, "", MAX_LABEL_CP);
 	size_t shorter = cl < pl ? cl : pl;
 	if (shorter < 4)
 		return NULL;
-	unsigned cap = shorter < 5 ? 1 : maxdist > 2 ? 2 : maxdist;
+	unsigned cap = shorter < 8 ? 1 : maxdist > 2 ? 2 : maxdist;
 	unsigned d = pc_names_distance(cand->ulabel, prot->ulabel, cap);
 	if (d == 0 || d > cap)
 		return NULL;
@@ -734,8 +737,9 @@ const char *pc_names_find_domain(pc_arena *a, const char *name)
 			continue;
 		const char *sfx = strchr(rd, '.');
 		/* a listed suffix ("com", "co.uk"), not the "*" default rule:
-		 * "j.smith" or "st.john" are no domains */
-		if (sfx && psl_is_public_suffix2(psl, sfx + 1, PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE))
+		 * "j.smith" or "st.john" are no domains; nor is an initial
+		 * before a brand TLD ("Craig R.Hughes": .hughes is one) */
+		if (sfx && sfx - rd >= 2 && psl_is_public_suffix2(psl, sfx + 1, PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE))
 			return rd;
 	}
 	return NULL;
