@@ -164,6 +164,12 @@ static void on_message(void *ctx, const char *bytes, size_t n, const char *sourc
 	}
 }
 
+/* The config's lists ([person], domains) are freed on every return. */
+static void config_cleanup(pc_config *c)
+{
+	pc_config_free(c);
+}
+
 static int cmd_scan(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -171,7 +177,7 @@ static int cmd_scan(int argc, char **argv)
 	    {"set", required_argument, NULL, 's'},     {"explain", no_argument, NULL, 'e'},
 	    {"rewrite", required_argument, NULL, 'w'}, {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
-	pc_config cfg;
+	pc_config cfg __attribute__((cleanup(config_cleanup)));
 	pc_config_defaults(&cfg);
 	const char *rcpt[MAX_RCPT];
 	size_t nrcpt = 0;
