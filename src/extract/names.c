@@ -666,11 +666,12 @@ const char *pc_names_lookalike(const pc_domain *cand, const pc_domain *prot, uns
 		return NULL;
 	if (pc_names_same_site(cand, prot))
 		return NULL;
+	/* same label first: google.com.gi is Google's own other suffix, not
+	 * google.com with something appended */
+	if (!strcmp(cand->label, prot->label))
+		return strcmp(cand->suffix, prot->suffix) ? "tld-swap" : NULL;
 	if (subdomain_trick(cand, prot))
 		return "subdomain-trick";
-	bool same_label = !strcmp(cand->label, prot->label);
-	if (same_label)
-		return strcmp(cand->suffix, prot->suffix) ? "tld-swap" : NULL;
 	if (cand->skel && prot->skel && !strcmp(cand->skel, prot->skel))
 		return cand->ascii_only ? "confusable-skeleton" : "idn-homoglyph";
 	if (added_word(cand->label, prot->label))
@@ -686,6 +687,11 @@ const char *pc_names_lookalike(const pc_domain *cand, const pc_domain *prot, uns
 	if (shorter < 4)
 		return NULL;
 	unsigned cap = shorter < 8 ? 1 : maxdist > 2 ? 2 : maxdist;
+	/* Letters only added around the whole name are added-word's question
+	 * (bbcnews); other additions are names of their own: onmicrosoft is
+	 * Microsoft's tenant domain, not a typo of microsoft. */
+	if (cl > pl && strstr(cand->ulabel, prot->ulabel))
+		return NULL;
 	unsigned d = pc_names_distance(cand->ulabel, prot->ulabel, cap);
 	if (d == 0 || d > cap)
 		return NULL;

@@ -201,6 +201,7 @@ static void test_lookalike_positive(void **state)
 	assert_string_equal(look("bbc.com", "bbc.co.uk"), "tld-swap");
 	assert_string_equal(look("bbc.co", "bbc.co.uk"), "tld-swap");
 	assert_string_equal(look("bbc.news", "bbc.co.uk"), "tld-swap");
+	assert_string_equal(look("google.com.gi", "google.com"), "tld-swap"); /* not a subdomain trick */
 	assert_string_equal(look("bbc.co.uk.evil.example", "bbc.co.uk"), "subdomain-trick");
 	assert_string_equal(look("www.bbc.co.uk.evil.example", "bbc.co.uk"), "subdomain-trick");
 	assert_string_equal(look("bbc-co-uk.evil.example", "bbc.co.uk"), "subdomain-trick");
@@ -231,6 +232,9 @@ static void test_lookalike_negative(void **state)
 	assert_null(look("abc.co.uk", "bbc.co.uk"));
 	assert_null(look("washingtonian.com", "washingtonpost.com"));
 	assert_null(look("economy.com", "economist.com"));
+	/* letters added around the whole name that are no known word */
+	assert_null(look("msou.onmicrosoft.com", "microsoft.com"));
+	assert_null(look("reutersx.com", "reuters.com"));
 	assert_null(look("gmail.com", "bbc.co.uk"));
 	/* a subdomain trick needs the whole protected domain as a prefix */
 	assert_null(look("bbc.co.evil.example", "bbc.co.uk"));
