@@ -10,7 +10,8 @@
  *   lists in Sender and Reply-To), so alone it weighs little: 0.5 for
  *   Return-Path and Sender, 1 for Reply-To; 4 when Reply-To goes to a
  *   freemail provider while From does not; 5 when the diverging domain is
- *   a lookalike of a protected one (pc_protect_lookalike). One finding per
+ *   a lookalike of a protected one or mixes scripts in a label
+ *   (pc_protect_lookalike). One finding per
  *   header and domain; MAX_ADDRS addresses per header.
  */
 #include <string.h>
@@ -42,9 +43,10 @@ static void diverge(pc_detect_ctx *ctx, pc_msg *m, const pc_domain *from, const 
 	const char *why = "different domain";
 	const pc_protected_domain *im = NULL;
 	const char *t = pc_protect_lookalike(ctx->protect, &d, &im);
-	if (t && im) {
+	if (t) {
 		score = 5;
-		why = pc_arena_printf(m->arena, "lookalike of %s (%s)", im->d.unicode, t);
+		why = im ? pc_arena_printf(m->arena, "lookalike of %s (%s)", im->d.unicode, t)
+		         : pc_arena_printf(m->arena, "%s label (%s)", t, d.scripts ? d.scripts : "?");
 	} else if (!strcmp(header, "reply-to") && freemail(ctx, &d) && !freemail(ctx, from)) {
 		score = 4;
 		why = "replies go to freemail";

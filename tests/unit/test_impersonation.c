@@ -289,6 +289,8 @@ static void test_divergence(void **state)
 	assert_true(find(m, "header.divergence", "header", "sender")->score == 0.5);
 	m = scan("From: a@shop.example\nReply-To: b@reuters-online.com\n", NULL);
 	assert_true(find(m, "header.divergence", "header", "reply-to")->score == 5);
+	m = scan("From: a@shop.example\nReply-To: b@xn--pypal-4ve.com\n", NULL); /* mixed scripts */
+	assert_true(find(m, "header.divergence", "header", "reply-to")->score == 5);
 	/* the same registrable domain does not diverge */
 	m = scan("From: a@shop.example\nReply-To: b@mail.shop.example\nReturn-Path: <c@bounce.shop.example>\n", NULL);
 	assert_int_equal(count(m, "header.divergence"), 0);
