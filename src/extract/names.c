@@ -641,7 +641,8 @@ static bool added_word(const char *cand, const char *prot)
 	return false;
 }
 
-/* bbc.co.uk.evil.example, www.bbc.co.uk.evil.example, bbc-co-uk.evil.example */
+/* bbc.co.uk.evil.example, www.bbc.co.uk.evil.example, bbc-co-uk.evil.example,
+ * bbc.co.uk-secure.example */
 static bool subdomain_trick(const pc_domain *cand, const pc_domain *prot)
 {
 	const char *h = cand->ascii;
@@ -650,7 +651,7 @@ static bool subdomain_trick(const pc_domain *cand, const pc_domain *prot)
 	size_t pn = strlen(prot->reg), hn = strlen(h);
 	if (hn <= pn + 1 || !strchr(prot->reg, '.'))
 		return false;
-	if (!strncmp(h, prot->reg, pn) && h[pn] == '.')
+	if (!strncmp(h, prot->reg, pn) && (h[pn] == '.' || h[pn] == '-'))
 		return true;
 	for (size_t i = 0; i < pn; i++) {
 		char want = prot->reg[i] == '.' ? '-' : prot->reg[i];

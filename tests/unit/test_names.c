@@ -205,6 +205,7 @@ static void test_lookalike_positive(void **state)
 	assert_string_equal(look("bbc.co.uk.evil.example", "bbc.co.uk"), "subdomain-trick");
 	assert_string_equal(look("www.bbc.co.uk.evil.example", "bbc.co.uk"), "subdomain-trick");
 	assert_string_equal(look("bbc-co-uk.evil.example", "bbc.co.uk"), "subdomain-trick");
+	assert_string_equal(look("bbc.co.uk-secure.example", "bbc.co.uk"), "subdomain-trick");
 	assert_string_equal(look("bbcnews.com", "bbc.co.uk"), "added-word");
 	assert_string_equal(look("theguardian-news.com", "theguardian.com"), "added-word");
 	assert_string_equal(look("the-guardian.com", "theguardian.com"), "added-word");
