@@ -176,6 +176,12 @@ static void on_message(void *ctx, const char *bytes, size_t n, const char *sourc
 	}
 }
 
+/* The config's lists ([person], domains) are freed on every return. */
+static void config_cleanup(pc_config *c)
+{
+	pc_config_free(c);
+}
+
 static int cmd_scan(int argc, char **argv)
 {
 	static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
@@ -191,7 +197,7 @@ static int cmd_scan(int argc, char **argv)
 	                                     {"mail-from", required_argument, NULL, 'M'},
 	                                     {NULL, 0, NULL, 0}};
 	pc_envelope env = {NULL, NULL, NULL};
-	pc_config cfg;
+	pc_config cfg __attribute__((cleanup(config_cleanup)));
 	pc_config_defaults(&cfg);
 	const char *rcpt[MAX_RCPT];
 	size_t nrcpt = 0;
@@ -267,7 +273,6 @@ static int cmd_scan(int argc, char **argv)
 	}
 	if (config_path && pc_config_load(&cfg, config_path, err, sizeof err) != 0) {
 		fprintf(stderr, "portcullis: %s\n", err);
-		pc_config_free(&cfg);
 		return 2;
 	}
 	for (size_t i = 0; i < nsets; i++) {
@@ -279,18 +284,15 @@ static int cmd_scan(int argc, char **argv)
 		*eq = '\0';
 		if (pc_config_set(&cfg, sets[i], eq + 1, err, sizeof err) != 0) {
 			fprintf(stderr, "portcullis: --set: %s\n", err);
-			pc_config_free(&cfg);
 			return 2;
 		}
 	}
 	if (optind >= argc) {
 		fputs(usage_scan, stderr);
-		pc_config_free(&cfg);
 		return 2;
 	}
 	if (db_path && pc_config_set(&cfg, "history.database", db_path, err, sizeof err) != 0) {
 		fprintf(stderr, "portcullis: --db: %s\n", err);
-		pc_config_free(&cfg);
 		return 2;
 	}
 	if (rewrite_dir) {
@@ -310,25 +312,29 @@ static int cmd_scan(int argc, char **argv)
 	 * DNS query per message. Naming servers (dns.servers) asks for the
 	 * checks explicitly. */
 	pc_dns *dns = NULL;
+	pc_trackerlist *lists = NULL, *freemail = NULL;
+	pc_store *store = NULL;
+	int rc = 2;
+	scan_ctx c;
+	memset(&c, 0, sizeof c);
 	if (strcasecmp(cfg.dns_servers, "system") || env.client_ip) {
 		dns = pc_dns_new(cfg.dns_servers, cfg.dns_timeout_ms, err, sizeof err);
 		if (!dns && err[0]) {
 			fprintf(stderr, "portcullis: %s\n", err);
-			return 2;
+			goto out;
 		}
 	}
-	pc_trackerlist *lists = pc_trackerlist_from_config(&cfg, err, sizeof err);
-	if (!lists) {
+	if (!(lists = pc_trackerlist_from_config(&cfg, err, sizeof err))) {
 		fprintf(stderr, "portcullis: tracker list: %s\n", err);
-		pc_dns_free(dns);
-		return 2;
+		goto out;
 	}
-	pc_store *store = NULL;
+	if (!(freemail = pc_trackerlist_freemail_from_config(&cfg, err, sizeof err))) {
+		fprintf(stderr, "portcullis: freemail list: %s\n", err);
+		goto out;
+	}
 	if (cfg.history_db[0] && !(store = pc_store_open(cfg.history_db, err, sizeof err))) {
 		fprintf(stderr, "portcullis: history store: %s\n", err);
-		pc_trackerlist_free(lists);
-		pc_config_free(&cfg);
-		return 2;
+		goto out;
 	}
 	/* Parsing allocates and frees many blocks per message; keeping freed
 	 * memory in the process (instead of trimming and unmapping after each
@@ -337,19 +343,16 @@ static int cmd_scan(int argc, char **argv)
 	mallopt(M_TRIM_THRESHOLD, 64 << 20);
 	mallopt(M_MMAP_THRESHOLD, 32 << 20);
 	pc_pipeline_global_init();
-	scan_ctx c;
-	memset(&c, 0, sizeof c);
 	c.sc = pc_scanner_new(&cfg);
 	if (!c.sc) {
 		fprintf(stderr, "portcullis: cannot create scanner (out of memory)\n");
-		pc_dns_free(dns);
-		pc_trackerlist_free(lists);
-		return 2;
+		goto out;
 	}
 	pc_scanner_set_lists(c.sc, lists);
 	pc_scanner_set_dns(c.sc, dns);
 	pc_scanner_set_envelope(c.sc, &env);
 	pc_scanner_set_store(c.sc, store);
+	pc_scanner_set_freemail(c.sc, freemail);
 	pc_scanner_keep_for_rewrite(c.sc, rewrite_dir != NULL);
 	c.rewrite_dir = rewrite_dir;
 	c.rcpt = rcpt;
@@ -376,14 +379,17 @@ static int cmd_scan(int argc, char **argv)
 		        c.verdicts[PC_ACTION_NEUTRALISE], c.verdicts[PC_ACTION_QUARANTINE],
 		        c.verdicts[PC_ACTION_REJECT], st.errors);
 	}
+	if (rewrite_dir && !quiet)
+		fprintf(stderr, "portcullis: %zu messages rewritten into %s\n", c.rewritten, rewrite_dir);
+	rc = st.errors || c.write_errors ? 2 : 0;
+out:
+	/* the scanner first: it holds the DNS resolver's and lists' users */
 	pc_scanner_free(c.sc);
 	pc_dns_free(dns);
 	pc_trackerlist_free(lists);
+	pc_trackerlist_free(freemail);
 	pc_store_close(store);
-	pc_config_free(&cfg);
-	if (rewrite_dir && !quiet)
-		fprintf(stderr, "portcullis: %zu messages rewritten into %s\n", c.rewritten, rewrite_dir);
-	return st.errors || c.write_errors ? 2 : 0;
+	return rc;
 }
 
 int main(int argc, char **argv)

@@ -227,36 +227,49 @@ const char *pc_trackerlist_match(const pc_trackerlist *tl, const char *host)
 	return NULL;
 }
 
-const char *pc_trackerlist_bundled_path(void)
+const char *pc_trackerlist_data_path(const char *file)
 {
-	static const char *const paths[] = {
+	static char found[4][1024];
+	static const char *const dirs[] = {
 #ifdef PC_DATADIR
-	    PC_DATADIR "/trackers.txt",
+	    PC_DATADIR,
 #endif
 #ifdef PC_SOURCE_DATADIR
-	    PC_SOURCE_DATADIR "/trackers.txt",
+	    PC_SOURCE_DATADIR,
 #endif
 	    NULL};
-	for (size_t i = 0; paths[i]; i++)
-		if (access(paths[i], R_OK) == 0)
-			return paths[i];
+	static const char *const files[] = {"trackers.txt", "freemail.txt", NULL};
+	size_t slot = 0;
+	while (files[slot] && strcmp(files[slot], file))
+		slot++;
+	if (!files[slot])
+		return NULL; /* only the files Portcullis ships */
+	for (size_t i = 0; dirs[i]; i++) {
+		snprintf(found[slot], sizeof found[slot], "%s/%s", dirs[i], file);
+		if (access(found[slot], R_OK) == 0)
+			return found[slot];
+	}
 	return NULL;
 }
 
-pc_trackerlist *pc_trackerlist_from_config(const pc_config *c, char *err, size_t errlen)
+const char *pc_trackerlist_bundled_path(void)
+{
+	return pc_trackerlist_data_path("trackers.txt");
+}
+
+pc_trackerlist *pc_trackerlist_from_files(const char *lists, const char *bundled, char *err, size_t errlen)
 {
 	pc_trackerlist *tl = pc_trackerlist_new();
 	if (!tl) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	const char *bundled = c->tracker_bundled ? pc_trackerlist_bundled_path() : NULL;
 	if (bundled && pc_trackerlist_load(tl, bundled, NULL, err, errlen) < 0) {
 		pc_trackerlist_free(tl);
 		return NULL;
 	}
-	char buf[sizeof c->tracker_lists];
-	snprintf(buf, sizeof buf, "%s", c->tracker_lists);
+	char buf[1024];
+	snprintf(buf, sizeof buf, "%s", lists ? lists : "");
 	for (char *p = buf; p && *p;) {
 		char *comma = strchr(p, ',');
 		if (comma)
@@ -273,4 +286,16 @@ pc_trackerlist *pc_trackerlist_from_config(const pc_config *c, char *err, size_t
 		p = comma ? comma + 1 : NULL;
 	}
 	return tl;
+}
+
+pc_trackerlist *pc_trackerlist_from_config(const pc_config *c, char *err, size_t errlen)
+{
+	return pc_trackerlist_from_files(c->tracker_lists, c->tracker_bundled ? pc_trackerlist_bundled_path() : NULL,
+	                                 err, errlen);
+}
+
+pc_trackerlist *pc_trackerlist_freemail_from_config(const pc_config *c, char *err, size_t errlen)
+{
+	return pc_trackerlist_from_files(
+	    c->freemail_lists, c->freemail_bundled ? pc_trackerlist_data_path("freemail.txt") : NULL, err, errlen);
 }

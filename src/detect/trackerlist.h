@@ -41,7 +41,16 @@ size_t pc_trackerlist_size(const pc_trackerlist *tl);
  * trackers.bundled = no. NULL with err when a named file cannot be read. */
 struct pc_config;
 pc_trackerlist *pc_trackerlist_from_config(const struct pc_config *c, char *err, size_t errlen);
+/* The same for freemail providers: freemail.lists plus the bundled
+ * data/freemail.txt unless freemail.bundled = no. */
+pc_trackerlist *pc_trackerlist_freemail_from_config(const struct pc_config *c, char *err, size_t errlen);
+/* The loader both use: the comma-separated files in `lists` after the
+ * file `bundled` (NULL: none). */
+pc_trackerlist *pc_trackerlist_from_files(const char *lists, const char *bundled, char *err, size_t errlen);
 /* Where the bundled list was found, or NULL. */
 const char *pc_trackerlist_bundled_path(void);
+/* Where a file shipped with Portcullis ("trackers.txt", "freemail.txt")
+ * was found (installed data directory, then the source tree), or NULL. */
+const char *pc_trackerlist_data_path(const char *file);
 
 #endif

@@ -14,6 +14,7 @@
 #include "decide/policy.h"
 #include "detect/detect.h"
 #include "extract/authres.h"
+#include "detect/protect.h"
 #include "extract/html.h"
 #include "extract/identity.h"
 #include "extract/textlinks.h"
@@ -49,7 +50,8 @@ pc_scanner *pc_scanner_new(const pc_config *config)
 	sc->html = pc_html_new();
 	sc->detect.config = config;
 	sc->detect.leak = pc_leak_new();
-	if (!sc->arena || !sc->mime || !sc->html || !sc->detect.leak) {
+	sc->detect.protect = pc_protect_new(config);
+	if (!sc->arena || !sc->mime || !sc->html || !sc->detect.leak || !sc->detect.protect) {
 		pc_scanner_free(sc);
 		return NULL;
 	}
@@ -67,6 +69,7 @@ void pc_scanner_free(pc_scanner *sc)
 	free(sc->env_ip);
 	free(sc->env_helo);
 	free(sc->env_from);
+	pc_protect_free(sc->detect.protect);
 	pc_arena_free(sc->arena);
 	free(sc);
 }
@@ -74,6 +77,12 @@ void pc_scanner_free(pc_scanner *sc)
 void pc_scanner_set_lists(pc_scanner *sc, const pc_trackerlist *lists)
 {
 	sc->detect.lists = lists;
+}
+
+void pc_scanner_set_freemail(pc_scanner *sc, const pc_trackerlist *freemail)
+{
+	sc->detect.freemail = freemail;
+	pc_protect_set_freemail(sc->detect.protect, freemail);
 }
 
 void pc_scanner_set_store(pc_scanner *sc, struct pc_store *store)

@@ -1,0 +1,195 @@
+/*
+ * NAME
+ *   impersonation - display names of protected people on other addresses,
+ *   addresses inside display names, failed DMARC on protected domains,
+ *   several From addresses
+ * SYNOPSIS
+ *   pc_detect_impersonation(ctx, msg);    (listed in detectors.c)
+ * DESCRIPTION
+ *   impersonation.display-name: a From, Sender or Reply-To display name
+ *     that matches a protected person's name variant (similarity >=
+ *     policy.name_threshold, names.h) on an address that is not theirs nor
+ *     on one of their domains. Score 10 when the address is on a lookalike
+ *     of a protected, own or person domain, 8 on freemail, 6 otherwise.
+ *     A person listed without addresses or domains is taken to write from
+ *     the own and protected domains.
+ *   impersonation.name-address: a From display name that holds an address
+ *     or domain ("ceo@example.com", "paypal.com") whose registrable domain
+ *     is not the sender's: 4, or 6 when the named domain is own/protected.
+ *   impersonation.exact-domain: From on an own, protected or person domain
+ *     while a DMARC result (ours or a trusted upstream one) is fail: 8.
+ *   header.multiple-from: more than one From address without a Sender
+ *     (RFC 5322 3.6.2): 3.
+ *   Work is bounded: at most MAX_ADDRS addresses per header are looked at.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "detect/detect.h"
+#include "detect/protect.h"
+
+#define MAX_ADDRS 16
+
+static bool person_without_places(const pc_protected_person *pp)
+{
+	return !pp->ndomains && !pp->cfg->addresses.n;
+}
+
+/* The best matching person and variant for a normalised name. */
+static double best_person(pc_protect *p, const char *norm, size_t *person, size_t *variant)
+{
+	double best = 0;
+	for (size_t i = 0; i < pc_protect_npeople(p); i++) {
+		const pc_protected_person *pp = pc_protect_person(p, i);
+		for (size_t k = 0; k < pp->cfg->names.n; k++) {
+			double s = pc_names_similarity(norm, pp->variants[k]);
+			if (s > best) {
+				best = s;
+				*person = i;
+				*variant = k;
+			}
+		}
+	}
+	return best;
+}
+
+static void display_name(pc_detect_ctx *ctx, pc_msg *m, const pc_vec *v, const char *header)
+{
+	pc_protect *p = ctx->protect;
+	for (size_t i = 0; i < v->n && i < MAX_ADDRS; i++) {
+		const pc_addr *ad = v->v[i];
+		if (!ad->name || !*ad->name)
+			continue;
+		const char *norm = pc_protect_display(p, m->arena, ad->name);
+		if (!norm || !*norm)
+			continue;
+		size_t person = 0, variant = 0;
+		double sim = best_person(p, norm, &person, &variant);
+		if (sim < m->config->name_threshold)
+			continue;
+		const pc_protected_person *pp = pc_protect_person(p, person);
+		pc_domain d;
+		bool have_domain = pc_protect_addr_domain(p, m->arena, ad->addr, &d) == 0;
+		if (pc_protect_person_owns(p, person, ad->addr, have_domain ? &d : NULL))
+			continue;
+		if (person_without_places(pp) && have_domain && pc_protect_domain_of(p, &d) &&
+		    pc_protect_domain_of(p, &d)->kind != PC_PROTECT_PERSON)
+			continue;
+		double score = 6;
+		const char *why = "unrelated domain";
+		const pc_protected_domain *imitated = NULL;
+		const char *t = have_domain ? pc_protect_lookalike(p, &d, &imitated) : NULL;
+		if (t && imitated) {
+			score = 10;
+			why = pc_arena_printf(m->arena, "lookalike of %s (%s)", imitated->d.unicode, t);
+		} else if (have_domain && ctx->freemail && pc_trackerlist_match(ctx->freemail, d.ascii)) {
+			score = 8;
+			why = "freemail";
+		} else if (!have_domain)
+			why = "no domain";
+		pc_finding *f =
+		    pc_msg_finding(m, "impersonation.display-name", score,
+		                   pc_arena_printf(m->arena, "%s display name \"%s\" is a protected person's, on %s",
+		                                   header, ad->name, ad->addr && *ad->addr ? ad->addr : "no address"));
+		if (!f)
+			return;
+		pc_finding_ev(m, f, "header", header);
+		pc_finding_ev(m, f, "person", pp->cfg->names.v[0]);
+		pc_finding_ev(m, f, "variant", pp->cfg->names.v[variant]);
+		pc_finding_ev(m, f, "display_name", ad->name);
+		pc_finding_ev(m, f, "similarity", pc_arena_printf(m->arena, "%.2f", sim));
+		pc_finding_ev(m, f, "address", ad->addr ? ad->addr : "");
+		pc_finding_ev(m, f, "why", why);
+	}
+}
+
+static void name_address(pc_detect_ctx *ctx, pc_msg *m)
+{
+	pc_protect *p = ctx->protect;
+	for (size_t i = 0; i < m->from.n && i < MAX_ADDRS; i++) {
+		const pc_addr *ad = m->from.v[i];
+		if (!ad->name || !*ad->name)
+			continue;
+		const char *named = pc_names_find_domain(m->arena, ad->name);
+		if (!named)
+			continue;
+		pc_domain nd, d;
+		if (pc_names_domain(pc_protect_names(p), m->arena, named, strlen(named), &nd) != 0)
+			continue;
+		bool have = pc_protect_addr_domain(p, m->arena, ad->addr, &d) == 0;
+		if (have && (pc_names_same_site(&d, &nd) || pc_names_same_site(&nd, &d)))
+			continue;
+		const pc_protected_domain *pd = pc_protect_domain_of(p, &nd);
+		double score = pd ? 6 : 4;
+		pc_finding *f =
+		    pc_msg_finding(m, "impersonation.name-address", score,
+		                   pc_arena_printf(m->arena, "From display name \"%s\" names %s but the address is %s",
+		                                   ad->name, named, ad->addr && *ad->addr ? ad->addr : "missing"));
+		if (!f)
+			return;
+		pc_finding_ev(m, f, "display_name", ad->name);
+		pc_finding_ev(m, f, "named_domain", named);
+		pc_finding_ev(m, f, "address", ad->addr ? ad->addr : "");
+		if (pd)
+			pc_finding_ev(m, f, "why",
+			              pd->kind == PC_PROTECT_OWN         ? "own domain"
+			              : pd->kind == PC_PROTECT_PROTECTED ? "protected domain"
+			                                                 : "protected person's domain");
+		return; /* one is enough */
+	}
+}
+
+static void exact_domain(pc_detect_ctx *ctx, pc_msg *m)
+{
+	if (!m->from.n)
+		return;
+	const pc_addr *ad = m->from.v[0];
+	pc_domain d;
+	if (!ad->addr || pc_protect_addr_domain(ctx->protect, m->arena, ad->addr, &d) != 0)
+		return;
+	const pc_protected_domain *pd = pc_protect_domain_of(ctx->protect, &d);
+	if (!pd)
+		return;
+	for (size_t i = 0; i < m->auth.n; i++) {
+		const pc_auth *au = m->auth.v[i];
+		if (!au->method || strcmp(au->method, "dmarc") || au->result != PC_AUTH_FAIL)
+			continue;
+		pc_finding *f =
+		    pc_msg_finding(m, "impersonation.exact-domain", 8,
+		                   pc_arena_printf(m->arena, "From %s is on %s, a %s domain, but DMARC failed",
+		                                   ad->addr, pd->d.unicode,
+		                                   pd->kind == PC_PROTECT_OWN         ? "own"
+		                                   : pd->kind == PC_PROTECT_PROTECTED ? "protected"
+		                                                                      : "protected person's"));
+		if (!f)
+			return;
+		pc_finding_ev(m, f, "address", ad->addr);
+		pc_finding_ev(m, f, "domain", pd->d.ascii);
+		pc_finding_ev(m, f, "dmarc_domain", au->domain ? au->domain : "");
+		pc_finding_ev(m, f, "source", au->source ? au->source : "portcullis");
+		return;
+	}
+}
+
+void pc_detect_impersonation(pc_detect_ctx *ctx, pc_msg *m)
+{
+	if (!ctx->protect)
+		return;
+	if (m->from.n > 1 && !m->sender.n) {
+		pc_finding *f =
+		    pc_msg_finding(m, "header.multiple-from", 3,
+		                   pc_arena_printf(m->arena, "%zu From addresses and no Sender", m->from.n));
+		if (f)
+			for (size_t i = 0; i < m->from.n && i < MAX_ADDRS; i++) {
+				const pc_addr *ad = m->from.v[i];
+				pc_finding_ev(m, f, "address", ad->addr ? ad->addr : "");
+			}
+	}
+	if (pc_protect_npeople(ctx->protect)) {
+		display_name(ctx, m, &m->from, "from");
+		display_name(ctx, m, &m->sender, "sender");
+		display_name(ctx, m, &m->reply_to, "reply-to");
+	}
+	name_address(ctx, m);
+	exact_domain(ctx, m);
+}

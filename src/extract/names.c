@@ -1,0 +1,753 @@
+/*
+ * NAME
+ *   names - display-name and domain normalisation (see names.h)
+ * DESCRIPTION
+ *   Everything runs in UTF-16 buffers of fixed size held by the state, so
+ *   a hostile name costs at most PC_NAMES_MAX_IN bytes of work per step;
+ *   an ICU buffer overflow (NFKC can grow a code point 18 times) gives
+ *   "no name", never a partial one.
+ */
+#include "extract/names.h"
+
+#include <ctype.h>
+#include <idn2.h>
+#include <libpsl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unicode/uchar.h>
+#include <unicode/unorm2.h>
+#include <unicode/uscript.h>
+#include <unicode/uspoof.h>
+#include <unicode/ustring.h>
+#include <unicode/utf16.h>
+#include <unicode/utf8.h>
+
+#define UBUF 16384      /* UTF-16 units per scratch buffer */
+#define MAX_TOKENS 16   /* name tokens compared */
+#define MAX_CP 128      /* code points of a name compared */
+#define MAX_LABEL_CP 63 /* code points of a label compared */
+
+struct pc_names {
+	USpoofChecker *spoof;
+	const UNormalizer2 *nfkc_cf, *nfd;
+	UChar a[UBUF], b[UBUF];
+};
+
+pc_names *pc_names_new(void)
+{
+	pc_names *st = calloc(1, sizeof *st);
+	if (!st)
+		return NULL;
+	UErrorCode e = U_ZERO_ERROR;
+	st->spoof = uspoof_open(&e);
+	if (U_SUCCESS(e))
+		uspoof_setChecks(st->spoof, USPOOF_CONFUSABLE, &e);
+	st->nfkc_cf = unorm2_getNFKCCasefoldInstance(&e);
+	st->nfd = unorm2_getNFDInstance(&e);
+	if (U_FAILURE(e) || !st->spoof || !st->nfkc_cf || !st->nfd) {
+		pc_names_free(st);
+		return NULL;
+	}
+	return st;
+}
+
+void pc_names_free(pc_names *st)
+{
+	if (!st)
+		return;
+	if (st->spoof)
+		uspoof_close(st->spoof);
+	free(st);
+}
+
+/* ---- display names ---------------------------------------------------- */
+
+static bool is_space_u(UChar32 c)
+{
+	return u_isUWhiteSpace(c) || c == 0;
+}
+
+/* Removes "(...)" comments (nested, an unclosed one runs to the end) in
+ * place; keeps them when nothing else would be left ("(John Smith)"). */
+static int32_t drop_comments(UChar *s, int32_t n, UChar *tmp)
+{
+	int32_t o = 0, depth = 0;
+	bool letters = false;
+	for (int32_t i = 0; i < n; i++) {
+		if (s[i] == '(' || s[i] == '[') {
+			depth++;
+			continue;
+		}
+		if ((s[i] == ')' || s[i] == ']') && depth) {
+			depth--;
+			tmp[o++] = ' ';
+			continue;
+		}
+		if (depth)
+			continue;
+		if (u_isalpha(s[i]))
+			letters = true;
+		tmp[o++] = s[i];
+	}
+	if (!letters)
+		return n;
+	memcpy(s, tmp, (size_t)o * sizeof *s);
+	return o;
+}
+
+/* "doe, jane" -> "jane doe" when there is exactly one comma with letters on
+ * both sides (and what follows is not a suffix such as "jr" or "phd"). */
+static int32_t reorder_comma(UChar *s, int32_t n, UChar *tmp)
+{
+	int32_t comma = -1;
+	for (int32_t i = 0; i < n; i++)
+		if (s[i] == ',' || s[i] == 0x060C || s[i] == 0x3001) {
+			if (comma >= 0)
+				return n;
+			comma = i;
+		}
+	if (comma < 0)
+		return n;
+	bool before = false, after = false;
+	for (int32_t i = 0; i < comma; i++)
+		before |= u_isalpha(s[i]) != 0;
+	for (int32_t i = comma + 1; i < n; i++)
+		after |= u_isalpha(s[i]) != 0;
+	if (!before || !after)
+		return n;
+	/* the part after the comma, trimmed, as ASCII for the suffix test */
+	char rest[8];
+	int32_t k = 0;
+	for (int32_t i = comma + 1; i < n && k < (int32_t)sizeof rest - 1; i++)
+		if (!is_space_u(s[i]) && s[i] != '.')
+			rest[k++] = s[i] < 0x80 ? (char)s[i] : '?';
+	rest[k] = '\0';
+	static const char *const suffixes[] = {"jr", "sr", "ii", "iii", "iv", "phd", "md", "esq", "mba", NULL};
+	for (size_t i = 0; suffixes[i]; i++)
+		if (!strcmp(rest, suffixes[i]))
+			return n;
+	int32_t o = 0;
+	for (int32_t i = comma + 1; i < n; i++)
+		tmp[o++] = s[i];
+	tmp[o++] = ' ';
+	for (int32_t i = 0; i < comma; i++)
+		tmp[o++] = s[i];
+	memcpy(s, tmp, (size_t)o * sizeof *s);
+	return o;
+}
+
+/* Drops nonspacing and enclosing marks (accents after NFD); every code
+ * point that is not a letter, digit or spacing mark becomes one space;
+ * runs of spaces collapse; leading and trailing spaces go. */
+static int32_t letters_only(const UChar *s, int32_t n, UChar *out)
+{
+	int32_t o = 0;
+	bool space = true;
+	for (int32_t i = 0; i < n;) {
+		UChar32 c;
+		U16_NEXT(s, i, n, c);
+		int8_t t = u_charType(c);
+		if (t == U_NON_SPACING_MARK || t == U_ENCLOSING_MARK || t == U_FORMAT_CHAR)
+			continue;
+		bool keep = u_isalnum(c) || t == U_COMBINING_SPACING_MARK;
+		if (!keep) {
+			if (!space)
+				out[o++] = ' ';
+			space = true;
+			continue;
+		}
+		if (U16_LENGTH(c) == 2) {
+			out[o++] = U16_LEAD(c);
+			out[o++] = U16_TRAIL(c);
+		} else
+			out[o++] = (UChar)c;
+		space = false;
+	}
+	if (o && out[o - 1] == ' ')
+		o--;
+	return o;
+}
+
+static bool is_title(const UChar *t, int32_t n)
+{
+	static const char *const titles[] = {"dr",   "mr",   "mrs",  "ms",  "miss", "mx",   "prof", "sir",
+	                                     "dame", "lord", "rev",  "hon", "jr",   "sr",   "phd",  "md",
+	                                     "esq",  "herr", "frau", "mme", "mlle", "dott", NULL};
+	if (n > 5)
+		return false;
+	char a[6];
+	for (int32_t i = 0; i < n; i++) {
+		if (t[i] >= 0x80)
+			return false;
+		a[i] = (char)t[i];
+	}
+	a[n] = '\0';
+	for (size_t i = 0; titles[i]; i++)
+		if (!strcmp(a, titles[i]))
+			return true;
+	return false;
+}
+
+/* Drops title tokens, unless nothing else would be left. */
+static int32_t drop_titles(UChar *s, int32_t n, UChar *tmp)
+{
+	int32_t o = 0, kept = 0;
+	for (int32_t i = 0; i < n;) {
+		int32_t b = i;
+		while (i < n && s[i] != ' ')
+			i++;
+		if (!is_title(s + b, i - b)) {
+			if (o)
+				tmp[o++] = ' ';
+			memcpy(tmp + o, s + b, (size_t)(i - b) * sizeof *s);
+			o += i - b;
+			kept++;
+		}
+		i++;
+	}
+	if (!kept)
+		return n;
+	memcpy(s, tmp, (size_t)o * sizeof *s);
+	return o;
+}
+
+const char *pc_names_display(pc_names *st, pc_arena *a, const char *s, size_t n)
+{
+	if (!st || !s)
+		return NULL;
+	if (n > PC_NAMES_MAX_IN)
+		n = PC_NAMES_MAX_IN;
+	UErrorCode e = U_ZERO_ERROR;
+	int32_t len = 0;
+	/* invalid UTF-8 (and a sequence cut by the bound) becomes U+FFFD */
+	u_strFromUTF8WithSub(st->b, UBUF, &len, s, (int32_t)n, 0xFFFD, NULL, &e);
+	if (U_FAILURE(e))
+		return "";
+	len = unorm2_normalize(st->nfkc_cf, st->b, len, st->a, UBUF, &e);
+	if (U_FAILURE(e))
+		return "";
+	len = drop_comments(st->a, len, st->b);
+	len = reorder_comma(st->a, len, st->b);
+	len = unorm2_normalize(st->nfd, st->a, len, st->b, UBUF, &e);
+	if (U_FAILURE(e))
+		return "";
+	len = letters_only(st->b, len, st->a);
+	len = drop_titles(st->a, len, st->b);
+	if (!len)
+		return "";
+	len = uspoof_getSkeleton(st->spoof, 0, st->a, len, st->b, UBUF, &e);
+	if (U_FAILURE(e))
+		return "";
+	/* the skeleton is NFD and may bring capitals ("0" -> "O") and marks */
+	len = u_strFoldCase(st->a, UBUF, st->b, len, U_FOLD_CASE_DEFAULT, &e);
+	if (U_FAILURE(e))
+		return "";
+	len = letters_only(st->a, len, st->b);
+	int32_t outn = 0;
+	e = U_ZERO_ERROR;
+	u_strToUTF8(NULL, 0, &outn, st->b, len, &e);
+	if (e != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(e))
+		return "";
+	char *out = pc_arena_alloc(a, (size_t)outn + 1);
+	if (!out)
+		return NULL;
+	e = U_ZERO_ERROR;
+	u_strToUTF8(out, outn + 1, NULL, st->b, len, &e);
+	if (U_FAILURE(e))
+		return "";
+	out[outn] = '\0';
+	return out;
+}
+
+/* ---- similarity ------------------------------------------------------- */
+
+/* Decodes UTF-8 into at most max code points (invalid bytes as U+FFFD). */
+static size_t to_cp(const char *s, size_t n, UChar32 *out, size_t max)
+{
+	size_t o = 0;
+	int32_t i = 0, len = n > INT32_MAX ? INT32_MAX : (int32_t)n;
+	while (i < len && o < max) {
+		UChar32 c;
+		U8_NEXT(s, i, len, c);
+		out[o++] = c < 0 ? 0xFFFD : c;
+	}
+	return o;
+}
+
+/* OSA distance of two code point strings, capped at cap + 1 (early exit
+ * when every cell of a row exceeds the cap). */
+static unsigned osa(const UChar32 *a, size_t na, const UChar32 *b, size_t nb, unsigned cap)
+{
+	unsigned r0[MAX_CP + 1], r1[MAX_CP + 1], r2[MAX_CP + 1];
+	unsigned *pp = r0, *p = r1, *c = r2;
+	if (na > MAX_CP)
+		na = MAX_CP;
+	if (nb > MAX_CP)
+		nb = MAX_CP;
+	if ((na > nb ? na - nb : nb - na) > cap)
+		return cap + 1;
+	for (size_t j = 0; j <= nb; j++)
+		p[j] = (unsigned)j;
+	for (size_t i = 1; i <= na; i++) {
+		c[0] = (unsigned)i;
+		unsigned rowmin = c[0];
+		for (size_t j = 1; j <= nb; j++) {
+			unsigned cost = a[i - 1] != b[j - 1];
+			unsigned v = p[j] + 1;
+			if (c[j - 1] + 1 < v)
+				v = c[j - 1] + 1;
+			if (p[j - 1] + cost < v)
+				v = p[j - 1] + cost;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && pp[j - 2] + 1 < v)
+				v = pp[j - 2] + 1;
+			c[j] = v;
+			if (v < rowmin)
+				rowmin = v;
+		}
+		if (rowmin > cap)
+			return cap + 1;
+		unsigned *t = pp;
+		pp = p;
+		p = c;
+		c = t;
+	}
+	return p[nb] > cap ? cap + 1 : p[nb];
+}
+
+unsigned pc_names_distance(const char *a, const char *b, unsigned cap)
+{
+	UChar32 ca[MAX_LABEL_CP], cb[MAX_LABEL_CP];
+	size_t na = to_cp(a, strlen(a), ca, MAX_LABEL_CP), nb = to_cp(b, strlen(b), cb, MAX_LABEL_CP);
+	return osa(ca, na, cb, nb, cap);
+}
+
+typedef struct tok {
+	const char *p;
+	size_t n;
+} tok;
+
+static int tokcmp(const void *x, const void *y)
+{
+	const tok *a = x, *b = y;
+	size_t n = a->n < b->n ? a->n : b->n;
+	int r = memcmp(a->p, b->p, n);
+	return r ? r : (a->n > b->n) - (a->n < b->n);
+}
+
+/* Splits on spaces; drops one-letter Latin tokens (initials) when a longer
+ * token remains. */
+static size_t tokens(const char *s, tok *t)
+{
+	size_t n = 0, longer = 0;
+	tok all[MAX_TOKENS];
+	for (const char *p = s; *p && n < MAX_TOKENS;) {
+		while (*p == ' ')
+			p++;
+		const char *b = p;
+		while (*p && *p != ' ')
+			p++;
+		if (p > b) {
+			all[n].p = b;
+			all[n].n = (size_t)(p - b);
+			longer += all[n].n > 1 || !isalpha((unsigned char)b[0]);
+			n++;
+		}
+	}
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!longer || all[i].n > 1 || !isalpha((unsigned char)all[i].p[0]))
+			t[o++] = all[i];
+	return o;
+}
+
+/* The tokens joined by sep ("" or " ") as code points. */
+static size_t join(const tok *t, size_t n, const char *sep, UChar32 *out)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n && o < MAX_CP; i++) {
+		if (i && *sep)
+			out[o++] = ' ';
+		o += to_cp(t[i].p, t[i].n, out + o, MAX_CP - o);
+	}
+	return o;
+}
+
+static double sim_cp(const UChar32 *a, size_t na, const UChar32 *b, size_t nb)
+{
+	size_t m = na > nb ? na : nb;
+	if (!m)
+		return 0;
+	unsigned d = osa(a, na, b, nb, (unsigned)m);
+	return d >= m ? 0 : 1.0 - (double)d / (double)m;
+}
+
+static double sim_join(const tok *ta, size_t na, const tok *tb, size_t nb, const char *sep)
+{
+	UChar32 a[MAX_CP], b[MAX_CP];
+	size_t la = join(ta, na, sep, a), lb = join(tb, nb, sep, b);
+	return sim_cp(a, la, b, lb);
+}
+
+/* Whether the tokens of `in` appear in a row inside `hay`, with at most
+ * two other tokens around them. */
+static bool contains(const tok *hay, size_t nh, const tok *in, size_t ni)
+{
+	if (ni < 2 || nh < ni || nh > ni + 2)
+		return false;
+	for (size_t s = 0; s + ni <= nh; s++) {
+		size_t k = 0;
+		while (k < ni && !tokcmp(&hay[s + k], &in[k]))
+			k++;
+		if (k == ni)
+			return true;
+	}
+	return false;
+}
+
+double pc_names_similarity(const char *a, const char *b)
+{
+	if (!a || !b)
+		return 0;
+	tok ta[MAX_TOKENS], tb[MAX_TOKENS];
+	size_t na = tokens(a, ta), nb = tokens(b, tb);
+	if (!na || !nb)
+		return 0;
+	double best = sim_join(ta, na, tb, nb, " ");
+	if (best < 1 && (contains(ta, na, tb, nb) || contains(tb, nb, ta, na)))
+		best = 0.95 > best ? 0.95 : best;
+	double s = sim_join(ta, na, tb, nb, ""); /* "mc donald" / "mcdonald", "王 伟" / "王伟" */
+	best = s > best ? s : best;
+	qsort(ta, na, sizeof *ta, tokcmp);
+	qsort(tb, nb, sizeof *tb, tokcmp);
+	s = sim_join(ta, na, tb, nb, " ");
+	return s > best ? s : best;
+}
+
+/* ---- domains ---------------------------------------------------------- */
+
+static const char *lower_dup(pc_arena *a, const char *s, size_t n)
+{
+	char *d = pc_arena_strndup(a, s, n);
+	if (d)
+		for (char *p = d; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+	return d;
+}
+
+/* The script mix of a label, "latin+cyrillic" style, when it mixes Latin,
+ * Cyrillic and Greek; NULL otherwise. */
+static const char *mixed_scripts(const char *label)
+{
+	UChar32 cp[MAX_LABEL_CP];
+	size_t n = to_cp(label, strlen(label), cp, MAX_LABEL_CP);
+	bool lat = false, cyr = false, grk = false;
+	for (size_t i = 0; i < n; i++) {
+		UErrorCode e = U_ZERO_ERROR;
+		UScriptCode sc = uscript_getScript(cp[i], &e);
+		if (U_FAILURE(e))
+			continue;
+		lat |= sc == USCRIPT_LATIN;
+		cyr |= sc == USCRIPT_CYRILLIC;
+		grk |= sc == USCRIPT_GREEK;
+	}
+	if (lat + cyr + grk < 2)
+		return NULL;
+	return lat && cyr && grk ? "latin+cyrillic+greek"
+	       : lat && cyr      ? "latin+cyrillic"
+	       : lat             ? "latin+greek"
+	                         : "cyrillic+greek";
+}
+
+/* Skeleton of a U-label, folded, with the ASCII confusions ICU keeps
+ * apart made equal: rn -> m, vv -> w, 1 -> l, 0 -> o. */
+static const char *label_skeleton(pc_names *st, pc_arena *a, const char *ulabel)
+{
+	UErrorCode e = U_ZERO_ERROR;
+	int32_t len = 0;
+	size_t n = strlen(ulabel);
+	if (n > 255)
+		n = 255;
+	u_strFromUTF8WithSub(st->b, UBUF, &len, ulabel, (int32_t)n, 0xFFFD, NULL, &e);
+	if (U_FAILURE(e))
+		return NULL;
+	len = uspoof_getSkeleton(st->spoof, 0, st->b, len, st->a, UBUF, &e);
+	if (U_FAILURE(e))
+		return NULL;
+	len = u_strFoldCase(st->b, UBUF, st->a, len, U_FOLD_CASE_DEFAULT, &e);
+	if (U_FAILURE(e))
+		return NULL;
+	/* drop marks the mapping brought */
+	int32_t o = 0;
+	for (int32_t i = 0; i < len;) {
+		UChar32 c;
+		U16_NEXT(st->b, i, len, c);
+		if (u_charType(c) == U_NON_SPACING_MARK)
+			continue;
+		U16_APPEND_UNSAFE(st->a, o, c);
+	}
+	int32_t outn = 0;
+	u_strToUTF8(NULL, 0, &outn, st->a, o, &e);
+	if (e != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(e))
+		return NULL;
+	e = U_ZERO_ERROR;
+	char *out = pc_arena_alloc(a, (size_t)outn + 1);
+	if (!out)
+		return NULL;
+	u_strToUTF8(out, outn + 1, NULL, st->a, o, &e);
+	if (U_FAILURE(e))
+		return NULL;
+	out[outn] = '\0';
+	/* explicit swaps, in place (each makes the string shorter or equal) */
+	size_t w = 0;
+	for (size_t r = 0; out[r];) {
+		if ((out[r] == 'r' && out[r + 1] == 'n') || (out[r] == 'v' && out[r + 1] == 'v')) {
+			out[w++] = out[r] == 'r' ? 'm' : 'w';
+			r += 2;
+			continue;
+		}
+		char c = out[r++];
+		out[w++] = c == '1' ? 'l' : c == '0' ? 'o' : c;
+	}
+	out[w] = '\0';
+	return out;
+}
+
+int pc_names_domain(pc_names *st, pc_arena *a, const char *host, size_t n, pc_domain *out)
+{
+	memset(out, 0, sizeof *out);
+	if (!st || !host)
+		return -1;
+	while (n && (host[n - 1] == '.' || host[n - 1] == ' '))
+		n--;
+	while (n && (host[0] == '.' || host[0] == ' ')) {
+		host++;
+		n--;
+	}
+	if (!n || n > 253 || memchr(host, '\0', n))
+		return -1;
+	char *in = pc_arena_strndup(a, host, n);
+	if (!in)
+		return -1;
+	bool ascii = true;
+	for (size_t i = 0; i < n; i++)
+		ascii &= (unsigned char)in[i] < 0x80;
+	char *o = NULL;
+	if (idn2_to_ascii_8z(in, &o, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT) == IDN2_OK && o) {
+		out->ascii = lower_dup(a, o, strlen(o));
+		idn2_free(o);
+	} else {
+		idn2_free(o);
+		o = NULL;
+		if (idn2_to_ascii_8z(in, &o, IDN2_TRANSITIONAL | IDN2_NFC_INPUT) == IDN2_OK && o) {
+			out->ascii = lower_dup(a, o, strlen(o));
+			idn2_free(o);
+		} else {
+			idn2_free(o);
+			if (!ascii)
+				return -1;
+			out->ascii = lower_dup(a, in, n); /* underscores and such: keep as written */
+		}
+	}
+	if (!out->ascii || !*out->ascii || strlen(out->ascii) > 253)
+		return -1;
+	o = NULL;
+	if (idn2_to_unicode_8z8z(out->ascii, &o, 0) == IDN2_OK && o) {
+		out->unicode = pc_arena_utf8(a, o, strlen(o));
+		idn2_free(o);
+	} else {
+		idn2_free(o);
+		out->unicode = out->ascii;
+	}
+	const psl_ctx_t *psl = psl_builtin();
+	const char *rd = psl ? psl_registrable_domain(psl, out->ascii) : NULL;
+	out->reg = rd ? rd : out->ascii;
+	const char *dot = strchr(out->reg, '.');
+	out->suffix = dot ? dot + 1 : "";
+	out->label = pc_arena_strndup(a, out->reg, dot ? (size_t)(dot - out->reg) : strlen(out->reg));
+	if (!out->label || !out->unicode)
+		return -1;
+	out->ulabel = out->label;
+	if (!strncmp(out->label, "xn--", 4)) {
+		o = NULL;
+		if (idn2_to_unicode_8z8z(out->label, &o, 0) == IDN2_OK && o) {
+			out->ulabel = pc_arena_utf8(a, o, strlen(o));
+			idn2_free(o);
+		} else
+			idn2_free(o);
+		if (!out->ulabel)
+			return -1;
+	}
+	out->ascii_only = true;
+	for (const char *p = out->ulabel; *p; p++)
+		out->ascii_only &= (unsigned char)*p < 0x80;
+	out->skel = label_skeleton(st, a, out->ulabel);
+	if (!out->skel)
+		out->skel = out->label;
+	out->scripts = out->ascii_only ? NULL : mixed_scripts(out->ulabel);
+	return 0;
+}
+
+bool pc_names_same_site(const pc_domain *d, const pc_domain *p)
+{
+	if (!d->ascii || !p->reg)
+		return false;
+	if (!strcmp(d->reg, p->reg))
+		return true;
+	size_t hn = strlen(d->ascii), pn = strlen(p->ascii);
+	return hn > pn && d->ascii[hn - pn - 1] == '.' && !strcmp(d->ascii + hn - pn, p->ascii);
+}
+
+/* Words an impersonator adds to an outlet's name. */
+static const char *const added_words[] = {"news",   "mail",  "email",  "press",  "online",  "uk",       "us",
+                                          "secure", "login", "signin", "verify", "account", "support",  "update",
+                                          "the",    "my",    "web",    "info",   "alerts",  "official", NULL};
+
+/* Whether s[0..n) is made of added words only (n may be 0). */
+static bool words_only(const char *s, size_t n)
+{
+	bool ok[64] = {true};
+	if (n >= sizeof ok)
+		return false;
+	for (size_t i = 1; i <= n; i++) {
+		ok[i] = false;
+		for (size_t w = 0; added_words[w] && !ok[i]; w++) {
+			size_t l = strlen(added_words[w]);
+			ok[i] = l <= i && ok[i - l] && !memcmp(s + i - l, added_words[w], l);
+		}
+	}
+	return ok[n];
+}
+
+/* Copy of a label without hyphens and digits, bounded. */
+static size_t squeeze(const char *s, char *out, size_t cap)
+{
+	size_t o = 0;
+	for (; *s && o + 1 < cap; s++)
+		if (*s != '-' && !isdigit((unsigned char)*s))
+			out[o++] = *s;
+	out[o] = '\0';
+	return o;
+}
+
+static bool added_word(const char *cand, const char *prot)
+{
+	char c[64], p[64];
+	size_t cn = squeeze(cand, c, sizeof c), pn = squeeze(prot, p, sizeof p);
+	if (pn < 3 || cn < pn || !strcmp(cand, prot))
+		return false;
+	for (size_t at = 0; at + pn <= cn; at++)
+		if (!memcmp(c + at, p, pn) && words_only(c, at) && words_only(c + at + pn, cn - at - pn))
+			return true;
+	return false;
+}
+
+/* bbc.co.uk.evil.example, www.bbc.co.uk.evil.example, bbc-co-uk.evil.example,
+ * bbc.co.uk-secure.example */
+static bool subdomain_trick(const pc_domain *cand, const pc_domain *prot)
+{
+	const char *h = cand->ascii;
+	if (!strncmp(h, "www.", 4))
+		h += 4;
+	size_t pn = strlen(prot->reg), hn = strlen(h);
+	if (hn <= pn + 1 || !strchr(prot->reg, '.'))
+		return false;
+	if (!strncmp(h, prot->reg, pn) && (h[pn] == '.' || h[pn] == '-'))
+		return true;
+	for (size_t i = 0; i < pn; i++) {
+		char want = prot->reg[i] == '.' ? '-' : prot->reg[i];
+		if (h[i] != want)
+			return false;
+	}
+	return h[pn] == '.' || h[pn] == '-';
+}
+
+const char *pc_names_lookalike(const pc_domain *cand, const pc_domain *prot, unsigned maxdist)
+{
+	if (!cand->ascii || !prot->ascii || !cand->label || !prot->label)
+		return NULL;
+	if (pc_names_same_site(cand, prot))
+		return NULL;
+	/* same label first: google.com.gi is Google's own other suffix, not
+	 * google.com with something appended */
+	if (!strcmp(cand->label, prot->label))
+		return strcmp(cand->suffix, prot->suffix) ? "tld-swap" : NULL;
+	if (subdomain_trick(cand, prot))
+		return "subdomain-trick";
+	if (cand->skel && prot->skel && !strcmp(cand->skel, prot->skel))
+		return cand->ascii_only ? "confusable-skeleton" : "idn-homoglyph";
+	if (added_word(cand->label, prot->label))
+		return "added-word";
+	if (!maxdist)
+		return NULL;
+	/* Short names are a distance of one or two from many other words:
+	 * distance 1 needs 4 code points, distance 2 needs 8 (on the corpus,
+	 * 5 to 7 made latimes a lookalike of nytimes and ranters of reuters). */
+	size_t cl = pc_names_distance(cand->ulabel, "", MAX_LABEL_CP),
+	       pl = pc_names_distance(prot->ulabel, "", MAX_LABEL_CP);
+	size_t shorter = cl < pl ? cl : pl;
+	if (shorter < 4)
+		return NULL;
+	unsigned cap = shorter < 8 ? 1 : maxdist > 2 ? 2 : maxdist;
+	/* Letters only added around the whole name are added-word's question
+	 * (bbcnews); other additions are names of their own: onmicrosoft is
+	 * Microsoft's tenant domain, not a typo of microsoft. */
+	if (cl > pl && strstr(cand->ulabel, prot->ulabel))
+		return NULL;
+	unsigned d = pc_names_distance(cand->ulabel, prot->ulabel, cap);
+	if (d == 0 || d > cap)
+		return NULL;
+	return d == 1 ? "edit-distance-1" : "edit-distance-2";
+}
+
+/* ---- domains inside display names ------------------------------------ */
+
+static bool stop_char(unsigned char c)
+{
+	return c <= ' ' || strchr("<>()\"',;:[]!?|/\\{}*&=#$%^~`", c);
+}
+
+const char *pc_names_find_domain(pc_arena *a, const char *name)
+{
+	if (!name)
+		return NULL;
+	const psl_ctx_t *psl = psl_builtin();
+	if (!psl)
+		return NULL;
+	size_t n = strnlen(name, PC_NAMES_MAX_IN);
+	for (size_t i = 0; i < n;) {
+		while (i < n && stop_char((unsigned char)name[i]))
+			i++;
+		size_t b = i;
+		while (i < n && !stop_char((unsigned char)name[i]))
+			i++;
+		size_t e = i;
+		const char *at = memchr(name + b, '@', e - b);
+		if (at)
+			b = (size_t)(at - name) + 1;
+		while (e > b && (name[e - 1] == '.' || name[e - 1] == '-'))
+			e--;
+		if (e - b < 4 || e - b > 253 || !memchr(name + b, '.', e - b) || name[b] == '.')
+			continue;
+		char *word = pc_arena_strndup(a, name + b, e - b);
+		char *ascii = NULL;
+		if (!word || idn2_to_ascii_8z(word, &ascii, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT) != IDN2_OK ||
+		    !ascii) {
+			idn2_free(ascii);
+			continue;
+		}
+		const char *low = lower_dup(a, ascii, strlen(ascii));
+		idn2_free(ascii);
+		if (!low)
+			return NULL;
+		const char *rd = psl_registrable_domain(psl, low);
+		if (!rd)
+			continue;
+		const char *sfx = strchr(rd, '.');
+		/* a listed suffix ("com", "co.uk"), not the "*" default rule:
+		 * "j.smith" or "st.john" are no domains; nor is an initial
+		 * before a brand TLD ("Craig R.Hughes": .hughes is one) */
+		if (sfx && sfx - rd >= 2 && psl_is_public_suffix2(psl, sfx + 1, PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE))
+			return rd;
+	}
+	return NULL;
+}

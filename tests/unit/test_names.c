@@ -1,0 +1,296 @@
+/*
+ * Unit tests for extract/names: display-name normalisation and similarity,
+ * domain normalisation, lookalike transformations, domains in names.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "extract/names.h"
+
+static pc_names *st;
+static pc_arena *a;
+
+static int setup(void **state)
+{
+	(void)state;
+	st = pc_names_new();
+	a = pc_arena_new(64u << 20);
+	return st && a ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	pc_names_free(st);
+	pc_arena_free(a);
+	return 0;
+}
+
+static const char *norm(const char *s)
+{
+	const char *r = pc_names_display(st, a, s, strlen(s));
+	assert_non_null(r);
+	return r;
+}
+
+static double sim(const char *x, const char *y)
+{
+	return pc_names_similarity(norm(x), norm(y));
+}
+
+static void test_display_basic(void **state)
+{
+	(void)state;
+	assert_string_equal(norm("JANE DOE"), "jane doe");
+	/* the skeleton is the comparison form: m reads as rn */
+	assert_string_equal(norm("John Smith"), "john srnith");
+	assert_string_equal(norm("JANE DOE"), norm("jane doe"));
+	assert_string_equal(norm("  Jane\t  Doe  "), norm("jane doe"));
+	assert_string_equal(norm("\"Jane Doe\""), norm("jane doe"));
+	assert_string_equal(norm("Doe, Jane"), norm("jane doe"));
+	assert_string_equal(norm("Dr. Jane Doe"), norm("jane doe"));
+	assert_string_equal(norm("Mrs Jane Doe (BBC News)"), norm("jane doe"));
+	assert_string_equal(norm("José García"), norm("jose garcia"));
+	assert_string_equal(norm("Hans Müller"), norm("hans muller"));
+	assert_string_equal(norm("Ｊｏｈｎ　Ｓｍｉｔｈ"), norm("john smith")); /* fullwidth: NFKC */
+	assert_string_equal(norm("Smith, Jr."), norm("smith jr"));             /* a suffix is no first name */
+	assert_string_equal(norm("(John Smith)"), norm("john smith"));         /* nothing outside the comment */
+	assert_string_equal(norm("Dr"), norm("dr"));                           /* a title alone stays */
+	assert_string_equal(norm(""), "");
+	assert_string_equal(norm("!!! ..."), "");
+}
+
+static void test_display_homoglyphs(void **state)
+{
+	(void)state;
+	/* Cyrillic о (U+043E) and Greek ο (U+03BF) for the Latin o */
+	assert_string_equal(norm("J\xd0\xbehn Smith"), norm("John Smith"));
+	assert_string_equal(norm("J\xce\xbfhn Smith"), norm("John Smith"));
+	/* a digit zero for the o */
+	assert_string_equal(norm("J0hn Smith"), norm("John Smith"));
+	/* but a different name stays different */
+	assert_string_not_equal(norm("Joan Smith"), norm("John Smith"));
+}
+
+static void test_display_scripts(void **state)
+{
+	(void)state;
+	const char *zh = norm("王伟");
+	assert_true(strlen(zh) > 0);
+	assert_string_equal(zh, norm(" 王伟 "));
+	const char *ar = norm("محمد بن سلمان آل سعود");
+	assert_true(strlen(ar) > 0);
+	assert_non_null(strchr(ar, ' '));
+	assert_true(pc_names_similarity(ar, norm("محمد بن سلمان آل سعود")) == 1.0);
+	assert_true(pc_names_similarity(ar, norm("John Smith")) < 0.5);
+}
+
+static void test_display_hostile(void **state)
+{
+	(void)state;
+	/* invalid UTF-8: no crash, valid output */
+	const char bad[] = "J\xff\xfe\xc0\xafohn \xe2\x82 Smith\xf0";
+	const char *r = pc_names_display(st, a, bad, sizeof bad - 1);
+	assert_non_null(r);
+	for (const char *p = r; *p; p++)
+		assert_true((unsigned char)*p != 0xff && (unsigned char)*p != 0xfe);
+	/* NUL inside */
+	r = pc_names_display(st, a, "Jane\0Doe", 8);
+	assert_non_null(r);
+	/* 10 kB: bounded work, bounded output */
+	char *big = malloc(10240);
+	assert_non_null(big);
+	for (size_t i = 0; i < 10240; i++)
+		big[i] = "Ab ,(."[i % 6];
+	r = pc_names_display(st, a, big, 10240);
+	assert_non_null(r);
+	assert_true(strlen(r) <= PC_NAMES_MAX_IN * 4);
+	/* U+FDFA grows 18 times under NFKC */
+	for (size_t i = 0; i + 3 <= 10240; i += 3)
+		memcpy(big + i, "\xef\xb7\xba", 3);
+	r = pc_names_display(st, a, big, 10239);
+	assert_non_null(r);
+	(void)pc_names_similarity(r, r);
+	free(big);
+}
+
+static void test_similarity(void **state)
+{
+	(void)state;
+	double t = 0.9;
+	assert_true(sim("John Smith", "John Smith") == 1.0);
+	assert_true(sim("Smith John", "John Smith") >= t);
+	assert_true(sim("Smith, John", "John Smith") >= t);
+	assert_true(sim("Jane Q. Doe", "Jane Doe") >= t);
+	assert_true(sim("JANE DOE", "Jane Doe") >= t);
+	assert_true(sim("Jonathan Smithson", "Jonathon Smithson") >= t); /* typo in a long name */
+	assert_true(sim("Jane Doe | BBC News", "Jane Doe") >= t);        /* words around the name */
+	assert_true(sim("Jane Dough", "Jane Doe") < t);
+	assert_true(sim("John Doe", "Jane Doe") < t);
+	assert_true(sim("Jane Dae", "Jane Doe") < t); /* a typo in a short name is another name */
+	assert_true(sim("Li Wen", "Li Wei") < t);
+	assert_true(sim("Jane", "Jane Doe") < t);
+	assert_true(sim("Jane Doe's assistant team lead", "Jane Doe") < t);
+	assert_true(sim("", "Jane Doe") == 0);
+	assert_true(pc_names_similarity(NULL, "x") == 0);
+}
+
+static pc_domain dom(const char *h)
+{
+	pc_domain d;
+	assert_int_equal(pc_names_domain(st, a, h, strlen(h), &d), 0);
+	return d;
+}
+
+static const char *look(const char *cand, const char *prot)
+{
+	pc_domain c = dom(cand), p = dom(prot);
+	return pc_names_lookalike(&c, &p, 2);
+}
+
+static void test_domain(void **state)
+{
+	(void)state;
+	pc_domain d = dom("WWW.BBC.CO.UK.");
+	assert_string_equal(d.ascii, "www.bbc.co.uk");
+	assert_string_equal(d.reg, "bbc.co.uk");
+	assert_string_equal(d.suffix, "co.uk");
+	assert_string_equal(d.label, "bbc");
+	assert_null(d.scripts);
+	assert_true(d.ascii_only);
+	/* Cyrillic с (U+0441) */
+	d = dom("bb\xd1\x81.co.uk");
+	assert_string_equal(d.ascii, "xn--bb-pmc.co.uk");
+	assert_string_equal(d.unicode, "bb\xd1\x81.co.uk");
+	assert_string_equal(d.skel, "bbc");
+	assert_string_equal(d.scripts, "latin+cyrillic");
+	assert_false(d.ascii_only);
+	/* the A-label in, the same out */
+	d = dom("xn--bb-pmc.co.uk");
+	assert_string_equal(d.ulabel, "bb\xd1\x81");
+	/* Greek omicron in a Latin label */
+	d = dom("g\xce\xbf"
+	        "ogle.com");
+	assert_string_equal(d.scripts, "latin+greek");
+	/* all Cyrillic: one script, not mixed */
+	d = dom("\xd0\xbf\xd1\x80\xd0\xb8\xd0\xbc\xd0\xb5\xd1\x80.\xd1\x80\xd1\x84");
+	assert_null(d.scripts);
+	pc_domain bad;
+	assert_int_equal(pc_names_domain(st, a, "", 0, &bad), -1);
+	assert_int_equal(pc_names_domain(st, a, "a\0b.com", 7, &bad), -1);
+	char longh[400];
+	memset(longh, 'a', sizeof longh);
+	assert_int_equal(pc_names_domain(st, a, longh, sizeof longh, &bad), -1);
+}
+
+static void test_lookalike_positive(void **state)
+{
+	(void)state;
+	assert_string_equal(look("bb\xd1\x81.co.uk", "bbc.co.uk"), "idn-homoglyph");
+	assert_string_equal(look("g\xce\xbf"
+	                         "ogle.com",
+	                         "google.com"),
+	                    "idn-homoglyph");
+	assert_string_equal(look("bbc.com", "bbc.co.uk"), "tld-swap");
+	assert_string_equal(look("bbc.co", "bbc.co.uk"), "tld-swap");
+	assert_string_equal(look("bbc.news", "bbc.co.uk"), "tld-swap");
+	assert_string_equal(look("google.com.gi", "google.com"), "tld-swap"); /* not a subdomain trick */
+	assert_string_equal(look("bbc.co.uk.evil.example", "bbc.co.uk"), "subdomain-trick");
+	assert_string_equal(look("www.bbc.co.uk.evil.example", "bbc.co.uk"), "subdomain-trick");
+	assert_string_equal(look("bbc-co-uk.evil.example", "bbc.co.uk"), "subdomain-trick");
+	assert_string_equal(look("bbc.co.uk-secure.example", "bbc.co.uk"), "subdomain-trick");
+	assert_string_equal(look("bbcnews.com", "bbc.co.uk"), "added-word");
+	assert_string_equal(look("theguardian-news.com", "theguardian.com"), "added-word");
+	assert_string_equal(look("the-guardian.com", "theguardian.com"), "added-word");
+	assert_string_equal(look("secure-nytimes-login.com", "nytimes.com"), "added-word");
+	assert_string_equal(look("nytimes24.com", "nytimes.com"), "added-word");
+	assert_string_equal(look("nytirnes.com", "nytimes.com"), "confusable-skeleton");
+	assert_string_equal(look("paypa1.com", "paypal.com"), "confusable-skeleton");
+	assert_string_equal(look("vvashingtonpost.com", "washingtonpost.com"), "confusable-skeleton");
+	assert_string_equal(look("reutres.com", "reuters.com"), "edit-distance-1"); /* transposition */
+	assert_string_equal(look("reuter.com", "reuters.com"), "edit-distance-1");
+	assert_string_equal(look("economst.co", "economist.com"), "edit-distance-1");
+	assert_string_equal(look("washngtonpst.com", "washingtonpost.com"), "edit-distance-2");
+	assert_string_equal(look("scmq.com", "scmp.com"), "edit-distance-1");
+}
+
+static void test_lookalike_negative(void **state)
+{
+	(void)state;
+	assert_null(look("bbc.co.uk", "bbc.co.uk"));          /* itself */
+	assert_null(look("news.bbc.co.uk", "bbc.co.uk"));     /* a subdomain */
+	assert_null(look("a.b.news.bbc.co.uk", "bbc.co.uk")); /* a deeper one */
+	assert_null(look("example.com", "bbc.co.uk"));
+	assert_null(look("cnn.com", "bbc.co.uk")); /* short labels: no edit distance */
+	assert_null(look("fr.com", "ft.com"));
+	assert_null(look("abc.co.uk", "bbc.co.uk"));
+	assert_null(look("washingtonian.com", "washingtonpost.com"));
+	assert_null(look("economy.com", "economist.com"));
+	/* letters added around the whole name that are no known word */
+	assert_null(look("msou.onmicrosoft.com", "microsoft.com"));
+	assert_null(look("reutersx.com", "reuters.com"));
+	assert_null(look("gmail.com", "bbc.co.uk"));
+	/* a subdomain trick needs the whole protected domain as a prefix */
+	assert_null(look("bbc.co.evil.example", "bbc.co.uk"));
+	/* distance 2 only for labels of 8 or more (real outlets and words on
+	 * the corpus) */
+	assert_null(look("www.latimes.com", "nytimes.com"));
+	assert_null(look("ranters.net", "reuters.com"));
+	assert_string_equal(look("ecomomist.com", "economist.com"), "edit-distance-1");
+	assert_string_equal(look("econimst.com", "economist.com"), "edit-distance-2");
+	pc_domain c = dom("scnq.com"), p = dom("scmp.com");
+	assert_null(pc_names_lookalike(&c, &p, 2));
+	c = dom("reutres.com");
+	p = dom("reuters.com");
+	assert_null(pc_names_lookalike(&c, &p, 0)); /* distance 0: edit distance off */
+}
+
+static void test_distance(void **state)
+{
+	(void)state;
+	assert_int_equal(pc_names_distance("reuters", "reuters", 2), 0);
+	assert_int_equal(pc_names_distance("reuters", "reutres", 2), 1);
+	assert_int_equal(pc_names_distance("abc", "xyz", 2), 3); /* capped at cap + 1 */
+	assert_int_equal(pc_names_distance("bb\xd1\x81", "bbc", 2), 1);
+	char l1[200], l2[200];
+	memset(l1, 'a', sizeof l1 - 1);
+	memset(l2, 'a', sizeof l2 - 1);
+	l1[199] = l2[199] = '\0';
+	l2[150] = 'b'; /* beyond the 63 code points compared */
+	assert_int_equal(pc_names_distance(l1, l2, 2), 0);
+}
+
+static void test_find_domain(void **state)
+{
+	(void)state;
+	assert_string_equal(pc_names_find_domain(a, "test@example.com"), "example.com");
+	assert_string_equal(pc_names_find_domain(a, "example.com via Mailer"), "example.com");
+	assert_string_equal(pc_names_find_domain(a, "PayPal.com"), "paypal.com");
+	assert_string_equal(pc_names_find_domain(a, "Service (secure.paypal.co.uk)"), "paypal.co.uk");
+	assert_string_equal(pc_names_find_domain(a, "\"ceo@example.com\""), "example.com");
+	assert_null(pc_names_find_domain(a, "Jane Doe"));
+	assert_null(pc_names_find_domain(a, "J.Smith"));
+	assert_null(pc_names_find_domain(a, "Mr. St.John Smith"));
+	assert_null(pc_names_find_domain(a, "v1.2.3 release bot"));
+	assert_null(pc_names_find_domain(a, ""));
+	assert_null(pc_names_find_domain(a, NULL));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_display_basic),      cmocka_unit_test(test_display_homoglyphs),
+	    cmocka_unit_test(test_display_scripts),    cmocka_unit_test(test_display_hostile),
+	    cmocka_unit_test(test_similarity),         cmocka_unit_test(test_domain),
+	    cmocka_unit_test(test_lookalike_positive), cmocka_unit_test(test_lookalike_negative),
+	    cmocka_unit_test(test_distance),           cmocka_unit_test(test_find_domain),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
