@@ -15,7 +15,11 @@
  *     the own and protected domains.
  *   impersonation.name-address: a From display name that holds an address
  *     or domain ("ceo@example.com", "paypal.com") whose registrable domain
- *     is not the sender's: 4, or 6 when the named domain is own/protected.
+ *     is not the sender's: 6 when the named domain is own/protected, 4
+ *     when the whole name is an address, 3 for an address inside longer
+ *     text (forwarders name the original sender so), 2 for a bare domain
+ *     (brands such as "CNET News.com" send from their mass-mail service's
+ *     domain; measured on the corpus: 19 ham newsletters of 2,951).
  *   impersonation.exact-domain: From on an own, protected or person domain
  *     while a DMARC result (ours or a trusted upstream one) is fail: 8.
  *   header.multiple-from: more than one From address without a Sender
@@ -53,6 +57,39 @@ static double best_person(pc_protect *p, const char *norm, size_t *person, size_
 	return best;
 }
 
+/* Display names often carry the organisation after a separator ("Jane
+ * Doe | BBC News", "Doe, Jane - The Herald", "Jane Doe via Mailer"):
+ * the name is matched whole and segment by segment. Splits `name` at
+ * those separators into at most MAX_SEGMENTS arena strings. */
+#define MAX_SEGMENTS 4
+static size_t segments(pc_arena *a, const char *name, const char **seg)
+{
+	static const char *const seps[] = {" | ",  " - ", " / ", " \xe2\x80\x93 ", " \xe2\x80\x94 ", " via ", " from ",
+	                                   " at ", " @ ", ": ",  " \xc2\xb7 ",     " \xe2\x80\xa2 ", NULL};
+	size_t n = 0;
+	const char *p = name;
+	while (*p && n < MAX_SEGMENTS) {
+		const char *cut = NULL;
+		size_t cutlen = 0;
+		for (size_t i = 0; seps[i]; i++) {
+			const char *q = strstr(p, seps[i]);
+			if (q && (!cut || q < cut)) {
+				cut = q;
+				cutlen = strlen(seps[i]);
+			}
+		}
+		if (!cut) {
+			if (p != name) /* the whole name is matched anyway */
+				seg[n++] = p;
+			break;
+		}
+		if (cut > p)
+			seg[n++] = pc_arena_strndup(a, p, (size_t)(cut - p));
+		p = cut + cutlen;
+	}
+	return n;
+}
+
 static void display_name(pc_detect_ctx *ctx, pc_msg *m, const pc_vec *v, const char *header)
 {
 	pc_protect *p = ctx->protect;
@@ -65,6 +102,19 @@ static void display_name(pc_detect_ctx *ctx, pc_msg *m, const pc_vec *v, const c
 			continue;
 		size_t person = 0, variant = 0;
 		double sim = best_person(p, norm, &person, &variant);
+		const char *seg[MAX_SEGMENTS], *matched_seg = NULL;
+		size_t nseg = sim < m->config->name_threshold ? segments(m->arena, ad->name, seg) : 0;
+		for (size_t k = 0; k < nseg && seg[k]; k++) {
+			const char *sn = pc_protect_display(p, m->arena, seg[k]);
+			size_t sp = 0, sv = 0;
+			double ss = sn && *sn ? best_person(p, sn, &sp, &sv) : 0;
+			if (ss > sim) {
+				sim = ss;
+				person = sp;
+				variant = sv;
+				matched_seg = seg[k];
+			}
+		}
 		if (sim < m->config->name_threshold)
 			continue;
 		const pc_protected_person *pp = pc_protect_person(p, person);
@@ -98,9 +148,28 @@ static void display_name(pc_detect_ctx *ctx, pc_msg *m, const pc_vec *v, const c
 		pc_finding_ev(m, f, "variant", pp->cfg->names.v[variant]);
 		pc_finding_ev(m, f, "display_name", ad->name);
 		pc_finding_ev(m, f, "similarity", pc_arena_printf(m->arena, "%.2f", sim));
+		if (matched_seg)
+			pc_finding_ev(m, f, "matched_part", matched_seg);
 		pc_finding_ev(m, f, "address", ad->addr ? ad->addr : "");
 		pc_finding_ev(m, f, "why", why);
 	}
+}
+
+/* Whether the display name is nothing but an address (quotes, brackets
+ * and spaces aside): the classic spoof. An address inside longer text is
+ * often a forwarder naming the original sender ("Newsletter
+ * news@site.example [via forwarder]"). */
+static bool name_is_address(const char *name)
+{
+	const char *b = name, *e = name + strlen(name);
+	while (b < e && strchr(" \t\"'<>()[]", *b))
+		b++;
+	while (e > b && strchr(" \t\"'<>()[]", e[-1]))
+		e--;
+	for (const char *q = b; q < e; q++)
+		if (*q == ' ' || *q == '\t')
+			return false;
+	return e > b && memchr(b, '@', (size_t)(e - b)) != NULL;
 }
 
 static void name_address(pc_detect_ctx *ctx, pc_msg *m)
@@ -120,7 +189,13 @@ static void name_address(pc_detect_ctx *ctx, pc_msg *m)
 		if (have && (pc_names_same_site(&d, &nd) || pc_names_same_site(&nd, &d)))
 			continue;
 		const pc_protected_domain *pd = pc_protect_domain_of(p, &nd);
-		double score = pd ? 6 : 4;
+		/* An address in the name ("ceo@example.com" <x@gmail.com>) is made
+		 * to be read instead of the real one: sender-side impersonation.
+		 * A bare domain is often a brand ("CNET News.com", "Booking.com")
+		 * whose mail comes from its mass-mail service: weak, unless the
+		 * domain is protected. */
+		bool address = strchr(ad->name, '@') != NULL;
+		double score = pd ? 6 : !address ? 2 : name_is_address(ad->name) ? 4 : 3;
 		pc_finding *f =
 		    pc_msg_finding(m, "impersonation.name-address", score,
 		                   pc_arena_printf(m->arena, "From display name \"%s\" names %s but the address is %s",
@@ -129,6 +204,7 @@ static void name_address(pc_detect_ctx *ctx, pc_msg *m)
 			return;
 		pc_finding_ev(m, f, "display_name", ad->name);
 		pc_finding_ev(m, f, "named_domain", named);
+		pc_finding_ev(m, f, "form", address ? "address" : "domain");
 		pc_finding_ev(m, f, "address", ad->addr ? ad->addr : "");
 		if (pd)
 			pc_finding_ev(m, f, "why",

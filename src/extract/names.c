@@ -150,6 +150,15 @@ static int32_t letters_only(const UChar *s, int32_t n, UChar *out)
 		if (t == U_NON_SPACING_MARK || t == U_ENCLOSING_MARK || t == U_FORMAT_CHAR)
 			continue;
 		bool keep = u_isalnum(c) || t == U_COMBINING_SPACING_MARK;
+		/* a hyphen inside a word joins it: "Müller-Smith" is one surname,
+		 * another person's than "Müller" (a spaced " - " separates) */
+		if ((c == '-' || c == 0x2010 || c == 0x2011) && !space && i < n) {
+			UChar32 next;
+			int32_t j = i;
+			U16_NEXT(s, j, n, next);
+			if (u_isalpha(next))
+				continue;
+		}
 		if (!keep) {
 			if (!space)
 				out[o++] = ' ';
@@ -404,10 +413,38 @@ static bool contains(const tok *hay, size_t nh, const tok *in, size_t ni)
 	return false;
 }
 
+/* "j mueller" for "juergen mueller": an initial and the exact surname,
+ * when the surname is long enough (INITIAL_SURNAME letters) to
+ * be rare; a short common one ("l wei", "j smith") names too many people. */
+#define INITIAL_SURNAME 6
+
+/* Letters of a skeleton as written: the skeleton spells m as "rn" and w
+ * as "vv" ("smith" is "srnith"), which must not make a name longer. */
+static size_t written_len(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++, n++)
+		if ((s[0] == 'r' && s[1] == 'n') || (s[0] == 'v' && s[1] == 'v'))
+			s++;
+	return n;
+}
+
+static bool initial_surname(const char *a, const char *b)
+{
+	const char *sp = strchr(a, ' ');
+	if (!sp || sp != a + 1 || !isalpha((unsigned char)a[0]) || strchr(sp + 1, ' ') ||
+	    written_len(sp + 1) < INITIAL_SURNAME)
+		return false;
+	const char *last = strrchr(b, ' ');
+	return last && last != b && b[0] == a[0] && !strcmp(last + 1, sp + 1);
+}
+
 double pc_names_similarity(const char *a, const char *b)
 {
 	if (!a || !b)
 		return 0;
+	if (initial_surname(a, b) || initial_surname(b, a))
+		return 0.9;
 	tok ta[MAX_TOKENS], tb[MAX_TOKENS];
 	size_t na = tokens(a, ta), nb = tokens(b, tb);
 	if (!na || !nb)

@@ -87,6 +87,7 @@ def main():
 
     res = scan(bin_, conf, ham)
     verdicts = collections.Counter(j["verdict"] for j in res)
+    rules = collections.Counter(j.get("rule") for j in res)
     det = collections.Counter()
     bad = []
     for j in res:
@@ -106,6 +107,7 @@ def main():
     print("config: %d protected people, %d protected domains (the ham's own most frequent senders)"
           % (len(people), len(set(prot))))
     print("ham + ham-newsletter: %d messages: %s" % (len(res), dict(verdicts)))
+    print("  by rule: %s" % dict(rules))
     print("  quarantined by an impersonation/score rule: %d" % len(bad))
     for d, c in sorted(det.items()):
         print("  %-32s %5d ham messages   %5d of %d phish" % (d, c, pdet.get(d, 0), len(ph)))

@@ -53,10 +53,13 @@ def split_domain(d):
     return label, suf
 
 
-def lookalike(rng, domain):
+KINDS = ["edit", "added-word", "tld-swap", "hyphen", "ascii-swap", "subdomain"]
+
+
+def lookalike(rng, domain, kind=None):
     """A lookalike of `domain` and the transformation that made it."""
     label, suf = split_domain(domain)
-    kind = rng.choice(["edit", "added-word", "tld-swap", "hyphen", "ascii-swap", "subdomain"])
+    kind = kind or rng.choice(KINDS)
     if kind == "edit":
         i = rng.randrange(1, len(label) - 1)
         op = rng.choice(["swap", "drop", "double", "replace"])
@@ -161,6 +164,31 @@ def mime_message(hdrs, text, html):
             + "--%s\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n%s\r\n"
             % (b, text) + "--%s\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
             "%s\r\n--%s--\r\n" % (b, html, b)).encode()
+
+
+HOMOGLYPH_NAME = {"a": "а", "e": "е", "o": "о", "c": "с", "p": "р", "i": "і"}
+
+
+def name_variant(rng, names, outlet):
+    """How an attacker writes a journalist's name."""
+    n = rng.choice(names)
+    v = rng.choice(["plain", "plain", "outlet", "upper", "reversed", "homoglyph", "initial"])
+    if v == "outlet":
+        return "%s | %s" % (n, outlet["name"])
+    if v == "upper":
+        return n.upper()
+    if v == "reversed" and "," not in n and " " in n:
+        first, last = n.split(" ", 1)
+        return "%s, %s" % (last, first)
+    if v == "homoglyph":
+        spots = [i for i, c in enumerate(n) if c in HOMOGLYPH_NAME]
+        if spots:
+            i = rng.choice(spots)
+            return n[:i] + HOMOGLYPH_NAME[n[i]] + n[i + 1:]
+    if v == "initial" and " " in n and "," not in n:
+        first, last = n.split(" ", 1)
+        return "%s. %s" % (first[0], last)
+    return n
 
 
 def q(name):
@@ -271,26 +299,34 @@ def build(gen, n):
         envelope = dict(envelope, rcpt=rcpt)
         return (scenario, "quarantine", raw, envelope)
 
-    for _ in range(n):
+    for i in range(n):
         # journalist's name on a lookalike of the outlet, attacker's own SPF/DKIM/DMARC pass
         o, names, local = person()
-        dom, how = lookalike(rng, o["domain"])
+        dom, how = lookalike(rng, o["domain"], KINDS[i % len(KINDS)])
         gen.publish(dom, "v=spf1 ip4:%s -all" % world.ATTACKER_IP, "none")
-        out.append(attack("lookalike domain (" + how + ")", dom, rng.choice(names), local, o,
+        out.append(attack("lookalike domain (" + how + ")", dom, name_variant(rng, names, o), local, o,
                           {"ip": world.ATTACKER_IP, "mail_from": "%s@%s" % (local, dom)},
                           sign_as=(dom, "s1")))
+        # the outlet's name only (no journalist) on a lookalike: the domain alone must tell
+        o = rng.choice(world.OUTLETS)
+        dom, how = lookalike(rng, o["domain"], KINDS[(i + 3) % len(KINDS)])
+        gen.publish(dom, "v=spf1 ip4:%s -all" % world.ATTACKER_IP, "none")
+        box = rng.choice(["newsdesk", "press", "editor", "politics"])
+        out.append(attack("outlet name on lookalike, no person", dom, rng.choice([o["name"], o["name"] + " Newsdesk",
+                                                                                 "Press Office"]), box, o,
+                          {"ip": world.ATTACKER_IP, "mail_from": "%s@%s" % (box, dom)}, sign_as=(dom, "s1")))
         # IDN homoglyph of the outlet
         o, names, local = person()
         dom, how = idn_lookalike(rng, o["domain"])
         gen.publish(dom, "v=spf1 ip4:%s -all" % world.ATTACKER_IP, "none")
-        out.append(attack("IDN homoglyph domain", dom, rng.choice(names), local, o,
+        out.append(attack("IDN homoglyph domain", dom, name_variant(rng, names, o), local, o,
                           {"ip": world.ATTACKER_IP, "mail_from": "%s@%s" % (local, dom)}, sign_as=(dom, "s1")))
         # freemail account in the journalist's name, Reply-To on a lookalike
         o, names, local = person()
         dom, _ = lookalike(rng, o["domain"])
         gen.zone(dom)
         fl = local.replace(".", "") + str(rng.randrange(10, 99))
-        out.append(attack("freemail + Reply-To lookalike", fm["domain"], rng.choice(names), fl, o,
+        out.append(attack("freemail + Reply-To lookalike", fm["domain"], name_variant(rng, names, o), fl, o,
                           {"ip": fm["ip"], "mail_from": "%s@%s" % (fl, fm["domain"])},
                           sign_as=(fm["domain"], "20230601"), reply_to="%s@%s" % (local, dom)))
         # mass-mail service: DKIM and SPF pass for the service's domain, From on a lookalike
@@ -298,18 +334,18 @@ def build(gen, n):
         dom, _ = lookalike(rng, o["domain"])
         gen.zone(dom)
         bounce = "b-%x@%s" % (rng.getrandbits(40), esp["bounce"])
-        out.append(attack("mass-mail service, From lookalike", dom, rng.choice(names), local, o,
+        out.append(attack("mass-mail service, From lookalike", dom, name_variant(rng, names, o), local, o,
                           {"ip": esp["ip"], "mail_from": bounce}, sign_as=(esp["domain"], "sw1"),
                           return_path=bounce))
         # mass-mail service's own shared domain with the journalist's name
         o, names, local = person()
         bounce = "b-%x@%s" % (rng.getrandbits(40), esp["bounce"])
-        out.append(attack("mass-mail service, shared domain", esp["domain"], rng.choice(names),
+        out.append(attack("mass-mail service, shared domain", esp["domain"], name_variant(rng, names, o),
                           "newsroom-%x" % rng.getrandbits(20), o, {"ip": esp["ip"], "mail_from": bounce},
                           sign_as=(esp["domain"], "sw1"), return_path=bounce))
         # the real outlet's address, forged: SPF fails, no outlet signature, DMARC fails
         o, names, local = person()
-        out.append(attack("exact outlet address, forged", o["domain"], rng.choice(names), local, o,
+        out.append(attack("exact outlet address, forged", o["domain"], name_variant(rng, names, o), local, o,
                           {"ip": world.ATTACKER_IP, "mail_from": "%s@%s" % (local, o["domain"])}))
 
         # legitimate: the outlet's newsletter through the mass-mail service, DKIM d=outlet
@@ -355,6 +391,38 @@ def build(gen, n):
         raw = gen.sign(gen.sign(mime_message(hdrs, text, html), o["domain"], "news2026"), esp["domain"], "sw1")
         out.append(("legitimate press enquiry via ESP", "accept", raw,
                     {"ip": esp["ip"], "mail_from": bounce, "rcpt": rcpt}))
+
+        # legitimate: a journalist's own newsletter through the mass-mail service, ESP tracking, DKIM d=outlet
+        o, names, local = person()
+        rcpt = mp()
+        tok = "%032x" % rng.getrandbits(128)
+        html = html_doc('<p>%s</p><p><a href="https://%s/c/%s/1?u=%s">Read this week\'s column</a></p>'
+                        '<img src="https://%s/o/%s.gif" width="1" height="1" alt="">'
+                        % (rng.choice(PRESS_BODIES).format(topic=rng.choice(TOPICS)), esp["click"], tok,
+                           urllib.parse.quote("https://www.%s/columns/%s" % (o["domain"], local), safe=""),
+                           esp["open"], tok))
+        bounce = "nl-%x@%s" % (rng.getrandbits(40), esp["bounce"])
+        hdrs = [("Return-Path", "<%s>" % bounce), ("From", "%s <%s@%s>" % (q(names[0]), local, o["domain"])),
+                ("To", rcpt), ("Subject", "This week's column"), ("Date", "Thu, 26 Nov 2026 07:00:00 +0000"),
+                ("Message-ID", gen.msgid(esp["domain"]))]
+        raw = gen.sign(gen.sign(mime_message(hdrs, "This week's column.", html), o["domain"], "news2026"),
+                       esp["domain"], "sw1")
+        out.append(("journalist's own newsletter via ESP", "neutralise", raw,
+                    {"ip": esp["ip"], "mail_from": bounce, "rcpt": rcpt}))
+
+        # legitimate: someone else whose name resembles a journalist's, from their own company
+        o, names, local = person()
+        first, _, last = names[0].partition(" ")
+        other = rng.choice(["%s %sson" % (first, last), "%s %s-Smith" % (first, last),
+                            "%s %s" % (rng.choice(["Mary", "Peter", "Ahmed", "Yuki"]), last)])
+        rcpt = mp()
+        text, html, subj = press_parts(other, {"name": "Harbour Logistics Ltd"}, rcpt, tracker=False)
+        hdrs = [("From", "%s <info@harbour-logistics.co.uk>" % q(other)), ("To", rcpt), ("Subject", "Site visit"),
+                ("Date", "Thu, 26 Nov 2026 13:00:00 +0000"), ("Message-ID", gen.msgid("harbour-logistics.co.uk"))]
+        gen.publish("harbour-logistics.co.uk", "v=spf1 ip4:192.0.2.77 -all", "none")
+        raw = gen.sign(mime_message(hdrs, text, html), "harbour-logistics.co.uk", "k1")
+        out.append(("another person, similar name", "accept", raw,
+                    {"ip": "192.0.2.77", "mail_from": "info@harbour-logistics.co.uk", "rcpt": rcpt}))
 
         # legitimate: a colleague inside the organisation
         a, b = rng.sample(world.MPS, 2)

@@ -151,6 +151,15 @@ static void test_display_name_lookalike_and_unrelated(void **state)
 	/* Reply-To names count too */
 	m = scan("From: a@unrelated.example\nReply-To: \"Jane Doe\" <jd@gmail.com>\n", NULL);
 	assert_non_null(find(m, "impersonation.display-name", "header", "reply-to"));
+	/* the organisation after a separator, and "Last, First" before it */
+	m = scan("From: \"Doe, Jane | The Guardian Weekly Edition\" <jd@unrelated.example>\n", NULL);
+	f = find(m, "impersonation.display-name", NULL, NULL);
+	assert_non_null(f);
+	assert_string_equal(ev(f, "matched_part"), "Doe, Jane");
+	m = scan("From: \"The Guardian Weekly Edition - Jane Doe\" <jd@unrelated.example>\n", NULL);
+	assert_non_null(find(m, "impersonation.display-name", NULL, NULL));
+	m = scan("From: \"Jane Doe-Whitaker\" <jd@unrelated.example>\n", NULL);
+	assert_null(find(m, "impersonation.display-name", NULL, NULL));
 }
 
 static void test_display_name_legit(void **state)
@@ -181,6 +190,17 @@ static void test_name_address(void **state)
 	f = find(m, "impersonation.name-address", NULL, NULL);
 	assert_non_null(f);
 	assert_true(f->score == 6);
+	/* a brand's domain in the name, mail from its mass-mailer: weak */
+	m = scan("From: \"CNET News.com Daily\" <x@newsletter.online.example>\n", NULL);
+	f = find(m, "impersonation.name-address", NULL, NULL);
+	assert_non_null(f);
+	assert_true(f->score == 2);
+	assert_string_equal(ev(f, "form"), "domain");
+	/* an address inside longer text: a forwarder naming the original sender */
+	m = scan("From: \"Newsletter news@site.com [via fwd]\" <t1@forwarder.net>\n", NULL);
+	f = find(m, "impersonation.name-address", NULL, NULL);
+	assert_non_null(f);
+	assert_true(f->score == 3);
 	/* the sender's own domain in the name is fine */
 	assert_int_equal(count(scan("From: \"Amazon.com\" <ship@amazon.com>\n", NULL), "impersonation.name-address"),
 	                 0);

@@ -139,6 +139,15 @@ static void test_similarity(void **state)
 	assert_true(sim("Jane", "Jane Doe") < t);
 	assert_true(sim("Jane Doe's assistant team lead", "Jane Doe") < t);
 	assert_true(sim("", "Jane Doe") == 0);
+	/* a hyphenated surname is another person; a spaced dash is a separator */
+	assert_true(sim("Chen Xiaoming-Smith", "Chen Xiaoming") < t);
+	assert_true(sim("Jean-Pierre Dupont", "Jean Pierre Dupont") >= t);
+	/* an initial and a long, exact surname; not a short one */
+	assert_true(sim("J. Mueller", "Juergen Mueller") >= t);
+	assert_true(sim("H. Dubois", "Hélène Dubois") >= t);
+	assert_true(sim("K. Mueller", "Juergen Mueller") < t);
+	assert_true(sim("L. Wei", "Li Wei") < t);
+	assert_true(sim("J. Smith", "John Smith") < t);
 	assert_true(pc_names_similarity(NULL, "x") == 0);
 }
 
