@@ -156,11 +156,19 @@ static void display_name(pc_detect_ctx *ctx, pc_msg *m, const pc_vec *v, const c
 }
 
 /* Whether the display name is nothing but an address (quotes, brackets
- * and spaces aside): the classic spoof. An address inside longer text is
- * often a forwarder naming the original sender ("Newsletter
- * news@site.example [via forwarder]"). */
+ * and spaces aside), or holds a whole "Name <address>" of its own: the
+ * classic spoof, made to be read instead of the real From. An address
+ * inside other text is often a forwarder naming the original sender
+ * ("Newsletter news@site.example [via forwarder]"). */
 static bool name_is_address(const char *name)
 {
+	const char *lt = strchr(name, '<');
+	if (lt) {
+		const char *gt = strchr(lt, '>');
+		const char *at = memchr(lt, '@', gt ? (size_t)(gt - lt) : 0);
+		if (gt && at && !memchr(lt, ' ', (size_t)(gt - lt)))
+			return true;
+	}
 	const char *b = name, *e = name + strlen(name);
 	while (b < e && strchr(" \t\"'<>()[]", *b))
 		b++;

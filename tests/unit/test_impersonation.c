@@ -196,6 +196,11 @@ static void test_name_address(void **state)
 	assert_non_null(f);
 	assert_true(f->score == 2);
 	assert_string_equal(ev(f, "form"), "domain");
+	/* a whole "Name <address>" inside the name */
+	m = scan("From: \"Doe, John <ceo@example.com>\" <attacker@example.net>\n", NULL);
+	f = find(m, "impersonation.name-address", NULL, NULL);
+	assert_non_null(f);
+	assert_true(f->score == 4);
 	/* an address inside longer text: a forwarder naming the original sender */
 	m = scan("From: \"Newsletter news@site.com [via fwd]\" <t1@forwarder.net>\n", NULL);
 	f = find(m, "impersonation.name-address", NULL, NULL);
