@@ -79,5 +79,26 @@ check "unknown command exit 2" '[ $rc -eq 2 ]'
 "$PC" scan -q --explain "$T/one.eml" >"$T/o"; rc=$?
 check "explain" '[ $rc -eq 0 ] && grep -q "MIME tree" "$T/o" && grep -q "Verdict: accept" "$T/o"'
 
+# history (--db): first contact, then familiar; a bad store refuses to start
+"$PC" scan -q --db "$T/h.db" --rcpt me@org.example "$T/one.eml" "$T/one.eml" >"$T/o" 2>"$T/e"; rc=$?
+check "db first contact once" '[ $rc -eq 0 ] && [ "$(grep -c "history.first-contact" "$T/o")" = 1 ] && head -1 "$T/o" | grep -q "history.first-contact"'
+"$PC" scan -q --db "$T/h.db" --rcpt other@org.example "$T/one.eml" >"$T/o"; rc=$?
+check "db known address, new recipient" 'grep -q "never wrote to this recipient" "$T/o"'
+echo "not a database, certainly not one of ours, long enough to be read as a header" >"$T/bad.db"
+"$PC" scan -q --db "$T/bad.db" "$T/one.eml" >"$T/o" 2>"$T/e"; rc=$?
+check "bad db refused" '[ $rc -eq 2 ] && grep -q "bad.db" "$T/e"'
+
+# envelope and DNS settings are checked before scanning
+"$PC" scan -q --client-ip 300.1.2.3 "$T/one.eml" >"$T/o" 2>"$T/e"; rc=$?
+check "bad --client-ip refused" '[ $rc -eq 2 ] && grep -q "client-ip" "$T/e"'
+"$PC" scan -q --set dns.servers=nonsense "$T/one.eml" >"$T/o" 2>"$T/e"; rc=$?
+check "bad dns.servers refused" '[ $rc -eq 2 ] && grep -q "dns.servers" "$T/e"'
+printf '[person]\naddresses = x@example.org\n' >"$T/noname.conf"
+"$PC" scan -q -c "$T/noname.conf" "$T/one.eml" >"$T/o" 2>"$T/e"; rc=$?
+check "person without name refused" '[ $rc -eq 2 ] && grep -q "has no name" "$T/e"'
+printf '[protected]\ndomains = not a domain\n' >"$T/baddom.conf"
+"$PC" scan -q -c "$T/baddom.conf" "$T/one.eml" >"$T/o" 2>"$T/e"; rc=$?
+check "bad protected domain refused with line" '[ $rc -eq 2 ] && grep -q "baddom.conf:2:" "$T/e"'
+
 echo "cli: $pass passed, $fail failed"
 [ $fail -eq 0 ]
