@@ -218,6 +218,8 @@ static void test_lookalike_positive(void **state)
 	assert_string_equal(look("bbcnews.com", "bbc.co.uk"), "added-word");
 	assert_string_equal(look("theguardian-news.com", "theguardian.com"), "added-word");
 	assert_string_equal(look("the-guardian.com", "theguardian.com"), "added-word");
+	assert_string_equal(look("asiapost-media.com.hk", "asiapost.com.hk"), "added-word");
+	assert_string_equal(look("group-reuters-desk.net", "reuters.com"), "added-word");
 	assert_string_equal(look("secure-nytimes-login.com", "nytimes.com"), "added-word");
 	assert_string_equal(look("nytimes24.com", "nytimes.com"), "added-word");
 	assert_string_equal(look("nytirnes.com", "nytimes.com"), "confusable-skeleton");
