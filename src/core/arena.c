@@ -26,6 +26,7 @@ struct pc_arena {
 	size_t total, ceiling;
 	size_t overdraft; /* bytes allowed past the ceiling for findings */
 	bool full;
+	unsigned long generation; /* counts resets: what was allocated before is gone */
 };
 
 static chunk *chunk_new(size_t size)
@@ -71,8 +72,14 @@ void pc_arena_free(pc_arena *a)
 	free(a);
 }
 
+unsigned long pc_arena_generation(const pc_arena *a)
+{
+	return a->generation;
+}
+
 void pc_arena_reset(pc_arena *a)
 {
+	a->generation++;
 	/* Chunks are pushed on the front, so `first` is the tail of the list. */
 	free_chain(a->head, a->first);
 	a->head = a->first;

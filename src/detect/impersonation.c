@@ -40,13 +40,13 @@ static bool person_without_places(const pc_protected_person *pp)
 }
 
 /* The best matching person and variant for a normalised name. */
-static double best_person(pc_protect *p, const char *norm, size_t *person, size_t *variant)
+static double best_person(pc_protect *p, const char *norm, double floor, size_t *person, size_t *variant)
 {
 	double best = 0;
 	for (size_t i = 0; i < pc_protect_npeople(p); i++) {
 		const pc_protected_person *pp = pc_protect_person(p, i);
 		for (size_t k = 0; k < pp->cfg->names.n; k++) {
-			double s = pc_names_similarity(norm, pp->variants[k]);
+			double s = pc_names_similarity_min(norm, pp->variants[k], floor);
 			if (s > best) {
 				best = s;
 				*person = i;
@@ -101,13 +101,13 @@ static void display_name(pc_detect_ctx *ctx, pc_msg *m, const pc_vec *v, const c
 		if (!norm || !*norm)
 			continue;
 		size_t person = 0, variant = 0;
-		double sim = best_person(p, norm, &person, &variant);
+		double sim = best_person(p, norm, m->config->name_threshold, &person, &variant);
 		const char *seg[MAX_SEGMENTS], *matched_seg = NULL;
 		size_t nseg = sim < m->config->name_threshold ? segments(m->arena, ad->name, seg) : 0;
 		for (size_t k = 0; k < nseg && seg[k]; k++) {
 			const char *sn = pc_protect_display(p, m->arena, seg[k]);
 			size_t sp = 0, sv = 0;
-			double ss = sn && *sn ? best_person(p, sn, &sp, &sv) : 0;
+			double ss = sn && *sn ? best_person(p, sn, m->config->name_threshold, &sp, &sv) : 0;
 			if (ss > sim) {
 				sim = ss;
 				person = sp;

@@ -53,6 +53,9 @@ void pc_names_free(pc_names *st);
 const char *pc_names_display(pc_names *st, pc_arena *a, const char *s, size_t n);
 /* Similarity 0..1 of two normalised names (pc_names_display). */
 double pc_names_similarity(const char *a, const char *b);
+/* The same when it is at least `floor`, else 0 (cheaper: the edit
+ * distance stops as soon as it cannot reach the floor). */
+double pc_names_similarity_min(const char *a, const char *b, double floor);
 
 typedef struct pc_domain {
 	const char *ascii;   /* whole host, lower-case A-labels, no trailing dot */
