@@ -460,6 +460,9 @@ def main():
     ap.add_argument("--seed", type=int, default=4)
     ap.add_argument("--keep", help="write the messages and config into this directory")
     ap.add_argument("--markdown", action="store_true")
+    ap.add_argument("--target", type=float, default=99.0,
+                    help="%% of impersonation+tracker to quarantine (0: only check that every scan worked,"
+                         " as the sanitizer build does)")
     args = ap.parse_args()
     if not dnsd.DNS.binary() or not shutil.which("opendkim-genkey"):
         print("SKIP: dnsmasq or opendkim-genkey not installed (apt-get install dnsmasq-base opendkim-tools)")
@@ -523,7 +526,13 @@ def main():
     rate = 100.0 * tot["attack_ok"] / max(1, tot["attack_n"])
     print("impersonation+tracker quarantined: %d/%d (%.1f%%); legitimate as expected: %d/%d" % (
         tot["attack_ok"], tot["attack_n"], rate, tot["legit_ok"], tot["legit_n"]))
-    return 0 if rate >= 99.0 and tot["legit_ok"] == tot["legit_n"] else 1
+    errors = sum(c["error"] for c in results.values())
+    if errors:
+        print("%d scans failed" % errors)
+        return 1
+    if args.target <= 0:
+        return 0
+    return 0 if rate >= args.target and tot["legit_ok"] == tot["legit_n"] else 1
 
 
 if __name__ == "__main__":
