@@ -15,18 +15,13 @@ opendkim-genkey is missing.
 import json
 import os
 import shutil
-import signal
-import socket
-import struct
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
-DNSMASQ = shutil.which("dnsmasq") or ("/usr/sbin/dnsmasq" if os.path.exists("/usr/sbin/dnsmasq") else None)
-GENKEY = shutil.which("opendkim-genkey") or (
-    "/usr/sbin/opendkim-genkey" if os.path.exists("/usr/sbin/opendkim-genkey") else None)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import dnstest  # noqa: E402
 
 failures = []
 
@@ -39,162 +34,52 @@ def check(name, cond, detail=""):
         failures.append(name)
 
 
-def free_udp_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-class FakeUpstream(threading.Thread):
-    """A UDP 'DNS server' that drops every query, or answers SERVFAIL."""
-
-    def __init__(self, servfail):
-        super().__init__(daemon=True)
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.servfail = servfail
-        self.stop = False
-
-    def run(self):
-        while not self.stop:
-            try:
-                data, addr = self.sock.recvfrom(4096)
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            if self.servfail and len(data) >= 12:
-                qid, flags = struct.unpack(">HH", data[:4])
-                # QR, opcode and RD of the query, RA, rcode 2; question copied, no records
-                rflags = 0x8000 | (flags & 0x7900) | 0x0080 | 2
-                end = 12
-                while end < len(data) and data[end] != 0:
-                    end += data[end] + 1
-                question = data[12:end + 5]
-                self.sock.sendto(struct.pack(">HHHHHH", qid, rflags, 1, 0, 0, 0) + question, addr)
-
-
-def key_strings(txtfile):
-    """The key record's text from opendkim-genkey's zone stub."""
-    with open(txtfile) as f:
-        s = f.read()
-    parts = []
-    inq = False
-    cur = ""
-    for ch in s:
-        if ch == '"':
-            if inq:
-                parts.append(cur)
-                cur = ""
-            inq = not inq
-        elif inq:
-            cur += ch
-    return "".join(parts)
-
-
-def txt_arg(name, text):
-    """--txt-record: character-strings of at most 255 bytes, comma separated."""
-    chunks = [text[i:i + 250] for i in range(0, len(text), 250)]
-    for c in chunks:
-        assert "," not in c and '"' not in c
-    return f"--txt-record={name}," + ",".join(chunks)
-
-
 def main():
     if len(sys.argv) != 3:
         print(__doc__)
         return 2
     exe, signer = sys.argv[1], sys.argv[2]
-    if not DNSMASQ or not GENKEY:
+    if not dnstest.available():
         print("SKIP: dnsmasq or opendkim-genkey not installed")
         return 77
     tmp = tempfile.mkdtemp(prefix="pc-auth-")
-    procs = []
-    fakes = []
+    servers = []
     try:
-        return run(exe, signer, tmp, procs, fakes)
+        return run(exe, signer, tmp, servers)
     finally:
-        for p in procs:
-            if p.poll() is None:
-                os.kill(p.pid, signal.SIGTERM)
-                try:
-                    p.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    os.kill(p.pid, signal.SIGKILL)
-        for f in fakes:
-            f.stop = True
-            f.sock.close()
+        for x in servers:
+            x.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def genkey(tmp, domain, selector, bits):
-    d = os.path.join(tmp, f"{selector}.{domain}")
-    os.makedirs(d)
-    subprocess.run([GENKEY, f"--bits={bits}", f"--domain={domain}", f"--selector={selector}", f"--directory={d}"],
-                   check=True, capture_output=True)
-    return os.path.join(d, f"{selector}.private"), key_strings(os.path.join(d, f"{selector}.txt"))
-
-
-def run(exe, signer, tmp, procs, fakes):
+def run(exe, signer, tmp, servers):
     # keys: 2048 bits for example.org (its record needs two character-strings)
     keys = {}
     for dom, bits in [("example.org", 2048), ("mail.example.org", 1024), ("esp.example.com", 1024),
                       ("other.co.uk", 1024)]:
-        keys[dom] = genkey(tmp, dom, "sel", bits)
-    drop = FakeUpstream(servfail=False)
-    sfail = FakeUpstream(servfail=True)
-    for f in (drop, sfail):
-        f.start()
-        fakes.append(f)
-    port = free_udp_port()
-    log = os.path.join(tmp, "dnsmasq.log")
-    args = [DNSMASQ, "-k", "--no-resolv", "--no-hosts", "--no-poll", f"--port={port}",
-            "--listen-address=127.0.0.1", "--bind-interfaces", f"--log-facility={log}", "--log-queries",
-            "--pid-file=", "--cache-size=0", "--user=" + (os.environ.get("USER") or "root") if os.geteuid() else "-k",
-            # authoritative answers only: every other name under these is NXDOMAIN
-            "--local=/example.org/", "--local=/example.net/", "--local=/example.com/", "--local=/co.uk/",
-            "--local=/examp1e.org/",
-            f"--server=/slow.example.net/127.0.0.1#{drop.port}",
-            f"--server=/broken.example.net/127.0.0.1#{sfail.port}",
-            txt_arg("example.org", "v=spf1 ip4:192.0.2.10 -all"),
-            txt_arg("_dmarc.example.org", "v=DMARC1; p=reject"),
-            txt_arg("sel._domainkey.example.org", keys["example.org"][1]),
-            txt_arg("sel._domainkey.mail.example.org", keys["mail.example.org"][1]),
-            txt_arg("soft.example.net", "v=spf1 ip4:192.0.2.10 ~all"),
-            txt_arg("esp.example.com", "v=spf1 ip4:198.51.100.7 -all"),
-            txt_arg("bounce.esp.example.com", "v=spf1 ip4:198.51.100.7 -all"),
-            txt_arg("sel._domainkey.esp.example.com", keys["esp.example.com"][1]),
-            txt_arg("_dmarc.example.co.uk", "v=DMARC1; p=reject"),
-            txt_arg("sel._domainkey.other.co.uk", keys["other.co.uk"][1]),
-            "--host-record=mx.example.org,192.0.2.10"]
-    args = [a for a in args if a != "-k" or a is args[1]]
-    p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    procs.append(p)
-    # ready when it answers
-    deadline = time.time() + 10
-    ready = False
-    while time.time() < deadline and not ready:
-        if p.poll() is not None:
-            print("dnsmasq exited:", p.stderr.read().decode(errors="replace"))
-            return 1
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        s.settimeout(0.2)
-        q = struct.pack(">HHHHHH", 7, 0x100, 1, 0, 0, 0) + b"\x07example\x03org\x00" + struct.pack(">HH", 16, 1)
-        try:
-            s.sendto(q, ("127.0.0.1", port))
-            s.recv(4096)
-            ready = True
-        except OSError:
-            time.sleep(0.1)
-        finally:
-            s.close()
-    if not ready:
-        print("dnsmasq did not answer")
-        return 1
+        keys[dom] = dnstest.genkey(tmp, dom, "sel", bits)
+    drop = dnstest.FakeUpstream(servfail=False)
+    servers.append(drop)
+    sfail = dnstest.FakeUpstream(servfail=True)
+    servers.append(sfail)
+    txt = {
+        "example.org": ["v=spf1 ip4:192.0.2.10 -all"],
+        "_dmarc.example.org": ["v=DMARC1; p=reject"],
+        "sel._domainkey.example.org": [keys["example.org"][1]],
+        "sel._domainkey.mail.example.org": [keys["mail.example.org"][1]],
+        "soft.example.net": ["v=spf1 ip4:192.0.2.10 ~all"],
+        "esp.example.com": ["v=spf1 ip4:198.51.100.7 -all"],
+        "bounce.esp.example.com": ["v=spf1 ip4:198.51.100.7 -all"],
+        "sel._domainkey.esp.example.com": [keys["esp.example.com"][1]],
+        "_dmarc.example.co.uk": ["v=DMARC1; p=reject"],
+        "sel._domainkey.other.co.uk": [keys["other.co.uk"][1]],
+    }
+    # authoritative answers only: every other name under these is NXDOMAIN
+    dns = dnstest.DNS(["example.org", "example.net", "example.com", "co.uk", "examp1e.org"], txt,
+                      {"mx.example.org": "192.0.2.10"},
+                      {"slow.example.net": drop.port, "broken.example.net": sfail.port})
+    servers.append(dns)
+    port = dns.port
 
     def msg(name, frm, body="Hello.\n", extra="", sign=None, tamper=False):
         text = (f"{extra}From: {frm}\nTo: reader@example.net\nSubject: test {name}\n"

@@ -8,7 +8,7 @@ opendkim-genkey for this run) and DMARC records, a mass-mail service, a
 freemail provider, an attacker with lookalike and IDN-homoglyph domains of
 the outlets (that publish their own SPF/DKIM/DMARC, as real ones do), and
 self-hosted trackers with per-recipient tokens. It serves the records from
-a loopback dnsmasq, writes N messages per scenario, DKIM-signs them with
+a loopback dnsmasq (tests/lib/dnstest.py), writes N messages per scenario, DKIM-signs them with
 the test tool dkimsign (tests/auth, libopendkim), scans each with the SMTP client IP
 and MAIL FROM the scenario gives, and compares the verdict with the one a
 mail administrator expects:
@@ -35,8 +35,9 @@ import sys
 import tempfile
 import urllib.parse
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import dnsd  # noqa: E402
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [HERE, os.path.join(HERE, "..", "lib")]
+import dnstest  # noqa: E402
 import world  # noqa: E402
 
 SUFFIXES = ["com", "co", "news", "net", "org", "co.uk", "info", "press"]
@@ -213,14 +214,10 @@ class Gen:
     def dkim_key(self, domain, selector, bits=1024):
         if (domain, selector) in self.keys:
             return self.keys[(domain, selector)]
-        d = os.path.join(self.tmp, "keys", domain)
-        os.makedirs(d, exist_ok=True)
-        subprocess.run(["opendkim-genkey", "-b", str(bits), "-d", domain, "-s", selector, "-D", d], check=True)
-        with open(os.path.join(d, selector + ".txt")) as f:
-            rec = "".join(part for part in f.read().split('"')[1::2])
+        key, rec = dnstest.genkey(os.path.join(self.tmp, "keys"), domain, selector, bits)
         self.txt["%s._domainkey.%s" % (selector, domain)].append(rec)
-        self.keys[(domain, selector)] = os.path.join(d, selector + ".private")
-        return self.keys[(domain, selector)]
+        self.keys[(domain, selector)] = key
+        return key
 
     def publish(self, domain, spf=None, dmarc=None):
         self.zone(domain)
@@ -464,7 +461,7 @@ def main():
                     help="%% of impersonation+tracker to quarantine (0: only check that every scan worked,"
                          " as the sanitizer build does)")
     args = ap.parse_args()
-    if not dnsd.DNS.binary() or not shutil.which("opendkim-genkey"):
+    if not dnstest.available():
         print("SKIP: dnsmasq or opendkim-genkey not installed (apt-get install dnsmasq-base opendkim-tools)")
         return 77
     tmp = tempfile.mkdtemp(prefix="pc-scen-")
@@ -475,7 +472,7 @@ def main():
     conf = os.path.join(tmp, "portcullis.conf")
     with open(conf, "w") as f:
         f.write(config_text())
-    server = dnsd.DNS(gen.zones, gen.txt, gen.a)
+    server = dnstest.DNS(gen.zones, gen.txt, gen.a)
     results = collections.defaultdict(collections.Counter)
     failures = []
     try:
