@@ -79,10 +79,14 @@ check "unknown command exit 2" '[ $rc -eq 2 ]'
 "$PC" scan -q --explain "$T/one.eml" >"$T/o"; rc=$?
 check "explain" '[ $rc -eq 0 ] && grep -q "MIME tree" "$T/o" && grep -q "Verdict: accept" "$T/o"'
 
-# history (--db): first contact, then familiar; a bad store refuses to start
+# history (--db): an unauthenticated sender never becomes familiar; one
+# whose DMARC passed (by a trusted upstream host) does, after one message
 "$PC" scan -q --db "$T/h.db" --rcpt me@org.example "$T/one.eml" "$T/one.eml" >"$T/o" 2>"$T/e"; rc=$?
+check "db unauthenticated: first contact every time" '[ $rc -eq 0 ] && [ "$(grep -c "history.first-contact" "$T/o")" = 2 ]'
+printf 'Authentication-Results: mx.org.example; dmarc=pass header.from=example.com\nFrom: a@example.com\nTo: b@example.org\nSubject: one\n\nhello\n' >"$T/auth.eml"
+"$PC" scan -q --db "$T/h.db" --set auth.trusted_authserv_ids=mx.org.example --rcpt me@org.example "$T/auth.eml" "$T/auth.eml" >"$T/o" 2>"$T/e"; rc=$?
 check "db first contact once" '[ $rc -eq 0 ] && [ "$(grep -c "history.first-contact" "$T/o")" = 1 ] && head -1 "$T/o" | grep -q "history.first-contact"'
-"$PC" scan -q --db "$T/h.db" --rcpt other@org.example "$T/one.eml" >"$T/o"; rc=$?
+"$PC" scan -q --db "$T/h.db" --set auth.trusted_authserv_ids=mx.org.example --rcpt other@org.example "$T/auth.eml" >"$T/o"; rc=$?
 check "db known address, new recipient" 'grep -q "never wrote to this recipient" "$T/o"'
 echo "not a database, certainly not one of ours, long enough to be read as a header" >"$T/bad.db"
 "$PC" scan -q --db "$T/bad.db" "$T/one.eml" >"$T/o" 2>"$T/e"; rc=$?

@@ -1,23 +1,47 @@
 /*
  * NAME
- *   history - record delivered senders (see history.h)
+ *   history - record delivered, authenticated senders (see history.h)
  */
 #include "act/history.h"
 
 #include <string.h>
 
+/* Recipients recorded per message: a campaign message has a few; a
+ * message to thousands does not need thousands of rows. */
+#define MAX_RCPT_RECORDED 32
+
+/* The From domain proved by DMARC (ours or a trusted upstream host's), or
+ * by an SPF or DKIM pass aligned with it. */
+static bool from_authenticated(const pc_msg *m)
+{
+	for (size_t i = 0; i < m->auth.n; i++) {
+		const pc_auth *a = m->auth.v[i];
+		if (a->result != PC_AUTH_PASS || !a->method)
+			continue;
+		if (!strcmp(a->method, "dmarc") || a->aligned)
+			return true;
+	}
+	return false;
+}
+
 int pc_history_remember(pc_store *st, const pc_msg *m, time_t when)
 {
 	if (!st || m->from.n != 1 || !m->rcpt.n || m->verdict > PC_ACTION_NEUTRALISE)
 		return 0;
+	/* recipients the MTA named, not the sender's To */
+	if (!m->rcpt_source || !strcmp(m->rcpt_source, "To"))
+		return 0;
+	if (!from_authenticated(m))
+		return 0;
 	for (size_t i = 0; i < m->findings.n; i++) {
 		const pc_finding *f = m->findings.v[i];
-		if (!strncmp(f->detector, "impersonation.", 14) || !strcmp(f->detector, "auth.dmarc"))
+		if (!strncmp(f->detector, "impersonation.", 14) || !strncmp(f->detector, "auth.", 5))
 			return 0;
 	}
 	const pc_addr *from = m->from.v[0];
 	char sender[328], domain[328];
-	if (pc_store_contact_keys(from->addr, sender, sizeof sender, domain, sizeof domain) != 0)
+	if (!from->addr || pc_store_contact_keys(from->addr, sender, sizeof sender, domain, sizeof domain) != 0)
 		return 0;
-	return pc_store_remember(st, sender, domain, (const char *const *)m->rcpt.v, m->rcpt.n, when);
+	size_t n = m->rcpt.n < MAX_RCPT_RECORDED ? m->rcpt.n : MAX_RCPT_RECORDED;
+	return pc_store_remember(st, sender, domain, (const char *const *)m->rcpt.v, n, when);
 }

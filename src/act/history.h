@@ -4,11 +4,15 @@
  * SYNOPSIS
  *   pc_history_remember(store, msg, time(NULL));
  * DESCRIPTION
- *   Records the From address against every recipient (store/store.h) when
- *   the message is delivered (accept or neutralise) and its From is not
- *   disproved: no DMARC fail, no impersonation finding. So a spoofed or
- *   quarantined sender never becomes familiar. 0, or -1 with the store's
- *   error (the verdict stands; history is a weak signal).
+ *   Records the From address against the recipients (store/store.h, at
+ *   most 32) when the message is delivered (accept or neutralise), its
+ *   From is authenticated (DMARC pass, ours or a trusted upstream host's,
+ *   or an SPF or DKIM pass aligned with it), no auth.* or impersonation.*
+ *   finding stands against it, and the recipients come from the MTA
+ *   (envelope, X-Original-To, Delivered-To), not from the sender's To. So
+ *   a spoofed, unauthenticated or quarantined sender never becomes
+ *   familiar. 0, or -1 with the store's error (the verdict stands;
+ *   history is a weak signal).
  */
 #ifndef PC_HISTORY_H
 #define PC_HISTORY_H

@@ -11,6 +11,7 @@
  */
 #include "act/rewrite.h"
 #include "act/authres.h"
+#include "extract/authres.h"
 
 #include <glib.h>
 #include <gmime/gmime.h>
@@ -372,16 +373,37 @@ static bool forged_authres(const pc_msg *m, const char *bytes, size_t n, const p
 	const char *colon = memchr(p, ':', (size_t)(end - p));
 	if (!colon)
 		return false;
-	p = colon + 1;
-	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
-		p++;
-	const char *id = m->config->authserv_id;
-	size_t idn = strlen(id);
-	if ((size_t)(end - p) < idn || g_ascii_strncasecmp(p, id, idn))
+	/* the id as our reader reads it (comments, quotes, folding): what a
+	 * downstream reader would take for ours */
+	size_t vn = (size_t)(end - colon - 1);
+	if (vn > 8192)
+		vn = 8192;
+	char *v = g_malloc(vn + 1);
+	for (size_t i = 0; i < vn; i++) {
+		char c = colon[1 + i];
+		v[i] = c == '\r' || c == '\n' || c == '\0' ? ' ' : c;
+	}
+	v[vn] = '\0';
+	const char *id = pc_authres_parse((pc_msg *)m, v, false);
+	bool ours = id && !g_ascii_strcasecmp(id, m->config->authserv_id);
+	g_free(v);
+	return ours;
+}
+
+/* Whether the copy gets an Authentication-Results header of ours: we
+ * checked something, or one claiming to be ours must go (it is replaced
+ * by ours, "none" when we checked nothing). */
+static bool authres_change(const pc_msg *m, const char *bytes, size_t n)
+{
+	if (m->rescan)
 		return false;
-	p += idn;
-	/* the id must end there: ';', white space, a comment or a version */
-	return p == end || *p == ';' || *p == ' ' || *p == '\t' || *p == '\r' || *p == '\n' || *p == '(';
+	for (size_t i = 0; i < m->auth.n; i++)
+		if (!((const pc_auth *)m->auth.v[i])->source)
+			return true;
+	for (size_t i = 0; i < m->header_pos.n; i++)
+		if (forged_authres(m, bytes, n, m->header_pos.v[i]))
+			return true;
+	return false;
 }
 
 static void summary_header(GString *h, const pc_rewrite_stats *st, const pc_msg *m, const char *eol)
@@ -513,12 +535,14 @@ int pc_rewrite(const pc_msg *m, const char *bytes, size_t n, char **out, size_t 
 		if (t->header && rr_header(t->header))
 			rr_removed = true;
 	}
-	bool changed = splices->len > 0 || rr_removed;
+	bool trackers_changed = splices->len > 0 || rr_removed;
+	bool authres = authres_change(m, bytes, n);
+	bool changed = trackers_changed || authres;
 	if (changed) {
 		for (size_t i = 0; i < m->header_pos.n; i++) {
 			const pc_hdrpos *h = m->header_pos.v[i];
 			bool rr = rr_header(h->name);
-			if (rr || !g_ascii_strcasecmp(h->name, "X-Portcullis-Trackers") ||
+			if (rr || (trackers_changed && !g_ascii_strcasecmp(h->name, "X-Portcullis-Trackers")) ||
 			    (!m->rescan && forged_authres(m, bytes, n, h))) {
 				splice s = {h->begin, h->end, NULL};
 				g_array_append_val(splices, s);
@@ -527,11 +551,12 @@ int pc_rewrite(const pc_msg *m, const char *bytes, size_t n, char **out, size_t 
 			}
 		}
 		GString *hdr = g_string_new(NULL);
-		summary_header(hdr, st, m, eol);
+		if (trackers_changed)
+			summary_header(hdr, st, m, eol);
 		char ar[PC_AUTHRES_HEADER_MAX];
 		/* a rescan of our own output has no results of its own: the
 		 * first pass's header stays */
-		size_t arn = m->rescan ? 0 : pc_authres_header(m, eol, ar, sizeof ar);
+		size_t arn = authres ? pc_authres_header(m, eol, ar, sizeof ar) : 0;
 		if (arn) /* ours goes on top, where a reader looks for the nearest hop (RFC 8601 5) */
 			g_string_prepend_len(hdr, ar, (gssize)arn);
 		splice s = {m->raw_base, m->raw_base, hdr};

@@ -40,6 +40,10 @@ static chunk *chunk_new(size_t size)
 	return c;
 }
 
+/* Generations are unique in the process, so that a cache keyed by arena
+ * and generation cannot mistake a new arena at a freed one's address. */
+static _Atomic unsigned long next_generation = 1;
+
 pc_arena *pc_arena_new(size_t ceiling)
 {
 	pc_arena *a = calloc(1, sizeof(*a));
@@ -52,6 +56,7 @@ pc_arena *pc_arena_new(size_t ceiling)
 	}
 	a->total = CHUNK_SIZE;
 	a->ceiling = ceiling;
+	a->generation = next_generation++;
 	return a;
 }
 
@@ -79,7 +84,7 @@ unsigned long pc_arena_generation(const pc_arena *a)
 
 void pc_arena_reset(pc_arena *a)
 {
-	a->generation++;
+	a->generation = next_generation++;
 	/* Chunks are pushed on the front, so `first` is the tail of the list. */
 	free_chain(a->head, a->first);
 	a->head = a->first;

@@ -19,7 +19,8 @@ pc_arena *pc_arena_new(size_t ceiling);
 void pc_arena_free(pc_arena *a);
 /* Drops every allocation but keeps the first chunk for reuse. */
 void pc_arena_reset(pc_arena *a);
-/* Changes with every reset: a cache of arena pointers checks it. */
+/* Unique in the process, changed by every reset: a cache of arena
+ * pointers checks it. */
 unsigned long pc_arena_generation(const pc_arena *a);
 void *pc_arena_alloc(pc_arena *a, size_t n);
 /* n * size, zeroed; NULL on overflow. */

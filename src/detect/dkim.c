@@ -73,7 +73,9 @@ static int q_wait(void *srv, void *qh, struct timeval *to, size_t *bytes, int *e
 		*error = 0;
 	if (s->st == PC_DNS_TIMEOUT)
 		return DKIM_DNS_EXPIRED;
-	if (s->n == 0) /* SERVFAIL without an answer, bad name */
+	/* SERVFAIL (with or without the answer bytes) is a temporary error;
+	 * only NOERROR, NODATA and NXDOMAIN are answers the library may judge */
+	if (s->n == 0 || (s->st != PC_DNS_OK && s->st != PC_DNS_NODATA && s->st != PC_DNS_NXDOMAIN))
 		return DKIM_DNS_ERROR;
 	*bytes = s->n;
 	return DKIM_DNS_SUCCESS;
@@ -174,6 +176,7 @@ void pc_detect_dkim(pc_detect_ctx *ctx, pc_msg *m)
 	if (!s)
 		return;
 	s->dns = ctx->dns;
+	pc_dns_phase(ctx->dns, PC_DNS_BUDGET_DKIM);
 	s->ignored = 0;
 	DKIM_STAT st;
 	DKIM *dk = dkim_verify(s->lib, (const unsigned char *)"portcullis", NULL, &st);

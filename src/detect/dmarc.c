@@ -223,6 +223,7 @@ void pc_detect_dmarc(pc_detect_ctx *ctx, pc_msg *m)
 	const char *found_at = domain;
 	char name[300];
 	snprintf(name, sizeof name, "_dmarc.%s", domain);
+	pc_dns_phase(ctx->dns, PC_DNS_BUDGET_DMARC); /* its own time: SPF and DKIM cannot use it up */
 	pc_dns_status st = pc_dns_txt(ctx->dns, name, on_txt, rec);
 	if ((st == PC_DNS_NXDOMAIN || st == PC_DNS_NODATA || (st == PC_DNS_OK && rec->n == 0)) && org &&
 	    strcmp(org, domain)) {
@@ -325,6 +326,22 @@ void pc_detect_dmarc(pc_detect_ctx *ctx, pc_msg *m)
 		r = PC_AUTH_NONE;
 		why = "DKIM did not pass aligned and SPF was not checked (no client address)";
 	}
+	/* Nor when an input that would align with From could not be checked
+	 * now (DNS failed): it might have passed. An unaligned one (the
+	 * sender's own slow SPF servers) cannot make DMARC pass and changes
+	 * nothing. */
+	if (r == PC_AUTH_FAIL) {
+		for (size_t i = 0; i < m->auth.n; i++) {
+			const pc_auth *x = m->auth.v[i];
+			if ((own_or_trusted(m, x, "dkim") || x == spf) && x->result == PC_AUTH_TEMPERROR && x->domain &&
+			    aligns(x->domain, domain, false)) {
+				r = PC_AUTH_TEMPERROR;
+				why = pc_arena_printf(m->arena, "%s for %s could not be checked now (DNS)", x->method,
+				                      x->domain);
+				break;
+			}
+		}
+	}
 	pc_auth *a = result(m, domain, r, why);
 	if (!a)
 		return;
@@ -345,6 +362,6 @@ void pc_detect_dmarc(pc_detect_ctx *ctx, pc_msg *m)
 			if (found_at != domain)
 				pc_finding_ev(m, f, "record_at", found_at);
 		}
-	} else if (r == PC_AUTH_PERMERROR)
+	} else if (r == PC_AUTH_PERMERROR || r == PC_AUTH_TEMPERROR)
 		pc_auth_finding(m, a);
 }

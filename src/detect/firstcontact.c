@@ -8,8 +8,9 @@
  *   `history.first-contact`: the From domain never wrote to anyone here
  *   (score 1), the address never did though its domain has (0.5), or the
  *   address never wrote to this recipient (0.25). History is recorded
- *   after the verdict (act/history.c), only for delivered mail, so
- *   quarantined mail never makes its sender familiar. No store, no From
+ *   after the verdict (act/history.c), only for delivered mail from an
+ *   authenticated From, so quarantined or spoofed mail never makes its
+ *   sender familiar. No store, no From
  *   address or no recipient: no finding.
  */
 #include <stdio.h>
@@ -27,7 +28,7 @@ void pc_detect_first_contact(pc_detect_ctx *ctx, pc_msg *m)
 		return;
 	const pc_addr *from = m->from.v[0];
 	char sender[328], domain[328];
-	if (pc_store_contact_keys(from->addr, sender, sizeof sender, domain, sizeof domain) != 0)
+	if (!from->addr || pc_store_contact_keys(from->addr, sender, sizeof sender, domain, sizeof domain) != 0)
 		return;
 	pc_contact total = {0, 0, 0, 0};
 	long rcpt_known = 0;

@@ -232,6 +232,7 @@ void pc_detect_spf(pc_detect_ctx *ctx, pc_msg *m)
 		return;
 	s->dns = ctx->dns;
 	s->worst = PC_DNS_OK;
+	pc_dns_phase(ctx->dns, PC_DNS_BUDGET_SPF);
 	SPF_request_t *req = SPF_request_new(s->server);
 	SPF_response_t *resp = NULL;
 	if (!req)

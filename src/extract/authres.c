@@ -230,14 +230,26 @@ void pc_authres_extract(pc_msg *m)
 {
 	if (!m->config || !m->config->trusted_authserv_ids.n)
 		return;
-	size_t seen = 0;
+	/* Only the topmost header of each trusted authserv-id: that host adds
+	 * its own above everything the message arrived with, so a lower one
+	 * with the same id came from the sender (RFC 8601 5 asks the border
+	 * to remove those; not every MTA does). */
+	const char *used[PC_AUTHRES_HEADERS];
+	size_t nused = 0, seen = 0;
 	for (size_t i = 0; i < m->headers.n && seen < PC_AUTHRES_HEADERS; i++) {
 		const pc_kv *h = m->headers.v[i];
 		if (!h->key || strcasecmp(h->key, "Authentication-Results"))
 			continue;
 		seen++;
 		const char *id = pc_authres_parse(m, h->value, false);
-		if (id && trusted(m->config, id))
-			pc_authres_parse(m, h->value, true);
+		if (!id || !trusted(m->config, id))
+			continue;
+		bool again = false;
+		for (size_t k = 0; k < nused && !again; k++)
+			again = !strcasecmp(used[k], id);
+		if (again)
+			continue;
+		used[nused++] = id;
+		pc_authres_parse(m, h->value, true);
 	}
 }

@@ -38,7 +38,8 @@ struct pc_dns {
 	unsigned timeout_ms;
 	cache_entry cache[CACHE_SLOTS];
 	size_t next;            /* the slot replaced next when all are used */
-	unsigned long spent_ms; /* waited in this message (since pc_dns_forget) */
+	unsigned long spent_ms; /* waited in this phase (pc_dns_phase) */
+	unsigned phase_budget;  /* timeouts this phase may wait */
 	unsigned char buf[ANSWER_MAX];
 };
 
@@ -182,6 +183,15 @@ void pc_dns_forget(pc_dns *d)
 	}
 	d->next = 0;
 	d->spent_ms = 0;
+	d->phase_budget = 1;
+}
+
+void pc_dns_phase(pc_dns *d, unsigned timeouts)
+{
+	if (!d)
+		return;
+	d->spent_ms = 0;
+	d->phase_budget = timeouts;
 }
 
 void pc_dns_free(pc_dns *d)
@@ -251,9 +261,9 @@ pc_dns_status pc_dns_query(pc_dns *d, const char *name, int type, const unsigned
 	unsigned char q[NS_PACKETSZ];
 	pc_dns_status st;
 	/* The message's budget: a query that could wait longer than what is
-	 * left of PC_DNS_BUDGET timeouts is not sent (answered as a timeout),
+	 * left of the phase's timeouts is not sent (answered as a timeout),
 	 * so all the checks of one message wait at most that long in total. */
-	unsigned long budget = (unsigned long)PC_DNS_BUDGET * d->timeout_ms;
+	unsigned long budget = (unsigned long)d->phase_budget * d->timeout_ms;
 	if (d->spent_ms + d->timeout_ms > budget)
 		return PC_DNS_TIMEOUT;
 	struct timespec t0, t1;

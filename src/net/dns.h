@@ -21,7 +21,7 @@
  *   DMARC ask overlapping names within one message); answer bytes stay
  *   valid until then. A timed-out or failed name is cached too, so one
  *   message never waits twice for the same dead name, and one message
- *   waits at most PC_DNS_BUDGET timeouts in all.
+ *   waits at most PC_DNS_MESSAGE_BUDGET timeouts in all.
  */
 #ifndef PC_DNS_H
 #define PC_DNS_H
@@ -39,17 +39,25 @@ typedef enum {
 	PC_DNS_BADNAME,  /* the name cannot be asked (syntax, length) */
 } pc_dns_status;
 
-/* All queries of one message (between pc_dns_forget calls) wait at most
- * this many timeouts together: a query is sent only while a whole timeout
- * still fits (so after two full timeouts, in practice, the rest are
- * answered PC_DNS_TIMEOUT without being sent). */
-#define PC_DNS_BUDGET 3
+/* Queries wait at most a budget of whole timeouts per phase of a
+ * message's checks: a query is sent only while a whole timeout still fits
+ * (after that it is answered PC_DNS_TIMEOUT without being sent). Each
+ * check starts its own phase, so a sender whose SPF record leads to slow
+ * servers cannot use up the time of the DMARC lookup of the From domain:
+ * SPF 2 timeouts, DKIM 2, DMARC 2 (its two lookups); a message waits at most
+ * PC_DNS_MESSAGE_BUDGET timeouts in all. */
+#define PC_DNS_BUDGET_SPF 2
+#define PC_DNS_BUDGET_DKIM 2
+#define PC_DNS_BUDGET_DMARC 2
+#define PC_DNS_MESSAGE_BUDGET (PC_DNS_BUDGET_SPF + PC_DNS_BUDGET_DKIM + PC_DNS_BUDGET_DMARC)
 
 /* NULL with err "" for "off"; NULL with err filled for a bad setting. */
 pc_dns *pc_dns_new(const char *servers, unsigned timeout_ms, char *err, size_t errlen);
 void pc_dns_free(pc_dns *d);
 /* Empties the per-message cache (answers handed out become invalid). */
 void pc_dns_forget(pc_dns *d);
+/* Starts a phase of `timeouts` whole timeouts (see above). */
+void pc_dns_phase(pc_dns *d, unsigned timeouts);
 /* The whole DNS answer message (for ns_initparse) in *ans, *n. */
 pc_dns_status pc_dns_query(pc_dns *d, const char *name, int type, const unsigned char **ans, size_t *n);
 /* Each TXT record of name, its character-strings concatenated (at most

@@ -49,6 +49,8 @@ int pc_store_remember(pc_store *st, const char *sender, const char *domain, cons
 
 int pc_store_contact_keys(const char *addr, char *sender, size_t senderlen, char *domain, size_t domainlen)
 {
+	if (!addr)
+		return -1;
 	size_t n = strlen(addr);
 	const char *at = strrchr(addr, '@');
 	if (!at || at == addr || !at[1] || n >= senderlen)

@@ -80,6 +80,7 @@ def run(exe, signer, tmp, servers):
                       {"slow.example.net": drop.port, "broken.example.net": sfail.port})
     servers.append(dns)
     port = dns.port
+    log = os.path.join(dns.dir, "log")
 
     def msg(name, frm, body="Hello.\n", extra="", sign=None, tamper=False):
         text = (f"{extra}From: {frm}\nTo: reader@example.net\nSubject: test {name}\n"
@@ -214,6 +215,14 @@ def run(exe, signer, tmp, servers):
           j and j.get("auth"))
     check("dmarc uses the trusted upstream dkim pass", result(j, "dmarc") == "pass", j and j.get("auth"))
 
+    # a lower header with the trusted id came with the message: only the topmost counts
+    ar3 = ("Authentication-Results: mx.trusted.example; dkim=none; spf=fail smtp.mailfrom=x@example.org\n"
+           "Authentication-Results: mx.trusted.example; dkim=pass header.d=example.org header.s=sel\n")
+    j, _ = scan(msg("upstream-forged-below", "a@example.org", extra=ar3), None, None,
+                sets=["auth.trusted_authserv_ids=mx.trusted.example", "dns.servers=off"])
+    check("only the topmost trusted header is read", result(j, "dkim") in (None, "none")
+          and result(j, "dmarc") != "pass", j and j.get("auth"))
+
     ar2 = "Authentication-Results: mx.trusted.example; spf=fail smtp.mailfrom=x@example.org; dmarc=fail header.from=example.org policy.dmarc=reject\n"
     j, _ = scan(msg("upstream-fail", "a@example.org", extra=ar2), None, None,
                 sets=["auth.trusted_authserv_ids=mx.trusted.example", "dns.servers=off"])
@@ -253,18 +262,32 @@ def run(exe, signer, tmp, servers):
                     "x@slow.example.net", timeout_s=1, rewrite=rw2)
     methods = {f["evidence"]["method"] for f in finding(j, "auth.temperror")}
     check("worst case: temperror for spf, dkim and dmarc", methods == {"spf", "dkim", "dmarc"}, methods)
-    check(f"worst case: done in {took3:.2f} s < 3 x 1 s + 2 s", took3 < 5.0)
+    check(f"worst case: done in {took3:.2f} s < 6 x 1 s + 2 s", took3 < 8.0)
     print(f"     worst case measured: {took3:.2f} s with dns.timeout=1 (3 lookups time out, rewrite included)")
     # the true worst case: the only server drops everything, so lookups
     # wait their full timeout while one more still fits in the message's
-    # budget of 3 timeouts (in practice two; the rest are not sent)
+    # per-check budgets (SPF 2, DKIM 2, DMARC 2 timeouts: at most 6)
     j, took4 = scan(msg("worst-direct", "a@example.org", body=pixel, sign=sign_org), "203.0.113.5",
                     "x@example.org", timeout_s=1, rewrite=os.path.join(tmp, "rw3"),
                     sets=[f"dns.servers=127.0.0.1:{drop.port}"])
     methods = {f["evidence"]["method"] for f in finding(j, "auth.temperror")}
     check("silent server: temperror for spf, dkim and dmarc", methods == {"spf", "dkim", "dmarc"}, methods)
-    check(f"silent server: done in {took4:.2f} s < 3 x 1 s + 2 s", took4 < 5.0)
+    check(f"silent server: done in {took4:.2f} s < 6 x 1 s + 2 s", took4 < 8.0)
     print(f"     worst case measured: {took4:.2f} s with dns.timeout=1 (server silent, rewrite included)")
+    # a DKIM key lookup answered SERVFAIL is a temporary error, not a missing key
+    j, _ = scan(msg("dkim-servfail", "a@example.org", sign=(keys["esp.example.com"][0], "sel", "broken.example.net")),
+                "192.0.2.10", "x@example.org", timeout_s=1)
+    check("dkim key SERVFAIL: temperror, not permerror", result(j, "dkim") == "temperror"
+          and not finding(j, "auth.permerror"), j and j.get("auth"))
+    # a message without trackers: the copy still carries our results
+    rw4 = os.path.join(tmp, "rw4")
+    j, _ = scan(msg("no-trackers-rewrite", "a@example.org", sign=sign_org), "192.0.2.10", "x@example.org",
+                rewrite=rw4)
+    with open(os.path.join(rw4, "no-trackers-rewrite.eml"), errors="replace") as f:
+        head = f.read(4000)
+    check("rewrite without trackers: our Authentication-Results added, no tracker header",
+          "Authentication-Results: portcullis" in head and "dkim=pass" in head
+          and "X-Portcullis-Trackers" not in head, head[:400])
     j, took2 = scan(msg("servfail", "a@broken.example.net"), "203.0.113.5", "x@broken.example.net", timeout_s=1)
     t = finding(j, "auth.temperror")
     check("servfail: auth.temperror", bool(t) and result(j, "spf") == "temperror", j and j.get("auth"))

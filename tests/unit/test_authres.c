@@ -134,9 +134,10 @@ static void test_none_and_garbage(void **state)
 	                     "mx.example.org; ((((((((((((((((((((deep))))))))))))))))))))",
 	                     "(only a comment)",
 	                     "\"mx.example.org\"; spf=pass smtp.mailfrom=a@b.example"};
+	/* each parsed as if it were the trusted host's own (the extract step
+	 * reads only the topmost one per id, see test_topmost_only) */
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-		add_header(m, "Authentication-Results", bad[i]);
-	pc_authres_extract(m);
+		pc_authres_parse(m, bad[i], true);
 	/* only the last (quoted id) and "dkim=pass" with the unterminated value */
 	size_t pass = 0;
 	for (size_t i = 0; i < m->auth.n; i++) {
@@ -160,7 +161,20 @@ static void test_bounded(void **state)
 	for (int i = 0; i < 40; i++)
 		add_header(m, "Authentication-Results", v);
 	pc_authres_extract(m);
-	assert_int_equal(m->auth.n, (size_t)PC_AUTHRES_HEADERS * PC_AUTHRES_RESULTS);
+	/* one header per trusted id is read, PC_AUTHRES_RESULTS of its results */
+	assert_int_equal(m->auth.n, (size_t)PC_AUTHRES_RESULTS);
+}
+
+static void test_topmost_only(void **state)
+{
+	(void)state;
+	pc_msg *m = fresh();
+	/* the trusted host's own header on top; a forged one with its id below */
+	add_header(m, "Authentication-Results", "mx.example.org; dkim=none");
+	add_header(m, "Authentication-Results", "mx.example.org; dkim=pass header.d=victim.example");
+	pc_authres_extract(m);
+	assert_int_equal(m->auth.n, 1);
+	assert_int_equal(auth(m, 0)->result, PC_AUTH_NONE);
 }
 
 static void test_header_ours_only(void **state)
@@ -232,7 +246,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_trusted_and_untrusted), cmocka_unit_test(test_comments_quotes_reason),
 	    cmocka_unit_test(test_none_and_garbage),      cmocka_unit_test(test_bounded),
-	    cmocka_unit_test(test_header_ours_only),      cmocka_unit_test(test_header_hostile_values),
+	    cmocka_unit_test(test_topmost_only),          cmocka_unit_test(test_header_ours_only),
+	    cmocka_unit_test(test_header_hostile_values),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

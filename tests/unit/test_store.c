@@ -113,6 +113,9 @@ static void test_history_rules(void **state)
 	pc_addr from = {"Jane", "Jane@News.Example", NULL};
 	pc_vec_push(a, &m.from, &from);
 	pc_vec_push(a, &m.rcpt, (void *)"me@org.example");
+	m.rcpt_source = "envelope";
+	pc_auth dmarc = {.method = "dmarc", .result = PC_AUTH_PASS, .domain = "news.example"};
+	pc_vec_push(a, &m.auth, &dmarc);
 	pc_contact c;
 	/* quarantined: not remembered */
 	m.verdict = PC_ACTION_QUARANTINE;
@@ -125,9 +128,31 @@ static void test_history_rules(void **state)
 	assert_int_equal(pc_history_remember(st, &m, 5), 0);
 	pc_store_contact(st, "jane@news.example", "news.example", "me@org.example", &c);
 	assert_int_equal(c.addr_any, 0);
-	/* delivered and clean: remembered, address lower-cased */
+	/* delivered, DMARC passed, but an SPF failure stands: not remembered */
 	m.findings.n = 0;
+	pc_msg_finding(&m, "auth.spf", 2, "x");
+	assert_int_equal(pc_history_remember(st, &m, 5), 0);
+	pc_store_contact(st, "jane@news.example", "news.example", "me@org.example", &c);
+	assert_int_equal(c.addr_any, 0);
+	m.findings.n = 0;
+	/* not authenticated (no DMARC pass, nothing aligned): not remembered */
 	m.verdict = PC_ACTION_ACCEPT;
+	dmarc.result = PC_AUTH_NONE;
+	assert_int_equal(pc_history_remember(st, &m, 5), 0);
+	pc_store_contact(st, "jane@news.example", "news.example", "me@org.example", &c);
+	assert_int_equal(c.addr_any, 0);
+	/* recipients from the sender's To: not remembered */
+	dmarc.result = PC_AUTH_PASS;
+	m.rcpt_source = "To";
+	assert_int_equal(pc_history_remember(st, &m, 5), 0);
+	pc_store_contact(st, "jane@news.example", "news.example", "me@org.example", &c);
+	assert_int_equal(c.addr_any, 0);
+	/* a NULL address (arena full) is skipped */
+	m.rcpt_source = "envelope";
+	from.addr = NULL;
+	assert_int_equal(pc_history_remember(st, &m, 5), 0);
+	from.addr = "Jane@News.Example";
+	/* delivered, authenticated, clean: remembered, address lower-cased */
 	assert_int_equal(pc_history_remember(st, &m, 5), 0);
 	pc_store_contact(st, "jane@news.example", "news.example", "me@org.example", &c);
 	assert_int_equal(c.addr_rcpt, 1);
