@@ -104,5 +104,10 @@ printf '[protected]\ndomains = not a domain\n' >"$T/baddom.conf"
 "$PC" scan -q -c "$T/baddom.conf" "$T/one.eml" >"$T/o" 2>"$T/e"; rc=$?
 check "bad protected domain refused with line" '[ $rc -eq 2 ] && grep -q "baddom.conf:2:" "$T/e"'
 
+# --explain shows no control characters from the message (terminal escapes)
+printf 'From: a@example.com\nSubject: x\nContent-Type: text/html\n\n<a href="https://e.example/\033]0;t\007">x\302\233y</a>\n' >"$T/esc.eml"
+"$PC" scan -q --explain "$T/esc.eml" >"$T/o"; rc=$?
+check "explain without control characters" '[ $rc -eq 0 ] && ! LC_ALL=C grep -q "$(printf "[\033\007]")" "$T/o" && ! LC_ALL=C grep -q "$(printf "\302\233")" "$T/o"'
+
 echo "cli: $pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -298,7 +298,39 @@ static void explain_url(FILE *out, const pc_url *u)
 		fprintf(out, "      query %s = %s\n", kv->key, kv->value);
 }
 
+static void explain(FILE *out, const pc_msg *m);
+
+/* The report is for a terminal, and every string in it may come from the
+ * message: control characters (C0 but newline and tab, DEL, C1) are shown
+ * as '?' so that no escape sequence reaches the terminal. */
 void pc_report_explain(FILE *out, const pc_msg *m)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *mem = open_memstream(&buf, &n);
+	if (!mem) {
+		fputs("portcullis: out of memory for the report\n", out);
+		return;
+	}
+	explain(mem, m);
+	if (fclose(mem) != 0 || !buf) {
+		free(buf);
+		return;
+	}
+	size_t o = 0; /* compacted in place: a C1 control is two bytes, its '?' one */
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)buf[i];
+		if (c == 0xC2 && i + 1 < n && (unsigned char)buf[i + 1] >= 0x80 && (unsigned char)buf[i + 1] <= 0x9F) {
+			buf[o++] = '?';
+			i++;
+		} else
+			buf[o++] = (c < 0x20 && c != '\n' && c != '\t') || c == 0x7F ? '?' : (char)c;
+	}
+	fwrite(buf, 1, o, out);
+	free(buf);
+}
+
+static void explain(FILE *out, const pc_msg *m)
 {
 	fprintf(out, "== %s  (%zu bytes)\n", m->source, m->size);
 	explain_addrs(out, "From:", &m->from);
