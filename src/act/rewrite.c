@@ -543,7 +543,7 @@ int pc_rewrite(const pc_msg *m, const char *bytes, size_t n, char **out, size_t 
 			const pc_hdrpos *h = m->header_pos.v[i];
 			bool rr = rr_header(h->name);
 			if (rr || (trackers_changed && !g_ascii_strcasecmp(h->name, "X-Portcullis-Trackers")) ||
-			    (!m->rescan && forged_authres(m, bytes, n, h))) {
+			    (authres && forged_authres(m, bytes, n, h))) {
 				splice s = {h->begin, h->end, NULL};
 				g_array_append_val(splices, s);
 				if (rr)
@@ -554,8 +554,7 @@ int pc_rewrite(const pc_msg *m, const char *bytes, size_t n, char **out, size_t 
 		if (trackers_changed)
 			summary_header(hdr, st, m, eol);
 		char ar[PC_AUTHRES_HEADER_MAX];
-		/* a rescan of our own output has no results of its own: the
-		 * first pass's header stays */
+		/* not in a rescan of our own output: the first pass's header stays */
 		size_t arn = authres ? pc_authres_header(m, eol, ar, sizeof ar) : 0;
 		if (arn) /* ours goes on top, where a reader looks for the nearest hop (RFC 8601 5) */
 			g_string_prepend_len(hdr, ar, (gssize)arn);

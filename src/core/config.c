@@ -8,6 +8,7 @@
 #include "core/config.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -104,10 +105,23 @@ static int strlist_add(pc_strlist *l, const char *s, size_t n, int lower)
 	return 0;
 }
 
-/* A list of domains or addresses separated by commas or white space:
- * each must be printable, without '<', '>', '"', and (for domains) with a
- * dot and no '@'. */
-static int set_list(pc_strlist *l, const char *key, const char *value, int want_at, char *err, size_t errlen)
+/* Whether s[0..n) is made of host-name characters (authserv-ids are host
+ * names; a single label is allowed). */
+static bool host_name_ok(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '.' && s[i] != '-' && s[i] != '_')
+			return false;
+	return true;
+}
+
+typedef enum { LIST_DOMAIN, LIST_ADDRESS, LIST_HOST } list_kind;
+
+/* A list of domains, addresses or host names separated by commas or white
+ * space. Domains and addresses must be printable, without '<', '>', '"';
+ * a domain has a dot and no '@', an address is local@domain; a host name
+ * is letters, digits, '.', '-' and '_'. Each is added lower-cased. */
+static int set_list(pc_strlist *l, const char *key, const char *value, list_kind kind, char *err, size_t errlen)
 {
 	const char *p = value;
 	while (*p) {
@@ -119,19 +133,29 @@ static int set_list(pc_strlist *l, const char *key, const char *value, int want_
 		while (*p && *p != ',' && !isspace((unsigned char)*p))
 			p++;
 		size_t n = (size_t)(p - b);
-		const char *at = memchr(b, '@', n);
-		if (n > 253 + 65 || (want_at && (!at || at == b || at == b + n - 1)) ||
-		    (!want_at && (at || !memchr(b, '.', n) || b[0] == '.' || b[n - 1] == '.'))) {
-			snprintf(err, errlen, "%s: \"%.*s\" is not %s", key, (int)(n > 80 ? 80 : n), b,
-			         want_at ? "an address (local@domain)" : "a domain (example.org)");
-			return -1;
-		}
-		for (size_t i = 0; i < n; i++) {
-			unsigned char ch = (unsigned char)b[i];
-			if (ch < 0x21 || ch == 0x7f || ch == '<' || ch == '>' || ch == '"') {
-				snprintf(err, errlen, "%s: \"%.*s\" contains a space, quote or control character", key,
-				         (int)(n > 80 ? 80 : n), b);
+		if (kind == LIST_HOST) {
+			if (!host_name_ok(b, n)) {
+				snprintf(err, errlen, "%s: \"%.*s\" is not a host name", key, (int)(n > 80 ? 80 : n),
+				         b);
 				return -1;
+			}
+		} else {
+			bool want_at = kind == LIST_ADDRESS;
+			const char *at = memchr(b, '@', n);
+			if (n > 253 + 65 || (want_at && (!at || at == b || at == b + n - 1)) ||
+			    (!want_at && (at || !memchr(b, '.', n) || b[0] == '.' || b[n - 1] == '.'))) {
+				snprintf(err, errlen, "%s: \"%.*s\" is not %s", key, (int)(n > 80 ? 80 : n), b,
+				         want_at ? "an address (local@domain)" : "a domain (example.org)");
+				return -1;
+			}
+			for (size_t i = 0; i < n; i++) {
+				unsigned char ch = (unsigned char)b[i];
+				if (ch < 0x21 || ch == 0x7f || ch == '<' || ch == '>' || ch == '"') {
+					snprintf(err, errlen,
+					         "%s: \"%.*s\" contains a space, quote or control character", key,
+					         (int)(n > 80 ? 80 : n), b);
+					return -1;
+				}
 			}
 		}
 		if (strlist_add(l, b, n, 1) != 0) {
@@ -307,9 +331,9 @@ int pc_config_set(pc_config *c, const char *key, const char *value, char *err, s
 		snprintf(err, errlen, "%s: expected keep or block, got \"%s\"", key, value);
 		return -1;
 	} else if (strcmp(key, "organisation.domains") == 0) {
-		return set_list(&c->own_domains, key, value, 0, err, errlen);
+		return set_list(&c->own_domains, key, value, LIST_DOMAIN, err, errlen);
 	} else if (strcmp(key, "protected.domains") == 0) {
-		return set_list(&c->protected_domains, key, value, 0, err, errlen);
+		return set_list(&c->protected_domains, key, value, LIST_DOMAIN, err, errlen);
 	} else if (strncmp(key, "person.", 7) == 0) {
 		const char *k = key + 7;
 		if (strcmp(k, "name") && strcmp(k, "addresses") && strcmp(k, "domains"))
@@ -320,9 +344,9 @@ int pc_config_set(pc_config *c, const char *key, const char *value, char *err, s
 			return -1;
 		}
 		if (!strcmp(k, "addresses"))
-			return set_list(&p->addresses, key, value, 1, err, errlen);
+			return set_list(&p->addresses, key, value, LIST_ADDRESS, err, errlen);
 		if (!strcmp(k, "domains"))
-			return set_list(&p->domains, key, value, 0, err, errlen);
+			return set_list(&p->domains, key, value, LIST_DOMAIN, err, errlen);
 		size_t n = strlen(value);
 		if (n == 0 || n > 256) {
 			snprintf(err, errlen, "%s: a name of 1 to 256 bytes, got %zu", key, n);
@@ -344,36 +368,11 @@ int pc_config_set(pc_config *c, const char *key, const char *value, char *err, s
 	} else if (strcmp(key, "auth.dmarc") == 0) {
 		return set_yesno(&c->auth_dmarc, key, value, err, errlen);
 	} else if (strcmp(key, "auth.trusted_authserv_ids") == 0) {
-		/* authserv-ids are host names; the domain syntax check applies
-		 * except that a single label is allowed */
-		const char *p = value;
-		while (*p) {
-			while (*p == ',' || isspace((unsigned char)*p))
-				p++;
-			const char *b = p;
-			while (*p && *p != ',' && !isspace((unsigned char)*p))
-				p++;
-			if (p == b)
-				break;
-			for (const char *q = b; q < p; q++) {
-				if (!isalnum((unsigned char)*q) && *q != '.' && *q != '-' && *q != '_') {
-					snprintf(err, errlen, "%s: \"%.*s\" is not a host name", key,
-					         (int)(p - b > 80 ? 80 : p - b), b);
-					return -1;
-				}
-			}
-			if (strlist_add(&c->trusted_authserv_ids, b, (size_t)(p - b), 1) != 0) {
-				snprintf(err, errlen, "%s: out of memory", key);
-				return -1;
-			}
-		}
-		return 0;
+		return set_list(&c->trusted_authserv_ids, key, value, LIST_HOST, err, errlen);
 	} else if (strcmp(key, "auth.authserv_id") == 0) {
-		for (const char *q = value; *q; q++) {
-			if (!isalnum((unsigned char)*q) && *q != '.' && *q != '-' && *q != '_') {
-				snprintf(err, errlen, "%s: \"%s\" is not a host name", key, value);
-				return -1;
-			}
+		if (!host_name_ok(value, strlen(value))) {
+			snprintf(err, errlen, "%s: \"%s\" is not a host name", key, value);
+			return -1;
 		}
 		if (!*value) {
 			snprintf(err, errlen, "%s: empty", key);
