@@ -170,8 +170,7 @@ int pc_report_json(FILE *out, const pc_msg *m)
 		}
 		pc_jsonw_end(&w);
 	}
-	pc_jsonw_key(&w, "campaign");
-	pc_jsonw_null(&w);
+	kstr(&w, "campaign", m->campaign);
 
 	kstr(&w, "subject", m->subject);
 	kstr(&w, "date", m->date);
@@ -442,6 +441,8 @@ static void explain(FILE *out, const pc_msg *m)
 		for (const pc_kv *kv = f->evidence; kv; kv = kv->next)
 			fprintf(out, "      %s: %s\n", kv->key, kv->value);
 	}
+	if (m->campaign)
+		fprintf(out, "\n  Campaign: %s (portcullis campaigns show %s)\n", m->campaign, m->campaign);
 	fprintf(out, "\n  Verdict: %s (score %.1f, rule %s)\n", pc_action_name(m->verdict), m->score,
 	        m->rule ? m->rule : "clean");
 	for (size_t i = 0; i < m->reasons.n; i++) {

@@ -59,6 +59,14 @@ void pc_config_defaults(pc_config *c)
 	c->quarantine_score = 15.0;
 	c->name_threshold = 0.9;
 	c->lookalike_distance = 2;
+	c->campaign_enabled = 1;
+	c->campaign_window = 30L * 86400;
+	c->campaign_similarity = 0.5;
+	c->campaign_min_recipients = 5;
+	c->campaign_score = 5.0;
+	c->campaign_auto = 1;
+	c->campaign_action = PC_ACTION_QUARANTINE;
+	c->campaign_error_action = PC_ACTION_ACCEPT;
 }
 
 static void strlist_free(pc_strlist *l)
@@ -278,6 +286,10 @@ static pc_action *action_field(pc_config *c, const char *key)
 		return &c->impersonation_tracker_action;
 	if (!strcmp(key, "policy.temperror_action"))
 		return &c->temperror_action;
+	if (!strcmp(key, "campaign.action"))
+		return &c->campaign_action;
+	if (!strcmp(key, "campaign.error_action"))
+		return &c->campaign_error_action;
 	return NULL;
 }
 
@@ -403,6 +415,37 @@ int pc_config_set(pc_config *c, const char *key, const char *value, char *err, s
 			return -1;
 		}
 		c->lookalike_distance = (unsigned)d;
+		return 0;
+	} else if (strcmp(key, "campaign.enabled") == 0) {
+		return set_yesno(&c->campaign_enabled, key, value, err, errlen);
+	} else if (strcmp(key, "campaign.auto_malicious") == 0) {
+		return set_yesno(&c->campaign_auto, key, value, err, errlen);
+	} else if (strcmp(key, "campaign.window") == 0) {
+		/* a number with an optional unit: s, m, h, d */
+		char *end = NULL;
+		errno = 0;
+		double v = strtod(value, &end);
+		double unit = 1;
+		if (end && *end && !end[1])
+			unit = *end == 's' ? 1 : *end == 'm' ? 60 : *end == 'h' ? 3600 : *end == 'd' ? 86400 : 0;
+		else if (end && *end)
+			unit = 0;
+		if (errno || end == value || unit == 0 || !(v * unit >= 60) || v * unit > 3650.0 * 86400) {
+			snprintf(err, errlen, "%s: expected a duration from 1m to 3650d (e.g. 30d, 12h), got \"%s\"", key,
+			         value);
+			return -1;
+		}
+		c->campaign_window = (long)(v * unit);
+		return 0;
+	} else if (strcmp(key, "campaign.similarity") == 0) {
+		return set_number(&c->campaign_similarity, 0.1, 1, key, value, err, errlen);
+	} else if (strcmp(key, "campaign.score") == 0) {
+		return set_number(&c->campaign_score, 0, 1000, key, value, err, errlen);
+	} else if (strcmp(key, "campaign.min_recipients") == 0) {
+		double d;
+		if (set_number(&d, 2, 1e6, key, value, err, errlen) != 0)
+			return -1;
+		c->campaign_min_recipients = (long)d;
 		return 0;
 	}
 unknown:

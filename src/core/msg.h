@@ -244,6 +244,11 @@ typedef struct pc_msg {
 	pc_action verdict;
 	double score;
 	bool is_mail; /* false when no header could be parsed */
+	/* the template sketch the extract stage feeds (core/sketch.h) */
+	struct pc_sketch *sketch;
+	/* the campaign the message was recorded in (campaign/cluster.h), a
+	 * decimal id; NULL when none */
+	const char *campaign;
 } pc_msg;
 
 typedef struct pc_hdrpos {

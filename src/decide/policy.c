@@ -26,6 +26,11 @@ static bool is_temperror(const pc_finding *f)
 	return !strcmp(f->detector, "auth.temperror");
 }
 
+static bool is_campaign(const pc_finding *f)
+{
+	return !strcmp(f->detector, "campaign.malicious");
+}
+
 static bool is_limit(const pc_finding *f)
 {
 	return f->limit;
@@ -61,7 +66,7 @@ void pc_policy_decide(pc_msg *m)
 {
 	const pc_config *c = m->config;
 	double score = 0, tracker_max = 0;
-	bool limit = false, impersonation = false, temperror = false;
+	bool limit = false, impersonation = false, temperror = false, campaign = false;
 	for (size_t i = 0; i < m->findings.n; i++) {
 		const pc_finding *f = m->findings.v[i];
 		if (is_tracker(f)) {
@@ -73,6 +78,7 @@ void pc_policy_decide(pc_msg *m)
 		limit |= f->limit;
 		impersonation |= pc_policy_is_impersonation(f);
 		temperror |= is_temperror(f);
+		campaign |= is_campaign(f);
 	}
 	m->score = score + tracker_max;
 	m->verdict = PC_ACTION_ACCEPT;
@@ -84,6 +90,8 @@ void pc_policy_decide(pc_msg *m)
 		raise_to(m, c->impersonation_tracker_action, "impersonation+tracker", is_impersonation_or_tracker);
 	else if (impersonation)
 		raise_to(m, c->impersonation_action, "impersonation", pc_policy_is_impersonation);
+	if (campaign) /* the campaign was judged malicious: every copy */
+		raise_to(m, c->campaign_action, "campaign", is_campaign);
 	if (c->quarantine_score > 0 && m->score >= c->quarantine_score)
 		raise_to(m, PC_ACTION_QUARANTINE, "score", has_score);
 	if (limit)

@@ -19,6 +19,7 @@
 #include <strings.h>
 
 #include "detect/detect.h"
+#include "extract/identity.h"
 #include "detect/protect.h"
 
 #define MAX_LINK_HOSTS 200
@@ -87,40 +88,6 @@ static void addrs(pc_detect_ctx *ctx, pc_msg *m, seen *s, const pc_vec *v, const
 	}
 }
 
-/* The d= tag of a DKIM-Signature value: tags are "name = value" separated
- * by ';', folding white space anywhere around them (RFC 6376 3.2). */
-static bool dkim_d(const char *v, const char **out, size_t *outn)
-{
-	size_t n = strnlen(v, 8192);
-	for (size_t i = 0; i < n;) {
-		while (i < n && (isspace((unsigned char)v[i]) || v[i] == ';'))
-			i++;
-		size_t nb = i;
-		while (i < n && v[i] != '=' && v[i] != ';')
-			i++;
-		size_t ne = i;
-		while (ne > nb && isspace((unsigned char)v[ne - 1]))
-			ne--;
-		if (i >= n || v[i] == ';')
-			continue;
-		i++; /* '=' */
-		while (i < n && isspace((unsigned char)v[i]))
-			i++;
-		size_t vb = i;
-		while (i < n && v[i] != ';')
-			i++;
-		size_t ve = i;
-		while (ve > vb && isspace((unsigned char)v[ve - 1]))
-			ve--;
-		if (ne - nb == 1 && (v[nb] == 'd' || v[nb] == 'D') && ve > vb) {
-			*out = v + vb;
-			*outn = ve - vb;
-			return true;
-		}
-	}
-	return false;
-}
-
 /* A host with non-ASCII bytes or an A-label ("xn--"): the only kind
  * whose script mixing can be checked. */
 static bool idn_host(const char *h)
@@ -150,7 +117,7 @@ void pc_detect_lookalike(pc_detect_ctx *ctx, pc_msg *m)
 		ndkim++;
 		const char *d;
 		size_t dn;
-		if (dkim_d(h->value, &d, &dn))
+		if (pc_identity_dkim_d(h->value, &d, &dn))
 			check(ctx, m, &s, d, dn, "dkim", 4);
 	}
 	const char *hosts[MAX_LINK_HOSTS];

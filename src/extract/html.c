@@ -5,6 +5,8 @@
 #define _GNU_SOURCE
 #include "extract/html.h"
 
+#include "core/sketch.h"
+
 #include <ctype.h>
 #include <glib.h>
 #include <strings.h>
@@ -499,6 +501,10 @@ static void element(walk *w, myhtml_tree_t *tree, myhtml_tree_node_t *node, myht
 		w->tag = pc_arena_utf8(w->m->arena, w->tag, tl);
 	if (!w->tag)
 		w->tag = "?";
+	if (w->m->sketch) { /* the template's structure: elements in order */
+		pc_sketch_break(w->m->sketch);
+		pc_sketch_tag(w->m->sketch, w->tag, strlen(w->tag));
+	}
 	w->order++;
 	size_t l;
 	const char *al = attr(node, "alt", &l);
@@ -901,12 +907,12 @@ int pc_html_extract(pc_html *h, pc_msg *m, size_t part, const char *bytes, size_
 		}
 		const vis_state *parent = &st[si - 1 < maxd ? si - 1 : maxd];
 		if (id == MyHTML_TAG__TEXT) {
-			if (w.link) {
-				size_t l = 0;
-				const char *t = myhtml_node_text(node, &l);
-				if (t)
-					link_text_add(&w, t, l);
-			}
+			size_t l = 0;
+			const char *t = myhtml_node_text(node, &l);
+			if (t && w.link)
+				link_text_add(&w, t, l);
+			if (t && m->sketch)
+				pc_sketch_text(m->sketch, t, l);
 			descend = false;
 		} else if (id == MyHTML_TAG__COMMENT || id == MyHTML_TAG__DOCTYPE || id == MyHTML_TAG_SCRIPT ||
 		           id == MyHTML_TAG_TEMPLATE || id == MyHTML_TAG_TITLE) {

@@ -66,3 +66,37 @@ void pc_identity_recipients(pc_msg *m, const char *const *rcpt, size_t nrcpt)
 	}
 	m->rcpt_source = m->rcpt.n ? "To" : NULL;
 }
+
+/* The d= tag of a DKIM-Signature value: tags are "name = value" separated
+ * by ';', folding white space anywhere around them (RFC 6376 3.2). */
+bool pc_identity_dkim_d(const char *v, const char **out, size_t *outn)
+{
+	size_t n = strnlen(v, 8192);
+	for (size_t i = 0; i < n;) {
+		while (i < n && (isspace((unsigned char)v[i]) || v[i] == ';'))
+			i++;
+		size_t nb = i;
+		while (i < n && v[i] != '=' && v[i] != ';')
+			i++;
+		size_t ne = i;
+		while (ne > nb && isspace((unsigned char)v[ne - 1]))
+			ne--;
+		if (i >= n || v[i] == ';')
+			continue;
+		i++; /* '=' */
+		while (i < n && isspace((unsigned char)v[i]))
+			i++;
+		size_t vb = i;
+		while (i < n && v[i] != ';')
+			i++;
+		size_t ve = i;
+		while (ve > vb && isspace((unsigned char)v[ve - 1]))
+			ve--;
+		if (ne - nb == 1 && (v[nb] == 'd' || v[nb] == 'D') && ve > vb) {
+			*out = v + vb;
+			*outn = ve - vb;
+			return true;
+		}
+	}
+	return false;
+}

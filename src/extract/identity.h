@@ -17,5 +17,8 @@
 #include "core/msg.h"
 
 void pc_identity_recipients(pc_msg *m, const char *const *rcpt, size_t nrcpt);
+/* The d= tag of a DKIM-Signature header value (the first 8 KB are read):
+ * true with the value's bytes (not NUL-terminated) in *out, *outn. */
+bool pc_identity_dkim_d(const char *v, const char **out, size_t *outn);
 
 #endif

@@ -10,6 +10,9 @@
 #include <time.h>
 
 #include "act/history.h"
+#include "campaign/cluster.h"
+#include "core/sketch.h"
+#include "store/store.h"
 #include "act/rewrite.h"
 #include "decide/policy.h"
 #include "detect/detect.h"
@@ -134,7 +137,30 @@ static void on_body(void *ctx, pc_msg *m, size_t part, const char *bytes, size_t
 		if (m->keep_for_rewrite) /* the rewriter edits links in text too */
 			pc_part_keep_text(m, (pc_part *)p, bytes, n);
 		pc_textlinks_extract(m, part, bytes, n);
+		if (m->sketch) {
+			pc_sketch_break(m->sketch);
+			pc_sketch_text(m->sketch, bytes, n);
+		}
 	}
+}
+
+/* The store failed during the campaign step: the message keeps its own
+ * verdict, at least campaign.error_action, and says why. */
+static void campaign_error(pc_scanner *sc, pc_msg *m)
+{
+	pc_finding *f = pc_msg_finding(m, "campaign.error", 0.0, "campaign store could not be used");
+	pc_finding_ev(m, f, "error", pc_store_error(sc->detect.store));
+	if (m->verdict < sc->config->campaign_error_action) {
+		m->verdict = sc->config->campaign_error_action;
+		m->rule = "campaign-error";
+		m->reasons.n = 0;
+		pc_vec_push(m->arena, &m->reasons, f);
+	}
+}
+
+int pc_scan_fingerprint(pc_scanner *sc, pc_fingerprint *fp)
+{
+	return pc_fingerprint_make(&sc->msg, fp);
 }
 
 const pc_msg *pc_scan(pc_scanner *sc, const char *bytes, size_t n, const char *source, const char *const *rcpt,
@@ -150,6 +176,9 @@ const pc_msg *pc_scan(pc_scanner *sc, const char *bytes, size_t n, const char *s
 	m->env.client_ip = env_copy(sc->arena, sc->env_ip);
 	m->env.helo = env_copy(sc->arena, sc->env_helo);
 	m->env.mail_from = env_copy(sc->arena, sc->env_from);
+	m->sketch = pc_arena_alloc(sc->arena, sizeof *m->sketch);
+	if (m->sketch)
+		pc_sketch_init(m->sketch);
 	pc_mime_parse(sc->mime, m, bytes, n, on_body, sc);
 	if (m->raw_base <= n) {
 		m->raw = bytes + m->raw_base;
@@ -165,6 +194,13 @@ const pc_msg *pc_scan(pc_scanner *sc, const char *bytes, size_t n, const char *s
 	if (pc_arena_full(sc->arena))
 		pc_msg_limit(m, "arena", sc->config->limits.arena, "parse results were cut short");
 	pc_policy_decide(m);
+	/* campaign: joins or starts one, and may raise the verdict */
+	if (sc->detect.store && !sc->rescan && sc->config->campaign_enabled) {
+		pc_fingerprint fp;
+		pc_fingerprint_make(m, &fp);
+		if (pc_campaign_record(sc->detect.store, m, &fp) != 0)
+			campaign_error(sc, m);
+	}
 	/* act/store: delivered senders become familiar (not in the rescans
 	 * of pc_neutralise, which run without the store) */
 	if (sc->detect.store && pc_history_remember(sc->detect.store, m, time(NULL)) != 0) {

@@ -51,6 +51,11 @@ void pc_scanner_keep_for_rewrite(pc_scanner *sc, int on);
 const pc_msg *pc_scan(pc_scanner *sc, const char *bytes, size_t n, const char *source, const char *const *rcpt,
                       size_t nrcpt);
 
+/* The campaign fingerprint of the message the last pc_scan returned (for
+ * hunting without recording; campaign/fingerprint.h). 0 or -1. */
+struct pc_fingerprint;
+int pc_scan_fingerprint(pc_scanner *sc, struct pc_fingerprint *fp);
+
 /* The neutralised copy of the message `m` (just scanned from bytes by sc):
  * pc_rewrite, then rescans and rewrites until nothing changes (removing a
  * tracker can change how the rest looks, e.g. the only image left from a

@@ -2,43 +2,161 @@
  * NAME
  *   sqlite - the embedded store back end (SQLite, one file)
  * DESCRIPTION
- *   Schema version 1 (PRAGMA user_version):
- *     contact(sender, domain, rcpt, first_seen, last_seen, count)
- *   one row per (sender address, recipient), indexed by sender domain.
+ *   The schema is versioned (PRAGMA user_version) and upgraded in place by
+ *   the migrations below, each in its own write transaction that re-reads
+ *   the version first, so two processes opening an old store at once
+ *   upgrade it once. A store newer than this program is refused.
+ *     1: contact(sender, domain, rcpt, first_seen, last_seen, count): one
+ *        row per (sender address, recipient), indexed by sender domain.
+ *     2: campaign (counters, verdict, status, the first member's MinHash
+ *        signature), campaign_band (LSH band key -> campaign, at most
+ *        MAX_BANDS keys per campaign), member (one row per message, unique
+ *        by source and Message-ID), campaign_value (recipients, senders,
+ *        tracker hosts, URL templates, infrastructure and tokens of a
+ *        campaign with member counts), audit (who did what, when).
  *   WAL journal, so a scan and a reader (hunt, dashboard) do not block
  *   each other; busy_timeout waits for another writer instead of failing.
- *   Statements are prepared once per connection. Addresses longer than
- *   RFC 5321's 320 bytes are not recorded (they are not deliverable).
+ *   Statements are prepared once per connection, on first use. Strings
+ *   longer than MAX_TEXT bytes are cut (they come from mail).
  */
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "store/store_impl.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 #define MAX_ADDR 320
+#define MAX_TEXT 1000
+#define MAX_BANDS 256 /* band keys kept per campaign: enough for its variants, bounded */
+
+enum {
+	S_ADDR_RCPT,
+	S_ADDR_ANY,
+	S_DOMAIN_ANY,
+	S_UPSERT,
+	S_CANDIDATES,
+	S_CAMPAIGN_GET,
+	S_INFRA,
+	S_MEMBER_FIND_BOTH,
+	S_MEMBER_FIND_SOURCE,
+	S_MEMBER_FIND_MSGID,
+	S_CAMPAIGN_NEW,
+	S_MEMBER_ADD,
+	S_BAND_ADD,
+	S_VALUE_NEW,
+	S_VALUE_INC,
+	S_CAMPAIGN_UPDATE,
+	S_MEMBER_VERDICT,
+	S_CAMPAIGN_VERDICT,
+	S_MARK,
+	S_MARK_MEMBERS,
+	S_LIST,
+	S_VALUES,
+	S_MEMBERS,
+	S_AUDIT,
+	S_AUDIT_LIST,
+	S_AUDIT_LIST_ALL,
+	S_COUNT
+};
+
+static const char *const sql[S_COUNT] = {
+    [S_ADDR_RCPT] = "SELECT count, first_seen FROM contact WHERE sender = ?1 AND rcpt = ?2",
+    [S_ADDR_ANY] = "SELECT COALESCE(SUM(count), 0) FROM contact WHERE sender = ?1",
+    [S_DOMAIN_ANY] = "SELECT COALESCE(SUM(count), 0) FROM contact WHERE domain = ?1",
+    [S_UPSERT] = "INSERT INTO contact (sender, domain, rcpt, first_seen, last_seen, count)"
+                 " VALUES (?1, ?2, ?3, ?4, ?4, 1) ON CONFLICT (sender, rcpt) DO UPDATE SET"
+                 " last_seen = MAX(last_seen, excluded.last_seen), count = count + 1,"
+                 " first_seen = MIN(first_seen, excluded.first_seen)",
+    [S_CANDIDATES] = "SELECT b.campaign FROM campaign_band b JOIN campaign c ON c.id = b.campaign"
+                     " WHERE b.band IN (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)"
+                     " AND c.last_seen >= ?17 GROUP BY b.campaign ORDER BY COUNT(*) DESC, c.last_seen DESC"
+                     " LIMIT ?18",
+    [S_CAMPAIGN_GET] = "SELECT id, size, recipients, tokened, tokens, senders, first_contact, first_seen,"
+                       " last_seen, verdict, status, why, subject, sig FROM campaign WHERE id = ?1",
+    [S_INFRA] = "SELECT 1 FROM campaign_value WHERE campaign = ?1 AND kind = 'infra' AND value = ?2",
+    [S_MEMBER_FIND_BOTH] = "SELECT campaign FROM member WHERE source = ?1 AND message_id = ?2",
+    [S_MEMBER_FIND_SOURCE] = "SELECT campaign FROM member WHERE source = ?1 ORDER BY id LIMIT 1",
+    [S_MEMBER_FIND_MSGID] = "SELECT campaign FROM member WHERE message_id = ?1 ORDER BY id LIMIT 1",
+    [S_CAMPAIGN_NEW] = "INSERT INTO campaign (first_seen, last_seen, subject, sig) VALUES (?1, ?1, ?2, ?3)",
+    [S_MEMBER_ADD] = "INSERT INTO member (campaign, source, message_id, sender, subject, rcpt, token, rule, seen,"
+                     " verdict, first_contact) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    [S_BAND_ADD] = "INSERT OR IGNORE INTO campaign_band (band, campaign) VALUES (?1, ?2)",
+    [S_VALUE_NEW] = "INSERT OR IGNORE INTO campaign_value (campaign, kind, value, count) VALUES (?1, ?2, ?3, 1)",
+    [S_VALUE_INC] = "UPDATE campaign_value SET count = count + 1 WHERE campaign = ?1 AND kind = ?2 AND value = ?3",
+    [S_CAMPAIGN_UPDATE] = "UPDATE campaign SET size = size + 1, recipients = recipients + ?2,"
+                          " tokened = tokened + ?3, tokens = tokens + ?4, senders = senders + ?5,"
+                          " first_contact = first_contact + ?6, nbands = nbands + ?7,"
+                          " first_seen = MIN(first_seen, ?8), last_seen = MAX(last_seen, ?8) WHERE id = ?1",
+    [S_MEMBER_VERDICT] = "UPDATE member SET verdict = ?4, rule = ?5 WHERE campaign = ?1 AND source = ?2"
+                         " AND message_id = ?3",
+    [S_CAMPAIGN_VERDICT] = "UPDATE campaign SET verdict = MAX(verdict, ?2) WHERE id = ?1",
+    [S_MARK] = "UPDATE campaign SET status = ?2, why = ?3, verdict = CASE WHEN ?2 = 1 THEN MAX(verdict, ?4)"
+               " ELSE (SELECT COALESCE(MAX(verdict), 0) FROM member WHERE campaign = ?1) END WHERE id = ?1",
+    [S_MARK_MEMBERS] = "UPDATE member SET verdict = MAX(verdict, ?2), rule = 'campaign' WHERE campaign = ?1"
+                       " AND verdict < ?2",
+    [S_LIST] = "SELECT id, size, recipients, tokened, tokens, senders, first_contact, first_seen, last_seen,"
+               " verdict, status, why, subject, sig FROM campaign WHERE size >= ?1 ORDER BY last_seen DESC, id DESC",
+    [S_VALUES] = "SELECT value, count FROM campaign_value WHERE campaign = ?1 AND kind = ?2"
+                 " ORDER BY count DESC, value LIMIT ?3",
+    [S_MEMBERS] = "SELECT source, message_id, sender, subject, rcpt, rule, token, seen, verdict FROM member"
+                  " WHERE campaign = ?1 ORDER BY seen, id",
+    [S_AUDIT] = "INSERT INTO audit (at, actor, action, campaign, source, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [S_AUDIT_LIST] = "SELECT id, at, actor, action, campaign, source, detail FROM audit WHERE campaign = ?1"
+                     " ORDER BY id",
+    [S_AUDIT_LIST_ALL] = "SELECT id, at, actor, action, campaign, source, detail FROM audit ORDER BY id",
+};
+
+/* migrations[v] takes a store from version v to v + 1 */
+static const char *const migrations[SCHEMA_VERSION] = {
+    "CREATE TABLE IF NOT EXISTS contact ("
+    " sender TEXT NOT NULL, domain TEXT NOT NULL, rcpt TEXT NOT NULL,"
+    " first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,"
+    " count INTEGER NOT NULL, PRIMARY KEY (sender, rcpt)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS contact_domain ON contact (domain);",
+
+    "CREATE TABLE campaign ("
+    " id INTEGER PRIMARY KEY, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,"
+    " size INTEGER NOT NULL DEFAULT 0, recipients INTEGER NOT NULL DEFAULT 0,"
+    " tokened INTEGER NOT NULL DEFAULT 0, tokens INTEGER NOT NULL DEFAULT 0,"
+    " senders INTEGER NOT NULL DEFAULT 0, first_contact INTEGER NOT NULL DEFAULT 0,"
+    " nbands INTEGER NOT NULL DEFAULT 0, verdict INTEGER NOT NULL DEFAULT 0,"
+    " status INTEGER NOT NULL DEFAULT 0, why TEXT NOT NULL DEFAULT '',"
+    " subject TEXT NOT NULL DEFAULT '', sig BLOB NOT NULL);"
+    "CREATE INDEX campaign_last ON campaign (last_seen);"
+    "CREATE INDEX campaign_size ON campaign (size);"
+    "CREATE TABLE campaign_band (band INTEGER NOT NULL, campaign INTEGER NOT NULL,"
+    " PRIMARY KEY (band, campaign)) WITHOUT ROWID;"
+    "CREATE TABLE member ("
+    " id INTEGER PRIMARY KEY, campaign INTEGER NOT NULL, source TEXT NOT NULL, message_id TEXT NOT NULL,"
+    " sender TEXT NOT NULL, subject TEXT NOT NULL, rcpt TEXT NOT NULL, token TEXT NOT NULL,"
+    " rule TEXT NOT NULL, seen INTEGER NOT NULL, verdict INTEGER NOT NULL, first_contact INTEGER NOT NULL,"
+    " UNIQUE (source, message_id));"
+    "CREATE INDEX member_campaign ON member (campaign, seen);"
+    "CREATE INDEX member_msgid ON member (message_id);"
+    "CREATE TABLE campaign_value (campaign INTEGER NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL,"
+    " count INTEGER NOT NULL, PRIMARY KEY (campaign, kind, value)) WITHOUT ROWID;"
+    "CREATE TABLE audit (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, actor TEXT NOT NULL,"
+    " action TEXT NOT NULL, campaign INTEGER NOT NULL, source TEXT NOT NULL, detail TEXT NOT NULL);"
+    "CREATE INDEX audit_campaign ON audit (campaign, id);",
+};
 
 typedef struct sq {
 	sqlite3 *db;
-	sqlite3_stmt *addr_rcpt, *addr_any, *domain_any, *upsert;
+	sqlite3_stmt *st[S_COUNT];
+	bool in_tx;
 } sq;
-
-static const char schema[] = "CREATE TABLE IF NOT EXISTS contact ("
-                             " sender TEXT NOT NULL, domain TEXT NOT NULL, rcpt TEXT NOT NULL,"
-                             " first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,"
-                             " count INTEGER NOT NULL, PRIMARY KEY (sender, rcpt)) WITHOUT ROWID;"
-                             "CREATE INDEX IF NOT EXISTS contact_domain ON contact (domain);";
 
 static void sq_close(pc_store *st)
 {
 	sq *q = st->impl;
 	if (q) {
-		sqlite3_finalize(q->addr_rcpt);
-		sqlite3_finalize(q->addr_any);
-		sqlite3_finalize(q->domain_any);
-		sqlite3_finalize(q->upsert);
+		for (size_t i = 0; i < S_COUNT; i++)
+			sqlite3_finalize(q->st[i]);
+		if (q->in_tx)
+			sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
 		sqlite3_close(q->db);
 		free(q);
 	}
@@ -52,36 +170,124 @@ static int fail(pc_store *st, const char *what)
 	return -1;
 }
 
+/* The prepared statement `i`, reset and unbound; NULL (and the error
+ * kept) when it cannot be prepared. */
+static sqlite3_stmt *stmt(pc_store *st, int i)
+{
+	sq *q = st->impl;
+	if (!q->st[i] && sqlite3_prepare_v3(q->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &q->st[i], NULL) != SQLITE_OK) {
+		fail(st, "prepare");
+		q->st[i] = NULL;
+		return NULL;
+	}
+	sqlite3_reset(q->st[i]);
+	sqlite3_clear_bindings(q->st[i]);
+	return q->st[i];
+}
+
+static void text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (!v)
+		v = "";
+	size_t n = strlen(v);
+	if (n > MAX_TEXT) { /* cut at a UTF-8 boundary */
+		n = MAX_TEXT;
+		while (n && ((unsigned char)v[n] & 0xc0) == 0x80)
+			n--;
+	}
+	sqlite3_bind_text(s, i, v, (int)n, SQLITE_STATIC);
+}
+
+/* Steps a statement that returns no rows: 0 or -1 with the error kept. */
+static int run(pc_store *st, sqlite3_stmt *s, const char *what)
+{
+	if (!s)
+		return -1;
+	int rc = sqlite3_step(s);
+	int ret = rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : fail(st, what);
+	sqlite3_reset(s);
+	return ret;
+}
+
+static const char *col(sqlite3_stmt *s, int i)
+{
+	const char *v = (const char *)sqlite3_column_text(s, i);
+	return v ? v : "";
+}
+
+/* ---- history (schema 1) ---- */
+
 /* Steps a one-row count query: 0 (with *n, *first) or -1 on error. */
 static int one_count(sqlite3_stmt *s, long *n, time_t *first)
 {
+	if (!s)
+		return -1;
 	int rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		*n = (long)sqlite3_column_int64(s, 0);
 		if (first)
 			*first = (time_t)sqlite3_column_int64(s, 1);
 	}
+	sqlite3_reset(s);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
 static int sq_contact(pc_store *st, const char *sender, const char *domain, const char *rcpt, pc_contact *out)
 {
+	sqlite3_stmt *a = stmt(st, S_ADDR_RCPT);
+	if (a) {
+		text(a, 1, sender);
+		text(a, 2, rcpt);
+	}
+	if (one_count(a, &out->addr_rcpt, &out->first) != 0)
+		return fail(st, "history lookup");
+	sqlite3_stmt *b = stmt(st, S_ADDR_ANY);
+	if (b)
+		text(b, 1, sender);
+	if (one_count(b, &out->addr_any, NULL) != 0)
+		return fail(st, "history lookup");
+	sqlite3_stmt *c = stmt(st, S_DOMAIN_ANY);
+	if (c)
+		text(c, 1, domain);
+	if (one_count(c, &out->domain_any, NULL) != 0)
+		return fail(st, "history lookup");
+	return 0;
+}
+
+static int sq_begin(pc_store *st)
+{
 	sq *q = st->impl;
-	int rc = 0;
-	sqlite3_bind_text(q->addr_rcpt, 1, sender, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q->addr_rcpt, 2, rcpt, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q->addr_any, 1, sender, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q->domain_any, 1, domain, -1, SQLITE_STATIC);
-	if (one_count(q->addr_rcpt, &out->addr_rcpt, &out->first) != 0 ||
-	    one_count(q->addr_any, &out->addr_any, NULL) != 0 || one_count(q->domain_any, &out->domain_any, NULL) != 0)
-		rc = fail(st, "history lookup");
-	sqlite3_reset(q->addr_rcpt);
-	sqlite3_reset(q->addr_any);
-	sqlite3_reset(q->domain_any);
-	sqlite3_clear_bindings(q->addr_rcpt);
-	sqlite3_clear_bindings(q->addr_any);
-	sqlite3_clear_bindings(q->domain_any);
-	return rc;
+	if (q->in_tx) {
+		snprintf(st->error, sizeof st->error, "transaction already open");
+		return -1;
+	}
+	if (sqlite3_exec(q->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return fail(st, "begin");
+	q->in_tx = true;
+	return 0;
+}
+
+static int sq_commit(pc_store *st)
+{
+	sq *q = st->impl;
+	if (!q->in_tx)
+		return 0;
+	if (sqlite3_exec(q->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		fail(st, "commit");
+		sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+		q->in_tx = false;
+		return -1;
+	}
+	q->in_tx = false;
+	return 0;
+}
+
+static void sq_rollback(pc_store *st)
+{
+	sq *q = st->impl;
+	if (q->in_tx)
+		sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+	q->in_tx = false;
 }
 
 static int sq_remember(pc_store *st, const char *sender, const char *domain, const char *const *rcpt, size_t n,
@@ -90,33 +296,453 @@ static int sq_remember(pc_store *st, const char *sender, const char *domain, con
 	sq *q = st->impl;
 	if (strlen(sender) > MAX_ADDR || strlen(domain) > MAX_ADDR)
 		return 0;
-	if (sqlite3_exec(q->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+	bool own = !q->in_tx;
+	if (own && sq_begin(st) != 0)
 		return fail(st, "history write");
 	for (size_t i = 0; i < n; i++) {
 		if (strlen(rcpt[i]) > MAX_ADDR)
 			continue;
-		sqlite3_bind_text(q->upsert, 1, sender, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q->upsert, 2, domain, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q->upsert, 3, rcpt[i], -1, SQLITE_STATIC);
-		sqlite3_bind_int64(q->upsert, 4, (sqlite3_int64)when);
-		int rc = sqlite3_step(q->upsert);
-		sqlite3_reset(q->upsert);
-		sqlite3_clear_bindings(q->upsert);
-		if (rc != SQLITE_DONE) {
-			fail(st, "history write");
-			sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+		sqlite3_stmt *s = stmt(st, S_UPSERT);
+		if (s) {
+			text(s, 1, sender);
+			text(s, 2, domain);
+			text(s, 3, rcpt[i]);
+			sqlite3_bind_int64(s, 4, (sqlite3_int64)when);
+		}
+		if (run(st, s, "history write") != 0) {
+			if (own)
+				sq_rollback(st);
 			return -1;
 		}
 	}
-	if (sqlite3_exec(q->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		fail(st, "history commit");
-		sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+	return own ? sq_commit(st) : 0;
+}
+
+/* ---- campaigns (schema 2) ---- */
+
+static int sq_candidates(pc_store *st, const uint64_t *bands, size_t nbands, time_t since, long long *ids, size_t max,
+                         size_t *n)
+{
+	*n = 0;
+	sqlite3_stmt *s = stmt(st, S_CANDIDATES);
+	if (!s)
 		return -1;
+	for (int i = 0; i < PC_STORE_BANDS; i++) /* fewer keys repeat the first */
+		sqlite3_bind_int64(s, i + 1, (sqlite3_int64)bands[(size_t)i < nbands ? (size_t)i : 0]);
+	sqlite3_bind_int64(s, 17, (sqlite3_int64)since);
+	sqlite3_bind_int64(s, 18, (sqlite3_int64)max);
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && *n < max)
+		ids[(*n)++] = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : fail(st, "campaign lookup");
+}
+
+static void read_rec(sqlite3_stmt *s, pc_campaign_rec *r)
+{
+	memset(r, 0, sizeof *r);
+	r->id = sqlite3_column_int64(s, 0);
+	r->size = (long)sqlite3_column_int64(s, 1);
+	r->recipients = (long)sqlite3_column_int64(s, 2);
+	r->tokened = (long)sqlite3_column_int64(s, 3);
+	r->tokens = (long)sqlite3_column_int64(s, 4);
+	r->senders = (long)sqlite3_column_int64(s, 5);
+	r->first_contact = (long)sqlite3_column_int64(s, 6);
+	r->first_seen = (time_t)sqlite3_column_int64(s, 7);
+	r->last_seen = (time_t)sqlite3_column_int64(s, 8);
+	int v = sqlite3_column_int(s, 9);
+	r->verdict = v >= PC_ACTION_ACCEPT && v <= PC_ACTION_REJECT ? (pc_action)v : PC_ACTION_ACCEPT;
+	int stt = sqlite3_column_int(s, 10);
+	r->status = stt == PC_CAMPAIGN_MALICIOUS || stt == PC_CAMPAIGN_BENIGN ? (pc_campaign_status)stt : PC_CAMPAIGN_OPEN;
+	snprintf(r->why, sizeof r->why, "%s", col(s, 11));
+	snprintf(r->subject, sizeof r->subject, "%s", col(s, 12));
+	const void *sig = sqlite3_column_blob(s, 13);
+	if (sig && sqlite3_column_bytes(s, 13) == (int)sizeof r->sig)
+		memcpy(r->sig, sig, sizeof r->sig);
+	else
+		memset(r->sig, 0xff, sizeof r->sig);
+}
+
+static int sq_get(pc_store *st, long long id, pc_campaign_rec *rec)
+{
+	sqlite3_stmt *s = stmt(st, S_CAMPAIGN_GET);
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		read_rec(s, rec);
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : fail(st, "campaign read");
+}
+
+static int sq_infra(pc_store *st, long long id, const char *const *infra, size_t n)
+{
+	int found = 0;
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_stmt *s = stmt(st, S_INFRA);
+		if (!s)
+			return -1;
+		sqlite3_bind_int64(s, 1, id);
+		text(s, 2, infra[i]);
+		int rc = sqlite3_step(s);
+		sqlite3_reset(s);
+		if (rc == SQLITE_ROW)
+			found++;
+		else if (rc != SQLITE_DONE)
+			return fail(st, "campaign read");
+	}
+	return found;
+}
+
+static int sq_member_find(pc_store *st, const char *source, const char *message_id, long long *id)
+{
+	sqlite3_stmt *s;
+	if (source && message_id) {
+		if (!(s = stmt(st, S_MEMBER_FIND_BOTH)))
+			return -1;
+		text(s, 1, source);
+		text(s, 2, message_id);
+	} else if (source) {
+		if (!(s = stmt(st, S_MEMBER_FIND_SOURCE)))
+			return -1;
+		text(s, 1, source);
+	} else if (message_id && *message_id) {
+		if (!(s = stmt(st, S_MEMBER_FIND_MSGID)))
+			return -1;
+		text(s, 1, message_id);
+	} else {
+		return 0;
+	}
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : fail(st, "member lookup");
+}
+
+/* Adds one value of a kind: 1 when it is new to the campaign, 0 when it
+ * was there (its count goes up), -1 on error. */
+static int add_value(pc_store *st, long long id, const char *kind, const char *value)
+{
+	sq *q = st->impl;
+	if (!value || !*value)
+		return 0;
+	sqlite3_stmt *s = stmt(st, S_VALUE_NEW);
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
+	text(s, 3, value);
+	if (run(st, s, "campaign write") != 0)
+		return -1;
+	if (sqlite3_changes(q->db) == 1)
+		return 1;
+	s = stmt(st, S_VALUE_INC);
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
+	text(s, 3, value);
+	return run(st, s, "campaign write");
+}
+
+static int add_values(pc_store *st, long long id, const char *kind, const char *const *v, size_t n, long *added)
+{
+	for (size_t i = 0; i < n; i++) {
+		int rc = add_value(st, id, kind, v[i]);
+		if (rc < 0)
+			return -1;
+		*added += rc;
 	}
 	return 0;
 }
 
-static const pc_store_ops sq_ops = {"sqlite", sq_close, sq_contact, sq_remember};
+static int sq_add(pc_store *st, long long id, const pc_member *m)
+{
+	sq *q = st->impl;
+	pc_campaign_rec rec;
+	int got = sq_get(st, id, &rec);
+	if (got <= 0)
+		return got < 0 ? -1 : (snprintf(st->error, sizeof st->error, "campaign %lld: no such campaign", id), -1);
+	sqlite3_stmt *s = stmt(st, S_MEMBER_ADD);
+	if (!s)
+		return -1;
+	char rcpt[MAX_TEXT + 1];
+	size_t k = 0;
+	rcpt[0] = '\0';
+	for (size_t i = 0; i < m->nrcpt; i++) {
+		int w = snprintf(rcpt + k, sizeof rcpt - k, "%s%s", i ? " " : "", m->rcpt[i]);
+		if (w < 0 || (size_t)w >= sizeof rcpt - k)
+			break;
+		k += (size_t)w;
+	}
+	sqlite3_bind_int64(s, 1, id);
+	text(s, 2, m->source);
+	text(s, 3, m->message_id);
+	text(s, 4, m->sender);
+	text(s, 5, m->subject);
+	text(s, 6, rcpt);
+	text(s, 7, m->token);
+	text(s, 8, m->rule);
+	sqlite3_bind_int64(s, 9, (sqlite3_int64)m->when);
+	sqlite3_bind_int(s, 10, (int)m->verdict);
+	sqlite3_bind_int(s, 11, m->first_contact ? 1 : 0);
+	if (run(st, s, "member write") != 0)
+		return -1;
+	long recipients = 0, scratch = 0;
+	int senders = add_value(st, id, "sender", m->sender);
+	int tokens = m->token && *m->token ? add_value(st, id, "token", m->token) : 0;
+	if (senders < 0 || tokens < 0 || add_values(st, id, "rcpt", m->rcpt, m->nrcpt, &recipients) != 0 ||
+	    add_values(st, id, "infra", m->infra, m->ninfra, &scratch) != 0 ||
+	    add_values(st, id, "tracker", m->tracker_hosts, m->ntracker_hosts, &scratch) != 0 ||
+	    add_values(st, id, "template", m->templates, m->ntemplates, &scratch) != 0)
+		return -1;
+	/* the first members' band keys find the campaign; later members are
+	 * found through them (bounded: MAX_BANDS keys per campaign) */
+	long nbands = 0;
+	if (m->bands && rec.size < MAX_BANDS / PC_STORE_BANDS) {
+		for (size_t b = 0; b < PC_STORE_BANDS; b++) {
+			sqlite3_stmt *bs = stmt(st, S_BAND_ADD);
+			if (!bs)
+				return -1;
+			sqlite3_bind_int64(bs, 1, (sqlite3_int64)m->bands[b]);
+			sqlite3_bind_int64(bs, 2, id);
+			if (run(st, bs, "campaign write") != 0)
+				return -1;
+			nbands += sqlite3_changes(q->db);
+		}
+	}
+	sqlite3_stmt *u = stmt(st, S_CAMPAIGN_UPDATE);
+	if (!u)
+		return -1;
+	sqlite3_bind_int64(u, 1, id);
+	sqlite3_bind_int64(u, 2, recipients);
+	sqlite3_bind_int(u, 3, m->token && *m->token);
+	sqlite3_bind_int(u, 4, tokens);
+	sqlite3_bind_int(u, 5, senders);
+	sqlite3_bind_int(u, 6, m->first_contact ? 1 : 0);
+	sqlite3_bind_int64(u, 7, nbands);
+	sqlite3_bind_int64(u, 8, (sqlite3_int64)m->when);
+	return run(st, u, "campaign write");
+}
+
+static int sq_new(pc_store *st, const pc_member *m, long long *id)
+{
+	sq *q = st->impl;
+	sqlite3_stmt *s = stmt(st, S_CAMPAIGN_NEW);
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)m->when);
+	text(s, 2, m->subject);
+	uint32_t none[PC_STORE_SIG];
+	memset(none, 0xff, sizeof none);
+	sqlite3_bind_blob(s, 3, m->sig ? (const void *)m->sig : (const void *)none, (int)sizeof none, SQLITE_STATIC);
+	if (run(st, s, "campaign write") != 0)
+		return -1;
+	*id = sqlite3_last_insert_rowid(q->db);
+	return sq_add(st, *id, m);
+}
+
+static int sq_member_verdict(pc_store *st, long long id, const char *source, const char *message_id, pc_action v,
+                             const char *rule)
+{
+	sqlite3_stmt *s = stmt(st, S_MEMBER_VERDICT);
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	text(s, 2, source);
+	text(s, 3, message_id);
+	sqlite3_bind_int(s, 4, (int)v);
+	text(s, 5, rule);
+	if (run(st, s, "member write") != 0)
+		return -1;
+	s = stmt(st, S_CAMPAIGN_VERDICT);
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int(s, 2, (int)v);
+	return run(st, s, "campaign write");
+}
+
+static int sq_mark(pc_store *st, long long id, pc_campaign_status status, const char *why, time_t when)
+{
+	(void)when;
+	sqlite3_stmt *s = stmt(st, S_MARK);
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int(s, 2, (int)status);
+	text(s, 3, why);
+	sqlite3_bind_int(s, 4, (int)PC_ACTION_QUARANTINE);
+	if (run(st, s, "campaign write") != 0)
+		return -1;
+	if (status != PC_CAMPAIGN_MALICIOUS)
+		return 0;
+	s = stmt(st, S_MARK_MEMBERS);
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int(s, 2, (int)PC_ACTION_QUARANTINE);
+	return run(st, s, "member write");
+}
+
+static int sq_list(pc_store *st, long min_size, pc_campaign_cb cb, void *ctx)
+{
+	sqlite3_stmt *s = stmt(st, S_LIST);
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, min_size);
+	int rc;
+	pc_campaign_rec rec;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		read_rec(s, &rec);
+		if (cb(ctx, &rec) != 0)
+			break;
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : fail(st, "campaign list");
+}
+
+static int sq_values(pc_store *st, long long id, const char *kind, size_t max, pc_value_cb cb, void *ctx)
+{
+	sqlite3_stmt *s = stmt(st, S_VALUES);
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_text(s, 2, kind, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 3, max ? (sqlite3_int64)max : -1);
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if (cb(ctx, col(s, 0), (long)sqlite3_column_int64(s, 1)) != 0)
+			break;
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : fail(st, "campaign read");
+}
+
+static int sq_members(pc_store *st, long long id, pc_member_cb cb, void *ctx)
+{
+	sqlite3_stmt *s = stmt(st, S_MEMBERS);
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		pc_member_row r = {col(s, 0), col(s, 1), col(s, 2), col(s, 3), col(s, 4), col(s, 5), col(s, 6),
+		                   (time_t)sqlite3_column_int64(s, 7), PC_ACTION_ACCEPT};
+		int v = sqlite3_column_int(s, 8);
+		r.verdict = v >= PC_ACTION_ACCEPT && v <= PC_ACTION_REJECT ? (pc_action)v : PC_ACTION_ACCEPT;
+		if (cb(ctx, &r) != 0)
+			break;
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : fail(st, "member read");
+}
+
+static int sq_audit(pc_store *st, time_t when, const char *actor, const char *action, long long campaign,
+                    const char *source, const char *detail)
+{
+	sqlite3_stmt *s = stmt(st, S_AUDIT);
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)when);
+	text(s, 2, actor);
+	text(s, 3, action);
+	sqlite3_bind_int64(s, 4, campaign);
+	text(s, 5, source);
+	text(s, 6, detail);
+	return run(st, s, "audit write");
+}
+
+static int sq_audit_list(pc_store *st, long long campaign, pc_audit_cb cb, void *ctx)
+{
+	sqlite3_stmt *s = stmt(st, campaign ? S_AUDIT_LIST : S_AUDIT_LIST_ALL);
+	if (!s)
+		return -1;
+	if (campaign)
+		sqlite3_bind_int64(s, 1, campaign);
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		pc_audit_row r = {sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 4), (time_t)sqlite3_column_int64(s, 1),
+		                  col(s, 2), col(s, 3), col(s, 5), col(s, 6)};
+		if (cb(ctx, &r) != 0)
+			break;
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : fail(st, "audit read");
+}
+
+static const pc_store_ops sq_ops = {
+    .name = "sqlite",
+    .close = sq_close,
+    .contact = sq_contact,
+    .remember = sq_remember,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .candidates = sq_candidates,
+    .get = sq_get,
+    .infra = sq_infra,
+    .member_find = sq_member_find,
+    .campaign_new = sq_new,
+    .campaign_add = sq_add,
+    .member_verdict = sq_member_verdict,
+    .mark = sq_mark,
+    .list = sq_list,
+    .values = sq_values,
+    .members = sq_members,
+    .audit = sq_audit,
+    .audit_list = sq_audit_list,
+};
+
+static int user_version(sqlite3 *db)
+{
+	sqlite3_stmt *v = NULL;
+	int version = -1;
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &v, NULL) == SQLITE_OK && sqlite3_step(v) == SQLITE_ROW)
+		version = sqlite3_column_int(v, 0);
+	sqlite3_finalize(v);
+	return version;
+}
+
+/* Brings the schema to SCHEMA_VERSION, one migration per transaction. */
+static int migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
+{
+	for (;;) {
+		if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+			snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
+			return -1;
+		}
+		int v = user_version(db);
+		if (v < 0 || v > SCHEMA_VERSION) {
+			if (v < 0)
+				snprintf(err, errlen, "%s: not a Portcullis store (%s)", path, sqlite3_errmsg(db));
+			else
+				snprintf(err, errlen, "%s: store schema %d is newer than this Portcullis (%d)", path, v,
+				         SCHEMA_VERSION);
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+		if (v == SCHEMA_VERSION)
+			return sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+		char *msg = NULL;
+		char set[64];
+		snprintf(set, sizeof set, "PRAGMA user_version=%d", v + 1);
+		if (sqlite3_exec(db, migrations[v], NULL, NULL, &msg) != SQLITE_OK ||
+		    sqlite3_exec(db, set, NULL, NULL, &msg) != SQLITE_OK ||
+		    sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
+			snprintf(err, errlen, "%s: upgrading the store to schema %d: %s", path, v + 1,
+			         msg ? msg : sqlite3_errmsg(db));
+			sqlite3_free(msg);
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+	}
+}
 
 pc_store *pc_store_sqlite_open(const char *path, char *err, size_t errlen)
 {
@@ -137,45 +763,20 @@ pc_store *pc_store_sqlite_open(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	sqlite3_busy_timeout(q->db, 5000);
-	sqlite3_stmt *v = NULL;
-	int version = -1;
-	if (sqlite3_prepare_v2(q->db, "PRAGMA user_version", -1, &v, NULL) == SQLITE_OK &&
-	    sqlite3_step(v) == SQLITE_ROW)
-		version = sqlite3_column_int(v, 0);
-	sqlite3_finalize(v);
-	if (version < 0) {
+	if (user_version(q->db) < 0) {
 		snprintf(err, errlen, "%s: not a Portcullis store (%s)", path, sqlite3_errmsg(q->db));
 		sq_close(st);
 		return NULL;
 	}
-	if (version > SCHEMA_VERSION) {
-		snprintf(err, errlen, "%s: store schema %d is newer than this Portcullis (%d)", path, version,
-		         SCHEMA_VERSION);
-		sq_close(st);
-		return NULL;
-	}
 	char *msg = NULL;
-	if (sqlite3_exec(q->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", NULL, NULL, &msg) != SQLITE_OK ||
-	    sqlite3_exec(q->db, schema, NULL, NULL, &msg) != SQLITE_OK ||
-	    sqlite3_exec(q->db, "PRAGMA user_version=1", NULL, NULL, &msg) != SQLITE_OK) {
+	if (sqlite3_exec(q->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;", NULL,
+	                 NULL, &msg) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path, msg ? msg : sqlite3_errmsg(q->db));
 		sqlite3_free(msg);
 		sq_close(st);
 		return NULL;
 	}
-	if (sqlite3_prepare_v2(q->db, "SELECT count, first_seen FROM contact WHERE sender = ?1 AND rcpt = ?2", -1,
-	                       &q->addr_rcpt, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(q->db, "SELECT COALESCE(SUM(count), 0) FROM contact WHERE sender = ?1", -1, &q->addr_any,
-	                       NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(q->db, "SELECT COALESCE(SUM(count), 0) FROM contact WHERE domain = ?1", -1,
-	                       &q->domain_any, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(q->db,
-	                       "INSERT INTO contact (sender, domain, rcpt, first_seen, last_seen, count)"
-	                       " VALUES (?1, ?2, ?3, ?4, ?4, 1) ON CONFLICT (sender, rcpt) DO UPDATE SET"
-	                       " last_seen = MAX(last_seen, excluded.last_seen), count = count + 1,"
-	                       " first_seen = MIN(first_seen, excluded.first_seen)",
-	                       -1, &q->upsert, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(q->db));
+	if (migrate(q->db, path, err, errlen) != 0) {
 		sq_close(st);
 		return NULL;
 	}

@@ -47,6 +47,90 @@ int pc_store_remember(pc_store *st, const char *sender, const char *domain, cons
 	return st->ops->remember(st, sender, domain, rcpt, n, when);
 }
 
+int pc_store_begin(pc_store *st)
+{
+	return st->ops->begin(st);
+}
+
+int pc_store_commit(pc_store *st)
+{
+	return st->ops->commit(st);
+}
+
+void pc_store_rollback(pc_store *st)
+{
+	st->ops->rollback(st);
+}
+
+int pc_store_campaign_candidates(pc_store *st, const uint64_t *bands, size_t nbands, time_t since, long long *ids,
+                                 size_t max, size_t *n)
+{
+	return st->ops->candidates(st, bands, nbands, since, ids, max, n);
+}
+
+int pc_store_campaign_get(pc_store *st, long long id, pc_campaign_rec *rec)
+{
+	return st->ops->get(st, id, rec);
+}
+
+int pc_store_campaign_infra(pc_store *st, long long id, const char *const *infra, size_t n)
+{
+	return st->ops->infra(st, id, infra, n);
+}
+
+int pc_store_member_find(pc_store *st, const char *source, const char *message_id, long long *id)
+{
+	*id = 0;
+	return st->ops->member_find(st, source, message_id, id);
+}
+
+int pc_store_campaign_new(pc_store *st, const pc_member *m, long long *id)
+{
+	return st->ops->campaign_new(st, m, id);
+}
+
+int pc_store_campaign_add(pc_store *st, long long id, const pc_member *m)
+{
+	return st->ops->campaign_add(st, id, m);
+}
+
+int pc_store_member_verdict(pc_store *st, long long id, const char *source, const char *message_id, pc_action v,
+                            const char *rule)
+{
+	return st->ops->member_verdict(st, id, source, message_id, v, rule);
+}
+
+int pc_store_campaign_mark(pc_store *st, long long id, pc_campaign_status status, const char *why, time_t when)
+{
+	return st->ops->mark(st, id, status, why, when);
+}
+
+int pc_store_campaign_list(pc_store *st, long min_size, pc_campaign_cb cb, void *ctx)
+{
+	return st->ops->list(st, min_size, cb, ctx);
+}
+
+int pc_store_campaign_values(pc_store *st, long long id, const char *kind, size_t max, pc_value_cb cb, void *ctx)
+{
+	return st->ops->values(st, id, kind, max, cb, ctx);
+}
+
+int pc_store_campaign_members(pc_store *st, long long id, pc_member_cb cb, void *ctx)
+{
+	return st->ops->members(st, id, cb, ctx);
+}
+
+int pc_store_audit(pc_store *st, time_t when, const char *actor, const char *action, long long campaign,
+                   const char *source, const char *detail)
+{
+	return st->ops->audit(st, when, actor, action, campaign, source, detail);
+}
+
+int pc_store_audit_list(pc_store *st, long long campaign, pc_audit_cb cb, void *ctx)
+{
+	return st->ops->audit_list(st, campaign, cb, ctx);
+}
+
 int pc_store_contact_keys(const char *addr, char *sender, size_t senderlen, char *domain, size_t domainlen)
 {
 	if (!addr)

@@ -18,7 +18,10 @@
 #define PC_STORE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
+
+#include "core/config.h"
 
 typedef struct pc_store pc_store;
 
@@ -49,5 +52,109 @@ int pc_store_contact(pc_store *st, const char *sender, const char *domain, const
 /* Records that sender wrote to each of rcpt[0..n) at time `when`. */
 int pc_store_remember(pc_store *st, const char *sender, const char *domain, const char *const *rcpt, size_t n,
                       time_t when);
+
+/* ---- campaigns (campaign/cluster.c decides; the store keeps) ---- */
+
+#define PC_STORE_SIG 64   /* MinHash bins per signature (PC_SKETCH_K) */
+#define PC_STORE_BANDS 16 /* LSH band keys per message (PC_FP_BANDS) */
+
+typedef enum { PC_CAMPAIGN_OPEN = 0, PC_CAMPAIGN_MALICIOUS = 1, PC_CAMPAIGN_BENIGN = 2 } pc_campaign_status;
+
+typedef struct pc_campaign_rec {
+	long long id;
+	long size;       /* members */
+	long recipients; /* distinct recipients */
+	long tokened;    /* members with a tracker token */
+	long tokens;     /* distinct tracker tokens */
+	long senders;    /* distinct From addresses */
+	long first_contact; /* members whose sender was first contact */
+	time_t first_seen, last_seen;
+	pc_action verdict; /* strictest member verdict; quarantine when malicious */
+	pc_campaign_status status;
+	char why[512];     /* why malicious or benign: rule and member, or who marked it */
+	char subject[256]; /* the first member's normalised subject */
+	uint32_t sig[PC_STORE_SIG]; /* the first member's signature */
+} pc_campaign_rec;
+
+/* One message as a campaign member. Strings may be NULL or "". */
+typedef struct pc_member {
+	const char *source, *message_id, *sender, *subject, *rule;
+	const char *token; /* hex, "" when none */
+	const char *const *rcpt;
+	size_t nrcpt;
+	const char *const *infra; /* "kind:value" */
+	size_t ninfra;
+	const char *const *tracker_hosts;
+	size_t ntracker_hosts;
+	const char *const *templates;
+	size_t ntemplates;
+	const uint64_t *bands; /* PC_STORE_BANDS */
+	const uint32_t *sig;   /* PC_STORE_SIG */
+	time_t when;
+	pc_action verdict;
+	int first_contact;
+} pc_member;
+
+/* One write transaction (SQLite: BEGIN IMMEDIATE) around a message's
+ * campaign work; nested calls are an error. */
+int pc_store_begin(pc_store *st);
+int pc_store_commit(pc_store *st);
+void pc_store_rollback(pc_store *st);
+
+/* Campaigns that have one of the band keys and were last seen at or after
+ * `since`: at most `max` ids into ids, *n set. */
+int pc_store_campaign_candidates(pc_store *st, const uint64_t *bands, size_t nbands, time_t since, long long *ids,
+                                 size_t max, size_t *n);
+/* 1 found (rec filled), 0 no such campaign, -1 error. */
+int pc_store_campaign_get(pc_store *st, long long id, pc_campaign_rec *rec);
+/* How many of infra[0..n) the campaign has; -1 on error. */
+int pc_store_campaign_infra(pc_store *st, long long id, const char *const *infra, size_t n);
+/* The campaign of the member with this source and Message-ID (either may
+ * be NULL to match any): 1 and *id, 0 none, -1 error. */
+int pc_store_member_find(pc_store *st, const char *source, const char *message_id, long long *id);
+/* Starts a campaign with `m` as its first member; *id set. */
+int pc_store_campaign_new(pc_store *st, const pc_member *m, long long *id);
+/* Adds `m` to campaign id and updates its counters (and band keys while
+ * the campaign has fewer than a bounded number of them). */
+int pc_store_campaign_add(pc_store *st, long long id, const pc_member *m);
+/* The final verdict of the member just added or found (source, message_id),
+ * and the campaign's verdict raised to it. */
+int pc_store_member_verdict(pc_store *st, long long id, const char *source, const char *message_id, pc_action v,
+                            const char *rule);
+/* Marks a campaign malicious, benign or open, with why; malicious sets
+ * every member's verdict to quarantine. */
+int pc_store_campaign_mark(pc_store *st, long long id, pc_campaign_status status, const char *why, time_t when);
+
+/* Listing, for the CLI and the dashboard. Callbacks return 0 to go on. */
+typedef int (*pc_campaign_cb)(void *ctx, const pc_campaign_rec *rec);
+/* Campaigns with at least min_size members, most recent first. */
+int pc_store_campaign_list(pc_store *st, long min_size, pc_campaign_cb cb, void *ctx);
+/* The campaign's values of one kind: "sender", "rcpt", "tracker", "template",
+ * "infra", each with its count of members, most frequent first, at most max
+ * (0: all). */
+typedef int (*pc_value_cb)(void *ctx, const char *value, long count);
+int pc_store_campaign_values(pc_store *st, long long id, const char *kind, size_t max, pc_value_cb cb, void *ctx);
+typedef struct pc_member_row {
+	const char *source, *message_id, *sender, *subject, *rcpt, *rule, *token;
+	time_t when;
+	pc_action verdict;
+} pc_member_row;
+typedef int (*pc_member_cb)(void *ctx, const pc_member_row *row);
+/* Members in arrival order. */
+int pc_store_campaign_members(pc_store *st, long long id, pc_member_cb cb, void *ctx);
+
+/* ---- audit log: what was done to which message, by whom ---- */
+/* action: "mark", "purge", "quarantine", "release", ...; campaign 0 when
+ * none; the strings may be NULL. */
+int pc_store_audit(pc_store *st, time_t when, const char *actor, const char *action, long long campaign,
+                   const char *source, const char *detail);
+typedef struct pc_audit_row {
+	long long id, campaign;
+	time_t when;
+	const char *actor, *action, *source, *detail;
+} pc_audit_row;
+typedef int (*pc_audit_cb)(void *ctx, const pc_audit_row *row);
+/* Audit records (campaign 0: all), oldest first. */
+int pc_store_audit_list(pc_store *st, long long campaign, pc_audit_cb cb, void *ctx);
 
 #endif

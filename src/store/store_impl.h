@@ -13,6 +13,25 @@ typedef struct pc_store_ops {
 	int (*contact)(pc_store *st, const char *sender, const char *domain, const char *rcpt, pc_contact *out);
 	int (*remember)(pc_store *st, const char *sender, const char *domain, const char *const *rcpt, size_t n,
 	                time_t when);
+	int (*begin)(pc_store *st);
+	int (*commit)(pc_store *st);
+	void (*rollback)(pc_store *st);
+	int (*candidates)(pc_store *st, const uint64_t *bands, size_t nbands, time_t since, long long *ids, size_t max,
+	                  size_t *n);
+	int (*get)(pc_store *st, long long id, pc_campaign_rec *rec);
+	int (*infra)(pc_store *st, long long id, const char *const *infra, size_t n);
+	int (*member_find)(pc_store *st, const char *source, const char *message_id, long long *id);
+	int (*campaign_new)(pc_store *st, const pc_member *m, long long *id);
+	int (*campaign_add)(pc_store *st, long long id, const pc_member *m);
+	int (*member_verdict)(pc_store *st, long long id, const char *source, const char *message_id, pc_action v,
+	                      const char *rule);
+	int (*mark)(pc_store *st, long long id, pc_campaign_status status, const char *why, time_t when);
+	int (*list)(pc_store *st, long min_size, pc_campaign_cb cb, void *ctx);
+	int (*values)(pc_store *st, long long id, const char *kind, size_t max, pc_value_cb cb, void *ctx);
+	int (*members)(pc_store *st, long long id, pc_member_cb cb, void *ctx);
+	int (*audit)(pc_store *st, time_t when, const char *actor, const char *action, long long campaign,
+	             const char *source, const char *detail);
+	int (*audit_list)(pc_store *st, long long campaign, pc_audit_cb cb, void *ctx);
 } pc_store_ops;
 
 struct pc_store {

@@ -1,0 +1,196 @@
+/*
+ * NAME
+ *   cluster - online campaign clustering and campaign-level decisions
+ *   (see cluster.h)
+ * DESCRIPTION
+ *   Cost per message is bounded whatever the store holds: one indexed
+ *   lookup of the PC_FP_BANDS band keys (at most MAX_CANDIDATES campaigns,
+ *   those sharing the most bands first), one signature comparison and one
+ *   infrastructure lookup per candidate, then the member's rows.
+ */
+#include "campaign/cluster.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "decide/policy.h"
+#include "store/store.h"
+
+#define MAX_CANDIDATES 8
+
+/* The best campaign for fp: similar enough, sharing infrastructure, last
+ * seen within the window; `only` restricts to one. 0 and *id (0: none),
+ * or -1. */
+static int best_campaign(pc_store *st, const pc_config *c, const pc_fingerprint *fp, long long only, long long *id,
+                         double *sim)
+{
+	*id = 0;
+	*sim = 0;
+	long long ids[MAX_CANDIDATES];
+	size_t n = 0;
+	time_t since = fp->when > c->campaign_window ? fp->when - c->campaign_window : 0;
+	if (pc_store_campaign_candidates(st, fp->bands, PC_FP_BANDS, since, ids, MAX_CANDIDATES, &n) != 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (only && ids[i] != only)
+			continue;
+		pc_campaign_rec rec;
+		int got = pc_store_campaign_get(st, ids[i], &rec);
+		if (got < 0)
+			return -1;
+		if (!got)
+			continue;
+		double s = pc_sketch_similarity(fp->sig, rec.sig);
+		if (s < c->campaign_similarity || s <= *sim)
+			continue;
+		if (fp->ninfra) {
+			int shared = pc_store_campaign_infra(st, ids[i], fp->infra, fp->ninfra);
+			if (shared < 0)
+				return -1;
+			if (!shared)
+				continue;
+		}
+		*id = ids[i];
+		*sim = s;
+	}
+	return 0;
+}
+
+int pc_campaign_match(pc_store *st, const pc_config *cfg, const pc_fingerprint *fp, const char *message_id,
+                      long long only, long long *id)
+{
+	*id = 0;
+	if (message_id && *message_id) {
+		long long mid = 0;
+		int f = pc_store_member_find(st, NULL, message_id, &mid);
+		if (f < 0)
+			return -1;
+		if (f == 1 && (!only || mid == only)) {
+			*id = mid;
+			return 0;
+		}
+	}
+	if (!fp->usable)
+		return 0;
+	double sim;
+	return best_campaign(st, cfg, fp, only, id, &sim);
+}
+
+static bool first_contact(const pc_msg *m)
+{
+	const pc_finding *f = pc_msg_find(m, "history.first-contact");
+	return f && f->score >= 0.5;
+}
+
+static void ev_long(pc_msg *m, pc_finding *f, const char *key, long v)
+{
+	pc_finding_ev(m, f, key, pc_arena_printf(m->arena, "%ld", v));
+}
+
+/* The campaign-level findings for m, from the campaign as it stands with
+ * m in it. */
+static void judge(pc_msg *m, const pc_fingerprint *fp, const pc_campaign_rec *rec)
+{
+	const pc_config *c = m->config;
+	if (rec->status == PC_CAMPAIGN_MALICIOUS) {
+		pc_finding *f = pc_msg_finding(m, "campaign.malicious", 0.0,
+		                               "a member of a campaign judged malicious");
+		pc_finding_ev(m, f, "campaign", pc_arena_printf(m->arena, "%lld", rec->id));
+		pc_finding_ev(m, f, "why", pc_arena_utf8(m->arena, rec->why, strlen(rec->why)));
+		ev_long(m, f, "members", rec->size);
+	}
+	if (rec->status == PC_CAMPAIGN_BENIGN)
+		return;
+	/* one template to many recipients, a distinct token each, from a
+	 * sender who never wrote before: what a reconnaissance campaign looks
+	 * like from the receiving side, and what no single copy shows */
+	bool distinct = rec->tokened >= 2 && (double)rec->tokens >= 0.8 * (double)rec->tokened;
+	if (rec->recipients >= c->campaign_min_recipients && distinct && fp->token[0] && first_contact(m)) {
+		pc_finding *f = pc_msg_finding(m, "campaign.targeted", c->campaign_score,
+		                               "one template sent to many recipients with a distinct tracking token "
+		                               "each, from a first-contact sender");
+		pc_finding_ev(m, f, "campaign", pc_arena_printf(m->arena, "%lld", rec->id));
+		ev_long(m, f, "recipients", rec->recipients);
+		ev_long(m, f, "members", rec->size);
+		ev_long(m, f, "distinct_tokens", rec->tokens);
+		ev_long(m, f, "senders", rec->senders);
+		for (size_t i = 0; i < fp->ntemplates && i < 3; i++)
+			pc_finding_ev(m, f, "template", fp->templates[i]);
+	}
+}
+
+int pc_campaign_record(pc_store *st, pc_msg *m, const pc_fingerprint *fp)
+{
+	const pc_config *c = m->config;
+	m->campaign = NULL;
+	if (!c->campaign_enabled || !fp->usable)
+		return 0;
+	const char *source = m->source ? m->source : "-";
+	const char *msgid = m->message_id ? m->message_id : "";
+	if (pc_store_begin(st) != 0)
+		return -1;
+	long long id = 0;
+	int known = pc_store_member_find(st, source, msgid, &id);
+	if (known < 0)
+		goto fail;
+	if (!known) {
+		double sim;
+		if (best_campaign(st, c, fp, 0, &id, &sim) != 0)
+			goto fail;
+		pc_member mem = {
+		    .source = source,
+		    .message_id = msgid,
+		    .sender = fp->sender,
+		    .subject = fp->subject,
+		    .rule = m->rule,
+		    .token = fp->token,
+		    .rcpt = (const char *const *)m->rcpt.v,
+		    .nrcpt = m->rcpt.n,
+		    .infra = fp->infra,
+		    .ninfra = fp->ninfra,
+		    .tracker_hosts = fp->tracker_hosts,
+		    .ntracker_hosts = fp->ntracker_hosts,
+		    .templates = fp->templates,
+		    .ntemplates = fp->ntemplates,
+		    .bands = fp->bands,
+		    .sig = fp->sig,
+		    .when = fp->when,
+		    .verdict = m->verdict,
+		    .first_contact = first_contact(m),
+		};
+		if ((id ? pc_store_campaign_add(st, id, &mem) : pc_store_campaign_new(st, &mem, &id)) != 0)
+			goto fail;
+	}
+	pc_campaign_rec rec;
+	if (pc_store_campaign_get(st, id, &rec) != 1)
+		goto fail;
+	judge(m, fp, &rec);
+	pc_policy_decide(m);
+	/* A copy quarantined on its own evidence (impersonation with a
+	 * tracker, or the score) condemns its template: every copy becomes
+	 * quarantine, the ones already delivered too (hunt finds those). */
+	if (c->campaign_auto && rec.status == PC_CAMPAIGN_OPEN && m->verdict >= PC_ACTION_QUARANTINE && m->rule &&
+	    (!strcmp(m->rule, "impersonation+tracker") || !strcmp(m->rule, "score"))) {
+		char why[512];
+		snprintf(why, sizeof why, "%s: %s in %s", pc_action_name(m->verdict), m->rule, source);
+		if (pc_store_campaign_mark(st, id, PC_CAMPAIGN_MALICIOUS, why, fp->when) != 0 ||
+		    pc_store_audit(st, fp->when, "portcullis", "mark-malicious", id, source, why) != 0)
+			goto fail;
+		rec.status = PC_CAMPAIGN_MALICIOUS;
+		snprintf(rec.why, sizeof rec.why, "%s", why);
+		pc_finding *f = pc_msg_finding(m, "campaign.malicious", 0.0, "this message made its campaign malicious");
+		pc_finding_ev(m, f, "campaign", pc_arena_printf(m->arena, "%lld", id));
+		pc_finding_ev(m, f, "why", pc_arena_utf8(m->arena, why, strlen(why)));
+		ev_long(m, f, "members", rec.size);
+		pc_policy_decide(m);
+	}
+	if (pc_store_member_verdict(st, id, source, msgid, m->verdict, m->rule) != 0)
+		goto fail;
+	if (pc_store_commit(st) != 0)
+		return -1;
+	m->campaign = pc_arena_printf(m->arena, "%lld", id);
+	return 0;
+fail:
+	pc_store_rollback(st);
+	return -1;
+}
