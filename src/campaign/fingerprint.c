@@ -384,7 +384,7 @@ int pc_fingerprint_make(pc_msg *m, pc_fingerprint *fp)
 		if (!l)
 			continue;
 		if (fp->ntemplates < PC_FP_MAX_TEMPLATES && !has(fp->templates, fp->ntemplates, buf)) {
-			const char *c = pc_arena_strndup(m->arena, buf, l);
+			const char *c = pc_arena_utf8(m->arena, buf, l);
 			if (c)
 				fp->templates[fp->ntemplates++] = c;
 		}

@@ -257,6 +257,8 @@ typedef struct pc_hdrpos {
 } pc_hdrpos;
 
 pc_finding *pc_msg_finding(pc_msg *m, const char *detector, double score, const char *summary);
+/* Appends evidence; key and value are kept by pointer: pass literals or
+ * strings in the message's arena, never a stack buffer. */
 void pc_finding_ev(pc_msg *m, pc_finding *f, const char *key, const char *value);
 /* Adds (once per limit name) a finding "parse.limit" for a hit limit. */
 pc_finding *pc_msg_limit(pc_msg *m, const char *limit, size_t configured, const char *what);

@@ -60,13 +60,10 @@ void pc_detect_first_contact(pc_detect_ctx *ctx, pc_msg *m)
 		return;
 	}
 	pc_finding *f = pc_msg_finding(m, "history.first-contact", score, summary);
-	char num[32];
-	pc_finding_ev(m, f, "sender", sender);
-	pc_finding_ev(m, f, "domain", domain);
-	snprintf(num, sizeof num, "%ld", total.addr_any);
-	pc_finding_ev(m, f, "address_messages_before", num);
-	snprintf(num, sizeof num, "%ld", total.domain_any);
-	pc_finding_ev(m, f, "domain_messages_before", num);
-	snprintf(num, sizeof num, "%ld of %zu", rcpt_known, looked);
-	pc_finding_ev(m, f, "recipients_written_before", num);
+	/* evidence values are kept by pointer: they live in the arena */
+	pc_finding_ev(m, f, "sender", pc_arena_strdup(m->arena, sender));
+	pc_finding_ev(m, f, "domain", pc_arena_strdup(m->arena, domain));
+	pc_finding_ev(m, f, "address_messages_before", pc_arena_printf(m->arena, "%ld", total.addr_any));
+	pc_finding_ev(m, f, "domain_messages_before", pc_arena_printf(m->arena, "%ld", total.domain_any));
+	pc_finding_ev(m, f, "recipients_written_before", pc_arena_printf(m->arena, "%ld of %zu", rcpt_known, looked));
 }
