@@ -23,6 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/campaigns.h"
+#include "cli/options.h"
 #include "cli/report.h"
 #include "cli/source.h"
 #include "core/config.h"
@@ -39,6 +41,8 @@ static const char usage_main[] = "usage: portcullis COMMAND [options]\n"
                                  "\n"
                                  "Commands:\n"
                                  "  scan PATH...   parse messages and print one JSON line per message\n"
+                                 "  campaigns      list, show and mark campaigns (one template, many recipients)\n"
+                                 "  hunt PATH...   find members of malicious campaigns or indicators in mailboxes\n"
                                  "  help           this text; 'portcullis COMMAND --help' for a command\n"
                                  "\n"
                                  "Options: --version, --help\n";
@@ -271,22 +275,8 @@ static int cmd_scan(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (config_path && pc_config_load(&cfg, config_path, err, sizeof err) != 0) {
-		fprintf(stderr, "portcullis: %s\n", err);
+	if (pc_cli_config(&cfg, config_path, sets, nsets) != 0)
 		return 2;
-	}
-	for (size_t i = 0; i < nsets; i++) {
-		char *eq = strchr(sets[i], '=');
-		if (!eq) {
-			fprintf(stderr, "portcullis: --set %s: expected KEY=VALUE\n", sets[i]);
-			return 2;
-		}
-		*eq = '\0';
-		if (pc_config_set(&cfg, sets[i], eq + 1, err, sizeof err) != 0) {
-			fprintf(stderr, "portcullis: --set: %s\n", err);
-			return 2;
-		}
-	}
 	if (optind >= argc) {
 		fputs(usage_scan, stderr);
 		return 2;
@@ -333,9 +323,13 @@ static int cmd_scan(int argc, char **argv)
 		goto out;
 	}
 	if (cfg.history_db[0] && !(store = pc_store_open(cfg.history_db, err, sizeof err))) {
-		fprintf(stderr, "portcullis: history store: %s\n", err);
+		fprintf(stderr, "portcullis: store: %s\n", err);
 		goto out;
 	}
+	/* a scan of stored mail commits its campaign work in batches (one
+	 * commit per 256 messages or 200 ms): most of the store's cost */
+	if (store)
+		pc_store_batch(store, 256, 200);
 	/* Parsing allocates and frees many blocks per message; keeping freed
 	 * memory in the process (instead of trimming and unmapping after each
 	 * message) saves the page faults and TLB flushes that showed up as the
@@ -382,6 +376,10 @@ static int cmd_scan(int argc, char **argv)
 	if (rewrite_dir && !quiet)
 		fprintf(stderr, "portcullis: %zu messages rewritten into %s\n", c.rewritten, rewrite_dir);
 	rc = st.errors || c.write_errors ? 2 : 0;
+	if (store && pc_store_flush(store) != 0) {
+		fprintf(stderr, "portcullis: store: %s\n", pc_store_error(store));
+		rc = 2;
+	}
 out:
 	/* the scanner first: it holds the DNS resolver's and lists' users */
 	pc_scanner_free(c.sc);
@@ -409,6 +407,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "scan"))
 		return cmd_scan(argc - 1, argv + 1);
+	if (!strcmp(cmd, "campaigns"))
+		return pc_cli_campaigns(argc - 1, argv + 1);
 	fprintf(stderr, "portcullis: unknown command '%s'\n\n%s", cmd, usage_main);
 	return 2;
 }

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "store/store_impl.h"
 
@@ -146,8 +147,23 @@ static const char *const migrations[SCHEMA_VERSION] = {
 typedef struct sq {
 	sqlite3 *db;
 	sqlite3_stmt *st[S_COUNT];
-	bool in_tx;
+	bool in_tx;      /* a message's savepoint is open */
+	bool batch_open; /* the outer write transaction is open */
+	size_t batch_max, batch_n;
+	long batch_ms;
+	struct timespec batch_start;
 } sq;
+
+static int flush(sq *q)
+{
+	if (!q->batch_open)
+		return 0;
+	q->batch_open = false;
+	if (sqlite3_exec(q->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+	sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
 
 static void sq_close(pc_store *st)
 {
@@ -155,8 +171,9 @@ static void sq_close(pc_store *st)
 	if (q) {
 		for (size_t i = 0; i < S_COUNT; i++)
 			sqlite3_finalize(q->st[i]);
-		if (q->in_tx)
-			sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+		if (q->in_tx) /* an unfinished message's work goes; the batch stays */
+			sqlite3_exec(q->db, "ROLLBACK TO m; RELEASE m", NULL, NULL, NULL);
+		flush(q);
 		sqlite3_close(q->db);
 		free(q);
 	}
@@ -254,6 +271,9 @@ static int sq_contact(pc_store *st, const char *sender, const char *domain, cons
 	return 0;
 }
 
+/* A message's work is a savepoint inside a write transaction that, when
+ * batching is on (pc_store_batch), spans several messages: one commit per
+ * batch instead of one per message. */
 static int sq_begin(pc_store *st)
 {
 	sq *q = st->impl;
@@ -261,8 +281,18 @@ static int sq_begin(pc_store *st)
 		snprintf(st->error, sizeof st->error, "transaction already open");
 		return -1;
 	}
-	if (sqlite3_exec(q->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-		return fail(st, "begin");
+	if (!q->batch_open) {
+		if (sqlite3_exec(q->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+			return fail(st, "begin");
+		q->batch_open = true;
+		q->batch_n = 0;
+		clock_gettime(CLOCK_MONOTONIC, &q->batch_start);
+	}
+	if (sqlite3_exec(q->db, "SAVEPOINT m", NULL, NULL, NULL) != SQLITE_OK) {
+		fail(st, "begin");
+		flush(q);
+		return -1;
+	}
 	q->in_tx = true;
 	return 0;
 }
@@ -272,13 +302,21 @@ static int sq_commit(pc_store *st)
 	sq *q = st->impl;
 	if (!q->in_tx)
 		return 0;
-	if (sqlite3_exec(q->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+	q->in_tx = false;
+	if (sqlite3_exec(q->db, "RELEASE m", NULL, NULL, NULL) != SQLITE_OK) {
 		fail(st, "commit");
 		sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
-		q->in_tx = false;
+		q->batch_open = false;
 		return -1;
 	}
-	q->in_tx = false;
+	q->batch_n++;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	long ms = (long)(now.tv_sec - q->batch_start.tv_sec) * 1000 + (now.tv_nsec - q->batch_start.tv_nsec) / 1000000;
+	if (q->batch_n >= q->batch_max || ms >= q->batch_ms) {
+		if (flush(q) != 0)
+			return fail(st, "commit");
+	}
 	return 0;
 }
 
@@ -286,8 +324,25 @@ static void sq_rollback(pc_store *st)
 {
 	sq *q = st->impl;
 	if (q->in_tx)
-		sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+		sqlite3_exec(q->db, "ROLLBACK TO m; RELEASE m", NULL, NULL, NULL);
 	q->in_tx = false;
+	if (q->batch_open && q->batch_n == 0) /* nothing else in it */
+		flush(q);
+}
+
+static int sq_flush(pc_store *st)
+{
+	sq *q = st->impl;
+	if (q->in_tx)
+		return 0;
+	return flush(q) == 0 ? 0 : fail(st, "commit");
+}
+
+static void sq_batch(pc_store *st, size_t max_messages, long max_ms)
+{
+	sq *q = st->impl;
+	q->batch_max = max_messages ? max_messages : 1;
+	q->batch_ms = max_ms > 0 ? max_ms : 0;
 }
 
 static int sq_remember(pc_store *st, const char *sender, const char *domain, const char *const *rcpt, size_t n,
@@ -684,6 +739,8 @@ static const pc_store_ops sq_ops = {
     .begin = sq_begin,
     .commit = sq_commit,
     .rollback = sq_rollback,
+    .flush = sq_flush,
+    .batch = sq_batch,
     .candidates = sq_candidates,
     .get = sq_get,
     .infra = sq_infra,
@@ -763,6 +820,7 @@ pc_store *pc_store_sqlite_open(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	sqlite3_busy_timeout(q->db, 5000);
+	q->batch_max = 1;
 	if (user_version(q->db) < 0) {
 		snprintf(err, errlen, "%s: not a Portcullis store (%s)", path, sqlite3_errmsg(q->db));
 		sq_close(st);

@@ -62,6 +62,16 @@ void pc_store_rollback(pc_store *st)
 	st->ops->rollback(st);
 }
 
+int pc_store_flush(pc_store *st)
+{
+	return st->ops->flush(st);
+}
+
+void pc_store_batch(pc_store *st, size_t max_messages, long max_ms)
+{
+	st->ops->batch(st, max_messages, max_ms);
+}
+
 int pc_store_campaign_candidates(pc_store *st, const uint64_t *bands, size_t nbands, time_t since, long long *ids,
                                  size_t max, size_t *n)
 {

@@ -100,6 +100,15 @@ typedef struct pc_member {
 int pc_store_begin(pc_store *st);
 int pc_store_commit(pc_store *st);
 void pc_store_rollback(pc_store *st);
+/* Batching: up to max_messages committed transactions (or max_ms) share
+ * one database commit, which is most of a message's store cost. Work of a
+ * batch not yet flushed is lost if the process dies (the messages are not:
+ * only what the store learnt from them). Other processes wait for the
+ * batch (busy timeout 5 s), so keep max_ms well below that. Default: off
+ * (every commit is durable at once). pc_store_flush commits now;
+ * pc_store_close flushes. */
+void pc_store_batch(pc_store *st, size_t max_messages, long max_ms);
+int pc_store_flush(pc_store *st);
 
 /* Campaigns that have one of the band keys and were last seen at or after
  * `since`: at most `max` ids into ids, *n set. */

@@ -16,6 +16,8 @@ typedef struct pc_store_ops {
 	int (*begin)(pc_store *st);
 	int (*commit)(pc_store *st);
 	void (*rollback)(pc_store *st);
+	int (*flush)(pc_store *st);
+	void (*batch)(pc_store *st, size_t max_messages, long max_ms);
 	int (*candidates)(pc_store *st, const uint64_t *bands, size_t nbands, time_t since, long long *ids, size_t max,
 	                  size_t *n);
 	int (*get)(pc_store *st, long long id, pc_campaign_rec *rec);
