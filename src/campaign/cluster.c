@@ -93,8 +93,7 @@ static void judge(pc_msg *m, const pc_fingerprint *fp, const pc_campaign_rec *re
 {
 	const pc_config *c = m->config;
 	if (rec->status == PC_CAMPAIGN_MALICIOUS) {
-		pc_finding *f = pc_msg_finding(m, "campaign.malicious", 0.0,
-		                               "a member of a campaign judged malicious");
+		pc_finding *f = pc_msg_finding(m, "campaign.malicious", 0.0, "a member of a campaign judged malicious");
 		pc_finding_ev(m, f, "campaign", pc_arena_printf(m->arena, "%lld", rec->id));
 		pc_finding_ev(m, f, "why", pc_arena_utf8(m->arena, rec->why, strlen(rec->why)));
 		ev_long(m, f, "members", rec->size);
@@ -178,7 +177,8 @@ int pc_campaign_record(pc_store *st, pc_msg *m, const pc_fingerprint *fp)
 			goto fail;
 		rec.status = PC_CAMPAIGN_MALICIOUS;
 		snprintf(rec.why, sizeof rec.why, "%s", why);
-		pc_finding *f = pc_msg_finding(m, "campaign.malicious", 0.0, "this message made its campaign malicious");
+		pc_finding *f =
+		    pc_msg_finding(m, "campaign.malicious", 0.0, "this message made its campaign malicious");
 		pc_finding_ev(m, f, "campaign", pc_arena_printf(m->arena, "%lld", id));
 		pc_finding_ev(m, f, "why", pc_arena_utf8(m->arena, why, strlen(why)));
 		ev_long(m, f, "members", rec.size);

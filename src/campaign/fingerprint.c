@@ -156,7 +156,12 @@ static void value(tbuf *t, const char *s, size_t n, bool leak_hash, void (*token
 {
 	const char *cls = token_class(s, n, leak_hash);
 	if (cls) {
-		put(t, cls, strlen(cls));
+		size_t l = strlen(cls);
+		if (t->n + l < t->len) { /* placeholders keep their case */
+			memcpy(t->b + t->n, cls, l);
+			t->n += l;
+			t->b[t->n] = '\0';
+		}
 		if (token)
 			token(ctx, s, n);
 	} else {
@@ -167,11 +172,13 @@ static void value(tbuf *t, const char *s, size_t n, bool leak_hash, void (*token
 static size_t url_template(const pc_url *u, bool leak_hash, char *buf, size_t len,
                            void (*token)(void *, const char *, size_t), void *ctx)
 {
+	if (!len)
+		return 0;
+	buf[0] = '\0';
 	const char *host = u->host_ascii ? u->host_ascii : u->host;
-	if (!host || !*host || !len)
+	if (!host || !*host)
 		return 0;
 	tbuf t = {buf, len, 0};
-	buf[0] = '\0';
 	put(&t, host, strlen(host));
 	for (size_t i = 0; i < u->nsegments; i++) {
 		put(&t, "/", 1);
@@ -190,8 +197,7 @@ static size_t url_template(const pc_url *u, bool leak_hash, char *buf, size_t le
 	return t.n;
 }
 
-size_t pc_url_template(const pc_url *u, char *buf, size_t len, void (*token)(void *, const char *, size_t),
-                       void *ctx)
+size_t pc_url_template(const pc_url *u, char *buf, size_t len, void (*token)(void *, const char *, size_t), void *ctx)
 {
 	return url_template(u, false, buf, len, token, ctx);
 }
@@ -239,7 +245,8 @@ static bool public_ip(const char *s, char *net, size_t netlen)
 		s += 5;
 	if (inet_pton(AF_INET, s, a) == 1) {
 		if (a[0] == 10 || a[0] == 127 || a[0] == 0 || (a[0] == 172 && (a[1] & 0xf0) == 16) ||
-		    (a[0] == 192 && a[1] == 168) || (a[0] == 169 && a[1] == 254) || (a[0] == 100 && (a[1] & 0xc0) == 64))
+		    (a[0] == 192 && a[1] == 168) || (a[0] == 169 && a[1] == 254) ||
+		    (a[0] == 100 && (a[1] & 0xc0) == 64))
 			return false;
 		snprintf(net, netlen, "%u.%u.%u.0/24", a[0], a[1], a[2]);
 		return true;
@@ -304,7 +311,9 @@ static void normalise_subject(pc_msg *m, pc_fingerprint *fp)
 	for (;;) {
 		while (*s == ' ' || *s == '\t')
 			s++;
-		size_t p = !strncasecmp(s, "re:", 3) || !strncasecmp(s, "fw:", 3) ? 3 : !strncasecmp(s, "fwd:", 4) ? 4 : 0;
+		size_t p = !strncasecmp(s, "re:", 3) || !strncasecmp(s, "fw:", 3) ? 3
+		           : !strncasecmp(s, "fwd:", 4)                           ? 4
+		                                                                  : 0;
 		if (!p)
 			break;
 		s += p;
@@ -354,7 +363,8 @@ int pc_fingerprint_make(pc_msg *m, pc_fingerprint *fp)
 	/* every link and resource adds its template: the layout of the
 	 * template's URLs, tokens replaced */
 	for (size_t i = 0; i < m->resources.n && nurl < FP_MAX_URLS; i++, nurl++) {
-		size_t l = url_template(((const pc_resource *)m->resources.v[i])->url, false, buf, sizeof buf, NULL, NULL);
+		size_t l =
+		    url_template(((const pc_resource *)m->resources.v[i])->url, false, buf, sizeof buf, NULL, NULL);
 		if (l)
 			pc_sketch_feature(&s, buf, l, PC_SKETCH_URL);
 	}

@@ -54,7 +54,7 @@ typedef struct pc_fingerprint {
 	uint32_t sig[PC_SKETCH_K];
 	uint64_t bands[PC_FP_BANDS]; /* band i hashed with i: distinct across bands */
 	size_t features;
-	bool usable; /* enough features to cluster on */
+	bool usable;         /* enough features to cluster on */
 	const char *sender;  /* From address, lower case, "" when none */
 	const char *subject; /* normalised, "" when none */
 	const char *infra[PC_FP_MAX_INFRA];
@@ -72,7 +72,6 @@ typedef struct pc_fingerprint {
 int pc_fingerprint_make(pc_msg *m, pc_fingerprint *fp);
 /* The template of a URL (see above) into buf; its length, or 0 when the
  * URL has no host. `token`, when not NULL, is fed each replaced value. */
-size_t pc_url_template(const pc_url *u, char *buf, size_t len, void (*token)(void *, const char *, size_t),
-                       void *ctx);
+size_t pc_url_template(const pc_url *u, char *buf, size_t len, void (*token)(void *, const char *, size_t), void *ctx);
 
 #endif

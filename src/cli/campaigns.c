@@ -30,22 +30,21 @@
 #include "cli/options.h"
 #include "store/store.h"
 
-static const char usage[] =
-    "usage: portcullis campaigns [options]                 list campaigns\n"
-    "       portcullis campaigns show ID [options]         the evidence of one campaign\n"
-    "       portcullis campaigns mark ID malicious|benign|open [--reason TEXT]\n"
-    "\n"
-    "A campaign is one template sent to several recipients (see `scan --db`).\n"
-    "Marking one malicious makes every member quarantine (`hunt --campaign ID\n"
-    "--purge` removes delivered copies); benign stops campaign-level escalation.\n"
-    "\n"
-    "Options:\n"
-    "  -d, --db FILE        the store (default: [history] database of --config)\n"
-    "  -c, --config FILE    read settings from FILE\n"
-    "  -j, --json           JSON instead of text\n"
-    "  -m, --min-size N     list campaigns of at least N messages (default 2)\n"
-    "  -r, --reason TEXT    mark: why, kept in the audit log\n"
-    "  -h, --help           this text\n";
+static const char usage[] = "usage: portcullis campaigns [options]                 list campaigns\n"
+                            "       portcullis campaigns show ID [options]         the evidence of one campaign\n"
+                            "       portcullis campaigns mark ID malicious|benign|open [--reason TEXT]\n"
+                            "\n"
+                            "A campaign is one template sent to several recipients (see `scan --db`).\n"
+                            "Marking one malicious makes every member quarantine (`hunt --campaign ID\n"
+                            "--purge` removes delivered copies); benign stops campaign-level escalation.\n"
+                            "\n"
+                            "Options:\n"
+                            "  -d, --db FILE        the store (default: [history] database of --config)\n"
+                            "  -c, --config FILE    read settings from FILE\n"
+                            "  -j, --json           JSON instead of text\n"
+                            "  -m, --min-size N     list campaigns of at least N messages (default 2)\n"
+                            "  -r, --reason TEXT    mark: why, kept in the audit log\n"
+                            "  -h, --help           this text\n";
 
 /* Valid UTF-8 with no control characters, for terminals and JSON. */
 static char *clean(const char *s)
@@ -368,8 +367,9 @@ static int show(pc_store *st, long long id, bool json)
 		printf("  %ld messages to %ld distinct recipients from %ld senders, %s .. %s\n", r.size, r.recipients,
 		       r.senders, pc_cli_time((long long)r.first_seen, a, sizeof a),
 		       pc_cli_time((long long)r.last_seen, b, sizeof b));
-		printf("  Tracking tokens: %ld messages carry one, %ld distinct; first-contact senders in %ld messages\n",
-		       r.tokened, r.tokens, r.first_contact);
+		printf(
+		    "  Tracking tokens: %ld messages carry one, %ld distinct; first-contact senders in %ld messages\n",
+		    r.tokened, r.tokens, r.first_contact);
 		g_free(subject);
 		g_free(why);
 		printf("\n  Timeline (UTC, per day):\n");

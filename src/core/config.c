@@ -431,8 +431,8 @@ int pc_config_set(pc_config *c, const char *key, const char *value, char *err, s
 		else if (end && *end)
 			unit = 0;
 		if (errno || end == value || unit == 0 || !(v * unit >= 60) || v * unit > 3650.0 * 86400) {
-			snprintf(err, errlen, "%s: expected a duration from 1m to 3650d (e.g. 30d, 12h), got \"%s\"", key,
-			         value);
+			snprintf(err, errlen, "%s: expected a duration from 1m to 3650d (e.g. 30d, 12h), got \"%s\"",
+			         key, value);
 			return -1;
 		}
 		c->campaign_window = (long)(v * unit);

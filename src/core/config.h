@@ -86,13 +86,13 @@ typedef struct pc_config {
 	double name_threshold;                  /* display-name similarity (0..1) that counts as a match */
 	unsigned lookalike_distance;            /* max Damerau-Levenshtein distance on the label */
 	/* [campaign] (campaign/cluster.h; needs a store) */
-	int campaign_enabled;        /* group messages into campaigns when a store is open */
-	long campaign_window;        /* seconds: a campaign ends this long after its last message */
-	double campaign_similarity;  /* template similarity (0..1, MinHash Jaccard) to join */
-	long campaign_min_recipients; /* distinct recipients before a campaign shows targeting */
-	double campaign_score;       /* score of campaign.targeted */
-	int campaign_auto;           /* a member quarantined for impersonation/score makes it malicious */
-	pc_action campaign_action;   /* verdict of every member of a malicious campaign */
+	int campaign_enabled;            /* group messages into campaigns when a store is open */
+	long campaign_window;            /* seconds: a campaign ends this long after its last message */
+	double campaign_similarity;      /* template similarity (0..1, MinHash Jaccard) to join */
+	long campaign_min_recipients;    /* distinct recipients before a campaign shows targeting */
+	double campaign_score;           /* score of campaign.targeted */
+	int campaign_auto;               /* a member quarantined for impersonation/score makes it malicious */
+	pc_action campaign_action;       /* verdict of every member of a malicious campaign */
 	pc_action campaign_error_action; /* at least this verdict when the store fails during a scan */
 } pc_config;
 

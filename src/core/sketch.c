@@ -59,8 +59,8 @@ static void add_hash(pc_sketch *s, uint64_t h)
 static void add_word(pc_sketch *s, uint64_t w)
 {
 	if (s->nwords >= 2)
-		add_hash(s, fmix64(s->words[0] * 0x9e3779b97f4a7c15ULL ^ fmix64(s->words[1] + 1) ^
-		                   fmix64(w + 2) ^ PC_SKETCH_WORDS));
+		add_hash(s, fmix64(s->words[0] * 0x9e3779b97f4a7c15ULL ^ fmix64(s->words[1] + 1) ^ fmix64(w + 2) ^
+		                   PC_SKETCH_WORDS));
 	s->words[0] = s->words[1];
 	s->words[1] = w;
 	if (s->nwords < 2)

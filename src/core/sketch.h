@@ -43,7 +43,7 @@ typedef struct pc_sketch {
 	/* inside a word being read across calls */
 	uint64_t cur;
 	size_t curlen;
-	int cur_bad; /* the word has digits, '@', or is too long: dropped */
+	int cur_bad;            /* the word has digits, '@', or is too long: dropped */
 	unsigned char pendc[8]; /* inner punctuation not hashed until a letter follows */
 	size_t pend;
 } pc_sketch;

@@ -192,7 +192,8 @@ static int fail(pc_store *st, const char *what)
 static sqlite3_stmt *stmt(pc_store *st, int i)
 {
 	sq *q = st->impl;
-	if (!q->st[i] && sqlite3_prepare_v3(q->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &q->st[i], NULL) != SQLITE_OK) {
+	if (!q->st[i] &&
+	    sqlite3_prepare_v3(q->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &q->st[i], NULL) != SQLITE_OK) {
 		fail(st, "prepare");
 		q->st[i] = NULL;
 		return NULL;
@@ -408,7 +409,8 @@ static void read_rec(sqlite3_stmt *s, pc_campaign_rec *r)
 	int v = sqlite3_column_int(s, 9);
 	r->verdict = v >= PC_ACTION_ACCEPT && v <= PC_ACTION_REJECT ? (pc_action)v : PC_ACTION_ACCEPT;
 	int stt = sqlite3_column_int(s, 10);
-	r->status = stt == PC_CAMPAIGN_MALICIOUS || stt == PC_CAMPAIGN_BENIGN ? (pc_campaign_status)stt : PC_CAMPAIGN_OPEN;
+	r->status =
+	    stt == PC_CAMPAIGN_MALICIOUS || stt == PC_CAMPAIGN_BENIGN ? (pc_campaign_status)stt : PC_CAMPAIGN_OPEN;
 	snprintf(r->why, sizeof r->why, "%s", col(s, 11));
 	snprintf(r->subject, sizeof r->subject, "%s", col(s, 12));
 	const void *sig = sqlite3_column_blob(s, 13);
@@ -523,7 +525,8 @@ static int sq_add(pc_store *st, long long id, const pc_member *m)
 	pc_campaign_rec rec;
 	int got = sq_get(st, id, &rec);
 	if (got <= 0)
-		return got < 0 ? -1 : (snprintf(st->error, sizeof st->error, "campaign %lld: no such campaign", id), -1);
+		return got < 0 ? -1
+		               : (snprintf(st->error, sizeof st->error, "campaign %lld: no such campaign", id), -1);
 	sqlite3_stmt *s = stmt(st, S_MEMBER_ADD);
 	if (!s)
 		return -1;
@@ -687,8 +690,9 @@ static int sq_members(pc_store *st, long long id, pc_member_cb cb, void *ctx)
 	sqlite3_bind_int64(s, 1, id);
 	int rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		pc_member_row r = {col(s, 0), col(s, 1), col(s, 2), col(s, 3), col(s, 4), col(s, 5), col(s, 6),
-		                   (time_t)sqlite3_column_int64(s, 7), PC_ACTION_ACCEPT};
+		pc_member_row r = {col(s, 0),       col(s, 1), col(s, 2), col(s, 3),
+		                   col(s, 4),       col(s, 5), col(s, 6), (time_t)sqlite3_column_int64(s, 7),
+		                   PC_ACTION_ACCEPT};
 		int v = sqlite3_column_int(s, 8);
 		r.verdict = v >= PC_ACTION_ACCEPT && v <= PC_ACTION_REJECT ? (pc_action)v : PC_ACTION_ACCEPT;
 		if (cb(ctx, &r) != 0)
@@ -722,8 +726,13 @@ static int sq_audit_list(pc_store *st, long long campaign, pc_audit_cb cb, void 
 		sqlite3_bind_int64(s, 1, campaign);
 	int rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		pc_audit_row r = {sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 4), (time_t)sqlite3_column_int64(s, 1),
-		                  col(s, 2), col(s, 3), col(s, 5), col(s, 6)};
+		pc_audit_row r = {sqlite3_column_int64(s, 0),
+		                  sqlite3_column_int64(s, 4),
+		                  (time_t)sqlite3_column_int64(s, 1),
+		                  col(s, 2),
+		                  col(s, 3),
+		                  col(s, 5),
+		                  col(s, 6)};
 		if (cb(ctx, &r) != 0)
 			break;
 	}

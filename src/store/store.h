@@ -62,17 +62,17 @@ typedef enum { PC_CAMPAIGN_OPEN = 0, PC_CAMPAIGN_MALICIOUS = 1, PC_CAMPAIGN_BENI
 
 typedef struct pc_campaign_rec {
 	long long id;
-	long size;       /* members */
-	long recipients; /* distinct recipients */
-	long tokened;    /* members with a tracker token */
-	long tokens;     /* distinct tracker tokens */
-	long senders;    /* distinct From addresses */
+	long size;          /* members */
+	long recipients;    /* distinct recipients */
+	long tokened;       /* members with a tracker token */
+	long tokens;        /* distinct tracker tokens */
+	long senders;       /* distinct From addresses */
 	long first_contact; /* members whose sender was first contact */
 	time_t first_seen, last_seen;
 	pc_action verdict; /* strictest member verdict; quarantine when malicious */
 	pc_campaign_status status;
-	char why[512];     /* why malicious or benign: rule and member, or who marked it */
-	char subject[256]; /* the first member's normalised subject */
+	char why[512];              /* why malicious or benign: rule and member, or who marked it */
+	char subject[256];          /* the first member's normalised subject */
 	uint32_t sig[PC_STORE_SIG]; /* the first member's signature */
 } pc_campaign_rec;
 

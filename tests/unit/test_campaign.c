@@ -1,0 +1,358 @@
+/*
+ * Unit tests for campaign/ and the campaign part of store/: the sketch
+ * ignores what varies per recipient, URL templates name each token kind,
+ * copies of one template to different recipients are one campaign while
+ * another template is another, campaign.targeted appears once the
+ * template reached enough recipients with distinct tokens, marking a
+ * campaign malicious quarantines every member (earlier ones too), benign
+ * stops escalation, the same message scanned twice is recorded once, and
+ * a schema 1 store is upgraded in place with its history kept.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "campaign/cluster.h"
+#include "campaign/fingerprint.h"
+#include "core/sketch.h"
+#include "parse/url.h"
+#include "pipeline/pipeline.h"
+#include "store/store.h"
+
+static char path[64];
+static pc_config cfg;
+
+static void rm_store(void)
+{
+	char p[80];
+	unlink(path);
+	snprintf(p, sizeof p, "%s-wal", path);
+	unlink(p);
+	snprintf(p, sizeof p, "%s-shm", path);
+	unlink(p);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(path, sizeof path, "/tmp/pc-campaign-test-%ld.db", (long)getpid());
+	rm_store();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	rm_store();
+	return 0;
+}
+
+static void sig_of(const char *text, uint32_t *sig)
+{
+	pc_sketch s;
+	pc_sketch_init(&s);
+	pc_sketch_text(&s, text, strlen(text));
+	pc_sketch_finish(&s, sig);
+}
+
+static const char lure[] =
+    "I am writing a piece on the committee's work on foreign investment screening and would value your view "
+    "before publication. The draft is attached below; the questions are at the end and should take only a few "
+    "minutes. Our readers follow this closely and your perspective as a member would add a great deal. ";
+
+static void test_sketch_ignores_tokens(void **state)
+{
+	(void)state;
+	char a[1024], b[1024];
+	uint32_t sa[PC_SKETCH_K], sb[PC_SKETCH_K], sc[PC_SKETCH_K];
+	snprintf(a, sizeof a, "Dear member, %s Reference 48213, sent to alice.morgan@example-parliament.org on 3/5",
+	         lure);
+	snprintf(b, sizeof b, "Dear member, %s Reference 99120, sent to bilal.hussain@example-parliament.org on 4/5",
+	         lure);
+	sig_of(a, sa);
+	sig_of(b, sb);
+	assert_true(pc_sketch_similarity(sa, sb) == 1.0);
+	sig_of("Quarterly results are in: revenue grew in every region and the board approved the dividend as "
+	       "planned. Thank you all for your work this year, and see you at the party on Friday evening.",
+	       sc);
+	assert_true(pc_sketch_similarity(sa, sc) < 0.2);
+	/* punctuation and case around words do not matter */
+	sig_of("HELLO, world! this is THE same text (really).", sa);
+	sig_of("hello world this is the same text really", sb);
+	assert_true(pc_sketch_similarity(sa, sb) == 1.0);
+	/* nothing added: nothing similar */
+	pc_sketch e;
+	pc_sketch_init(&e);
+	pc_sketch_finish(&e, sa);
+	assert_true(pc_sketch_similarity(sa, sa) == 0.0);
+}
+
+static void tok(void *ctx, const char *s, size_t n)
+{
+	(void)s;
+	(void)n;
+	(*(int *)ctx)++;
+}
+
+static void check_template(const char *url, const char *want, int tokens)
+{
+	pc_arena *a = pc_arena_new(1 << 20);
+	pc_url *u = pc_url_parse(a, url, strlen(url));
+	assert_non_null(u);
+	char buf[512];
+	int n = 0;
+	pc_url_template(u, buf, sizeof buf, tok, &n);
+	assert_string_equal(buf, want);
+	assert_int_equal(n, tokens);
+	pc_arena_free(a);
+}
+
+static void test_url_template(void **state)
+{
+	(void)state;
+	check_template("https://T.Example.net/o/3f9a0c7e21b44d8a/pixel.gif", "t.example.net/o/{HEX}/pixel.gif", 1);
+	check_template("https://t.example.net/o/123456.gif?u=alice%40example.org&c=spring",
+	               "t.example.net/o/123456.gif?u={ADDR}&c=spring", 1);
+	check_template("https://t.example.net/v/550e8400-e29b-41d4-a716-446655440000", "t.example.net/v/{UUID}", 1);
+	check_template("https://t.example.net/i/987654321", "t.example.net/i/{INT}", 1);
+	/* base64url of "alice.morgan@example-parliament.org" */
+	check_template("https://t.example.net/p/YWxpY2UubW9yZ2FuQGV4YW1wbGUtcGFybGlhbWVudC5vcmc",
+	               "t.example.net/p/{ADDR}", 1);
+	check_template("https://t.example.net/p/aGVsbG8gd29ybGQgdGhpcyBpcyBub3Q", "t.example.net/p/{B64}", 1);
+	check_template("https://t.example.net/r?id=ab12cd34ef56gh", "t.example.net/r?id={TOKEN}", 1);
+	check_template("https://www.example.org/news/2024/spring-report", "www.example.org/news/{INT}/spring-report",
+	               1);
+	check_template("mailto:someone@example.org", "", 0);
+}
+
+/* A message of the lure template to one recipient, with a pixel carrying
+ * a per-recipient token. */
+static char *copy(int i, const char *template_text, const char *tracker)
+{
+	char *m = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&m, &n);
+	fprintf(f,
+	        "Received: from mail.sendwave.example (mail.sendwave.example [203.0.113.5]) by mx.example.org;"
+	        " Tue, 3 Jun 2025 10:%02d:00 +0000\r\n"
+	        "From: \"Reporter %d\" <reporter%d@freemail.example>\r\n"
+	        "To: \"Member %d\" <member%d@example.org>\r\n"
+	        "Subject: A question for your %d comments\r\n"
+	        "Message-ID: <m%d-%s@sendwave.example>\r\n"
+	        "Date: Tue, 3 Jun 2025 10:%02d:00 +0000\r\n"
+	        "MIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+	        "<html><body><p>Dear Member %d,</p><p>%s</p>"
+	        "<img src=\"https://%s/o/%08x%08x.gif\" width=\"1\" height=\"1\" style=\"display:none\">"
+	        "</body></html>\r\n",
+	        i % 60, i % 3, i % 3, i, i, i, i, tracker, i % 60, i, template_text, tracker, 0xa1b2c3d4u ^ (unsigned)i,
+	        (unsigned)i * 2654435761u);
+	fclose(f);
+	return m;
+}
+
+static pc_scanner *scanner(pc_store *st)
+{
+	pc_scanner *sc = pc_scanner_new(&cfg);
+	assert_non_null(sc);
+	pc_scanner_set_store(sc, st);
+	return sc;
+}
+
+static const pc_msg *scan(pc_scanner *sc, int i, const char *text, const char *tracker)
+{
+	char *m = copy(i, text, tracker);
+	char src[64];
+	snprintf(src, sizeof src, "copy-%d", i);
+	const pc_msg *msg = pc_scan(sc, m, strlen(m), src, NULL, 0);
+	free(m);
+	assert_non_null(msg);
+	return msg;
+}
+
+static const pc_finding *find(const pc_msg *m, const char *det)
+{
+	return pc_msg_find(m, det);
+}
+
+static const char other[] =
+    "Thank you for registering for the regional trade conference. Your badge will be at the desk on arrival; "
+    "parking is available behind the main hall and lunch is served from noon in the atrium on the ground floor. ";
+
+typedef struct counts {
+	int n, quarantined;
+} counts;
+
+static int count_member(void *ctx, const pc_member_row *r)
+{
+	counts *c = ctx;
+	c->n++;
+	c->quarantined += r->verdict == PC_ACTION_QUARANTINE;
+	return 0;
+}
+
+static void test_clustering(void **state)
+{
+	(void)state;
+	char err[256];
+	pc_store *st = pc_store_open(path, err, sizeof err);
+	assert_non_null(st);
+	pc_scanner *sc = scanner(st);
+	char first[32] = "";
+	for (int i = 0; i < 12; i++) {
+		const pc_msg *m = scan(sc, i, lure, "img.newsfeed-cache.example");
+		assert_non_null(m->campaign);
+		if (!i)
+			snprintf(first, sizeof first, "%s", m->campaign);
+		assert_string_equal(m->campaign, first);
+		/* the 5th distinct recipient with a distinct token from a
+		 * first-contact sender shows the targeting */
+		if (i >= 4)
+			assert_non_null(find(m, "campaign.targeted"));
+		else
+			assert_null(find(m, "campaign.targeted"));
+		assert_int_not_equal(m->verdict, PC_ACTION_QUARANTINE);
+	}
+	/* another template, same infrastructure: another campaign */
+	const pc_msg *m = scan(sc, 100, other, "img.newsfeed-cache.example");
+	assert_non_null(m->campaign);
+	assert_string_not_equal(m->campaign, first);
+	char second[32];
+	snprintf(second, sizeof second, "%s", m->campaign);
+
+	long long id = strtoll(first, NULL, 10);
+	pc_campaign_rec r;
+	assert_int_equal(pc_store_campaign_get(st, id, &r), 1);
+	assert_int_equal(r.size, 12);
+	assert_int_equal(r.recipients, 12);
+	assert_int_equal(r.tokens, 12);
+	assert_int_equal(r.tokened, 12);
+	assert_int_equal(r.senders, 3);
+	assert_int_equal(r.status, PC_CAMPAIGN_OPEN);
+
+	/* scanned again: recorded once */
+	m = scan(sc, 3, lure, "img.newsfeed-cache.example");
+	assert_string_equal(m->campaign, first);
+	assert_int_equal(pc_store_campaign_get(st, id, &r), 1);
+	assert_int_equal(r.size, 12);
+
+	/* malicious: earlier members and new ones are quarantine */
+	assert_int_equal(pc_store_campaign_mark(st, id, PC_CAMPAIGN_MALICIOUS, "test", 0), 0);
+	counts c = {0, 0};
+	assert_int_equal(pc_store_campaign_members(st, id, count_member, &c), 0);
+	assert_int_equal(c.n, 12);
+	assert_int_equal(c.quarantined, 12);
+	m = scan(sc, 20, lure, "img.newsfeed-cache.example");
+	assert_string_equal(m->campaign, first);
+	assert_int_equal(m->verdict, PC_ACTION_QUARANTINE);
+	assert_string_equal(m->rule, "campaign");
+	assert_non_null(find(m, "campaign.malicious"));
+
+	/* benign: no escalation, members decided on their own */
+	assert_int_equal(pc_store_campaign_mark(st, id, PC_CAMPAIGN_BENIGN, "analyst", 0), 0);
+	m = scan(sc, 21, lure, "img.newsfeed-cache.example");
+	assert_int_not_equal(m->verdict, PC_ACTION_QUARANTINE);
+	assert_null(find(m, "campaign.targeted"));
+
+	/* read-only matching (hunt) finds the campaign without recording */
+	m = scan(sc, 22, lure, "img.newsfeed-cache.example");
+	pc_fingerprint fp;
+	assert_int_equal(pc_scan_fingerprint(sc, &fp), 0);
+	assert_true(fp.usable);
+	long long found = 0;
+	assert_int_equal(pc_campaign_match(st, &cfg, &fp, NULL, 0, &found), 0);
+	assert_int_equal(found, id);
+	assert_int_equal(pc_campaign_match(st, &cfg, &fp, NULL, strtoll(second, NULL, 10), &found), 0);
+	assert_int_equal(found, 0);
+	pc_scanner_free(sc);
+	pc_store_close(st);
+}
+
+static void test_migration_from_v1(void **state)
+{
+	(void)state;
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(db,
+	                 "CREATE TABLE contact (sender TEXT NOT NULL, domain TEXT NOT NULL, rcpt TEXT NOT "
+	                 "NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, count INTEGER NOT "
+	                 "NULL, PRIMARY KEY (sender, rcpt)) WITHOUT ROWID;"
+	                 "INSERT INTO contact VALUES ('a@news.example', 'news.example', 'me@org.example', "
+	                 "10, 20, 3); PRAGMA user_version=1;",
+	                 NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	char err[256];
+	pc_store *st = pc_store_open(path, err, sizeof err);
+	assert_non_null(st);
+	pc_contact c;
+	assert_int_equal(pc_store_contact(st, "a@news.example", "news.example", "me@org.example", &c), 0);
+	assert_int_equal(c.addr_rcpt, 3);
+	pc_campaign_rec r;
+	assert_int_equal(pc_store_campaign_get(st, 1, &r), 0);
+	pc_store_close(st);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_stmt *s;
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(s, 0), 2);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+}
+
+static void test_batch_and_rollback(void **state)
+{
+	(void)state;
+	char err[256];
+	pc_store *st = pc_store_open(path, err, sizeof err);
+	assert_non_null(st);
+	pc_store_batch(st, 100, 10000);
+	uint64_t bands[PC_STORE_BANDS] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+	uint32_t sig[PC_STORE_SIG];
+	memset(sig, 7, sizeof sig);
+	pc_member mem = {
+	    .source = "a", .message_id = "<a@x>", .sender = "s@x.example", .bands = bands, .sig = sig, .when = 1000};
+	long long id = 0;
+	assert_int_equal(pc_store_begin(st), 0);
+	assert_int_equal(pc_store_begin(st), -1); /* nested */
+	assert_int_equal(pc_store_campaign_new(st, &mem, &id), 0);
+	assert_int_equal(pc_store_commit(st), 0);
+	/* a rolled-back message leaves nothing, the batch keeps the first */
+	assert_int_equal(pc_store_begin(st), 0);
+	mem.source = "b";
+	assert_int_equal(pc_store_campaign_add(st, id, &mem), 0);
+	pc_store_rollback(st);
+	assert_int_equal(pc_store_flush(st), 0);
+	pc_campaign_rec r;
+	assert_int_equal(pc_store_campaign_get(st, id, &r), 1);
+	assert_int_equal(r.size, 1);
+	size_t n = 0;
+	long long ids[4];
+	assert_int_equal(pc_store_campaign_candidates(st, bands, PC_STORE_BANDS, 0, ids, 4, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(pc_store_campaign_candidates(st, bands, PC_STORE_BANDS, 2000, ids, 4, &n), 0);
+	assert_int_equal(n, 0); /* outside the window */
+	pc_store_close(st);
+}
+
+int main(void)
+{
+	pc_config_defaults(&cfg);
+	pc_pipeline_global_init();
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_sketch_ignores_tokens),
+	    cmocka_unit_test(test_url_template),
+	    cmocka_unit_test_setup_teardown(test_clustering, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_migration_from_v1, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_batch_and_rollback, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
