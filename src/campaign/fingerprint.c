@@ -222,7 +222,14 @@ static void add_infra(pc_msg *m, pc_fingerprint *fp, const char *kind, const cha
 {
 	if (!v || !n || fp->ninfra >= PC_FP_MAX_INFRA)
 		return;
-	char *s = pc_arena_printf(m->arena, "%s:%.*s", kind, (int)(n > 253 ? 253 : n), v);
+	if (n > 253) /* a DNS name is shorter; cut at a character boundary */
+		for (n = 253; n && ((unsigned char)v[n] & 0xc0) == 0x80;)
+			n--;
+	char tmp[300];
+	int k = snprintf(tmp, sizeof tmp, "%s:%.*s", kind, (int)n, v);
+	if (k < 0)
+		return;
+	char *s = pc_arena_utf8(m->arena, tmp, (size_t)k < sizeof tmp ? (size_t)k : sizeof tmp - 1);
 	if (!s)
 		return;
 	for (char *p = s; *p; p++)

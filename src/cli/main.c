@@ -146,8 +146,9 @@ static void write_rewritten(scan_ctx *c, const pc_msg *m, const char *bytes, siz
 	free(out);
 }
 
-static void on_message(void *ctx, const char *bytes, size_t n, const char *source)
+static void on_message(void *ctx, const char *bytes, size_t n, const char *source, const pc_source_pos *pos)
 {
+	(void)pos;
 	scan_ctx *c = ctx;
 	const pc_msg *m = pc_scan(c->sc, bytes, n, source, c->rcpt, c->nrcpt);
 	if (!m) {

@@ -53,7 +53,8 @@ static void scan_buffer(walker *w, const char *buf, size_t n, const char *name)
 	w->st->bytes += n;
 	if (has_eml_suffix(name) || !pc_mbox_detect(buf, n)) {
 		w->st->messages++;
-		w->cb(w->ctx, buf, n, name);
+		pc_source_pos pos = {name, 0, buf, n};
+		w->cb(w->ctx, buf, n, name, &pos);
 		return;
 	}
 	pc_mbox mb = {buf, n, 0};
@@ -73,6 +74,7 @@ static void scan_buffer(walker *w, const char *buf, size_t n, const char *name)
 		else
 			snprintf(label, sizeof label, "%s", name);
 		w->st->messages++;
+		pc_source_pos pos = {name, count, msg, len};
 		if (pc_mbox_quoted(msg, len)) {
 			char *copy = malloc(len ? len : 1);
 			if (!copy) {
@@ -80,10 +82,10 @@ static void scan_buffer(walker *w, const char *buf, size_t n, const char *name)
 				continue;
 			}
 			size_t l = pc_mbox_unquote(copy, msg, len);
-			w->cb(w->ctx, copy, l, label);
+			w->cb(w->ctx, copy, l, label, &pos);
 			free(copy);
 		} else
-			w->cb(w->ctx, msg, len, label);
+			w->cb(w->ctx, msg, len, label, &pos);
 	}
 }
 
@@ -104,7 +106,8 @@ static void scan_file(walker *w, const char *path)
 	if (n == 0) {
 		close(fd);
 		w->st->messages++;
-		w->cb(w->ctx, "", 0, path);
+		pc_source_pos pos = {path, 0, "", 0};
+		w->cb(w->ctx, "", 0, path, &pos);
 		return;
 	}
 	if (n <= READ_MAX) {

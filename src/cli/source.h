@@ -17,7 +17,15 @@
 
 #include <stddef.h>
 
-typedef void (*pc_source_cb)(void *ctx, const char *bytes, size_t n, const char *source);
+/* Where a message is, for commands that act on the mailbox (hunt). */
+typedef struct pc_source_pos {
+	const char *path; /* the file it is in */
+	size_t index;     /* its number in an mbox (1-based); 0: the file is the message */
+	const char *raw;  /* its bytes in the file, before mboxrd unquoting */
+	size_t rawn;
+} pc_source_pos;
+
+typedef void (*pc_source_cb)(void *ctx, const char *bytes, size_t n, const char *source, const pc_source_pos *pos);
 
 typedef struct pc_source_stats {
 	size_t messages, bytes, errors;
