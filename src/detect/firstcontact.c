@@ -14,6 +14,7 @@
  *   address or no recipient: no finding.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "detect/detect.h"
 #include "store/store.h"
@@ -37,7 +38,9 @@ void pc_detect_first_contact(pc_detect_ctx *ctx, pc_msg *m)
 		pc_contact c;
 		if (pc_store_contact(ctx->store, sender, domain, m->rcpt.v[i], &c) != 0) {
 			pc_finding *f = pc_msg_finding(m, "history.error", 0.0, "history store could not be read");
-			pc_finding_ev(m, f, "error", pc_store_error(ctx->store));
+			pc_finding_ev(
+			    m, f, "error",
+			    pc_arena_utf8(m->arena, pc_store_error(ctx->store), strlen(pc_store_error(ctx->store))));
 			return;
 		}
 		if (c.addr_rcpt)

@@ -149,7 +149,9 @@ static void on_body(void *ctx, pc_msg *m, size_t part, const char *bytes, size_t
 static void campaign_error(pc_scanner *sc, pc_msg *m)
 {
 	pc_finding *f = pc_msg_finding(m, "campaign.error", 0.0, "campaign store could not be used");
-	pc_finding_ev(m, f, "error", pc_store_error(sc->detect.store));
+	pc_finding_ev(
+	    m, f, "error",
+	    pc_arena_utf8(m->arena, pc_store_error(sc->detect.store), strlen(pc_store_error(sc->detect.store))));
 	if (m->verdict < sc->config->campaign_error_action) {
 		m->verdict = sc->config->campaign_error_action;
 		m->rule = "campaign-error";
@@ -205,7 +207,9 @@ const pc_msg *pc_scan(pc_scanner *sc, const char *bytes, size_t n, const char *s
 	 * of pc_neutralise, which run without the store) */
 	if (sc->detect.store && pc_history_remember(sc->detect.store, m, time(NULL)) != 0) {
 		pc_finding *f = pc_msg_finding(m, "history.error", 0.0, "history store could not be written");
-		pc_finding_ev(m, f, "error", pc_store_error(sc->detect.store));
+		pc_finding_ev(m, f, "error",
+		              pc_arena_utf8(m->arena, pc_store_error(sc->detect.store),
+		                            strlen(pc_store_error(sc->detect.store))));
 	}
 	return m;
 }
