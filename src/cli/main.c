@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "cli/campaigns.h"
+#include "cli/hunt.h"
 #include "cli/options.h"
 #include "cli/report.h"
 #include "cli/source.h"
@@ -410,6 +411,8 @@ int main(int argc, char **argv)
 		return cmd_scan(argc - 1, argv + 1);
 	if (!strcmp(cmd, "campaigns"))
 		return pc_cli_campaigns(argc - 1, argv + 1);
+	if (!strcmp(cmd, "hunt"))
+		return pc_cli_hunt(argc - 1, argv + 1);
 	fprintf(stderr, "portcullis: unknown command '%s'\n\n%s", cmd, usage_main);
 	return 2;
 }

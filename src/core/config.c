@@ -416,6 +416,8 @@ int pc_config_set(pc_config *c, const char *key, const char *value, char *err, s
 		}
 		c->lookalike_distance = (unsigned)d;
 		return 0;
+	} else if (strcmp(key, "quarantine.directory") == 0) {
+		return set_string(c->quarantine_dir, sizeof c->quarantine_dir, key, value, err, errlen);
 	} else if (strcmp(key, "campaign.enabled") == 0) {
 		return set_yesno(&c->campaign_enabled, key, value, err, errlen);
 	} else if (strcmp(key, "campaign.auto_malicious") == 0) {

@@ -85,6 +85,8 @@ typedef struct pc_config {
 	double quarantine_score;                /* score at which any message is quarantined; 0 = off */
 	double name_threshold;                  /* display-name similarity (0..1) that counts as a match */
 	unsigned lookalike_distance;            /* max Damerau-Levenshtein distance on the label */
+	/* [quarantine] */
+	char quarantine_dir[1024]; /* act/quarantine.h directory; "" = none */
 	/* [campaign] (campaign/cluster.h; needs a store) */
 	int campaign_enabled;            /* group messages into campaigns when a store is open */
 	long campaign_window;            /* seconds: a campaign ends this long after its last message */

@@ -161,6 +161,63 @@ def main():
           (len(msgs) == 3 and all(any(f["detector"] == "campaign.error" for f in m["findings"]) for m in msgs)),
           (rc, err[:200], len(msgs)))
 
+    # hunt: the copies already delivered, in a Maildir and an mbox
+    md = os.path.join(T, "Maildir")
+    for sub in ("cur", "new", "tmp"):
+        os.makedirs(os.path.join(md, sub))
+    staged = os.path.join(T, "staged")
+    os.mkdir(staged)
+    for i in (200, 201, 202):
+        os.rename(copy(i, staged), os.path.join(md, "cur", "%d.mx:2,S" % i))
+    other = ("From: friend@example.net\nTo: member1@example.org\nSubject: lunch\nMessage-ID: <l@example.net>\n\n"
+             "Are you free for lunch on Thursday? The usual place at noon, and bring the minutes.\n")
+    with open(os.path.join(md, "new", "999.mx"), "w") as f:
+        f.write(other)
+    box = os.path.join(T, "mbox")
+    parts = []
+    for i, kind in enumerate(("copy", "other", "copy", "other")):
+        body = open(copy(300 + i, staged)).read() if kind == "copy" else other.replace("lunch", "lunch %d" % i)
+        parts.append("From sender@example.net Mon Jun  2 10:00:00 2025\n" + body + "\n")
+    with open(box, "w") as f:
+        f.write("".join(parts))
+    before_other = open(os.path.join(md, "new", "999.mx"), "rb").read()
+    rc, out, err = run("hunt", "--db", db, md, box)
+    found = [json.loads(l) for l in out.splitlines()]
+    check("hunt finds the 5 copies", rc == 0 and sorted(f["source"] for f in found) == sorted(
+        [os.path.join(md, "cur", "%d.mx:2,S" % i) for i in (200, 201, 202)] + [box + ":1", box + ":3"]), out + err)
+    check("hunt changes nothing without --purge", len(os.listdir(os.path.join(md, "cur"))) == 3)
+    rc, out, err = run("hunt", "--db", db, "--campaign", "999", md)
+    check("hunt unknown campaign refused", rc == 2 and "no such campaign" in err, err)
+    rc, out, err = run("hunt", "--db", db, "--purge", md)
+    check("purge without quarantine refused", rc == 2 and "--quarantine" in err, err)
+    copies = {os.path.join(md, "cur", "%d.mx:2,S" % i): open(os.path.join(md, "cur", "%d.mx:2,S" % i), "rb").read()
+              for i in (200, 201, 202)}
+    q = os.path.join(T, "quarantine")
+    rc, out, err = run("hunt", "--db", db, "--purge", "--quarantine", q, md, box)
+    res = [json.loads(l) for l in out.splitlines()]
+    check("purge exit 0, 5 purged", rc == 0 and [r["action"] for r in res].count("purged") == 5, out + err)
+    check("Maildir: copies gone, the other message kept byte for byte",
+          os.listdir(os.path.join(md, "cur")) == [] and
+          open(os.path.join(md, "new", "999.mx"), "rb").read() == before_other)
+    left = open(box).read()
+    check("mbox: the two others kept, in order",
+          left == parts[1] + parts[3] or left == parts[1] + parts[3].rstrip("\n") + "\n", repr(left[:200]))
+    qmsg = {r["source"]: r["quarantine_id"] for r in res}
+    ok_bytes = all(open(os.path.join(q, "msg", qmsg[src] + ".eml"), "rb").read() == b for src, b in copies.items())
+    check("quarantine holds the exact messages", ok_bytes)
+    meta = json.load(open(os.path.join(q, "msg", qmsg[box + ":3"] + ".json")))
+    check("quarantine metadata", meta["mailbox"] == box and meta["index"] == 3 and meta["campaign"] == int(cid), meta)
+    rc, out, err = run("campaigns", "show", cid, "--db", db, "--json")
+    check("purges audited", sum(a["action"] == "purge" for a in json.loads(out)["audit"]) == 5)
+    rc, out, err = run("hunt", "--db", db, md, box)
+    check("hunt again finds nothing", rc == 0 and out == "", out)
+    # indicators instead of campaigns
+    ioc = os.path.join(T, "ioc.txt")
+    with open(ioc, "w") as f:
+        f.write("# tracker host of the lure\nnewsfeed-cache.example\n")
+    rc, out, err = run("hunt", "--ioc", ioc, d)
+    check("hunt --ioc", rc == 0 and len(out.splitlines()) == len(os.listdir(d)), (out[:300], err))
+
     # two scans on one store at once: one campaign with every member once
     cdb = os.path.join(T, "conc.db")
     a, b = os.path.join(T, "a"), os.path.join(T, "b")
