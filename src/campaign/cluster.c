@@ -12,6 +12,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "decide/policy.h"
 #include "store/store.h"
@@ -172,8 +173,9 @@ int pc_campaign_record(pc_store *st, pc_msg *m, const pc_fingerprint *fp)
 	    (!strcmp(m->rule, "impersonation+tracker") || !strcmp(m->rule, "score"))) {
 		char why[512];
 		snprintf(why, sizeof why, "%s: %s in %s", pc_action_name(m->verdict), m->rule, source);
-		if (pc_store_campaign_mark(st, id, PC_CAMPAIGN_MALICIOUS, why, fp->when) != 0 ||
-		    pc_store_audit(st, fp->when, "portcullis", "mark-malicious", id, source, why) != 0)
+		time_t now = time(NULL);
+		if (pc_store_campaign_mark(st, id, PC_CAMPAIGN_MALICIOUS, why, now) != 0 ||
+		    pc_store_audit(st, now, "portcullis", "mark-malicious", id, source, why) != 0)
 			goto fail;
 		rec.status = PC_CAMPAIGN_MALICIOUS;
 		snprintf(rec.why, sizeof rec.why, "%s", why);
