@@ -364,6 +364,18 @@ if [ "$DO_PORTCULLIS" = 1 ]; then
     fi
 fi
 
+pdb_walls=(); pdb_cpus=()
+portcullis_db_run() {  # timed run $1 with a fresh campaign/history store
+    local i=$1 w u s m x
+    rm -f "$TMP/store.db" "$TMP/store.db-wal" "$TMP/store.db-shm"
+    /usr/bin/time -f '%e %U %S %M %x' -o "$TMP/time.db.$i" \
+        "$PORTCULLIS" scan --db "$TMP/store.db" "$SCAN_DIR" > /dev/null 2>> "$TMP/portcullis.err" || true
+    read -r w u s m x < <(tail -n 1 "$TMP/time.db.$i")
+    [ "$x" = 0 ] || die "portcullis --db run $i exited with status $x"
+    pdb_walls+=("$w"); pdb_cpus+=("$(awk -v u="$u" -v s="$s" 'BEGIN {print u + s}')")
+    log "  portcullis --db run $i: wall ${w}s user ${u}s sys ${s}s maxrss ${m}KB"
+}
+
 portcullis_run() {  # timed run $1
     local i=$1 w u s m x
     /usr/bin/time -f '%e %U %S %M %x' -o "$TMP/time.$i" \
@@ -393,7 +405,7 @@ rspamd_pass() {  # timed pass $1
 # Interleaved (ours, theirs, ours, theirs, ...) so that background load hits both alike.
 log "timed: $RUNS x portcullis / rspamd interleaved (rspamc -n $RSPAMC_PARALLEL), reporting the $STAT"
 for i in $(seq 1 "$RUNS"); do
-    if [ "$DO_PORTCULLIS" = 1 ]; then portcullis_run "$i"; fi
+    if [ "$DO_PORTCULLIS" = 1 ]; then portcullis_run "$i"; portcullis_db_run "$i"; fi
     if [ "$DO_RSPAMD" = 1 ]; then rspamd_pass "$i"; fi
 done
 LOAD_END=$(cut -d' ' -f1 /proc/loadavg)
@@ -402,6 +414,12 @@ if [ "$DO_PORTCULLIS" = 1 ]; then
     P_WALL=$(pick "${p_walls[@]}")
     P_CPU=$(pick "${p_cpus[@]}")
     P_RSS=$(maxof "${p_rsss[@]}")   # KB
+    PDB_WALL=$(pick "${pdb_walls[@]}")
+    PDB_CPU=$(pick "${pdb_cpus[@]}")
+    # issue 5: throughput with the store (campaigns + history) over throughput without
+    STORE_SHARE=$(awk -v a="$P_WALL" -v b="$PDB_WALL" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "NA"}')
+else
+    PDB_WALL=NA; PDB_CPU=NA; STORE_SHARE=NA
 fi
 
 if [ "$DO_RSPAMD" = 1 ]; then
@@ -462,6 +480,11 @@ fi
 echo
 echo "  msgs/s and MB/s: wall clock; CPU = user+sys (portcullis: whole process; rspamd: its one"
 echo "  normal worker process, from /proc/PID/stat); msgs/s/core = 1000 / CPU ms per msg."
+if [ "$STORE_SHARE" != NA ]; then
+    echo
+    echo "portcullis scan --db (campaigns and history in a fresh SQLite store): wall ${PDB_WALL}s,"
+    echo "  cpu ${PDB_CPU}s; throughput with the store / without: $STORE_SHARE"
+fi
 if [ "$RATIO" != NA ]; then
     echo
     echo "ratio (portcullis msgs/s/core / rspamd msgs/s/core): $RATIO"
@@ -477,6 +500,7 @@ REV=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo none)
     printf ' rspamd=%s r_wall_s=%s r_cpu_s=%s r_msgs_s=%s r_cpu_ms_msg=%s r_msgs_s_core=%s r_mb_s=%s r_rss_mb=%s r_results=%s r_errors=%s r_dns_tasks=%s rspamc_n=%s' \
         "$( [ "$DO_RSPAMD" = 1 ] && rspamd --version 2>/dev/null | awk '{print $NF; exit}' || echo NA)" \
         "$R_WALL" "$R_CPU" "$R_MSGS" "$R_CPUMS" "$R_CORE" "$R_MBS" "$R_RSSMB" "$R_RESULTS" "$R_ERRORS" "$R_DNS" "$RSPAMC_PARALLEL"
+    printf ' pdb_wall_s=%s pdb_cpu_s=%s store_share=%s' "$PDB_WALL" "$PDB_CPU" "$STORE_SHARE"
     printf ' ratio_per_core=%s\n' "$RATIO"
 } >> "$RESULTS"
 log "result line appended to $RESULTS"
