@@ -10,6 +10,7 @@
  *   a terminal, and exits 0 when everything could be read, 2 on usage
  *   errors or unreadable paths (the other paths are still scanned).
  */
+#define _GNU_SOURCE /* fopencookie */
 #include <errno.h>
 #include <fcntl.h>
 #include <arpa/inet.h>
@@ -77,6 +78,7 @@ static const char usage_scan[] = "usage: portcullis scan [options] PATH...\n"
 
 typedef struct scan_ctx {
 	pc_scanner *sc;
+	FILE *out; /* stdout through out_write: the store's batch is committed before each write */
 	const char *const *rcpt;
 	size_t nrcpt;
 	bool explain, progress;
@@ -157,9 +159,9 @@ static void on_message(void *ctx, const char *bytes, size_t n, const char *sourc
 		return;
 	}
 	if (c->explain)
-		pc_report_explain(stdout, m);
+		pc_report_explain(c->out, m);
 	else
-		pc_report_json(stdout, m);
+		pc_report_json(c->out, m);
 	c->done++;
 	c->bytes_done += n;
 	c->verdicts[m->verdict]++;
@@ -180,6 +182,26 @@ static void on_message(void *ctx, const char *bytes, size_t n, const char *sourc
 			        brate / 1e6, eta);
 		}
 	}
+}
+
+/* The results go to standard output through this: a write to a pipe can
+ * block for as long as the reader is slow, and the store's batch (a write
+ * transaction other scanners wait for) must not be held meanwhile. */
+static ssize_t out_write(void *cookie, const char *buf, size_t n)
+{
+	pc_store *store = cookie;
+	if (store && pc_store_flush(store) != 0)
+		fprintf(stderr, "portcullis: store: %s\n", pc_store_error(store));
+	size_t off = 0;
+	while (off < n) {
+		ssize_t w = write(STDOUT_FILENO, buf + off, n - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return off ? (ssize_t)off : -1;
+		off += (size_t)w;
+	}
+	return (ssize_t)n;
 }
 
 /* The config's lists ([person], domains) are freed on every return. */
@@ -356,14 +378,22 @@ static int cmd_scan(int argc, char **argv)
 	c.explain = explain;
 	c.progress = !quiet && isatty(STDERR_FILENO);
 	static char outbuf[1 << 20];
-	setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
+	c.out = fopencookie(store, "w", (cookie_io_functions_t){NULL, out_write, NULL, NULL});
+	if (!c.out) {
+		fprintf(stderr, "portcullis: cannot set up the output: %s\n", strerror(errno));
+		goto out;
+	}
+	setvbuf(c.out, outbuf, _IOFBF, sizeof outbuf);
 	if (c.progress)
 		c.total_bytes = pc_source_total_bytes(argv + optind, (size_t)(argc - optind));
 	clock_gettime(CLOCK_MONOTONIC, &c.start);
 	c.last = c.start;
 	pc_source_stats st = {0, 0, 0};
 	pc_source_walk(argv + optind, (size_t)(argc - optind), on_message, &c, &st);
-	fflush(stdout);
+	if (fflush(c.out) != 0 || ferror(c.out)) {
+		fprintf(stderr, "portcullis: cannot write the results to standard output\n");
+		c.write_errors++;
+	}
 	struct timespec end;
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	if (!quiet) {
@@ -383,6 +413,8 @@ static int cmd_scan(int argc, char **argv)
 		rc = 2;
 	}
 out:
+	if (c.out)
+		fclose(c.out);
 	/* the scanner first: it holds the DNS resolver's and lists' users */
 	pc_scanner_free(c.sc);
 	pc_dns_free(dns);

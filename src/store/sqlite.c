@@ -840,8 +840,21 @@ pc_store *pc_store_sqlite_open(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	char *msg = NULL;
-	if (sqlite3_exec(q->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;", NULL,
-	                 NULL, &msg) != SQLITE_OK) {
+	/* Switching a new file to WAL needs it unlocked for a moment, and
+	 * SQLite does not wait for that through the busy handler: two
+	 * processes creating one store at once retry here. */
+	int rc = SQLITE_BUSY;
+	for (int i = 0; i < 100 && (rc == SQLITE_BUSY || rc == SQLITE_LOCKED); i++) {
+		if (i) {
+			struct timespec ts = {0, 50 * 1000 * 1000};
+			nanosleep(&ts, NULL);
+		}
+		sqlite3_free(msg);
+		msg = NULL;
+		rc = sqlite3_exec(q->db, "PRAGMA journal_mode=WAL", NULL, NULL, &msg);
+	}
+	if (rc != SQLITE_OK ||
+	    sqlite3_exec(q->db, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;", NULL, NULL, &msg) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path, msg ? msg : sqlite3_errmsg(q->db));
 		sqlite3_free(msg);
 		sq_close(st);
