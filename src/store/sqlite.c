@@ -853,8 +853,10 @@ pc_store *pc_store_sqlite_open(const char *path, char *err, size_t errlen)
 		msg = NULL;
 		rc = sqlite3_exec(q->db, "PRAGMA journal_mode=WAL", NULL, NULL, &msg);
 	}
-	if (rc != SQLITE_OK ||
-	    sqlite3_exec(q->db, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;", NULL, NULL, &msg) != SQLITE_OK) {
+	if (rc != SQLITE_OK || sqlite3_exec(q->db,
+	                                    "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF; PRAGMA "
+	                                    "cache_size=-16384; PRAGMA temp_store=MEMORY;",
+	                                    NULL, NULL, &msg) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path, msg ? msg : sqlite3_errmsg(q->db));
 		sqlite3_free(msg);
 		sq_close(st);
