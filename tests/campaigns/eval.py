@@ -372,11 +372,31 @@ def concurrency(args, res, tmp):
         os.rename(os.path.join(mail, r[0]), dst)
     store = os.path.join(tmp, "conc.sqlite")
     conf = os.path.join(d, "portcullis.conf")
+    # output to files, not pipes: a scan blocked on a full pipe would hold the
+    # store's write lock and stall the other one
+    files = [(open(os.path.join(tmp, "conc-%d.out" % k), "w+b"), open(os.path.join(tmp, "conc-%d.err" % k), "w+b"))
+             for k in range(2)]
+    t0 = time.monotonic()
     procs = [subprocess.Popen([args.portcullis, "scan", "--db", store, "--config", conf, "--quiet", h],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) for h in halves]
-    outs = [p.communicate(timeout=1800) for p in procs]
-    rcs = [p.returncode for p in procs]
+                              stdout=f[0], stderr=f[1]) for h, f in zip(halves, files)]
+    rcs = []
+    for p in procs:
+        try:
+            rcs.append(p.wait(timeout=900))
+        except subprocess.TimeoutExpired:
+            p.kill()
+            rcs.append("timeout")
+    secs = time.monotonic() - t0
+    outs = []
+    for fo, fe in files:
+        fo.seek(0)
+        fe.seek(0)
+        outs.append((fo.read(), fe.read()))
+        fo.close()
+        fe.close()
     nlines = [len(o[0].splitlines()) for o in outs]
+    errs = collections.Counter(f["detector"] for o in outs for ln in o[0].splitlines()
+                               for f in json.loads(ln).get("findings", []) if f["detector"].startswith("campaign."))
     listing, why = campaigns_listing(args.portcullis, store)
     want = {os.path.join(halves[k % 2], r[0]) for k, r in enumerate(sorted(rows))}
     holding = collections.Counter()
@@ -389,9 +409,9 @@ def concurrency(args, res, tmp):
                 if m in want:
                     holding[str(c.get("id"))] += 1
     total = sum(holding.values())
-    print("\nconcurrency: 2 x scan --db on halves of one %d-member campaign: exit %s, lines %s; "
-          "clusters holding it: %s; members listed %d, duplicates %d"
-          % (n, rcs, nlines, dict(holding) if holding else why, total, dup))
+    print("\nconcurrency: 2 x scan --db on halves of one %d-member campaign: exit %s, lines %s, %.1f s; "
+          "clusters holding it: %s; members listed %d, duplicates %d; campaign findings: %s"
+          % (n, rcs, nlines, secs, dict(holding) if holding else why, total, dup, dict(errs)))
     res.check("concurrency: both scans exit 0", rcs == [0, 0], " ".join(o[1].decode(errors="replace")[-200:]
                                                                          for o in outs if o[1]))
     res.check("concurrency: one cluster, every member once", len(holding) == 1 and total == n and dup == 0,

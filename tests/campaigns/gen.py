@@ -759,6 +759,7 @@ def make_campaign(rng, idx, size, start):
     c.const = rng.choice(["%d" % rng.randrange(100, 99999), "%x" % rng.getrandbits(24), "c%d" % rng.randrange(10, 999),
                           "%s%d" % (rng.choice(["nl", "pr", "ev", "q"]), rng.randrange(100, 999))])
     c.trackers = []
+    rotate = rng.random() < 0.25
     n_tr = rng.choice([1, 1, 2, 2, 3])
     carriers = rng.sample(["pixel", "pixel", "css", "link"], n_tr) if n_tr < 4 else ["pixel", "css", "link"]
     for car in carriers:
@@ -766,6 +767,8 @@ def make_campaign(rng, idx, size, start):
         t["shape"] = rng.choice(URL_SHAPES_LINK if car == "link" else URL_SHAPES_PIXEL)
         t["hiding"] = rng.choice(PIXEL_HIDING)
         t["host"] = c.tracker_host if rng.random() < 0.8 else gen_host(rng)
+        # a quarter of the campaigns rotate their copies over 2-3 tracking hosts
+        t["hosts"] = [t["host"]] + ([gen_host(rng) for _ in range(rng.randrange(1, 3))] if rotate else [])
         t["pos"] = rng.choice(["top", "end", "footer", "middle"])
         c.trackers.append(t)
     c.share_token = rng.random() < 0.5  # one token for every tracker of a message
@@ -875,7 +878,7 @@ def render_malicious(rng, c, p, t_arr, i):
         tok = make_token(rng, tr["style"], p.addr, i, tr["salt"])
         toks.append(tok)
         shared = tok if shared is None else shared
-    urls = [tr["shape"].replace("{H}", tr["host"]).replace("{C}", c.const).replace("{T}", tok)
+    urls = [tr["shape"].replace("{H}", tr["hosts"][i % len(tr["hosts"])]).replace("{C}", c.const).replace("{T}", tok)
             for tr, tok in zip(c.trackers, toks)]
     sender = rng.choices(c.senders, c.sender_weights)[0]
     sign = rng.choice(c.jnames) if sender.display not in (c.outlet["name"], "Press Office") else sender.display
@@ -1080,7 +1083,25 @@ def make_newsletter(rng, idx, subscribers, issues, start):
                                "https://{click}/r/{n}/{T}"])
     n.open_shape = rng.choice(["https://{open}/o/{T}.gif", "https://{open}/wf/open?upn={T}", "https://{open}/t/{T}"])
     n.addr_footer = rng.random() < 0.7
+    # every third one is a real organisation's event invitations (RSVP link per recipient):
+    # legitimate mail that reads like the "invite" lures
+    n.invite = idx % 3 == 1
+    if n.invite:
+        n.greeting = True
     return n
+
+
+def invitation(rng, n, t0):
+    """One invitation mailing of n: (subject, paragraphs with {deadline} left)."""
+    kw = dict(outlet=n.org, organiser=n.org, city=rng.choice(CITIES), n1=rng.randrange(5, 40),
+              n2=rng.randrange(20, 200), committee=rng.choice(COMMITTEES), actor=rng.choice(ACTORS))
+    kw["topic"], kw["topic2"] = rng.sample(TOPICS, 2)
+    ev = t0 + dt.timedelta(days=rng.randrange(20, 60))
+    kw["eventdate"] = "%s %d" % (short_date(ev), ev.year)
+    kw["topic_short"] = kw["topic"].split(" ")[-1].capitalize()
+    kw["event"] = expand(rng, rng.choice(EVENTS), **kw)
+    paras = [expand(rng, rng.choice(slot), **kw) for slot in LURES["invite"]]
+    return "Invitation: %s (%s, %s)" % (kw["event"], kw["city"], kw["eventdate"]), paras
 
 
 def render_newsletter(rng, n, issue_no, articles, p, t_arr):
@@ -1089,8 +1110,23 @@ def render_newsletter(rng, n, issue_no, articles, p, t_arr):
     rows = []
     text = []
     if n.greeting:
-        rows.append("<p>Hi %s,</p>" % h(p.first))
-        text += ["Hi %s," % p.first, ""]
+        sal = ("Dear %s %s," % (honorific(p), p.last)) if n.invite else "Hi %s," % p.first
+        rows.append("<tr><td><p>%s</p></td></tr>" % h(sal))
+        text += [sal, ""]
+    if n.invite:
+        subject, paras = articles
+        dl = long_date(t_arr + dt.timedelta(days=14))
+        for x in paras:
+            rows.append("<tr><td><p>%s</p></td></tr>" % h(x.replace("{deadline}", dl).replace("{ref}", tok[:8])))
+            text += [x.replace("{deadline}", dl).replace("{ref}", tok[:8]), ""]
+        u = n.link_shape.replace("{click}", esp["click"]).replace("{T}", tok).replace("{n}", "1").replace(
+            "{u}", urllib.parse.quote("https://www.%s/events/rsvp" % n.domain, safe=""))
+        rows.append('<tr><td style="padding:12px 0"><a href="%s" style="background:%s;color:#fff;padding:10px 18px;'
+                    'text-decoration:none">RSVP</a></td></tr>' % (h(u), n.color))
+        text += ["RSVP: " + u, ""]
+        articles = []
+    else:
+        subject = "%s: %s" % (n.title, articles[0][0])
     for k, (hl, bl, slug) in enumerate(articles):
         u = n.link_shape.replace("{click}", esp["click"]).replace("{T}", tok).replace("{n}", str(k + 1)).replace(
             "{u}", urllib.parse.quote("https://www.%s/%s" % (n.domain, slug), safe=""))
@@ -1128,7 +1164,7 @@ def render_newsletter(rng, n, issue_no, articles, p, t_arr):
     hdrs = delivery_headers(rng, p, t_arr, snd, mailfrom, auth)
     hdrs += [fake_dkim(rng, n.domain, "news"), fake_dkim(rng, esp["domain"], "sw1"),
              ("From", "%s <%s>" % (qname(n.display), n.addr)), ("To", p.addr),
-             ("Subject", qsubject("%s: %s" % (n.title, articles[0][0]))), ("Date", rfc_date(t_sent)),
+             ("Subject", qsubject(subject)), ("Date", rfc_date(t_sent)),
              ("Message-ID", "<%s.%x@%s>" % (tok, rng.getrandbits(24), esp["domain"])),
              ("List-Unsubscribe", "<%s>, <mailto:unsub-%s@%s>" % (unsub, tok, esp["bounce"])),
              ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
@@ -1261,7 +1297,6 @@ def plan(seed, sizes, newsletters, issues, subscribers, ham, period_days=56):
         start = EPOCH + dt.timedelta(days=rng.uniform(0, period_days), hours=rng.uniform(0, 10))
         c = make_campaign(random.Random("%d:mal:%d" % (seed, k)), k, size, start)
         crng = random.Random("%d:malrcpt:%d" % (seed, k))
-        # targets: mostly the organisation's own domains, parliament first for small lists
         targets = crng.sample(people, min(size, len(people)))
         for i, p in enumerate(targets):
             # bursts: most copies early, a tail later
@@ -1275,6 +1310,13 @@ def plan(seed, sizes, newsletters, issues, subscribers, ham, period_days=56):
         subs = nrng.sample(people, min(len(people), int(subscribers * nrng.uniform(0.7, 1.3))))
         for j, t0 in enumerate(n.issues):
             ar = random.Random("%d:nl:%d:%d" % (seed, k, j))
+            issue = "%s/%s" % (n.label, t0.strftime("%Y-%m-%d"))
+            if n.invite:
+                inv = invitation(ar, n, t0)
+                for p in subs:
+                    t = t0 + dt.timedelta(seconds=ar.randrange(0, 3 * 3600))
+                    items.append((t, "newsletter", n.label, issue, render_newsletter, (n, j + 1, inv, p, t)))
+                continue
             topics = ar.sample(TOPICS, ar.randrange(3, 6))
             articles = []
             for tp in topics:
