@@ -6,23 +6,11 @@
 
 #include <string.h>
 
+#include "decide/policy.h"
+
 /* Recipients recorded per message: a campaign message has a few; a
  * message to thousands does not need thousands of rows. */
 #define MAX_RCPT_RECORDED 32
-
-/* The From domain proved by DMARC (ours or a trusted upstream host's), or
- * by an SPF or DKIM pass aligned with it. */
-static bool from_authenticated(const pc_msg *m)
-{
-	for (size_t i = 0; i < m->auth.n; i++) {
-		const pc_auth *a = m->auth.v[i];
-		if (a->result != PC_AUTH_PASS || !a->method)
-			continue;
-		if (!strcmp(a->method, "dmarc") || a->aligned)
-			return true;
-	}
-	return false;
-}
 
 int pc_history_remember(pc_store *st, const pc_msg *m, time_t when)
 {
@@ -31,7 +19,7 @@ int pc_history_remember(pc_store *st, const pc_msg *m, time_t when)
 	/* recipients the MTA named, not the sender's To */
 	if (!m->rcpt_source || !strcmp(m->rcpt_source, "To"))
 		return 0;
-	if (!from_authenticated(m))
+	if (!pc_policy_from_authenticated(m))
 		return 0;
 	for (size_t i = 0; i < m->findings.n; i++) {
 		const pc_finding *f = m->findings.v[i];

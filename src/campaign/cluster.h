@@ -45,4 +45,9 @@ int pc_campaign_record(struct pc_store *st, pc_msg *m, const pc_fingerprint *fp)
 int pc_campaign_match(struct pc_store *st, const pc_config *cfg, const pc_fingerprint *fp, const char *message_id,
                       long long only, long long *id);
 
+/* Whether m comes from an established sender (From authenticated, no
+ * impersonation, an own or protected domain or a sender with history):
+ * an automatic malicious mark spares such copies, hunt too. */
+bool pc_campaign_established(const pc_msg *m, const pc_fingerprint *fp);
+
 #endif

@@ -88,6 +88,14 @@ static bool hex_address(const char *s, size_t n)
 	return false;
 }
 
+static bool strpbrk_n(const char *s, size_t n, const char *set)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strchr(set, s[i]))
+			return true;
+	return false;
+}
+
 /* The placeholder for a token value, or NULL when the value is text a
  * template keeps. */
 static const char *token_class(const char *s, size_t n, bool leak_hash)
@@ -132,6 +140,15 @@ static const char *token_class(const char *s, size_t n, bool leak_hash)
 		return "{B64}";
 	if (n >= 12 && (up || low) && dig)
 		return "{TOKEN}";
+	if (n >= 10 && !other && !dig && !strpbrk_n(s, n, "-_+/=")) {
+		/* random letters have few vowels (about 5 in 26); words have
+		 * about 2 in 5: a run of 10+ letters with under 1 in 4 is a token */
+		size_t vowels = 0;
+		for (size_t i = 0; i < n; i++)
+			vowels += strchr("aeiouyAEIOUY", s[i]) != NULL;
+		if (vowels * 4 < n)
+			return "{TOKEN}";
+	}
 	if (n > 48) /* long opaque text: no template keeps it */
 		return "{TOKEN}";
 	return NULL;
@@ -245,12 +262,13 @@ static void add_domain(pc_msg *m, pc_fingerprint *fp, const char *kind, const ch
 		add_infra(m, fp, kind, domain, strlen(domain));
 }
 
-static bool public_ip(const char *s, char *net, size_t netlen)
+static bool public_ip(const char *s, char *net, size_t netlen, char *addr, size_t addrlen)
 {
 	unsigned char a[16];
 	if (!strncasecmp(s, "IPv6:", 5))
 		s += 5;
 	if (inet_pton(AF_INET, s, a) == 1) {
+		inet_ntop(AF_INET, a, addr, (socklen_t)addrlen);
 		if (a[0] == 10 || a[0] == 127 || a[0] == 0 || (a[0] == 172 && (a[1] & 0xf0) == 16) ||
 		    (a[0] == 192 && a[1] == 168) || (a[0] == 169 && a[1] == 254) ||
 		    (a[0] == 100 && (a[1] & 0xc0) == 64))
@@ -259,6 +277,7 @@ static bool public_ip(const char *s, char *net, size_t netlen)
 		return true;
 	}
 	if (inet_pton(AF_INET6, s, a) == 1) {
+		inet_ntop(AF_INET6, a, addr, (socklen_t)addrlen);
 		static const unsigned char loop[16] = {[15] = 1};
 		if (!memcmp(a, loop, 16) || (a[0] & 0xfe) == 0xfc || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80))
 			return false;
@@ -270,7 +289,7 @@ static bool public_ip(const char *s, char *net, size_t netlen)
 
 /* The client address of a Received field's "from" clause: the first
  * [literal] before " by ". */
-static bool received_ip(const char *v, char *net, size_t netlen)
+static bool received_ip(const char *v, char *net, size_t netlen, char *addr, size_t addrlen)
 {
 	size_t n = strnlen(v, 4096);
 	const char *end = v + n;
@@ -288,7 +307,7 @@ static bool received_ip(const char *v, char *net, size_t netlen)
 		char ip[64];
 		memcpy(ip, p + 1, (size_t)(q - p - 1));
 		ip[q - p - 1] = '\0';
-		if (public_ip(ip, net, netlen))
+		if (public_ip(ip, net, netlen, addr, addrlen))
 			return true;
 	}
 	return false;
@@ -380,8 +399,16 @@ int pc_fingerprint_make(pc_msg *m, pc_fingerprint *fp)
 		if (l)
 			pc_sketch_feature(&s, buf, l, PC_SKETCH_URL);
 	}
+	/* the text and URLs say which template this is; the HTML structure
+	 * only when there is too little of them (an image-only lure) */
 	fp->features = s.features;
-	pc_sketch_finish(&s, fp->sig);
+	if (s.features >= PC_FP_MIN_FEATURES) {
+		pc_sketch_finish(&s, fp->sig);
+	} else {
+		pc_sketch_finish_all(&s, fp->sig);
+		fp->structure = true;
+		fp->features += s.tag_features;
+	}
 	fp->usable = fp->features >= PC_FP_MIN_FEATURES;
 	for (size_t b = 0; b < PC_FP_BANDS; b++)
 		fp->bands[b] = pc_hash64(fp->sig + b * PC_FP_ROWS, PC_FP_ROWS * sizeof fp->sig[0], b + 1);
@@ -437,8 +464,8 @@ int pc_fingerprint_make(pc_msg *m, pc_fingerprint *fp)
 	} else if (m->env.mail_from && *m->env.mail_from) {
 		add_domain(m, fp, "rp", m->env.mail_from);
 	}
-	char net[64];
-	bool have_ip = m->env.client_ip && public_ip(m->env.client_ip, net, sizeof net);
+	char net[64], addr[64];
+	bool have_ip = m->env.client_ip && public_ip(m->env.client_ip, net, sizeof net, addr, sizeof addr);
 	time_t received = 0;
 	size_t nrec = 0, ndkim = 0;
 	for (size_t i = 0; i < m->headers.n; i++) {
@@ -451,7 +478,7 @@ int pc_fingerprint_make(pc_msg *m, pc_fingerprint *fp)
 				received = semi ? parse_date(semi + 1) : 0;
 			}
 			if (!have_ip)
-				have_ip = received_ip(h->value, net, sizeof net);
+				have_ip = received_ip(h->value, net, sizeof net, addr, sizeof addr);
 		} else if (!strcasecmp(h->key, "DKIM-Signature") && ndkim++ < 8) {
 			const char *d;
 			size_t dn;
@@ -459,8 +486,10 @@ int pc_fingerprint_make(pc_msg *m, pc_fingerprint *fp)
 				add_infra(m, fp, "dkim", d, dn);
 		}
 	}
-	if (have_ip)
+	if (have_ip) { /* the block joins campaigns; the address is for indicators */
 		add_infra(m, fp, "ip", net, strlen(net));
+		add_infra(m, fp, "addr", addr, strlen(addr));
+	}
 	normalise_subject(m, fp);
 
 	time_t now = time(NULL);

@@ -15,7 +15,8 @@
  *   - the sender's infrastructure, as "kind:value" keys: from: (From's
  *     registrable domain), rp: (Return-Path's), dkim: (each DKIM d=),
  *     ip: (the /24 or /48 of the first external Received hop, or of the
- *     SMTP client), tracker: (each tracker's registrable domain or IP);
+ *     SMTP client) and addr: (that address itself), tracker: (each
+ *     tracker's registrable domain or IP);
  *   - the tracker URL templates, and one hash of the token values the
  *     templates replaced (the per-recipient token: "" when none);
  *   - the subject with numbers, tokens and the recipient's name removed;
@@ -55,6 +56,7 @@ typedef struct pc_fingerprint {
 	uint64_t bands[PC_FP_BANDS]; /* band i hashed with i: distinct across bands */
 	size_t features;
 	bool usable;         /* enough features to cluster on */
+	bool structure;      /* too little text: the HTML structure is in sig too */
 	const char *sender;  /* From address, lower case, "" when none */
 	const char *subject; /* normalised, "" when none */
 	const char *infra[PC_FP_MAX_INFRA];

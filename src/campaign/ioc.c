@@ -1370,7 +1370,9 @@ static int match_infra(mctx *c, const char *key)
 	const char *v = colon + 1;
 	char where[64];
 	snprintf(where, sizeof where, "infrastructure %.*s:", (int)kl, key);
-	if (kl == 2 && !strncmp(key, "ip", 2))
+	/* the sending address itself; its /24 ("ip:") joins campaigns but is
+	 * no evidence that one address of it sent the message */
+	if (kl == 4 && !strncmp(key, "addr", 4))
 		return match_ip_text(c, v, where);
 	if ((kl == 4 && !strncmp(key, "from", 4)) || (kl == 2 && !strncmp(key, "rp", 2)) ||
 	    (kl == 4 && !strncmp(key, "dkim", 4)) || (kl == 7 && !strncmp(key, "tracker", 7)))

@@ -399,7 +399,7 @@ static int show(pc_store *st, long long id, bool json)
 	return 0;
 }
 
-static int mark(pc_store *st, long long id, const char *what, const char *reason)
+static int mark(pc_store *st, long long id, const char *what, const char *reason, pc_action action)
 {
 	pc_campaign_status s;
 	if (!strcmp(what, "malicious"))
@@ -421,7 +421,7 @@ static int mark(pc_store *st, long long id, const char *what, const char *reason
 	char why[512];
 	snprintf(why, sizeof why, "%s by %s%s%s", what, pc_cli_actor(), reason ? ": " : "", reason ? reason : "");
 	time_t now = time(NULL);
-	if (got < 0 || pc_store_begin(st) != 0 || pc_store_campaign_mark(st, id, s, why, now) != 0 ||
+	if (got < 0 || pc_store_begin(st) != 0 || pc_store_campaign_mark(st, id, s, true, action, why) != 0 ||
 	    pc_store_audit(st, now, pc_cli_actor(), "mark", id, NULL, why) != 0 || pc_store_commit(st) != 0) {
 		fprintf(stderr, "portcullis: store: %s\n", pc_store_error(st));
 		pc_store_rollback(st);
@@ -512,7 +512,7 @@ int pc_cli_campaigns(int argc, char **argv)
 	if (sub && !strcmp(sub, "show")) {
 		rc = show(st, id, json);
 	} else if (sub && !strcmp(sub, "mark")) {
-		rc = mark(st, id, argv[optind + 2], reason);
+		rc = mark(st, id, argv[optind + 2], reason, cfg.campaign_action);
 	} else {
 		pc_jsonw w;
 		pc_jsonw_init(&w);

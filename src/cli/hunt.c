@@ -29,6 +29,7 @@
 #include "cli/hunt.h"
 
 #include <getopt.h>
+#include <glib.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,6 +127,10 @@ static int match(hunt *h, const pc_msg *m, const char *bytes, size_t n, long lon
 		return -1;
 	if (!h->only && r.status != PC_CAMPAIGN_MALICIOUS)
 		return 0;
+	/* an automatic mark does not condemn an established sender's copy
+	 * (a lookalike that copied a real newsletter is not the newsletter) */
+	if (r.status == PC_CAMPAIGN_MALICIOUS && !r.analyst && pc_campaign_established(m, &fp))
+		return 0;
 	*campaign = id;
 	*why = pc_arena_printf(m->arena, "campaign %lld (%s%s%s)", id,
 	                       r.status == PC_CAMPAIGN_MALICIOUS ? "malicious"
@@ -135,10 +140,17 @@ static int match(hunt *h, const pc_msg *m, const char *bytes, size_t n, long lon
 	return 1;
 }
 
+/* Paths and store text may hold any bytes: JSON gets valid UTF-8. */
 static void kstr(pc_jsonw *w, const char *k, const char *v)
 {
 	pc_jsonw_key(w, k);
-	pc_jsonw_str(w, v);
+	if (!v || g_utf8_validate(v, -1, NULL)) {
+		pc_jsonw_str(w, v);
+		return;
+	}
+	char *c = g_utf8_make_valid(v, -1);
+	pc_jsonw_str(w, c);
+	g_free(c);
 }
 
 static void hex(const unsigned char *sha, char *out)
@@ -350,6 +362,8 @@ static int by_path(const void *a, const void *b)
 /* Each mbox with matches is rewritten once, without them. */
 static void purge_mboxes(hunt *h)
 {
+	if (!h->npend)
+		return;
 	qsort(h->pend, h->npend, sizeof *h->pend, by_path);
 	for (size_t i = 0; i < h->npend;) {
 		size_t j = i;
@@ -489,10 +503,13 @@ int pc_cli_hunt(int argc, char **argv)
 		}
 		const char *first = NULL;
 		size_t skipped = pc_ioc_skipped(h.ioc, &first);
-		if (!quiet)
-			fprintf(stderr, "portcullis: %zu indicators from %s%s%zu skipped%s%s%s\n", pc_ioc_count(h.ioc),
-			        iocfile, skipped ? " (" : "", skipped, skipped && first ? ", e.g. " : "",
-			        skipped && first ? first : "", skipped ? ")" : "");
+		if (!quiet) {
+			fprintf(stderr, "portcullis: %zu indicators from %s", pc_ioc_count(h.ioc), iocfile);
+			if (skipped)
+				fprintf(stderr, " (%zu skipped%s%s)", skipped, first ? ", e.g. " : "",
+				        first ? first : "");
+			fputc('\n', stderr);
+		}
 	}
 	if (!(lists = pc_trackerlist_from_config(&cfg, err, sizeof err)) ||
 	    !(freemail = pc_trackerlist_freemail_from_config(&cfg, err, sizeof err))) {

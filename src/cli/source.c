@@ -208,11 +208,17 @@ static void walk_dir(walker *w, const char *path, int depth, bool maildir)
 	}
 	for (int i = 0; i < n; i++) {
 		const char *name = list[i]->d_name;
-		bool skip = name[0] == '.' || (maildir && strcmp(name, "tmp") == 0);
+		char child[4096];
+		int l = snprintf(child, sizeof child, "%s%s%s", path, path[strlen(path) - 1] == '/' ? "" : "/", name);
+		bool dots = !strcmp(name, ".") || !strcmp(name, "..");
+		/* In a Maildir root only cur/ and new/ hold messages (tmp/ is being
+		 * delivered; dovecot-uidlist and index files are no mail), plus
+		 * the Maildir++ folders ".Name" below it; elsewhere hidden names
+		 * are skipped. */
+		bool skip = maildir ? !(!strcmp(name, "cur") || !strcmp(name, "new") ||
+		                        (name[0] == '.' && !dots && l > 0 && (size_t)l < sizeof child && is_dir(child)))
+		                    : name[0] == '.';
 		if (!skip) {
-			char child[4096];
-			int l = snprintf(child, sizeof child, "%s%s%s", path, path[strlen(path) - 1] == '/' ? "" : "/",
-			                 name);
 			if (l < 0 || (size_t)l >= sizeof child)
 				fail(w, name, "path too long");
 			else

@@ -41,18 +41,23 @@ void pc_sketch_init(pc_sketch *s)
 {
 	memset(s, 0, sizeof *s);
 	for (size_t i = 0; i < PC_SKETCH_K; i++)
-		s->bins[i] = PC_SKETCH_EMPTY;
+		s->bins[i] = s->tbins[i] = PC_SKETCH_EMPTY;
 	s->cur = FNV_OFFSET;
 }
 
-static void add_hash(pc_sketch *s, uint64_t h)
+static void add_to(uint32_t *bins, uint64_t h)
 {
 	size_t bin = (size_t)(h >> 58); /* top 6 bits: PC_SKETCH_K == 64 bins */
 	uint32_t v = (uint32_t)h;
 	if (v == PC_SKETCH_EMPTY)
 		v--;
-	if (v < s->bins[bin])
-		s->bins[bin] = v;
+	if (v < bins[bin])
+		bins[bin] = v;
+}
+
+static void add_hash(pc_sketch *s, uint64_t h)
+{
+	add_to(s->bins, h);
 	s->features++;
 }
 
@@ -105,6 +110,25 @@ void pc_sketch_text(pc_sketch *s, const char *t, size_t n)
 			pc_sketch_break(s);
 			continue;
 		}
+		/* format characters inside words (zero-width space, joiners,
+		 * word joiner, BOM, soft hyphen) are invisible: skipped, so
+		 * they cannot make one word many */
+		if (c == 0xe2 && i + 2 < n && b[i + 1] == 0x80 && (b[i + 2] >= 0x8b && b[i + 2] <= 0x8f)) {
+			i += 2;
+			continue;
+		}
+		if (c == 0xe2 && i + 2 < n && b[i + 1] == 0x81 && b[i + 2] >= 0xa0 && b[i + 2] <= 0xa4) {
+			i += 2;
+			continue;
+		}
+		if (c == 0xef && i + 2 < n && b[i + 1] == 0xbb && b[i + 2] == 0xbf) {
+			i += 2;
+			continue;
+		}
+		if (c == 0xc2 && i + 1 < n && b[i + 1] == 0xad) {
+			i++;
+			continue;
+		}
 		if (is_bad(c))
 			s->cur_bad = 1;
 		if (is_trim(c)) {
@@ -128,8 +152,10 @@ void pc_sketch_text(pc_sketch *s, const char *t, size_t n)
 void pc_sketch_tag(pc_sketch *s, const char *tag, size_t n)
 {
 	uint64_t h = pc_hash64(tag, n, PC_SKETCH_TAGS);
-	if (s->ntags >= 3)
-		add_hash(s, fmix64(s->tags[0] ^ fmix64(s->tags[1] + 1) ^ fmix64(s->tags[2] + 2) ^ fmix64(h + 3)));
+	if (s->ntags >= 3) {
+		add_to(s->tbins, fmix64(s->tags[0] ^ fmix64(s->tags[1] + 1) ^ fmix64(s->tags[2] + 2) ^ fmix64(h + 3)));
+		s->tag_features++;
+	}
 	s->tags[0] = s->tags[1];
 	s->tags[1] = s->tags[2];
 	s->tags[2] = h;
@@ -142,13 +168,13 @@ void pc_sketch_feature(pc_sketch *s, const char *f, size_t n, uint64_t salt)
 	add_hash(s, pc_hash64(f, n, salt));
 }
 
-void pc_sketch_finish(const pc_sketch *s, uint32_t sig[PC_SKETCH_K])
+static void densify(const uint32_t *bins, uint32_t sig[PC_SKETCH_K])
 {
 	size_t full = 0;
 	for (size_t i = 0; i < PC_SKETCH_K; i++)
-		full += s->bins[i] != PC_SKETCH_EMPTY;
+		full += bins[i] != PC_SKETCH_EMPTY;
 	for (size_t i = 0; i < PC_SKETCH_K; i++) {
-		sig[i] = s->bins[i];
+		sig[i] = bins[i];
 		if (sig[i] != PC_SKETCH_EMPTY || !full)
 			continue;
 		/* optimal densification: borrow from the bin a hash of (i,
@@ -156,20 +182,33 @@ void pc_sketch_finish(const pc_sketch *s, uint32_t sig[PC_SKETCH_K])
 		 * the same full bins borrow the same values */
 		for (uint64_t attempt = 0;; attempt++) {
 			uint64_t j = fmix64(((uint64_t)i << 32 | attempt) + 0x51ed27) % PC_SKETCH_K;
-			if (s->bins[j] != PC_SKETCH_EMPTY) {
-				sig[i] = s->bins[j];
+			if (bins[j] != PC_SKETCH_EMPTY) {
+				sig[i] = bins[j];
 				break;
 			}
 			if (attempt > 4096) { /* cannot happen with a full bin; bounded anyway */
 				for (size_t k = 0; k < PC_SKETCH_K; k++)
-					if (s->bins[k] != PC_SKETCH_EMPTY) {
-						sig[i] = s->bins[k];
+					if (bins[k] != PC_SKETCH_EMPTY) {
+						sig[i] = bins[k];
 						break;
 					}
 				break;
 			}
 		}
 	}
+}
+
+void pc_sketch_finish(const pc_sketch *s, uint32_t sig[PC_SKETCH_K])
+{
+	densify(s->bins, sig);
+}
+
+void pc_sketch_finish_all(const pc_sketch *s, uint32_t sig[PC_SKETCH_K])
+{
+	uint32_t all[PC_SKETCH_K];
+	for (size_t i = 0; i < PC_SKETCH_K; i++)
+		all[i] = s->bins[i] < s->tbins[i] ? s->bins[i] : s->tbins[i];
+	densify(all, sig);
 }
 
 double pc_sketch_similarity(const uint32_t *a, const uint32_t *b)

@@ -12,7 +12,9 @@
  *   What stays the same when one template is sent to many people with a
  *   different token, name and address each: word 3-shingles of the text
  *   with numbers, tokens and addresses dropped; 4-shingles of the HTML
- *   element sequence; URL templates. All go into one set, summarised by
+ *   element sequence; URL templates. Text and URLs form one set, the
+ *   structure another (a layout many senders share must not make their
+ *   mails look alike), each summarised by
  *   one-permutation MinHash with optimal densification (Shrivastava 2017):
  *   one 64-bit hash per feature, its top 6 bits pick one of 64 bins, the
  *   bin keeps the least low 32 bits. O(1) per feature, no per-feature
@@ -34,7 +36,9 @@
 enum { PC_SKETCH_WORDS = 1, PC_SKETCH_TAGS = 2, PC_SKETCH_URL = 3 };
 
 typedef struct pc_sketch {
-	uint32_t bins[PC_SKETCH_K];
+	uint32_t bins[PC_SKETCH_K];  /* text and URL features */
+	uint32_t tbins[PC_SKETCH_K]; /* HTML structure, kept apart: a shared layout is not a shared text */
+	size_t tag_features;
 	uint64_t words[2]; /* the two words before the next one */
 	size_t nwords;
 	uint64_t tags[3];
@@ -60,8 +64,11 @@ void pc_sketch_break(pc_sketch *s);
 void pc_sketch_tag(pc_sketch *s, const char *tag, size_t n);
 /* One feature of its own (a URL template, ...). */
 void pc_sketch_feature(pc_sketch *s, const char *f, size_t n, uint64_t salt);
-/* The densified signature; every bin is set when any feature was added. */
+/* The densified signature of the text and URL features; every bin is set
+ * when any was added. With `with_tags`, the HTML structure is in it too
+ * (for messages with too little text to tell templates apart). */
 void pc_sketch_finish(const pc_sketch *s, uint32_t sig[PC_SKETCH_K]);
+void pc_sketch_finish_all(const pc_sketch *s, uint32_t sig[PC_SKETCH_K]);
 /* Fraction of equal bins (0..1). */
 double pc_sketch_similarity(const uint32_t *a, const uint32_t *b);
 /* The 64-bit hash used throughout (not cryptographic; not for secrets). */

@@ -16,6 +16,18 @@ bool pc_policy_is_impersonation(const pc_finding *f)
 	return !strncmp(f->detector, "impersonation.", 14) && f->score >= IMPERSONATION_MIN_SCORE;
 }
 
+bool pc_policy_from_authenticated(const pc_msg *m)
+{
+	for (size_t i = 0; i < m->auth.n; i++) {
+		const pc_auth *a = m->auth.v[i];
+		if (a->result != PC_AUTH_PASS || !a->method)
+			continue;
+		if (!strcmp(a->method, "dmarc") || a->aligned)
+			return true;
+	}
+	return false;
+}
+
 static bool is_tracker(const pc_finding *f)
 {
 	return !strncmp(f->detector, "tracker.", 8);

@@ -42,4 +42,8 @@ void pc_policy_decide(pc_msg *m);
 /* Whether a finding is sender-side impersonation (see above). */
 bool pc_policy_is_impersonation(const pc_finding *f);
 
+/* The From domain proved by DMARC (ours or a trusted upstream host's), or
+ * by an SPF or DKIM pass aligned with it. */
+bool pc_policy_from_authenticated(const pc_msg *m);
+
 #endif

@@ -911,7 +911,12 @@ int pc_html_extract(pc_html *h, pc_msg *m, size_t part, const char *bytes, size_
 			const char *t = myhtml_node_text(node, &l);
 			if (t && w.link)
 				link_text_add(&w, t, l);
-			if (t && m->sketch)
+			/* text no reader sees (a hidden or zero-size container)
+			 * is not the template: random words there must not make
+			 * each copy look different */
+			if (t && m->sketch &&
+			    !(parent->inherited & (PC_VIS_CONTAINER_HIDDEN | PC_VIS_CONTAINER_ZERO)) &&
+			    !parent->vis_hidden)
 				pc_sketch_text(m->sketch, t, l);
 			descend = false;
 		} else if (id == MyHTML_TAG__COMMENT || id == MyHTML_TAG__DOCTYPE || id == MyHTML_TAG_SCRIPT ||

@@ -105,14 +105,15 @@ int pc_store_campaign_add(pc_store *st, long long id, const pc_member *m)
 }
 
 int pc_store_member_verdict(pc_store *st, long long id, const char *source, const char *message_id, pc_action v,
-                            const char *rule)
+                            const char *rule, pc_action own, const char *own_rule)
 {
-	return st->ops->member_verdict(st, id, source, message_id, v, rule);
+	return st->ops->member_verdict(st, id, source, message_id, v, rule, own, own_rule);
 }
 
-int pc_store_campaign_mark(pc_store *st, long long id, pc_campaign_status status, const char *why, time_t when)
+int pc_store_campaign_mark(pc_store *st, long long id, pc_campaign_status status, bool analyst, pc_action action,
+                           const char *why)
 {
-	return st->ops->mark(st, id, status, why, when);
+	return st->ops->mark(st, id, status, analyst, action, why);
 }
 
 int pc_store_campaign_list(pc_store *st, long min_size, pc_campaign_cb cb, void *ctx)

@@ -17,6 +17,7 @@
 #ifndef PC_STORE_H
 #define PC_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -26,7 +27,8 @@
 typedef struct pc_store pc_store;
 
 /* How often a sender wrote before: the address to this recipient, the
- * address to anyone, and the sender's domain to anyone here. first is the
+ * address to anyone, and the sender's domain to anyone here (the last two
+ * summed over at most 10 recipients: "never" or "some" is what counts). first is the
  * earliest message of the address to the recipient (0: none). */
 typedef struct pc_contact {
 	long addr_rcpt;
@@ -71,6 +73,7 @@ typedef struct pc_campaign_rec {
 	time_t first_seen, last_seen;
 	pc_action verdict; /* strictest member verdict; quarantine when malicious */
 	pc_campaign_status status;
+	bool analyst;               /* marked by a person (campaigns mark), not automatically */
 	char why[512];              /* why malicious or benign: rule and member, or who marked it */
 	char subject[256];          /* the first member's normalised subject */
 	uint32_t sig[PC_STORE_SIG]; /* the first member's signature */
@@ -93,6 +96,12 @@ typedef struct pc_member {
 	time_t when;
 	pc_action verdict;
 	int first_contact;
+	/* an established sender: From authenticated and an own or protected
+	 * domain or a sender with history; an automatic malicious mark
+	 * spares its members, and a campaign with one is not marked
+	 * automatically by a copy from another domain (poisoning) */
+	int established;
+	const char *from_domain; /* From's registrable domain */
 } pc_member;
 
 /* One write transaction (SQLite: BEGIN IMMEDIATE) around a message's
@@ -118,21 +127,26 @@ int pc_store_campaign_candidates(pc_store *st, const uint64_t *bands, size_t nba
 int pc_store_campaign_get(pc_store *st, long long id, pc_campaign_rec *rec);
 /* How many of infra[0..n) the campaign has; -1 on error. */
 int pc_store_campaign_infra(pc_store *st, long long id, const char *const *infra, size_t n);
-/* The campaign of the member with this source and Message-ID (either may
- * be NULL to match any): 1 and *id, 0 none, -1 error. */
+/* The campaign of the member with this source and Message-ID (message_id
+ * NULL: any with this source): 1 and *id, 0 none, -1 error. A Message-ID
+ * alone finds nothing: senders choose it, so it proves nothing. */
 int pc_store_member_find(pc_store *st, const char *source, const char *message_id, long long *id);
 /* Starts a campaign with `m` as its first member; *id set. */
 int pc_store_campaign_new(pc_store *st, const pc_member *m, long long *id);
 /* Adds `m` to campaign id and updates its counters (and band keys while
  * the campaign has fewer than a bounded number of them). */
 int pc_store_campaign_add(pc_store *st, long long id, const pc_member *m);
-/* The final verdict of the member just added or found (source, message_id),
- * and the campaign's verdict raised to it. */
+/* The final verdict of the member just added or found (source, message_id)
+ * and its own (what its own evidence gave, before the campaign's), and the
+ * campaign's verdict raised to it. */
 int pc_store_member_verdict(pc_store *st, long long id, const char *source, const char *message_id, pc_action v,
-                            const char *rule);
-/* Marks a campaign malicious, benign or open, with why; malicious sets
- * every member's verdict to quarantine. */
-int pc_store_campaign_mark(pc_store *st, long long id, pc_campaign_status status, const char *why, time_t when);
+                            const char *rule, pc_action own, const char *own_rule);
+/* Marks a campaign malicious, benign or open, with why. Malicious raises
+ * every member to `action` (rule "campaign"), but for an automatic mark
+ * (analyst false) the members of established senders (pc_member); benign
+ * and open give every member its own verdict back. */
+int pc_store_campaign_mark(pc_store *st, long long id, pc_campaign_status status, bool analyst, pc_action action,
+                           const char *why);
 
 /* Listing, for the CLI and the dashboard. Callbacks return 0 to go on. */
 typedef int (*pc_campaign_cb)(void *ctx, const pc_campaign_rec *rec);

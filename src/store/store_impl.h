@@ -26,8 +26,9 @@ typedef struct pc_store_ops {
 	int (*campaign_new)(pc_store *st, const pc_member *m, long long *id);
 	int (*campaign_add)(pc_store *st, long long id, const pc_member *m);
 	int (*member_verdict)(pc_store *st, long long id, const char *source, const char *message_id, pc_action v,
-	                      const char *rule);
-	int (*mark)(pc_store *st, long long id, pc_campaign_status status, const char *why, time_t when);
+	                      const char *rule, pc_action own, const char *own_rule);
+	int (*mark)(pc_store *st, long long id, pc_campaign_status status, bool analyst, pc_action action,
+	            const char *why);
 	int (*list)(pc_store *st, long min_size, pc_campaign_cb cb, void *ctx);
 	int (*values)(pc_store *st, long long id, const char *kind, size_t max, pc_value_cb cb, void *ctx);
 	int (*members)(pc_store *st, long long id, pc_member_cb cb, void *ctx);

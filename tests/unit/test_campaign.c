@@ -244,7 +244,7 @@ static void test_clustering(void **state)
 	assert_int_equal(r.size, 12);
 
 	/* malicious: earlier members and new ones are quarantine */
-	assert_int_equal(pc_store_campaign_mark(st, id, PC_CAMPAIGN_MALICIOUS, "test", 0), 0);
+	assert_int_equal(pc_store_campaign_mark(st, id, PC_CAMPAIGN_MALICIOUS, true, PC_ACTION_QUARANTINE, "test"), 0);
 	counts c = {0, 0};
 	assert_int_equal(pc_store_campaign_members(st, id, count_member, &c), 0);
 	assert_int_equal(c.n, 12);
@@ -255,8 +255,15 @@ static void test_clustering(void **state)
 	assert_string_equal(m->rule, "campaign");
 	assert_non_null(find(m, "campaign.malicious"));
 
-	/* benign: no escalation, members decided on their own */
-	assert_int_equal(pc_store_campaign_mark(st, id, PC_CAMPAIGN_BENIGN, "analyst", 0), 0);
+	/* benign: no escalation, members decided on their own, earlier ones
+	 * given their own verdicts back */
+	assert_int_equal(pc_store_campaign_mark(st, id, PC_CAMPAIGN_BENIGN, true, PC_ACTION_QUARANTINE, "analyst"), 0);
+	c.n = c.quarantined = 0;
+	assert_int_equal(pc_store_campaign_members(st, id, count_member, &c), 0);
+	assert_int_equal(c.n, 13);
+	assert_int_equal(c.quarantined, 0);
+	assert_int_equal(pc_store_campaign_get(st, id, &r), 1);
+	assert_int_not_equal(r.verdict, PC_ACTION_QUARANTINE);
 	m = scan(sc, 21, lure, "img.newsfeed-cache.example");
 	assert_int_not_equal(m->verdict, PC_ACTION_QUARANTINE);
 	assert_null(find(m, "campaign.targeted"));

@@ -429,20 +429,25 @@ static void match_auth_and_infra(void **state)
 	a->domain = "mail.esp.example";
 	pc_vec_push(A, &M.auth, a);
 	matches(ioc, "domain esp.example (t.txt:1) in DKIM d= mail.esp.example");
-	/* fingerprint keys: an indicator address inside the /24 */
+	/* fingerprint keys: the sending address itself, not its /24 (an
+	 * indicator address is no evidence against its neighbours) */
 	msg_reset();
 	FP.infra[FP.ninfra++] = "ip:203.0.113.0/24";
-	matches(ioc, "ip 203.0.113.5 (t.txt:2) in infrastructure ip: 203.0.113.0/24");
-	/* an indicator block holding the /24 */
+	FP.infra[FP.ninfra++] = "addr:203.0.113.17";
+	no_match(ioc);
 	msg_reset();
-	FP.infra[FP.ninfra++] = "ip:192.0.3.0/24";
-	matches(ioc, "ip 192.0.2.0/23 (t.txt:3) in infrastructure ip: 192.0.3.0/24");
+	FP.infra[FP.ninfra++] = "addr:203.0.113.5";
+	matches(ioc, "ip 203.0.113.5 (t.txt:2) in infrastructure addr: 203.0.113.5");
+	/* an indicator block holding the address */
 	msg_reset();
-	FP.infra[FP.ninfra++] = "ip:2001:db8:aa:1::/64";
-	matches(ioc, "ip 2001:db8:aa::/48 (t.txt:4) in infrastructure ip: 2001:db8:aa:1::/64");
+	FP.infra[FP.ninfra++] = "addr:192.0.3.9";
+	matches(ioc, "ip 192.0.2.0/23 (t.txt:3) in infrastructure addr: 192.0.3.9");
 	msg_reset();
-	FP.infra[FP.ninfra++] = "ip:2001:db8::/40"; /* holds the indicator's /48 */
-	matches(ioc, "ip 2001:db8:aa::/48 (t.txt:4) in infrastructure ip: 2001:db8::/40");
+	FP.infra[FP.ninfra++] = "addr:2001:db8:aa:1::7";
+	matches(ioc, "ip 2001:db8:aa::/48 (t.txt:4) in infrastructure addr: 2001:db8:aa:1::7");
+	msg_reset();
+	FP.infra[FP.ninfra++] = "ip:2001:db8::/40"; /* a block key is not matched */
+	no_match(ioc);
 	msg_reset();
 	FP.infra[FP.ninfra++] = "ip:203.0.114.0/24";
 	FP.infra[FP.ninfra++] = "ip:192.0.4.0/24";
