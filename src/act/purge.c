@@ -22,7 +22,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <linux/openat2.h>
 #include <sys/random.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -128,7 +130,7 @@ static int unlink_synced(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
-int pc_purge_file(const char *path, char *err, size_t errlen)
+static int purge_file(const char *path, char *err, size_t errlen)
 {
 	struct stat sb;
 	if (!path)
@@ -142,7 +144,7 @@ int pc_purge_file(const char *path, char *err, size_t errlen)
 	return unlink_synced(path, err, errlen);
 }
 
-int pc_purge_file_checked(const char *path, const unsigned char sha256[32], char *err, size_t errlen)
+static int purge_file_checked(const char *path, const unsigned char sha256[32], char *err, size_t errlen)
 {
 	if (!path || !sha256)
 		return fail(err, errlen, path ? path : "(null)", "invalid arguments");
@@ -433,8 +435,8 @@ static int replace(const char *path, const struct stat *sb, const char *out, siz
 	return 0;
 }
 
-int pc_purge_mbox(const char *path, const size_t *which, size_t n, const unsigned char (*sha256)[32], char *err,
-                  size_t errlen)
+static int purge_mbox(const char *path, const size_t *which, size_t n, const unsigned char (*sha256)[32], char *err,
+                      size_t errlen)
 {
 	if (!path || (n && (!which || !sha256)))
 		return fail(err, errlen, path ? path : "(null)", "invalid arguments");
@@ -517,4 +519,104 @@ done:
 	close(fd); /* releases the fcntl lock */
 	unlink(lock);
 	return rc;
+}
+
+/* ---- paths: no symbolic link between check and act ----
+ * hunt may run as root over users' mailboxes, and a user can swap a
+ * directory on the path for a symbolic link between the check and the
+ * unlink or rename. So the directory holding the message is resolved once
+ * (realpath), opened with no symbolic link anywhere in that resolved path
+ * (openat2 RESOLVE_NO_SYMLINKS; Linux 5.6), and every operation goes
+ * through that open directory (/proc/self/fd/N/NAME): whatever is swapped
+ * later, nothing outside it is touched. */
+
+typedef struct safe_path {
+	int dfd;
+	char path[4200]; /* /proc/self/fd/N/NAME */
+	char dir[4096];  /* the resolved directory, for messages */
+} safe_path;
+
+static int safe_open(const char *path, safe_path *sp, char *err, size_t errlen)
+{
+	sp->dfd = -1;
+	if (!path || !*path)
+		return fail(err, errlen, "(null)", "invalid arguments");
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	char dir[4096];
+	if (!*base || !strcmp(base, ".") || !strcmp(base, ".."))
+		return fail(err, errlen, path, "not a file name");
+	int l = slash ? snprintf(dir, sizeof dir, "%.*s", (int)(slash == path ? 1 : slash - path), path)
+	              : snprintf(dir, sizeof dir, ".");
+	if (l < 0 || (size_t)l >= sizeof dir)
+		return fail(err, errlen, path, "path too long");
+	if (!realpath(dir, sp->dir))
+		return fail(err, errlen, path, strerror(errno));
+	struct open_how how;
+	memset(&how, 0, sizeof how);
+	how.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
+	how.resolve = RESOLVE_NO_SYMLINKS;
+	sp->dfd = (int)syscall(SYS_openat2, AT_FDCWD, sp->dir, &how, sizeof how);
+	if (sp->dfd < 0 && errno == ENOSYS) /* an old kernel: at least the last component */
+		sp->dfd = open(sp->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (sp->dfd < 0)
+		return fail(err, errlen, path,
+		            errno == ELOOP ? "its directory changed into a symbolic link; not touched"
+		                           : strerror(errno));
+	l = snprintf(sp->path, sizeof sp->path, "/proc/self/fd/%d/%s", sp->dfd, base);
+	if (l < 0 || (size_t)l >= sizeof sp->path) {
+		close(sp->dfd);
+		return fail(err, errlen, path, "path too long");
+	}
+	return 0;
+}
+
+/* Error messages name the resolved directory, not /proc/self/fd/N. */
+static int safe_done(safe_path *sp, int rc, char *err, size_t errlen)
+{
+	if (rc != 0 && err && errlen) {
+		char prefix[64];
+		snprintf(prefix, sizeof prefix, "/proc/self/fd/%d", sp->dfd);
+		char *at = strstr(err, prefix);
+		if (at) {
+			char fixed[1024];
+			size_t head = (size_t)(at - err), k = 0;
+			const char *parts[3] = {err, sp->dir, at + strlen(prefix)};
+			size_t lens[3] = {head, strlen(sp->dir), strlen(at + strlen(prefix))};
+			for (size_t i = 0; i < 3; i++)
+				for (size_t j = 0; j < lens[i] && k + 1 < sizeof fixed; j++)
+					fixed[k++] = parts[i][j];
+			fixed[k] = '\0';
+			snprintf(err, errlen, "%s", fixed);
+		}
+	}
+	close(sp->dfd);
+	return rc;
+}
+
+int pc_purge_file(const char *path, char *err, size_t errlen)
+{
+	safe_path sp;
+	if (safe_open(path, &sp, err, errlen) != 0)
+		return -1;
+	return safe_done(&sp, purge_file(sp.path, err, errlen), err, errlen);
+}
+
+int pc_purge_file_checked(const char *path, const unsigned char sha256[32], char *err, size_t errlen)
+{
+	safe_path sp;
+	if (safe_open(path, &sp, err, errlen) != 0)
+		return -1;
+	return safe_done(&sp, purge_file_checked(sp.path, sha256, err, errlen), err, errlen);
+}
+
+int pc_purge_mbox(const char *path, const size_t *which, size_t n, const unsigned char (*sha256)[32], char *err,
+                  size_t errlen)
+{
+	if (n == 0 && path)
+		return purge_mbox(path, which, n, sha256, err, errlen);
+	safe_path sp;
+	if (safe_open(path, &sp, err, errlen) != 0)
+		return -1;
+	return safe_done(&sp, purge_mbox(sp.path, which, n, sha256, err, errlen), err, errlen);
 }
