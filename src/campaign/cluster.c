@@ -40,7 +40,7 @@ static int best_campaign(pc_store *st, const pc_config *c, const pc_fingerprint 
 		int got = pc_store_campaign_get(st, ids[i], &rec);
 		if (got < 0)
 			return -1;
-		if (!got)
+		if (!got || rec.last_seen < since)
 			continue;
 		double s = pc_sketch_similarity(fp->sig, rec.sig);
 		bool malicious = rec.status == PC_CAMPAIGN_MALICIOUS;

@@ -59,6 +59,8 @@ enum {
 	S_AUDIT,
 	S_AUDIT_LIST,
 	S_AUDIT_LIST_ALL,
+	S_SAVEPOINT,
+	S_RELEASE,
 	S_COUNT
 };
 
@@ -73,10 +75,9 @@ static const char *const sql[S_COUNT] = {
                  " VALUES (?1, ?2, ?3, ?4, ?4, 1) ON CONFLICT (sender, rcpt) DO UPDATE SET"
                  " last_seen = MAX(last_seen, excluded.last_seen), count = count + 1,"
                  " first_seen = MIN(first_seen, excluded.first_seen)",
-    [S_CANDIDATES] = "SELECT b.campaign FROM campaign_band b JOIN campaign c ON c.id = b.campaign"
-                     " WHERE b.band IN (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)"
-                     " AND c.last_seen >= ?17 GROUP BY b.campaign ORDER BY COUNT(*) DESC, c.last_seen DESC"
-                     " LIMIT ?18",
+    /* at most 16 x MAX_BAND_CAMPAIGNS rows, counted in C (sq_candidates) */
+    [S_CANDIDATES] = "SELECT campaign FROM campaign_band"
+                     " WHERE band IN (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)",
     [S_CAMPAIGN_GET] = "SELECT id, size, recipients, tokened, tokens, senders, first_contact, first_seen,"
                        " last_seen, verdict, status, why, subject, sig, analyst FROM campaign WHERE id = ?1",
     [S_INFRA] = "SELECT 1 FROM campaign_value WHERE campaign = ?1 AND kind = 'infra' AND value = ?2",
@@ -121,6 +122,9 @@ static const char *const sql[S_COUNT] = {
     [S_AUDIT] = "INSERT INTO audit (at, actor, action, campaign, source, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [S_AUDIT_LIST] = "SELECT id, at, actor, action, campaign, source, detail FROM audit WHERE campaign = ?1"
                      " ORDER BY id",
+    /* prepared once: a message opens and releases its savepoint twice */
+    [S_SAVEPOINT] = "SAVEPOINT m",
+    [S_RELEASE] = "RELEASE m",
     [S_AUDIT_LIST_ALL] = "SELECT id, at, actor, action, campaign, source, detail FROM audit ORDER BY id",
 };
 
@@ -318,7 +322,11 @@ static int sq_begin(pc_store *st)
 		q->batch_n = 0;
 		clock_gettime(CLOCK_MONOTONIC, &q->batch_start);
 	}
-	if (sqlite3_exec(q->db, "SAVEPOINT m", NULL, NULL, NULL) != SQLITE_OK) {
+	sqlite3_stmt *sp = stmt(st, S_SAVEPOINT);
+	int src = sp ? sqlite3_step(sp) : SQLITE_ERROR;
+	if (sp)
+		sqlite3_reset(sp);
+	if (src != SQLITE_DONE) {
 		fail(st, "begin");
 		flush(q);
 		return -1;
@@ -333,7 +341,11 @@ static int sq_commit(pc_store *st)
 	if (!q->in_tx)
 		return 0;
 	q->in_tx = false;
-	if (sqlite3_exec(q->db, "RELEASE m", NULL, NULL, NULL) != SQLITE_OK) {
+	sqlite3_stmt *rel = stmt(st, S_RELEASE);
+	int rrc = rel ? sqlite3_step(rel) : SQLITE_ERROR;
+	if (rel)
+		sqlite3_reset(rel);
+	if (rrc != SQLITE_DONE) {
 		fail(st, "commit");
 		sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
 		q->batch_open = false;
@@ -407,22 +419,53 @@ static int sq_remember(pc_store *st, const char *sender, const char *domain, con
 
 /* ---- campaigns (schema 2) ---- */
 
+/* The campaigns sharing the most band keys with the message (ties: the
+ * newer first). The window (since) is the caller's to check on the
+ * campaign it reads anyway. Bounded: at most PC_STORE_BANDS x
+ * MAX_BAND_CAMPAIGNS rows, counted in a small open-addressing table. */
+#define CAND_SLOTS 1024
 static int sq_candidates(pc_store *st, const uint64_t *bands, size_t nbands, time_t since, long long *ids, size_t max,
                          size_t *n)
 {
+	(void)since;
 	*n = 0;
 	sqlite3_stmt *s = stmt(st, S_CANDIDATES);
 	if (!s)
 		return -1;
 	for (int i = 0; i < PC_STORE_BANDS; i++) /* fewer keys repeat the first */
 		sqlite3_bind_int64(s, i + 1, (sqlite3_int64)bands[(size_t)i < nbands ? (size_t)i : 0]);
-	sqlite3_bind_int64(s, 17, (sqlite3_int64)since);
-	sqlite3_bind_int64(s, 18, (sqlite3_int64)max);
+	static long long key[CAND_SLOTS];
+	static unsigned count[CAND_SLOTS];
+	memset(count, 0, sizeof count);
+	size_t used = 0;
 	int rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW && *n < max)
-		ids[(*n)++] = sqlite3_column_int64(s, 0);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && used < CAND_SLOTS / 2) {
+		long long id = sqlite3_column_int64(s, 0);
+		size_t h = (size_t)((unsigned long long)id * 0x9e3779b97f4a7c15ULL >> 54) & (CAND_SLOTS - 1);
+		while (count[h] && key[h] != id)
+			h = (h + 1) & (CAND_SLOTS - 1);
+		if (!count[h]) {
+			key[h] = id;
+			used++;
+		}
+		count[h]++;
+	}
 	sqlite3_reset(s);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : fail(st, "campaign lookup");
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return fail(st, "campaign lookup");
+	/* the top `max` by count, then id */
+	while (*n < max) {
+		size_t best = CAND_SLOTS;
+		for (size_t i = 0; i < CAND_SLOTS; i++)
+			if (count[i] && (best == CAND_SLOTS || count[i] > count[best] ||
+			                 (count[i] == count[best] && key[i] > key[best])))
+				best = i;
+		if (best == CAND_SLOTS)
+			break;
+		ids[(*n)++] = key[best];
+		count[best] = 0;
+	}
+	return 0;
 }
 
 static void read_rec(sqlite3_stmt *s, pc_campaign_rec *r)

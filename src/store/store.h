@@ -119,8 +119,9 @@ void pc_store_rollback(pc_store *st);
 void pc_store_batch(pc_store *st, size_t max_messages, long max_ms);
 int pc_store_flush(pc_store *st);
 
-/* Campaigns that have one of the band keys and were last seen at or after
- * `since`: at most `max` ids into ids, *n set. */
+/* Campaigns that have one of the band keys, those sharing the most first:
+ * at most `max` ids into ids, *n set. `since` is a hint (the caller checks
+ * last_seen on the campaigns it reads). */
 int pc_store_campaign_candidates(pc_store *st, const uint64_t *bands, size_t nbands, time_t since, long long *ids,
                                  size_t max, size_t *n);
 /* 1 found (rec filled), 0 no such campaign, -1 error. */
