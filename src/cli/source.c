@@ -211,13 +211,17 @@ static void walk_dir(walker *w, const char *path, int depth, bool maildir)
 		char child[4096];
 		int l = snprintf(child, sizeof child, "%s%s%s", path, path[strlen(path) - 1] == '/' ? "" : "/", name);
 		bool dots = !strcmp(name, ".") || !strcmp(name, "..");
-		/* In a Maildir root only cur/ and new/ hold messages (tmp/ is being
-		 * delivered; dovecot-uidlist and index files are no mail), plus
-		 * the Maildir++ folders ".Name" below it; elsewhere hidden names
-		 * are skipped. */
-		bool skip = maildir ? !(!strcmp(name, "cur") || !strcmp(name, "new") ||
-		                        (name[0] == '.' && !dots && l > 0 && (size_t)l < sizeof child && is_dir(child)))
-		                    : name[0] == '.';
+		/* Hidden names are skipped, but in a Maildir root the Maildir++
+		 * folders ".Name/"; there tmp/ (being delivered) and the IMAP
+		 * servers' own files (dovecot-uidlist, dovecot.index*,
+		 * courierimap*, maildirfolder, subscriptions) are no mail. */
+		bool skip;
+		if (name[0] == '.')
+			skip = !maildir || dots || l < 0 || (size_t)l >= sizeof child || !is_dir(child);
+		else
+			skip = maildir && (!strcmp(name, "tmp") || !strncmp(name, "dovecot", 7) ||
+			                   !strncmp(name, "courierimap", 11) || !strcmp(name, "maildirfolder") ||
+			                   !strcmp(name, "subscriptions"));
 		if (!skip) {
 			if (l < 0 || (size_t)l >= sizeof child)
 				fail(w, name, "path too long");
