@@ -9,7 +9,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 set -- "$work" "$REG"
 [ -n "$SEEDS" ] && [ -d "$SEEDS" ] && set -- "$@" "$SEEDS"
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:suppressions=$(dirname "$0")/asan.supp UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	"$T" -max_total_time="${FUZZ_SECONDS:-60}" -timeout=10 -rss_limit_mb=2048 -max_len=262144 \
 	-print_final_stats=1 -artifact_prefix="$REG/" "$@" 2>"$work.log"
 rc=$?
