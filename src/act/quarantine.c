@@ -319,16 +319,11 @@ static int read_all(int dfd, const char *name, size_t max, char **out, size_t *n
 	return 0;
 }
 
-int pc_quarantine_get(const char *dir, const char *qid, char **bytes, size_t *n, char **meta, char *err, size_t errlen)
+/* DIR/msg opened for the entry qid (checked), with its two file names:
+ * the descriptor, or -1 with err. */
+static int open_entry(const char *dir, const char *qid, char eml[PC_QID_MAX + 8], char json[PC_QID_MAX + 8], char *err,
+                      size_t errlen)
 {
-	if (bytes)
-		*bytes = NULL;
-	if (n)
-		*n = 0;
-	if (meta)
-		*meta = NULL;
-	if (!dir)
-		return fail(err, errlen, "(null)", NULL, NULL, "invalid arguments");
 	if (!pc_quarantine_qid_valid(qid))
 		return fail(err, errlen, dir, "msg", NULL, "not a quarantine id");
 	int dfd = open_dir(dir, false);
@@ -339,9 +334,25 @@ int pc_quarantine_get(const char *dir, const char *qid, char **bytes, size_t *n,
 	close(dfd);
 	if (mfd < 0)
 		return fail(err, errlen, dir, "msg", NULL, strerror(errno));
+	snprintf(eml, PC_QID_MAX + 8, "%s.eml", qid);
+	snprintf(json, PC_QID_MAX + 8, "%s.json", qid);
+	return mfd;
+}
+
+int pc_quarantine_get(const char *dir, const char *qid, char **bytes, size_t *n, char **meta, char *err, size_t errlen)
+{
+	if (bytes)
+		*bytes = NULL;
+	if (n)
+		*n = 0;
+	if (meta)
+		*meta = NULL;
+	if (!dir)
+		return fail(err, errlen, "(null)", NULL, NULL, "invalid arguments");
 	char eml[PC_QID_MAX + 8], json[PC_QID_MAX + 8];
-	snprintf(eml, sizeof eml, "%s.eml", qid);
-	snprintf(json, sizeof json, "%s.json", qid);
+	int mfd = open_entry(dir, qid, eml, json, err, errlen);
+	if (mfd < 0)
+		return -1;
 	char *b = NULL, *mj = NULL;
 	size_t bn = 0, mn = 0;
 	if (read_all(mfd, eml, SIZE_MAX, &b, &bn) != 0) {
@@ -434,19 +445,10 @@ int pc_quarantine_remove(const char *dir, const char *qid, char *err, size_t err
 {
 	if (!dir)
 		return fail(err, errlen, "(null)", NULL, NULL, "invalid arguments");
-	if (!pc_quarantine_qid_valid(qid))
-		return fail(err, errlen, dir, "msg", NULL, "not a quarantine id");
-	int dfd = open_dir(dir, false);
-	if (dfd < 0)
-		return fail(err, errlen, dir, NULL, NULL, strerror(errno));
-	bool unused = false;
-	int mfd = open_sub(dfd, "msg", false, &unused);
-	close(dfd);
-	if (mfd < 0)
-		return fail(err, errlen, dir, "msg", NULL, strerror(errno));
 	char eml[PC_QID_MAX + 8], json[PC_QID_MAX + 8];
-	snprintf(eml, sizeof eml, "%s.eml", qid);
-	snprintf(json, sizeof json, "%s.json", qid);
+	int mfd = open_entry(dir, qid, eml, json, err, errlen);
+	if (mfd < 0)
+		return -1;
 	if (unlinkat(mfd, eml, 0) != 0) {
 		int e = errno;
 		close(mfd);
