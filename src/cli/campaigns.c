@@ -46,14 +46,23 @@ static const char usage[] = "usage: portcullis campaigns [options]              
                             "  -r, --reason TEXT    mark: why, kept in the audit log\n"
                             "  -h, --help           this text\n";
 
-/* Valid UTF-8 with no control characters, for terminals and JSON. */
+/* Valid UTF-8 with no control characters (C0, DEL, C1) and no bidi
+ * overrides or isolates (which reorder what a terminal shows), for
+ * terminals and JSON. */
 static char *clean(const char *s)
 {
 	char *v = g_utf8_make_valid(s ? s : "", -1);
-	for (unsigned char *p = (unsigned char *)v; *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			*p = '?';
-	return v;
+	GString *out = g_string_sized_new(strlen(v));
+	for (const char *p = v; *p; p = g_utf8_next_char(p)) {
+		gunichar c = g_utf8_get_char(p);
+		if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || (c >= 0x202a && c <= 0x202e) ||
+		    (c >= 0x2066 && c <= 0x2069))
+			g_string_append_c(out, '?');
+		else
+			g_string_append_len(out, p, g_utf8_next_char(p) - p);
+	}
+	g_free(v);
+	return g_string_free(out, FALSE);
 }
 
 static void jstr(pc_jsonw *w, const char *s)
