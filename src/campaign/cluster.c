@@ -30,7 +30,7 @@ static int best_campaign(pc_store *st, const pc_config *c, const pc_fingerprint 
 	long long ids[MAX_CANDIDATES];
 	size_t n = 0;
 	time_t since = fp->when > c->campaign_window ? fp->when - c->campaign_window : 0;
-	if (pc_store_campaign_candidates(st, fp->bands, PC_FP_BANDS, since, ids, MAX_CANDIDATES, &n) != 0)
+	if (pc_store_campaign_candidates(st, fp->bands, PC_FP_BANDS, ids, MAX_CANDIDATES, &n) != 0)
 		return -1;
 	bool best_malicious = false;
 	for (size_t i = 0; i < n; i++) {
@@ -64,11 +64,9 @@ static int best_campaign(pc_store *st, const pc_config *c, const pc_fingerprint 
 	return 0;
 }
 
-int pc_campaign_match(pc_store *st, const pc_config *cfg, const pc_fingerprint *fp, const char *message_id,
-                      long long only, long long *id)
+int pc_campaign_match(pc_store *st, const pc_config *cfg, const pc_fingerprint *fp, long long only, long long *id)
 {
 	*id = 0;
-	(void)message_id; /* chosen by the sender: a Message-ID alone proves nothing */
 	if (!fp->usable)
 		return 0;
 	double sim;

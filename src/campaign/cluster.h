@@ -6,7 +6,7 @@
  *   pc_policy_decide(m);
  *   pc_campaign_record(store, m, &fp);    joins or starts a campaign, may
  *                                         raise m's verdict, records it
- *   long long id; pc_campaign_match(store, &fp, m->message_id, 0, &id);  read only (hunt)
+ *   long long id; pc_campaign_match(store, cfg, &fp, 0, &id);   read only (hunt)
  * DESCRIPTION
  *   A campaign is one template sent to different recipients from shared
  *   infrastructure within campaign.window. A new message looks up the
@@ -39,11 +39,11 @@ struct pc_store;
 /* 0, or -1 with the store's error (m keeps its verdict; the caller adds a
  * campaign.error finding and applies its fail behaviour). Sets m->campaign. */
 int pc_campaign_record(struct pc_store *st, pc_msg *m, const pc_fingerprint *fp);
-/* The campaign a message belongs to without recording anything: by its
- * Message-ID among the members, else by its fingerprint. `only` (0: any)
+/* The campaign a message belongs to without recording anything, by its
+ * fingerprint (a Message-ID alone proves nothing: senders choose it). `only` (0: any)
  * restricts the answer to one campaign. *id = 0 when none; -1 on error. */
-int pc_campaign_match(struct pc_store *st, const pc_config *cfg, const pc_fingerprint *fp, const char *message_id,
-                      long long only, long long *id);
+int pc_campaign_match(struct pc_store *st, const pc_config *cfg, const pc_fingerprint *fp, long long only,
+                      long long *id);
 
 /* Whether m comes from an established sender (From authenticated, no
  * impersonation, an own or protected domain or a sender with history):

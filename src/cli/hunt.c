@@ -118,7 +118,7 @@ static int match(hunt *h, const pc_msg *m, const char *bytes, size_t n, long lon
 		return pc_ioc_match(h->ioc, m, &fp, sha, why) ? 1 : 0;
 	}
 	long long id = 0;
-	if (pc_campaign_match(h->st, h->cfg, &fp, m->message_id, h->only, &id) != 0)
+	if (pc_campaign_match(h->st, h->cfg, &fp, h->only, &id) != 0)
 		return -1;
 	if (!id)
 		return 0;

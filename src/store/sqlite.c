@@ -43,7 +43,6 @@ enum {
 	S_CAMPAIGN_GET,
 	S_INFRA,
 	S_MEMBER_FIND_BOTH,
-	S_MEMBER_FIND_SOURCE,
 	S_CAMPAIGN_NEW,
 	S_MEMBER_ADD,
 	S_BAND_ADD,
@@ -82,7 +81,6 @@ static const char *const sql[S_COUNT] = {
                        " last_seen, verdict, status, why, subject, sig, analyst FROM campaign WHERE id = ?1",
     [S_INFRA] = "SELECT 1 FROM campaign_value WHERE campaign = ?1 AND kind = 'infra' AND value = ?2",
     [S_MEMBER_FIND_BOTH] = "SELECT campaign FROM member WHERE source = ?1 AND message_id = ?2",
-    [S_MEMBER_FIND_SOURCE] = "SELECT campaign FROM member WHERE source = ?1 ORDER BY id LIMIT 1",
     [S_CAMPAIGN_NEW] = "INSERT INTO campaign (first_seen, last_seen, subject, sig) VALUES (?1, ?1, ?2, ?3)",
     [S_MEMBER_ADD] = "INSERT INTO member (campaign, source, message_id, sender, subject, rcpt, token, rule, seen,"
                      " verdict, first_contact, own_verdict, own_rule, established)"
@@ -420,14 +418,12 @@ static int sq_remember(pc_store *st, const char *sender, const char *domain, con
 /* ---- campaigns (schema 2) ---- */
 
 /* The campaigns sharing the most band keys with the message (ties: the
- * newer first). The window (since) is the caller's to check on the
+ * newer first). The time window is the caller's to check on the
  * campaign it reads anyway. Bounded: at most PC_STORE_BANDS x
  * MAX_BAND_CAMPAIGNS rows, counted in a small open-addressing table. */
 #define CAND_SLOTS 1024
-static int sq_candidates(pc_store *st, const uint64_t *bands, size_t nbands, time_t since, long long *ids, size_t max,
-                         size_t *n)
+static int sq_candidates(pc_store *st, const uint64_t *bands, size_t nbands, long long *ids, size_t max, size_t *n)
 {
-	(void)since;
 	*n = 0;
 	sqlite3_stmt *s = stmt(st, S_CANDIDATES);
 	if (!s)
@@ -531,19 +527,13 @@ static int sq_infra(pc_store *st, long long id, const char *const *infra, size_t
 
 static int sq_member_find(pc_store *st, const char *source, const char *message_id, long long *id)
 {
-	sqlite3_stmt *s;
-	if (source && message_id) {
-		if (!(s = stmt(st, S_MEMBER_FIND_BOTH)))
-			return -1;
-		text(s, 1, source);
-		text(s, 2, message_id);
-	} else if (source) {
-		if (!(s = stmt(st, S_MEMBER_FIND_SOURCE)))
-			return -1;
-		text(s, 1, source);
-	} else {
+	if (!source || !message_id)
 		return 0;
-	}
+	sqlite3_stmt *s = stmt(st, S_MEMBER_FIND_BOTH);
+	if (!s)
+		return -1;
+	text(s, 1, source);
+	text(s, 2, message_id);
 	int rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		*id = sqlite3_column_int64(s, 0);

@@ -72,10 +72,10 @@ void pc_store_batch(pc_store *st, size_t max_messages, long max_ms)
 	st->ops->batch(st, max_messages, max_ms);
 }
 
-int pc_store_campaign_candidates(pc_store *st, const uint64_t *bands, size_t nbands, time_t since, long long *ids,
-                                 size_t max, size_t *n)
+int pc_store_campaign_candidates(pc_store *st, const uint64_t *bands, size_t nbands, long long *ids, size_t max,
+                                 size_t *n)
 {
-	return st->ops->candidates(st, bands, nbands, since, ids, max, n);
+	return st->ops->candidates(st, bands, nbands, ids, max, n);
 }
 
 int pc_store_campaign_get(pc_store *st, long long id, pc_campaign_rec *rec)

@@ -120,17 +120,17 @@ void pc_store_batch(pc_store *st, size_t max_messages, long max_ms);
 int pc_store_flush(pc_store *st);
 
 /* Campaigns that have one of the band keys, those sharing the most first:
- * at most `max` ids into ids, *n set. `since` is a hint (the caller checks
- * last_seen on the campaigns it reads). */
-int pc_store_campaign_candidates(pc_store *st, const uint64_t *bands, size_t nbands, time_t since, long long *ids,
-                                 size_t max, size_t *n);
+ * at most `max` ids into ids, *n set. The time window is the caller's to
+ * check (last_seen of the campaigns it reads). */
+int pc_store_campaign_candidates(pc_store *st, const uint64_t *bands, size_t nbands, long long *ids, size_t max,
+                                 size_t *n);
 /* 1 found (rec filled), 0 no such campaign, -1 error. */
 int pc_store_campaign_get(pc_store *st, long long id, pc_campaign_rec *rec);
 /* How many of infra[0..n) the campaign has; -1 on error. */
 int pc_store_campaign_infra(pc_store *st, long long id, const char *const *infra, size_t n);
-/* The campaign of the member with this source and Message-ID (message_id
- * NULL: any with this source): 1 and *id, 0 none, -1 error. A Message-ID
- * alone finds nothing: senders choose it, so it proves nothing. */
+/* The campaign of the member with this source and Message-ID (both
+ * needed: a Message-ID alone proves nothing, senders choose it): 1 and
+ * *id, 0 none, -1 error. */
 int pc_store_member_find(pc_store *st, const char *source, const char *message_id, long long *id);
 /* Starts a campaign with `m` as its first member; *id set. */
 int pc_store_campaign_new(pc_store *st, const pc_member *m, long long *id);

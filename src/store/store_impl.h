@@ -18,8 +18,7 @@ typedef struct pc_store_ops {
 	void (*rollback)(pc_store *st);
 	int (*flush)(pc_store *st);
 	void (*batch)(pc_store *st, size_t max_messages, long max_ms);
-	int (*candidates)(pc_store *st, const uint64_t *bands, size_t nbands, time_t since, long long *ids, size_t max,
-	                  size_t *n);
+	int (*candidates)(pc_store *st, const uint64_t *bands, size_t nbands, long long *ids, size_t max, size_t *n);
 	int (*get)(pc_store *st, long long id, pc_campaign_rec *rec);
 	int (*infra)(pc_store *st, long long id, const char *const *infra, size_t n);
 	int (*member_find)(pc_store *st, const char *source, const char *message_id, long long *id);

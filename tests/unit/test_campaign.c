@@ -274,9 +274,9 @@ static void test_clustering(void **state)
 	assert_int_equal(pc_scan_fingerprint(sc, &fp), 0);
 	assert_true(fp.usable);
 	long long found = 0;
-	assert_int_equal(pc_campaign_match(st, &cfg, &fp, NULL, 0, &found), 0);
+	assert_int_equal(pc_campaign_match(st, &cfg, &fp, 0, &found), 0);
 	assert_int_equal(found, id);
-	assert_int_equal(pc_campaign_match(st, &cfg, &fp, NULL, strtoll(second, NULL, 10), &found), 0);
+	assert_int_equal(pc_campaign_match(st, &cfg, &fp, strtoll(second, NULL, 10), &found), 0);
 	assert_int_equal(found, 0);
 	pc_scanner_free(sc);
 	pc_store_close(st);
@@ -343,7 +343,7 @@ static void test_batch_and_rollback(void **state)
 	assert_int_equal(r.size, 1);
 	size_t n = 0;
 	long long ids[4];
-	assert_int_equal(pc_store_campaign_candidates(st, bands, PC_STORE_BANDS, 0, ids, 4, &n), 0);
+	assert_int_equal(pc_store_campaign_candidates(st, bands, PC_STORE_BANDS, ids, 4, &n), 0);
 	assert_int_equal(n, 1);
 	/* the window is checked by the clustering on the campaign it reads */
 	pc_store_close(st);
