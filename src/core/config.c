@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 #define OFF(f) offsetof(pc_limits, f)
 
@@ -67,6 +68,13 @@ void pc_config_defaults(pc_config *c)
 	c->campaign_auto = 1;
 	c->campaign_action = PC_ACTION_QUARANTINE;
 	c->campaign_error_action = PC_ACTION_ACCEPT;
+	snprintf(c->quarantine_sendmail, sizeof c->quarantine_sendmail, "/usr/sbin/sendmail");
+	snprintf(c->quarantine_postsuper, sizeof c->quarantine_postsuper, "/usr/sbin/postsuper");
+	snprintf(c->milter_socket, sizeof c->milter_socket, "unix:/run/portcullis/milter.sock");
+	c->milter_timeout_ms = 30000;
+	c->milter_max_message = 64u << 20;
+	c->milter_drain_ms = 30000;
+	c->log_facility = LOG_MAIL;
 }
 
 static void strlist_free(pc_strlist *l)
@@ -274,6 +282,34 @@ static int parse_size(const char *v, size_t *out)
 	return 0;
 }
 
+static int set_size(size_t *dst, size_t lo, size_t hi, const char *key, const char *value, char *err, size_t errlen)
+{
+	size_t v;
+	if (parse_size(value, &v) != 0 || v < lo || v > hi) {
+		snprintf(err, errlen, "%s: expected a size from %zu to %zu bytes (K/M/G suffix allowed), got \"%s\"", key,
+		         lo, hi, value);
+		return -1;
+	}
+	*dst = v;
+	return 0;
+}
+
+/* A command line run without a shell: an absolute program path, then
+ * arguments separated by blanks (no quoting). */
+static int set_command(char *dst, size_t dstlen, const char *key, const char *value, char *err, size_t errlen)
+{
+	if (value[0] != '/') {
+		snprintf(err, errlen, "%s: expected an absolute program path and arguments, got \"%s\"", key, value);
+		return -1;
+	}
+	for (const char *p = value; *p; p++)
+		if ((unsigned char)*p < 0x20 && *p != '\t') {
+			snprintf(err, errlen, "%s: contains a control character", key);
+			return -1;
+		}
+	return set_string(dst, dstlen, key, value, err, errlen);
+}
+
 static pc_action *action_field(pc_config *c, const char *key)
 {
 	if (!strcmp(key, "policy.limit_action"))
@@ -418,6 +454,74 @@ int pc_config_set(pc_config *c, const char *key, const char *value, char *err, s
 		return 0;
 	} else if (strcmp(key, "quarantine.directory") == 0) {
 		return set_string(c->quarantine_dir, sizeof c->quarantine_dir, key, value, err, errlen);
+	} else if (strcmp(key, "quarantine.action") == 0) {
+		if (!strcmp(value, "discard") || !strcmp(value, "hold")) {
+			c->quarantine_hold = !strcmp(value, "hold");
+			return 0;
+		}
+		snprintf(err, errlen, "%s: expected discard or hold, got \"%s\"", key, value);
+		return -1;
+	} else if (strcmp(key, "quarantine.sendmail") == 0) {
+		return set_command(c->quarantine_sendmail, sizeof c->quarantine_sendmail, key, value, err, errlen);
+	} else if (strcmp(key, "quarantine.postsuper") == 0) {
+		return set_command(c->quarantine_postsuper, sizeof c->quarantine_postsuper, key, value, err, errlen);
+	} else if (strcmp(key, "milter.socket") == 0) {
+		if (strncmp(value, "inet:", 5) && strncmp(value, "inet6:", 6) && strncmp(value, "unix:", 5) &&
+		    strncmp(value, "local:", 6)) {
+			snprintf(err, errlen, "%s: expected inet:PORT@HOST, inet6:PORT@HOST or unix:PATH, got \"%s\"",
+			         key, value);
+			return -1;
+		}
+		return set_string(c->milter_socket, sizeof c->milter_socket, key, value, err, errlen);
+	} else if (strcmp(key, "milter.workers") == 0) {
+		double d;
+		if (set_number(&d, 0, 256, key, value, err, errlen) != 0)
+			return -1;
+		c->milter_workers = (unsigned)d;
+		return 0;
+	} else if (strcmp(key, "milter.timeout") == 0 || strcmp(key, "milter.drain_timeout") == 0) {
+		double s;
+		if (set_number(&s, 0.1, 3600, key, value, err, errlen) != 0)
+			return -1;
+		*(key[7] == 't' ? &c->milter_timeout_ms : &c->milter_drain_ms) = (unsigned)(s * 1000 + 0.5);
+		return 0;
+	} else if (strcmp(key, "milter.fault_action") == 0) {
+		if (!strcmp(value, "tempfail") || !strcmp(value, "accept")) {
+			c->milter_fail_open = !strcmp(value, "accept");
+			return 0;
+		}
+		snprintf(err, errlen, "%s: expected tempfail or accept, got \"%s\"", key, value);
+		return -1;
+	} else if (strcmp(key, "milter.max_message") == 0) {
+		return set_size(&c->milter_max_message, 4096, (size_t)1 << 31, key, value, err, errlen);
+	} else if (strcmp(key, "log.destination") == 0) {
+		if (!strcmp(value, "stderr") || !strcmp(value, "syslog")) {
+			c->log_syslog = !strcmp(value, "syslog");
+			return 0;
+		}
+		snprintf(err, errlen, "%s: expected stderr or syslog, got \"%s\"", key, value);
+		return -1;
+	} else if (strcmp(key, "log.format") == 0) {
+		if (!strcmp(value, "text") || !strcmp(value, "json")) {
+			c->log_json = !strcmp(value, "json");
+			return 0;
+		}
+		snprintf(err, errlen, "%s: expected text or json, got \"%s\"", key, value);
+		return -1;
+	} else if (strcmp(key, "log.facility") == 0) {
+		static const struct {
+			const char *name;
+			int fac;
+		} facs[] = {{"mail", LOG_MAIL},     {"daemon", LOG_DAEMON}, {"user", LOG_USER},     {"local0", LOG_LOCAL0},
+		            {"local1", LOG_LOCAL1}, {"local2", LOG_LOCAL2}, {"local3", LOG_LOCAL3}, {"local4", LOG_LOCAL4},
+		            {"local5", LOG_LOCAL5}, {"local6", LOG_LOCAL6}, {"local7", LOG_LOCAL7}};
+		for (size_t i = 0; i < sizeof facs / sizeof facs[0]; i++)
+			if (!strcmp(value, facs[i].name)) {
+				c->log_facility = facs[i].fac;
+				return 0;
+			}
+		snprintf(err, errlen, "%s: expected mail, daemon, user or local0..local7, got \"%s\"", key, value);
+		return -1;
 	} else if (strcmp(key, "campaign.enabled") == 0) {
 		return set_yesno(&c->campaign_enabled, key, value, err, errlen);
 	} else if (strcmp(key, "campaign.auto_malicious") == 0) {
