@@ -26,6 +26,7 @@
 
 #include "cli/campaigns.h"
 #include "cli/hunt.h"
+#include "milter/milter.h"
 #include "cli/options.h"
 #include "cli/report.h"
 #include "cli/source.h"
@@ -45,6 +46,7 @@ static const char usage_main[] = "usage: portcullis COMMAND [options]\n"
                                  "  scan PATH...   parse messages and print one JSON line per message\n"
                                  "  campaigns      list, show and mark campaigns (one template, many recipients)\n"
                                  "  hunt PATH...   find members of malicious campaigns or indicators in mailboxes\n"
+                                 "  milter         run the mail filter for Postfix/Sendmail (libmilter)\n"
                                  "  help           this text; 'portcullis COMMAND --help' for a command\n"
                                  "\n"
                                  "Options: --version, --help\n";
@@ -448,6 +450,8 @@ int main(int argc, char **argv)
 		return pc_cli_campaigns(argc - 1, argv + 1);
 	if (!strcmp(cmd, "hunt"))
 		return pc_cli_hunt(argc - 1, argv + 1);
+	if (!strcmp(cmd, "milter"))
+		return pc_cli_milter(argc - 1, argv + 1);
 	fprintf(stderr, "portcullis: unknown command '%s'\n\n%s", cmd, usage_main);
 	return 2;
 }

@@ -1,0 +1,1081 @@
+/*
+ * NAME
+ *   milter - supervisor, libmilter front end and per-message log
+ * DESCRIPTION
+ *   See milter.h. Memory per message is bounded by [milter] max_message
+ *   (a longer message is a fault, not a truncated scan) and 1,000
+ *   recipients; memory per connection by that plus its strings.
+ */
+#define _GNU_SOURCE
+#include "milter/milter.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libmilter/mfapi.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/jsonw.h"
+#include "cli/options.h"
+#include "core/config.h"
+#include "detect/trackerlist.h"
+#include "milter/headers.h"
+#include "milter/pool.h"
+#include "milter/wire.h"
+#include "milter/worker.h"
+#include "net/dns.h"
+#include "store/store.h"
+
+#define MAX_RCPT 1000
+#define MAX_SETS 64
+
+static const char usage[] =
+    "usage: portcullis milter [-c FILE] [-s KEY=VALUE]... [--check]\n"
+    "\n"
+    "Run the mail filter (milter) for Postfix or Sendmail in the foreground on\n"
+    "[milter] socket. Every message is scanned by a worker process and then\n"
+    "delivered with headers added, delivered neutralised, quarantined (stored\n"
+    "in [quarantine] directory, then discarded or held) or rejected. See\n"
+    "portcullis(8) and portcullis.conf(5).\n"
+    "\n"
+    "Options:\n"
+    "  -c, --config FILE     read settings from FILE\n"
+    "  -s, --set KEY=VALUE   override one setting (repeatable)\n"
+    "      --check           check the settings, lists, store and quarantine; exit\n"
+    "  -h, --help            this text\n"
+    "\n"
+    "Signals: TERM/INT finish the messages in flight (up to [milter] drain_timeout)\n"
+    "and stop; HUP re-reads the settings and lists (the socket stays).\n"
+    "Exit status: 0 stopped cleanly, 1 a fatal error, 2 bad settings.\n";
+
+/* What the front end itself reads from the config (the workers read all
+ * of it); replaced on reload. */
+typedef struct settings {
+	unsigned timeout_ms;
+	int fail_open;
+	size_t max_message;
+	unsigned drain_ms;
+	int log_syslog, log_json;
+	char authserv_id[256];
+} settings;
+
+static struct {
+	const char *config_path;
+	char *sets[MAX_SETS];
+	size_t nsets;
+	pthread_rwlock_t lock;
+	settings s;
+	pc_pool *pool;
+	char **worker_argv;
+	atomic_int inflight;
+	atomic_bool draining;
+} F = {.lock = PTHREAD_RWLOCK_INITIALIZER};
+
+static settings current(void)
+{
+	pthread_rwlock_rdlock(&F.lock);
+	settings s = F.s;
+	pthread_rwlock_unlock(&F.lock);
+	return s;
+}
+
+static void settings_from(settings *s, const pc_config *c)
+{
+	s->timeout_ms = c->milter_timeout_ms;
+	s->fail_open = c->milter_fail_open;
+	s->max_message = c->milter_max_message;
+	s->drain_ms = c->milter_drain_ms;
+	s->log_syslog = c->log_syslog;
+	s->log_json = c->log_json;
+	snprintf(s->authserv_id, sizeof s->authserv_id, "%s", c->authserv_id);
+}
+
+/* ---- logging: one line per message, written with one write() ---- */
+
+static void log_line(const char *line, bool error)
+{
+	settings s = current();
+	if (s.log_syslog) {
+		syslog(error ? LOG_WARNING : LOG_INFO, "%s", line);
+		return;
+	}
+	char buf[8192];
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	int n = snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ portcullis[%d]: %s\n", tm.tm_year + 1900,
+	                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)getpid(), line);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof buf) {
+		n = sizeof buf - 1;
+		buf[n - 1] = '\n';
+	}
+	ssize_t w = write(STDERR_FILENO, buf, (size_t)n);
+	(void)w;
+}
+
+static void logf_(bool error, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void logf_(bool error, const char *fmt, ...)
+{
+	char line[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	log_line(line, error);
+}
+
+/* Text from the peer for a text log: printable ASCII, quotes and
+ * backslashes replaced, bounded. */
+static const char *clean(const char *s, char *buf, size_t cap)
+{
+	size_t o = 0;
+	for (; s && *s && o + 1 < cap; s++) {
+		unsigned char c = (unsigned char)*s;
+		buf[o++] = (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') ? '?' : (char)c;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+typedef struct outcome {
+	const char *ref, *queue_id, *client, *from;
+	size_t nrcpt, size;
+	const char *verdict, *action, *score, *qid, *campaign, *reasons, *detail, *error;
+	double ms;
+} outcome;
+
+static void log_outcome(const outcome *o)
+{
+	settings s = current();
+	bool error = o->error != NULL;
+	if (s.log_json) {
+		pc_jsonw w;
+		pc_jsonw_init(&w);
+		pc_jsonw_obj(&w);
+#define KS(k, v)                                                                                                       \
+	do {                                                                                                           \
+		pc_jsonw_key(&w, k);                                                                                   \
+		pc_jsonw_str(&w, v);                                                                                   \
+	} while (0)
+		KS("ref", o->ref);
+		KS("queue_id", o->queue_id);
+		KS("client", o->client);
+		KS("from", o->from);
+		pc_jsonw_key(&w, "rcpt");
+		pc_jsonw_int(&w, (long long)o->nrcpt);
+		pc_jsonw_key(&w, "size");
+		pc_jsonw_int(&w, (long long)o->size);
+		KS("verdict", o->verdict);
+		KS("action", o->action);
+		pc_jsonw_key(&w, "score");
+		if (o->score)
+			pc_jsonw_real(&w, strtod(o->score, NULL));
+		else
+			pc_jsonw_null(&w);
+		KS("quarantine_id", o->qid);
+		KS("campaign", o->campaign);
+		KS("reasons", o->reasons);
+		KS("detail", o->detail);
+		KS("error", o->error);
+		pc_jsonw_key(&w, "ms");
+		pc_jsonw_real(&w, o->ms);
+#undef KS
+		pc_jsonw_end(&w);
+		if (!w.err) {
+			char *line = strndup(w.buf, w.len);
+			if (line)
+				log_line(line, error);
+			free(line);
+		}
+		pc_jsonw_free(&w);
+		return;
+	}
+	char from[300], reasons[1000], detail[300], err[600];
+	logf_(error,
+	      "ref=%s queue=%s client=%s from=<%s> rcpt=%zu size=%zu verdict=%s action=%s score=%s%s%s%s%s "
+	      "reasons=\"%s\"%s%s%s%s%s%s ms=%.1f",
+	      o->ref, o->queue_id ? o->queue_id : "-", o->client ? o->client : "-", clean(o->from, from, sizeof from),
+	      o->nrcpt, o->size, o->verdict ? o->verdict : "-", o->action, o->score ? o->score : "-",
+	      o->qid ? " quarantine_id=" : "", o->qid ? o->qid : "", o->campaign ? " campaign=" : "",
+	      o->campaign ? o->campaign : "", clean(o->reasons ? o->reasons : "", reasons, sizeof reasons),
+	      o->detail ? " detail=\"" : "", o->detail ? clean(o->detail, detail, sizeof detail) : "",
+	      o->detail ? "\"" : "", o->error ? " error=\"" : "", o->error ? clean(o->error, err, sizeof err) : "",
+	      o->error ? "\"" : "", o->ms);
+}
+
+/* ---- one SMTP connection ---- */
+
+typedef struct conn {
+	char client[INET6_ADDRSTRLEN];
+	char *clname, *helo;
+	bool leadspc, nr_hdr, nr_body;
+	/* the message in progress */
+	bool in_msg;
+	char *from;
+	char *rcpt[MAX_RCPT];
+	size_t nrcpt, rcpt_dropped;
+	char *buf;
+	size_t n, cap, total;
+	bool overflow;
+	long long t0;
+} conn;
+
+static void msg_end(conn *c)
+{
+	if (c->in_msg)
+		atomic_fetch_sub(&F.inflight, 1);
+	c->in_msg = false;
+	free(c->from);
+	c->from = NULL;
+	for (size_t i = 0; i < c->nrcpt; i++)
+		free(c->rcpt[i]);
+	c->nrcpt = c->rcpt_dropped = 0;
+	free(c->buf);
+	c->buf = NULL;
+	c->n = c->cap = c->total = 0;
+	c->overflow = false;
+}
+
+static conn *get_conn(SMFICTX *ctx)
+{
+	conn *c = smfi_getpriv(ctx);
+	if (!c && (c = calloc(1, sizeof *c)))
+		smfi_setpriv(ctx, c);
+	return c;
+}
+
+/* Appends to the message within max_message: past it the message is
+ * only counted (a fault at the end). */
+static void append(conn *c, const char *p, size_t n, size_t max)
+{
+	c->total += n;
+	if (c->overflow)
+		return;
+	if (n > max - c->n || c->total > max) {
+		c->overflow = true;
+		free(c->buf);
+		c->buf = NULL;
+		c->n = c->cap = 0;
+		return;
+	}
+	if (c->n + n > c->cap) {
+		size_t cap = c->cap ? c->cap : 16384;
+		while (cap < c->n + n)
+			cap = cap > max / 2 ? max : cap * 2;
+		char *b = realloc(c->buf, cap);
+		if (!b) {
+			c->overflow = true;
+			free(c->buf);
+			c->buf = NULL;
+			c->n = c->cap = 0;
+			return;
+		}
+		c->buf = b;
+		c->cap = cap;
+	}
+	memcpy(c->buf + c->n, p, n);
+	c->n += n;
+}
+
+/* "<a@b>" -> "a@b" (malloc'd). */
+static char *addr_of(const char *s)
+{
+	if (!s)
+		return strdup("");
+	while (*s == ' ')
+		s++;
+	size_t n = strlen(s);
+	if (n >= 2 && s[0] == '<') {
+		const char *e = strchr(s, '>');
+		if (e)
+			return strndup(s + 1, (size_t)(e - s - 1));
+	}
+	const char *sp = strchr(s, ' '); /* ESMTP parameters after the address */
+	return strndup(s, sp ? (size_t)(sp - s) : n);
+}
+
+static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2, unsigned long f3,
+                             unsigned long *pf0, unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+{
+	(void)f2;
+	(void)f3;
+	conn *c = get_conn(ctx);
+	if (!c)
+		return SMFIS_TEMPFAIL;
+	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGBODY | SMFIF_QUARANTINE);
+	/* the exact header bytes (DKIM verification needs them), and no
+	 * round trip per header line or body chunk */
+	unsigned long want = SMFIP_HDR_LEADSPC | SMFIP_NR_HDR | SMFIP_NR_BODY;
+	*pf1 = f1 & want;
+	*pf2 = *pf3 = 0;
+	c->leadspc = (f1 & SMFIP_HDR_LEADSPC) != 0;
+	c->nr_hdr = (f1 & SMFIP_NR_HDR) != 0;
+	c->nr_body = (f1 & SMFIP_NR_BODY) != 0;
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
+{
+	conn *c = get_conn(ctx);
+	if (!c)
+		return SMFIS_TEMPFAIL;
+	free(c->clname);
+	c->clname = host ? strdup(host) : NULL;
+	c->client[0] = '\0';
+	if (sa && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)sa)->sin_addr, c->client, sizeof c->client);
+	else if (sa && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)(void *)sa)->sin6_addr, c->client, sizeof c->client);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat cb_helo(SMFICTX *ctx, char *helo)
+{
+	conn *c = get_conn(ctx);
+	if (!c)
+		return SMFIS_TEMPFAIL;
+	free(c->helo);
+	c->helo = helo ? strndup(helo, 255) : NULL;
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
+{
+	conn *c = get_conn(ctx);
+	if (!c)
+		return SMFIS_TEMPFAIL;
+	msg_end(c);
+	if (atomic_load(&F.draining)) {
+		smfi_setreply(ctx, "451", "4.3.2", "Filter shutting down, try again later");
+		return SMFIS_TEMPFAIL;
+	}
+	c->in_msg = true;
+	atomic_fetch_add(&F.inflight, 1);
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	c->t0 = (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	c->from = addr_of(argv ? argv[0] : NULL);
+	return c->from ? SMFIS_CONTINUE : SMFIS_TEMPFAIL;
+}
+
+static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
+{
+	conn *c = get_conn(ctx);
+	if (!c)
+		return SMFIS_TEMPFAIL;
+	if (c->nrcpt == MAX_RCPT) {
+		c->rcpt_dropped++;
+		return SMFIS_CONTINUE;
+	}
+	char *a = addr_of(argv ? argv[0] : NULL);
+	if (!a)
+		return SMFIS_TEMPFAIL;
+	c->rcpt[c->nrcpt++] = a;
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
+{
+	conn *c = get_conn(ctx);
+	sfsistat ok = c && c->nr_hdr ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+	if (!c)
+		return SMFIS_TEMPFAIL;
+	size_t max = current().max_message;
+	append(c, name, strlen(name), max);
+	append(c, ":", 1, max);
+	if (!c->leadspc)
+		append(c, " ", 1, max);
+	/* the MTA folds with a bare LF: the message we scan uses CRLF */
+	for (const char *p = value; p && *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t l = nl ? (size_t)(nl - p) : strlen(p);
+		if (l && p[l - 1] == '\r')
+			l--;
+		append(c, p, l, max);
+		if (!nl)
+			break;
+		append(c, "\r\n", 2, max);
+		p = nl + 1;
+	}
+	append(c, "\r\n", 2, max);
+	return ok;
+}
+
+static sfsistat cb_eoh(SMFICTX *ctx)
+{
+	conn *c = get_conn(ctx);
+	if (!c)
+		return SMFIS_TEMPFAIL;
+	append(c, "\r\n", 2, current().max_message);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
+{
+	conn *c = get_conn(ctx);
+	if (!c)
+		return SMFIS_TEMPFAIL;
+	append(c, (const char *)chunk, len, current().max_message);
+	return c->nr_body ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
+static void make_ref(char *ref, size_t len)
+{
+	unsigned char r[5] = {0};
+	if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
+		memset(r, 0, sizeof r);
+	snprintf(ref, len, "%08llX%02X%02X%02X%02X%02X", (unsigned long long)time(NULL) & 0xffffffffULL, r[0], r[1], r[2],
+	         r[3], r[4]);
+}
+
+static double since_ms(const conn *c)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	long long now = (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	return (double)(now - c->t0) / 1000.0;
+}
+
+/* Removes the fields a sender forged (X-Portcullis-*, our own
+ * Authentication-Results), for the fail-open path. */
+static int delete_forged(SMFICTX *ctx, const conn *c, const char *authserv_id)
+{
+	pc_hfield *f = NULL;
+	size_t body, n = pc_hdr_split(c->buf, c->n, &f, &body);
+	if (n == (size_t)-1)
+		return -1;
+	int rc = 0;
+	/* highest index first per name */
+	for (size_t i = n; i-- > 0 && rc == 0;) {
+		if (!pc_hdr_forged(f[i].name, f[i].namelen, f[i].value, f[i].valuelen, authserv_id))
+			continue;
+		unsigned idx = 0;
+		for (size_t k = 0; k <= i; k++)
+			idx += f[k].namelen == f[i].namelen && !strncasecmp(f[k].name, f[i].name, f[i].namelen);
+		char name[256];
+		if (f[i].namelen >= sizeof name)
+			continue;
+		memcpy(name, f[i].name, f[i].namelen);
+		name[f[i].namelen] = '\0';
+		if (smfi_chgheader(ctx, name, (int)idx, NULL) != MI_SUCCESS)
+			rc = -1;
+	}
+	free(f);
+	return rc;
+}
+
+/* The fault action: tempfail (451) or, fail-open, deliver with a header. */
+static sfsistat fault(SMFICTX *ctx, conn *c, outcome *o, const char *why)
+{
+	settings s = current();
+	o->error = why;
+	o->verdict = NULL;
+	if (s.fail_open) {
+		char v[600];
+		snprintf(v, sizeof v, " not scanned (%s); ref=%s", why, o->ref);
+		for (char *p = v; *p; p++)
+			if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+				*p = '?';
+		if (c->buf && delete_forged(ctx, c, s.authserv_id) != 0)
+			goto tempfail;
+		if (smfi_insheader(ctx, 0, "X-Portcullis-Fault", v) != MI_SUCCESS)
+			goto tempfail;
+		o->action = "accept-unscanned";
+		o->ms = since_ms(c);
+		log_outcome(o);
+		return SMFIS_ACCEPT;
+	}
+tempfail:;
+	char text[128];
+	snprintf(text, sizeof text, "Message could not be checked, try again later (ref %s)", o->ref);
+	smfi_setreply(ctx, "451", "4.7.1", text);
+	o->action = "tempfail";
+	o->ms = since_ms(c);
+	log_outcome(o);
+	return SMFIS_TEMPFAIL;
+}
+
+typedef struct reply {
+	const char *action, *verdict, *score, *reasons, *campaign, *qid, *error, *detail;
+	const char *body;
+	size_t bodyn;
+} reply;
+
+static char *recstr(const pc_wire_rec *r, char **pool, size_t *np)
+{
+	char *s = strndup(r->data, r->len);
+	if (s)
+		pool[(*np)++] = s;
+	return s;
+}
+
+/* Applies the worker's edits in order: changes and deletions by index,
+ * then the added fields on top in their order, then the body. */
+static int apply_edits(SMFICTX *ctx, const pc_wbuf *rep, const reply *r)
+{
+	size_t off = 0;
+	pc_wire_rec rec;
+	char buf[70000];
+	const char *part[3];
+	int top = 0;
+	while (pc_wire_next(rep, &off, &rec) == 1) {
+		if (rec.type == PC_W_HDEL || rec.type == PC_W_HCHG) {
+			int k = pc_wire_split(&rec, buf, sizeof buf, part, rec.type == PC_W_HDEL ? 2 : 3);
+			if (k != (rec.type == PC_W_HDEL ? 2 : 3))
+				return -1;
+			long idx = strtol(part[1], NULL, 10);
+			if (idx < 1 || idx > 100000)
+				return -1;
+			if (smfi_chgheader(ctx, (char *)part[0], (int)idx, rec.type == PC_W_HDEL ? NULL : (char *)part[2]) !=
+			    MI_SUCCESS)
+				return -1;
+		} else if (rec.type == PC_W_HADD) {
+			if (pc_wire_split(&rec, buf, sizeof buf, part, 2) != 2)
+				return -1;
+			if (smfi_insheader(ctx, top++, (char *)part[0], (char *)part[1]) != MI_SUCCESS)
+				return -1;
+		}
+	}
+	if (r->body) {
+		/* libmilter sends at most 64 kB per packet */
+		for (size_t o = 0; o < r->bodyn || (o == 0 && r->bodyn == 0);) {
+			size_t l = r->bodyn - o > 65535 ? 65535 : r->bodyn - o;
+			if (smfi_replacebody(ctx, (unsigned char *)(r->body + o), (int)l) != MI_SUCCESS)
+				return -1;
+			o += l;
+			if (l == 0)
+				break;
+		}
+	}
+	return 0;
+}
+
+static sfsistat cb_eom(SMFICTX *ctx)
+{
+	conn *c = get_conn(ctx);
+	if (!c)
+		return SMFIS_TEMPFAIL;
+	settings s = current();
+	char ref[32];
+	make_ref(ref, sizeof ref);
+	const char *qi = smfi_getsymval(ctx, "i");
+	char queue_id[64] = "";
+	if (qi)
+		clean(qi, queue_id, sizeof queue_id);
+	outcome o = {.ref = ref, .queue_id = queue_id[0] ? queue_id : NULL, .client = c->client[0] ? c->client : NULL,
+	             .from = c->from, .nrcpt = c->nrcpt + c->rcpt_dropped, .size = c->total};
+	sfsistat ret;
+	if (c->overflow) {
+		char why[128];
+		snprintf(why, sizeof why, "message over milter.max_message (%zu bytes)", s.max_message);
+		ret = fault(ctx, c, &o, why);
+		goto done;
+	}
+	pc_wbuf req = {0}, rep = {0};
+	pc_wire_puts(&req, PC_W_REF, ref);
+	pc_wire_puts(&req, PC_W_QUEUEID, o.queue_id);
+	pc_wire_puts(&req, PC_W_CLIENT, o.client);
+	pc_wire_puts(&req, PC_W_CLNAME, c->clname);
+	pc_wire_puts(&req, PC_W_HELO, c->helo);
+	pc_wire_puts(&req, PC_W_FROM, c->from ? c->from : "");
+	for (size_t i = 0; i < c->nrcpt; i++)
+		pc_wire_puts(&req, PC_W_RCPT, c->rcpt[i]);
+	pc_wire_put(&req, PC_W_MSG, c->buf ? c->buf : "", c->n);
+	char why[512];
+	/* a reply holds at most the rewritten message and its edits */
+	size_t max_reply = 2 * s.max_message + (16u << 20);
+	if (pc_pool_run(F.pool, &req, &rep, s.timeout_ms, max_reply, why, sizeof why) != 0) {
+		pc_wbuf_free(&req);
+		pc_wbuf_free(&rep);
+		ret = fault(ctx, c, &o, why);
+		goto done;
+	}
+	pc_wbuf_free(&req);
+	reply r = {0};
+	char *strs[16];
+	size_t ns = 0;
+	size_t off = 0;
+	pc_wire_rec rec;
+	while (pc_wire_next(&rep, &off, &rec) == 1 && ns < 12) {
+		switch (rec.type) {
+		case PC_W_ACTION:
+			r.action = recstr(&rec, strs, &ns);
+			break;
+		case PC_W_VERDICT:
+			r.verdict = recstr(&rec, strs, &ns);
+			break;
+		case PC_W_SCORE:
+			r.score = recstr(&rec, strs, &ns);
+			break;
+		case PC_W_REASONS:
+			r.reasons = recstr(&rec, strs, &ns);
+			break;
+		case PC_W_CAMPAIGN:
+			r.campaign = recstr(&rec, strs, &ns);
+			break;
+		case PC_W_QID:
+			r.qid = recstr(&rec, strs, &ns);
+			break;
+		case PC_W_ERROR:
+			r.error = recstr(&rec, strs, &ns);
+			break;
+		case PC_W_DETAIL:
+			r.detail = recstr(&rec, strs, &ns);
+			break;
+		case PC_W_BODY:
+			r.body = rec.data;
+			r.bodyn = rec.len;
+			break;
+		default:
+			break;
+		}
+	}
+	o.verdict = r.verdict;
+	o.score = r.score;
+	o.reasons = r.reasons;
+	o.campaign = r.campaign;
+	o.qid = r.qid;
+	o.detail = r.detail;
+	const char *a = r.action ? r.action : "";
+	if (!strcmp(a, "quarantine")) {
+		o.action = "discard";
+		ret = SMFIS_DISCARD;
+	} else if (!strcmp(a, "reject")) {
+		char text[128];
+		snprintf(text, sizeof text, "Message refused as unsafe by policy (ref %s)", ref);
+		smfi_setreply(ctx, "550", "5.7.1", text);
+		o.action = "reject";
+		ret = SMFIS_REJECT;
+	} else if (!strcmp(a, "accept") || !strcmp(a, "neutralise") || !strcmp(a, "hold")) {
+		if (apply_edits(ctx, &rep, &r) != 0) {
+			/* a half-edited message must not go out: tempfail whatever
+			 * fault_action says (the MTA drops the edits with it) */
+			o.error = "the MTA refused an edit";
+			char text[128];
+			snprintf(text, sizeof text, "Message could not be checked, try again later (ref %s)", ref);
+			smfi_setreply(ctx, "451", "4.7.1", text);
+			o.action = "tempfail";
+			ret = SMFIS_TEMPFAIL;
+		} else {
+			ret = SMFIS_ACCEPT;
+			o.action = !strcmp(a, "neutralise") && r.body ? "rewrite" : "deliver";
+			if (!strcmp(a, "hold")) {
+				char reason[200];
+				snprintf(reason, sizeof reason, "Portcullis quarantine %s (ref %s)", r.qid ? r.qid : "-", ref);
+				if (smfi_quarantine(ctx, reason) != MI_SUCCESS) {
+					/* the copy is in our quarantine already: refuse
+					 * delivery rather than deliver it */
+					o.action = "discard";
+					ret = SMFIS_DISCARD;
+				} else
+					o.action = "hold";
+			}
+		}
+	} else {
+		char w2[512];
+		snprintf(w2, sizeof w2, "%s", r.error ? r.error : "worker answered without an action");
+		for (size_t i = 0; i < ns; i++)
+			free(strs[i]);
+		pc_wbuf_free(&rep);
+		ret = fault(ctx, c, &o, w2);
+		goto done;
+	}
+	if (ret != SMFIS_TEMPFAIL || o.error) {
+		o.ms = since_ms(c);
+		log_outcome(&o);
+	}
+	for (size_t i = 0; i < ns; i++)
+		free(strs[i]);
+	pc_wbuf_free(&rep);
+done:
+	msg_end(c);
+	return ret;
+}
+
+static sfsistat cb_abort(SMFICTX *ctx)
+{
+	conn *c = smfi_getpriv(ctx);
+	if (c)
+		msg_end(c);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat cb_close(SMFICTX *ctx)
+{
+	conn *c = smfi_getpriv(ctx);
+	if (c) {
+		msg_end(c);
+		free(c->clname);
+		free(c->helo);
+		free(c);
+		smfi_setpriv(ctx, NULL);
+	}
+	return SMFIS_CONTINUE;
+}
+
+/* ---- config, checks ---- */
+
+static int load(pc_config *cfg)
+{
+	pc_config_defaults(cfg);
+	char *sets[MAX_SETS];
+	for (size_t i = 0; i < F.nsets; i++)
+		sets[i] = strdup(F.sets[i]); /* pc_cli_config modifies them */
+	int rc = pc_cli_config(cfg, F.config_path, sets, F.nsets);
+	for (size_t i = 0; i < F.nsets; i++)
+		free(sets[i]);
+	return rc;
+}
+
+/* What a worker needs must work before the daemon answers anyone. */
+static int check(const pc_config *cfg, bool verbose)
+{
+	char err[512];
+	int bad = 0;
+	if (!cfg->quarantine_dir[0]) {
+		fprintf(stderr, "portcullis: milter: [quarantine] directory must be set (quarantined mail is kept there)\n");
+		bad = 1;
+	} else {
+		struct stat sb;
+		if (stat(cfg->quarantine_dir, &sb) != 0 && mkdir(cfg->quarantine_dir, 0700) != 0) {
+			fprintf(stderr, "portcullis: quarantine directory %s: %s\n", cfg->quarantine_dir, strerror(errno));
+			bad = 1;
+		} else if (access(cfg->quarantine_dir, W_OK | X_OK) != 0) {
+			fprintf(stderr, "portcullis: quarantine directory %s: %s\n", cfg->quarantine_dir, strerror(errno));
+			bad = 1;
+		}
+	}
+	pc_trackerlist *l = pc_trackerlist_from_config(cfg, err, sizeof err);
+	if (!l) {
+		fprintf(stderr, "portcullis: tracker list: %s\n", err);
+		bad = 1;
+	}
+	pc_trackerlist_free(l);
+	l = pc_trackerlist_freemail_from_config(cfg, err, sizeof err);
+	if (!l) {
+		fprintf(stderr, "portcullis: freemail list: %s\n", err);
+		bad = 1;
+	}
+	pc_trackerlist_free(l);
+	err[0] = '\0';
+	pc_dns *d = pc_dns_new(cfg->dns_servers, cfg->dns_timeout_ms, err, sizeof err);
+	if (!d && err[0]) {
+		fprintf(stderr, "portcullis: dns: %s\n", err);
+		bad = 1;
+	}
+	pc_dns_free(d);
+	if (cfg->history_db[0]) {
+		pc_store *st = pc_store_open(cfg->history_db, err, sizeof err);
+		if (!st) {
+			fprintf(stderr, "portcullis: store: %s\n", err);
+			bad = 1;
+		}
+		pc_store_close(st);
+	}
+	if (verbose && !bad)
+		printf("portcullis: settings ok: socket %s, %u workers, quarantine %s%s, store %s\n", cfg->milter_socket,
+		       cfg->milter_workers, cfg->quarantine_dir, cfg->quarantine_hold ? " (hold)" : "",
+		       cfg->history_db[0] ? cfg->history_db : "none");
+	return bad;
+}
+
+static unsigned workers_of(const pc_config *cfg)
+{
+	if (cfg->milter_workers)
+		return cfg->milter_workers;
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1 : n > 64 ? 64 : (unsigned)n;
+}
+
+/* ---- the front end process ---- */
+
+static void *control_thread(void *arg)
+{
+	int fd = (int)(intptr_t)arg;
+	char ch;
+	for (;;) {
+		ssize_t r = read(fd, &ch, 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break; /* the supervisor is gone: stop too */
+		if (ch != 'R')
+			continue;
+		pc_config cfg;
+		if (load(&cfg) != 0) {
+			logf_(true, "reload: settings refused; the old ones stay");
+			pc_config_free(&cfg);
+			continue;
+		}
+		settings s;
+		settings_from(&s, &cfg);
+		pthread_rwlock_wrlock(&F.lock);
+		F.s = s;
+		pthread_rwlock_unlock(&F.lock);
+		pc_config_free(&cfg);
+		if (pc_pool_reload(F.pool, F.worker_argv) != 0)
+			logf_(true, "reload: out of memory; workers keep the old settings");
+		else
+			logf_(false, "reload: settings and lists re-read; workers replaced as they become free");
+	}
+	smfi_stop();
+	return NULL;
+}
+
+static int front(int ctl_fd, const pc_config *cfg)
+{
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	settings_from(&F.s, cfg);
+	if (F.s.log_syslog)
+		openlog("portcullis", LOG_PID | LOG_NDELAY, cfg->log_facility);
+	/* the worker command: this program, --worker, the same settings */
+	char parent[32];
+	snprintf(parent, sizeof parent, "%d", (int)getpid());
+	char *argv[8 + 2 * MAX_SETS];
+	size_t k = 0;
+	argv[k++] = "/proc/self/exe";
+	argv[k++] = "milter";
+	argv[k++] = "--worker";
+	argv[k++] = parent;
+	if (F.config_path) {
+		argv[k++] = "-c";
+		argv[k++] = (char *)F.config_path;
+	}
+	for (size_t i = 0; i < F.nsets; i++) {
+		argv[k++] = "-s";
+		argv[k++] = F.sets[i];
+	}
+	argv[k] = NULL;
+	F.worker_argv = argv;
+	char err[256];
+	unsigned nw = workers_of(cfg);
+	if (!(F.pool = pc_pool_new(nw, argv, err, sizeof err))) {
+		logf_(true, "cannot start the workers: %s", err);
+		return 1;
+	}
+	struct smfiDesc desc = {
+	    .xxfi_name = "portcullis",
+	    .xxfi_version = SMFI_VERSION,
+	    .xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGBODY | SMFIF_QUARANTINE,
+	    .xxfi_connect = cb_connect,
+	    .xxfi_helo = cb_helo,
+	    .xxfi_envfrom = cb_envfrom,
+	    .xxfi_envrcpt = cb_envrcpt,
+	    .xxfi_header = cb_header,
+	    .xxfi_eoh = cb_eoh,
+	    .xxfi_body = cb_body,
+	    .xxfi_eom = cb_eom,
+	    .xxfi_abort = cb_abort,
+	    .xxfi_close = cb_close,
+	    .xxfi_negotiate = cb_negotiate,
+	};
+	char sock[sizeof cfg->milter_socket];
+	snprintf(sock, sizeof sock, "%s", cfg->milter_socket);
+	if (smfi_register(desc) != MI_SUCCESS || smfi_setconn(sock) != MI_SUCCESS || smfi_setbacklog(128) != MI_SUCCESS ||
+	    smfi_opensocket(true) != MI_SUCCESS) {
+		logf_(true, "cannot listen on %s (is the address valid and free? the directory writable?)", sock);
+		pc_pool_free(F.pool);
+		return 1;
+	}
+	pthread_t ct;
+	if (pthread_create(&ct, NULL, control_thread, (void *)(intptr_t)ctl_fd) == 0)
+		pthread_detach(ct);
+	logf_(false, "listening on %s with %u workers (timeout %.1f s, fault action %s)", sock, nw,
+	      F.s.timeout_ms / 1000.0, F.s.fail_open ? "accept" : "tempfail");
+	int rc = smfi_main();
+	/* stopped: no new connections; new messages on open ones get 451;
+	 * messages in flight finish */
+	atomic_store(&F.draining, true);
+	long long until = pc_wire_now_ms() + current().drain_ms;
+	int left;
+	while ((left = atomic_load(&F.inflight)) > 0 && pc_wire_now_ms() < until)
+		usleep(20000);
+	if (left > 0)
+		logf_(true, "stopping with %d messages in flight after %u ms (the MTA applies its default action)", left,
+		      current().drain_ms);
+	else
+		logf_(false, "stopped: every message in flight finished");
+	pc_pool_free(F.pool);
+	return rc == MI_SUCCESS ? 0 : 1;
+}
+
+/* ---- the supervisor ---- */
+
+static pid_t start_front(int *ctl_w, const pc_config *cfg, const sigset_t *old)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) != 0)
+		return -1;
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(p[1]);
+		sigprocmask(SIG_SETMASK, old, NULL);
+		_exit(front(p[0], cfg));
+	}
+	close(p[0]);
+	if (pid < 0) {
+		close(p[1]);
+		return -1;
+	}
+	*ctl_w = p[1];
+	return pid;
+}
+
+static int supervise(pc_config *cfg)
+{
+	sigset_t set, old;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	signal(SIGPIPE, SIG_IGN);
+	settings_from(&F.s, cfg);
+	if (F.s.log_syslog)
+		openlog("portcullis", LOG_PID | LOG_NDELAY, cfg->log_facility);
+	int ctl = -1;
+	pid_t fe = start_front(&ctl, cfg, &old);
+	if (fe < 0) {
+		fprintf(stderr, "portcullis: cannot start the front end: %s\n", strerror(errno));
+		return 1;
+	}
+	bool stopping = false;
+	time_t restarts[5] = {0};
+	for (;;) {
+		siginfo_t si;
+		int sig = sigwaitinfo(&set, &si);
+		if (sig < 0)
+			continue;
+		if (sig == SIGHUP) {
+			pc_config n;
+			if (load(&n) != 0 || check(&n, false) != 0) {
+				logf_(true, "SIGHUP: the new settings are refused (see above); running with the old ones");
+			} else {
+				settings_from(&F.s, &n);
+				if (write(ctl, "R", 1) != 1)
+					logf_(true, "SIGHUP: cannot reach the front end");
+			}
+			pc_config_free(&n);
+		} else if (sig == SIGTERM || sig == SIGINT) {
+			if (!stopping)
+				logf_(false, "stopping: draining messages in flight");
+			stopping = true;
+			if (fe > 0)
+				kill(fe, SIGTERM);
+		} else if (sig == SIGCHLD) {
+			int st;
+			pid_t r;
+			while ((r = waitpid(-1, &st, WNOHANG)) > 0) {
+				if (r != fe)
+					continue;
+				fe = -1;
+				close(ctl);
+				ctl = -1;
+				if (stopping)
+					return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+				/* it died: start it again, unless it keeps dying */
+				time_t now = time(NULL);
+				if (restarts[0] && now - restarts[0] < 60) {
+					logf_(true, "the front end died 5 times within a minute; giving up");
+					return 1;
+				}
+				memmove(restarts, restarts + 1, sizeof restarts - sizeof restarts[0]);
+				restarts[4] = now;
+				logf_(true, "the front end ended (%s %d); starting it again",
+				      WIFSIGNALED(st) ? "signal" : "exit", WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+				sleep(1);
+				if ((fe = start_front(&ctl, cfg, &old)) < 0) {
+					logf_(true, "cannot start the front end: %s", strerror(errno));
+					return 1;
+				}
+			}
+		}
+	}
+}
+
+int pc_cli_milter(int argc, char **argv)
+{
+	static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+	                                     {"set", required_argument, NULL, 's'},
+	                                     {"check", no_argument, NULL, 'k'},
+	                                     {"worker", required_argument, NULL, 'W'},
+	                                     {"help", no_argument, NULL, 'h'},
+	                                     {NULL, 0, NULL, 0}};
+	bool check_only = false;
+	long worker_parent = 0;
+	int ch;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "c:s:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			F.config_path = optarg;
+			break;
+		case 's':
+			if (F.nsets == MAX_SETS) {
+				fprintf(stderr, "portcullis: too many --set\n");
+				return 2;
+			}
+			F.sets[F.nsets++] = optarg;
+			break;
+		case 'k':
+			check_only = true;
+			break;
+		case 'W':
+			worker_parent = strtol(optarg, NULL, 10);
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		default:
+			fputs(usage, stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	pc_config cfg;
+	if (load(&cfg) != 0) {
+		pc_config_free(&cfg);
+		return 2;
+	}
+	int rc;
+	if (worker_parent) {
+		/* a worker: dies with its front end, holds nothing it inherited */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != (pid_t)worker_parent)
+			return 1;
+		close_range(3, ~0U, 0);
+		signal(SIGPIPE, SIG_IGN);
+		rc = pc_milter_worker(&cfg, 0);
+	} else if (check_only) {
+		rc = check(&cfg, true) ? 2 : 0;
+	} else {
+		rc = check(&cfg, false) ? 2 : supervise(&cfg);
+	}
+	pc_config_free(&cfg);
+	return rc;
+}

@@ -1,0 +1,22 @@
+/*
+ * NAME
+ *   milter - `portcullis milter`: the daemon beside Postfix or Sendmail
+ * SYNOPSIS
+ *   portcullis milter [-c FILE] [-s KEY=VALUE]... [--check]
+ * DESCRIPTION
+ *   Three kinds of process. The supervisor (the process started, the one
+ *   to signal) handles SIGTERM/SIGINT (drain and stop), SIGHUP (check
+ *   the new config, then reload) and restarts the front end if it ever
+ *   dies. The front end speaks the milter protocol (libmilter, a thread
+ *   per SMTP connection), buffers each message within [milter]
+ *   max_message, hands it to a worker (milter/pool.h) and applies the
+ *   worker's answer: header edits, a new body, discard, hold, reject, or
+ *   on any fault [milter] fault_action. Workers (milter/worker.h) scan.
+ *   One log line per message goes to stderr or syslog, text or JSON.
+ */
+#ifndef PC_MILTER_H
+#define PC_MILTER_H
+
+int pc_cli_milter(int argc, char **argv);
+
+#endif

@@ -1,0 +1,328 @@
+/*
+ * NAME
+ *   pool - start, use, replace and stop scanning worker processes
+ * DESCRIPTION
+ *   See pool.h. One mutex guards the slots; no I/O happens under it except
+ *   starting a worker (posix_spawn, about a millisecond).
+ */
+#define _GNU_SOURCE
+#include "milter/pool.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+enum { SLOT_EMPTY, SLOT_IDLE, SLOT_BUSY };
+
+typedef struct slot {
+	int state;
+	pid_t pid;
+	int fd;
+	unsigned gen;
+} slot;
+
+struct pc_pool {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	slot *s;
+	unsigned n;
+	unsigned gen;
+	char **argv; /* of generation `gen` */
+};
+
+static void argv_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+static char **argv_dup(char *const *argv)
+{
+	size_t n = 0;
+	while (argv[n])
+		n++;
+	char **v = calloc(n + 1, sizeof *v);
+	for (size_t i = 0; v && i < n; i++)
+		if (!(v[i] = strdup(argv[i]))) {
+			argv_free(v);
+			return NULL;
+		}
+	return v;
+}
+
+/* Starts a worker into s: 0, or -1 with err. */
+static int spawn(slot *s, char *const *argv, unsigned gen, char *err, size_t errlen)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+		snprintf(err, errlen, "socketpair: %s", strerror(errno));
+		return -1;
+	}
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, sv[1], 0);
+	posix_spawnattr_init(&at);
+	/* the worker starts with default signal handling and nothing blocked,
+	 * whatever the calling thread has (libmilter blocks SIGTERM/HUP) */
+	sigset_t none, all;
+	sigemptyset(&none);
+	sigfillset(&all);
+	posix_spawnattr_setsigmask(&at, &none);
+	posix_spawnattr_setsigdefault(&at, &all);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	pid_t pid;
+	int rc = posix_spawn(&pid, argv[0], &fa, &at, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	close(sv[1]);
+	if (rc != 0) {
+		close(sv[0]);
+		snprintf(err, errlen, "cannot start a worker (%s): %s", argv[0], strerror(rc));
+		return -1;
+	}
+	s->pid = pid;
+	s->fd = sv[0];
+	s->gen = gen;
+	return 0;
+}
+
+/* What became of a worker that was killed or died: "killed by signal 11". */
+static void reap(slot *s, bool kill_it, char *how, size_t howlen)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+	if (s->pid <= 0)
+		return;
+	if (kill_it)
+		kill(s->pid, SIGKILL);
+	int st = 0;
+	pid_t r;
+	while ((r = waitpid(s->pid, &st, 0)) < 0 && errno == EINTR)
+		;
+	if (how && r == s->pid) {
+		if (WIFSIGNALED(st))
+			snprintf(how, howlen, "signal %d", WTERMSIG(st));
+		else if (WIFEXITED(st))
+			snprintf(how, howlen, "exit %d", WEXITSTATUS(st));
+	}
+	s->pid = 0;
+}
+
+pc_pool *pc_pool_new(unsigned n, char *const *argv, char *err, size_t errlen)
+{
+	pc_pool *p = calloc(1, sizeof *p);
+	if (!p || !(p->s = calloc(n ? n : 1, sizeof *p->s)) || !(p->argv = argv_dup(argv))) {
+		snprintf(err, errlen, "out of memory");
+		if (p)
+			free(p->s);
+		free(p);
+		return NULL;
+	}
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&p->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	p->n = n ? n : 1;
+	for (unsigned i = 0; i < p->n; i++) {
+		p->s[i].fd = -1;
+		if (spawn(&p->s[i], p->argv, 0, err, errlen) != 0) {
+			pc_pool_free(p);
+			return NULL;
+		}
+		p->s[i].state = SLOT_IDLE;
+	}
+	return p;
+}
+
+/* A slot for this request, BUSY, with a live worker of the current
+ * command; NULL at the deadline (why says so). */
+static slot *acquire(pc_pool *p, long long deadline, char *why, size_t whylen)
+{
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		slot *pick = NULL, *fresh = NULL;
+		for (unsigned i = 0; i < p->n && !pick; i++) {
+			slot *s = &p->s[i];
+			if (s->state == SLOT_IDLE && s->gen == p->gen)
+				pick = s;
+			else if (!fresh && (s->state == SLOT_EMPTY || (s->state == SLOT_IDLE && s->gen != p->gen)))
+				fresh = s;
+		}
+		if (pick) {
+			pick->state = SLOT_BUSY;
+			pthread_mutex_unlock(&p->mu);
+			return pick;
+		}
+		if (fresh) {
+			fresh->state = SLOT_BUSY;
+			char **argv = argv_dup(p->argv);
+			unsigned gen = p->gen;
+			pthread_mutex_unlock(&p->mu);
+			reap(fresh, true, NULL, 0); /* an old command's idle worker, or nothing */
+			int rc = argv ? spawn(fresh, argv, gen, why, whylen) : -1;
+			if (!argv)
+				snprintf(why, whylen, "out of memory");
+			argv_free(argv);
+			if (rc == 0)
+				return fresh;
+			pthread_mutex_lock(&p->mu);
+			fresh->state = SLOT_EMPTY;
+			pthread_cond_broadcast(&p->cv);
+			pthread_mutex_unlock(&p->mu);
+			return NULL;
+		}
+		long long left = deadline - pc_wire_now_ms();
+		if (left <= 0) {
+			pthread_mutex_unlock(&p->mu);
+			snprintf(why, whylen, "no worker free before the timeout");
+			return NULL;
+		}
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_sec += (time_t)(left / 1000);
+		ts.tv_nsec += (long)(left % 1000) * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&p->cv, &p->mu, &ts);
+	}
+}
+
+static void release(pc_pool *p, slot *s, int state)
+{
+	pthread_mutex_lock(&p->mu);
+	s->state = state;
+	pthread_cond_signal(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+int pc_pool_run(pc_pool *p, pc_wbuf *req, pc_wbuf *rep, unsigned timeout_ms, size_t max_reply, char *why,
+                size_t whylen)
+{
+	long long deadline = pc_wire_now_ms() + (timeout_ms ? timeout_ms : 1);
+	slot *s = acquire(p, deadline, why, whylen);
+	if (!s)
+		return -1;
+	/* an idle worker has nothing to say: readable or hung up means it
+	 * died between messages (killed by an admin, the OOM killer): start
+	 * another for this message instead of failing it */
+	struct pollfd pf = {s->fd, POLLIN, 0};
+	if (poll(&pf, 1, 0) != 0) {
+		char how[64] = "";
+		reap(s, true, how, sizeof how);
+		pthread_mutex_lock(&p->mu);
+		char **argv = argv_dup(p->argv);
+		unsigned gen = p->gen;
+		pthread_mutex_unlock(&p->mu);
+		int ok = argv && spawn(s, argv, gen, why, whylen) == 0;
+		argv_free(argv);
+		if (!ok) {
+			release(p, s, SLOT_EMPTY);
+			return -1;
+		}
+		fprintf(stderr, "portcullis: an idle worker had ended (%s); replaced\n", how[0] ? how : "closed");
+	}
+	const char *stage = "sending the message";
+	int rc = pc_wire_send(s->fd, req, deadline);
+	if (rc == 0) {
+		stage = "scanning";
+		rc = pc_wire_recv(s->fd, rep, max_reply, deadline);
+		if (rc == 1) { /* end of stream: it died */
+			rc = -1;
+			errno = EPIPE;
+		}
+	}
+	if (rc == 0) {
+		size_t off = 0;
+		pc_wire_rec r;
+		int k;
+		while ((k = pc_wire_next(rep, &off, &r)) == 1)
+			;
+		if (k == 0) {
+			release(p, s, SLOT_IDLE);
+			return 0;
+		}
+		errno = EPROTO;
+	}
+	int e = errno;
+	char how[64] = "";
+	bool timed_out = e == ETIMEDOUT;
+	reap(s, true, how, sizeof how);
+	if (timed_out)
+		snprintf(why, whylen, "timeout: no answer within %u ms while %s (worker killed)", timeout_ms, stage);
+	else if (e == EPROTO || e == EMSGSIZE)
+		snprintf(why, whylen, "malformed answer from the worker (%s; worker killed)", strerror(e));
+	else
+		snprintf(why, whylen, "worker died while %s (%s)", stage, how[0] ? how : strerror(e));
+	/* replace it now, so the next message finds a ready worker */
+	pthread_mutex_lock(&p->mu);
+	char **argv = argv_dup(p->argv);
+	unsigned gen = p->gen;
+	pthread_mutex_unlock(&p->mu);
+	char err[256];
+	int ok = argv && spawn(s, argv, gen, err, sizeof err) == 0;
+	argv_free(argv);
+	if (!ok)
+		fprintf(stderr, "portcullis: %s\n", argv ? err : "out of memory starting a worker");
+	release(p, s, ok ? SLOT_IDLE : SLOT_EMPTY);
+	return -1;
+}
+
+int pc_pool_reload(pc_pool *p, char *const *argv)
+{
+	char **v = argv_dup(argv);
+	if (!v)
+		return -1;
+	pthread_mutex_lock(&p->mu);
+	argv_free(p->argv);
+	p->argv = v;
+	p->gen++;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	return 0;
+}
+
+void pc_pool_free(pc_pool *p)
+{
+	if (!p)
+		return;
+	/* close every socket first: each worker ends at its end of stream;
+	 * those still alive after 5 s are killed */
+	for (unsigned i = 0; i < p->n; i++)
+		if (p->s[i].fd >= 0) {
+			close(p->s[i].fd);
+			p->s[i].fd = -1;
+		}
+	long long until = pc_wire_now_ms() + 5000;
+	for (unsigned i = 0; i < p->n; i++) {
+		slot *s = &p->s[i];
+		while (s->pid > 0 && waitpid(s->pid, NULL, WNOHANG) == 0 && pc_wire_now_ms() < until)
+			usleep(10000);
+		if (s->pid > 0 && waitpid(s->pid, NULL, WNOHANG) == 0)
+			reap(s, true, NULL, 0);
+		s->pid = 0;
+	}
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->cv);
+	argv_free(p->argv);
+	free(p->s);
+	free(p);
+}

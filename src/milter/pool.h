@@ -1,0 +1,38 @@
+/*
+ * NAME
+ *   pool - the milter's scanning worker processes
+ * SYNOPSIS
+ *   pc_pool *p = pc_pool_new(4, argv, err, sizeof err);  argv: the worker command
+ *   if (pc_pool_run(p, &req, &rep, 30000, max, why, sizeof why) != 0) ... fault ...
+ *   pc_pool_reload(p, argv2);     new workers from now on
+ *   pc_pool_free(p);
+ * DESCRIPTION
+ *   N processes started with posix_spawn (exec of argv, fd 0 a socket to
+ *   us), each serving one request at a time. pc_pool_run, safe from any
+ *   number of threads, waits for a free worker, sends the request and
+ *   reads the reply, all before the deadline (timeout_ms from the call).
+ *   A worker that crashes, hangs past the deadline, or answers with a
+ *   malformed frame is killed (SIGKILL) and replaced at once; the request
+ *   fails with why, and the caller applies its fault action. Nothing a
+ *   message does to a worker reaches the daemon. After pc_pool_reload,
+ *   idle workers of the old command are replaced as they are picked, and
+ *   busy ones when they finish.
+ */
+#ifndef PC_MILTER_POOL_H
+#define PC_MILTER_POOL_H
+
+#include <stddef.h>
+
+#include "milter/wire.h"
+
+typedef struct pc_pool pc_pool;
+
+pc_pool *pc_pool_new(unsigned n, char *const *argv, char *err, size_t errlen);
+int pc_pool_run(pc_pool *p, pc_wbuf *req, pc_wbuf *rep, unsigned timeout_ms, size_t max_reply, char *why,
+                size_t whylen);
+/* 0, or -1 when memory for the new command could not be had (the old
+ * one stays). */
+int pc_pool_reload(pc_pool *p, char *const *argv);
+void pc_pool_free(pc_pool *p);
+
+#endif

@@ -1,0 +1,512 @@
+/*
+ * NAME
+ *   worker - scan one message per request and say how to change it
+ * DESCRIPTION
+ *   See worker.h. One scanner, resolver, list set and store per process;
+ *   requests are served one at a time.
+ */
+#define _GNU_SOURCE /* open_memstream */
+#include "milter/worker.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "act/authres.h"
+#include "act/purge.h"
+#include "act/quarantine.h"
+#include "act/rewrite.h"
+#include "cli/jsonw.h"
+#include "cli/options.h"
+#include "cli/report.h"
+#include "detect/trackerlist.h"
+#include "milter/headers.h"
+#include "milter/wire.h"
+#include "net/dns.h"
+#include "pipeline/pipeline.h"
+#include "store/store.h"
+
+#define MAX_RCPT 1000
+#define REASONS_MAX 900 /* bytes of the X-Portcullis-Reasons value */
+
+typedef struct request {
+	char *ref, *queue_id, *client, *clname, *helo, *from;
+	char *rcpt[MAX_RCPT];
+	size_t nrcpt, rcpt_dropped;
+	const char *msg;
+	size_t msgn;
+} request;
+
+typedef struct worker {
+	const pc_config *cfg;
+	pc_scanner *sc;
+	pc_wbuf reply;
+	char err[512];
+} worker;
+
+static char *dupn(const pc_wire_rec *r)
+{
+	char *s = malloc(r->len + 1);
+	if (!s)
+		return NULL;
+	memcpy(s, r->data, r->len);
+	s[r->len] = '\0';
+	/* a NUL inside would cut the string silently: make it visible */
+	for (size_t i = 0; i < r->len; i++)
+		if (!s[i])
+			s[i] = '?';
+	return s;
+}
+
+static void request_free(request *q)
+{
+	free(q->ref);
+	free(q->queue_id);
+	free(q->client);
+	free(q->clname);
+	free(q->helo);
+	free(q->from);
+	for (size_t i = 0; i < q->nrcpt; i++)
+		free(q->rcpt[i]);
+	memset(q, 0, sizeof *q);
+}
+
+static int request_parse(const pc_wbuf *b, request *q)
+{
+	memset(q, 0, sizeof *q);
+	size_t off = 0;
+	pc_wire_rec r;
+	int k;
+	while ((k = pc_wire_next(b, &off, &r)) == 1) {
+		char **dst = NULL;
+		switch (r.type) {
+		case PC_W_REF:
+			dst = &q->ref;
+			break;
+		case PC_W_QUEUEID:
+			dst = &q->queue_id;
+			break;
+		case PC_W_CLIENT:
+			dst = &q->client;
+			break;
+		case PC_W_CLNAME:
+			dst = &q->clname;
+			break;
+		case PC_W_HELO:
+			dst = &q->helo;
+			break;
+		case PC_W_FROM:
+			dst = &q->from;
+			break;
+		case PC_W_RCPT:
+			if (q->nrcpt == MAX_RCPT) {
+				q->rcpt_dropped++;
+				continue;
+			}
+			if (!(q->rcpt[q->nrcpt] = dupn(&r)))
+				return -1;
+			q->nrcpt++;
+			continue;
+		case PC_W_MSG:
+			q->msg = r.data;
+			q->msgn = r.len;
+			continue;
+		default:
+			continue; /* unknown records are skipped: newer front ends */
+		}
+		free(*dst);
+		if (!(*dst = dupn(&r)))
+			return -1;
+	}
+	return k < 0 || !q->msg ? -1 : 0;
+}
+
+/* A header value for the milter: the MTA folds with LF, so CRLF inside
+ * becomes LF. Returns a malloc'd string. */
+static char *milter_value(const char *v, size_t n)
+{
+	char *s = malloc(n + 1), *o = s;
+	if (!s)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] == '\r' && i + 1 < n && v[i + 1] == '\n')
+			continue;
+		*o++ = v[i] ? v[i] : ' ';
+	}
+	*o = '\0';
+	return s;
+}
+
+static int emit_edit(void *ctx, char op, const char *name, size_t namelen, unsigned index, const char *value,
+                     size_t valuelen)
+{
+	worker *w = ctx;
+	char nm[256], idx[16];
+	if (namelen >= sizeof nm)
+		return 0; /* no MTA holds a field name that long; leave it */
+	memcpy(nm, name, namelen);
+	nm[namelen] = '\0';
+	snprintf(idx, sizeof idx, "%u", index);
+	if (op == 'd') {
+		pc_wire_put3(&w->reply, PC_W_HDEL, nm, idx, NULL);
+		return 0;
+	}
+	char *v = milter_value(value, valuelen);
+	if (!v)
+		return -1;
+	if (op == 'x')
+		pc_wire_put3(&w->reply, PC_W_HCHG, nm, idx, v);
+	else
+		pc_wire_put3(&w->reply, PC_W_HADD, nm, v, NULL);
+	free(v);
+	return 0;
+}
+
+/* The header fields of `b` that are not forged, as a new list. */
+static size_t unforged(const pc_hfield *f, size_t n, const char *authserv_id, pc_hfield *out)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!pc_hdr_forged(f[i].name, f[i].namelen, f[i].value, f[i].valuelen, authserv_id))
+			out[k++] = f[i];
+	return k;
+}
+
+/* Edits from the message as it came (orig) to `now` without forged
+ * fields; *body set to where now's body starts. */
+static int header_edits(worker *w, const char *orig, size_t on, const char *now, size_t nn, size_t *body)
+{
+	pc_hfield *a = NULL, *b = NULL, *keep = NULL;
+	size_t ob;
+	size_t na = pc_hdr_split(orig, on, &a, &ob);
+	size_t nb = pc_hdr_split(now, nn, &b, body);
+	int rc = -1;
+	if (na == (size_t)-1 || nb == (size_t)-1 || !(keep = malloc((nb ? nb : 1) * sizeof *keep)))
+		goto out;
+	size_t nk = unforged(b, nb, w->cfg->authserv_id, keep);
+	rc = pc_hdr_diff(a, na, keep, nk, emit_edit, w);
+out:
+	free(a);
+	free(b);
+	free(keep);
+	return rc;
+}
+
+static void kstr(pc_jsonw *j, const char *k, const char *v)
+{
+	pc_jsonw_key(j, k);
+	pc_jsonw_str(j, v);
+}
+
+/* The quarantine metadata: envelope, verdict, reasons and the whole scan
+ * result (findings with their evidence). malloc'd, NULL on failure. */
+static char *meta_json(const request *q, const pc_msg *m, bool held, const char *sha_hex)
+{
+	char *scan = NULL;
+	size_t scann = 0;
+	FILE *f = open_memstream(&scan, &scann);
+	if (!f)
+		return NULL;
+	int bad = pc_report_json(f, m) != 0;
+	if (fclose(f) != 0 || bad || !scan) {
+		free(scan);
+		return NULL;
+	}
+	while (scann && (scan[scann - 1] == '\n' || scan[scann - 1] == '\r'))
+		scan[--scann] = '\0';
+	pc_jsonw j;
+	pc_jsonw_init(&j);
+	char t[32];
+	pc_jsonw_obj(&j);
+	kstr(&j, "reason", "milter");
+	kstr(&j, "ref", q->ref);
+	kstr(&j, "time", pc_cli_time((long long)time(NULL), t, sizeof t));
+	kstr(&j, "queue_id", q->queue_id);
+	pc_jsonw_key(&j, "held");
+	pc_jsonw_bool(&j, held);
+	kstr(&j, "client_ip", q->client);
+	kstr(&j, "client_name", q->clname);
+	kstr(&j, "helo", q->helo);
+	kstr(&j, "mail_from", q->from ? q->from : "");
+	pc_jsonw_key(&j, "rcpt");
+	pc_jsonw_arr(&j);
+	for (size_t i = 0; i < q->nrcpt; i++)
+		pc_jsonw_str(&j, q->rcpt[i]);
+	pc_jsonw_end(&j);
+	kstr(&j, "verdict", pc_action_name(m->verdict));
+	pc_jsonw_key(&j, "score");
+	pc_jsonw_real(&j, m->score);
+	pc_jsonw_key(&j, "reasons");
+	pc_jsonw_arr(&j);
+	for (size_t i = 0; i < m->reasons.n; i++) {
+		const char *d = ((const pc_finding *)m->reasons.v[i])->detector;
+		bool seen = false;
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = !strcmp(((const pc_finding *)m->reasons.v[k])->detector, d);
+		if (!seen)
+			pc_jsonw_str(&j, d);
+	}
+	pc_jsonw_end(&j);
+	pc_jsonw_key(&j, "campaign");
+	if (m->campaign)
+		pc_jsonw_int(&j, strtoll(m->campaign, NULL, 10));
+	else
+		pc_jsonw_null(&j);
+	kstr(&j, "message_id", m->message_id);
+	const pc_addr *from = m->from.n ? m->from.v[0] : NULL;
+	kstr(&j, "from", from ? from->addr : NULL);
+	kstr(&j, "subject", m->subject);
+	kstr(&j, "sha256", sha_hex);
+	pc_jsonw_end(&j);
+	char *out = NULL;
+	/* the scan object goes in whole: replace the final '}' by ,"scan":{...}} */
+	if (!j.err && j.len && j.buf[j.len - 1] == '}' && (out = malloc(j.len + scann + 16))) {
+		memcpy(out, j.buf, j.len - 1);
+		size_t o = j.len - 1;
+		memcpy(out + o, ",\"scan\":", 8);
+		o += 8;
+		memcpy(out + o, scan, scann);
+		o += scann;
+		out[o++] = '}';
+		out[o] = '\0';
+	}
+	pc_jsonw_free(&j);
+	free(scan);
+	return out;
+}
+
+/* The reasons for the log and the X-Portcullis-Reasons field: the
+ * detectors the verdict rests on, each once, bounded. */
+static void reasons_text(const pc_msg *m, char *buf, size_t cap)
+{
+	size_t o = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < m->reasons.n; i++) {
+		const char *d = ((const pc_finding *)m->reasons.v[i])->detector;
+		bool seen = false;
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = !strcmp(((const pc_finding *)m->reasons.v[k])->detector, d);
+		size_t l = strlen(d);
+		if (seen)
+			continue;
+		if (o + l + 3 >= cap)
+			break; /* cut at a whole name */
+		if (o) {
+			buf[o++] = ',';
+			buf[o++] = ' ';
+		}
+		for (size_t k = 0; k < l; k++) /* detector names are ours, but keep the field clean anyway */
+			buf[o++] = (d[k] > 0x20 && d[k] < 0x7f && d[k] != ',') ? d[k] : '_';
+		buf[o] = '\0';
+	}
+	if (!o && cap > 4)
+		snprintf(buf, cap, "none");
+}
+
+static void fault(worker *w, const char *why)
+{
+	pc_wbuf_reset(&w->reply);
+	pc_wire_puts(&w->reply, PC_W_ACTION, "fault");
+	pc_wire_puts(&w->reply, PC_W_ERROR, why);
+}
+
+static void add_field(worker *w, const char *name, const char *value)
+{
+	pc_wire_put3(&w->reply, PC_W_HADD, name, value, NULL);
+}
+
+static void handle(worker *w, const request *q)
+{
+	pc_envelope env = {q->client, q->helo, q->from ? q->from : NULL};
+	pc_scanner_set_envelope(w->sc, &env);
+	char source[160];
+	snprintf(source, sizeof source, "milter:%s", q->queue_id && q->queue_id[0] ? q->queue_id : q->ref ? q->ref : "-");
+	const pc_msg *m = pc_scan(w->sc, q->msg, q->msgn, source, (const char *const *)q->rcpt, q->nrcpt);
+	if (!m) {
+		fault(w, "out of memory while scanning");
+		return;
+	}
+	pc_wbuf_reset(&w->reply);
+	/* everything about the scan first: pc_neutralise reuses m */
+	char reasons[REASONS_MAX + 8], score[32], ar[PC_AUTHRES_HEADER_MAX];
+	reasons_text(m, reasons, REASONS_MAX);
+	snprintf(score, sizeof score, "%.1f", m->score);
+	pc_action verdict = m->verdict;
+	const char *vname = pc_action_name(verdict);
+	size_t arn = pc_authres_header(m, "\n", ar, sizeof ar);
+	pc_wire_puts(&w->reply, PC_W_VERDICT, vname);
+	pc_wire_puts(&w->reply, PC_W_SCORE, score);
+	pc_wire_puts(&w->reply, PC_W_REASONS, reasons);
+	pc_wire_puts(&w->reply, PC_W_CAMPAIGN, m->campaign);
+	if (m->reasons.n) {
+		const pc_finding *top = m->reasons.v[0];
+		pc_wire_puts(&w->reply, PC_W_DETAIL, top->summary);
+	}
+	const char *action = vname;
+	char qid[PC_QID_MAX] = "";
+	if (verdict == PC_ACTION_QUARANTINE) {
+		unsigned char sha[32];
+		char hexs[65];
+		if (pc_sha256(q->msg, q->msgn, sha) != 0) {
+			fault(w, "sha256 failed");
+			return;
+		}
+		for (int i = 0; i < 32; i++)
+			snprintf(hexs + 2 * i, 3, "%02x", sha[i]);
+		char *meta = meta_json(q, m, w->cfg->quarantine_hold, hexs);
+		if (!meta) {
+			fault(w, "out of memory writing the quarantine metadata");
+			return;
+		}
+		int rc = pc_quarantine_put(w->cfg->quarantine_dir, q->msg, q->msgn, meta, qid, sizeof qid, w->err,
+		                           sizeof w->err);
+		free(meta);
+		if (rc != 0) {
+			char why[600];
+			snprintf(why, sizeof why, "quarantine: %s", w->err);
+			fault(w, why);
+			return;
+		}
+		pc_wire_puts(&w->reply, PC_W_QID, qid);
+		action = w->cfg->quarantine_hold ? "hold" : "quarantine";
+	}
+	pc_wire_puts(&w->reply, PC_W_ACTION, action);
+	if (verdict == PC_ACTION_REJECT || (verdict == PC_ACTION_QUARANTINE && !w->cfg->quarantine_hold))
+		return; /* the message goes no further: no edits */
+
+	/* the fields we add, on top in this order */
+	if (arn > 24 && !strncmp(ar, "Authentication-Results:", 23)) {
+		char *v = ar + 23;
+		size_t vl = arn - 23;
+		while (vl && (v[vl - 1] == '\n' || v[vl - 1] == '\r'))
+			v[--vl] = '\0';
+		add_field(w, "Authentication-Results", v);
+	}
+	char val[REASONS_MAX + 64];
+	snprintf(val, sizeof val, " %s", vname);
+	add_field(w, "X-Portcullis-Verdict", val);
+	snprintf(val, sizeof val, " %s", score);
+	add_field(w, "X-Portcullis-Score", val);
+	snprintf(val, sizeof val, " %s", reasons);
+	add_field(w, "X-Portcullis-Reasons", val);
+	snprintf(val, sizeof val, " %s", q->ref ? q->ref : "-");
+	add_field(w, "X-Portcullis-Ref", val);
+	if (qid[0]) {
+		snprintf(val, sizeof val, " %s", qid);
+		add_field(w, "X-Portcullis-Quarantine-Id", val);
+	}
+
+	char *out = NULL;
+	size_t outn = 0, body = 0;
+	int rc = 0;
+	if (verdict == PC_ACTION_NEUTRALISE) {
+		pc_rewrite_stats st = {0};
+		rc = pc_neutralise(w->sc, m, q->msg, q->msgn, (const char *const *)q->rcpt, q->nrcpt, &out, &outn, &st);
+		if (rc < 0) {
+			fault(w, "the rewrite failed");
+			return;
+		}
+	}
+	if (rc == 1) {
+		/* the rewriter's summary of what it removed is ours: keep it */
+		pc_hfield *f = NULL;
+		size_t b0, nf = pc_hdr_split(out, outn, &f, &b0);
+		for (size_t i = 0; nf != (size_t)-1 && i < nf; i++)
+			if (f[i].namelen == 21 && !strncasecmp(f[i].name, "X-Portcullis-Trackers", 21)) {
+				char *v = milter_value(f[i].value, f[i].valuelen);
+				if (v)
+					add_field(w, "X-Portcullis-Trackers", v);
+				free(v);
+				break;
+			}
+		free(f);
+	}
+	if (header_edits(w, q->msg, q->msgn, rc == 1 ? out : q->msg, rc == 1 ? outn : q->msgn, &body) != 0) {
+		free(out);
+		fault(w, "out of memory computing header edits");
+		return;
+	}
+	if (rc == 1)
+		pc_wire_put(&w->reply, PC_W_BODY, out + body, outn - body);
+	free(out);
+	if (w->reply.err)
+		fault(w, "out of memory building the reply");
+}
+
+int pc_milter_worker(const pc_config *cfg, int fd)
+{
+	char err[512];
+	pc_dns *dns = NULL;
+	pc_trackerlist *lists = NULL, *freemail = NULL;
+	pc_store *store = NULL;
+	worker w;
+	memset(&w, 0, sizeof w);
+	w.cfg = cfg;
+	int status = 1;
+	/* the milter has the envelope: SPF, DKIM and DMARC are checked unless
+	 * dns.servers = off (then pc_dns_new gives NULL and no error) */
+	err[0] = '\0';
+	if (!(dns = pc_dns_new(cfg->dns_servers, cfg->dns_timeout_ms, err, sizeof err)) && err[0]) {
+		fprintf(stderr, "portcullis worker: dns: %s\n", err);
+		goto out;
+	}
+	if (!(lists = pc_trackerlist_from_config(cfg, err, sizeof err))) {
+		fprintf(stderr, "portcullis worker: tracker list: %s\n", err);
+		goto out;
+	}
+	if (!(freemail = pc_trackerlist_freemail_from_config(cfg, err, sizeof err))) {
+		fprintf(stderr, "portcullis worker: freemail list: %s\n", err);
+		goto out;
+	}
+	if (cfg->history_db[0] && !(store = pc_store_open(cfg->history_db, err, sizeof err))) {
+		fprintf(stderr, "portcullis worker: store: %s\n", err);
+		goto out;
+	}
+	pc_pipeline_global_init();
+	if (!(w.sc = pc_scanner_new(cfg))) {
+		fprintf(stderr, "portcullis worker: cannot create a scanner\n");
+		goto out;
+	}
+	pc_scanner_set_lists(w.sc, lists);
+	pc_scanner_set_dns(w.sc, dns);
+	pc_scanner_set_store(w.sc, store);
+	pc_scanner_set_freemail(w.sc, freemail);
+	pc_scanner_keep_for_rewrite(w.sc, 1);
+	pc_wbuf in = {0};
+	/* a request is the message plus its envelope */
+	size_t max = cfg->milter_max_message + (size_t)MAX_RCPT * 1100 + 65536;
+	for (;;) {
+		int r = pc_wire_recv(fd, &in, max, 0);
+		if (r == 1) {
+			status = 0; /* the front end closed: done */
+			break;
+		}
+		if (r < 0) {
+			fprintf(stderr, "portcullis worker: reading a request: %s\n", strerror(errno));
+			break;
+		}
+		request q;
+		if (request_parse(&in, &q) != 0)
+			fault(&w, "malformed request");
+		else
+			handle(&w, &q);
+		int s = pc_wire_send(fd, &w.reply, 0);
+		request_free(&q);
+		if (s != 0) {
+			fprintf(stderr, "portcullis worker: writing a reply: %s\n", strerror(errno));
+			break;
+		}
+	}
+	pc_wbuf_free(&in);
+out:
+	pc_wbuf_free(&w.reply);
+	pc_scanner_free(w.sc);
+	pc_dns_free(dns);
+	pc_trackerlist_free(lists);
+	pc_trackerlist_free(freemail);
+	pc_store_close(store);
+	return status;
+}
