@@ -929,8 +929,12 @@ static pid_t start_front(int *ctl_w, const pc_config *cfg, const sigset_t *old)
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid == 0) {
+		/* TERM, INT and HUP stay blocked in every thread of the front
+		 * end: libmilter's signal thread takes them with sigwait (TERM:
+		 * stop listening, then we drain). A thread with them unblocked
+		 * would take the default action instead and kill the process. */
+		(void)old;
 		close(p[1]);
-		sigprocmask(SIG_SETMASK, old, NULL);
 		_exit(front(p[0], cfg));
 	}
 	close(p[0]);
