@@ -133,7 +133,8 @@ int pc_hdr_diff(const pc_hfield *a, size_t na, const pc_hfield *b, size_t nb, pc
 		for (size_t k = ca; !rc && k > common; k--)
 			rc = cb(ctx, 'd', ra[i + k - 1].f->name, ra[i + k - 1].f->namelen, (unsigned)k, NULL, 0);
 		for (size_t k = common; !rc && k < cb_; k++)
-			rc = cb(ctx, 'a', rb[j + k].f->name, rb[j + k].f->namelen, 0, rb[j + k].f->value, rb[j + k].f->valuelen);
+			rc = cb(ctx, 'a', rb[j + k].f->name, rb[j + k].f->namelen, 0, rb[j + k].f->value,
+			        rb[j + k].f->valuelen);
 		i = ea;
 		j = eb;
 	}

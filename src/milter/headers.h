@@ -41,8 +41,8 @@ size_t pc_hdr_split(const char *msg, size_t n, pc_hfield **out, size_t *body);
 
 /* op 'x' change (value), 'd' delete (value NULL), 'a' add (index 0).
  * Return non-zero to stop. */
-typedef int (*pc_hdr_edit_cb)(void *ctx, char op, const char *name, size_t namelen, unsigned index,
-                              const char *value, size_t valuelen);
+typedef int (*pc_hdr_edit_cb)(void *ctx, char op, const char *name, size_t namelen, unsigned index, const char *value,
+                              size_t valuelen);
 /* 0, -1 when memory could not be had, or the callback's non-zero. */
 int pc_hdr_diff(const pc_hfield *a, size_t na, const pc_hfield *b, size_t nb, pc_hdr_edit_cb cb, void *ctx);
 

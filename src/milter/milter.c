@@ -47,24 +47,23 @@
 #define MAX_RCPT 1000
 #define MAX_SETS 64
 
-static const char usage[] =
-    "usage: portcullis milter [-c FILE] [-s KEY=VALUE]... [--check]\n"
-    "\n"
-    "Run the mail filter (milter) for Postfix or Sendmail in the foreground on\n"
-    "[milter] socket. Every message is scanned by a worker process and then\n"
-    "delivered with headers added, delivered neutralised, quarantined (stored\n"
-    "in [quarantine] directory, then discarded or held) or rejected. See\n"
-    "portcullis(8) and portcullis.conf(5).\n"
-    "\n"
-    "Options:\n"
-    "  -c, --config FILE     read settings from FILE\n"
-    "  -s, --set KEY=VALUE   override one setting (repeatable)\n"
-    "      --check           check the settings, lists, store and quarantine; exit\n"
-    "  -h, --help            this text\n"
-    "\n"
-    "Signals: TERM/INT finish the messages in flight (up to [milter] drain_timeout)\n"
-    "and stop; HUP re-reads the settings and lists (the socket stays).\n"
-    "Exit status: 0 stopped cleanly, 1 a fatal error, 2 bad settings.\n";
+static const char usage[] = "usage: portcullis milter [-c FILE] [-s KEY=VALUE]... [--check]\n"
+                            "\n"
+                            "Run the mail filter (milter) for Postfix or Sendmail in the foreground on\n"
+                            "[milter] socket. Every message is scanned by a worker process and then\n"
+                            "delivered with headers added, delivered neutralised, quarantined (stored\n"
+                            "in [quarantine] directory, then discarded or held) or rejected. See\n"
+                            "portcullis(8) and portcullis.conf(5).\n"
+                            "\n"
+                            "Options:\n"
+                            "  -c, --config FILE     read settings from FILE\n"
+                            "  -s, --set KEY=VALUE   override one setting (repeatable)\n"
+                            "      --check           check the settings, lists, store and quarantine; exit\n"
+                            "  -h, --help            this text\n"
+                            "\n"
+                            "Signals: TERM/INT finish the messages in flight (up to [milter] drain_timeout)\n"
+                            "and stop; HUP re-reads the settings and lists (the socket stays).\n"
+                            "Exit status: 0 stopped cleanly, 1 a fatal error, 2 bad settings.\n";
 
 /* What the front end itself reads from the config (the workers read all
  * of it); replaced on reload. */
@@ -444,8 +443,8 @@ static void make_ref(char *ref, size_t len)
 	unsigned char r[5] = {0};
 	if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
 		memset(r, 0, sizeof r);
-	snprintf(ref, len, "%08llX%02X%02X%02X%02X%02X", (unsigned long long)time(NULL) & 0xffffffffULL, r[0], r[1], r[2],
-	         r[3], r[4]);
+	snprintf(ref, len, "%08llX%02X%02X%02X%02X%02X", (unsigned long long)time(NULL) & 0xffffffffULL, r[0], r[1],
+	         r[2], r[3], r[4]);
 }
 
 static double since_ms(const conn *c)
@@ -546,8 +545,8 @@ static int apply_edits(SMFICTX *ctx, const pc_wbuf *rep, const reply *r)
 			long idx = strtol(part[1], NULL, 10);
 			if (idx < 1 || idx > 100000)
 				return -1;
-			if (smfi_chgheader(ctx, (char *)part[0], (int)idx, rec.type == PC_W_HDEL ? NULL : (char *)part[2]) !=
-			    MI_SUCCESS)
+			if (smfi_chgheader(ctx, (char *)part[0], (int)idx,
+			                   rec.type == PC_W_HDEL ? NULL : (char *)part[2]) != MI_SUCCESS)
 				return -1;
 		} else if (rec.type == PC_W_HADD) {
 			if (pc_wire_split(&rec, buf, sizeof buf, part, 2) != 2)
@@ -582,8 +581,12 @@ static sfsistat cb_eom(SMFICTX *ctx)
 	char queue_id[64] = "";
 	if (qi)
 		clean(qi, queue_id, sizeof queue_id);
-	outcome o = {.ref = ref, .queue_id = queue_id[0] ? queue_id : NULL, .client = c->client[0] ? c->client : NULL,
-	             .from = c->from, .nrcpt = c->nrcpt + c->rcpt_dropped, .size = c->total};
+	outcome o = {.ref = ref,
+	             .queue_id = queue_id[0] ? queue_id : NULL,
+	             .client = c->client[0] ? c->client : NULL,
+	             .from = c->from,
+	             .nrcpt = c->nrcpt + c->rcpt_dropped,
+	             .size = c->total};
 	sfsistat ret;
 	if (c->overflow) {
 		char why[128];
@@ -681,7 +684,8 @@ static sfsistat cb_eom(SMFICTX *ctx)
 			o.action = !strcmp(a, "neutralise") && r.body ? "rewrite" : "deliver";
 			if (!strcmp(a, "hold")) {
 				char reason[200];
-				snprintf(reason, sizeof reason, "Portcullis quarantine %s (ref %s)", r.qid ? r.qid : "-", ref);
+				snprintf(reason, sizeof reason, "Portcullis quarantine %s (ref %s)",
+				         r.qid ? r.qid : "-", ref);
 				if (smfi_quarantine(ctx, reason) != MI_SUCCESS) {
 					/* the copy is in our quarantine already: refuse
 					 * delivery rather than deliver it */
@@ -753,15 +757,18 @@ static int check(const pc_config *cfg, bool verbose)
 	char err[512];
 	int bad = 0;
 	if (!cfg->quarantine_dir[0]) {
-		fprintf(stderr, "portcullis: milter: [quarantine] directory must be set (quarantined mail is kept there)\n");
+		fprintf(stderr,
+		        "portcullis: milter: [quarantine] directory must be set (quarantined mail is kept there)\n");
 		bad = 1;
 	} else {
 		struct stat sb;
 		if (stat(cfg->quarantine_dir, &sb) != 0 && mkdir(cfg->quarantine_dir, 0700) != 0) {
-			fprintf(stderr, "portcullis: quarantine directory %s: %s\n", cfg->quarantine_dir, strerror(errno));
+			fprintf(stderr, "portcullis: quarantine directory %s: %s\n", cfg->quarantine_dir,
+			        strerror(errno));
 			bad = 1;
 		} else if (access(cfg->quarantine_dir, W_OK | X_OK) != 0) {
-			fprintf(stderr, "portcullis: quarantine directory %s: %s\n", cfg->quarantine_dir, strerror(errno));
+			fprintf(stderr, "portcullis: quarantine directory %s: %s\n", cfg->quarantine_dir,
+			        strerror(errno));
 			bad = 1;
 		}
 	}
@@ -793,9 +800,9 @@ static int check(const pc_config *cfg, bool verbose)
 		pc_store_close(st);
 	}
 	if (verbose && !bad)
-		printf("portcullis: settings ok: socket %s, %u workers, quarantine %s%s, store %s\n", cfg->milter_socket,
-		       cfg->milter_workers, cfg->quarantine_dir, cfg->quarantine_hold ? " (hold)" : "",
-		       cfg->history_db[0] ? cfg->history_db : "none");
+		printf("portcullis: settings ok: socket %s, %u workers, quarantine %s%s, store %s\n",
+		       cfg->milter_socket, cfg->milter_workers, cfg->quarantine_dir,
+		       cfg->quarantine_hold ? " (hold)" : "", cfg->history_db[0] ? cfg->history_db : "none");
 	return bad;
 }
 
@@ -891,8 +898,8 @@ static int front(int ctl_fd, const pc_config *cfg)
 	};
 	char sock[sizeof cfg->milter_socket];
 	snprintf(sock, sizeof sock, "%s", cfg->milter_socket);
-	if (smfi_register(desc) != MI_SUCCESS || smfi_setconn(sock) != MI_SUCCESS || smfi_setbacklog(128) != MI_SUCCESS ||
-	    smfi_opensocket(true) != MI_SUCCESS) {
+	if (smfi_register(desc) != MI_SUCCESS || smfi_setconn(sock) != MI_SUCCESS ||
+	    smfi_setbacklog(128) != MI_SUCCESS || smfi_opensocket(true) != MI_SUCCESS) {
 		logf_(true, "cannot listen on %s (is the address valid and free? the directory writable?)", sock);
 		pc_pool_free(F.pool);
 		return 1;
@@ -911,8 +918,8 @@ static int front(int ctl_fd, const pc_config *cfg)
 	while ((left = atomic_load(&F.inflight)) > 0 && pc_wire_now_ms() < until)
 		usleep(20000);
 	if (left > 0)
-		logf_(true, "stopping with %d messages in flight after %u ms (the MTA applies its default action)", left,
-		      current().drain_ms);
+		logf_(true, "stopping with %d messages in flight after %u ms (the MTA applies its default action)",
+		      left, current().drain_ms);
 	else
 		logf_(false, "stopped: every message in flight finished");
 	pc_pool_free(F.pool);
@@ -975,7 +982,8 @@ static int supervise(pc_config *cfg)
 		if (sig == SIGHUP) {
 			pc_config n;
 			if (load(&n) != 0 || check(&n, false) != 0) {
-				logf_(true, "SIGHUP: the new settings are refused (see above); running with the old ones");
+				logf_(true,
+				      "SIGHUP: the new settings are refused (see above); running with the old ones");
 			} else {
 				settings_from(&F.s, &n);
 				if (write(ctl, "R", 1) != 1)
@@ -1008,7 +1016,8 @@ static int supervise(pc_config *cfg)
 				memmove(restarts, restarts + 1, sizeof restarts - sizeof restarts[0]);
 				restarts[4] = now;
 				logf_(true, "the front end ended (%s %d); starting it again",
-				      WIFSIGNALED(st) ? "signal" : "exit", WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+				      WIFSIGNALED(st) ? "signal" : "exit",
+				      WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
 				sleep(1);
 				if ((fe = start_front(&ctl, cfg, &old)) < 0) {
 					logf_(true, "cannot start the front end: %s", strerror(errno));
@@ -1021,12 +1030,10 @@ static int supervise(pc_config *cfg)
 
 int pc_cli_milter(int argc, char **argv)
 {
-	static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
-	                                     {"set", required_argument, NULL, 's'},
-	                                     {"check", no_argument, NULL, 'k'},
-	                                     {"worker", required_argument, NULL, 'W'},
-	                                     {"help", no_argument, NULL, 'h'},
-	                                     {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {
+	    {"config", required_argument, NULL, 'c'}, {"set", required_argument, NULL, 's'},
+	    {"check", no_argument, NULL, 'k'},        {"worker", required_argument, NULL, 'W'},
+	    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
 	bool check_only = false;
 	long worker_parent = 0;
 	int ch;

@@ -214,8 +214,7 @@ static void release(pc_pool *p, slot *s, int state)
 	pthread_mutex_unlock(&p->mu);
 }
 
-int pc_pool_run(pc_pool *p, pc_wbuf *req, pc_wbuf *rep, unsigned timeout_ms, size_t max_reply, char *why,
-                size_t whylen)
+int pc_pool_run(pc_pool *p, pc_wbuf *req, pc_wbuf *rep, unsigned timeout_ms, size_t max_reply, char *why, size_t whylen)
 {
 	long long deadline = pc_wire_now_ms() + (timeout_ms ? timeout_ms : 1);
 	slot *s = acquire(p, deadline, why, whylen);

@@ -323,7 +323,10 @@ static void handle(worker *w, const request *q)
 	pc_envelope env = {q->client, q->helo, q->from ? q->from : NULL};
 	pc_scanner_set_envelope(w->sc, &env);
 	char source[160];
-	snprintf(source, sizeof source, "milter:%s", q->queue_id && q->queue_id[0] ? q->queue_id : q->ref ? q->ref : "-");
+	snprintf(source, sizeof source, "milter:%s",
+	         q->queue_id && q->queue_id[0] ? q->queue_id
+	         : q->ref                      ? q->ref
+	                                       : "-");
 	const pc_msg *m = pc_scan(w->sc, q->msg, q->msgn, source, (const char *const *)q->rcpt, q->nrcpt);
 	if (!m) {
 		fault(w, "out of memory while scanning");

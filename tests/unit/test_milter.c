@@ -75,7 +75,11 @@ static void test_wire_bad_frames(void **state)
 	close(sv[1]);
 	/* truncated: the length promises more than comes before the end */
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	assert_int_equal(write(sv[0], "\0\0\0\x10" "abc", 7), 7);
+	assert_int_equal(write(sv[0],
+	                       "\0\0\0\x10"
+	                       "abc",
+	                       7),
+	                 7);
 	close(sv[0]);
 	assert_int_equal(pc_wire_recv(sv[1], &in, 1 << 20, pc_wire_now_ms() + 2000), -1);
 	assert_int_equal(errno, EPROTO);
@@ -90,7 +94,11 @@ static void test_wire_bad_frames(void **state)
 	close(sv[1]);
 	/* a record whose length points past the frame */
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	assert_int_equal(write(sv[0], "\0\0\0\x07" "A\0\0\0\x09xy", 11), 11);
+	assert_int_equal(write(sv[0],
+	                       "\0\0\0\x07"
+	                       "A\0\0\0\x09xy",
+	                       11),
+	                 11);
 	assert_int_equal(pc_wire_recv(sv[1], &in, 1 << 20, pc_wire_now_ms() + 2000), 0);
 	size_t off = 0;
 	pc_wire_rec r;
