@@ -370,9 +370,6 @@ static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
 	}
 	c->in_msg = true;
 	atomic_fetch_add(&F.inflight, 1);
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	c->t0 = (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 	c->from = addr_of(argv ? argv[0] : NULL);
 	return c->from ? SMFIS_CONTINUE : SMFIS_TEMPFAIL;
 }
@@ -575,6 +572,10 @@ static sfsistat cb_eom(SMFICTX *ctx)
 	if (!c)
 		return SMFIS_TEMPFAIL;
 	settings s = current();
+	/* what the log's ms counts: the time we add at the end of DATA */
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	c->t0 = (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 	char ref[32];
 	make_ref(ref, sizeof ref);
 	const char *qi = smfi_getsymval(ctx, "i");
