@@ -176,7 +176,10 @@ void pc_jsonw_real(pc_jsonw *w, double v)
 	if (!isfinite(v))
 		n = snprintf(b, sizeof b, "null"); /* JSON has no NaN or infinity */
 	else {
-		n = snprintf(b, sizeof b, "%.17g", v);
+		/* the shortest form that reads back as the same double */
+		n = snprintf(b, sizeof b, "%.15g", v);
+		if (strtod(b, NULL) != v)
+			n = snprintf(b, sizeof b, "%.17g", v);
 		if (n > 0 && !strpbrk(b, ".eE") && (size_t)n + 2 < sizeof b) {
 			memcpy(b + n, ".0", 3); /* stays a real for readers */
 			n += 2;
