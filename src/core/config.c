@@ -73,6 +73,7 @@ void pc_config_defaults(pc_config *c)
 	snprintf(c->milter_socket, sizeof c->milter_socket, "unix:/run/portcullis/milter.sock");
 	c->milter_timeout_ms = 30000;
 	c->milter_max_message = 64u << 20;
+	c->milter_max_buffered = (size_t)1 << 30;
 	c->milter_drain_ms = 30000;
 	c->log_facility = LOG_MAIL;
 }
@@ -494,6 +495,8 @@ int pc_config_set(pc_config *c, const char *key, const char *value, char *err, s
 		return -1;
 	} else if (strcmp(key, "milter.max_message") == 0) {
 		return set_size(&c->milter_max_message, 4096, (size_t)1 << 31, key, value, err, errlen);
+	} else if (strcmp(key, "milter.max_buffered") == 0) {
+		return set_size(&c->milter_max_buffered, 65536, (size_t)1 << 40, key, value, err, errlen);
 	} else if (strcmp(key, "log.destination") == 0) {
 		if (!strcmp(value, "stderr") || !strcmp(value, "syslog")) {
 			c->log_syslog = !strcmp(value, "syslog");

@@ -96,6 +96,7 @@ typedef struct pc_config {
 	unsigned milter_timeout_ms; /* one message's scan; a worker over it is killed */
 	int milter_fail_open;       /* on a fault: 1 accept with a header, 0 tempfail (451) */
 	size_t milter_max_message;  /* bytes buffered per message; more is a fault */
+	size_t milter_max_buffered; /* bytes buffered by all messages in flight; more is a fault */
 	unsigned milter_drain_ms;   /* SIGTERM: how long in-flight messages may take */
 	/* [log] */
 	int log_syslog;   /* 1 syslog (mail facility unless set), 0 stderr */

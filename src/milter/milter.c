@@ -71,6 +71,7 @@ typedef struct settings {
 	unsigned timeout_ms;
 	int fail_open;
 	size_t max_message;
+	size_t max_buffered;
 	unsigned drain_ms;
 	int log_syslog, log_json;
 	char authserv_id[256];
@@ -85,6 +86,7 @@ static struct {
 	pc_pool *pool;
 	char **worker_argv;
 	atomic_int inflight;
+	atomic_size_t buffered; /* bytes held by all connections' messages */
 	atomic_bool draining;
 } F = {.lock = PTHREAD_RWLOCK_INITIALIZER};
 
@@ -101,6 +103,7 @@ static void settings_from(settings *s, const pc_config *c)
 	s->timeout_ms = c->milter_timeout_ms;
 	s->fail_open = c->milter_fail_open;
 	s->max_message = c->milter_max_message;
+	s->max_buffered = c->milter_max_buffered;
 	s->drain_ms = c->milter_drain_ms;
 	s->log_syslog = c->log_syslog;
 	s->log_json = c->log_json;
@@ -236,6 +239,7 @@ typedef struct conn {
 	char *buf;
 	size_t n, cap, total;
 	bool overflow;
+	const char *overflow_why;
 	long long t0;
 } conn;
 
@@ -250,9 +254,11 @@ static void msg_end(conn *c)
 		free(c->rcpt[i]);
 	c->nrcpt = c->rcpt_dropped = 0;
 	free(c->buf);
+	atomic_fetch_sub(&F.buffered, c->cap);
 	c->buf = NULL;
 	c->n = c->cap = c->total = 0;
 	c->overflow = false;
+	c->overflow_why = NULL;
 }
 
 static conn *get_conn(SMFICTX *ctx)
@@ -263,30 +269,42 @@ static conn *get_conn(SMFICTX *ctx)
 	return c;
 }
 
-/* Appends to the message within max_message: past it the message is
- * only counted (a fault at the end). */
+static void overflow(conn *c, const char *why)
+{
+	c->overflow = true;
+	c->overflow_why = why;
+	free(c->buf);
+	atomic_fetch_sub(&F.buffered, c->cap);
+	c->buf = NULL;
+	c->n = c->cap = 0;
+}
+
+/* Appends to the message within max_message, and all messages in
+ * flight within max_buffered: past either the message is only counted
+ * (a fault at the end of data). */
 static void append(conn *c, const char *p, size_t n, size_t max)
 {
 	c->total += n;
 	if (c->overflow)
 		return;
 	if (n > max - c->n || c->total > max) {
-		c->overflow = true;
-		free(c->buf);
-		c->buf = NULL;
-		c->n = c->cap = 0;
+		overflow(c, "message over milter.max_message");
 		return;
 	}
 	if (c->n + n > c->cap) {
 		size_t cap = c->cap ? c->cap : 16384;
 		while (cap < c->n + n)
 			cap = cap > max / 2 ? max : cap * 2;
+		size_t more = cap - c->cap;
+		if (atomic_fetch_add(&F.buffered, more) + more > current().max_buffered) {
+			atomic_fetch_sub(&F.buffered, more);
+			overflow(c, "messages in flight over milter.max_buffered");
+			return;
+		}
 		char *b = realloc(c->buf, cap);
 		if (!b) {
-			c->overflow = true;
-			free(c->buf);
-			c->buf = NULL;
-			c->n = c->cap = 0;
+			atomic_fetch_sub(&F.buffered, more);
+			overflow(c, "out of memory buffering the message");
 			return;
 		}
 		c->buf = b;
@@ -590,8 +608,9 @@ static sfsistat cb_eom(SMFICTX *ctx)
 	             .size = c->total};
 	sfsistat ret;
 	if (c->overflow) {
-		char why[128];
-		snprintf(why, sizeof why, "message over milter.max_message (%zu bytes)", s.max_message);
+		char why[160];
+		snprintf(why, sizeof why, "%s (%zu bytes)", c->overflow_why,
+		         strstr(c->overflow_why, "max_message") ? s.max_message : s.max_buffered);
 		ret = fault(ctx, c, &o, why);
 		goto done;
 	}
