@@ -286,8 +286,8 @@ static int set_size(size_t *dst, size_t lo, size_t hi, const char *key, const ch
 {
 	size_t v;
 	if (parse_size(value, &v) != 0 || v < lo || v > hi) {
-		snprintf(err, errlen, "%s: expected a size from %zu to %zu bytes (K/M/G suffix allowed), got \"%s\"", key,
-		         lo, hi, value);
+		snprintf(err, errlen, "%s: expected a size from %zu to %zu bytes (K/M/G suffix allowed), got \"%s\"",
+		         key, lo, hi, value);
 		return -1;
 	}
 	*dst = v;
@@ -512,9 +512,10 @@ int pc_config_set(pc_config *c, const char *key, const char *value, char *err, s
 		static const struct {
 			const char *name;
 			int fac;
-		} facs[] = {{"mail", LOG_MAIL},     {"daemon", LOG_DAEMON}, {"user", LOG_USER},     {"local0", LOG_LOCAL0},
-		            {"local1", LOG_LOCAL1}, {"local2", LOG_LOCAL2}, {"local3", LOG_LOCAL3}, {"local4", LOG_LOCAL4},
-		            {"local5", LOG_LOCAL5}, {"local6", LOG_LOCAL6}, {"local7", LOG_LOCAL7}};
+		} facs[] = {{"mail", LOG_MAIL},     {"daemon", LOG_DAEMON}, {"user", LOG_USER},
+		            {"local0", LOG_LOCAL0}, {"local1", LOG_LOCAL1}, {"local2", LOG_LOCAL2},
+		            {"local3", LOG_LOCAL3}, {"local4", LOG_LOCAL4}, {"local5", LOG_LOCAL5},
+		            {"local6", LOG_LOCAL6}, {"local7", LOG_LOCAL7}};
 		for (size_t i = 0; i < sizeof facs / sizeof facs[0]; i++)
 			if (!strcmp(value, facs[i].name)) {
 				c->log_facility = facs[i].fac;

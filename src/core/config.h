@@ -86,8 +86,8 @@ typedef struct pc_config {
 	double name_threshold;                  /* display-name similarity (0..1) that counts as a match */
 	unsigned lookalike_distance;            /* max Damerau-Levenshtein distance on the label */
 	/* [quarantine] */
-	char quarantine_dir[1024]; /* act/quarantine.h directory; "" = none */
-	int quarantine_hold;       /* milter: also hold the message in Postfix's hold queue (smfi_quarantine) */
+	char quarantine_dir[1024];       /* act/quarantine.h directory; "" = none */
+	int quarantine_hold;             /* milter: also hold the message in Postfix's hold queue (smfi_quarantine) */
 	char quarantine_sendmail[1024];  /* release: the command re-injecting a message (split on blanks) */
 	char quarantine_postsuper[1024]; /* release of a held message: postsuper command (split on blanks) */
 	/* [milter] */
@@ -98,9 +98,9 @@ typedef struct pc_config {
 	size_t milter_max_message;  /* bytes buffered per message; more is a fault */
 	unsigned milter_drain_ms;   /* SIGTERM: how long in-flight messages may take */
 	/* [log] */
-	int log_syslog;    /* 1 syslog (mail facility unless set), 0 stderr */
-	int log_json;      /* one JSON object per line instead of text */
-	int log_facility;  /* syslog facility (LOG_MAIL ...) */
+	int log_syslog;   /* 1 syslog (mail facility unless set), 0 stderr */
+	int log_json;     /* one JSON object per line instead of text */
+	int log_facility; /* syslog facility (LOG_MAIL ...) */
 	/* [campaign] (campaign/cluster.h; needs a store) */
 	int campaign_enabled;            /* group messages into campaigns when a store is open */
 	long campaign_window;            /* seconds: a campaign ends this long after its last message */
