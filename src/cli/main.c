@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "cli/campaigns.h"
+#include "cli/quarantine.h"
 #include "cli/hunt.h"
 #include "milter/milter.h"
 #include "cli/options.h"
@@ -45,6 +46,7 @@ static const char usage_main[] = "usage: portcullis COMMAND [options]\n"
                                  "Commands:\n"
                                  "  scan PATH...   parse messages and print one JSON line per message\n"
                                  "  campaigns      list, show and mark campaigns (one template, many recipients)\n"
+                                 "  quarantine     list, show, release and delete quarantined messages\n"
                                  "  hunt PATH...   find members of malicious campaigns or indicators in mailboxes\n"
                                  "  milter         run the mail filter for Postfix/Sendmail (libmilter)\n"
                                  "  help           this text; 'portcullis COMMAND --help' for a command\n"
@@ -448,6 +450,8 @@ int main(int argc, char **argv)
 		return cmd_scan(argc - 1, argv + 1);
 	if (!strcmp(cmd, "campaigns"))
 		return pc_cli_campaigns(argc - 1, argv + 1);
+	if (!strcmp(cmd, "quarantine"))
+		return pc_cli_quarantine(argc - 1, argv + 1);
 	if (!strcmp(cmd, "hunt"))
 		return pc_cli_hunt(argc - 1, argv + 1);
 	if (!strcmp(cmd, "milter"))
