@@ -1226,9 +1226,26 @@ static int release(const char *dir, const pc_config *cfg, const char *qid, const
 		        rerr);
 		goto out;
 	}
-	if (held)
+	if (held) {
 		printf("released %s from Postfix's hold queue (queue ID %s)\n", qid, queue_id);
-	else
+		/* postsuper -H moves it to the deferred queue: ask for delivery
+		 * now, not at the next queue run (minutes later) */
+		const char *pq[2] = {"-i", queue_id};
+		char **w2 = NULL;
+		char **av2 = command_argv(cfg->quarantine_postqueue, pq, 2, &w2);
+		run_result r2;
+		if (av2) {
+			run(av2, NULL, 0, &r2);
+			if (!r2.reaped || !WIFEXITED(r2.status) || WEXITSTATUS(r2.status) != 0)
+				fprintf(
+				    stderr,
+				    "portcullis: [quarantine] postqueue -i %s failed; Postfix delivers it at its next "
+				    "queue run\n",
+				    queue_id);
+		}
+		free(av2);
+		g_strfreev(w2);
+	} else
 		printf("released %s to %ld recipient%s\n", qid, nrcpt, nrcpt == 1 ? "" : "s");
 	rc = arc == 0 ? 0 : 2;
 out:

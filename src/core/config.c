@@ -70,6 +70,7 @@ void pc_config_defaults(pc_config *c)
 	c->campaign_error_action = PC_ACTION_ACCEPT;
 	snprintf(c->quarantine_sendmail, sizeof c->quarantine_sendmail, "/usr/sbin/sendmail");
 	snprintf(c->quarantine_postsuper, sizeof c->quarantine_postsuper, "/usr/sbin/postsuper");
+	snprintf(c->quarantine_postqueue, sizeof c->quarantine_postqueue, "/usr/sbin/postqueue");
 	snprintf(c->milter_socket, sizeof c->milter_socket, "unix:/run/portcullis/milter.sock");
 	c->milter_timeout_ms = 30000;
 	c->milter_max_message = 64u << 20;
@@ -466,6 +467,8 @@ int pc_config_set(pc_config *c, const char *key, const char *value, char *err, s
 		return set_command(c->quarantine_sendmail, sizeof c->quarantine_sendmail, key, value, err, errlen);
 	} else if (strcmp(key, "quarantine.postsuper") == 0) {
 		return set_command(c->quarantine_postsuper, sizeof c->quarantine_postsuper, key, value, err, errlen);
+	} else if (strcmp(key, "quarantine.postqueue") == 0) {
+		return set_command(c->quarantine_postqueue, sizeof c->quarantine_postqueue, key, value, err, errlen);
 	} else if (strcmp(key, "milter.socket") == 0) {
 		if (strncmp(value, "inet:", 5) && strncmp(value, "inet6:", 6) && strncmp(value, "unix:", 5) &&
 		    strncmp(value, "local:", 6)) {

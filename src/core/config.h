@@ -90,6 +90,7 @@ typedef struct pc_config {
 	int quarantine_hold;             /* milter: also hold the message in Postfix's hold queue (smfi_quarantine) */
 	char quarantine_sendmail[1024];  /* release: the command re-injecting a message (split on blanks) */
 	char quarantine_postsuper[1024]; /* release of a held message: postsuper command (split on blanks) */
+	char quarantine_postqueue[1024]; /* then: postqueue -i QUEUEID, delivery now */
 	/* [milter] */
 	char milter_socket[1024];   /* libmilter connection spec: inet:PORT@HOST, inet6:..., unix:PATH */
 	unsigned milter_workers;    /* scanning worker processes; 0 = one per CPU */
