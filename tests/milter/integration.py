@@ -162,10 +162,43 @@ def start_milter():
     raise SystemExit("the milter did not start:\n" + "\n".join(log_lines()[-20:]))
 
 
+def descendants(pid):
+    """pid and every process below it (from /proc)."""
+    kids = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open("/proc/%s/stat" % d) as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+                kids.setdefault(ppid, []).append(int(d))
+            except (OSError, ValueError, IndexError):
+                pass
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo.extend(kids.get(p, []))
+    return out
+
+
+milter_tree = []  # every pid this test's milters had: never touch another instance's
+
+
 def milter_pids():
-    r = subprocess.run(["pgrep", "-f", "portcullis milter|/proc/self/exe milter --worker"], capture_output=True,
-                       text=True)
-    return [int(p) for p in r.stdout.split()]
+    """This test's milter processes that are alive (supervisor, front end, workers)."""
+    if milter and milter.poll() is None:
+        for p in descendants(milter.pid):
+            if p not in milter_tree:
+                milter_tree.append(p)
+    alive = []
+    for p in milter_tree:
+        try:
+            with open("/proc/%d/cmdline" % p, "rb") as f:
+                if b"milter" in f.read():
+                    alive.append(p)
+        except OSError:
+            pass
+    return alive
 
 
 def hup():
@@ -477,8 +510,8 @@ def main():
     write_conf()
     hup()
     send_bytes(with_id(os.path.join(EX, "01-colleague-plain.eml"), "warm"))
-    workers = [int(p) for p in subprocess.run(["pgrep", "-f", "/proc/self/exe milter --worker"],
-                                               capture_output=True, text=True).stdout.split()]
+    workers = [p for p in descendants(milter.pid)
+               if b"--worker" in open("/proc/%d/cmdline" % p, "rb").read()]
     for w in workers:
         os.kill(w, signal.SIGKILL)
     time.sleep(0.2)
@@ -493,6 +526,7 @@ def main():
                                                                          "drain"))))
     th.start()
     time.sleep(0.7)
+    check(len(milter_pids()) == 4, "SIGTERM: supervisor, front end and 2 workers running before")
     milter.send_signal(signal.SIGTERM)
     th.join(60)
     rc = milter.wait(60)
