@@ -26,8 +26,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
-ok() { echo "ok   $*"; }
-bad() { echo "FAIL $*"; fails=$((fails + 1)); }
+t0=$(date +%s)
+ok() { echo "ok   $(($(date +%s) - t0))s $*"; }
+bad() { echo "FAIL $(($(date +%s) - t0))s $*"; fails=$((fails + 1)); }
 check() { # DESCRIPTION COMMAND...
 	d=$1
 	shift

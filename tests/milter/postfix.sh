@@ -135,8 +135,11 @@ cmd_start() {
 	host=pc-test-$port.localdomain
 	banner="$host ESMTP portcullis-test $(printf '%s' "$dir" | cksum | cut -d' ' -f1)"
 
-	# mktemp -d makes DIR 0700: the postfix user must reach queue/ and data/.
+	# mktemp -d makes DIR 0700: the postfix user must reach queue/ and data/
+	# (and so search every directory above DIR: not changed here).
 	chmod 755 "$dir" || exit 1
+	su postfix -s /bin/sh -c 'test -x "$1"' - "$dir" ||
+		die "the postfix user cannot reach $dir: make the directories above it searchable (chmod o+x)"
 	mkdir -p "$etc" "$dir/queue" "$dir/data" "$dir/Maildir/new" "$dir/Maildir/cur" "$dir/Maildir/tmp" || exit 1
 	chown postfix "$dir/data" || exit 1
 	# virtual(8) delivers as nobody (virtual_uid_maps): it owns the Maildir.
