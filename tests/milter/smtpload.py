@@ -81,7 +81,7 @@ class Load:
             s.close()
         return self.connect()
 
-    def session(self, k):
+    def session(self):
         s = None
         while True:
             n = self.take()
@@ -125,7 +125,7 @@ class Load:
         return code == 421 or outcome == "error"
 
     def run(self):
-        threads = [threading.Thread(target=self.session, args=(k,)) for k in range(self.a.sessions)]
+        threads = [threading.Thread(target=self.session) for _ in range(self.a.sessions)]
         t0 = time.perf_counter()
         for t in threads:
             t.start()
