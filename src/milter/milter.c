@@ -230,7 +230,10 @@ static void log_outcome(const outcome *o)
 typedef struct conn {
 	char client[INET6_ADDRSTRLEN];
 	char *clname, *helo;
-	bool leadspc, nr_hdr, nr_body;
+	bool leadspc;
+	unsigned long nr; /* the SMFIP_NR_* steps the MTA expects no reply to */
+	bool failed;      /* out of memory in a step that cannot answer: tempfail at the end */
+	bool refused;     /* began while draining: tempfail at the end */
 	/* the message in progress */
 	bool in_msg;
 	char *from;
@@ -259,6 +262,16 @@ static void msg_end(conn *c)
 	c->n = c->cap = c->total = 0;
 	c->overflow = false;
 	c->overflow_why = NULL;
+}
+
+/* Every step but the end of data goes without a reply when the MTA
+ * allows it: one round trip per message instead of one per command. */
+#define NR_STEPS                                                                                                       \
+	(SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY)
+
+static sfsistat cont(const conn *c, unsigned long step)
+{
+	return c->nr & step ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
 static conn *get_conn(SMFICTX *ctx)
@@ -342,12 +355,10 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, u
 	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGBODY | SMFIF_QUARANTINE);
 	/* the exact header bytes (DKIM verification needs them), and no
 	 * round trip per header line or body chunk */
-	unsigned long want = SMFIP_HDR_LEADSPC | SMFIP_NR_HDR | SMFIP_NR_BODY;
-	*pf1 = f1 & want;
+	*pf1 = f1 & (SMFIP_HDR_LEADSPC | NR_STEPS | SMFIP_NOUNKNOWN | SMFIP_NODATA);
 	*pf2 = *pf3 = 0;
 	c->leadspc = (f1 & SMFIP_HDR_LEADSPC) != 0;
-	c->nr_hdr = (f1 & SMFIP_NR_HDR) != 0;
-	c->nr_body = (f1 & SMFIP_NR_BODY) != 0;
+	c->nr = f1 & NR_STEPS;
 	return SMFIS_CONTINUE;
 }
 
@@ -363,7 +374,7 @@ static sfsistat cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 		inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)sa)->sin_addr, c->client, sizeof c->client);
 	else if (sa && sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)(void *)sa)->sin6_addr, c->client, sizeof c->client);
-	return SMFIS_CONTINUE;
+	return cont(c, SMFIP_NR_CONN);
 }
 
 static sfsistat cb_helo(SMFICTX *ctx, char *helo)
@@ -373,7 +384,7 @@ static sfsistat cb_helo(SMFICTX *ctx, char *helo)
 		return SMFIS_TEMPFAIL;
 	free(c->helo);
 	c->helo = helo ? strndup(helo, 255) : NULL;
-	return SMFIS_CONTINUE;
+	return cont(c, SMFIP_NR_HELO);
 }
 
 static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
@@ -382,14 +393,17 @@ static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
 	if (!c)
 		return SMFIS_TEMPFAIL;
 	msg_end(c);
-	if (atomic_load(&F.draining)) {
-		smfi_setreply(ctx, "451", "4.3.2", "Filter shutting down, try again later");
-		return SMFIS_TEMPFAIL;
+	c->failed = false;
+	/* while draining a new message is refused at its end (the step may
+	 * not answer): it never counts as in flight */
+	c->refused = atomic_load(&F.draining);
+	if (!c->refused) {
+		c->in_msg = true;
+		atomic_fetch_add(&F.inflight, 1);
 	}
-	c->in_msg = true;
-	atomic_fetch_add(&F.inflight, 1);
 	c->from = addr_of(argv ? argv[0] : NULL);
-	return c->from ? SMFIS_CONTINUE : SMFIS_TEMPFAIL;
+	c->failed = !c->from;
+	return cont(c, SMFIP_NR_MAIL);
 }
 
 static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
@@ -397,21 +411,18 @@ static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
 	conn *c = get_conn(ctx);
 	if (!c)
 		return SMFIS_TEMPFAIL;
-	if (c->nrcpt == MAX_RCPT) {
+	if (c->nrcpt == MAX_RCPT)
 		c->rcpt_dropped++;
-		return SMFIS_CONTINUE;
-	}
-	char *a = addr_of(argv ? argv[0] : NULL);
-	if (!a)
-		return SMFIS_TEMPFAIL;
-	c->rcpt[c->nrcpt++] = a;
-	return SMFIS_CONTINUE;
+	else if ((c->rcpt[c->nrcpt] = addr_of(argv ? argv[0] : NULL)))
+		c->nrcpt++;
+	else
+		c->failed = true;
+	return cont(c, SMFIP_NR_RCPT);
 }
 
 static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
 {
 	conn *c = get_conn(ctx);
-	sfsistat ok = c && c->nr_hdr ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 	if (!c)
 		return SMFIS_TEMPFAIL;
 	size_t max = current().max_message;
@@ -432,7 +443,7 @@ static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
 		p = nl + 1;
 	}
 	append(c, "\r\n", 2, max);
-	return ok;
+	return cont(c, SMFIP_NR_HDR);
 }
 
 static sfsistat cb_eoh(SMFICTX *ctx)
@@ -441,7 +452,7 @@ static sfsistat cb_eoh(SMFICTX *ctx)
 	if (!c)
 		return SMFIS_TEMPFAIL;
 	append(c, "\r\n", 2, current().max_message);
-	return SMFIS_CONTINUE;
+	return cont(c, SMFIP_NR_EOH);
 }
 
 static sfsistat cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
@@ -450,7 +461,7 @@ static sfsistat cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 	if (!c)
 		return SMFIS_TEMPFAIL;
 	append(c, (const char *)chunk, len, current().max_message);
-	return c->nr_body ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+	return cont(c, SMFIP_NR_BODY);
 }
 
 static void make_ref(char *ref, size_t len)
@@ -549,25 +560,28 @@ static int apply_edits(SMFICTX *ctx, const pc_wbuf *rep, const reply *r)
 {
 	size_t off = 0;
 	pc_wire_rec rec;
-	char buf[70000];
+	enum { BUF = 70000 }; /* a header field of the MTA's (Postfix: 100 kB lines cut) */
+	char *buf = malloc(BUF);
 	const char *part[3];
-	int top = 0;
+	int top = 0, rc = -1;
+	if (!buf)
+		return -1;
 	while (pc_wire_next(rep, &off, &rec) == 1) {
 		if (rec.type == PC_W_HDEL || rec.type == PC_W_HCHG) {
-			int k = pc_wire_split(&rec, buf, sizeof buf, part, rec.type == PC_W_HDEL ? 2 : 3);
+			int k = pc_wire_split(&rec, buf, BUF, part, rec.type == PC_W_HDEL ? 2 : 3);
 			if (k != (rec.type == PC_W_HDEL ? 2 : 3))
-				return -1;
+				goto out;
 			long idx = strtol(part[1], NULL, 10);
 			if (idx < 1 || idx > 100000)
-				return -1;
+				goto out;
 			if (smfi_chgheader(ctx, (char *)part[0], (int)idx,
 			                   rec.type == PC_W_HDEL ? NULL : (char *)part[2]) != MI_SUCCESS)
-				return -1;
+				goto out;
 		} else if (rec.type == PC_W_HADD) {
-			if (pc_wire_split(&rec, buf, sizeof buf, part, 2) != 2)
-				return -1;
+			if (pc_wire_split(&rec, buf, BUF, part, 2) != 2)
+				goto out;
 			if (smfi_insheader(ctx, top++, (char *)part[0], (char *)part[1]) != MI_SUCCESS)
-				return -1;
+				goto out;
 		}
 	}
 	if (r->body) {
@@ -575,13 +589,16 @@ static int apply_edits(SMFICTX *ctx, const pc_wbuf *rep, const reply *r)
 		for (size_t o = 0; o < r->bodyn || (o == 0 && r->bodyn == 0);) {
 			size_t l = r->bodyn - o > 65535 ? 65535 : r->bodyn - o;
 			if (smfi_replacebody(ctx, (unsigned char *)(r->body + o), (int)l) != MI_SUCCESS)
-				return -1;
+				goto out;
 			o += l;
 			if (l == 0)
 				break;
 		}
 	}
-	return 0;
+	rc = 0;
+out:
+	free(buf);
+	return rc;
 }
 
 static sfsistat cb_eom(SMFICTX *ctx)
@@ -607,6 +624,19 @@ static sfsistat cb_eom(SMFICTX *ctx)
 	             .nrcpt = c->nrcpt + c->rcpt_dropped,
 	             .size = c->total};
 	sfsistat ret;
+	if (c->refused) {
+		smfi_setreply(ctx, "451", "4.3.2", "Filter shutting down, try again later");
+		o.action = "tempfail";
+		o.error = "began while shutting down";
+		o.ms = since_ms(c);
+		log_outcome(&o);
+		ret = SMFIS_TEMPFAIL;
+		goto done;
+	}
+	if (c->failed) {
+		ret = fault(ctx, c, &o, "out of memory reading the envelope");
+		goto done;
+	}
 	if (c->overflow) {
 		char why[160];
 		snprintf(why, sizeof why, "%s (%zu bytes)", c->overflow_why,
@@ -916,6 +946,16 @@ static int front(int ctl_fd, const pc_config *cfg)
 	    .xxfi_close = cb_close,
 	    .xxfi_negotiate = cb_negotiate,
 	};
+	/* libmilter starts a thread per connection (Postfix connects once per
+	 * message): with glibc's default 8 MB stacks each start maps and
+	 * unmaps its stack (TLB shootdowns on every CPU); small stacks come
+	 * from glibc's stack cache instead. Nothing here needs deep stacks. */
+	pthread_attr_t ta;
+	if (pthread_attr_init(&ta) == 0) {
+		pthread_attr_setstacksize(&ta, 256 * 1024);
+		pthread_setattr_default_np(&ta);
+		pthread_attr_destroy(&ta);
+	}
 	char sock[sizeof cfg->milter_socket];
 	snprintf(sock, sizeof sock, "%s", cfg->milter_socket);
 	if (smfi_register(desc) != MI_SUCCESS || smfi_setconn(sock) != MI_SUCCESS ||

@@ -136,12 +136,13 @@ try:
     conf = os.path.join(T, "portcullis.conf")
     mport = free_port()
     with open(conf, "w") as f:
+        store = "" if os.environ.get("PC_NOSTORE") else "[history]\ndatabase = %s/store.db\n" % T
         f.write("[milter]\nsocket = inet:%d@127.0.0.1\nworkers = %d\n[dns]\nservers = off\n"
-                "[quarantine]\ndirectory = %s\n[history]\ndatabase = %s/store.db\n"
+                "[quarantine]\ndirectory = %s\n%s"
                 "[organisation]\ndomains = parliament.example\n[protected]\ndomains = dailyledger.example\n"
                 "[person]\nname = Hannah Reyes\naddresses = hannah.reyes@dailyledger.example\n"
                 "domains = dailyledger.example\n[auth]\ntrusted_authserv_ids = mx.parliament.example\n"
-                % (mport, a.workers, q, T))
+                % (mport, a.workers, q, store))
     log = open(os.path.join(T, "milter.log"), "w")
     milter = subprocess.Popen([BIN, "milter", "-c", conf], stdout=log, stderr=log)
     for _ in range(100):
