@@ -56,7 +56,12 @@ class Load:
             if n > self.a.messages:
                 return None
             self.next_id += 1
-            return n
+        if self.a.rate:  # paced: message n is due at start + (n - 1) / rate
+            due = self.t_start + (n - 1) / self.a.rate
+            wait = due - time.perf_counter()
+            if wait > 0:
+                time.sleep(wait)
+        return n
 
     def record(self, n, outcome, code, lat, detail=""):
         with self.lock:
@@ -126,7 +131,7 @@ class Load:
 
     def run(self):
         threads = [threading.Thread(target=self.session) for _ in range(self.a.sessions)]
-        t0 = time.perf_counter()
+        t0 = self.t_start = time.perf_counter()
         for t in threads:
             t.start()
         for t in threads:
@@ -149,6 +154,7 @@ def main():
     ap.add_argument("--dir", required=True, help="directory of *.eml")
     ap.add_argument("--json", help="write the summary here too")
     ap.add_argument("--timeout", type=float, default=120.0, help="per SMTP command, seconds")
+    ap.add_argument("--rate", type=float, default=0, help="messages per second offered in all (0: as fast as the server takes them)")
     a = ap.parse_args()
     load = Load(a)
     elapsed = load.run()
