@@ -1117,6 +1117,14 @@ static int release(const char *dir, const pc_config *cfg, const char *qid, const
 			goto out;
 		}
 	} else {
+		json_t *dropped = json_object_get(m, "rcpt_dropped");
+		if (!nto && json_is_integer(dropped) && json_integer_value(dropped) > 0) {
+			fprintf(stderr,
+			        "portcullis: quarantine release %s: the message had %lld more recipients than the %ld "
+			        "recorded; give every recipient with --to ADDR\n",
+			        qid, (long long)json_integer_value(dropped), nm);
+			goto out;
+		}
 		if (nrcpt < 0) {
 			fprintf(stderr,
 			        "portcullis: quarantine release %s: the metadata's \"rcpt\" is not a list of "

@@ -179,9 +179,21 @@ bool pc_hdr_forged(const char *name, size_t namelen, const char *value, size_t v
 		}
 		break;
 	}
+	size_t idlen = strlen(authserv_id);
+	if (i < valuelen && value[i] == '"') { /* a quoted-string authserv-id */
+		char id[256];
+		size_t k = 0;
+		for (i++; i < valuelen && value[i] != '"'; i++) {
+			if (value[i] == '\\' && i + 1 < valuelen)
+				i++;
+			if (k == sizeof id - 1)
+				return false;
+			id[k++] = value[i];
+		}
+		return k == idlen && idlen && !strncasecmp(id, authserv_id, idlen);
+	}
 	size_t b = i;
 	while (i < valuelen && !ws(value[i]) && value[i] != ';' && value[i] != '(')
 		i++;
-	size_t idlen = strlen(authserv_id);
 	return i - b == idlen && idlen && !strncasecmp(value + b, authserv_id, idlen);
 }

@@ -119,7 +119,7 @@ static void log_line(const char *line, bool error)
 		syslog(error ? LOG_WARNING : LOG_INFO, "%s", line);
 		return;
 	}
-	char buf[8192];
+	char buf[16384];
 	time_t now = time(NULL);
 	struct tm tm;
 	gmtime_r(&now, &tm);
@@ -170,6 +170,15 @@ static void log_outcome(const outcome *o)
 {
 	settings s = current();
 	bool error = o->error != NULL;
+	/* every field bounded before it is written, so that a line is never
+	 * cut (a cut JSON line would hide the verdict from log readers) */
+	char from_b[257], reasons_b[1025], detail_b[301], error_b[401];
+	outcome b = *o;
+	b.from = o->from ? (snprintf(from_b, sizeof from_b, "%s", o->from), from_b) : NULL;
+	b.reasons = o->reasons ? (snprintf(reasons_b, sizeof reasons_b, "%s", o->reasons), reasons_b) : NULL;
+	b.detail = o->detail ? (snprintf(detail_b, sizeof detail_b, "%s", o->detail), detail_b) : NULL;
+	b.error = o->error ? (snprintf(error_b, sizeof error_b, "%s", o->error), error_b) : NULL;
+	o = &b;
 	if (s.log_json) {
 		pc_jsonw w;
 		pc_jsonw_init(&w);
@@ -244,6 +253,15 @@ typedef struct conn {
 	bool overflow;
 	const char *overflow_why;
 	long long t0;
+	/* forged fields as they arrived (name, index among fields of that
+	 * name), for the fail-open path: known even when the buffer is gone */
+	struct forged {
+		char *name;
+		unsigned idx;
+	} forged[64];
+	size_t nforged;
+	bool forged_overflow;
+	unsigned ar_seen; /* Authentication-Results fields so far */
 } conn;
 
 static void msg_end(conn *c)
@@ -262,6 +280,11 @@ static void msg_end(conn *c)
 	c->n = c->cap = c->total = 0;
 	c->overflow = false;
 	c->overflow_why = NULL;
+	for (size_t i = 0; i < c->nforged; i++)
+		free(c->forged[i].name);
+	c->nforged = 0;
+	c->forged_overflow = false;
+	c->ar_seen = 0;
 }
 
 /* Every step but the end of data goes without a reply when the MTA
@@ -327,21 +350,27 @@ static void append(conn *c, const char *p, size_t n, size_t max)
 	c->n += n;
 }
 
-/* "<a@b>" -> "a@b" (malloc'd). */
+/* "<a@b>" -> "a@b" (malloc'd): the '>' that ends it is the first one
+ * outside a quoted local part ("a>b"@x is one address). */
 static char *addr_of(const char *s)
 {
 	if (!s)
 		return strdup("");
 	while (*s == ' ')
 		s++;
-	size_t n = strlen(s);
-	if (n >= 2 && s[0] == '<') {
-		const char *e = strchr(s, '>');
-		if (e)
-			return strndup(s + 1, (size_t)(e - s - 1));
+	if (*s == '<') {
+		bool q = false;
+		for (const char *p = s + 1; *p; p++) {
+			if (q && *p == '\\' && p[1])
+				p++;
+			else if (*p == '"')
+				q = !q;
+			else if (!q && *p == '>')
+				return strndup(s + 1, (size_t)(p - s - 1));
+		}
 	}
 	const char *sp = strchr(s, ' '); /* ESMTP parameters after the address */
-	return strndup(s, sp ? (size_t)(sp - s) : n);
+	return strndup(s, sp ? (size_t)(sp - s) : strlen(s));
 }
 
 static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2, unsigned long f3,
@@ -425,8 +454,25 @@ static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
 	conn *c = get_conn(ctx);
 	if (!c)
 		return SMFIS_TEMPFAIL;
-	size_t max = current().max_message;
-	append(c, name, strlen(name), max);
+	settings st = current();
+	size_t max = st.max_message;
+	size_t nl0 = strlen(name);
+	bool ar = !strcasecmp(name, "Authentication-Results");
+	c->ar_seen += ar;
+	if (pc_hdr_forged(name, nl0, value ? value : "", value ? strlen(value) : 0, st.authserv_id)) {
+		unsigned idx = 1;
+		if (ar)
+			idx = c->ar_seen;
+		else /* every X-Portcullis-* field is forged: count the earlier ones */
+			for (size_t i = 0; i < c->nforged; i++)
+				idx += !strcasecmp(c->forged[i].name, name);
+		if (c->nforged == sizeof c->forged / sizeof c->forged[0] ||
+		    !(c->forged[c->nforged].name = strdup(name)))
+			c->forged_overflow = true;
+		else
+			c->forged[c->nforged++].idx = idx;
+	}
+	append(c, name, nl0, max);
 	append(c, ":", 1, max);
 	if (!c->leadspc)
 		append(c, " ", 1, max);
@@ -482,31 +528,16 @@ static double since_ms(const conn *c)
 }
 
 /* Removes the fields a sender forged (X-Portcullis-*, our own
- * Authentication-Results), for the fail-open path. */
-static int delete_forged(SMFICTX *ctx, const conn *c, const char *authserv_id)
+ * Authentication-Results), for the fail-open path: latest first, so
+ * that earlier indexes stay valid. -1 when there were too many to list. */
+static int delete_forged(SMFICTX *ctx, const conn *c)
 {
-	pc_hfield *f = NULL;
-	size_t body, n = pc_hdr_split(c->buf, c->n, &f, &body);
-	if (n == (size_t)-1)
+	if (c->forged_overflow)
 		return -1;
-	int rc = 0;
-	/* highest index first per name */
-	for (size_t i = n; i-- > 0 && rc == 0;) {
-		if (!pc_hdr_forged(f[i].name, f[i].namelen, f[i].value, f[i].valuelen, authserv_id))
-			continue;
-		unsigned idx = 0;
-		for (size_t k = 0; k <= i; k++)
-			idx += f[k].namelen == f[i].namelen && !strncasecmp(f[k].name, f[i].name, f[i].namelen);
-		char name[256];
-		if (f[i].namelen >= sizeof name)
-			continue;
-		memcpy(name, f[i].name, f[i].namelen);
-		name[f[i].namelen] = '\0';
-		if (smfi_chgheader(ctx, name, (int)idx, NULL) != MI_SUCCESS)
-			rc = -1;
-	}
-	free(f);
-	return rc;
+	for (size_t i = c->nforged; i-- > 0;)
+		if (smfi_chgheader(ctx, c->forged[i].name, (int)c->forged[i].idx, NULL) != MI_SUCCESS)
+			return -1;
+	return 0;
 }
 
 /* The fault action: tempfail (451) or, fail-open, deliver with a header. */
@@ -521,7 +552,7 @@ static sfsistat fault(SMFICTX *ctx, conn *c, outcome *o, const char *why)
 		for (char *p = v; *p; p++)
 			if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
 				*p = '?';
-		if (c->buf && delete_forged(ctx, c, s.authserv_id) != 0)
+		if (delete_forged(ctx, c) != 0)
 			goto tempfail;
 		if (smfi_insheader(ctx, 0, "X-Portcullis-Fault", v) != MI_SUCCESS)
 			goto tempfail;
@@ -554,34 +585,38 @@ static char *recstr(const pc_wire_rec *r, char **pool, size_t *np)
 	return s;
 }
 
-/* Applies the worker's edits in order: changes and deletions by index,
- * then the added fields on top in their order, then the body. */
+/* Applies the worker's edits: first every change and deletion (their
+ * indexes refer to the fields as the message came; Postfix counts fields
+ * a milter inserted, so an insert first would shift them onto ours), then
+ * the added fields on top in their order, then the body. */
 static int apply_edits(SMFICTX *ctx, const pc_wbuf *rep, const reply *r)
 {
-	size_t off = 0;
-	pc_wire_rec rec;
-	enum { BUF = 70000 }; /* a header field of the MTA's (Postfix: 100 kB lines cut) */
+	enum { BUF = 70000 }; /* a header field of the MTA's (Postfix cuts lines at 100 kB... and so do we) */
 	char *buf = malloc(BUF);
 	const char *part[3];
 	int top = 0, rc = -1;
 	if (!buf)
 		return -1;
-	while (pc_wire_next(rep, &off, &rec) == 1) {
-		if (rec.type == PC_W_HDEL || rec.type == PC_W_HCHG) {
-			int k = pc_wire_split(&rec, buf, BUF, part, rec.type == PC_W_HDEL ? 2 : 3);
-			if (k != (rec.type == PC_W_HDEL ? 2 : 3))
-				goto out;
-			long idx = strtol(part[1], NULL, 10);
-			if (idx < 1 || idx > 100000)
-				goto out;
-			if (smfi_chgheader(ctx, (char *)part[0], (int)idx,
-			                   rec.type == PC_W_HDEL ? NULL : (char *)part[2]) != MI_SUCCESS)
-				goto out;
-		} else if (rec.type == PC_W_HADD) {
-			if (pc_wire_split(&rec, buf, BUF, part, 2) != 2)
-				goto out;
-			if (smfi_insheader(ctx, top++, (char *)part[0], (char *)part[1]) != MI_SUCCESS)
-				goto out;
+	for (int pass = 0; pass < 2; pass++) {
+		size_t off = 0;
+		pc_wire_rec rec;
+		while (pc_wire_next(rep, &off, &rec) == 1) {
+			if (pass == 0 && (rec.type == PC_W_HDEL || rec.type == PC_W_HCHG)) {
+				int want = rec.type == PC_W_HDEL ? 2 : 3;
+				if (pc_wire_split(&rec, buf, BUF, part, want) != want)
+					goto out;
+				long idx = strtol(part[1], NULL, 10);
+				if (idx < 1 || idx > 100000)
+					goto out;
+				if (smfi_chgheader(ctx, (char *)part[0], (int)idx,
+				                   rec.type == PC_W_HDEL ? NULL : (char *)part[2]) != MI_SUCCESS)
+					goto out;
+			} else if (pass == 1 && rec.type == PC_W_HADD) {
+				if (pc_wire_split(&rec, buf, BUF, part, 2) != 2)
+					goto out;
+				if (smfi_insheader(ctx, top++, (char *)part[0], (char *)part[1]) != MI_SUCCESS)
+					goto out;
+			}
 		}
 	}
 	if (r->body) {
@@ -653,6 +688,11 @@ static sfsistat cb_eom(SMFICTX *ctx)
 	pc_wire_puts(&req, PC_W_FROM, c->from ? c->from : "");
 	for (size_t i = 0; i < c->nrcpt; i++)
 		pc_wire_puts(&req, PC_W_RCPT, c->rcpt[i]);
+	if (c->rcpt_dropped) {
+		char nd[24];
+		snprintf(nd, sizeof nd, "%zu", c->rcpt_dropped);
+		pc_wire_puts(&req, PC_W_DROPPED, nd);
+	}
 	pc_wire_put(&req, PC_W_MSG, c->buf ? c->buf : "", c->n);
 	char why[512];
 	/* a reply holds at most the rewritten message and its edits */
@@ -874,9 +914,9 @@ static void *control_thread(void *arg)
 		ssize_t r = read(fd, &ch, 1);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r <= 0)
-			break; /* the supervisor is gone: stop too */
-		if (ch != 'R')
+		if (r <= 0 || ch == 'T')
+			break; /* asked to stop, or the supervisor is gone: drain and stop */
+		if (ch != 'R' || atomic_load(&F.draining))
 			continue;
 		pc_config cfg;
 		if (load(&cfg) != 0) {
@@ -895,6 +935,15 @@ static void *control_thread(void *arg)
 		else
 			logf_(false, "reload: settings and lists re-read; workers replaced as they become free");
 	}
+	/* Drain while libmilter still serves every connection: messages in
+	 * flight go on to their end (libmilter's own stop would leave half-sent
+	 * ones unserved); new ones are refused with 451 at their end of data. */
+	atomic_store(&F.draining, true);
+	logf_(false, "stopping: draining messages in flight");
+	long long until = pc_wire_now_ms() + current().drain_ms;
+	while (atomic_load(&F.inflight) > 0 && pc_wire_now_ms() < until)
+		usleep(20000);
+	usleep(200000); /* the last replies are written after their callbacks return */
 	smfi_stop();
 	return NULL;
 }
@@ -970,18 +1019,22 @@ static int front(int ctl_fd, const pc_config *cfg)
 	logf_(false, "listening on %s with %u workers (timeout %.1f s, fault action %s)", sock, nw,
 	      F.s.timeout_ms / 1000.0, F.s.fail_open ? "accept" : "tempfail");
 	int rc = smfi_main();
-	/* stopped: no new connections; new messages on open ones get 451;
-	 * messages in flight finish */
+	/* stopped (drained by the control thread, or libmilter's own stop on
+	 * a signal sent to this process directly): what is still in flight
+	 * gets the rest of the drain time */
 	atomic_store(&F.draining, true);
 	long long until = pc_wire_now_ms() + current().drain_ms;
 	int left;
 	while ((left = atomic_load(&F.inflight)) > 0 && pc_wire_now_ms() < until)
 		usleep(20000);
-	if (left > 0)
+	if (left > 0) {
+		/* threads still use the pool: it is not freed under them; the exit
+		 * closes the workers' sockets and they end */
 		logf_(true, "stopping with %d messages in flight after %u ms (the MTA applies its default action)",
 		      left, current().drain_ms);
-	else
-		logf_(false, "stopped: every message in flight finished");
+		return 1;
+	}
+	logf_(false, "stopped: every message in flight finished");
 	pc_pool_free(F.pool);
 	return rc == MI_SUCCESS ? 0 : 1;
 }
@@ -1048,14 +1101,18 @@ static int supervise(pc_config *cfg)
 				settings_from(&F.s, &n);
 				if (write(ctl, "R", 1) != 1)
 					logf_(true, "SIGHUP: cannot reach the front end");
+				/* a restarted front end starts from these */
+				pc_config_free(cfg);
+				*cfg = n;
+				pc_config_defaults(&n);
 			}
 			pc_config_free(&n);
 		} else if (sig == SIGTERM || sig == SIGINT) {
-			if (!stopping)
-				logf_(false, "stopping: draining messages in flight");
-			stopping = true;
-			if (fe > 0)
+			/* the first: the front end drains, then stops; a second one:
+			 * libmilter's stop at once */
+			if (fe > 0 && (stopping || ctl < 0 || write(ctl, "T", 1) != 1))
 				kill(fe, SIGTERM);
+			stopping = true;
 		} else if (sig == SIGCHLD) {
 			int st;
 			pid_t r;
@@ -1135,10 +1192,11 @@ int pc_cli_milter(int argc, char **argv)
 	}
 	int rc;
 	if (worker_parent) {
-		/* a worker: dies with its front end, holds nothing it inherited */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != (pid_t)worker_parent)
-			return 1;
+		/* a worker: ends at the end of stream on fd 0, which comes when the
+		 * front end closes it or dies (not PR_SET_PDEATHSIG: that fires
+		 * when the *thread* that started it ends, and libmilter's threads
+		 * come and go); holds nothing it inherited */
+		(void)worker_parent;
 		close_range(3, ~0U, 0);
 		signal(SIGPIPE, SIG_IGN);
 		rc = pc_milter_worker(&cfg, 0);

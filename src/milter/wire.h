@@ -30,9 +30,10 @@
 #define PC_W_CLIENT 'c'  /* client IP */
 #define PC_W_CLNAME 'n'  /* client host name */
 #define PC_W_HELO 'h'
-#define PC_W_FROM 'f' /* MAIL FROM without <>; empty: null sender */
-#define PC_W_RCPT 'r' /* one per RCPT TO */
-#define PC_W_MSG 'm'  /* the message: header, blank line, body */
+#define PC_W_FROM 'f'    /* MAIL FROM without <>; empty: null sender */
+#define PC_W_RCPT 'r'    /* one per RCPT TO */
+#define PC_W_MSG 'm'     /* the message: header, blank line, body */
+#define PC_W_DROPPED 'T' /* decimal: RCPT TOs beyond the ones sent */
 /* reply: worker -> front end */
 #define PC_W_ACTION 'A'  /* accept | neutralise | quarantine | hold | reject | fault */
 #define PC_W_SCORE 'S'   /* decimal */

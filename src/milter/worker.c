@@ -114,6 +114,14 @@ static int request_parse(const pc_wbuf *b, request *q)
 			q->msg = r.data;
 			q->msgn = r.len;
 			continue;
+		case PC_W_DROPPED: { /* recipients the front end could not keep */
+			char n[24];
+			size_t l = r.len < sizeof n - 1 ? r.len : sizeof n - 1;
+			memcpy(n, r.data, l);
+			n[l] = '\0';
+			q->rcpt_dropped += strtoul(n, NULL, 10);
+			continue;
+		}
 		default:
 			continue; /* unknown records are skipped: newer front ends */
 		}
@@ -144,24 +152,27 @@ static int emit_edit(void *ctx, char op, const char *name, size_t namelen, unsig
                      size_t valuelen)
 {
 	worker *w = ctx;
-	char nm[256], idx[16];
-	if (namelen >= sizeof nm)
-		return 0; /* no MTA holds a field name that long; leave it */
-	memcpy(nm, name, namelen);
-	nm[namelen] = '\0';
+	char idx[16];
+	char *nm = strndup(name, namelen);
+	if (!nm)
+		return -1;
 	snprintf(idx, sizeof idx, "%u", index);
 	if (op == 'd') {
 		pc_wire_put3(&w->reply, PC_W_HDEL, nm, idx, NULL);
+		free(nm);
 		return 0;
 	}
 	char *v = milter_value(value, valuelen);
-	if (!v)
+	if (!v) {
+		free(nm);
 		return -1;
+	}
 	if (op == 'x')
 		pc_wire_put3(&w->reply, PC_W_HCHG, nm, idx, v);
 	else
 		pc_wire_put3(&w->reply, PC_W_HADD, nm, v, NULL);
 	free(v);
+	free(nm);
 	return 0;
 }
 
@@ -236,6 +247,9 @@ static char *meta_json(const request *q, const pc_msg *m, bool held, const char 
 	for (size_t i = 0; i < q->nrcpt; i++)
 		pc_jsonw_str(&j, q->rcpt[i]);
 	pc_jsonw_end(&j);
+	/* more recipients than were kept: a release needs --to */
+	pc_jsonw_key(&j, "rcpt_dropped");
+	pc_jsonw_int(&j, (long long)q->rcpt_dropped);
 	kstr(&j, "verdict", pc_action_name(m->verdict));
 	pc_jsonw_key(&j, "score");
 	pc_jsonw_real(&j, m->score);

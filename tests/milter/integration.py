@@ -418,16 +418,21 @@ def main():
         check(e["qid"] in audit and "release" in audit, "release: in the audit log")
 
     # 4. forged headers
-    forged = (b"X-Test-Id: forged\r\nX-Portcullis-Verdict: accept\r\nX-Portcullis-Score: 0\r\n"
+    forged = (b"X-Test-Id: forged\r\nX-Portcullis-Verdict: FORGED1\r\nX-Portcullis-Score: FORGED-0\r\n"
+              b"x-portcullis-verdict: FORGED2\r\nX-PORTCULLIS-VERDICT: FORGED3\r\n"
               b"Authentication-Results: portcullis; dkim=pass header.d=dailyledger.example\r\n"
-              b"Authentication-Results: other.example; spf=none\r\n")
+              b"Authentication-Results: other.example; spf=none\r\n"
+              b"Authentication-Results: \"portcullis\"; dkim=pass header.d=FORGED.example\r\n")
     ans = swaks(tmpfile(forged + open(os.path.join(EX, "01-colleague-plain.eml"), "rb").read(), "forged.eml"))
     d = wait_delivered("forged")
     check(ans.startswith("250") and len(d) == 1, "forged: delivered")
     if d:
         got = open(d[0], "rb").read()
-        check(len(header_values(got, "X-Portcullis-Verdict")) == 1 and
-              len(header_values(got, "X-Portcullis-Score")) == 1, "forged: our X-Portcullis fields only, once")
+        check([v.strip() for v in header_values(got, "X-Portcullis-Verdict")] == ["accept"] and
+              len(header_values(got, "X-Portcullis-Score")) == 1 and b"FORGED" not in got,
+              "forged: our X-Portcullis fields only, once, the sender's gone")
+        check(any(v.strip().startswith("portcullis;") for v in header_values(got, "Authentication-Results")),
+              "forged: our Authentication-Results there")
         ars = [v.strip() for v in header_values(got, "Authentication-Results")]
         check(not any("dkim=pass header.d=dailyledger" in v for v in ars), "forged: their A-R with our id removed")
         check(any(v.startswith("other.example") for v in ars), "forged: another host's A-R kept")
@@ -506,6 +511,12 @@ def main():
     d = wait_delivered("failopen")
     check(code == 250 and len(d) == 1 and header_values(open(d[0], "rb").read(), "X-Portcullis-Fault"),
           "fail-open: delivered with X-Portcullis-Fault")
+    big = forged.replace(b"X-Test-Id: forged", b"X-Test-Id: bigopen") + b"Subject: big\r\n\r\n" + \
+        (b"x" * 998 + b"\r\n") * 2200
+    code, text = send_bytes(big)
+    d = wait_delivered("bigopen")
+    check(code == 250 and len(d) == 1 and header_values(open(d[0], "rb").read(), "X-Portcullis-Fault") and
+          b"FORGED" not in open(d[0], "rb").read(), "fail-open over max_message: delivered, forged fields removed")
     # a worker killed while idle costs nothing
     write_conf()
     hup()
@@ -518,16 +529,43 @@ def main():
     code, _ = send_bytes(with_id(os.path.join(EX, "01-colleague-plain.eml"), "idlekill"))
     check(workers and code == 250 and len(wait_delivered("idlekill")) == 1, "idle workers killed: next message fine")
 
-    # 9. SIGTERM drains a message in flight
+    # 9. SIGTERM drains a message in flight: one still being sent, and
+    # one the worker is scanning
+    half = socket.create_connection(("127.0.0.1", SMTP), timeout=60)
+    hf = half.makefile("rb")
+
+    def cmd(line):
+        if line is not None:
+            half.sendall(line)
+        while True:
+            l = hf.readline()
+            if l[3:4] != b"-":
+                return l
+
+    cmd(None)
+    cmd(b"EHLO client.example.org\r\n")
+    cmd(b"MAIL FROM:<half@example.org>\r\n")
+    cmd(b"RCPT TO:<user@example.test>\r\n")
+    cmd(b"DATA\r\n")
+    msg = with_id(os.path.join(EX, "01-colleague-plain.eml"), "halfsent").replace(b"\r\n", b"\n").replace(
+        b"\n", b"\r\n")
+    half.sendall(msg[:len(msg) // 2])
+    time.sleep(0.5)
     write_conf(timeout=15, dns="servers = 127.0.0.1:%d\ntimeout = 2" % hole.getsockname()[1])
     hup()
     res = {}
     th = threading.Thread(target=lambda: res.update(r=send_bytes(with_id(os.path.join(EX, "01-colleague-plain.eml"),
                                                                          "drain"))))
     th.start()
-    time.sleep(0.7)
-    check(len(milter_pids()) == 4, "SIGTERM: supervisor, front end and 2 workers running before")
+    time.sleep(0.2)
+    running = milter_pids()
+    check(len(running) >= 3, "SIGTERM: supervisor, front end and workers running before (%d)" % len(running))
     milter.send_signal(signal.SIGTERM)
+    time.sleep(0.5)
+    reply = cmd(msg[len(msg) // 2:] + b".\r\n")
+    half.close()
+    check(reply.startswith(b"250") and len(wait_delivered("halfsent")) == 1,
+          "SIGTERM: a message half sent when it came is delivered (%r)" % reply[:60])
     th.join(60)
     rc = milter.wait(60)
     check(res.get("r", (0,))[0] == 250 and len(wait_delivered("drain")) == 1, "SIGTERM: the message in flight delivered")

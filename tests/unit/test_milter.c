@@ -205,6 +205,10 @@ static void test_forged(void **state)
 	const char *ar4 = " mx.example.org; spf=pass smtp.mailfrom=portcullis";
 	assert_false(pc_hdr_forged("Authentication-Results", 22, ar4, strlen(ar4), id));
 	assert_false(pc_hdr_forged("Subject", 7, " X-Portcullis-Verdict", 21, id));
+	const char *ar5 = " \"portcullis\"; dkim=pass";
+	assert_true(pc_hdr_forged("Authentication-Results", 22, ar5, strlen(ar5), id));
+	const char *ar6 = " \"portcullis.example\"; dkim=pass";
+	assert_false(pc_hdr_forged("Authentication-Results", 22, ar6, strlen(ar6), id));
 }
 
 int main(void)
