@@ -47,6 +47,9 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from procs import descendants  # noqa: E402
+
 BIN = os.path.abspath(sys.argv[1])
 SRC = os.path.abspath(sys.argv[2])
 PFSH = os.path.join(SRC, "tests", "milter", "postfix.sh")
@@ -162,23 +165,6 @@ def start_milter():
     raise SystemExit("the milter did not start:\n" + "\n".join(log_lines()[-20:]))
 
 
-def descendants(pid):
-    """pid and every process below it (from /proc)."""
-    kids = {}
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            try:
-                with open("/proc/%s/stat" % d) as f:
-                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-                kids.setdefault(ppid, []).append(int(d))
-            except (OSError, ValueError, IndexError):
-                pass
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        todo.extend(kids.get(p, []))
-    return out
 
 
 milter_tree = []  # every pid this test's milters had: never touch another instance's

@@ -30,6 +30,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from procs import descendants  # noqa: E402
+
 ap = argparse.ArgumentParser()
 ap.add_argument("portcullis")
 ap.add_argument("source")
@@ -39,6 +42,8 @@ ap.add_argument("--workers", type=int, default=0)
 ap.add_argument("--rate", type=float, default=50, help="offered messages/s of the paced runs")
 ap.add_argument("--paced", type=int, default=1000, help="messages of the paced runs (0: none)")
 ap.add_argument("--socket", choices=("unix", "inet"), default="unix")
+ap.add_argument("--peer", help="another milter to measure in the same run (Postfix smtpd_milters value)")
+ap.add_argument("--peer-name", default="peer")
 ap.add_argument("--json")
 a = ap.parse_args()
 BIN = os.path.abspath(a.portcullis)
@@ -59,23 +64,6 @@ def free_port():
     return p
 
 
-def descendants(pid):
-    """pid and every process below it (from /proc)."""
-    kids = {}
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            try:
-                with open("/proc/%s/stat" % d) as f:
-                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-                kids.setdefault(ppid, []).append(int(d))
-            except (OSError, ValueError, IndexError):
-                pass
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        todo.extend(kids.get(p, []))
-    return out
 
 
 T = tempfile.mkdtemp(prefix="pc-load-")
@@ -179,6 +167,9 @@ try:
         check(pon["accepted"] == a.paced, "paced milter run: %d of %d accepted" % (pon["accepted"], a.paced))
     milter.send_signal(signal.SIGTERM)
     milter.wait(60)
+    if a.peer:  # the same load through another milter (bench/milter.sh: Rspamd's)
+        _, _, peer = run("peer", a.peer, a.messages)
+        _, _, ppeer = run("paced-peer", a.peer, a.paced, a.rate) if a.paced else (None, None, None)
 
     def ms(x, k):
         return x["latency_ms"][k]
@@ -191,6 +182,11 @@ try:
     }
     res["added_ms"] = {k: round(res["on"][k] - res["off"][k], 2) for k in ("p50", "p90", "p99")}
     res["socket"] = a.socket
+    if a.peer:
+        res["peer"] = {"name": a.peer_name, "msgs_per_s": peer["msgs_per_s"], "accepted": peer["accepted"],
+                       "p50": ms(peer, "p50"), "p99": ms(peer, "p99")}
+        if ppeer:
+            res["peer"]["paced"] = {k: ms(ppeer, k) for k in ("p50", "p90", "p99")}
     if a.paced:
         res["paced"] = {"rate": a.rate, "messages": a.paced,
                         "off": {k: ms(poff, k) for k in ("p50", "p90", "p99")},
@@ -210,6 +206,12 @@ try:
         print("  no milter : p50 %.2f ms, p99 %.2f ms" % (p["off"]["p50"], p["off"]["p99"]))
         print("  milter    : p50 %.2f ms, p99 %.2f ms" % (p["on"]["p50"], p["on"]["p99"]))
         print("  added     : p50 %.2f ms, p99 %.2f ms" % (p["added_ms"]["p50"], p["added_ms"]["p99"]))
+    if a.peer:
+        pr = res["peer"]
+        print("%s milter: %.0f msgs/s (%d accepted), p50 %.2f ms, p99 %.2f ms" %
+              (pr["name"], pr["msgs_per_s"], pr["accepted"], pr["p50"], pr["p99"]))
+        if "paced" in pr:
+            print("  paced     : p50 %.2f ms, p99 %.2f ms" % (pr["paced"]["p50"], pr["paced"]["p99"]))
     if a.json:
         with open(a.json, "w") as f:
             json.dump(res, f, indent=1)
