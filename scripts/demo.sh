@@ -42,3 +42,51 @@ echo
 echo "### portcullis hunt --db DB --purge --quarantine Q Maildir   (the delivered copy goes to quarantine)"
 "$PC" hunt -q --db "$db" --purge --quarantine "$out/quarantine" "$out/Maildir" | python3 -m json.tool
 echo "Maildir now holds: $(ls "$out/Maildir/cur")"
+
+# The milter in front of a real Postfix: a private instance on loopback
+# (its own config, queue, port and Maildir; nothing of the system's mail
+# setup is touched), the three example messages sent over SMTP with swaks.
+if [ "$(id -u)" -ne 0 ] || ! command -v swaks >/dev/null 2>&1 || [ ! -x /usr/sbin/postfix ]; then
+	echo
+	echo "### (the milter demo needs root, Postfix and swaks: skipped)"
+	exit 0
+fi
+chmod 755 "$out" # Postfix (user postfix) works below it
+port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+smtp=$(port)
+sock="$out/milter.sock"
+cat docs/demo.conf > "$out/milter.conf"
+cat >> "$out/milter.conf" <<CONF
+[milter]
+socket = unix:$sock
+workers = 1
+[quarantine]
+directory = $out/mq
+[history]
+database = $out/milter.db
+CONF
+(umask 0; exec "$PC" milter -c "$out/milter.conf" 2>"$out/milter.log") &
+mpid=$!
+trap 'kill "$mpid" 2>/dev/null; sh tests/milter/postfix.sh stop "$out/pf" >/dev/null 2>&1; rm -rf "$out"' EXIT
+i=0
+while [ ! -S "$sock" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+sh tests/milter/postfix.sh start "$out/pf" "$smtp" "unix:$sock" tempfail
+echo
+echo "### portcullis milter beside a private Postfix on 127.0.0.1:$smtp; swaks sends the three examples"
+for f in examples/01-colleague-plain.eml examples/02-newsletter-tracking.eml examples/03-journalist-impersonation.eml; do
+	printf '%-42s SMTP: ' "$f"
+	swaks --server "127.0.0.1:$smtp" --from sender@example.org --to t.lindqvist@parliament.test \
+		--data "$f" 2>&1 | sed -n 's/^<-  \(250 .*queued.*\)/\1/p; s/^<\*\* \(.*\)/\1/p' | tail -1
+done
+sleep 1
+echo
+echo "### the milter's log (one line per message)"
+sed 's/^[^ ]* //' "$out/milter.log"
+echo
+echo "### delivered to the Maildir: the headers Portcullis added"
+for m in "$out"/pf/Maildir/new/*; do
+	grep -E "^(Subject|X-Portcullis-[A-Za-z-]+|Authentication-Results: portcullis)" "$m" | sed 's/^/  /'
+	echo
+done
+echo "### portcullis quarantine list"
+"$PC" quarantine --dir "$out/mq" list
