@@ -37,13 +37,10 @@
 #include "cli/jsonw.h"
 #include "cli/options.h"
 #include "core/config.h"
-#include "detect/trackerlist.h"
 #include "milter/headers.h"
 #include "milter/pool.h"
 #include "milter/wire.h"
 #include "milter/worker.h"
-#include "net/dns.h"
-#include "store/store.h"
 
 #define MAX_RCPT 1000
 #define MAX_SETS 64
@@ -546,6 +543,19 @@ static int delete_forged(SMFICTX *ctx, const conn *c)
 	return 0;
 }
 
+/* 451 with the reference (the MTA keeps the message and its sender
+ * retries; edits already sent are dropped with it), logged. */
+static sfsistat tempfail(SMFICTX *ctx, conn *c, outcome *o)
+{
+	char text[128];
+	snprintf(text, sizeof text, "Message could not be checked, try again later (ref %s)", o->ref);
+	smfi_setreply(ctx, "451", "4.7.1", text);
+	o->action = "tempfail";
+	o->ms = since_ms(c);
+	log_outcome(o);
+	return SMFIS_TEMPFAIL;
+}
+
 /* The fault action: tempfail (451) or, fail-open, deliver with a header. */
 static sfsistat fault(SMFICTX *ctx, conn *c, outcome *o, const char *why)
 {
@@ -558,23 +568,14 @@ static sfsistat fault(SMFICTX *ctx, conn *c, outcome *o, const char *why)
 		for (char *p = v; *p; p++)
 			if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
 				*p = '?';
-		if (delete_forged(ctx, c) != 0)
-			goto tempfail;
-		if (smfi_insheader(ctx, 0, "X-Portcullis-Fault", v) != MI_SUCCESS)
-			goto tempfail;
+		if (delete_forged(ctx, c) != 0 || smfi_insheader(ctx, 0, "X-Portcullis-Fault", v) != MI_SUCCESS)
+			return tempfail(ctx, c, o);
 		o->action = "accept-unscanned";
 		o->ms = since_ms(c);
 		log_outcome(o);
 		return SMFIS_ACCEPT;
 	}
-tempfail:;
-	char text[128];
-	snprintf(text, sizeof text, "Message could not be checked, try again later (ref %s)", o->ref);
-	smfi_setreply(ctx, "451", "4.7.1", text);
-	o->action = "tempfail";
-	o->ms = since_ms(c);
-	log_outcome(o);
-	return SMFIS_TEMPFAIL;
+	return tempfail(ctx, c, o);
 }
 
 typedef struct reply {
@@ -770,11 +771,7 @@ static sfsistat cb_eom(SMFICTX *ctx)
 			/* a half-edited message must not go out: tempfail whatever
 			 * fault_action says (the MTA drops the edits with it) */
 			o.error = "the MTA refused an edit";
-			char text[128];
-			snprintf(text, sizeof text, "Message could not be checked, try again later (ref %s)", ref);
-			smfi_setreply(ctx, "451", "4.7.1", text);
-			o.action = "tempfail";
-			ret = SMFIS_TEMPFAIL;
+			ret = tempfail(ctx, c, &o);
 		} else {
 			ret = SMFIS_ACCEPT;
 			o.action = !strcmp(a, "neutralise") && r.body ? "rewrite" : "deliver";
@@ -800,7 +797,7 @@ static sfsistat cb_eom(SMFICTX *ctx)
 		ret = fault(ctx, c, &o, w2);
 		goto done;
 	}
-	if (ret != SMFIS_TEMPFAIL || o.error) {
+	if (ret != SMFIS_TEMPFAIL) { /* tempfail() logged its own */
 		o.ms = since_ms(c);
 		log_outcome(&o);
 	}
@@ -850,7 +847,6 @@ static int load(pc_config *cfg)
 /* What a worker needs must work before the daemon answers anyone. */
 static int check(const pc_config *cfg, bool verbose)
 {
-	char err[512];
 	int bad = 0;
 	if (!cfg->quarantine_dir[0]) {
 		fprintf(stderr,
@@ -868,33 +864,10 @@ static int check(const pc_config *cfg, bool verbose)
 			bad = 1;
 		}
 	}
-	pc_trackerlist *l = pc_trackerlist_from_config(cfg, err, sizeof err);
-	if (!l) {
-		fprintf(stderr, "portcullis: tracker list: %s\n", err);
+	pc_milter_res r;
+	if (pc_milter_res_open(cfg, &r) != 0)
 		bad = 1;
-	}
-	pc_trackerlist_free(l);
-	l = pc_trackerlist_freemail_from_config(cfg, err, sizeof err);
-	if (!l) {
-		fprintf(stderr, "portcullis: freemail list: %s\n", err);
-		bad = 1;
-	}
-	pc_trackerlist_free(l);
-	err[0] = '\0';
-	pc_dns *d = pc_dns_new(cfg->dns_servers, cfg->dns_timeout_ms, err, sizeof err);
-	if (!d && err[0]) {
-		fprintf(stderr, "portcullis: dns: %s\n", err);
-		bad = 1;
-	}
-	pc_dns_free(d);
-	if (cfg->history_db[0]) {
-		pc_store *st = pc_store_open(cfg->history_db, err, sizeof err);
-		if (!st) {
-			fprintf(stderr, "portcullis: store: %s\n", err);
-			bad = 1;
-		}
-		pc_store_close(st);
-	}
+	pc_milter_res_close(&r);
 	if (verbose && !bad)
 		printf("portcullis: settings ok: socket %s, %u workers, quarantine %s%s, store %s\n",
 		       cfg->milter_socket, cfg->milter_workers, cfg->quarantine_dir,
@@ -983,14 +956,11 @@ static int front(int ctl_fd, const pc_config *cfg)
 	if (F.s.log_syslog)
 		openlog("portcullis", LOG_PID | LOG_NDELAY, cfg->log_facility);
 	/* the worker command: this program, --worker, the same settings */
-	char parent[32];
-	snprintf(parent, sizeof parent, "%d", (int)getpid());
 	char *argv[8 + 2 * MAX_SETS];
 	size_t k = 0;
 	argv[k++] = "/proc/self/exe";
 	argv[k++] = "milter";
 	argv[k++] = "--worker";
-	argv[k++] = parent;
 	if (F.config_path) {
 		argv[k++] = "-c";
 		argv[k++] = (char *)F.config_path;
@@ -1178,10 +1148,10 @@ int pc_cli_milter(int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"config", required_argument, NULL, 'c'}, {"set", required_argument, NULL, 's'},
-	    {"check", no_argument, NULL, 'k'},        {"worker", required_argument, NULL, 'W'},
+	    {"check", no_argument, NULL, 'k'},        {"worker", no_argument, NULL, 'W'},
 	    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
 	bool check_only = false;
-	long worker_parent = 0;
+	bool worker = false;
 	int ch;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "c:s:h", opts, NULL)) != -1) {
@@ -1200,7 +1170,7 @@ int pc_cli_milter(int argc, char **argv)
 			check_only = true;
 			break;
 		case 'W':
-			worker_parent = strtol(optarg, NULL, 10);
+			worker = true;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -1220,12 +1190,11 @@ int pc_cli_milter(int argc, char **argv)
 		return 2;
 	}
 	int rc;
-	if (worker_parent) {
+	if (worker) {
 		/* a worker: ends at the end of stream on fd 0, which comes when the
 		 * front end closes it or dies (not PR_SET_PDEATHSIG: that fires
 		 * when the *thread* that started it ends, and libmilter's threads
 		 * come and go); holds nothing it inherited */
-		(void)worker_parent;
 		close_range(3, ~0U, 0);
 		signal(SIGPIPE, SIG_IGN);
 		rc = pc_milter_worker(&cfg, 0);

@@ -123,6 +123,24 @@ static void reap(slot *s, bool kill_it, char *how, size_t howlen)
 	s->pid = 0;
 }
 
+/* Starts a worker of the current command into s (whose old worker, if
+ * any, is gone): 0, or -1 with err. The command is copied under the lock
+ * and started outside it. */
+static int respawn(pc_pool *p, slot *s, char *err, size_t errlen)
+{
+	pthread_mutex_lock(&p->mu);
+	char **argv = argv_dup(p->argv);
+	unsigned gen = p->gen;
+	pthread_mutex_unlock(&p->mu);
+	if (!argv) {
+		snprintf(err, errlen, "out of memory starting a worker");
+		return -1;
+	}
+	int rc = spawn(s, argv, gen, err, errlen);
+	argv_free(argv);
+	return rc;
+}
+
 pc_pool *pc_pool_new(unsigned n, char *const *argv, char *err, size_t errlen)
 {
 	pc_pool *p = calloc(1, sizeof *p);
@@ -172,15 +190,9 @@ static slot *acquire(pc_pool *p, long long deadline, char *why, size_t whylen)
 		}
 		if (fresh) {
 			fresh->state = SLOT_BUSY;
-			char **argv = argv_dup(p->argv);
-			unsigned gen = p->gen;
 			pthread_mutex_unlock(&p->mu);
 			reap(fresh, true, NULL, 0); /* an old command's idle worker, or nothing */
-			int rc = argv ? spawn(fresh, argv, gen, why, whylen) : -1;
-			if (!argv)
-				snprintf(why, whylen, "out of memory");
-			argv_free(argv);
-			if (rc == 0)
+			if (respawn(p, fresh, why, whylen) == 0)
 				return fresh;
 			pthread_mutex_lock(&p->mu);
 			fresh->state = SLOT_EMPTY;
@@ -227,13 +239,7 @@ int pc_pool_run(pc_pool *p, pc_wbuf *req, pc_wbuf *rep, unsigned timeout_ms, siz
 	if (poll(&pf, 1, 0) != 0) {
 		char how[64] = "";
 		reap(s, true, how, sizeof how);
-		pthread_mutex_lock(&p->mu);
-		char **argv = argv_dup(p->argv);
-		unsigned gen = p->gen;
-		pthread_mutex_unlock(&p->mu);
-		int ok = argv && spawn(s, argv, gen, why, whylen) == 0;
-		argv_free(argv);
-		if (!ok) {
+		if (respawn(p, s, why, whylen) != 0) {
 			release(p, s, SLOT_EMPTY);
 			return -1;
 		}
@@ -272,15 +278,10 @@ int pc_pool_run(pc_pool *p, pc_wbuf *req, pc_wbuf *rep, unsigned timeout_ms, siz
 	else
 		snprintf(why, whylen, "worker died while %s (%s)", stage, how[0] ? how : strerror(e));
 	/* replace it now, so the next message finds a ready worker */
-	pthread_mutex_lock(&p->mu);
-	char **argv = argv_dup(p->argv);
-	unsigned gen = p->gen;
-	pthread_mutex_unlock(&p->mu);
 	char err[256];
-	int ok = argv && spawn(s, argv, gen, err, sizeof err) == 0;
-	argv_free(argv);
+	int ok = respawn(p, s, err, sizeof err) == 0;
 	if (!ok)
-		fprintf(stderr, "portcullis: %s\n", argv ? err : "out of memory starting a worker");
+		fprintf(stderr, "portcullis: %s\n", err);
 	release(p, s, ok ? SLOT_IDLE : SLOT_EMPTY);
 	return -1;
 }

@@ -212,6 +212,17 @@ static void kstr(pc_jsonw *j, const char *k, const char *v)
 	pc_jsonw_str(j, v);
 }
 
+/* The detector of the verdict's i-th reason when no earlier reason has
+ * the same one (the reasons named once each); NULL otherwise. */
+static const char *new_reason(const pc_msg *m, size_t i)
+{
+	const char *d = ((const pc_finding *)m->reasons.v[i])->detector;
+	for (size_t k = 0; k < i; k++)
+		if (!strcmp(((const pc_finding *)m->reasons.v[k])->detector, d))
+			return NULL;
+	return d;
+}
+
 /* The quarantine metadata: envelope, verdict, reasons and the whole scan
  * result (findings with their evidence). malloc'd, NULL on failure. */
 static char *meta_json(const request *q, const pc_msg *m, bool held, const char *sha_hex)
@@ -256,11 +267,8 @@ static char *meta_json(const request *q, const pc_msg *m, bool held, const char 
 	pc_jsonw_key(&j, "reasons");
 	pc_jsonw_arr(&j);
 	for (size_t i = 0; i < m->reasons.n; i++) {
-		const char *d = ((const pc_finding *)m->reasons.v[i])->detector;
-		bool seen = false;
-		for (size_t k = 0; k < i && !seen; k++)
-			seen = !strcmp(((const pc_finding *)m->reasons.v[k])->detector, d);
-		if (!seen)
+		const char *d = new_reason(m, i);
+		if (d)
 			pc_jsonw_str(&j, d);
 	}
 	pc_jsonw_end(&j);
@@ -299,13 +307,10 @@ static void reasons_text(const pc_msg *m, char *buf, size_t cap)
 	size_t o = 0;
 	buf[0] = '\0';
 	for (size_t i = 0; i < m->reasons.n; i++) {
-		const char *d = ((const pc_finding *)m->reasons.v[i])->detector;
-		bool seen = false;
-		for (size_t k = 0; k < i && !seen; k++)
-			seen = !strcmp(((const pc_finding *)m->reasons.v[k])->detector, d);
-		size_t l = strlen(d);
-		if (seen)
+		const char *d = new_reason(m, i);
+		if (!d)
 			continue;
+		size_t l = strlen(d);
 		if (o + l + 3 >= cap)
 			break; /* cut at a whole name */
 		if (o) {
@@ -453,44 +458,60 @@ static void handle(worker *w, const request *q)
 		fault(w, "out of memory building the reply");
 }
 
-int pc_milter_worker(const pc_config *cfg, int fd)
+int pc_milter_res_open(const pc_config *cfg, pc_milter_res *r)
 {
 	char err[512];
-	pc_dns *dns = NULL;
-	pc_trackerlist *lists = NULL, *freemail = NULL;
-	pc_store *store = NULL;
+	int bad = 0;
+	memset(r, 0, sizeof *r);
+	/* the milter has the envelope: SPF, DKIM and DMARC are checked unless
+	 * dns.servers = off (then pc_dns_new gives NULL and no error) */
+	err[0] = '\0';
+	if (!(r->dns = pc_dns_new(cfg->dns_servers, cfg->dns_timeout_ms, err, sizeof err)) && err[0]) {
+		fprintf(stderr, "portcullis: dns: %s\n", err);
+		bad = 1;
+	}
+	if (!(r->lists = pc_trackerlist_from_config(cfg, err, sizeof err))) {
+		fprintf(stderr, "portcullis: tracker list: %s\n", err);
+		bad = 1;
+	}
+	if (!(r->freemail = pc_trackerlist_freemail_from_config(cfg, err, sizeof err))) {
+		fprintf(stderr, "portcullis: freemail list: %s\n", err);
+		bad = 1;
+	}
+	if (cfg->history_db[0] && !(r->store = pc_store_open(cfg->history_db, err, sizeof err))) {
+		fprintf(stderr, "portcullis: store: %s\n", err);
+		bad = 1;
+	}
+	return bad ? -1 : 0;
+}
+
+void pc_milter_res_close(pc_milter_res *r)
+{
+	pc_dns_free(r->dns);
+	pc_trackerlist_free(r->lists);
+	pc_trackerlist_free(r->freemail);
+	pc_store_close(r->store);
+	memset(r, 0, sizeof *r);
+}
+
+int pc_milter_worker(const pc_config *cfg, int fd)
+{
+	pc_milter_res res;
 	worker w;
 	memset(&w, 0, sizeof w);
 	w.cfg = cfg;
 	int status = 1;
-	/* the milter has the envelope: SPF, DKIM and DMARC are checked unless
-	 * dns.servers = off (then pc_dns_new gives NULL and no error) */
-	err[0] = '\0';
-	if (!(dns = pc_dns_new(cfg->dns_servers, cfg->dns_timeout_ms, err, sizeof err)) && err[0]) {
-		fprintf(stderr, "portcullis worker: dns: %s\n", err);
+	if (pc_milter_res_open(cfg, &res) != 0)
 		goto out;
-	}
-	if (!(lists = pc_trackerlist_from_config(cfg, err, sizeof err))) {
-		fprintf(stderr, "portcullis worker: tracker list: %s\n", err);
-		goto out;
-	}
-	if (!(freemail = pc_trackerlist_freemail_from_config(cfg, err, sizeof err))) {
-		fprintf(stderr, "portcullis worker: freemail list: %s\n", err);
-		goto out;
-	}
-	if (cfg->history_db[0] && !(store = pc_store_open(cfg->history_db, err, sizeof err))) {
-		fprintf(stderr, "portcullis worker: store: %s\n", err);
-		goto out;
-	}
 	pc_pipeline_global_init();
 	if (!(w.sc = pc_scanner_new(cfg))) {
 		fprintf(stderr, "portcullis worker: cannot create a scanner\n");
 		goto out;
 	}
-	pc_scanner_set_lists(w.sc, lists);
-	pc_scanner_set_dns(w.sc, dns);
-	pc_scanner_set_store(w.sc, store);
-	pc_scanner_set_freemail(w.sc, freemail);
+	pc_scanner_set_lists(w.sc, res.lists);
+	pc_scanner_set_dns(w.sc, res.dns);
+	pc_scanner_set_store(w.sc, res.store);
+	pc_scanner_set_freemail(w.sc, res.freemail);
 	pc_scanner_keep_for_rewrite(w.sc, 1);
 	pc_wbuf in = {0};
 	/* a request is the message plus its envelope */
@@ -520,10 +541,7 @@ int pc_milter_worker(const pc_config *cfg, int fd)
 	pc_wbuf_free(&in);
 out:
 	pc_wbuf_free(&w.reply);
-	pc_scanner_free(w.sc);
-	pc_dns_free(dns);
-	pc_trackerlist_free(lists);
-	pc_trackerlist_free(freemail);
-	pc_store_close(store);
+	pc_scanner_free(w.sc); /* first: it uses the resources */
+	pc_milter_res_close(&res);
 	return status;
 }

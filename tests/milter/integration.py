@@ -48,7 +48,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from procs import descendants  # noqa: E402
+from procs import descendants, free_port  # noqa: E402
 
 BIN = os.path.abspath(sys.argv[1])
 SRC = os.path.abspath(sys.argv[2])
@@ -72,13 +72,6 @@ def check(cond, what):
     else:
         print("ok:", what, flush=True)
 
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 T = tempfile.mkdtemp(prefix="pc-milter-")

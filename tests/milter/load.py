@@ -24,14 +24,13 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from procs import descendants  # noqa: E402
+from procs import descendants, free_port  # noqa: E402
 
 ap = argparse.ArgumentParser()
 ap.add_argument("portcullis")
@@ -55,13 +54,6 @@ if os.geteuid() != 0 or not shutil.which("postfix", path="/usr/sbin:/usr/bin"):
     print("skip: needs root and Postfix (make check installs it)")
     sys.exit(77)
 
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 

@@ -1,5 +1,15 @@
-"""Processes of the milter tests: a process and everything below it."""
+"""What both milter tests need: a free loopback port, and a process with
+everything below it."""
 import os
+import socket
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
 
 
 def descendants(pid):
