@@ -416,7 +416,7 @@ int pc_cli_hunt(int argc, char **argv)
 	                                     {"help", no_argument, NULL, 'h'},
 	                                     {NULL, 0, NULL, 0}};
 	const char *db = NULL, *config = NULL, *iocfile = NULL, *qdir = NULL;
-	char *sets[64];
+	char *sets[PC_CLI_MAX_SETS];
 	size_t nsets = 0;
 	long long only = 0;
 	bool purge = false, force_progress = false, quiet = false;
@@ -449,11 +449,8 @@ int pc_cli_hunt(int argc, char **argv)
 			config = optarg;
 			break;
 		case 's':
-			if (nsets == sizeof sets / sizeof sets[0]) {
-				fprintf(stderr, "portcullis: too many --set\n");
+			if (pc_cli_add_set(sets, &nsets, optarg) != 0)
 				return 2;
-			}
-			sets[nsets++] = optarg;
 			break;
 		case 'P':
 			force_progress = true;

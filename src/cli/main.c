@@ -241,7 +241,7 @@ static int cmd_scan(int argc, char **argv)
 	const char *config_path = NULL;
 	const char *rewrite_dir = NULL;
 	const char *db_path = NULL;
-	char *sets[64];
+	char *sets[PC_CLI_MAX_SETS];
 	size_t nsets = 0;
 	int ch;
 	optind = 1;
@@ -258,11 +258,8 @@ static int cmd_scan(int argc, char **argv)
 			rcpt[nrcpt++] = optarg;
 			break;
 		case 's':
-			if (nsets == sizeof sets / sizeof sets[0]) {
-				fprintf(stderr, "portcullis: too many --set\n");
+			if (pc_cli_add_set(sets, &nsets, optarg) != 0)
 				return 2;
-			}
-			sets[nsets++] = optarg;
 			break;
 		case 'e':
 			explain = true;

@@ -12,6 +12,16 @@
 
 #include "store/store.h"
 
+int pc_cli_add_set(char **sets, size_t *nsets, char *arg)
+{
+	if (*nsets == PC_CLI_MAX_SETS) {
+		fprintf(stderr, "portcullis: too many --set\n");
+		return -1;
+	}
+	sets[(*nsets)++] = arg;
+	return 0;
+}
+
 int pc_cli_config(pc_config *cfg, const char *path, char **sets, size_t nsets)
 {
 	char err[512];

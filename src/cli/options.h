@@ -18,6 +18,10 @@ struct pc_store;
 /* Loads `path` (NULL: defaults only) and applies "KEY=VALUE" overrides
  * (the strings are modified). 0, or -1 after printing why. */
 int pc_cli_config(pc_config *cfg, const char *path, char **sets, size_t nsets);
+/* Keeps one --set KEY=VALUE in sets (PC_CLI_MAX_SETS of them): 0, or -1
+ * after saying there are too many. */
+#define PC_CLI_MAX_SETS 64
+int pc_cli_add_set(char **sets, size_t *nsets, char *arg);
 /* Opens the store named by db_path, else by [history] database; NULL
  * after printing why (also when neither names one). */
 struct pc_store *pc_cli_store(const pc_config *cfg, const char *db_path);

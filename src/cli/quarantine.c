@@ -1306,7 +1306,7 @@ int pc_cli_quarantine(int argc, char **argv)
 	                                     {"help", no_argument, NULL, 'h'},
 	                                     {NULL, 0, NULL, 0}};
 	const char *config = NULL, *dir = NULL, *reason = NULL;
-	char *sets[64];
+	char *sets[PC_CLI_MAX_SETS];
 	const char *to[MAX_TO];
 	size_t nsets = 0, nto = 0;
 	bool json = false, raw = false;
@@ -1318,11 +1318,8 @@ int pc_cli_quarantine(int argc, char **argv)
 			config = optarg;
 			break;
 		case 's':
-			if (nsets == sizeof sets / sizeof sets[0]) {
-				fprintf(stderr, "portcullis: too many --set\n");
+			if (pc_cli_add_set(sets, &nsets, optarg) != 0)
 				return 2;
-			}
-			sets[nsets++] = optarg;
 			break;
 		case OPT_DIR:
 			dir = optarg;

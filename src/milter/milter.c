@@ -43,7 +43,6 @@
 #include "milter/worker.h"
 
 #define MAX_RCPT 1000
-#define MAX_SETS 64
 
 static const char usage[] = "usage: portcullis milter [-c FILE] [-s KEY=VALUE]... [--check]\n"
                             "\n"
@@ -77,7 +76,7 @@ typedef struct settings {
 
 static struct {
 	const char *config_path;
-	char *sets[MAX_SETS];
+	char *sets[PC_CLI_MAX_SETS];
 	size_t nsets;
 	pthread_rwlock_t lock;
 	settings s;
@@ -835,7 +834,7 @@ static sfsistat cb_close(SMFICTX *ctx)
 static int load(pc_config *cfg)
 {
 	pc_config_defaults(cfg);
-	char *sets[MAX_SETS];
+	char *sets[PC_CLI_MAX_SETS];
 	for (size_t i = 0; i < F.nsets; i++)
 		sets[i] = strdup(F.sets[i]); /* pc_cli_config modifies them */
 	int rc = pc_cli_config(cfg, F.config_path, sets, F.nsets);
@@ -956,7 +955,7 @@ static int front(int ctl_fd, const pc_config *cfg)
 	if (F.s.log_syslog)
 		openlog("portcullis", LOG_PID | LOG_NDELAY, cfg->log_facility);
 	/* the worker command: this program, --worker, the same settings */
-	char *argv[8 + 2 * MAX_SETS];
+	char *argv[8 + 2 * PC_CLI_MAX_SETS];
 	size_t k = 0;
 	argv[k++] = "/proc/self/exe";
 	argv[k++] = "milter";
@@ -1160,11 +1159,8 @@ int pc_cli_milter(int argc, char **argv)
 			F.config_path = optarg;
 			break;
 		case 's':
-			if (F.nsets == MAX_SETS) {
-				fprintf(stderr, "portcullis: too many --set\n");
+			if (pc_cli_add_set(F.sets, &F.nsets, optarg) != 0)
 				return 2;
-			}
-			F.sets[F.nsets++] = optarg;
 			break;
 		case 'k':
 			check_only = true;
