@@ -703,7 +703,7 @@ static sfsistat cb_eom(SMFICTX *ctx)
 	char why[512];
 	/* a reply holds at most the rewritten message and its edits */
 	size_t max_reply = 2 * s.max_message + (16u << 20);
-	if (pc_pool_run(F.pool, &req, &rep, s.timeout_ms, max_reply, why, sizeof why) != 0) {
+	if (pc_pool_run(F.pool, &req, &rep, s.timeout_ms, max_reply, NULL, why, sizeof why) != PC_POOL_OK) {
 		pc_wbuf_free(&req);
 		pc_wbuf_free(&rep);
 		ret = fault(ctx, c, &o, why);

@@ -100,9 +100,12 @@ static int spawn(slot *s, char *const *argv, unsigned gen, char *err, size_t err
 	return 0;
 }
 
-/* What became of a worker that was killed or died: "killed by signal 11". */
-static void reap(slot *s, bool kill_it, char *how, size_t howlen)
+/* What became of a worker that was killed or died: "signal 11", and
+ * the signal (0 when it exited) in *sig. */
+static void reap(slot *s, bool kill_it, char *how, size_t howlen, int *sig)
 {
+	if (sig)
+		*sig = 0;
 	if (s->fd >= 0)
 		close(s->fd);
 	s->fd = -1;
@@ -115,8 +118,11 @@ static void reap(slot *s, bool kill_it, char *how, size_t howlen)
 	while ((r = waitpid(s->pid, &st, 0)) < 0 && errno == EINTR)
 		;
 	if (how && r == s->pid) {
-		if (WIFSIGNALED(st))
+		if (WIFSIGNALED(st)) {
 			snprintf(how, howlen, "signal %d", WTERMSIG(st));
+			if (sig)
+				*sig = WTERMSIG(st);
+		}
 		else if (WIFEXITED(st))
 			snprintf(how, howlen, "exit %d", WEXITSTATUS(st));
 	}
@@ -170,8 +176,9 @@ pc_pool *pc_pool_new(unsigned n, char *const *argv, char *err, size_t errlen)
 }
 
 /* A slot for this request, BUSY, with a live worker of the current
- * command; NULL at the deadline (why says so). */
-static slot *acquire(pc_pool *p, long long deadline, char *why, size_t whylen)
+ * command; NULL at the deadline or when no worker could be started
+ * (*st and why say which). */
+static slot *acquire(pc_pool *p, long long deadline, pc_pool_status *st, char *why, size_t whylen)
 {
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
@@ -191,9 +198,10 @@ static slot *acquire(pc_pool *p, long long deadline, char *why, size_t whylen)
 		if (fresh) {
 			fresh->state = SLOT_BUSY;
 			pthread_mutex_unlock(&p->mu);
-			reap(fresh, true, NULL, 0); /* an old command's idle worker, or nothing */
+			reap(fresh, true, NULL, 0, NULL); /* an old command's idle worker, or nothing */
 			if (respawn(p, fresh, why, whylen) == 0)
 				return fresh;
+			*st = PC_POOL_NOSTART;
 			pthread_mutex_lock(&p->mu);
 			fresh->state = SLOT_EMPTY;
 			pthread_cond_broadcast(&p->cv);
@@ -204,6 +212,7 @@ static slot *acquire(pc_pool *p, long long deadline, char *why, size_t whylen)
 		if (left <= 0) {
 			pthread_mutex_unlock(&p->mu);
 			snprintf(why, whylen, "no worker free before the timeout");
+			*st = PC_POOL_BUSY;
 			return NULL;
 		}
 		struct timespec ts;
@@ -226,22 +235,26 @@ static void release(pc_pool *p, slot *s, int state)
 	pthread_mutex_unlock(&p->mu);
 }
 
-int pc_pool_run(pc_pool *p, pc_wbuf *req, pc_wbuf *rep, unsigned timeout_ms, size_t max_reply, char *why, size_t whylen)
+pc_pool_status pc_pool_run(pc_pool *p, pc_wbuf *req, pc_wbuf *rep, unsigned timeout_ms, size_t max_reply, int *sig,
+                           char *why, size_t whylen)
 {
+	if (sig)
+		*sig = 0;
 	long long deadline = pc_wire_now_ms() + (timeout_ms ? timeout_ms : 1);
-	slot *s = acquire(p, deadline, why, whylen);
+	pc_pool_status st = PC_POOL_BUSY;
+	slot *s = acquire(p, deadline, &st, why, whylen);
 	if (!s)
-		return -1;
+		return st;
 	/* an idle worker has nothing to say: readable or hung up means it
 	 * died between messages (killed by an admin, the OOM killer): start
 	 * another for this message instead of failing it */
 	struct pollfd pf = {s->fd, POLLIN, 0};
 	if (poll(&pf, 1, 0) != 0) {
 		char how[64] = "";
-		reap(s, true, how, sizeof how);
+		reap(s, true, how, sizeof how, NULL);
 		if (respawn(p, s, why, whylen) != 0) {
 			release(p, s, SLOT_EMPTY);
-			return -1;
+			return PC_POOL_NOSTART;
 		}
 		fprintf(stderr, "portcullis: an idle worker had ended (%s); replaced\n", how[0] ? how : "closed");
 	}
@@ -263,27 +276,30 @@ int pc_pool_run(pc_pool *p, pc_wbuf *req, pc_wbuf *rep, unsigned timeout_ms, siz
 			;
 		if (k == 0) {
 			release(p, s, SLOT_IDLE);
-			return 0;
+			return PC_POOL_OK;
 		}
 		errno = EPROTO;
 	}
 	int e = errno;
 	char how[64] = "";
-	bool timed_out = e == ETIMEDOUT;
-	reap(s, true, how, sizeof how);
-	if (timed_out)
+	reap(s, true, how, sizeof how, sig);
+	if (e == ETIMEDOUT) {
 		snprintf(why, whylen, "timeout: no answer within %u ms while %s (worker killed)", timeout_ms, stage);
-	else if (e == EPROTO || e == EMSGSIZE)
+		st = PC_POOL_TIMEOUT;
+	} else if (e == EPROTO || e == EMSGSIZE) {
 		snprintf(why, whylen, "malformed answer from the worker (%s; worker killed)", strerror(e));
-	else
+		st = PC_POOL_MALFORMED;
+	} else {
 		snprintf(why, whylen, "worker died while %s (%s)", stage, how[0] ? how : strerror(e));
+		st = PC_POOL_DIED;
+	}
 	/* replace it now, so the next message finds a ready worker */
 	char err[256];
 	int ok = respawn(p, s, err, sizeof err) == 0;
 	if (!ok)
 		fprintf(stderr, "portcullis: %s\n", err);
 	release(p, s, ok ? SLOT_IDLE : SLOT_EMPTY);
-	return -1;
+	return st;
 }
 
 int pc_pool_reload(pc_pool *p, char *const *argv)
@@ -317,7 +333,7 @@ void pc_pool_free(pc_pool *p)
 		while (s->pid > 0 && waitpid(s->pid, NULL, WNOHANG) == 0 && pc_wire_now_ms() < until)
 			usleep(10000);
 		if (s->pid > 0 && waitpid(s->pid, NULL, WNOHANG) == 0)
-			reap(s, true, NULL, 0);
+			reap(s, true, NULL, 0, NULL);
 		s->pid = 0;
 	}
 	pthread_mutex_destroy(&p->mu);

@@ -3,7 +3,7 @@
  *   pool - the milter's scanning worker processes
  * SYNOPSIS
  *   pc_pool *p = pc_pool_new(4, argv, err, sizeof err);  argv: the worker command
- *   if (pc_pool_run(p, &req, &rep, 30000, max, why, sizeof why) != 0) ... fault ...
+ *   pc_pool_status st = pc_pool_run(p, &req, &rep, 30000, max, &sig, why, sizeof why);
  *   pc_pool_reload(p, argv2);     new workers from now on
  *   pc_pool_free(p);
  * DESCRIPTION
@@ -13,7 +13,10 @@
  *   reads the reply, all before the deadline (timeout_ms from the call).
  *   A worker that crashes, hangs past the deadline, or answers with a
  *   malformed frame is killed (SIGKILL) and replaced at once; the request
- *   fails with why, and the caller applies its fault action. Nothing a
+ *   fails with a status that says whether the worker had the message
+ *   (the caller holds the message responsible: it died, hung or answered
+ *   garbage while scanning it) or never got it (no worker free, none could
+ *   be started: the daemon's own trouble), and why in words. Nothing a
  *   message does to a worker reaches the daemon. After pc_pool_reload,
  *   idle workers of the old command are replaced as they are picked, and
  *   busy ones when they finish.
@@ -28,8 +31,19 @@
 typedef struct pc_pool pc_pool;
 
 pc_pool *pc_pool_new(unsigned n, char *const *argv, char *err, size_t errlen);
-int pc_pool_run(pc_pool *p, pc_wbuf *req, pc_wbuf *rep, unsigned timeout_ms, size_t max_reply, char *why,
-                size_t whylen);
+typedef enum {
+	PC_POOL_OK = 0,
+	PC_POOL_BUSY,      /* no worker became free before the deadline */
+	PC_POOL_NOSTART,   /* no worker could be started */
+	PC_POOL_DIED,      /* the worker ended while it had the message (*sig: the signal, 0 for an exit) */
+	PC_POOL_TIMEOUT,   /* no answer before the deadline: the worker was killed */
+	PC_POOL_MALFORMED, /* the answer was not a valid frame: the worker was killed */
+} pc_pool_status;
+
+/* 0 (PC_POOL_OK) with the reply in rep, or the failure; `sig` (may be
+ * NULL) gets the signal that ended a worker that died. */
+pc_pool_status pc_pool_run(pc_pool *p, pc_wbuf *req, pc_wbuf *rep, unsigned timeout_ms, size_t max_reply, int *sig,
+                           char *why, size_t whylen);
 /* 0, or -1 when memory for the new command could not be had (the old
  * one stays). */
 int pc_pool_reload(pc_pool *p, char *const *argv);
