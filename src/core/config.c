@@ -29,6 +29,9 @@ const pc_limit_info pc_limit_table[] = {
     {"urls", OFF(urls), "urls", "remote resources, links and text URLs per message"},
     {"html_depth", OFF(html_depth), "levels", "HTML nesting tracked for visibility"},
     {"arena", OFF(arena), "bytes", "memory for one message's parse results"},
+    {"params", OFF(params), "parameters", "MIME parameters of one Content-Type or Content-Disposition field"},
+    {"cpu", OFF(cpu_ms), "ms", "CPU time of one scan"},
+    {"memory", OFF(memory), "bytes", "memory of one scanning process"},
 };
 const size_t pc_limit_count = sizeof pc_limit_table / sizeof pc_limit_table[0];
 
@@ -45,6 +48,9 @@ void pc_config_defaults(pc_config *c)
 	c->limits.urls = 10000;
 	c->limits.html_depth = 512;
 	c->limits.arena = 64u << 20;
+	c->limits.params = 100;
+	c->limits.cpu_ms = 10000;
+	c->limits.memory = 1u << 30;
 	c->limit_action = PC_ACTION_QUARANTINE;
 	c->tracker_action = PC_ACTION_NEUTRALISE;
 	c->tracker_bundled = 1;
@@ -337,6 +343,20 @@ int pc_config_set(pc_config *c, const char *key, const char *value, char *err, s
 		for (size_t i = 0; i < pc_limit_count; i++) {
 			if (strcmp(key + 7, pc_limit_table[i].name) == 0) {
 				size_t v;
+				if (!strcmp(pc_limit_table[i].name, "cpu")) {
+					/* seconds, as milter.timeout: "2.5" */
+					char *end;
+					errno = 0;
+					double sec = strtod(value, &end);
+					if (errno || end == value || *end || !(sec >= 0.01 && sec <= 3600)) {
+						snprintf(err, errlen,
+						         "%s: expected seconds between 0.01 and 3600, got \"%s\"", key,
+						         value);
+						return -1;
+					}
+					c->limits.cpu_ms = (size_t)(sec * 1000 + 0.5);
+					return 0;
+				}
 				if (parse_size(value, &v) != 0) {
 					snprintf(err, errlen,
 					         "%s: expected a positive number (K/M/G suffix allowed), got \"%s\"",

@@ -30,6 +30,9 @@ typedef struct pc_limits {
 	size_t urls;          /* resources + links + text URLs per message */
 	size_t html_depth;    /* HTML element nesting that keeps its own visibility state */
 	size_t arena;         /* memory for one message's parse results */
+	size_t params;        /* MIME parameters of one Content-Type or Content-Disposition field */
+	size_t cpu_ms;        /* CPU time of one scan (limits.cpu, in seconds in the file) */
+	size_t memory;        /* memory of a scanning process (milter worker) */
 } pc_limits;
 
 typedef enum { PC_REMOTE_KEEP, PC_REMOTE_BLOCK } pc_remote_images;

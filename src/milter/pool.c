@@ -122,8 +122,7 @@ static void reap(slot *s, bool kill_it, char *how, size_t howlen, int *sig)
 			snprintf(how, howlen, "signal %d", WTERMSIG(st));
 			if (sig)
 				*sig = WTERMSIG(st);
-		}
-		else if (WIFEXITED(st))
+		} else if (WIFEXITED(st))
 			snprintf(how, howlen, "exit %d", WEXITSTATUS(st));
 	}
 	s->pid = 0;
