@@ -82,8 +82,15 @@ static void test_limit_table_complete(void **state)
 	for (size_t i = 0; i < pc_limit_count; i++) {
 		snprintf(key, sizeof key, "limits.%s", pc_limit_table[i].name);
 		assert_int_equal(pc_config_set(&c, key, "7", err, sizeof err), 0);
-		assert_int_equal(*(size_t *)((char *)&c.limits + pc_limit_table[i].offset), 7);
+		/* cpu is written in seconds and kept in milliseconds */
+		size_t want = strcmp(pc_limit_table[i].name, "cpu") ? 7 : 7000;
+		assert_int_equal(*(size_t *)((char *)&c.limits + pc_limit_table[i].offset), want);
 	}
+	assert_int_equal(pc_config_set(&c, "limits.cpu", "0.25", err, sizeof err), 0);
+	assert_int_equal(c.limits.cpu_ms, 250);
+	assert_int_equal(pc_config_set(&c, "limits.cpu", "0", err, sizeof err), -1);
+	assert_int_equal(pc_config_set(&c, "limits.cpu", "2x", err, sizeof err), -1);
+	assert_int_equal(pc_config_set(&c, "limits.cpu", "7200", err, sizeof err), -1);
 }
 
 static void test_action_names(void **state)
