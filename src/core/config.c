@@ -22,14 +22,14 @@ const pc_limit_info pc_limit_table[] = {
     {"message_size", OFF(message_size), "bytes", "bytes of one message that are parsed"},
     {"nesting_depth", OFF(nesting_depth), "levels", "MIME nesting depth (multipart and message/rfc822)"},
     {"parts", OFF(parts), "parts", "MIME parts per message"},
-    {"headers", OFF(headers), "fields", "header fields per message or part"},
+    {"headers", OFF(headers), "fields", "header fields of a message, all its parts together"},
     {"header_size", OFF(header_size), "bytes", "bytes of one header field"},
     {"decoded_size", OFF(decoded_size), "bytes", "decoded bytes of one text or HTML part"},
     {"decoded_total", OFF(decoded_total), "bytes", "decoded bytes of all text and HTML parts"},
     {"urls", OFF(urls), "urls", "remote resources, links and text URLs per message"},
     {"html_depth", OFF(html_depth), "levels", "HTML nesting tracked for visibility"},
     {"arena", OFF(arena), "bytes", "memory for one message's parse results"},
-    {"params", OFF(params), "parameters", "MIME parameters of one Content-Type or Content-Disposition field"},
+    {"params", OFF(params), "parameters", "MIME parameters of a message's Content-Type and -Disposition fields"},
     {"cpu", OFF(cpu_ms), "ms", "CPU time of one scan"},
     {"memory", OFF(memory), "bytes", "memory of one scanning process"},
 };
@@ -41,14 +41,14 @@ void pc_config_defaults(pc_config *c)
 	c->limits.message_size = 64u << 20;
 	c->limits.nesting_depth = 32;
 	c->limits.parts = 1000;
-	c->limits.headers = 1000;
+	c->limits.headers = 10000;
 	c->limits.header_size = 64u << 10;
 	c->limits.decoded_size = 8u << 20;
 	c->limits.decoded_total = 32u << 20;
 	c->limits.urls = 10000;
 	c->limits.html_depth = 512;
 	c->limits.arena = 64u << 20;
-	c->limits.params = 100;
+	c->limits.params = 1000;
 	c->limits.cpu_ms = 10000;
 	c->limits.memory = 1u << 30;
 	c->limit_action = PC_ACTION_QUARANTINE;

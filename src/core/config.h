@@ -23,14 +23,14 @@ typedef struct pc_limits {
 	size_t message_size;  /* bytes of one message scanned; the rest is not parsed */
 	size_t nesting_depth; /* MIME nesting (multipart + message/rfc822) */
 	size_t parts;         /* MIME parts per message */
-	size_t headers;       /* header fields per part */
+	size_t headers;       /* header fields of the whole message */
 	size_t header_size;   /* bytes of one header field (name + value) */
 	size_t decoded_size;  /* bytes decoded per text/HTML part */
 	size_t decoded_total; /* bytes decoded per message, all parts */
 	size_t urls;          /* resources + links + text URLs per message */
 	size_t html_depth;    /* HTML element nesting that keeps its own visibility state */
 	size_t arena;         /* memory for one message's parse results */
-	size_t params;        /* MIME parameters of one Content-Type or Content-Disposition field */
+	size_t params;        /* MIME parameters of all Content-Type/-Disposition fields */
 	size_t cpu_ms;        /* CPU time of one scan (limits.cpu, in seconds in the file) */
 	size_t memory;        /* memory of a scanning process (milter worker) */
 } pc_limits;

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "parse/mimescan.h"
+
 #define NFILTERS 16
 
 struct pc_mime {
@@ -17,11 +19,12 @@ struct pc_mime {
 	GMimeParserOptions *options;
 	GByteArray *out; /* decoded part bytes, reused */
 	GMimeStream *outstream;
-	const char *raw; /* the message being parsed, for boundary checks */
+	const char *raw; /* the message being parsed: GMime has raw[0, rawn) */
 	size_t rawn;
-	size_t base; /* offset of raw in the caller's input (From_ line, junk) */
+	size_t fulln; /* the whole message (rawn is less when mimescan cut it) */
+	size_t base;  /* offset of raw in the caller's input (From_ line, junk) */
 	size_t boundary_checks;
-	size_t nparts;
+	size_t nparts, nheaders;
 	bool parts_hit, depth_hit, headers_hit;
 	/* charset → UTF-8 filters, kept open: each iconv_open/iconv_close pair
 	 * dlopen()s and dlclose()s a gconv module (and unmaps it), which cost
@@ -155,8 +158,10 @@ static void damage(pc_msg *m, const char *detector, const char *summary, const c
 }
 
 /* RFC 5322 3.6: fields that may appear once; plus the MIME ones whose
- * duplicates let a filter and a mail client read different things. */
-static bool single_field(const char *name)
+ * duplicates let a filter and a mail client read different things. The
+ * index of the name, -1 for any other field. */
+#define NSINGLE 14
+static int single_field(const char *name)
 {
 	switch (name[0] | 0x20) { /* most fields (Received, X-*, DKIM-*) end here */
 	case 'b':
@@ -170,32 +175,35 @@ static bool single_field(const char *name)
 	case 't':
 		break;
 	default:
-		return false;
+		return -1;
 	}
-	static const char *const names[] = {"from",
-	                                    "sender",
-	                                    "reply-to",
-	                                    "to",
-	                                    "cc",
-	                                    "bcc",
-	                                    "subject",
-	                                    "date",
-	                                    "message-id",
-	                                    "in-reply-to",
-	                                    "references",
-	                                    "content-type",
-	                                    "content-transfer-encoding",
-	                                    "mime-version"};
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+	static const char *const names[NSINGLE] = {"from",
+	                                           "sender",
+	                                           "reply-to",
+	                                           "to",
+	                                           "cc",
+	                                           "bcc",
+	                                           "subject",
+	                                           "date",
+	                                           "message-id",
+	                                           "in-reply-to",
+	                                           "references",
+	                                           "content-type",
+	                                           "content-transfer-encoding",
+	                                           "mime-version"};
+	for (int i = 0; i < NSINGLE; i++)
 		if (!g_ascii_strcasecmp(name, names[i]))
-			return true;
-	return false;
+			return i;
+	return -1;
 }
 
 /* Header damage, cheaply: raw 8-bit bytes, an encoded-word that never
  * closes, a field that must be single appearing again (evidence: both
- * values, so an analyst sees what each reader would pick). */
-static void check_header(pc_msg *m, GMimeHeaderList *hl, int i, const char *name, const char *raw)
+ * values, so an analyst sees what each reader would pick). `first` holds,
+ * per single field, the index of its first appearance in this header
+ * list (-1: none yet): one look-up per field, not a scan of the earlier
+ * ones (a thousand Subject fields would be quadratic). */
+static void check_header(pc_msg *m, GMimeHeaderList *hl, int i, const char *name, const char *raw, int *first)
 {
 	const unsigned char *r = (const unsigned char *)raw;
 	for (size_t k = 0; r[k]; k++)
@@ -207,23 +215,22 @@ static void check_header(pc_msg *m, GMimeHeaderList *hl, int i, const char *name
 	const char *ew = strstr(raw, "=?");
 	if (ew && !strstr(ew + 2, "?="))
 		damage(m, "parse.rfc2047", "encoded-word without its closing ?=", "header", dup_utf8(m->arena, name));
-	if (!single_field(name))
+	int sf = single_field(name);
+	if (sf < 0)
 		return;
-	for (int k = 0; k < i; k++) {
-		GMimeHeader *prev = g_mime_header_list_get_header_at(hl, k);
-		if (g_ascii_strcasecmp(g_mime_header_get_name(prev), name))
-			continue;
-		const char *pv = g_mime_header_get_raw_value(prev);
-		bool same = pv && !strcmp(pv, raw);
-		const char *hn = dup_utf8(m->arena, name);
-		damage(m, "parse.duplicate-header",
-		       "a field that must appear once appears again (GMime reads the last, others the first)", "header",
-		       hn);
-		if (!same) {
-			damage(m, "parse.duplicate-header", NULL, "first", header_text(m->arena, pv));
-			damage(m, "parse.duplicate-header", NULL, "again", header_text(m->arena, raw));
-		}
-		break;
+	if (first[sf] < 0) {
+		first[sf] = i;
+		return;
+	}
+	GMimeHeader *prev = g_mime_header_list_get_header_at(hl, first[sf]);
+	const char *pv = g_mime_header_get_raw_value(prev);
+	bool same = pv && !strcmp(pv, raw);
+	const char *hn = dup_utf8(m->arena, name);
+	damage(m, "parse.duplicate-header",
+	       "a field that must appear once appears again (GMime reads the last, others the first)", "header", hn);
+	if (!same) {
+		damage(m, "parse.duplicate-header", NULL, "first", header_text(m->arena, pv));
+		damage(m, "parse.duplicate-header", NULL, "again", header_text(m->arena, raw));
 	}
 }
 
@@ -288,7 +295,9 @@ static void part_offsets(pc_mime *mp, GMimePart *part, pc_part *pp)
 			pp->cte_end = e;
 		}
 	}
-	pp->has_offsets = pp->body_begin <= pp->body_end;
+	/* a part that runs into mimescan's cut goes on past it: GMime did not
+	 * see all of it, so it cannot be rewritten */
+	pp->has_offsets = pp->body_begin <= pp->body_end && !(mp->rawn < mp->fulln && end >= mp->rawn);
 }
 
 static void read_headers(pc_mime *mp, pc_msg *m, GMimeObject *obj, bool top)
@@ -296,12 +305,19 @@ static void read_headers(pc_mime *mp, pc_msg *m, GMimeObject *obj, bool top)
 	GMimeHeaderList *hl = g_mime_object_get_header_list(obj);
 	int n = hl ? g_mime_header_list_get_count(hl) : 0;
 	const pc_limits *lim = &m->config->limits;
-	if ((size_t)n > lim->headers && !mp->headers_hit) {
+	/* the fields of the whole message count against limits.headers
+	 * (mimescan has cut the message there already; this is the guard) */
+	size_t room = lim->headers > mp->nheaders ? lim->headers - mp->nheaders : 0;
+	if ((size_t)n > room && !mp->headers_hit) {
 		mp->headers_hit = true;
 		pc_finding *f = pc_msg_limit(m, "headers", lim->headers, "further header fields were ignored");
-		pc_finding_ev(m, f, "found", pc_arena_printf(m->arena, "%d", n));
+		pc_finding_ev(m, f, "found", pc_arena_printf(m->arena, "%zu", mp->nheaders + (size_t)n));
 	}
-	for (int i = 0; i < n && (size_t)i < lim->headers; i++) {
+	mp->nheaders += (size_t)n < room ? (size_t)n : room;
+	int first[NSINGLE];
+	for (int k = 0; k < NSINGLE; k++)
+		first[k] = -1;
+	for (int i = 0; i < n && (size_t)i < room; i++) {
 		GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
 		const char *name = g_mime_header_get_name(h);
 		const char *raw = g_mime_header_get_raw_value(h);
@@ -313,7 +329,7 @@ static void read_headers(pc_mime *mp, pc_msg *m, GMimeObject *obj, bool top)
 			continue;
 		}
 		if (name && raw)
-			check_header(m, hl, i, name, raw);
+			check_header(m, hl, i, name, raw, first);
 		if (!top)
 			continue;
 		if (m->keep_for_rewrite)
@@ -537,7 +553,7 @@ static void walk(walkctx *wc, GMimeObject *obj, const char *path, size_t depth)
 		const char *b = g_mime_object_get_content_type_parameter(obj, "boundary");
 		if (!b || !*b) {
 			damage(m, "parse.bad-boundary", "multipart without a boundary parameter", "part", path);
-		} else if (n == 0) {
+		} else if (n == 0 && mp->rawn == mp->fulln) { /* (a cut may fall before its first part) */
 			damage(m, "parse.bad-boundary", "multipart without parts: its boundary never appears", "part",
 			       path);
 			damage(m, "parse.bad-boundary", NULL, "boundary", dup_utf8(m->arena, b));
@@ -545,7 +561,7 @@ static void walk(walkctx *wc, GMimeObject *obj, const char *path, size_t depth)
 			/* the closing "--boundary--" must be somewhere after the start */
 			size_t bl = strlen(b);
 			char *close = g_strdup_printf("--%s--", b);
-			if (!memmem(mp->raw, mp->rawn, close, bl + 4)) {
+			if (!memmem(mp->raw, mp->fulln, close, bl + 4)) {
 				damage(m, "parse.truncated",
 				       "closing boundary missing: the message ends inside a multipart", "part", path);
 				damage(m, "parse.truncated", NULL, "boundary", dup_utf8(m->arena, b));
@@ -691,7 +707,7 @@ static void add_simple(pc_msg *m, const char *detector, const char *summary, con
 int pc_mime_parse(pc_mime *mp, pc_msg *m, const char *bytes, size_t n, pc_mime_body_cb cb, void *ctx)
 {
 	mp->boundary_checks = 0;
-	mp->nparts = 0;
+	mp->nparts = mp->nheaders = 0;
 	mp->parts_hit = mp->depth_hit = mp->headers_hit = false;
 	const pc_limits *lim = &m->config->limits;
 	m->size = n;
@@ -755,6 +771,21 @@ int pc_mime_parse(pc_mime *mp, pc_msg *m, const char *bytes, size_t n, pc_mime_b
 	mp->base = (size_t)(bytes - (copy ? copy : orig));
 	m->raw_base = mp->base;
 	mp->raw = bytes;
+	mp->fulln = n;
+	/* Every structural limit applies before GMime builds anything: GMime
+	 * is given only the bytes up to the first object over a limit. */
+	pc_mimescan ms;
+	pc_mimescan_run(bytes, n, lim, &ms);
+	if (ms.limit) {
+		pc_finding *f = pc_msg_limit(m, ms.limit, ms.configured, "the message was parsed only up to here");
+		pc_finding_ev(m, f, "found", pc_arena_printf(m->arena, "%zu", ms.found));
+		if (ms.part[0])
+			pc_finding_ev(m, f, "part", pc_arena_utf8(m->arena, ms.part, strlen(ms.part)));
+		if (ms.field[0])
+			pc_finding_ev(m, f, "header", pc_arena_utf8(m->arena, ms.field, strlen(ms.field)));
+		pc_finding_ev(m, f, "offset", pc_arena_printf(m->arena, "%zu", mp->base + ms.cut));
+		n = ms.cut;
+	}
 	mp->rawn = n;
 	/* Parse in place: GByteArray borrows the bytes, GMime keeps
 	 * references (persist_stream) instead of copies. */

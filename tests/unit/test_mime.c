@@ -572,8 +572,29 @@ static void test_headers_limit(void **state)
 	const pc_finding *f = pc_msg_find(m, "parse.limit");
 	assert_non_null(f);
 	assert_string_equal(EV(f, "limit"), "headers");
-	assert_string_equal(EV(f, "found"), "5");
+	/* counted while reading: the parse stops at the fourth field */
+	assert_string_equal(EV(f, "found"), "4");
+	assert_string_equal(EV(f, "header"), "X-3");
 	assert_int_equal(m->headers.n, 3);
+}
+
+static void test_headers_limit_whole_message(void **state)
+{
+	/* the fields of every part count: 2 on top, 2 in each part */
+	fixture *fx = *state;
+	fx->config.limits.headers = 5;
+	pc_msg *m = P(state, "From: a@example.com\nContent-Type: multipart/mixed; boundary=b\n\n"
+	                     "--b\nContent-Type: text/plain\nX-A: 1\n\none\n"
+	                     "--b\nContent-Type: text/plain\nX-B: 2\n\ntwo\n--b--\n");
+	const pc_finding *f = pc_msg_find(m, "parse.limit");
+	assert_non_null(f);
+	assert_string_equal(EV(f, "limit"), "headers");
+	assert_string_equal(EV(f, "header"), "X-B");
+	assert_string_equal(EV(f, "part"), "1.2");
+	/* part 1.2 is there, its header cut before X-B, its body empty */
+	assert_int_equal(m->parts.n, 3);
+	assert_int_equal(fx->nbodies, 2);
+	assert_string_equal(B(state, 1)->bytes, "");
 }
 
 static void test_header_size_limit(void **state)
@@ -587,9 +608,11 @@ static void test_header_size_limit(void **state)
 	assert_non_null(f);
 	assert_string_equal(EV(f, "limit"), "header_size");
 	assert_string_equal(EV(f, "header"), "X-Big");
-	/* the oversized field is left out, the others are kept */
+	assert_string_equal(EV(f, "offset"), "20");
+	/* the parse stops before the oversized field: what came before is kept */
 	assert_null(HDR(m, "X-Big"));
-	assert_string_equal(HDR(m, "Subject"), "ok");
+	assert_null(HDR(m, "Subject"));
+	assert_string_equal(HDR(m, "From"), "a@example.com");
 }
 
 static void test_decoded_size_limit(void **state)
@@ -839,6 +862,7 @@ int main(void)
 	    T(test_nesting_limit),
 	    T(test_parts_limit),
 	    T(test_headers_limit),
+	    T(test_headers_limit_whole_message),
 	    T(test_header_size_limit),
 	    T(test_decoded_size_limit),
 	    T(test_message_size_limit),
