@@ -13,6 +13,7 @@
 
 #include <gmime/gmime.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -530,12 +531,18 @@ static int subparts(scan *s, size_t depth, int gdepth, bool digest)
 	size_t child = 0, base = s->pathlen;
 	int st;
 	do {
-		size_t begin = s->pos;
 		if (skip_line(s) != 0)
 			return B_EOS;
+		/* a part over a limit is cut right after its boundary line: GMime
+		 * then meets the end of the data where that part's header would
+		 * start, and makes no part of it; everything before is as it was
+		 * (a cut before the boundary would turn a header block that ends
+		 * at that boundary into one that ends at the end of the data, of
+		 * which GMime does make a part) */
+		size_t cut = s->pos;
 		s->dry = over(s, depth + 1);
 		if (path_push(s, child + 1) != 0)
-			return stop(s, "arena", 0, 0, begin);
+			return stop(s, "arena", 0, 0, cut);
 		block bk;
 		int hs = step_headers(s, &bk, false);
 		s->dry = false;
@@ -556,11 +563,6 @@ static int subparts(scan *s, size_t depth, int gdepth, bool digest)
 			return st;
 		}
 		child++;
-		/* cut before the line end that precedes the boundary: it belongs
-		 * to the boundary, and the part before keeps its content exactly */
-		size_t cut = begin;
-		if (cut && s->p[cut - 1] == '\n')
-			cut -= cut > 1 && s->p[cut - 2] == '\r' ? 2 : 1;
 		if (enter_part(s, depth + 1, cut) == B_STOP) {
 			block_free(&bk);
 			return B_STOP;
