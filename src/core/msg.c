@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 int pc_vec_push(pc_arena *a, pc_vec *vec, void *item)
 {
@@ -133,5 +134,33 @@ bool pc_msg_url_budget(pc_msg *m)
 		return false;
 	}
 	m->nurls++;
+	return true;
+}
+
+static unsigned long long thread_cpu_ns(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+		return 0;
+	return (unsigned long long)ts.tv_sec * 1000000000ULL + (unsigned long long)ts.tv_nsec;
+}
+
+void pc_msg_budget_start(pc_msg *m)
+{
+	size_t ms = m->config ? m->config->limits.cpu_ms : 0;
+	unsigned long long now = thread_cpu_ns();
+	m->cpu_deadline_ns = ms && now ? now + (unsigned long long)ms * 1000000ULL : 0;
+	m->out_of_time = false;
+}
+
+bool pc_msg_out_of_time(pc_msg *m)
+{
+	if (m->out_of_time)
+		return true;
+	if (!m->cpu_deadline_ns || thread_cpu_ns() < m->cpu_deadline_ns)
+		return false;
+	m->out_of_time = true;
+	pc_finding *f = pc_msg_limit(m, "cpu", m->config->limits.cpu_ms, "the scan was stopped at its CPU budget");
+	pc_finding_ev(m, f, "unit", "ms");
 	return true;
 }

@@ -244,6 +244,10 @@ typedef struct pc_msg {
 	pc_action verdict;
 	double score;
 	bool is_mail; /* false when no header could be parsed */
+	/* the scan's CPU budget (limits.cpu): CLOCK_THREAD_CPUTIME_ID in ns
+	 * when it is spent, 0 for none; see pc_msg_out_of_time */
+	unsigned long long cpu_deadline_ns;
+	bool out_of_time;
 	/* the template sketch the extract stage feeds (core/sketch.h) */
 	struct pc_sketch *sketch;
 	/* the campaign the message was recorded in (campaign/cluster.h), a
@@ -262,6 +266,14 @@ pc_finding *pc_msg_finding(pc_msg *m, const char *detector, double score, const 
 void pc_finding_ev(pc_msg *m, pc_finding *f, const char *key, const char *value);
 /* Adds (once per limit name) a finding "parse.limit" for a hit limit. */
 pc_finding *pc_msg_limit(pc_msg *m, const char *limit, size_t configured, const char *what);
+/* Starts the scan's CPU budget (limits.cpu) now. */
+void pc_msg_budget_start(pc_msg *m);
+/* True once the scan has used its CPU budget (then a parse.limit finding
+ * "cpu" says so, once). Stages call it between units of work (a MIME
+ * part, a detector, a batch of resources) and stop when it is true: what
+ * was found so far stays, and the incomplete scan gets policy.limit_action.
+ * A system call per check: call it per unit, not per byte. */
+bool pc_msg_out_of_time(pc_msg *m);
 /* Counts one URL against limits.urls; false (and a limit finding) when over. */
 bool pc_msg_url_budget(pc_msg *m);
 /* Returns the finding of that detector if present. */

@@ -28,7 +28,7 @@ const size_t pc_detector_count = sizeof pc_detectors / sizeof pc_detectors[0];
 
 void pc_detect_all(pc_detect_ctx *ctx, pc_msg *m)
 {
-	for (size_t i = 0; i < pc_detector_count; i++)
+	for (size_t i = 0; i < pc_detector_count && !pc_msg_out_of_time(m); i++)
 		pc_detectors[i].run(ctx, m);
 }
 

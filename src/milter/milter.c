@@ -34,6 +34,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "act/purge.h"
+#include "act/quarantine.h"
 #include "cli/jsonw.h"
 #include "cli/options.h"
 #include "core/config.h"
@@ -67,6 +69,10 @@ static const char usage[] = "usage: portcullis milter [-c FILE] [-s KEY=VALUE]..
 typedef struct settings {
 	unsigned timeout_ms;
 	int fail_open;
+	pc_action limit_action;
+	char quarantine_dir[1024];
+	int quarantine_hold;
+	size_t cpu_ms;
 	size_t max_message;
 	size_t max_buffered;
 	unsigned drain_ms;
@@ -99,6 +105,10 @@ static void settings_from(settings *s, const pc_config *c)
 {
 	s->timeout_ms = c->milter_timeout_ms;
 	s->fail_open = c->milter_fail_open;
+	s->limit_action = c->limit_action;
+	snprintf(s->quarantine_dir, sizeof s->quarantine_dir, "%s", c->quarantine_dir);
+	s->quarantine_hold = c->quarantine_hold;
+	s->cpu_ms = c->limits.cpu_ms;
 	s->max_message = c->milter_max_message;
 	s->max_buffered = c->milter_max_buffered;
 	s->drain_ms = c->milter_drain_ms;
@@ -577,8 +587,206 @@ static sfsistat fault(SMFICTX *ctx, conn *c, outcome *o, const char *why)
 	return tempfail(ctx, c, o);
 }
 
+/* The name a worker's end gets as the limit it ran into: the message is
+ * held responsible for what happened while a worker had it. */
+static const char *death_limit(pc_pool_status st, int sig)
+{
+	if (st == PC_POOL_TIMEOUT)
+		return "timeout";
+	if (st == PC_POOL_MALFORMED)
+		return "malformed";
+	switch (sig) {
+	case 0:
+		return "exit";
+	case SIGXCPU:
+		return "cpu";
+	case SIGSYS:
+		return "sandbox"; /* a system call outside the worker's seccomp list */
+	case SIGKILL:
+		return "killed"; /* the kernel's OOM killer, RLIMIT_CPU's hard limit, or a person */
+	case SIGABRT:
+	case SIGTRAP:
+		return "abort"; /* out of memory (limits.memory) or a failed assertion */
+	default:
+		return "crash";
+	}
+}
+
+/* The quarantine metadata of a message that got no complete scan: the
+ * envelope and a parse.limit finding that says which limit and why.
+ * malloc'd, NULL when out of memory. */
+static char *limit_meta(const conn *c, const outcome *o, const char *limit, const char *why, bool held)
+{
+	unsigned char sha[32];
+	char hex[65] = "";
+	if (c->buf && pc_sha256(c->buf, c->n, sha) == 0)
+		for (int i = 0; i < 32; i++)
+			snprintf(hex + 2 * i, 3, "%02x", sha[i]);
+	char t[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(t, sizeof t, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	pc_jsonw j;
+	pc_jsonw_init(&j);
+	pc_jsonw_obj(&j);
+#define KS(k, v)                                                                                                       \
+	do {                                                                                                           \
+		pc_jsonw_key(&j, k);                                                                                   \
+		pc_jsonw_str(&j, v);                                                                                   \
+	} while (0)
+	KS("reason", "milter");
+	KS("ref", o->ref);
+	KS("time", t);
+	KS("queue_id", o->queue_id);
+	pc_jsonw_key(&j, "held");
+	pc_jsonw_bool(&j, held);
+	KS("client_ip", o->client);
+	KS("client_name", c->clname);
+	KS("helo", c->helo);
+	KS("mail_from", c->from ? c->from : "");
+	pc_jsonw_key(&j, "rcpt");
+	pc_jsonw_arr(&j);
+	for (size_t i = 0; i < c->nrcpt; i++)
+		pc_jsonw_str(&j, c->rcpt[i]);
+	pc_jsonw_end(&j);
+	pc_jsonw_key(&j, "rcpt_dropped");
+	pc_jsonw_int(&j, (long long)c->rcpt_dropped);
+	KS("verdict", "quarantine");
+	pc_jsonw_key(&j, "score");
+	pc_jsonw_real(&j, 0.0);
+	pc_jsonw_key(&j, "reasons");
+	pc_jsonw_arr(&j);
+	pc_jsonw_str(&j, "parse.limit");
+	pc_jsonw_end(&j);
+	pc_jsonw_key(&j, "campaign");
+	pc_jsonw_null(&j);
+	KS("sha256", hex[0] ? hex : NULL);
+	/* the scan it did not finish: one finding, as a scan would write it */
+	pc_jsonw_key(&j, "scan");
+	pc_jsonw_obj(&j);
+	KS("verdict", "quarantine");
+	KS("rule", "limit");
+	pc_jsonw_key(&j, "findings");
+	pc_jsonw_arr(&j);
+	pc_jsonw_obj(&j);
+	KS("detector", "parse.limit");
+	pc_jsonw_key(&j, "score");
+	pc_jsonw_real(&j, 0.0);
+	KS("summary", "the message could not be scanned within the limits");
+	pc_jsonw_key(&j, "evidence");
+	pc_jsonw_obj(&j);
+	KS("limit", limit);
+	KS("why", why);
+	pc_jsonw_end(&j);
+	pc_jsonw_end(&j);
+	pc_jsonw_end(&j);
+	pc_jsonw_end(&j);
+	pc_jsonw_end(&j);
+#undef KS
+	char *out = j.err ? NULL : strndup(j.buf, j.len);
+	pc_jsonw_free(&j);
+	return out;
+}
+
+/* Stores the message as it came with its metadata, durably, before the
+ * MTA is answered. 0 and the id in qid, or -1 (o->error says why). */
+static int store_quarantine(const conn *c, outcome *o, const char *meta, char *qid, size_t qidlen, char *err,
+                            size_t errlen)
+{
+	settings s = current();
+	char e[512];
+	if (pc_quarantine_put(s.quarantine_dir, c->buf ? c->buf : "", c->n, meta, qid, qidlen, e, sizeof e) != 0) {
+		snprintf(err, errlen, "quarantine: %s", e);
+		o->error = err;
+		return -1;
+	}
+	o->qid = qid;
+	return 0;
+}
+
+/* A message that could not be scanned within the limits (a worker died,
+ * hung or ran out of a budget while it had it, or it is longer than
+ * milter.max_message): the sender's doing, so policy.limit_action, never
+ * the fault action, and never delivery without a scan unless limit_action
+ * says accept. neutralise needs a scan: it becomes quarantine. Without
+ * the bytes (over max_message) quarantine is the MTA's hold queue. */
+static sfsistat limited(SMFICTX *ctx, conn *c, outcome *o, const char *limit, const char *why, bool have_bytes)
+{
+	settings s = current();
+	char detail[400], qid[PC_QID_MAX], err[600];
+	snprintf(detail, sizeof detail, "%s: %s", limit, why);
+	pc_action a = s.limit_action == PC_ACTION_NEUTRALISE ? PC_ACTION_QUARANTINE : s.limit_action;
+	o->verdict = pc_action_name(a);
+	o->reasons = "parse.limit";
+	o->detail = detail;
+	o->error = NULL;
+	sfsistat ret;
+	if (a == PC_ACTION_REJECT) {
+		char text[160];
+		snprintf(text, sizeof text, "Message refused: it could not be checked within the limits (ref %s)",
+		         o->ref);
+		smfi_setreply(ctx, "550", "5.7.1", text);
+		o->action = "reject";
+		ret = SMFIS_REJECT;
+	} else if (a == PC_ACTION_ACCEPT) {
+		char v[500];
+		snprintf(v, sizeof v, " %s", detail);
+		for (char *p = v; *p; p++)
+			if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+				*p = '?';
+		char ref[64];
+		snprintf(ref, sizeof ref, " %s", o->ref);
+		if (delete_forged(ctx, c) != 0 ||
+		    smfi_insheader(ctx, 0, "X-Portcullis-Verdict", " accept") != MI_SUCCESS ||
+		    smfi_insheader(ctx, 1, "X-Portcullis-Reasons", " parse.limit") != MI_SUCCESS ||
+		    smfi_insheader(ctx, 2, "X-Portcullis-Limit", v) != MI_SUCCESS ||
+		    smfi_insheader(ctx, 3, "X-Portcullis-Ref", ref) != MI_SUCCESS) {
+			o->error = "the MTA refused an edit";
+			return tempfail(ctx, c, o);
+		}
+		o->action = "deliver";
+		ret = SMFIS_ACCEPT;
+	} else {
+		bool hold = s.quarantine_hold || !have_bytes;
+		if (have_bytes) {
+			char *meta = limit_meta(c, o, limit, why, hold);
+			int rc = meta ? store_quarantine(c, o, meta, qid, sizeof qid, err, sizeof err) : -1;
+			free(meta);
+			if (rc != 0) {
+				if (!o->error)
+					o->error = "out of memory writing the quarantine metadata";
+				return tempfail(ctx, c, o);
+			}
+		}
+		if (hold) {
+			char reason[200];
+			snprintf(reason, sizeof reason, "Portcullis quarantine %s (ref %s): %s", o->qid ? o->qid : "-",
+			         o->ref, limit);
+			if (smfi_quarantine(ctx, reason) == MI_SUCCESS) {
+				o->action = "hold";
+				ret = SMFIS_ACCEPT;
+			} else if (have_bytes) {
+				o->action = "discard"; /* our copy is safe: refuse delivery rather than deliver it */
+				ret = SMFIS_DISCARD;
+			} else {
+				o->error = "the MTA cannot hold the message";
+				return tempfail(ctx, c, o);
+			}
+		} else {
+			o->action = "discard";
+			ret = SMFIS_DISCARD;
+		}
+	}
+	o->ms = since_ms(c);
+	log_outcome(o);
+	o->detail = NULL; /* points into this frame */
+	o->qid = NULL;
+	return ret;
+}
+
 typedef struct reply {
-	const char *action, *verdict, *score, *reasons, *campaign, *qid, *error, *detail;
+	const char *action, *verdict, *score, *reasons, *campaign, *error, *detail, *limit, *meta;
 	const char *body;
 	size_t bodyn;
 } reply;
@@ -680,9 +888,14 @@ static sfsistat cb_eom(SMFICTX *ctx)
 	}
 	if (c->overflow) {
 		char why[160];
-		snprintf(why, sizeof why, "%s (%zu bytes)", c->overflow_why,
-		         strstr(c->overflow_why, "max_message") ? s.max_message : s.max_buffered);
-		ret = fault(ctx, c, &o, why);
+		bool too_long = strstr(c->overflow_why, "max_message") != NULL;
+		snprintf(why, sizeof why, "%s (%zu bytes)", c->overflow_why, too_long ? s.max_message : s.max_buffered);
+		if (too_long) /* the sender's doing: limit_action (held by the MTA: we have not kept it) */
+			ret = limited(ctx, c, &o, "message_size", why, false);
+		else { /* all messages in flight together: load, the MTA tries again */
+			o.error = why;
+			ret = tempfail(ctx, c, &o);
+		}
 		goto done;
 	}
 	pc_wbuf req = {0}, rep = {0};
@@ -703,10 +916,18 @@ static sfsistat cb_eom(SMFICTX *ctx)
 	char why[512];
 	/* a reply holds at most the rewritten message and its edits */
 	size_t max_reply = 2 * s.max_message + (16u << 20);
-	if (pc_pool_run(F.pool, &req, &rep, s.timeout_ms, max_reply, NULL, why, sizeof why) != PC_POOL_OK) {
+	int sig = 0;
+	pc_pool_status ps = pc_pool_run(F.pool, &req, &rep, s.timeout_ms, max_reply, &sig, why, sizeof why);
+	if (ps != PC_POOL_OK) {
 		pc_wbuf_free(&req);
 		pc_wbuf_free(&rep);
-		ret = fault(ctx, c, &o, why);
+		if (ps == PC_POOL_BUSY) { /* every worker busy: load (which messages can make), so never fail-open */
+			o.error = why;
+			ret = tempfail(ctx, c, &o);
+		} else if (ps == PC_POOL_NOSTART) /* the daemon's own trouble */
+			ret = fault(ctx, c, &o, why);
+		else /* the worker had the message and did not come back with it */
+			ret = limited(ctx, c, &o, death_limit(ps, sig), why, true);
 		goto done;
 	}
 	pc_wbuf_free(&req);
@@ -715,7 +936,7 @@ static sfsistat cb_eom(SMFICTX *ctx)
 	size_t ns = 0;
 	size_t off = 0;
 	pc_wire_rec rec;
-	while (pc_wire_next(&rep, &off, &rec) == 1 && ns < 12) {
+	while (pc_wire_next(&rep, &off, &rec) == 1 && ns < 14) {
 		switch (rec.type) {
 		case PC_W_ACTION:
 			r.action = recstr(&rec, strs, &ns);
@@ -732,14 +953,17 @@ static sfsistat cb_eom(SMFICTX *ctx)
 		case PC_W_CAMPAIGN:
 			r.campaign = recstr(&rec, strs, &ns);
 			break;
-		case PC_W_QID:
-			r.qid = recstr(&rec, strs, &ns);
-			break;
 		case PC_W_ERROR:
 			r.error = recstr(&rec, strs, &ns);
 			break;
 		case PC_W_DETAIL:
 			r.detail = recstr(&rec, strs, &ns);
+			break;
+		case PC_W_LIMIT:
+			r.limit = recstr(&rec, strs, &ns);
+			break;
+		case PC_W_META:
+			r.meta = recstr(&rec, strs, &ns);
 			break;
 		case PC_W_BODY:
 			r.body = rec.data;
@@ -753,10 +977,18 @@ static sfsistat cb_eom(SMFICTX *ctx)
 	o.score = r.score;
 	o.reasons = r.reasons;
 	o.campaign = r.campaign;
-	o.qid = r.qid;
 	o.detail = r.detail;
 	const char *a = r.action ? r.action : "";
-	if (!strcmp(a, "quarantine")) {
+	char qid[PC_QID_MAX], qerr[600];
+	bool quarantined = !strcmp(a, "quarantine") || !strcmp(a, "hold");
+	if (quarantined && (!r.meta || store_quarantine(c, &o, r.meta, qid, sizeof qid, qerr, sizeof qerr) != 0)) {
+		if (!o.error)
+			o.error = "the worker sent no quarantine metadata";
+		ret = tempfail(ctx, c, &o); /* not stored: the MTA keeps it and tries again */
+	} else if (!strcmp(a, "limit")) {
+		ret = limited(ctx, c, &o, r.limit ? r.limit : "memory",
+		              r.error ? r.error : "the scan ran out of memory", true);
+	} else if (!strcmp(a, "quarantine")) {
 		o.action = "discard";
 		ret = SMFIS_DISCARD;
 	} else if (!strcmp(a, "reject")) {
@@ -775,10 +1007,12 @@ static sfsistat cb_eom(SMFICTX *ctx)
 			ret = SMFIS_ACCEPT;
 			o.action = !strcmp(a, "neutralise") && r.body ? "rewrite" : "deliver";
 			if (!strcmp(a, "hold")) {
-				char reason[200];
+				char reason[200], v[PC_QID_MAX + 2];
 				snprintf(reason, sizeof reason, "Portcullis quarantine %s (ref %s)",
-				         r.qid ? r.qid : "-", ref);
-				if (smfi_quarantine(ctx, reason) != MI_SUCCESS) {
+				         o.qid ? o.qid : "-", ref);
+				snprintf(v, sizeof v, " %s", o.qid ? o.qid : "-");
+				if (smfi_insheader(ctx, 0, "X-Portcullis-Quarantine-Id", v) != MI_SUCCESS ||
+				    smfi_quarantine(ctx, reason) != MI_SUCCESS) {
 					/* the copy is in our quarantine already: refuse
 					 * delivery rather than deliver it */
 					o.action = "discard";

@@ -35,18 +35,19 @@
 #define PC_W_MSG 'm'     /* the message: header, blank line, body */
 #define PC_W_DROPPED 'T' /* decimal: RCPT TOs beyond the ones sent */
 /* reply: worker -> front end */
-#define PC_W_ACTION 'A'  /* accept | neutralise | quarantine | hold | reject | fault */
+#define PC_W_ACTION 'A'  /* accept | neutralise | quarantine | hold | reject | limit | fault */
 #define PC_W_SCORE 'S'   /* decimal */
 #define PC_W_VERDICT 'V' /* the scan's verdict name */
 #define PC_W_REASONS 'W' /* detectors that made the verdict, comma-separated */
 #define PC_W_CAMPAIGN 'C'
-#define PC_W_QID 'Q'    /* quarantine id */
 #define PC_W_ERROR 'E'  /* what went wrong (fault) */
 #define PC_W_HDEL 'd'   /* "name\0index": delete the index-th (1-based) field of that name */
 #define PC_W_HCHG 'x'   /* "name\0index\0value": replace its value */
 #define PC_W_HADD 'a'   /* "name\0value": insert at the top (in record order) */
 #define PC_W_BODY 'b'   /* the new body */
 #define PC_W_DETAIL 'D' /* a line of detail for the log (the summary of the top finding) */
+#define PC_W_META 'M'   /* quarantine / hold: the metadata (JSON) the front end stores with the message */
+#define PC_W_LIMIT 'L'  /* action limit: which budget the scan ran out of (cpu, memory) */
 
 typedef struct pc_wbuf {
 	unsigned char *p;

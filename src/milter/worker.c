@@ -9,6 +9,7 @@
 #include "milter/worker.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,6 @@
 
 #include "act/authres.h"
 #include "act/purge.h"
-#include "act/quarantine.h"
 #include "act/rewrite.h"
 #include "cli/jsonw.h"
 #include "cli/options.h"
@@ -332,6 +332,16 @@ static void fault(worker *w, const char *why)
 	pc_wire_puts(&w->reply, PC_W_ERROR, why);
 }
 
+/* The scan ran out of a budget (memory): the message's doing, so the
+ * front end applies policy.limit_action, never the fault action. */
+static void out_of(worker *w, const char *limit, const char *why)
+{
+	pc_wbuf_reset(&w->reply);
+	pc_wire_puts(&w->reply, PC_W_ACTION, "limit");
+	pc_wire_puts(&w->reply, PC_W_LIMIT, limit);
+	pc_wire_puts(&w->reply, PC_W_ERROR, why);
+}
+
 static void add_field(worker *w, const char *name, const char *value)
 {
 	pc_wire_put3(&w->reply, PC_W_HADD, name, value, NULL);
@@ -348,7 +358,7 @@ static void handle(worker *w, const request *q)
 	                                       : "-");
 	const pc_msg *m = pc_scan(w->sc, q->msg, q->msgn, source, (const char *const *)q->rcpt, q->nrcpt);
 	if (!m) {
-		fault(w, "out of memory while scanning");
+		out_of(w, "memory", "out of memory while scanning");
 		return;
 	}
 	pc_wbuf_reset(&w->reply);
@@ -368,8 +378,9 @@ static void handle(worker *w, const request *q)
 		pc_wire_puts(&w->reply, PC_W_DETAIL, top->summary);
 	}
 	const char *action = vname;
-	char qid[PC_QID_MAX] = "";
 	if (verdict == PC_ACTION_QUARANTINE) {
+		/* the front end stores it (the worker has no access to the
+		 * quarantine) before it answers the MTA */
 		unsigned char sha[32];
 		char hexs[65];
 		if (pc_sha256(q->msg, q->msgn, sha) != 0) {
@@ -380,19 +391,11 @@ static void handle(worker *w, const request *q)
 			snprintf(hexs + 2 * i, 3, "%02x", sha[i]);
 		char *meta = meta_json(q, m, w->cfg->quarantine_hold, hexs);
 		if (!meta) {
-			fault(w, "out of memory writing the quarantine metadata");
+			out_of(w, "memory", "out of memory writing the quarantine metadata");
 			return;
 		}
-		int rc = pc_quarantine_put(w->cfg->quarantine_dir, q->msg, q->msgn, meta, qid, sizeof qid, w->err,
-		                           sizeof w->err);
+		pc_wire_puts(&w->reply, PC_W_META, meta);
 		free(meta);
-		if (rc != 0) {
-			char why[600];
-			snprintf(why, sizeof why, "quarantine: %s", w->err);
-			fault(w, why);
-			return;
-		}
-		pc_wire_puts(&w->reply, PC_W_QID, qid);
 		action = w->cfg->quarantine_hold ? "hold" : "quarantine";
 	}
 	pc_wire_puts(&w->reply, PC_W_ACTION, action);
@@ -416,10 +419,6 @@ static void handle(worker *w, const request *q)
 	add_field(w, "X-Portcullis-Reasons", val);
 	snprintf(val, sizeof val, " %s", q->ref ? q->ref : "-");
 	add_field(w, "X-Portcullis-Ref", val);
-	if (qid[0]) {
-		snprintf(val, sizeof val, " %s", qid);
-		add_field(w, "X-Portcullis-Quarantine-Id", val);
-	}
 
 	char *out = NULL;
 	size_t outn = 0, body = 0;
@@ -428,7 +427,7 @@ static void handle(worker *w, const request *q)
 		pc_rewrite_stats st = {0};
 		rc = pc_neutralise(w->sc, m, q->msg, q->msgn, (const char *const *)q->rcpt, q->nrcpt, &out, &outn, &st);
 		if (rc < 0) {
-			fault(w, "the rewrite failed");
+			out_of(w, "memory", "the rewrite failed (out of memory)");
 			return;
 		}
 	}
@@ -448,14 +447,14 @@ static void handle(worker *w, const request *q)
 	}
 	if (header_edits(w, q->msg, q->msgn, rc == 1 ? out : q->msg, rc == 1 ? outn : q->msgn, &body) != 0) {
 		free(out);
-		fault(w, "out of memory computing header edits");
+		out_of(w, "memory", "out of memory computing header edits");
 		return;
 	}
 	if (rc == 1)
 		pc_wire_put(&w->reply, PC_W_BODY, out + body, outn - body);
 	free(out);
 	if (w->reply.err)
-		fault(w, "out of memory building the reply");
+		out_of(w, "memory", "out of memory building the reply");
 }
 
 int pc_milter_res_open(const pc_config *cfg, pc_milter_res *r)
@@ -513,6 +512,24 @@ int pc_milter_worker(const pc_config *cfg, int fd)
 	pc_scanner_set_store(w.sc, res.store);
 	pc_scanner_set_freemail(w.sc, res.freemail);
 	pc_scanner_keep_for_rewrite(w.sc, 1);
+	/* The CPU budget's backstop. The scan stops itself at limits.cpu
+	 * (pc_msg_out_of_time, between parts and detectors); a step that
+	 * cannot be interrupted (GMime, MyHTML) and runs on is ended here by
+	 * SIGXCPU at twice the budget, and the front end, seeing that signal,
+	 * gives the message policy.limit_action. */
+	timer_t cpu_timer;
+	struct sigevent sev;
+	memset(&sev, 0, sizeof sev);
+	sev.sigev_notify = SIGEV_SIGNAL;
+	sev.sigev_signo = SIGXCPU;
+	signal(SIGXCPU, SIG_DFL);
+	bool have_timer = timer_create(CLOCK_PROCESS_CPUTIME_ID, &sev, &cpu_timer) == 0;
+	if (!have_timer)
+		fprintf(stderr, "portcullis worker: no CPU timer (%s): limits.cpu is kept by the scan alone\n",
+		        strerror(errno));
+	size_t budget_ms = cfg->limits.cpu_ms ? 2 * cfg->limits.cpu_ms : 0;
+	struct itimerspec arm = {{0, 0}, {(time_t)(budget_ms / 1000), (long)(budget_ms % 1000) * 1000000L}};
+	struct itimerspec disarm = {{0, 0}, {0, 0}};
 	pc_wbuf in = {0};
 	/* a request is the message plus its envelope */
 	size_t max = cfg->milter_max_message + (size_t)MAX_RCPT * 1100 + 65536;
@@ -527,10 +544,14 @@ int pc_milter_worker(const pc_config *cfg, int fd)
 			break;
 		}
 		request q;
+		if (have_timer && budget_ms)
+			timer_settime(cpu_timer, 0, &arm, NULL);
 		if (request_parse(&in, &q) != 0)
 			fault(&w, "malformed request");
 		else
 			handle(&w, &q);
+		if (have_timer)
+			timer_settime(cpu_timer, 0, &disarm, NULL);
 		int s = pc_wire_send(fd, &w.reply, 0);
 		request_free(&q);
 		if (s != 0) {
@@ -539,6 +560,8 @@ int pc_milter_worker(const pc_config *cfg, int fd)
 		}
 	}
 	pc_wbuf_free(&in);
+	if (have_timer)
+		timer_delete(cpu_timer);
 out:
 	pc_wbuf_free(&w.reply);
 	pc_scanner_free(w.sc); /* first: it uses the resources */

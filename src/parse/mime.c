@@ -506,6 +506,8 @@ static void walk(walkctx *wc, GMimeObject *obj, const char *path, size_t depth)
 	pc_msg *m = wc->m;
 	pc_mime *mp = wc->mp;
 	const pc_limits *lim = &m->config->limits;
+	if (pc_msg_out_of_time(m))
+		return; /* the CPU budget is spent: no further part */
 	if (depth > lim->nesting_depth) {
 		if (!mp->depth_hit) {
 			mp->depth_hit = true;

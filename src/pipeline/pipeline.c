@@ -178,6 +178,7 @@ const pc_msg *pc_scan(pc_scanner *sc, const char *bytes, size_t n, const char *s
 	m->env.client_ip = env_copy(sc->arena, sc->env_ip);
 	m->env.helo = env_copy(sc->arena, sc->env_helo);
 	m->env.mail_from = env_copy(sc->arena, sc->env_from);
+	pc_msg_budget_start(m);
 	m->sketch = pc_arena_alloc(sc->arena, sizeof *m->sketch);
 	if (m->sketch)
 		pc_sketch_init(m->sketch);
@@ -191,7 +192,8 @@ const pc_msg *pc_scan(pc_scanner *sc, const char *bytes, size_t n, const char *s
 	m->rescan = sc->rescan;
 	pc_dns_forget(sc->detect.dns);
 	pc_detect_all(&sc->detect, m);
-	m->raw = NULL; /* the caller's bytes: not valid after the scan */
+	pc_msg_out_of_time(m); /* over the budget by the end: a limit too */
+	m->raw = NULL;         /* the caller's bytes: not valid after the scan */
 	m->rawn = 0;
 	if (pc_arena_full(sc->arena))
 		pc_msg_limit(m, "arena", sc->config->limits.arena, "parse results were cut short");
