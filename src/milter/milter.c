@@ -968,6 +968,9 @@ static void *control_thread(void *arg)
 			pc_config_free(&cfg);
 			continue;
 		}
+		if (!cfg.milter_sandbox)
+			logf_(true, "reload: milter.sandbox = no: new workers scan without rlimits or the system call "
+			            "filter (for diagnosing only)");
 		settings s;
 		settings_from(&s, &cfg);
 		pthread_rwlock_wrlock(&F.lock);
