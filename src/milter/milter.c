@@ -1074,6 +1074,7 @@ static int front(int ctl_fd, int spawn_fd, const pc_config *cfg)
 	}
 	if (!(F.pool = pc_pool_new_with(nw, argv, sc ? &procs : NULL, err, sizeof err))) {
 		logf_(true, "cannot start the workers: %s", err);
+		pc_spawn_client_free(sc);
 		return 1;
 	}
 	struct smfiDesc desc = {
@@ -1108,11 +1109,13 @@ static int front(int ctl_fd, int spawn_fd, const pc_config *cfg)
 	    smfi_setbacklog(128) != MI_SUCCESS || smfi_opensocket(true) != MI_SUCCESS) {
 		logf_(true, "cannot listen on %s (is the address valid and free? the directory writable?)", sock);
 		pc_pool_free(F.pool);
+		pc_spawn_client_free(sc);
 		return 1;
 	}
 	nodelay_listener();
 	if (drop_front(cfg, sock) != 0) {
 		pc_pool_free(F.pool);
+		pc_spawn_client_free(sc);
 		return 1;
 	}
 	if (!cfg->milter_sandbox)
@@ -1143,6 +1146,7 @@ static int front(int ctl_fd, int spawn_fd, const pc_config *cfg)
 	}
 	logf_(false, "stopped: every message in flight finished");
 	pc_pool_free(F.pool);
+	pc_spawn_client_free(sc);
 	return rc == MI_SUCCESS ? 0 : 1;
 }
 

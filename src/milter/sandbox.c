@@ -181,114 +181,91 @@ int pc_sandbox_limits(size_t memory, char *err, size_t errlen)
 
 /* ---- the filter ---- */
 
-/* Allowed whatever their arguments, by who needs them. A name this
- * architecture does not have is skipped. */
+/* Allowed whatever their arguments, by who needs them. Each was seen in
+ * the traces (see the top of this file) unless its comment names the
+ * path that needs it. A name this architecture does not have is skipped. */
 static const char *const allowed[] = {
-    /* the socket to the front end (requests, replies), stderr, the files
-     * and sockets below */
+    /* the socket to the front end (requests, replies), stderr, and the
+     * files and sockets below */
     "read",
     "write",
-    "readv",
     "writev",
     "pread64",
     "pwrite64",
     "lseek",
     "close",
     "poll",
-    "ppoll",
     /* files: the store (SQLite's unix VFS: journal, -wal and -shm opened,
-     * locked, synced, truncated and removed as transactions go; fchmod of a
-     * new journal when the umask differs, fchown of it when root), iconv's
-     * gconv modules loaded on a charset's first use, the quarantine copy
-     * while the worker writes it (act/quarantine.c: mkdir, rename) */
+     * locked, synced, truncated and removed as transactions go; not seen:
+     * geteuid and fchown for a new journal or temporary file when root,
+     * fchmod of one when the umask differs from 022, as under systemd's
+     * UMask=0007), iconv's gconv modules loaded on a charset's first use
+     * (access, openat, mmap), the quarantine copy while the worker writes
+     * it (act/quarantine.c: mkdir, mkdirat, renameat2; not seen: unlinkat
+     * when a write fails) */
     "openat",
-    "open",
     "newfstatat",
-    "fstat",
-    "stat",
-    "lstat",
-    "statx",
     "access",
-    "faccessat",
-    "faccessat2",
     "fsync",
     "fdatasync",
     "ftruncate",
-    "fallocate",
-    "fchmod",
-    "fchown",
     "unlink",
     "unlinkat",
     "mkdir",
     "mkdirat",
-    "rename",
-    "renameat",
     "renameat2",
-    /* memory: mimalloc, glibc malloc, the -shm mapping, dlopen of a gconv
-     * module (mmap and mprotect below, without write+execute) */
-    "brk",
+    "geteuid",
+    "fchown",
+    "fchmod",
+    /* memory: mimalloc, the -shm mapping, dlopen of a gconv module (mmap
+     * and mprotect are below: never writable and executable at once); not
+     * seen in the release binary: brk and mremap, glibc malloc's (builds
+     * without mimalloc, sanitizer builds) */
     "munmap",
-    "mremap",
     "madvise",
+    "brk",
+    "mremap",
     /* DNS (net/dns.c: res_nsend over UDP, TCP for a truncated answer);
      * socket() itself is restricted below */
     "connect",
     "sendto",
     "recvfrom",
     "setsockopt",
-    "getsockopt",
-    /* clocks; SQLite's busy handler sleeps while another worker holds the
-     * store's lock */
-    "clock_gettime",
-    "clock_getres",
-    "gettimeofday",
-    "time",
-    "nanosleep",
-    "clock_nanosleep",
-    /* randomness: mimalloc, SQLite, GLib's hash tables */
-    "getrandom",
-    /* who am I: SQLite (its fork check, fchown only when root), the
-     * quarantine's file names */
-    "getpid",
-    "gettid",
-    "getuid",
-    "geteuid",
-    "getgid",
-    "getegid",
     /* libspf2: the scanner's first SPF check creates its server, which
      * asks the host name (gethostname) */
     "uname",
-    /* glibc's and GLib's locks, even single-threaded */
+    /* randomness (mimalloc, SQLite, the quarantine's ids), the pid (SQLite
+     * checks it for a fork, the quarantine's ids), locks (glibc, GLib) */
+    "getrandom",
+    "getpid",
     "futex",
-    "sched_yield",
-    /* signals: handlers (limits.cpu's timer), abort() from a failed
-     * g_malloc or assertion, a restarted sleep */
-    "rt_sigaction",
+    /* not seen: clocks past the vDSO (a process CPU clock) and SQLite's busy
+     * handler, which sleeps while another worker holds the store's lock */
+    "clock_gettime",
+    "clock_nanosleep",
+    /* not seen: abort() (a failed g_malloc or assertion) blocks signals and
+     * raises SIGABRT with tgkill (restricted below to this process) */
     "rt_sigprocmask",
+    "gettid",
+    /* not seen yet: limits.cpu's per-scan CPU timer (a handler, the
+     * timer: SIGEV_SIGNAL; SIGEV_THREAD would start a thread and is
+     * killed), and a sleep restarted after a signal */
+    "rt_sigaction",
     "rt_sigreturn",
     "restart_syscall",
-    /* limits.cpu: a CPU-time timer per scan (SIGEV_SIGNAL; SIGEV_THREAD
-     * would start a thread and is killed) or the soft RLIMIT_CPU, which
-     * can only move below the hard one */
     "setitimer",
-    "getitimer",
     "timer_create",
     "timer_settime",
-    "timer_gettime",
     "timer_delete",
-    "getrlimit",
-    "setrlimit",
     /* the end */
-    "exit",
     "exit_group",
 };
 
 #ifdef PC_ASAN
-/* What the sanitizers' runtime calls while the process runs and when it
- * reports an error (its allocator's own mappings go through mmap above). */
-static const char *const allowed_asan[] = {
-    "sigaltstack", "getdents64", "readlink", "sched_getaffinity", "prctl", "pipe2", "wait4", "dup2", "dup3",
-};
+/* What the sanitizers' runtime calls when it reports an error (its
+ * allocator's own mappings go through mmap above); it symbolizes in the
+ * process (libbacktrace), without a helper process. */
+static const char *const allowed_asan[] = {"open", "readlink"};
 #endif
 
 static int rule(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned n, const struct scmp_arg_cmp *cmp)
@@ -342,14 +319,13 @@ static int add_rules(scmp_filter_ctx ctx)
 		if (!rc)
 			rc = rule(ctx, SCMP_ACT_ERRNO(EPERM), maps[i], 1, wx);
 	}
-	/* signals to itself only (abort, raise): kill(getpid()), tgkill(getpid(), ...) */
+	/* a signal to itself only (abort, raise): tgkill(getpid(), ...) */
 	if (!rc) {
 		struct scmp_arg_cmp self[] = {SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid())};
-		rc = rule(ctx, SCMP_ACT_ALLOW, "kill", 1, self);
-		if (!rc)
-			rc = rule(ctx, SCMP_ACT_ALLOW, "tgkill", 1, self);
+		rc = rule(ctx, SCMP_ACT_ALLOW, "tgkill", 1, self);
 	}
-	/* prlimit64 on itself (getrlimit and setrlimit go through it) */
+	/* not seen: prlimit64 on itself (getrlimit and setrlimit: limits.cpu's
+	 * soft RLIMIT_CPU can only move below the hard one) */
 	if (!rc) {
 		struct scmp_arg_cmp self[] = {SCMP_A0(SCMP_CMP_EQ, 0)};
 		rc = rule(ctx, SCMP_ACT_ALLOW, "prlimit64", 1, self);

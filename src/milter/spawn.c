@@ -271,6 +271,7 @@ typedef struct pending {
 
 struct pc_spawn_client {
 	int fd;
+	pthread_t reader;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	bool dead; /* the channel ended: the supervisor is gone */
@@ -351,8 +352,7 @@ pc_spawn_client *pc_spawn_client_new(int fd, char *err, size_t errlen)
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&c->cv, &ca);
 	pthread_condattr_destroy(&ca);
-	pthread_t t;
-	int rc = pthread_create(&t, NULL, reader, c);
+	int rc = pthread_create(&c->reader, NULL, reader, c);
 	if (rc != 0) {
 		snprintf(err, errlen, "cannot start the channel's reader: %s", strerror(rc));
 		pthread_mutex_destroy(&c->mu);
@@ -360,8 +360,19 @@ pc_spawn_client *pc_spawn_client_new(int fd, char *err, size_t errlen)
 		free(c);
 		return NULL;
 	}
-	pthread_detach(t); /* lives as long as the front end */
 	return c;
+}
+
+void pc_spawn_client_free(pc_spawn_client *c)
+{
+	if (!c)
+		return;
+	shutdown(c->fd, SHUT_RDWR); /* the reader sees the end */
+	pthread_join(c->reader, NULL);
+	close(c->fd);
+	pthread_mutex_destroy(&c->mu);
+	pthread_cond_destroy(&c->cv);
+	free(c);
 }
 
 /* Waits on the condition until the deadline (0: none): false when it passed. */

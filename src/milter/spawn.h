@@ -62,5 +62,7 @@ void pc_spawn_client_kill(pc_spawn_client *c, pid_t pid);
 int pc_spawn_client_wait(pc_spawn_client *c, pid_t pid, int *status, long long deadline_ms);
 /* The pool's process operations through this client. */
 void pc_spawn_client_procs(pc_spawn_client *c, pc_pool_procs *procs);
+/* Ends the reader thread and frees the client (after the pool is freed). */
+void pc_spawn_client_free(pc_spawn_client *c);
 
 #endif

@@ -74,8 +74,9 @@ static void setup(server_loop *l, pc_spawn_client **c, unsigned max)
 	assert_non_null(*c);
 }
 
-static void teardown(server_loop *l)
+static void teardown(server_loop *l, pc_spawn_client *c)
 {
+	pc_spawn_client_free(c);
 	atomic_store(&l->stop, true);
 	pthread_join(l->t, NULL);
 	pc_spawn_server_free(l->s);
@@ -130,7 +131,7 @@ static void test_start_kill_exit(void **state)
 	echo(fx);
 	close(fx);
 	assert_int_equal(pc_spawn_client_wait(c, x, &st, pc_wire_now_ms() + 5000), 0);
-	teardown(&l);
+	teardown(&l, c);
 }
 
 typedef struct starter {
@@ -177,7 +178,7 @@ static void test_concurrent(void **state)
 		pthread_join(t[i], NULL);
 		assert_int_equal(s[i].ok, 1);
 	}
-	teardown(&l);
+	teardown(&l, c);
 }
 
 static void test_channel_gone(void **state)
@@ -196,7 +197,7 @@ static void test_channel_gone(void **state)
 	assert_int_equal(pc_spawn_client_start(c, &a, &fa, err, sizeof err), -1);
 	assert_true(pc_wire_now_ms() - t0 < 2000);
 	close(fa);
-	teardown(&l);
+	teardown(&l, c);
 }
 
 int main(void)
