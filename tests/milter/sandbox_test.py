@@ -25,6 +25,8 @@ its filter forbids when a message holds a marker:
   sandbox = no  after SIGHUP the new workers have no filter (Seccomp 0),
                 the marked message is scanned and delivered; the front end
                 warns
+  front end     killed with SIGKILL: the supervisor starts a new one (as
+                daemon) over a new channel, new workers replace the old
   SIGTERM       exit 0, no process left
 
 usage: sandbox_test.py PORTCULLIS SOURCE_DIR FORBIDDEN_SO
@@ -408,7 +410,25 @@ def main():
     code, _ = send(with_id("01-colleague-plain.eml", "unfiltered", b"Marker: PC-FORBIDDEN-SYSCALL\r\n\r\n"))
     check(code == 250 and len(delivered("unfiltered")) == 1, "sandbox = no: the marked message delivered")
 
-    # 7. SIGTERM
+    # 7. the front end killed: the supervisor starts another, with a new
+    # channel, and new workers; the old ones end with their sockets
+    fe = front_end()
+    old = [p for p, _ in workers()]
+    os.kill(fe, signal.SIGKILL)
+    end = time.time() + 15
+    while time.time() < end and (front_end() in (None, fe) or len(wait_workers(2, old, 0.1)) < 2):
+        time.sleep(0.1)
+    fe2 = front_end()
+    time.sleep(0.5)
+    check(fe2 not in (None, fe) and status(fe2)["Uid"] == [str(U.pw_uid)] * 4,
+          "front end killed: a new one runs as %s" % USER)
+    ws = [p for p, _ in workers()]
+    check(len(ws) == 2 and not set(ws) & set(old), "front end killed: two new workers, the old ones gone (%s, %s)" %
+          (old, ws))
+    code, _ = send(with_id("01-colleague-plain.eml", "after-fe"))
+    check(code == 250 and len(delivered("after-fe")) == 1, "front end killed: the next message delivered (%d)" % code)
+
+    # 8. SIGTERM
     milter.send_signal(signal.SIGTERM)
     rc = milter.wait(60)
     time.sleep(0.5)
