@@ -82,6 +82,7 @@ void pc_config_defaults(pc_config *c)
 	c->milter_max_message = 64u << 20;
 	c->milter_max_buffered = (size_t)1 << 30;
 	c->milter_drain_ms = 30000;
+	c->milter_sandbox = 1;
 	c->log_facility = LOG_MAIL;
 }
 
@@ -520,6 +521,20 @@ int pc_config_set(pc_config *c, const char *key, const char *value, char *err, s
 		return set_size(&c->milter_max_message, 4096, (size_t)1 << 31, key, value, err, errlen);
 	} else if (strcmp(key, "milter.max_buffered") == 0) {
 		return set_size(&c->milter_max_buffered, 65536, (size_t)1 << 40, key, value, err, errlen);
+	} else if (strcmp(key, "milter.user") == 0 || strcmp(key, "milter.worker_user") == 0) {
+		/* a user name as useradd takes it: no path, no shell, no spaces */
+		for (const char *p = value; *p; p++)
+			if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+			      *p == '_' || *p == '-' || *p == '.') ||
+			    (p == value && *p == '-')) {
+				snprintf(err, errlen, "%s: \"%s\" is not a user name", key, value);
+				return -1;
+			}
+		if (key[7] == 'u')
+			return set_string(c->milter_user, sizeof c->milter_user, key, value, err, errlen);
+		return set_string(c->milter_worker_user, sizeof c->milter_worker_user, key, value, err, errlen);
+	} else if (strcmp(key, "milter.sandbox") == 0) {
+		return set_yesno(&c->milter_sandbox, key, value, err, errlen);
 	} else if (strcmp(key, "log.destination") == 0) {
 		if (!strcmp(value, "stderr") || !strcmp(value, "syslog")) {
 			c->log_syslog = !strcmp(value, "syslog");

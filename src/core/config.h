@@ -102,6 +102,10 @@ typedef struct pc_config {
 	size_t milter_max_message;  /* bytes buffered per message; more is a fault */
 	size_t milter_max_buffered; /* bytes buffered by all messages in flight; more is a fault */
 	unsigned milter_drain_ms;   /* SIGTERM: how long in-flight messages may take */
+	/* [milter] who runs what, and how confined (milter/sandbox.h) */
+	char milter_user[33];        /* the front end, once it listens; "" = the user started as */
+	char milter_worker_user[33]; /* the workers (they own the store); "" = the user started as */
+	int milter_sandbox;          /* workers under rlimits and the system call filter */
 	/* [log] */
 	int log_syslog;   /* 1 syslog (mail facility unless set), 0 stderr */
 	int log_json;     /* one JSON object per line instead of text */

@@ -16,6 +16,7 @@
 #include <libmilter/mfapi.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -27,6 +28,7 @@
 #include <strings.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -41,6 +43,8 @@
 #include "core/config.h"
 #include "milter/headers.h"
 #include "milter/pool.h"
+#include "milter/sandbox.h"
+#include "milter/spawn.h"
 #include "milter/wire.h"
 #include "milter/worker.h"
 
@@ -1077,30 +1081,70 @@ static int load(pc_config *cfg)
 	return rc;
 }
 
-/* What a worker needs must work before the daemon answers anyone. */
-static int check(const pc_config *cfg, bool verbose)
+/* The quarantine directory, as the front end will use it. */
+static int check_quarantine(const pc_config *cfg)
 {
-	int bad = 0;
 	if (!cfg->quarantine_dir[0]) {
 		fprintf(stderr,
 		        "portcullis: milter: [quarantine] directory must be set (quarantined mail is kept there)\n");
-		bad = 1;
-	} else {
-		struct stat sb;
-		if (stat(cfg->quarantine_dir, &sb) != 0 && mkdir(cfg->quarantine_dir, 0700) != 0) {
-			fprintf(stderr, "portcullis: quarantine directory %s: %s\n", cfg->quarantine_dir,
-			        strerror(errno));
-			bad = 1;
-		} else if (access(cfg->quarantine_dir, W_OK | X_OK) != 0) {
-			fprintf(stderr, "portcullis: quarantine directory %s: %s\n", cfg->quarantine_dir,
-			        strerror(errno));
-			bad = 1;
-		}
+		return 1;
 	}
+	struct stat sb;
+	if ((stat(cfg->quarantine_dir, &sb) != 0 && mkdir(cfg->quarantine_dir, 0700) != 0) ||
+	    access(cfg->quarantine_dir, W_OK | X_OK) != 0) {
+		fprintf(stderr, "portcullis: quarantine directory %s: %s (as uid %u)\n", cfg->quarantine_dir,
+		        strerror(errno), (unsigned)geteuid());
+		return 1;
+	}
+	return 0;
+}
+
+/* The store, lists and resolver, as a worker opens them. */
+static int check_resources(const pc_config *cfg)
+{
 	pc_milter_res r;
-	if (pc_milter_res_open(cfg, &r) != 0)
-		bad = 1;
+	int bad = pc_milter_res_open(cfg, &r) != 0;
 	pc_milter_res_close(&r);
+	return bad;
+}
+
+/* fn as `user` ("": as we are): in a child that drops to it first, so that
+ * what the check creates (the store) belongs to that user and the check
+ * fails where that user would. */
+static int check_as(const char *user, int (*fn)(const pc_config *), const pc_config *cfg)
+{
+	if (!user[0])
+		return fn(cfg);
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "portcullis: milter: fork: %s\n", strerror(errno));
+		return 1;
+	}
+	if (pid == 0) {
+		char err[256];
+		if (pc_sandbox_drop(user, err, sizeof err) != 0) {
+			fprintf(stderr, "portcullis: milter: %s\n", err);
+			_exit(1);
+		}
+		int bad = fn(cfg);
+		fflush(NULL);
+		_exit(bad ? 1 : 0);
+	}
+	int st;
+	pid_t r;
+	while ((r = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
+		;
+	return r == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : 1;
+}
+
+/* What a worker needs must work before the daemon answers anyone: the
+ * quarantine as [milter] user (the front end writes it), the store and
+ * lists as [milter] worker_user. */
+static int check(const pc_config *cfg, bool verbose)
+{
+	int bad = check_as(cfg->milter_user, check_quarantine, cfg);
+	bad |= check_as(cfg->milter_worker_user, check_resources, cfg);
 	if (verbose && !bad)
 		printf("portcullis: settings ok: socket %s, %u workers, quarantine %s%s, store %s\n",
 		       cfg->milter_socket, cfg->milter_workers, cfg->quarantine_dir,
@@ -1158,6 +1202,9 @@ static void *control_thread(void *arg)
 			pc_config_free(&cfg);
 			continue;
 		}
+		if (!cfg.milter_sandbox)
+			logf_(true, "reload: milter.sandbox = no: new workers scan without rlimits or the system call "
+			            "filter (for diagnosing only)");
 		settings s;
 		settings_from(&s, &cfg);
 		pthread_rwlock_wrlock(&F.lock);
@@ -1182,14 +1229,10 @@ static void *control_thread(void *arg)
 	return NULL;
 }
 
-static int front(int ctl_fd, const pc_config *cfg)
+/* The worker command: this program, --worker, the same settings. */
+#define WORKER_ARGV_MAX (8 + 2 * PC_CLI_MAX_SETS)
+static void worker_argv(char **argv)
 {
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
-	settings_from(&F.s, cfg);
-	if (F.s.log_syslog)
-		openlog("portcullis", LOG_PID | LOG_NDELAY, cfg->log_facility);
-	/* the worker command: this program, --worker, the same settings */
-	char *argv[8 + 2 * PC_CLI_MAX_SETS];
 	size_t k = 0;
 	argv[k++] = "/proc/self/exe";
 	argv[k++] = "milter";
@@ -1203,11 +1246,69 @@ static int front(int ctl_fd, const pc_config *cfg)
 		argv[k++] = F.sets[i];
 	}
 	argv[k] = NULL;
+}
+
+/* The listening socket's file, when it is one, goes to `user` (Postfix
+ * reaches it through that user's group); then the front end becomes
+ * `user` for good. The supervisor stays root. */
+static int drop_front(const pc_config *cfg, const char *sock)
+{
+	const char *user = cfg->milter_user;
+	char err[256];
+	if (!user[0]) {
+		if (geteuid() == 0)
+			logf_(true, "the front end runs as root: set [milter] user");
+		return 0;
+	}
+	uid_t uid;
+	gid_t gid;
+	if (pc_sandbox_lookup(user, &uid, &gid, err, sizeof err) != 0) {
+		logf_(true, "%s", err);
+		return -1;
+	}
+	const char *path = !strncmp(sock, "unix:", 5) ? sock + 5 : !strncmp(sock, "local:", 6) ? sock + 6 : NULL;
+	if (path && geteuid() == 0 && chown(path, uid, gid) != 0) {
+		logf_(true, "cannot give %s to %s: %s", path, user, strerror(errno));
+		return -1;
+	}
+	pid_t parent = getppid();
+	if (pc_sandbox_drop(user, err, sizeof err) != 0) {
+		logf_(true, "%s", err);
+		return -1;
+	}
+	/* a new user clears the parent-death signal: set it again, and make
+	 * sure the supervisor did not end in between */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != parent)
+		return -1;
+	return 0;
+}
+
+static int front(int ctl_fd, int spawn_fd, const pc_config *cfg)
+{
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	settings_from(&F.s, cfg);
+	if (F.s.log_syslog)
+		openlog("portcullis", LOG_PID | LOG_NDELAY, cfg->log_facility);
+	char *argv[WORKER_ARGV_MAX];
+	worker_argv(argv);
 	F.worker_argv = argv;
 	char err[256];
 	unsigned nw = workers_of(cfg);
-	if (!(F.pool = pc_pool_new(nw, argv, err, sizeof err))) {
+	/* started as root: the supervisor starts, kills and reaps the workers
+	 * (milter/spawn.h), since this process will not be root for long */
+	pc_pool_procs procs;
+	pc_spawn_client *sc = NULL;
+	if (spawn_fd >= 0) {
+		if (!(sc = pc_spawn_client_new(spawn_fd, err, sizeof err))) {
+			logf_(true, "%s", err);
+			return 1;
+		}
+		pc_spawn_client_procs(sc, &procs);
+	}
+	if (!(F.pool = pc_pool_new_with(nw, argv, sc ? &procs : NULL, err, sizeof err))) {
 		logf_(true, "cannot start the workers: %s", err);
+		pc_spawn_client_free(sc);
 		return 1;
 	}
 	struct smfiDesc desc = {
@@ -1242,9 +1343,20 @@ static int front(int ctl_fd, const pc_config *cfg)
 	    smfi_setbacklog(128) != MI_SUCCESS || smfi_opensocket(true) != MI_SUCCESS) {
 		logf_(true, "cannot listen on %s (is the address valid and free? the directory writable?)", sock);
 		pc_pool_free(F.pool);
+		pc_spawn_client_free(sc);
 		return 1;
 	}
 	nodelay_listener();
+	if (drop_front(cfg, sock) != 0) {
+		pc_pool_free(F.pool);
+		pc_spawn_client_free(sc);
+		return 1;
+	}
+	if (!cfg->milter_sandbox)
+		logf_(true, "milter.sandbox = no: workers scan without rlimits or the system call filter (for "
+		            "diagnosing only)");
+	if (!cfg->milter_worker_user[0] && spawn_fd >= 0)
+		logf_(true, "the workers run as root: set [milter] worker_user");
 	pthread_t ct;
 	if (pthread_create(&ct, NULL, control_thread, (void *)(intptr_t)ctl_fd) == 0)
 		pthread_detach(ct);
@@ -1268,16 +1380,28 @@ static int front(int ctl_fd, const pc_config *cfg)
 	}
 	logf_(false, "stopped: every message in flight finished");
 	pc_pool_free(F.pool);
+	pc_spawn_client_free(sc);
 	return rc == MI_SUCCESS ? 0 : 1;
 }
 
 /* ---- the supervisor ---- */
 
-static pid_t start_front(int *ctl_w, const pc_config *cfg, const sigset_t *old)
+/* The supervisor's descriptors, which a front end it forks closes. */
+static struct {
+	int sig_fd;             /* signalfd: TERM, INT, HUP, CHLD */
+	pc_spawn_server *spawn; /* started as root: it starts the workers */
+} S = {-1, NULL};
+
+static pid_t start_front(int *ctl_w, const pc_config *cfg)
 {
-	int p[2];
+	int p[2], ch[2] = {-1, -1};
 	if (pipe2(p, O_CLOEXEC) != 0)
 		return -1;
+	if (S.spawn && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ch) != 0) {
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid == 0) {
@@ -1285,34 +1409,76 @@ static pid_t start_front(int *ctl_w, const pc_config *cfg, const sigset_t *old)
 		 * end: libmilter's signal thread takes them with sigwait (TERM:
 		 * stop listening, then we drain). A thread with them unblocked
 		 * would take the default action instead and kill the process. */
-		(void)old;
 		close(p[1]);
-		_exit(front(p[0], cfg));
+		close(S.sig_fd);
+		if (S.spawn) {
+			close(ch[0]);
+			pc_spawn_server_set_fd(S.spawn, -1);
+		}
+		_exit(front(p[0], ch[1], cfg));
 	}
 	close(p[0]);
+	if (ch[1] >= 0)
+		close(ch[1]);
 	if (pid < 0) {
 		close(p[1]);
+		if (ch[0] >= 0)
+			close(ch[0]);
 		return -1;
 	}
 	*ctl_w = p[1];
+	if (S.spawn)
+		pc_spawn_server_set_fd(S.spawn, ch[0]); /* the old front end's channel is closed */
 	return pid;
+}
+
+/* Stopping: the workers end at the end of their sockets, which the front
+ * end closed; reap them (up to 5 s) so that none outlives us. */
+static void reap_workers(void)
+{
+	long long until = pc_wire_now_ms() + 5000;
+	while (S.spawn && pc_spawn_server_live(S.spawn) > 0 && pc_wire_now_ms() < until) {
+		int st;
+		pid_t r = waitpid(-1, &st, WNOHANG);
+		if (r > 0)
+			pc_spawn_server_exited(S.spawn, r, st);
+		else if (r < 0)
+			break;
+		else
+			usleep(10000);
+	}
 }
 
 static int supervise(pc_config *cfg)
 {
-	sigset_t set, old;
+	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &set, &old);
+	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	settings_from(&F.s, cfg);
 	if (F.s.log_syslog)
 		openlog("portcullis", LOG_PID | LOG_NDELAY, cfg->log_facility);
+	if ((S.sig_fd = signalfd(-1, &set, SFD_CLOEXEC)) < 0) {
+		fprintf(stderr, "portcullis: signalfd: %s\n", strerror(errno));
+		return 1;
+	}
+	/* started as root, the supervisor stays root and starts the workers
+	 * for the front end, which drops to [milter] user (milter/spawn.h):
+	 * at most twice the pool, for workers of a front end that died */
+	if (geteuid() == 0) {
+		char *argv[WORKER_ARGV_MAX];
+		worker_argv(argv);
+		if (!(S.spawn = pc_spawn_server_new(argv, 2 * workers_of(cfg) + 2))) {
+			fprintf(stderr, "portcullis: out of memory\n");
+			return 1;
+		}
+	}
 	int ctl = -1;
-	pid_t fe = start_front(&ctl, cfg, &old);
+	pid_t fe = start_front(&ctl, cfg);
 	if (fe < 0) {
 		fprintf(stderr, "portcullis: cannot start the front end: %s\n", strerror(errno));
 		return 1;
@@ -1320,10 +1486,17 @@ static int supervise(pc_config *cfg)
 	bool stopping = false;
 	time_t restarts[5] = {0};
 	for (;;) {
-		siginfo_t si;
-		int sig = sigwaitinfo(&set, &si);
-		if (sig < 0)
+		struct pollfd pf[2] = {{S.sig_fd, POLLIN, 0}, {S.spawn ? pc_spawn_server_fd(S.spawn) : -1, POLLIN, 0}};
+		if (poll(pf, 2, -1) < 0)
 			continue;
+		if (pf[1].revents)
+			pc_spawn_server_serve(S.spawn);
+		if (!pf[0].revents)
+			continue;
+		struct signalfd_siginfo si;
+		if (read(S.sig_fd, &si, sizeof si) != (ssize_t)sizeof si)
+			continue;
+		int sig = (int)si.ssi_signo;
 		if (sig == SIGHUP) {
 			pc_config n;
 			if (load(&n) != 0 || check(&n, false) != 0) {
@@ -1349,13 +1522,18 @@ static int supervise(pc_config *cfg)
 			int st;
 			pid_t r;
 			while ((r = waitpid(-1, &st, WNOHANG)) > 0) {
-				if (r != fe)
+				if (r != fe) {
+					if (S.spawn)
+						pc_spawn_server_exited(S.spawn, r, st); /* told to the front end */
 					continue;
+				}
 				fe = -1;
 				close(ctl);
 				ctl = -1;
-				if (stopping)
+				if (stopping) {
+					reap_workers();
 					return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+				}
 				/* it died: start it again, unless it keeps dying */
 				time_t now = time(NULL);
 				if (restarts[0] && now - restarts[0] < 60) {
@@ -1368,7 +1546,7 @@ static int supervise(pc_config *cfg)
 				      WIFSIGNALED(st) ? "signal" : "exit",
 				      WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
 				sleep(1);
-				if ((fe = start_front(&ctl, cfg, &old)) < 0) {
+				if ((fe = start_front(&ctl, cfg)) < 0) {
 					logf_(true, "cannot start the front end: %s", strerror(errno));
 					return 1;
 				}
@@ -1424,10 +1602,23 @@ int pc_cli_milter(int argc, char **argv)
 		/* a worker: ends at the end of stream on fd 0, which comes when the
 		 * front end closes it or dies (not PR_SET_PDEATHSIG: that fires
 		 * when the *thread* that started it ends, and libmilter's threads
-		 * come and go); holds nothing it inherited */
+		 * come and go); holds nothing it inherited, writes nothing to
+		 * stdout, and becomes [milter] worker_user before it opens anything
+		 * (milter/sandbox.h) */
 		close_range(3, ~0U, 0);
+		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		if (null >= 0 && null != STDOUT_FILENO) {
+			dup2(null, STDOUT_FILENO);
+			close(null);
+		}
 		signal(SIGPIPE, SIG_IGN);
-		rc = pc_milter_worker(&cfg, 0);
+		char err[256];
+		if (pc_sandbox_drop(cfg.milter_worker_user, err, sizeof err) != 0) {
+			fprintf(stderr, "portcullis worker: %s\n", err);
+			rc = 1;
+		} else {
+			rc = pc_milter_worker(&cfg, 0);
+		}
 	} else if (check_only) {
 		rc = check(&cfg, true) ? 2 : 0;
 	} else {

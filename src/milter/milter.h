@@ -12,6 +12,11 @@
  *   max_message, hands it to a worker (milter/pool.h) and applies the
  *   worker's answer: header edits, a new body, discard, hold, reject, or
  *   on any fault [milter] fault_action. Workers (milter/worker.h) scan.
+ *   Started as root, the supervisor stays root and starts, kills and
+ *   reaps the workers for the front end (milter/spawn.h); the front end
+ *   runs as [milter] user once it listens, the workers as [milter]
+ *   worker_user, confined (milter/sandbox.h). `--check` checks the
+ *   quarantine as user and opens the store as worker_user.
  *   One log line per message goes to stderr or syslog, text or JSON.
  */
 #ifndef PC_MILTER_H

@@ -3,7 +3,9 @@
  *   pool - start, use, replace and stop scanning worker processes
  * DESCRIPTION
  *   See pool.h. One mutex guards the slots; no I/O happens under it except
- *   starting a worker (posix_spawn, about a millisecond).
+ *   starting a worker (posix_spawn, about a millisecond). With
+ *   pc_pool_procs the starts, kills and waits go to its functions instead
+ *   of posix_spawn, kill and waitpid; nothing else differs.
  */
 #define _GNU_SOURCE
 #include "milter/pool.h"
@@ -40,6 +42,8 @@ struct pc_pool {
 	unsigned n;
 	unsigned gen;
 	char **argv; /* of generation `gen` */
+	pc_pool_procs procs;
+	bool has_procs;
 };
 
 static void argv_free(char **v)
@@ -64,8 +68,18 @@ static char **argv_dup(char *const *argv)
 }
 
 /* Starts a worker into s: 0, or -1 with err. */
-static int spawn(slot *s, char *const *argv, unsigned gen, char *err, size_t errlen)
+static int spawn(const pc_pool *p, slot *s, char *const *argv, unsigned gen, char *err, size_t errlen)
 {
+	if (p->has_procs) {
+		pid_t pid;
+		int fd;
+		if (p->procs.start(p->procs.ctx, &pid, &fd, err, errlen) != 0)
+			return -1;
+		s->pid = pid;
+		s->fd = fd;
+		s->gen = gen;
+		return 0;
+	}
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
 		snprintf(err, errlen, "socketpair: %s", strerror(errno));
@@ -102,7 +116,7 @@ static int spawn(slot *s, char *const *argv, unsigned gen, char *err, size_t err
 
 /* What became of a worker that was killed or died: "signal 11", and
  * the signal (0 when it exited) in *sig. */
-static void reap(slot *s, bool kill_it, char *how, size_t howlen, int *sig)
+static void reap(const pc_pool *p, slot *s, bool kill_it, char *how, size_t howlen, int *sig)
 {
 	if (sig)
 		*sig = 0;
@@ -111,12 +125,19 @@ static void reap(slot *s, bool kill_it, char *how, size_t howlen, int *sig)
 	s->fd = -1;
 	if (s->pid <= 0)
 		return;
-	if (kill_it)
-		kill(s->pid, SIGKILL);
 	int st = 0;
 	pid_t r;
-	while ((r = waitpid(s->pid, &st, 0)) < 0 && errno == EINTR)
-		;
+	if (p->has_procs) {
+		if (kill_it)
+			p->procs.kill(p->procs.ctx, s->pid);
+		/* the supervisor reaps it at once; 10 s only if it is gone */
+		r = p->procs.wait(p->procs.ctx, s->pid, &st, pc_wire_now_ms() + 10000) == 0 ? s->pid : -1;
+	} else {
+		if (kill_it)
+			kill(s->pid, SIGKILL);
+		while ((r = waitpid(s->pid, &st, 0)) < 0 && errno == EINTR)
+			;
+	}
 	if (how && r == s->pid) {
 		if (WIFSIGNALED(st)) {
 			snprintf(how, howlen, "signal %d", WTERMSIG(st));
@@ -141,12 +162,17 @@ static int respawn(pc_pool *p, slot *s, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory starting a worker");
 		return -1;
 	}
-	int rc = spawn(s, argv, gen, err, errlen);
+	int rc = spawn(p, s, argv, gen, err, errlen);
 	argv_free(argv);
 	return rc;
 }
 
 pc_pool *pc_pool_new(unsigned n, char *const *argv, char *err, size_t errlen)
+{
+	return pc_pool_new_with(n, argv, NULL, err, errlen);
+}
+
+pc_pool *pc_pool_new_with(unsigned n, char *const *argv, const pc_pool_procs *procs, char *err, size_t errlen)
 {
 	pc_pool *p = calloc(1, sizeof *p);
 	if (!p || !(p->s = calloc(n ? n : 1, sizeof *p->s)) || !(p->argv = argv_dup(argv))) {
@@ -163,9 +189,14 @@ pc_pool *pc_pool_new(unsigned n, char *const *argv, char *err, size_t errlen)
 	pthread_cond_init(&p->cv, &ca);
 	pthread_condattr_destroy(&ca);
 	p->n = n ? n : 1;
-	for (unsigned i = 0; i < p->n; i++) {
+	if (procs) {
+		p->procs = *procs;
+		p->has_procs = true;
+	}
+	for (unsigned i = 0; i < p->n; i++)
 		p->s[i].fd = -1;
-		if (spawn(&p->s[i], p->argv, 0, err, errlen) != 0) {
+	for (unsigned i = 0; i < p->n; i++) {
+		if (spawn(p, &p->s[i], p->argv, 0, err, errlen) != 0) {
 			pc_pool_free(p);
 			return NULL;
 		}
@@ -197,7 +228,7 @@ static slot *acquire(pc_pool *p, long long deadline, pc_pool_status *st, char *w
 		if (fresh) {
 			fresh->state = SLOT_BUSY;
 			pthread_mutex_unlock(&p->mu);
-			reap(fresh, true, NULL, 0, NULL); /* an old command's idle worker, or nothing */
+			reap(p, fresh, true, NULL, 0, NULL); /* an old command's idle worker, or nothing */
 			if (respawn(p, fresh, why, whylen) == 0)
 				return fresh;
 			*st = PC_POOL_NOSTART;
@@ -250,7 +281,7 @@ pc_pool_status pc_pool_run(pc_pool *p, pc_wbuf *req, pc_wbuf *rep, unsigned time
 	struct pollfd pf = {s->fd, POLLIN, 0};
 	if (poll(&pf, 1, 0) != 0) {
 		char how[64] = "";
-		reap(s, true, how, sizeof how, NULL);
+		reap(p, s, true, how, sizeof how, NULL);
 		if (respawn(p, s, why, whylen) != 0) {
 			release(p, s, SLOT_EMPTY);
 			return PC_POOL_NOSTART;
@@ -281,7 +312,7 @@ pc_pool_status pc_pool_run(pc_pool *p, pc_wbuf *req, pc_wbuf *rep, unsigned time
 	}
 	int e = errno;
 	char how[64] = "";
-	reap(s, true, how, sizeof how, sig);
+	reap(p, s, true, how, sizeof how, sig);
 	if (e == ETIMEDOUT) {
 		snprintf(why, whylen, "timeout: no answer within %u ms while %s (worker killed)", timeout_ms, stage);
 		st = PC_POOL_TIMEOUT;
@@ -329,10 +360,17 @@ void pc_pool_free(pc_pool *p)
 	long long until = pc_wire_now_ms() + 5000;
 	for (unsigned i = 0; i < p->n; i++) {
 		slot *s = &p->s[i];
+		if (s->pid > 0 && p->has_procs) {
+			int st;
+			if (p->procs.wait(p->procs.ctx, s->pid, &st, until) != 0)
+				reap(p, s, true, NULL, 0, NULL);
+			s->pid = 0;
+			continue;
+		}
 		while (s->pid > 0 && waitpid(s->pid, NULL, WNOHANG) == 0 && pc_wire_now_ms() < until)
 			usleep(10000);
 		if (s->pid > 0 && waitpid(s->pid, NULL, WNOHANG) == 0)
-			reap(s, true, NULL, 0, NULL);
+			reap(p, s, true, NULL, 0, NULL);
 		s->pid = 0;
 	}
 	pthread_mutex_destroy(&p->mu);

@@ -3,6 +3,7 @@
  *   pool - the milter's scanning worker processes
  * SYNOPSIS
  *   pc_pool *p = pc_pool_new(4, argv, err, sizeof err);  argv: the worker command
+ *   pc_pool *p = pc_pool_new_with(4, argv, &procs, err, sizeof err);  started by another process
  *   pc_pool_status st = pc_pool_run(p, &req, &rep, 30000, max, &sig, why, sizeof why);
  *   pc_pool_reload(p, argv2);     new workers from now on
  *   pc_pool_free(p);
@@ -20,17 +21,35 @@
  *   message does to a worker reaches the daemon. After pc_pool_reload,
  *   idle workers of the old command are replaced as they are picked, and
  *   busy ones when they finish.
+ *
+ *   By default the pool starts (posix_spawn), kills and reaps (waitpid)
+ *   its workers itself. With pc_pool_procs another process does (the
+ *   root supervisor, milter/spawn.h, when this one has no privileges
+ *   left): the same statuses, the signal of a dead worker included.
  */
 #ifndef PC_MILTER_POOL_H
 #define PC_MILTER_POOL_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "milter/wire.h"
 
 typedef struct pc_pool pc_pool;
 
 pc_pool *pc_pool_new(unsigned n, char *const *argv, char *err, size_t errlen);
+
+/* How workers are started, killed and reaped when not by this process.
+ * start: 0 with the new worker's pid and our end of its socket, or -1
+ * with err. wait: 0 with the wait status once pid has ended, -1 when it
+ * has not by the deadline (CLOCK_MONOTONIC ms). Called from any thread. */
+typedef struct pc_pool_procs {
+	void *ctx;
+	int (*start)(void *ctx, pid_t *pid, int *fd, char *err, size_t errlen);
+	void (*kill)(void *ctx, pid_t pid);
+	int (*wait)(void *ctx, pid_t pid, int *status, long long deadline_ms);
+} pc_pool_procs;
+pc_pool *pc_pool_new_with(unsigned n, char *const *argv, const pc_pool_procs *procs, char *err, size_t errlen);
 typedef enum {
 	PC_POOL_OK = 0,
 	PC_POOL_BUSY,      /* no worker became free before the deadline */

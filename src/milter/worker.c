@@ -24,6 +24,7 @@
 #include "cli/report.h"
 #include "detect/trackerlist.h"
 #include "milter/headers.h"
+#include "milter/sandbox.h"
 #include "milter/wire.h"
 #include "net/dns.h"
 #include "pipeline/pipeline.h"
@@ -530,6 +531,13 @@ int pc_milter_worker(const pc_config *cfg, int fd)
 	size_t budget_ms = cfg->limits.cpu_ms ? 2 * cfg->limits.cpu_ms : 0;
 	struct itimerspec arm = {{0, 0}, {(time_t)(budget_ms / 1000), (long)(budget_ms % 1000) * 1000000L}};
 	struct itimerspec disarm = {{0, 0}, {0, 0}};
+	/* everything is open: from here on the process can only scan
+	 * (milter/sandbox.h); one that cannot be confined does not serve */
+	if (cfg->milter_sandbox && (pc_sandbox_limits(cfg->limits.memory, w.err, sizeof w.err) != 0 ||
+	                            pc_sandbox_filter(w.err, sizeof w.err) != 0)) {
+		fprintf(stderr, "portcullis worker: sandbox: %s\n", w.err);
+		goto out;
+	}
 	pc_wbuf in = {0};
 	/* a request is the message plus its envelope */
 	size_t max = cfg->milter_max_message + (size_t)MAX_RCPT * 1100 + 65536;

@@ -14,7 +14,10 @@
  *   MTA only after the copy is safe. With a store, every message updates
  *   campaigns. The worker holds everything that touches hostile mail; a
  *   crash or hang here costs one message (the pool's fault action), never
- *   the daemon. Returns the process exit status.
+ *   the daemon. It runs as [milter] worker_user (milter.c drops to it
+ *   before this is called) and, once its resources are open, under
+ *   milter/sandbox.h's rlimits and system call filter ([milter] sandbox).
+ *   Returns the process exit status.
  */
 #ifndef PC_MILTER_WORKER_H
 #define PC_MILTER_WORKER_H
