@@ -595,8 +595,8 @@ static sfsistat fault(SMFICTX *ctx, conn *c, outcome *o, const char *why)
  * held responsible for what happened while a worker had it. */
 static const char *death_limit(pc_pool_status st, int sig)
 {
-	if (st == PC_POOL_TIMEOUT)
-		return "timeout";
+	if (st == PC_POOL_SLOW)
+		return "cpu"; /* killed at milter.timeout, busy on the CPU most of it */
 	if (st == PC_POOL_MALFORMED)
 		return "malformed";
 	switch (sig) {
@@ -925,7 +925,10 @@ static sfsistat cb_eom(SMFICTX *ctx)
 	if (ps != PC_POOL_OK) {
 		pc_wbuf_free(&req);
 		pc_wbuf_free(&rep);
-		if (ps == PC_POOL_BUSY) { /* every worker busy: load (which messages can make), so never fail-open */
+		if (ps == PC_POOL_BUSY || ps == PC_POOL_TIMEOUT) {
+			/* every worker busy, or this one waiting (on DNS, which a
+			 * sender's slow name servers can make, or on the store) until
+			 * the timeout: the MTA tries again; never delivery unscanned */
 			o.error = why;
 			ret = tempfail(ctx, c, &o);
 		} else if (ps == PC_POOL_NOSTART) /* the daemon's own trouble */

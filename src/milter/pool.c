@@ -28,11 +28,40 @@ extern char **environ;
 
 enum { SLOT_EMPTY, SLOT_IDLE, SLOT_BUSY };
 
+/* how long a worker may take to become ready outside a request */
+#define START_MS 30000
+
+/* A process's CPU time (user + system) in ms from /proc/PID/stat, 0 when
+ * it cannot be read. */
+static unsigned long long cpu_ms_of(pid_t pid)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return 0;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* after the command name, which may hold spaces and parentheses:
+	 * state ppid pgrp session tty tpgid flags minflt cminflt majflt
+	 * cmajflt utime stime */
+	const char *p = strrchr(buf, ')');
+	if (!p)
+		return 0;
+	unsigned long long ut = 0, st = 0;
+	if (sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+		return 0;
+	long hz = sysconf(_SC_CLK_TCK);
+	return (ut + st) * 1000ULL / (unsigned long long)(hz > 0 ? hz : 100);
+}
+
 typedef struct slot {
 	int state;
 	pid_t pid;
 	int fd;
 	unsigned gen;
+	unsigned long long cpu_ms; /* the worker's CPU time at its last answer (PC_W_CPU) */
 } slot;
 
 struct pc_pool {
@@ -67,9 +96,39 @@ static char **argv_dup(char *const *argv)
 	return v;
 }
 
-/* Starts a worker into s: 0, or -1 with err. */
-static int spawn(const pc_pool *p, slot *s, char *const *argv, unsigned gen, char *err, size_t errlen)
+static void reap(const pc_pool *p, slot *s, bool kill_it, char *how, size_t howlen, int *sig);
+
+/* A started worker says it is ready (PC_W_READY) once it has opened what
+ * it scans with and is confined: one that ends or says nothing before the
+ * deadline did not start, which is the daemon's trouble (a list gone, the
+ * store unreadable), not a message's. 0, or -1 with err (the worker is
+ * reaped). */
+static int await_ready(const pc_pool *p, slot *s, long long deadline, char *err, size_t errlen)
 {
+	pc_wbuf b = {0};
+	int rc = pc_wire_recv(s->fd, &b, 4096, deadline);
+	size_t off = 0;
+	pc_wire_rec r;
+	bool ok = rc == 0 && pc_wire_next(&b, &off, &r) == 1 && r.type == PC_W_READY;
+	int e = errno;
+	pc_wbuf_free(&b);
+	if (ok)
+		return 0;
+	char how[64] = "";
+	reap(p, s, true, how, sizeof how, NULL);
+	snprintf(err, errlen, "a worker did not start (%s)",
+	         how[0]    ? how
+	         : rc == 1 ? "closed"
+	         : rc < 0  ? strerror(e)
+	                   : "no ready frame");
+	return -1;
+}
+
+/* Starts a worker into s and waits for it to be ready: 0, or -1 with err. */
+static int spawn(const pc_pool *p, slot *s, char *const *argv, unsigned gen, long long deadline, char *err,
+                 size_t errlen)
+{
+	s->cpu_ms = 0;
 	if (p->has_procs) {
 		pid_t pid;
 		int fd;
@@ -78,7 +137,7 @@ static int spawn(const pc_pool *p, slot *s, char *const *argv, unsigned gen, cha
 		s->pid = pid;
 		s->fd = fd;
 		s->gen = gen;
-		return 0;
+		return await_ready(p, s, deadline, err, errlen);
 	}
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
@@ -111,7 +170,7 @@ static int spawn(const pc_pool *p, slot *s, char *const *argv, unsigned gen, cha
 	s->pid = pid;
 	s->fd = sv[0];
 	s->gen = gen;
-	return 0;
+	return await_ready(p, s, deadline, err, errlen);
 }
 
 /* What became of a worker that was killed or died: "signal 11", and
@@ -152,7 +211,7 @@ static void reap(const pc_pool *p, slot *s, bool kill_it, char *how, size_t howl
 /* Starts a worker of the current command into s (whose old worker, if
  * any, is gone): 0, or -1 with err. The command is copied under the lock
  * and started outside it. */
-static int respawn(pc_pool *p, slot *s, char *err, size_t errlen)
+static int respawn(pc_pool *p, slot *s, long long deadline, char *err, size_t errlen)
 {
 	pthread_mutex_lock(&p->mu);
 	char **argv = argv_dup(p->argv);
@@ -162,7 +221,7 @@ static int respawn(pc_pool *p, slot *s, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory starting a worker");
 		return -1;
 	}
-	int rc = spawn(p, s, argv, gen, err, errlen);
+	int rc = spawn(p, s, argv, gen, deadline, err, errlen);
 	argv_free(argv);
 	return rc;
 }
@@ -196,7 +255,7 @@ pc_pool *pc_pool_new_with(unsigned n, char *const *argv, const pc_pool_procs *pr
 	for (unsigned i = 0; i < p->n; i++)
 		p->s[i].fd = -1;
 	for (unsigned i = 0; i < p->n; i++) {
-		if (spawn(p, &p->s[i], p->argv, 0, err, errlen) != 0) {
+		if (spawn(p, &p->s[i], p->argv, 0, pc_wire_now_ms() + START_MS, err, errlen) != 0) {
 			pc_pool_free(p);
 			return NULL;
 		}
@@ -229,7 +288,7 @@ static slot *acquire(pc_pool *p, long long deadline, pc_pool_status *st, char *w
 			fresh->state = SLOT_BUSY;
 			pthread_mutex_unlock(&p->mu);
 			reap(p, fresh, true, NULL, 0, NULL); /* an old command's idle worker, or nothing */
-			if (respawn(p, fresh, why, whylen) == 0)
+			if (respawn(p, fresh, deadline, why, whylen) == 0)
 				return fresh;
 			*st = PC_POOL_NOSTART;
 			pthread_mutex_lock(&p->mu);
@@ -282,7 +341,7 @@ pc_pool_status pc_pool_run(pc_pool *p, pc_wbuf *req, pc_wbuf *rep, unsigned time
 	if (poll(&pf, 1, 0) != 0) {
 		char how[64] = "";
 		reap(p, s, true, how, sizeof how, NULL);
-		if (respawn(p, s, why, whylen) != 0) {
+		if (respawn(p, s, deadline, why, whylen) != 0) {
 			release(p, s, SLOT_EMPTY);
 			return PC_POOL_NOSTART;
 		}
@@ -303,7 +362,13 @@ pc_pool_status pc_pool_run(pc_pool *p, pc_wbuf *req, pc_wbuf *rep, unsigned time
 		pc_wire_rec r;
 		int k;
 		while ((k = pc_wire_next(rep, &off, &r)) == 1)
-			;
+			if (r.type == PC_W_CPU) {
+				char num[24];
+				size_t l = r.len < sizeof num - 1 ? r.len : sizeof num - 1;
+				memcpy(num, r.data, l);
+				num[l] = '\0';
+				s->cpu_ms = strtoull(num, NULL, 10);
+			}
 		if (k == 0) {
 			release(p, s, SLOT_IDLE);
 			return PC_POOL_OK;
@@ -312,10 +377,16 @@ pc_pool_status pc_pool_run(pc_pool *p, pc_wbuf *req, pc_wbuf *rep, unsigned time
 	}
 	int e = errno;
 	char how[64] = "";
+	/* before it is killed: how much of the time it spent on the CPU */
+	unsigned long long used = e == ETIMEDOUT ? cpu_ms_of(s->pid) : 0;
+	used = used > s->cpu_ms ? used - s->cpu_ms : 0;
 	reap(p, s, true, how, sizeof how, sig);
 	if (e == ETIMEDOUT) {
-		snprintf(why, whylen, "timeout: no answer within %u ms while %s (worker killed)", timeout_ms, stage);
-		st = PC_POOL_TIMEOUT;
+		bool busy = used * 2 >= (timeout_ms ? timeout_ms : 1);
+		snprintf(why, whylen,
+		         "timeout: no answer within %u ms while %s, %llu ms of them on the CPU (worker killed)",
+		         timeout_ms, stage, used);
+		st = busy ? PC_POOL_SLOW : PC_POOL_TIMEOUT;
 	} else if (e == EPROTO || e == EMSGSIZE) {
 		snprintf(why, whylen, "malformed answer from the worker (%s; worker killed)", strerror(e));
 		st = PC_POOL_MALFORMED;
@@ -325,7 +396,7 @@ pc_pool_status pc_pool_run(pc_pool *p, pc_wbuf *req, pc_wbuf *rep, unsigned time
 	}
 	/* replace it now, so the next message finds a ready worker */
 	char err[256];
-	int ok = respawn(p, s, err, sizeof err) == 0;
+	int ok = respawn(p, s, pc_wire_now_ms() + START_MS, err, sizeof err) == 0;
 	if (!ok)
 		fprintf(stderr, "portcullis: %s\n", err);
 	release(p, s, ok ? SLOT_IDLE : SLOT_EMPTY);

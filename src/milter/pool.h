@@ -55,7 +55,10 @@ typedef enum {
 	PC_POOL_BUSY,      /* no worker became free before the deadline */
 	PC_POOL_NOSTART,   /* no worker could be started */
 	PC_POOL_DIED,      /* the worker ended while it had the message (*sig: the signal, 0 for an exit) */
-	PC_POOL_TIMEOUT,   /* no answer before the deadline: the worker was killed */
+	PC_POOL_TIMEOUT,   /* no answer before the deadline while the worker was mostly waiting
+	                    * (DNS, the store, a busy host): killed */
+	PC_POOL_SLOW,      /* no answer before the deadline while the worker spent at least
+	                    * half of it on the CPU (the message kept it busy): killed */
 	PC_POOL_MALFORMED, /* the answer was not a valid frame: the worker was killed */
 } pc_pool_status;
 

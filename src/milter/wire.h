@@ -48,6 +48,9 @@
 #define PC_W_DETAIL 'D' /* a line of detail for the log (the summary of the top finding) */
 #define PC_W_META 'M'   /* quarantine / hold: the metadata (JSON) the front end stores with the message */
 #define PC_W_LIMIT 'L'  /* action limit: which budget the scan ran out of (cpu, memory) */
+#define PC_W_CPU 'U'    /* decimal: the worker's CPU time so far, in ms (after this request) */
+/* the worker's first frame, once it is confined and can scan */
+#define PC_W_READY 'Y'
 
 typedef struct pc_wbuf {
 	unsigned char *p;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "act/authres.h"
@@ -538,6 +539,12 @@ int pc_milter_worker(const pc_config *cfg, int fd)
 		fprintf(stderr, "portcullis worker: sandbox: %s\n", w.err);
 		goto out;
 	}
+	/* ready: the pool counts a worker that never says so as not started */
+	pc_wire_puts(&w.reply, PC_W_READY, "1");
+	if (pc_wire_send(fd, &w.reply, 0) != 0) {
+		fprintf(stderr, "portcullis worker: saying ready: %s\n", strerror(errno));
+		goto out;
+	}
 	pc_wbuf in = {0};
 	/* a request is the message plus its envelope */
 	size_t max = cfg->milter_max_message + (size_t)MAX_RCPT * 1100 + 65536;
@@ -560,6 +567,16 @@ int pc_milter_worker(const pc_config *cfg, int fd)
 			handle(&w, &q);
 		if (have_timer)
 			timer_settime(cpu_timer, 0, &disarm, NULL);
+		/* its CPU time so far: the pool tells a worker busy with a
+		 * message from one waiting when it has to kill it */
+		struct rusage ru;
+		if (getrusage(RUSAGE_SELF, &ru) == 0) {
+			char cpu[32];
+			snprintf(cpu, sizeof cpu, "%llu",
+			         (unsigned long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000ULL +
+			             (unsigned long long)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000ULL);
+			pc_wire_puts(&w.reply, PC_W_CPU, cpu);
+		}
 		int s = pc_wire_send(fd, &w.reply, 0);
 		request_free(&q);
 		if (s != 0) {

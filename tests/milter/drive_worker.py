@@ -142,9 +142,11 @@ def main():
                     pass
             time.sleep(0.01)
         return None
-    # the first request: a tiny message, to time the start
+    # the worker says it is ready; then the first request: a tiny message,
+    # to time the start
+    ready = recv_frame(a)
     a.sendall(request(b"Subject: x\r\n\r\nx\r\n", 0))
-    first = recv_frame(a)
+    first = recv_frame(a) if ready and any(t == "Y" for t, d in ready) else None
     start_ms = (time.monotonic() - t0) * 1000
     worker_pid[0] = find_worker()
     time.sleep(0.01)

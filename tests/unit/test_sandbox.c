@@ -97,7 +97,7 @@ static int scan_like(void)
 {
 	if (!pc_sandbox_active())
 		return 1;
-	/* a file: create, write, lock, sync, read, truncate, rename, remove */
+	/* a file: create, write, lock, sync, read, truncate, remove (SQLite's) */
 	char path[96], path2[96];
 	snprintf(path, sizeof path, "%s/f", dir);
 	snprintf(path2, sizeof path2, "%s/g", dir);
@@ -117,11 +117,9 @@ static int scan_like(void)
 	if (m == MAP_FAILED || munmap(m, 4096) != 0)
 		return 7;
 	close(fd);
-	if (renameat2(AT_FDCWD, path, AT_FDCWD, path2, RENAME_NOREPLACE) != 0 || unlink(path2) != 0)
+	if (unlink(path) != 0)
 		return 8;
-	snprintf(path, sizeof path, "%s/d", dir);
-	if (mkdir(path, 0700) != 0)
-		return 9;
+	(void)path2;
 	return 0;
 }
 
@@ -323,6 +321,24 @@ static int do_fcntl_owner(void)
 	return 0;
 }
 
+/* the quarantine is the front end's: a worker renames nothing and makes
+ * no directory */
+static int do_mkdir(void)
+{
+	char path[96];
+	snprintf(path, sizeof path, "%s/d", dir);
+	mkdir(path, 0700);
+	return 0;
+}
+static int do_rename(void)
+{
+	char a[96], b[96];
+	snprintf(a, sizeof a, "%s/a", dir);
+	snprintf(b, sizeof b, "%s/b", dir);
+	renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_NOREPLACE);
+	return 0;
+}
+
 static void test_forbidden(void **state)
 {
 	(void)state;
@@ -343,6 +359,8 @@ static void test_forbidden(void **state)
 	    {do_kill_group, "kill(0)"},
 	    {do_setuid, "setuid"},
 	    {do_mount, "mount"},
+	    {do_mkdir, "mkdir"},
+	    {do_rename, "renameat2"},
 	    {do_bpf, "bpf"},
 	    {do_vm_read, "process_vm_readv"},
 	    {do_ioctl, "ioctl(FIONREAD)"},
