@@ -983,6 +983,14 @@ int pc_html_extract(pc_html *h, pc_msg *m, size_t part, const char *bytes, size_
 	myhtml_tree_node_t *node = root ? myhtml_node_child(root) : NULL;
 	size_t depth = 1; /* st[0] is the document: visible */
 	while (node && !w.stop) {
+		/* A full arena refuses all but small allocations, from an
+		 * overdraft kept for the findings: stop while the limit finding
+		 * can still be written (walking on used the overdraft up, and
+		 * the scan's own finding at the end was lost). */
+		if (pc_arena_full(m->arena)) {
+			pc_msg_limit(m, "arena", m->config->limits.arena, "parse results were cut short");
+			break;
+		}
 		myhtml_tag_id_t id = myhtml_node_tag_id(node);
 		bool descend = true;
 		size_t si = depth <= maxd ? depth : maxd + 1;

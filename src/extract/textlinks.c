@@ -76,6 +76,10 @@ void pc_textlinks_extract(pc_msg *m, size_t part, const char *t, size_t n)
 			break;
 		}
 		if (end > start + skip) {
+			if (pc_arena_full(m->arena)) { /* see html.c: write the finding while it can be */
+				pc_msg_limit(m, "arena", m->config->limits.arena, "parse results were cut short");
+				return;
+			}
 			if (!pc_msg_url_budget(m))
 				return;
 			pc_link *lk = pc_arena_calloc(m->arena, 1, sizeof *lk);
