@@ -143,8 +143,14 @@ static void split_path(pc_arena *a, pc_url *u, const char *p, size_t n, bool spe
 	size_t start = i;
 	for (; i <= n && nseg < MAX_URL_PIECES; i++) {
 		if (i == n || p[i] == '/' || (special && p[i] == '\\')) {
-			if (i > start || i < n)
-				segs[nseg++] = pc_url_pct_decode(a, p + start, i - start);
+			if (i > start || i < n) {
+				/* a full arena ends the list: no NULL segment for
+				 * the detectors to strlen (it crashed them) */
+				const char *sg = pc_url_pct_decode(a, p + start, i - start);
+				if (!sg)
+					break;
+				segs[nseg++] = sg;
+			}
 			start = i + 1;
 		}
 	}
@@ -174,6 +180,8 @@ static void split_query(pc_arena *a, pc_url *u, const char *q, size_t n)
 				return;
 			kv->key = pc_url_pct_decode(a, q + i, eq - i);
 			kv->value = eq < j ? pc_url_pct_decode(a, q + eq + 1, j - eq - 1) : pc_arena_strdup(a, "");
+			if (!kv->key || !kv->value)
+				return; /* the arena is full: no half parameter */
 			kv->next = NULL;
 			if (tail)
 				tail->next = kv;
@@ -432,6 +440,8 @@ pc_url *pc_url_parse(pc_arena *a, const char *s, size_t n)
 	while (pend < cn && c[pend] != '?' && c[pend] != '#')
 		pend++;
 	u->path = pc_arena_utf8(a, c + i, pend - i);
+	if (!u->path)
+		return NULL; /* the arena is full: path is never NULL for the detectors */
 	split_path(a, u, c + i, pend - i, special || has_authority);
 	i = pend;
 	if (i < cn && c[i] == '?') {
