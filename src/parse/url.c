@@ -241,8 +241,37 @@ static void host_too_long(pc_url *u)
 	u->idna_error = true;
 }
 
+/* The length of h percent-decoded, without its trailing dots, and whether
+ * every decoded byte could belong to an IPv4 address (WHATWG numbers:
+ * decimal, octal, 0x hex). One pass, no copy. */
+static size_t decoded_len(const char *h, size_t n, bool *ipv4ish)
+{
+	size_t len = 0, dots = 0;
+	*ipv4ish = true;
+	for (size_t i = 0; i < n; i++) {
+		int c = (unsigned char)h[i], hi, lo;
+		if (c == '%' && i + 2 < n && (hi = hexval((unsigned char)h[i + 1])) >= 0 &&
+		    (lo = hexval((unsigned char)h[i + 2])) >= 0) {
+			c = hi * 16 + lo;
+			i += 2;
+		}
+		len++;
+		dots = c == '.' ? dots + 1 : 0;
+		*ipv4ish &= isxdigit(c) || c == '.' || c == 'x' || c == 'X';
+	}
+	return len - dots;
+}
+
 static void set_host(pc_arena *a, pc_url *u, const char *h, size_t n)
 {
+	/* a host longer than any name (even in Unicode) is refused before it
+	 * is copied: a URL of a few MB would otherwise leave three copies of
+	 * its host in the arena */
+	bool ipv4ish;
+	if (n > UHOST_MAX && decoded_len(h, n, &ipv4ish) > UHOST_MAX && !ipv4ish) {
+		host_too_long(u);
+		return;
+	}
 	char *host = pc_url_pct_decode(a, h, n);
 	if (!host)
 		return;
