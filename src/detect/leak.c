@@ -21,6 +21,7 @@
 
 typedef struct pattern {
 	size_t off, len;      /* bytes in lk->text */
+	size_t key;           /* the prefix in the automaton (see index_patterns) */
 	const char *encoding; /* static */
 	const char *form;     /* static */
 	const char *repr;     /* static or NULL */
@@ -121,16 +122,96 @@ static int add(pc_leak *lk, const char *s, size_t n, const char *encoding, const
 		lk->textcap = nc;
 	}
 	memcpy(lk->text + lk->textn, s, n);
-	lk->pats[lk->npats] = (pattern){lk->textn, n, encoding, form, repr, id, exact, boundary};
+	lk->pats[lk->npats] = (pattern){lk->textn, n, 0, encoding, form, repr, id, exact, boundary};
 	lk->textn += n;
-	/* Only a prefix goes into the automaton; a hit is confirmed against the
-	 * whole pattern. 12 characters of a digest or an encoding are already
-	 * rare in URLs, and the trie shrinks fourfold (build cost was 9% of a
-	 * corpus scan with whole patterns). */
-	if (pc_ac_add(lk->ac, s, n < PC_LEAK_PREFIX ? n : PC_LEAK_PREFIX, (unsigned)lk->npats) != 0)
-		return -1;
 	lk->npats++;
 	return 0;
+}
+
+static int fold(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
+
+typedef struct sorted {
+	const unsigned char *p;
+	size_t len, idx;
+} sorted;
+
+static int cmp_folded(const void *x, const void *y)
+{
+	const sorted *a = x, *b = y;
+	size_t n = a->len < b->len ? a->len : b->len;
+	for (size_t i = 0; i < n; i++)
+		if (fold(a->p[i]) != fold(b->p[i]))
+			return fold(a->p[i]) - fold(b->p[i]);
+	if (a->len != b->len)
+		return a->len < b->len ? -1 : 1;
+	return a->idx < b->idx ? -1 : 1; /* the first added first */
+}
+
+static size_t lcp(const sorted *a, const sorted *b)
+{
+	size_t n = a->len < b->len ? a->len : b->len, k = 0;
+	while (k < n && fold(a->p[k]) == fold(b->p[k]))
+		k++;
+	return k;
+}
+
+/* The automaton holds a prefix of each pattern; a hit is confirmed
+ * against the whole pattern. PC_LEAK_PREFIX characters of a digest or an
+ * encoding are already rare in URLs, and the trie shrinks fourfold (build
+ * cost was 9% of a corpus scan with whole patterns). But the recipients
+ * may come from the message (To), and patterns sharing a prefix are all
+ * confirmed wherever it occurs: 64 addresses that begin with the same 200
+ * letters made every byte of a URL of those letters cost ~4,000
+ * comparisons (issue 13). So each pattern's prefix is extended until it
+ * is its own (one past the longest prefix it shares, found from the
+ * sorted patterns), and a pattern equal to an earlier one when folded,
+ * confirmed the same way, is left out: the earlier one wins every tie
+ * anyway. A position of the text then ends at most a few prefixes. */
+static int index_patterns(pc_leak *lk)
+{
+	size_t n = lk->npats;
+	if (!n)
+		return 0;
+	sorted *ord = malloc(n * sizeof *ord);
+	size_t *share = calloc(n, sizeof *share); /* by position in ord */
+	if (!ord || !share) {
+		free(ord);
+		free(share);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		ord[i] = (sorted){(const unsigned char *)lk->text + lk->pats[i].off, lk->pats[i].len, i};
+	qsort(ord, n, sizeof *ord, cmp_folded);
+	for (size_t k = 1; k < n; k++) {
+		size_t l = lcp(&ord[k - 1], &ord[k]);
+		share[k - 1] = l > share[k - 1] ? l : share[k - 1];
+		share[k] = l > share[k] ? l : share[k];
+	}
+	int rc = 0;
+	/* in a run of patterns equal when folded, the first confirmed
+	 * case-insensitively with and without word boundaries is kept */
+	bool seen_b = false, seen_nb = false;
+	for (size_t k = 0; k < n && rc == 0; k++) {
+		pattern *p = &lk->pats[ord[k].idx];
+		if (k == 0 || ord[k - 1].len != p->len || lcp(&ord[k - 1], &ord[k]) != p->len)
+			seen_b = seen_nb = false;
+		if (!p->exact_case) {
+			bool *seen = p->boundary ? &seen_b : &seen_nb;
+			if (*seen)
+				continue;
+			*seen = true;
+		}
+		size_t key = share[k] + 1;
+		key = key < PC_LEAK_PREFIX ? PC_LEAK_PREFIX : key;
+		p->key = key < p->len ? key : p->len;
+		rc = pc_ac_add(lk->ac, lk->text + p->off, p->key, (unsigned)ord[k].idx);
+	}
+	free(ord);
+	free(share);
+	return rc;
 }
 
 static size_t b64(const unsigned char *in, size_t n, char *out, bool urlsafe)
@@ -278,7 +359,7 @@ int pc_leak_prepare(pc_leak *lk, const char *const *addrs, size_t n)
 		if (add_identity(lk, addrs[i], (unsigned)i) != 0)
 			return -1;
 	}
-	if (pc_ac_build(lk->ac) != 0)
+	if (index_patterns(lk) != 0 || pc_ac_build(lk->ac) != 0)
 		return -1;
 	lk->built = true;
 	return (int)lk->npats;
@@ -297,8 +378,7 @@ static bool on_hit(void *ctx, unsigned id, size_t end)
 {
 	search *sr = ctx;
 	const pattern *p = &sr->lk->pats[id];
-	size_t pre = p->len < PC_LEAK_PREFIX ? p->len : PC_LEAK_PREFIX;
-	size_t begin = end - pre;
+	size_t begin = end - p->key;
 	if (p->len > sr->n - begin)
 		return true;
 	end = begin + p->len;

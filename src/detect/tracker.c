@@ -40,7 +40,6 @@
 
 #define MAX_SIGNALS 24
 #define MAX_B64_RUNS 16
-#define MAX_TRACKERS 1000
 
 typedef struct sigs {
 	const char *v[MAX_SIGNALS];
@@ -484,10 +483,14 @@ static const char *wrapped(pc_arena *a, const pc_url *u)
 		if (d && starts_http(d))
 			return d;
 	}
+	bool looked = false;
 	for (size_t i = 0; i < u->nsegments; i++) {
 		const char *sg = u->segments[i];
-		if (starts_http(sg) || !strncasecmp(sg, "http:", 5) || !strncasecmp(sg, "https:", 6)) {
-			/* the rest of the path is the wrapped URL: "https:" "" "host" ... */
+		if (!looked && (starts_http(sg) || !strncasecmp(sg, "http:", 5) || !strncasecmp(sg, "https:", 6))) {
+			/* the rest of the path is the wrapped URL: "https:" "" "host" ...
+			 * Looked for once: each look is a pass over the URL, and a
+			 * path can hold 512 such segments */
+			looked = true;
 			const char *rest = strstr(u->raw, sg);
 			if (!rest) {
 				const char *dec = pc_url_pct_decode(a, u->raw, strlen(u->raw));
@@ -607,8 +610,6 @@ static const char *const vis_signal[PC_VIS_COUNT] = {"hidden-display-none", "hid
 static pc_tracker *report(pc_msg *m, const char *url, const char *element, const sigs *s, const leak_result *lr,
                           const char *dest)
 {
-	if (m->trackers.n >= MAX_TRACKERS)
-		return NULL;
 	pc_arena *a = m->arena;
 	pc_tracker *t = pc_arena_calloc(a, 1, sizeof *t);
 	const char **sv = pc_arena_calloc(a, s->n ? s->n : 1, sizeof *sv);

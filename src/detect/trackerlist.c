@@ -17,8 +17,36 @@
 
 #define MAX_LINE 4096
 
+/* Listed hosts are hashed from their last byte to their first, so a
+ * look-up of every suffix of a host, longest last, extends one hash by a
+ * byte at a time: linear in the host (issue 13: g_str_hash of each
+ * suffix made "a.a.a....example" quadratic). */
+typedef struct hkey {
+	guint hash;
+	size_t n;
+	const char *s; /* the host; for stored keys, the bytes after the struct */
+} hkey;
+
+#define HASH_SEED 2166136261u /* FNV-1a, run backwards */
+
+static guint hash_step(guint h, char c)
+{
+	return (h ^ (unsigned char)c) * 16777619u;
+}
+
+static guint hkey_hash(gconstpointer k)
+{
+	return ((const hkey *)k)->hash;
+}
+
+static gboolean hkey_equal(gconstpointer a, gconstpointer b)
+{
+	const hkey *x = a, *y = b;
+	return x->n == y->n && !memcmp(x->s, y->s, x->n);
+}
+
 struct pc_trackerlist {
-	GHashTable *hosts; /* host -> list name (interned in names) */
+	GHashTable *hosts; /* hkey -> list name (interned in names) */
 	GPtrArray *names;
 };
 
@@ -27,7 +55,7 @@ pc_trackerlist *pc_trackerlist_new(void)
 	pc_trackerlist *tl = calloc(1, sizeof *tl);
 	if (!tl)
 		return NULL;
-	tl->hosts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	tl->hosts = g_hash_table_new_full(hkey_hash, hkey_equal, g_free, NULL);
 	tl->names = g_ptr_array_new_with_free_func(g_free);
 	return tl;
 }
@@ -72,7 +100,15 @@ static int add_n(pc_trackerlist *tl, const char *h, size_t n, const char *name)
 {
 	if (!host_name(h, n))
 		return -1;
-	char *k = g_ascii_strdown(h, (gssize)n);
+	hkey *k = g_malloc(sizeof *k + n + 1);
+	char *d = (char *)(k + 1);
+	guint hash = HASH_SEED;
+	for (size_t i = n; i-- > 0;) {
+		d[i] = g_ascii_tolower(h[i]);
+		hash = hash_step(hash, d[i]);
+	}
+	d[n] = '\0';
+	*k = (hkey){hash, n, d};
 	g_hash_table_replace(tl->hosts, k, (gpointer)name);
 	return 0;
 }
@@ -211,20 +247,29 @@ long pc_trackerlist_load(pc_trackerlist *tl, const char *path, size_t *skipped, 
 	return added;
 }
 
+/* The host itself, then every suffix after a dot that still holds a dot
+ * (never a bare TLD); the longest listed one wins. Read from the right
+ * with one running hash, and no further than the longest name a list can
+ * hold (253 octets): linear in the host, whatever its length. */
 const char *pc_trackerlist_match(const pc_trackerlist *tl, const char *host)
 {
-	if (!tl || !host || !g_hash_table_size(tl->hosts))
+	if (!tl || !host || !*host || !g_hash_table_size(tl->hosts))
 		return NULL;
-	for (const char *h = host; h && *h;) {
-		const char *v = g_hash_table_lookup(tl->hosts, h);
-		if (v)
-			return v;
-		h = strchr(h, '.');
-		if (!h || !strchr(h + 1, '.'))
-			break; /* never match a bare TLD */
-		h++;
+	size_t n = strlen(host);
+	const char *best = NULL;
+	guint h = HASH_SEED;
+	bool dot = false; /* the suffix read so far holds a dot */
+	for (size_t i = n; i-- > 0 && n - i <= 253;) {
+		h = hash_step(h, host[i]);
+		dot |= host[i] == '.';
+		if (i == 0 || (host[i - 1] == '.' && dot)) {
+			hkey k = {h, n - i, host + i};
+			const char *v = g_hash_table_lookup(tl->hosts, &k);
+			if (v)
+				best = v;
+		}
 	}
-	return NULL;
+	return best;
 }
 
 const char *pc_trackerlist_data_path(const char *file)

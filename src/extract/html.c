@@ -12,6 +12,7 @@
 #include <strings.h>
 #include <myencoding/encoding.h>
 #include <myhtml/api.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,21 +33,35 @@ typedef struct vis_state {
 	pc_size media_w, media_h; /* a <video>/<audio>'s size, for its <source>/<track> */
 } vis_state;
 
-/* A <style> rule that hides what it selects, when its selector is one
- * compound of tag, .class and #id (the forms mail uses). */
-#define MAX_SHEET_RULES 256
-typedef struct sheet_rule {
-	const char *tag, *cls, *id; /* NULL: any */
-} sheet_rule;
+/* The hiding rules of a part's <style> sheets whose selector is one
+ * compound of tag, .class and #id (the forms mail uses), in a hash set by
+ * what they select: kind 't' a tag, '.' a class, '#' an id, the latter
+ * two with or without a tag ("p.x", ".x"). The classes some @media block
+ * reveals are a set of kind 'r'. An element looks up its own tag, each of
+ * its classes and its id: it costs the length of those attributes however
+ * many rules the sheets hold (a list of rules per element was rules x
+ * elements, and revealed() searched every @media selector per match). */
+typedef struct rule_ent {
+	uint64_t h;
+	const char *tag, *name; /* in the arena; tag "" for none */
+	size_t tn, nn;
+	char kind;
+} rule_ent;
+
+typedef struct rule_set {
+	rule_ent *v; /* open addressing, cap a power of two, NULL h: empty */
+	size_t cap, n;
+} rule_set;
 
 typedef struct walk {
 	pc_msg *m;
-	sheet_rule *rules;
-	size_t nrules;
-	const char **revealed; /* selectors an @media block shows */
-	size_t nrevealed;
+	rule_set rules;    /* hiding rules, revealed classes left out */
+	rule_set revealed; /* classes an @media block shows */
+	rule_ent *pending; /* hiding rules until every sheet is read */
+	size_t npending, pendcap;
 	size_t part;
-	const char *base; /* <base href>, absolute */
+	const char *base;       /* <base href>, absolute */
+	const pc_url *base_url; /* the same, split once */
 	size_t order;
 	/* the element being looked at */
 	pc_size width, height;
@@ -67,11 +82,70 @@ typedef struct walk {
 	myhtml_tree_attr_t *cur_attr; /* attribute whose value holds the URL(s) */
 	const char *cur_val;          /* its decoded value (MyHTML memory) */
 	size_t cur_vallen;
-	const char *cur_copy;         /* arena copy of cur_val, made once */
-	bool whole;                   /* the URL is the whole attribute value */
-	size_t text_end, text_cursor; /* <style> text: where the next URL is looked for, and its end */
-	bool in_style_text;
+	const char *cur_copy; /* arena copy of cur_val, made once */
+	bool whole;           /* the URL is the whole attribute value */
+	size_t text_base;     /* <style> text: where the text the CSS scan reads starts in buf */
+	bool in_style_text;   /* ... and the scan's offsets are offsets from there */
+	bool css_span;        /* a CSS URL being reported: where it sits in the CSS input */
+	size_t css_begin, css_end;
 } walk;
+
+static uint64_t rule_hash(char kind, const char *tag, size_t tn, const char *name, size_t nn)
+{
+	uint64_t h = 0xcbf29ce484222325ULL ^ (unsigned char)kind;
+	for (size_t i = 0; i < tn; i++)
+		h = (h ^ (unsigned char)g_ascii_tolower(tag[i])) * 0x100000001b3ULL;
+	h = (h ^ 1) * 0x100000001b3ULL;
+	for (size_t i = 0; i < nn; i++)
+		h = (h ^ (unsigned char)name[i]) * 0x100000001b3ULL;
+	return h | 1; /* 0 marks an empty slot */
+}
+
+static bool rule_find(const rule_set *rs, char kind, const char *tag, size_t tn, const char *name, size_t nn)
+{
+	if (!rs->n)
+		return false;
+	uint64_t h = rule_hash(kind, tag, tn, name, nn);
+	for (size_t i = h & (rs->cap - 1);; i = (i + 1) & (rs->cap - 1)) {
+		const rule_ent *e = &rs->v[i];
+		if (!e->h)
+			return false;
+		if (e->h == h && e->kind == kind && e->tn == tn && e->nn == nn &&
+		    !g_ascii_strncasecmp(e->tag, tag, tn) && !memcmp(e->name, name, nn))
+			return true;
+	}
+}
+
+static void rule_put(rule_set *rs, const rule_ent *e)
+{
+	for (size_t i = e->h & (rs->cap - 1);; i = (i + 1) & (rs->cap - 1))
+		if (!rs->v[i].h) {
+			rs->v[i] = *e;
+			rs->n++;
+			return;
+		}
+}
+
+/* Adds a rule (once); false when the arena is full. */
+static bool rule_add(pc_arena *a, rule_set *rs, char kind, const char *tag, size_t tn, const char *name, size_t nn)
+{
+	if (rule_find(rs, kind, tag, tn, name, nn))
+		return true;
+	if (2 * (rs->n + 1) > rs->cap) {
+		size_t cap = rs->cap ? 2 * rs->cap : 64;
+		rule_ent *v = pc_arena_calloc(a, cap, sizeof *v);
+		if (!v)
+			return false;
+		rule_set grown = {v, cap, 0};
+		for (size_t i = 0; i < rs->cap; i++)
+			if (rs->v[i].h)
+				rule_put(&grown, &rs->v[i]);
+		*rs = grown;
+	}
+	rule_ent e = {rule_hash(kind, tag, tn, name, nn), tag, name, tn, nn, kind};
+	rule_put(rs, &e);
+	return true;
+}
 
 pc_html *pc_html_new(void)
 {
@@ -160,16 +234,11 @@ static void set_span(walk *w, pc_span *sp, const char *u, size_t n)
 		}
 	}
 	if (w->in_style_text) {
-		/* style text is raw (no character references): find the URL's
-		 * bytes in order */
-		if (w->text_cursor < w->text_end && n) {
-			const char *f = memmem(w->buf + w->text_cursor, w->text_end - w->text_cursor, u, n);
-			if (f) {
-				sp->begin = (size_t)(f - w->buf);
-				sp->len = n;
-				sp->ok = true;
-				w->text_cursor = sp->begin + n;
-			}
+		/* the CSS scan said where the URL is in the text it read */
+		if (w->css_span && n) {
+			sp->begin = w->text_base + w->css_begin;
+			sp->len = w->css_end - w->css_begin;
+			sp->ok = true;
 		}
 		return;
 	}
@@ -190,23 +259,18 @@ static void set_span(walk *w, pc_span *sp, const char *u, size_t n)
 	if (!w->cur_copy)
 		return;
 	sp->value = w->cur_copy;
-	if (u >= w->cur_val && u + n <= w->cur_val + w->cur_vallen) {
+	if (w->css_span && w->css_end <= w->cur_vallen) {
+		/* a style attribute's url(): the CSS scan read the value itself */
+		sp->sub = w->css_begin;
+		sp->sublen = w->css_end - w->css_begin;
+	} else if (u >= w->cur_val && u + n <= w->cur_val + w->cur_vallen) {
 		sp->sub = (size_t)(u - w->cur_val);
 		sp->sublen = n;
-		sp->ok = true;
-		return;
-	}
-	/* an unescaped copy (CSS escapes): look for the same bytes */
-	const char *f = n ? memmem(w->cur_val, w->cur_vallen, u, n) : NULL;
-	if (f) {
-		sp->sub = (size_t)(f - w->cur_val);
-		sp->sublen = n;
-		sp->ok = true;
 	} else {
 		sp->sub = 0;
 		sp->sublen = w->cur_vallen; /* not found: the whole value */
-		sp->ok = true;
 	}
+	sp->ok = true;
 }
 
 static void use_attr(walk *w, myhtml_tree_attr_t *a, const char *v, size_t l, bool whole)
@@ -231,7 +295,7 @@ static void add_resource(walk *w, const char *u, size_t n, const char *element, 
 		/* A relative reference under <base href="http://..."> is remote. */
 		if (!w->base || url->scheme[0] || !url->raw[0] || url->raw[0] == '#')
 			return;
-		resolved = pc_url_resolve(a, w->base, url->raw);
+		resolved = pc_url_resolve_url(a, w->base_url, url->raw);
 		if (!resolved)
 			return;
 		pc_url *r = pc_url_parse(a, resolved, strlen(resolved));
@@ -264,11 +328,15 @@ static void add_resource(walk *w, const char *u, size_t n, const char *element, 
 	pc_vec_push(a, &w->m->resources, r);
 }
 
-static void css_url(void *ctx, const char *u, size_t n, const char *how)
+static void css_url(void *ctx, const char *u, size_t n, const char *how, size_t begin, size_t end)
 {
 	walk *w = ctx;
+	w->css_span = true;
+	w->css_begin = begin;
+	w->css_end = end;
 	/* from a style attribute the element is css whatever the tag */
 	add_resource(w, u, n, "css", how);
+	w->css_span = false;
 }
 
 /* srcset: "url [descriptor], url [descriptor]" (HTML §4.8.4.3.10). */
@@ -308,49 +376,26 @@ static void src_attr(walk *w, myhtml_tree_node_t *node, const char *key, const c
 		add_resource(w, v, l, element, key);
 }
 
-static bool has_class(const char *list, size_t n, const char *cls)
-{
-	size_t cl = strlen(cls);
-	for (size_t i = 0; i < n;) {
-		while (i < n && isspace((unsigned char)list[i]))
-			i++;
-		size_t b = i;
-		while (i < n && !isspace((unsigned char)list[i]))
-			i++;
-		if (i - b == cl && !memcmp(list + b, cls, cl))
-			return true;
-	}
-	return false;
-}
-
-/* A class some @media block reveals: its hiding is conditional. */
-static bool revealed(const walk *w, const char *cls)
-{
-	size_t cl = strlen(cls);
-	for (size_t i = 0; i < w->nrevealed; i++)
-		for (const char *p = w->revealed[i]; (p = strstr(p, cls)); p += cl)
-			if (p > w->revealed[i] && p[-1] == '.' && !isalnum((unsigned char)p[cl]) && p[cl] != '-' &&
-			    p[cl] != '_')
-				return true;
-	return false;
-}
-
 static bool sheet_hidden(walk *w, myhtml_tree_node_t *node)
 {
+	const rule_set *rs = &w->rules;
+	const char *tag = w->tag;
+	size_t tn = strlen(tag);
+	if (rule_find(rs, 't', tag, tn, "", 0))
+		return true;
 	size_t cl = 0, il = 0;
 	const char *cls = attr(node, "class", &cl);
-	const char *id = attr(node, "id", &il);
-	for (size_t i = 0; i < w->nrules; i++) {
-		const sheet_rule *r = &w->rules[i];
-		if (r->tag && (!w->tag || strcasecmp(r->tag, w->tag)))
-			continue;
-		if (r->cls && (!cls || !has_class(cls, cl, r->cls) || revealed(w, r->cls)))
-			continue;
-		if (r->id && (!id || strlen(r->id) != il || memcmp(r->id, id, il)))
-			continue;
-		return true;
+	for (size_t i = 0; cls && i < cl;) {
+		while (i < cl && isspace((unsigned char)cls[i]))
+			i++;
+		size_t b = i;
+		while (i < cl && !isspace((unsigned char)cls[i]))
+			i++;
+		if (i > b && (rule_find(rs, '.', "", 0, cls + b, i - b) || rule_find(rs, '.', tag, tn, cls + b, i - b)))
+			return true;
 	}
-	return false;
+	const char *id = attr(node, "id", &il);
+	return id && (rule_find(rs, '#', "", 0, id, il) || rule_find(rs, '#', tag, tn, id, il));
 }
 
 /* Own visibility of an element from attributes and inline style; fills
@@ -373,7 +418,7 @@ static unsigned element_style(walk *w, myhtml_tree_node_t *node, const vis_state
 	if ((v = attr_use(w, node, "style", &l, false)) && l) {
 		pc_css_style st;
 		pc_css_style_init(&st);
-		pc_css_parse_style(w->m->arena, v, l, &st, css_url, w);
+		pc_css_parse_style_spans(w->m->arena, v, l, &st, css_url, w);
 		if (st.width.px != PC_SIZE_UNKNOWN || st.width.pct >= 0)
 			w->width = st.width;
 		if (st.height.px != PC_SIZE_UNKNOWN || st.height.pct >= 0)
@@ -399,7 +444,7 @@ static unsigned element_style(walk *w, myhtml_tree_node_t *node, const vis_state
 			self->inherited |= PC_VIS_CONTAINER_ZERO;
 	} else
 		self->inherited = parent->inherited;
-	if (w->nrules && !(v && l && inline_display_set) && sheet_hidden(w, node))
+	if (w->rules.n && !(v && l && inline_display_set) && sheet_hidden(w, node))
 		own |= PC_VIS_STYLESHEET;
 	if (vis_hidden)
 		own |= PC_VIS_VISIBILITY_HIDDEN;
@@ -468,7 +513,7 @@ static void link_open(walk *w, myhtml_tree_node_t *node, size_t depth)
 	if (!lk->url)
 		return;
 	if (w->base && !lk->url->scheme[0] && lk->url->raw[0] && lk->url->raw[0] != '#' && !lk->url->host) {
-		const char *res = pc_url_resolve(a, w->base, lk->url->raw);
+		const char *res = pc_url_resolve_url(a, w->base_url, lk->url->raw);
 		pc_url *r = res ? pc_url_parse(a, res, strlen(res)) : NULL;
 		if (r) {
 			r->raw = lk->url->raw;
@@ -624,65 +669,102 @@ static void style_block(walk *w, myhtml_tree_node_t *node)
 		size_t l = 0;
 		const char *t = myhtml_node_text(c, &l);
 		if (t && l) {
+			/* The scan reads the bytes the rewriter edits, so the offsets
+			 * it reports are theirs: the text itself when MyHTML kept it
+			 * as written, else (CR LF made LF, NUL made U+FFFD) the raw
+			 * bytes of an HTML <style>, which has no character
+			 * references; SVG's may: no offsets then. */
 			myhtml_position_t rp = myhtml_node_raw_position(c);
+			bool raw_ok = rp.begin <= w->bufn && rp.length <= w->bufn - rp.begin;
+			const char *src = t;
+			size_t srcn = l;
+			w->in_style_text = false;
+			if (raw_ok && rp.length == l && !memcmp(w->buf + rp.begin, t, l))
+				w->in_style_text = true;
+			else if (raw_ok && rp.length && myhtml_node_namespace(node) == MyHTML_NAMESPACE_HTML) {
+				src = w->buf + rp.begin;
+				srcn = rp.length;
+				w->in_style_text = true;
+			}
+			w->text_base = rp.begin;
 			w->node = NULL;
 			w->cur_attr = NULL;
-			w->in_style_text = rp.begin <= w->bufn && rp.length <= w->bufn - rp.begin;
-			w->text_cursor = rp.begin;
-			w->text_end = rp.begin + rp.length;
 			w->tag = "style";
 			w->width = w->height = (pc_size){PC_SIZE_UNKNOWN, -1};
 			w->hidden = 0; /* a style sheet applies whatever surrounds it */
 			w->alt = NULL;
 			w->order++;
-			pc_css_scan_sheet(w->m->arena, t, l, css_url, w);
+			pc_css_scan_sheet_spans(w->m->arena, src, srcn, css_url, w);
 			w->in_style_text = false;
 		}
 	}
+}
+
+static bool name_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '-' || c == '_';
 }
 
 static void on_hiding_rule(void *ctx, const char *sel, size_t n, const pc_css_style *st)
 {
 	(void)st;
 	walk *w = ctx;
-	if (w->nrules >= MAX_SHEET_RULES)
-		return;
 	/* one compound: [tag][.class|#id], nothing else */
 	size_t i = 0;
 	while (i < n && (isalnum((unsigned char)sel[i]) || sel[i] == '-'))
 		i++;
-	const char *tag = i ? pc_arena_strndup(w->m->arena, sel, i) : NULL;
-	const char *cls = NULL, *id = NULL;
+	size_t tn = i;
+	const char *name = "";
+	size_t nn = 0;
+	char kind = 't';
 	if (i < n && (sel[i] == '.' || sel[i] == '#')) {
-		char kind = sel[i++];
+		kind = sel[i++];
 		size_t b = i;
-		while (i < n && (isalnum((unsigned char)sel[i]) || sel[i] == '-' || sel[i] == '_'))
+		while (i < n && name_char(sel[i]))
 			i++;
 		if (i == b)
 			return;
-		const char *name = pc_arena_strndup(w->m->arena, sel + b, i - b);
-		if (kind == '.')
-			cls = name;
-		else
-			id = name;
+		name = sel + b;
+		nn = i - b;
 	}
-	if (i != n || (!tag && !cls && !id))
+	if (i != n || (!tn && !nn))
 		return; /* combinators, pseudo-classes, attributes, lists: not read */
-	if (tag && (!strcasecmp(tag, "html") || !strcasecmp(tag, "body")))
+	if ((tn == 4 && !g_ascii_strncasecmp(sel, "html", 4)) || (tn == 4 && !g_ascii_strncasecmp(sel, "body", 4)))
 		return;
-	w->rules[w->nrules++] = (sheet_rule){tag, cls, id};
+	if (w->npending == w->pendcap) {
+		size_t cap = w->pendcap ? 2 * w->pendcap : 64;
+		rule_ent *v = pc_arena_alloc(w->m->arena, cap * sizeof *v);
+		if (!v)
+			return;
+		if (w->npending)
+			memcpy(v, w->pending, w->npending * sizeof *v);
+		w->pending = v;
+		w->pendcap = cap;
+	}
+	/* the selector lives in the arena (the CSS scan's copy) for the message */
+	w->pending[w->npending++] = (rule_ent){0, tn ? sel : "", name, tn, nn, kind};
 }
 
+/* Every ".name" of a selector an @media block shows. */
 static void on_revealing_rule(void *ctx, const char *sel, size_t n, const pc_css_style *st)
 {
 	(void)st;
 	walk *w = ctx;
-	if (w->nrevealed < MAX_SHEET_RULES)
-		w->revealed[w->nrevealed++] = pc_arena_strndup(w->m->arena, sel, n);
+	for (size_t i = 0; i < n; i++) {
+		if (sel[i] != '.')
+			continue;
+		size_t b = i + 1, e = b;
+		while (e < n && name_char(sel[e]))
+			e++;
+		if (e > b)
+			rule_add(w->m->arena, &w->revealed, 'r', "", 0, sel + b, e - b);
+		i = e - 1;
+	}
 }
 
 /* The hiding rules of every <style> in the part, before the walk: a sheet
- * applies to elements before and after it. */
+ * applies to elements before and after it. A class rule that an @media
+ * block reveals is conditional: not applied. */
 static void find_sheets(walk *w, myhtml_tree_t *tree)
 {
 	myhtml_collection_t *c = myhtml_get_nodes_by_tag_id(tree, NULL, MyHTML_TAG_STYLE, NULL);
@@ -692,21 +774,19 @@ static void find_sheets(walk *w, myhtml_tree_t *tree)
 		for (myhtml_tree_node_t *t = myhtml_node_child(c->list[i]); t; t = myhtml_node_next(t)) {
 			size_t l = 0;
 			const char *txt = myhtml_node_tag_id(t) == MyHTML_TAG__TEXT ? myhtml_node_text(t, &l) : NULL;
-			if (!txt || !l)
-				continue;
-			if (!w->rules) {
-				w->rules = pc_arena_calloc(w->m->arena, MAX_SHEET_RULES, sizeof *w->rules);
-				w->revealed = pc_arena_calloc(w->m->arena, MAX_SHEET_RULES, sizeof *w->revealed);
-				if (!w->rules || !w->revealed)
-					break;
-			}
-			pc_css_sheet_rules(w->m->arena, txt, l, 16 * MAX_SHEET_RULES, on_hiding_rule, on_revealing_rule,
-			                   w);
+			if (txt && l)
+				pc_css_sheet_rules(w->m->arena, txt, l, (size_t)-1, on_hiding_rule, on_revealing_rule,
+				                   w);
 		}
 	}
 	myhtml_collection_destroy(c);
-	if (!w->nrules)
-		w->nrevealed = 0;
+	for (size_t i = 0; i < w->npending; i++) {
+		const rule_ent *r = &w->pending[i];
+		if (r->kind == '.' && rule_find(&w->revealed, 'r', "", 0, r->name, r->nn))
+			continue;
+		if (!rule_add(w->m->arena, &w->rules, r->kind, r->tag, r->tn, r->name, r->nn))
+			break; /* the arena is full: the scan says so */
+	}
 }
 
 static void find_base(walk *w, myhtml_tree_t *tree)
@@ -720,8 +800,10 @@ static void find_base(walk *w, myhtml_tree_t *tree)
 		if (!v)
 			continue;
 		pc_url *u = pc_url_parse(w->m->arena, v, l);
-		if (u && pc_url_is_remote(u) && u->scheme[0])
+		if (u && pc_url_is_remote(u) && u->scheme[0]) {
 			w->base = u->raw;
+			w->base_url = u;
+		}
 		break; /* only the first <base href> counts */
 	}
 	myhtml_collection_destroy(c);
@@ -827,6 +909,10 @@ static const char *select_as_span(pc_arena *a, const char *b, size_t n)
 
 int pc_html_extract(pc_html *h, pc_msg *m, size_t part, const char *bytes, size_t n, const char *charset)
 {
+	if (!bytes || !n) { /* an empty part may come with no buffer at all */
+		bytes = "";
+		n = 0;
+	}
 	/* Always hand MyHTML UTF-8: its own decoders crash when a tree that
 	 * parsed UTF-16 is reused (bench/html_parsers/RESULTS.md), and GMime's
 	 * iconv filter knows more charsets (UTF-7) than MyHTML does. */
@@ -897,6 +983,14 @@ int pc_html_extract(pc_html *h, pc_msg *m, size_t part, const char *bytes, size_
 	myhtml_tree_node_t *node = root ? myhtml_node_child(root) : NULL;
 	size_t depth = 1; /* st[0] is the document: visible */
 	while (node && !w.stop) {
+		/* A full arena refuses all but small allocations, from an
+		 * overdraft kept for the findings: stop while the limit finding
+		 * can still be written (walking on used the overdraft up, and
+		 * the scan's own finding at the end was lost). */
+		if (pc_arena_full(m->arena)) {
+			pc_msg_limit(m, "arena", m->config->limits.arena, "parse results were cut short");
+			break;
+		}
 		myhtml_tag_id_t id = myhtml_node_tag_id(node);
 		bool descend = true;
 		size_t si = depth <= maxd ? depth : maxd + 1;

@@ -48,8 +48,15 @@ void pc_textlinks_extract(pc_msg *m, size_t part, const char *t, size_t n)
 		size_t j = i + skip;
 		while (j < n && url_char((unsigned char)t[j]))
 			j++;
-		/* trailing punctuation and unbalanced closers are not the URL's */
+		/* trailing punctuation and unbalanced closers are not the URL's;
+		 * the balances are counted once and kept as the end moves back
+		 * (a count per closer made "http://x/)))...)" quadratic) */
 		size_t end = j;
+		long paren = 0, bracket = 0; /* opened minus closed in [start, end) */
+		for (size_t k = start; k < end; k++) {
+			paren += t[k] == '(' ? 1 : t[k] == ')' ? -1 : 0;
+			bracket += t[k] == '[' ? 1 : t[k] == ']' ? -1 : 0;
+		}
 		for (;;) {
 			if (end <= start + skip)
 				break;
@@ -58,37 +65,38 @@ void pc_textlinks_extract(pc_msg *m, size_t part, const char *t, size_t n)
 				end--;
 				continue;
 			}
-			if (last == ')' || last == ']') {
-				char open = last == ')' ? '(' : '[';
-				int bal = 0;
-				for (size_t k = start; k < end; k++)
-					bal += t[k] == open ? 1 : (t[k] == last ? -1 : 0);
-				if (bal < 0) {
-					end--;
-					continue;
-				}
+			if ((last == ')' && paren < 0) || (last == ']' && bracket < 0)) {
+				end--;
+				if (last == ')')
+					paren++;
+				else
+					bracket++;
+				continue;
 			}
 			break;
 		}
 		if (end > start + skip) {
+			if (pc_arena_full(m->arena)) { /* see html.c: write the finding while it can be */
+				pc_msg_limit(m, "arena", m->config->limits.arena, "parse results were cut short");
+				return;
+			}
 			if (!pc_msg_url_budget(m))
 				return;
 			pc_link *lk = pc_arena_calloc(m->arena, 1, sizeof *lk);
 			if (!lk)
 				return;
-			lk->url = pc_url_parse(m->arena, t + start, end - start);
+			if (skip == 4) { /* www.example.com: a client links it as http:// (split once) */
+				const char *raw = pc_arena_utf8(m->arena, t + start, end - start);
+				char *full = raw ? pc_arena_printf(m->arena, "http://%s", raw) : NULL;
+				lk->url = full ? pc_url_parse(m->arena, full, strlen(full)) : NULL;
+				if (lk->url)
+					lk->url->raw = raw;
+			} else
+				lk->url = pc_url_parse(m->arena, t + start, end - start);
 			if (!lk->url)
 				return;
 			/* the URL's bytes in the text, for the rewriter */
 			lk->span = (pc_span){.begin = start, .len = end - start, .ok = true};
-			if (skip == 4) { /* www.example.com: a client links it as http:// */
-				char *full = pc_arena_printf(m->arena, "http://%s", lk->url->raw);
-				pc_url *u = full ? pc_url_parse(m->arena, full, strlen(full)) : NULL;
-				if (u) {
-					u->raw = lk->url->raw;
-					lk->url = u;
-				}
-			}
 			lk->text = lk->url->raw;
 			lk->tag = "text";
 			lk->part = part;

@@ -17,6 +17,14 @@ void pc_css_style_init(pc_css_style *st)
 	st->positioned = st->offscreen = false;
 }
 
+/* Bytes put_utf8 writes for cp (U+FFFD for what it replaces). */
+static size_t utf8_len(unsigned long cp)
+{
+	if (cp == 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 3;
+	return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+}
+
 static size_t put_utf8(char *o, unsigned long cp)
 {
 	if (cp == 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
@@ -111,6 +119,130 @@ static char *css_unescape(pc_arena *a, const char *s, size_t n, size_t *outn)
 	}
 	*outn = j;
 	return o;
+}
+
+/* ---- where a URL of a decoded copy sits in the input ----
+ * The scanners read copies with comments removed (css_strip_comments) and
+ * escapes decoded (css_unescape). A rewriter must edit the input, so the
+ * offsets of a URL in the copy are walked back through both steps by two
+ * cursors that replay them. URLs are reported in order, so each cursor
+ * only moves forward: the whole mapping is one more pass over the input
+ * (the memmem it replaces searched the input once per URL). */
+
+/* One step of css_unescape at s[i]: bytes read and bytes written. */
+static void unescape_unit(const char *s, size_t n, size_t i, size_t *in, size_t *out)
+{
+	*in = *out = 1;
+	if (s[i] != '\\' || i + 1 >= n)
+		return;
+	size_t k = i + 1, d = 0;
+	unsigned long cp = 0;
+	while (k < n && d < 6 && isxdigit((unsigned char)s[k])) {
+		int c = tolower((unsigned char)s[k]);
+		cp = cp * 16 + (unsigned long)(isdigit(c) ? c - '0' : c - 'a' + 10);
+		k++;
+		d++;
+	}
+	if (d) {
+		if (k < n && isspace((unsigned char)s[k]))
+			k++;
+		*in = k - i;
+		*out = utf8_len(cp);
+	} else {
+		*in = 2;
+		*out = s[i + 1] == '\n' ? 0 : 1;
+	}
+}
+
+typedef struct unescape_map {
+	const char *s; /* css_unescape's input */
+	size_t n;
+	size_t si, oi; /* a unit boundary: input and output offsets */
+} unescape_map;
+
+/* The input offset of output offset o: for a start, the beginning of the
+ * escape that writes byte o; for an end, the end of the escape. */
+static size_t unescape_src(unescape_map *m, size_t o, bool start)
+{
+	while (m->si < m->n && m->oi < o) {
+		size_t in, out;
+		unescape_unit(m->s, m->n, m->si, &in, &out);
+		if (m->oi + out > o)
+			return start ? m->si : m->si + in;
+		m->si += in;
+		m->oi += out;
+	}
+	return m->si;
+}
+
+typedef struct strip_map {
+	const char *s; /* css_strip_comments' input */
+	size_t n;
+	size_t ri, oi;
+} strip_map;
+
+static bool comment_at(const char *s, size_t n, size_t i)
+{
+	return s[i] == '/' && i + 1 < n && s[i + 1] == '*';
+}
+
+/* The input offset of output offset o; a start skips the comments before
+ * it, an end stops before them. */
+static size_t strip_src(strip_map *m, size_t o, bool start)
+{
+	while (m->ri < m->n && (m->oi < o || (start && comment_at(m->s, m->n, m->ri)))) {
+		if (m->s[m->ri] == '\\' && m->ri + 1 < m->n) { /* copied as a pair */
+			if (m->oi + 1 == o)
+				return m->ri + 1;
+			m->ri += 2;
+			m->oi += 2;
+		} else if (comment_at(m->s, m->n, m->ri)) {
+			size_t k = m->ri + 2;
+			while (k + 1 < m->n && !(m->s[k] == '*' && m->s[k + 1] == '/'))
+				k++;
+			m->ri = k + 1 < m->n ? k + 2 : m->n;
+		} else {
+			m->ri++;
+			m->oi++;
+		}
+	}
+	return m->ri;
+}
+
+/* Where scan_urls reports to: the caller's callback, and how offsets in
+ * the buffer it reads (`base`, css_unescape's output of um.s, which is the
+ * stripped copy from offset um_off) map back to the input. */
+typedef struct sink {
+	pc_css_span_cb cb;
+	void *ctx;
+	const char *base;
+	unescape_map um;
+	size_t um_off;
+	strip_map sm;
+} sink;
+
+static void emit(sink *k, const char *u, size_t n, const char *how)
+{
+	size_t o = (size_t)(u - k->base);
+	size_t b = k->um_off + unescape_src(&k->um, o, true);
+	size_t e = k->um_off + unescape_src(&k->um, o + n, false);
+	size_t rb = strip_src(&k->sm, b, true);
+	size_t re = strip_src(&k->sm, e, false);
+	k->cb(k->ctx, u, n, how, rb, re < rb ? rb : re);
+}
+
+/* The old callbacks, without positions. */
+typedef struct plain_cb {
+	pc_css_url_cb cb;
+	void *ctx;
+} plain_cb;
+
+static void drop_span(void *ctx, const char *u, size_t n, const char *how, size_t begin, size_t end)
+{
+	(void)begin;
+	(void)end;
+	const plain_cb *p = ctx;
+	p->cb(p->ctx, u, n, how);
 }
 
 pc_size pc_css_length(const char *s, size_t n, bool attr)
@@ -237,7 +369,7 @@ static size_t url_arg(const char *s, size_t n, size_t k, size_t *st, size_t *en)
 
 /* Find url(...) and the strings of image-set(...) in (unescaped) CSS text.
  * Other quoted strings are text (font-family: "url(x)" loads nothing). */
-static void scan_urls(const char *s, size_t n, pc_css_url_cb cb, void *ctx, const char *how)
+static void scan_urls(const char *s, size_t n, sink *k, const char *how)
 {
 	int set_depth = 0; /* > 0 inside image-set( ... ) */
 	for (size_t i = 0; i < n; i++) {
@@ -248,7 +380,7 @@ static void scan_urls(const char *s, size_t n, pc_css_url_cb cb, void *ctx, cons
 			while (i < n && s[i] != q)
 				i++;
 			if (set_depth > 0)
-				cb(ctx, s + st, i - st, how);
+				emit(k, s + st, i - st, how);
 			continue;
 		}
 		if (set_depth > 0 && s[i] == '(')
@@ -267,9 +399,9 @@ static void scan_urls(const char *s, size_t n, pc_css_url_cb cb, void *ctx, cons
 		if (!boundary || !starts_ci(s + i, n - i, "url("))
 			continue;
 		size_t st, en;
-		size_t k = url_arg(s, n, i + 4, &st, &en);
-		cb(ctx, s + st, en - st, how);
-		i = k < n ? k : n;
+		size_t close = url_arg(s, n, i + 4, &st, &en);
+		emit(k, s + st, en - st, how);
+		i = close < n ? close : n;
 	}
 }
 
@@ -312,11 +444,18 @@ static int apply_decl(pc_css_style *st, const char *name, size_t nn, const char 
 
 void pc_css_parse_style(pc_arena *a, const char *s, size_t n, pc_css_style *st, pc_css_url_cb cb, void *ctx)
 {
+	plain_cb p = {cb, ctx};
+	pc_css_parse_style_spans(a, s, n, st, cb ? drop_span : NULL, &p);
+}
+
+void pc_css_parse_style_spans(pc_arena *a, const char *s, size_t n, pc_css_style *st, pc_css_span_cb cb, void *ctx)
+{
 	size_t cn;
 	char *c = css_strip_comments(a, s, n, &cn);
 	if (!c)
 		return;
 	bool offset_out = false, margin_out = false;
+	sink out = {cb, ctx, NULL, {NULL, 0, 0, 0}, 0, {s, n, 0, 0}};
 	size_t i = 0;
 	while (i < cn) {
 		size_t j = i;
@@ -379,6 +518,8 @@ void pc_css_parse_style(pc_arena *a, const char *s, size_t n, pc_css_style *st, 
 						vn--;
 					break;
 				}
+			const char *raw_v = v;
+			size_t raw_vn = vn;
 			nm = css_unescape(a, nm, nn, &nn);
 			v = v ? css_unescape(a, v, vn, &vn) : NULL;
 			if (!nm || !v)
@@ -386,8 +527,12 @@ void pc_css_parse_style(pc_arena *a, const char *s, size_t n, pc_css_style *st, 
 			int moved = apply_decl(st, nm, nn, v, vn);
 			offset_out |= moved == 1;
 			margin_out |= moved == 2;
-			if (cb)
-				scan_urls(v, vn, cb, ctx, "style");
+			if (cb) {
+				out.base = v;
+				out.um = (unescape_map){raw_v, raw_vn, 0, 0};
+				out.um_off = (size_t)(raw_v - c);
+				scan_urls(v, vn, &out, "style");
+			}
 		}
 		i = j + 1;
 	}
@@ -398,34 +543,44 @@ void pc_css_parse_style(pc_arena *a, const char *s, size_t n, pc_css_style *st, 
 
 void pc_css_scan_sheet(pc_arena *a, const char *s, size_t n, pc_css_url_cb cb, void *ctx)
 {
+	plain_cb p = {cb, ctx};
+	pc_css_scan_sheet_spans(a, s, n, drop_span, &p);
+}
+
+void pc_css_scan_sheet_spans(pc_arena *a, const char *s, size_t n, pc_css_span_cb cb, void *ctx)
+{
 	size_t sn, cn;
 	char *sc = css_strip_comments(a, s, n, &sn);
 	char *c = sc ? css_unescape(a, sc, sn, &cn) : NULL;
 	if (!c)
 		return;
+	sink k = {cb, ctx, c, {sc, sn, 0, 0}, 0, {s, n, 0, 0}};
 	/* @import first, both forms; its url( is then blanked (c is our own
 	 * copy) so the general scan does not report it again as <style>. */
 	for (size_t i = 0; i + 7 <= cn; i++) {
 		if (c[i] != '@' || !starts_ci(c + i, cn - i, "@import"))
 			continue;
-		size_t k = i + 7;
-		while (k < cn && isspace((unsigned char)c[k]))
-			k++;
-		if (k < cn && (c[k] == '"' || c[k] == '\'')) {
-			char q = c[k];
-			size_t st = ++k;
-			while (k < cn && c[k] != q)
-				k++;
-			cb(ctx, c + st, k - st, "@import");
-		} else if (starts_ci(c + k, cn - k, "url(")) {
-			size_t u = k, st, en;
-			k = url_arg(c, cn, k + 4, &st, &en);
-			cb(ctx, c + st, en - st, "@import");
+		size_t j = i + 7;
+		while (j < cn && isspace((unsigned char)c[j]))
+			j++;
+		if (j < cn && (c[j] == '"' || c[j] == '\'')) {
+			char q = c[j];
+			size_t st = ++j;
+			while (j < cn && c[j] != q)
+				j++;
+			emit(&k, c + st, j - st, "@import");
+		} else if (starts_ci(c + j, cn - j, "url(")) {
+			size_t u = j, st, en;
+			j = url_arg(c, cn, j + 4, &st, &en);
+			emit(&k, c + st, en - st, "@import");
 			c[u] = ' ';
 		}
-		i = k < cn ? k : cn;
+		i = j < cn ? j : cn;
 	}
-	scan_urls(c, cn, cb, ctx, "<style>");
+	/* a second pass from the start: the cursors too */
+	k.um = (unescape_map){sc, sn, 0, 0};
+	k.sm = (strip_map){s, n, 0, 0};
+	scan_urls(c, cn, &k, "<style>");
 }
 
 static void no_url(void *ctx, const char *u, size_t n, const char *how)

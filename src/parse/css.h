@@ -36,9 +36,16 @@ typedef struct pc_css_style {
 
 typedef void (*pc_css_url_cb)(void *ctx, const char *url, size_t n, const char *how);
 
+/* The same with where the URL sits in the input s: bytes [begin, end),
+ * its escapes and any comment inside it included (what a rewriter
+ * replaces). Found in one pass with the scan, whatever the URLs hold. */
+typedef void (*pc_css_span_cb)(void *ctx, const char *url, size_t n, const char *how, size_t begin, size_t end);
+
 void pc_css_style_init(pc_css_style *st);
 void pc_css_parse_style(pc_arena *a, const char *s, size_t n, pc_css_style *st, pc_css_url_cb cb, void *ctx);
 void pc_css_scan_sheet(pc_arena *a, const char *s, size_t n, pc_css_url_cb cb, void *ctx);
+void pc_css_parse_style_spans(pc_arena *a, const char *s, size_t n, pc_css_style *st, pc_css_span_cb cb, void *ctx);
+void pc_css_scan_sheet_spans(pc_arena *a, const char *s, size_t n, pc_css_span_cb cb, void *ctx);
 /* The rules of a style sheet that hide or show what they select, in one
  * pass: for each selector (comma-separated, trimmed) of a top-level rule
  * whose declarations hide (display:none, visibility:hidden, opacity:0,

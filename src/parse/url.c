@@ -35,6 +35,30 @@ static int hexval(int c)
 	return -1;
 }
 
+/* Whether s[0..n) is valid UTF-8 without NUL bytes (what pc_arena_utf8
+ * would copy unchanged). */
+static bool valid_utf8(const unsigned char *s, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		unsigned char c = s[i];
+		if (c && c < 0x80) {
+			i++;
+			continue;
+		}
+		size_t l = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+		if (!l || l > n - i)
+			return false;
+		for (size_t k = 1; k < l; k++)
+			if ((s[i + k] & 0xc0) != 0x80)
+				return false;
+		if ((c == 0xe0 && s[i + 1] < 0xa0) || (c == 0xed && s[i + 1] > 0x9f) ||
+		    (c == 0xf0 && s[i + 1] < 0x90) || (c == 0xf4 && s[i + 1] > 0x8f))
+			return false; /* overlong, surrogate, above U+10FFFF */
+		i += l;
+	}
+	return true;
+}
+
 char *pc_url_pct_decode(pc_arena *a, const char *s, size_t n)
 {
 	char *tmp = pc_arena_alloc(a, n + 1);
@@ -50,7 +74,10 @@ char *pc_url_pct_decode(pc_arena *a, const char *s, size_t n)
 		} else
 			tmp[o++] = s[i];
 	}
-	return pc_arena_utf8(a, tmp, o);
+	tmp[o] = '\0';
+	/* usually valid already: no second copy (a URL's pieces are most of
+	 * its arena use, and the arena bounds a message's) */
+	return valid_utf8((const unsigned char *)tmp, o) ? tmp : pc_arena_utf8(a, tmp, o);
 }
 
 /* IPv4 as WHATWG reads it: 1-4 dot-separated numbers, each decimal, 0x
@@ -116,8 +143,14 @@ static void split_path(pc_arena *a, pc_url *u, const char *p, size_t n, bool spe
 	size_t start = i;
 	for (; i <= n && nseg < MAX_URL_PIECES; i++) {
 		if (i == n || p[i] == '/' || (special && p[i] == '\\')) {
-			if (i > start || i < n)
-				segs[nseg++] = pc_url_pct_decode(a, p + start, i - start);
+			if (i > start || i < n) {
+				/* a full arena ends the list: no NULL segment for
+				 * the detectors to strlen (it crashed them) */
+				const char *sg = pc_url_pct_decode(a, p + start, i - start);
+				if (!sg)
+					break;
+				segs[nseg++] = sg;
+			}
 			start = i + 1;
 		}
 	}
@@ -147,6 +180,8 @@ static void split_query(pc_arena *a, pc_url *u, const char *q, size_t n)
 				return;
 			kv->key = pc_url_pct_decode(a, q + i, eq - i);
 			kv->value = eq < j ? pc_url_pct_decode(a, q + eq + 1, j - eq - 1) : pc_arena_strdup(a, "");
+			if (!kv->key || !kv->value)
+				return; /* the arena is full: no half parameter */
 			kv->next = NULL;
 			if (tail)
 				tail->next = kv;
@@ -159,8 +194,84 @@ static void split_query(pc_arena *a, pc_url *u, const char *q, size_t n)
 	}
 }
 
+/* DNS bounds (RFC 1035 2.3.4): a name of at most 253 octets (255 on the
+ * wire) in labels of at most 63. A longer host can never be looked up,
+ * so no client fetches from it; and every check that works per label or
+ * per suffix (lists, public suffixes, lookalikes) would work on however
+ * many an attacker writes. Before IDNA a label of 63 A-label octets is
+ * at most 63 code points, 4 bytes each; an IPv6 literal is at most 47
+ * characters. */
+#define HOST_MAX 253
+#define LABEL_MAX 63
+#define UHOST_MAX (4 * HOST_MAX)
+#define ULABEL_MAX (4 * LABEL_MAX)
+#define IP6_MAX 64
+
+/* Whether the labels of h (ASCII dots, and for Unicode the ideographic
+ * and full-width stops UTS #46 maps to dots) fit in max bytes each. */
+static bool labels_fit(const char *h, size_t n, size_t max)
+{
+	size_t run = 0;
+	for (size_t i = 0; i < n; i++) {
+		const unsigned char *p = (const unsigned char *)h + i;
+		size_t dot = p[0] == '.'                                                 ? 1
+		             : i + 2 < n && p[0] == 0xe3 && p[1] == 0x80 && p[2] == 0x82 ? 3 /* U+3002 */
+		             : i + 2 < n && p[0] == 0xef && p[1] == 0xbc && p[2] == 0x8e ? 3 /* U+FF0E */
+		             : i + 2 < n && p[0] == 0xef && p[1] == 0xbd && p[2] == 0xa1 ? 3 /* U+FF61 */
+		                                                                         : 0;
+		if (dot) {
+			run = 0;
+			i += dot - 1;
+		} else if (++run > max)
+			return false;
+	}
+	return true;
+}
+
+/* A host no DNS name can be (see HOST_MAX): kept out of every host field
+ * (host "", no host_ascii, no domain) and marked as an IDNA error, which
+ * it is (UTS #46 ToASCII with VerifyDnsLength fails on it). The URL keeps
+ * its raw text. */
+static void host_too_long(pc_url *u)
+{
+	u->host = "";
+	u->host_ascii = NULL;
+	u->host_unicode = NULL;
+	u->domain = NULL;
+	u->idna_error = true;
+}
+
+/* The length of h percent-decoded, without its trailing dots, and whether
+ * every decoded byte could belong to an IPv4 address (WHATWG numbers:
+ * decimal, octal, 0x hex). One pass, no copy. */
+static size_t decoded_len(const char *h, size_t n, bool *ipv4ish)
+{
+	size_t len = 0, dots = 0;
+	*ipv4ish = true;
+	for (size_t i = 0; i < n; i++) {
+		int c = (unsigned char)h[i], hi, lo;
+		if (c == '%' && i + 2 < n && (hi = hexval((unsigned char)h[i + 1])) >= 0 &&
+		    (lo = hexval((unsigned char)h[i + 2])) >= 0) {
+			c = hi * 16 + lo;
+			i += 2;
+		}
+		len++;
+		dots = c == '.' ? dots + 1 : 0;
+		*ipv4ish &= isxdigit(c) || c == '.' || c == 'x' || c == 'X';
+	}
+	return len - dots;
+}
+
 static void set_host(pc_arena *a, pc_url *u, const char *h, size_t n)
 {
+	/* a host longer than any name (even in Unicode) is refused before it
+	 * is copied: a URL of a few MB would otherwise leave three copies of
+	 * its host in the arena */
+	bool ipv4ish;
+	if (n > UHOST_MAX && decoded_len(h, n, &ipv4ish) > UHOST_MAX && !ipv4ish) {
+		host_too_long(u);
+		return;
+	}
 	char *host = pc_url_pct_decode(a, h, n);
 	if (!host)
 		return;
@@ -173,24 +284,54 @@ static void set_host(pc_arena *a, pc_url *u, const char *h, size_t n)
 	}
 	/* WHATWG: U+3002 and friends act as dots; idn2 maps them in UTS#46. */
 	u->host = host;
+	size_t hl = strlen(host);
 	if (host[0] == '[') {
+		if (hl > IP6_MAX) {
+			host_too_long(u);
+			return;
+		}
 		u->host_is_ip = true;
 		u->host_ascii = u->host_unicode = host;
 		return;
 	}
-	size_t hl = strlen(host);
 	while (hl && host[hl - 1] == '.') /* trailing root dot */
 		hl--;
 	char *trimmed = pc_arena_strndup(a, host, hl);
 	if (!trimmed)
 		return;
+	char quad[16];
+	if (ascii && parse_ipv4(trimmed, quad)) { /* any length: "0000...01.2.3.4" is an address */
+		u->host_is_ip = true;
+		u->host_ascii = u->host_unicode = pc_arena_strdup(a, quad);
+		return;
+	}
+	/* the DNS bounds, before any per-label work (IDNA, public suffixes) */
+	if (ascii ? hl > HOST_MAX || !labels_fit(trimmed, hl, LABEL_MAX)
+	          : hl > UHOST_MAX || !labels_fit(trimmed, hl, ULABEL_MAX)) {
+		host_too_long(u);
+		return;
+	}
 	if (ascii && !strstr(trimmed, "xn--")) {
 		u->host_ascii = u->host_unicode = trimmed;
 	} else {
 		char *out = NULL;
-		if (idn2_to_ascii_8z(trimmed, &out, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT) == IDN2_OK && out) {
-			u->host_ascii = pc_arena_strdup(a, out);
+		int rc = idn2_to_ascii_8z(trimmed, &out, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT);
+		if (rc == IDN2_TOO_BIG_DOMAIN || rc == IDN2_TOO_BIG_LABEL) {
 			idn2_free(out);
+			host_too_long(u);
+			return;
+		}
+		if (rc == IDN2_OK && out) {
+			size_t ol = strlen(out);
+			while (ol && out[ol - 1] == '.')
+				ol--;
+			bool fits = ol <= HOST_MAX && labels_fit(out, ol, LABEL_MAX);
+			u->host_ascii = fits ? pc_arena_strdup(a, out) : NULL;
+			idn2_free(out);
+			if (!fits) {
+				host_too_long(u);
+				return;
+			}
 		} else {
 			u->idna_error = true;
 			u->host_ascii = NULL;
@@ -202,7 +343,6 @@ static void set_host(pc_arena *a, pc_url *u, const char *h, size_t n)
 		} else
 			u->host_unicode = trimmed;
 	}
-	char quad[16];
 	if (u->host_ascii && parse_ipv4(u->host_ascii, quad)) {
 		u->host_is_ip = true;
 		u->host_ascii = u->host_unicode = pc_arena_strdup(a, quad);
@@ -229,15 +369,23 @@ pc_url *pc_url_parse(pc_arena *a, const char *s, size_t n)
 	while (n && (unsigned char)s[n - 1] <= 0x20)
 		n--;
 	u->raw = pc_arena_utf8(a, s, n);
-	/* Remove tab and newline everywhere. */
-	char *c = pc_arena_alloc(a, n + 1);
-	if (!u->raw || !c)
+	if (!u->raw)
 		return NULL;
-	size_t cn = 0;
-	for (size_t i = 0; i < n; i++)
-		if (s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
-			c[cn++] = s[i];
-	c[cn] = '\0';
+	/* Remove tab and newline everywhere (a copy only when there are any:
+	 * the pieces below are read by length, never as C strings). */
+	const char *c = s;
+	size_t cn = n;
+	if (memchr(s, '\t', n) || memchr(s, '\n', n) || memchr(s, '\r', n)) {
+		char *w = pc_arena_alloc(a, n + 1);
+		if (!w)
+			return NULL;
+		cn = 0;
+		for (size_t i = 0; i < n; i++)
+			if (s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
+				w[cn++] = s[i];
+		w[cn] = '\0';
+		c = w;
+	}
 
 	size_t i = 0;
 	if (cn && isalpha((unsigned char)c[0])) {
@@ -321,6 +469,8 @@ pc_url *pc_url_parse(pc_arena *a, const char *s, size_t n)
 	while (pend < cn && c[pend] != '?' && c[pend] != '#')
 		pend++;
 	u->path = pc_arena_utf8(a, c + i, pend - i);
+	if (!u->path)
+		return NULL; /* the arena is full: path is never NULL for the detectors */
 	split_path(a, u, c + i, pend - i, special || has_authority);
 	i = pend;
 	if (i < cn && c[i] == '?') {
@@ -346,7 +496,18 @@ bool pc_url_is_remote(const pc_url *u)
 
 char *pc_url_resolve(pc_arena *a, const char *base, const char *ref)
 {
-	pc_url *b = pc_url_parse(a, base, strlen(base));
+	return pc_url_resolve_url(a, pc_url_parse(a, base, strlen(base)), ref);
+}
+
+/* Appends n bytes at *o. */
+static void put(char *dst, size_t *o, const char *s, size_t n)
+{
+	memcpy(dst + *o, s, n);
+	*o += n;
+}
+
+char *pc_url_resolve_url(pc_arena *a, const pc_url *b, const char *ref)
+{
 	if (!b || !pc_url_is_remote(b) || !b->scheme[0])
 		return NULL;
 	while (*ref && (unsigned char)*ref <= 0x20)
@@ -367,24 +528,50 @@ char *pc_url_resolve(pc_arena *a, const char *base, const char *ref)
 	const char *hostpart = b->port >= 0
 	                           ? pc_arena_printf(a, "%s:%d", b->host_ascii ? b->host_ascii : b->host, b->port)
 	                           : (b->host_ascii ? b->host_ascii : b->host);
-	/* Merge (RFC 3986 5.2.3), then remove dot segments (5.2.4). */
+	if (!hostpart)
+		return NULL;
+	/* Merge (RFC 3986 5.2.3), then remove dot segments (5.2.4). Every
+	 * buffer is sized first and taken from the arena before any byte is
+	 * copied: a long base path resolved for each of many links stops at
+	 * the arena's ceiling instead of formatting strings nobody keeps. */
 	const char *q = ref + strcspn(ref, "?#");
-	char *merged;
-	if (ref[0] == '/')
-		merged = pc_arena_strndup(a, ref, (size_t)(q - ref));
-	else if (ref[0] == '?' || ref[0] == '#' || !ref[0])
-		merged = pc_arena_strdup(a, b->path && *b->path ? b->path : "/");
-	else {
-		const char *bp = b->path && *b->path ? b->path : "/";
+	bool same_doc = ref[0] == '?' || ref[0] == '#' || !ref[0];
+	const char *bp = b->path && *b->path ? b->path : "/";
+	const char *m1 = "", *m2 = "", *m3 = "";
+	size_t l1 = 0, l2 = 0, l3 = 0;
+	if (ref[0] == '/') {
+		m3 = ref;
+		l3 = (size_t)(q - ref);
+	} else if (same_doc) {
+		m2 = bp;
+		l2 = strlen(bp);
+	} else {
 		const char *slash = strrchr(bp, '/');
-		size_t dirlen = slash ? (size_t)(slash - bp) + 1 : 0;
-		merged = pc_arena_printf(a, "%s%.*s%.*s", slash ? "" : "/", (int)dirlen, bp, (int)(q - ref), ref);
+		if (!slash) {
+			m1 = "/";
+			l1 = 1;
+		}
+		m2 = bp;
+		l2 = slash ? (size_t)(slash - bp) + 1 : 0;
+		m3 = ref;
+		l3 = (size_t)(q - ref);
 	}
-	if (!merged)
+	const char *tail = same_doc ? ref : q;
+	size_t ls = strlen(b->scheme), lh = strlen(hostpart), lm = l1 + l2 + l3, lt = strlen(tail);
+	char *merged = pc_arena_alloc(a, lm + 1);
+	char *res = merged ? pc_arena_alloc(a, ls + 3 + lh + lm + 1 + lt + 1) : NULL;
+	if (!res)
 		return NULL;
-	char *out = pc_arena_alloc(a, strlen(merged) + 2);
-	if (!out)
-		return NULL;
+	size_t mo = 0;
+	put(merged, &mo, m1, l1);
+	put(merged, &mo, m2, l2);
+	put(merged, &mo, m3, l3);
+	merged[mo] = '\0';
+	size_t r = 0;
+	put(res, &r, b->scheme, ls);
+	put(res, &r, "://", 3);
+	put(res, &r, hostpart, lh);
+	char *out = res + r; /* the path, dot segments removed */
 	size_t o = 0;
 	const char *in = merged;
 	while (*in) {
@@ -408,7 +595,10 @@ char *pc_url_resolve(pc_arena *a, const char *base, const char *ref)
 			while (*in && *in != '/');
 		}
 	}
-	out[o] = '\0';
-	const char *tail = (ref[0] == '?' || ref[0] == '#' || !ref[0]) ? ref : q;
-	return pc_arena_printf(a, "%s://%s%s%s", b->scheme, hostpart, o ? out : "/", tail);
+	if (!o)
+		out[o++] = '/';
+	r += o;
+	put(res, &r, tail, lt);
+	res[r] = '\0';
+	return res;
 }

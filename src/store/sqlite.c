@@ -19,12 +19,16 @@
  *   Statements are prepared once per connection, on first use. Strings
  *   longer than MAX_TEXT bytes are cut (they come from mail).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "store/store_impl.h"
 
@@ -876,6 +880,31 @@ static int migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
 	}
 }
 
+/* The store holds the sender, subject and recipients of every scanned
+ * message: only its owner may read it, as the quarantine. SQLite creates
+ * the -wal, -shm and -journal files with the mode of the database file
+ * (and would create that 0644 less the umask), so a new store is created
+ * here first, 0600, with O_EXCL. An existing store keeps its mode (the
+ * administrator may share it with a group on purpose); one that every
+ * user can read is said on stderr. URIs and in-memory names are SQLite's. */
+static void create_private(const char *path)
+{
+	if (!strcmp(path, ":memory:") || !strncmp(path, "file:", 5))
+		return;
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd >= 0) {
+		close(fd);
+		return;
+	}
+	struct stat sb;
+	if (errno == EEXIST && stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && (sb.st_mode & S_IROTH))
+		fprintf(stderr,
+		        "portcullis: warning: %s is readable by every user (mode %03o) but holds the senders, subjects"
+		        " and recipients of scanned mail: chmod 600 %s (and its -wal and -shm files)\n",
+		        path, (unsigned)(sb.st_mode & 0777), path);
+	/* other errors (no such directory, no permission): SQLite says them */
+}
+
 pc_store *pc_store_sqlite_open(const char *path, char *err, size_t errlen)
 {
 	pc_store *st = calloc(1, sizeof *st);
@@ -888,6 +917,7 @@ pc_store *pc_store_sqlite_open(const char *path, char *err, size_t errlen)
 	}
 	st->ops = &sq_ops;
 	st->impl = q;
+	create_private(path);
 	if (sqlite3_open_v2(path, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
 	    SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path, q->db ? sqlite3_errmsg(q->db) : "cannot open");

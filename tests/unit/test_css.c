@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -390,6 +391,120 @@ static void test_null_callback_ok(void **state)
 	assert_int_equal(st.display_none, 1);
 }
 
+/* ---- where each URL sits in the input (pc_css_*_spans) ---- */
+
+typedef struct spans {
+	const char *in;
+	char url[MAXU][256];
+	char raw[MAXU][256]; /* the input bytes of the span */
+	size_t n, count;
+	size_t last_end;
+	bool ordered;
+} spans;
+
+static void on_span(void *ctx, const char *u, size_t n, const char *how, size_t begin, size_t end)
+{
+	(void)how;
+	spans *sp = ctx;
+	sp->count++;
+	if (begin < sp->last_end || end < begin)
+		sp->ordered = false;
+	sp->last_end = end;
+	if (sp->n >= MAXU)
+		return;
+	snprintf(sp->url[sp->n], sizeof sp->url[0], "%.*s", (int)n, u);
+	snprintf(sp->raw[sp->n], sizeof sp->raw[0], "%.*s", (int)(end - begin), sp->in + begin);
+	sp->n++;
+}
+
+static spans SPANS(void **state, const char *s, bool sheet)
+{
+	spans sp;
+	memset(&sp, 0, sizeof sp);
+	sp.in = s;
+	sp.ordered = true;
+	if (sheet)
+		pc_css_scan_sheet_spans(*state, s, strlen(s), on_span, &sp);
+	else {
+		pc_css_style st;
+		pc_css_style_init(&st);
+		pc_css_parse_style_spans(*state, s, strlen(s), &st, on_span, &sp);
+	}
+	return sp;
+}
+
+static void test_sheet_spans(void **state)
+{
+	spans sp =
+	    SPANS(state,
+	          "/* url(http://no/) */ a{background:url( 'http://x/a.gif' )}\n"
+	          "b{background:url(http://x/\\62 .gif)} c{background:url(http://x/c/**/d.gif)}\n"
+	          "d{background:url(\"http://x/\\0.gif\")} @import url(http://x/i.css); @import \"http://x/j.css\";",
+	          true);
+	assert_int_equal(sp.n, 6);
+	/* @import first, then the rest in order */
+	assert_string_equal(sp.url[0], "http://x/i.css");
+	assert_string_equal(sp.raw[0], "http://x/i.css");
+	assert_string_equal(sp.url[1], "http://x/j.css");
+	assert_string_equal(sp.raw[1], "http://x/j.css");
+	assert_string_equal(sp.url[2], "http://x/a.gif");
+	assert_string_equal(sp.raw[2], "http://x/a.gif");
+	assert_string_equal(sp.url[3], "http://x/b.gif");
+	assert_string_equal(sp.raw[3], "http://x/\\62 .gif"); /* the escape, its space too */
+	assert_string_equal(sp.url[4], "http://x/cd.gif");
+	assert_string_equal(sp.raw[4], "http://x/c/**/d.gif");
+	assert_string_equal(sp.url[5], "http://x/\xef\xbf\xbd.gif"); /* \\0 is U+FFFD, longer than the escape */
+	assert_string_equal(sp.raw[5], "http://x/\\0.gif");
+}
+
+static void test_style_spans(void **state)
+{
+	spans sp = SPANS(state,
+	                 "color:red; /* x */ background : url(\"http://x/\\61 .gif\") ;"
+	                 " list-style: url(http://x/l.png); b\\61 ckground:image-set('http://x/s.png' 1x)",
+	                 false);
+	assert_true(sp.ordered);
+	assert_int_equal(sp.n, 3);
+	assert_string_equal(sp.url[0], "http://x/a.gif");
+	assert_string_equal(sp.raw[0], "http://x/\\61 .gif");
+	assert_string_equal(sp.url[1], "http://x/l.png");
+	assert_string_equal(sp.raw[1], "http://x/l.png");
+	assert_string_equal(sp.url[2], "http://x/s.png");
+	assert_string_equal(sp.raw[2], "http://x/s.png");
+}
+
+/* 100,000 escaped URLs (issue 13: each was searched for in the whole
+ * input, and never found): one pass. */
+static void test_spans_linear(void **state)
+{
+	(void)state;
+	pc_arena *a = pc_arena_new(256u << 20);
+	const char *one = ".c{background:url(http://t.example/\\31 .gif)}\n";
+	size_t l = strlen(one), k = 100000;
+	char *in = malloc(l * k + 1);
+	assert_non_null(in);
+	for (size_t i = 0; i < k; i++)
+		memcpy(in + i * l, one, l);
+	in[l * k] = '\0';
+	spans sp;
+	memset(&sp, 0, sizeof sp);
+	sp.in = in;
+	sp.ordered = true;
+	pc_css_scan_sheet_spans(a, in, l * k, on_span, &sp);
+	assert_int_equal(sp.count, k);
+	assert_true(sp.ordered);
+	assert_string_equal(sp.raw[MAXU - 1], "http://t.example/\\31 .gif");
+	memset(&sp, 0, sizeof sp);
+	sp.in = in;
+	sp.ordered = true;
+	pc_css_style st;
+	pc_css_style_init(&st);
+	pc_css_parse_style_spans(a, in, l * k, &st, on_span, &sp);
+	assert_true(sp.ordered);
+	free(in);
+	pc_arena_free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -412,6 +527,9 @@ int main(void)
 	    cmocka_unit_test(test_length_units),
 	    cmocka_unit_test(test_length_attr),
 	    cmocka_unit_test_setup_teardown(test_null_callback_ok, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_sheet_spans, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_style_spans, setup, teardown),
+	    cmocka_unit_test(test_spans_linear),
 	    cmocka_unit_test_setup_teardown(test_escaped_separators, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_image_set_url_args, setup, teardown),
 	};

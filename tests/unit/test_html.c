@@ -648,6 +648,92 @@ static void test_stylesheet_rules(void **state)
 	assert_true(RES(m, 6)->hidden & PC_VIS_CONTAINER_HIDDEN); /* a later sheet applies too */
 }
 
+/* An empty text/html part (GMime may give no buffer at all): no
+ * memchr on NULL (UBSan, issue 13), no resources. */
+static void test_empty_html_part(void **state)
+{
+	fixture *fx = *state;
+	static const char multi[] = "From: s@example.com\r\nTo: r@example.org\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+	                            "Content-Type: multipart/alternative; boundary=b\r\n\r\n"
+	                            "--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n"
+	                            "--b\r\nContent-Type: text/html\r\n\r\n"
+	                            "--b\r\nContent-Type: text/html\r\nContent-Transfer-Encoding: base64\r\n\r\n\r\n"
+	                            "--b--\r\n";
+	const pc_msg *m = pc_scan(fx->sc, multi, sizeof multi - 1, "t", NULL, 0);
+	assert_int_equal(m->parts.n, 4);
+	assert_int_equal(m->resources.n, 0);
+	static const char single[] = "From: s@example.com\r\nTo: r@example.org\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+	                             "Content-Type: text/html\r\n\r\n";
+	m = pc_scan(fx->sc, single, sizeof single - 1, "t", NULL, 0);
+	assert_int_equal(m->resources.n, 0);
+	pc_scanner_keep_for_rewrite(fx->sc, 1);
+	m = pc_scan(fx->sc, single, sizeof single - 1, "t", NULL, 0);
+	assert_int_equal(m->resources.n, 0);
+}
+
+/* The bytes of a resource's span in its part's text (kept for rewriting). */
+static const char *span_text(const pc_msg *m, const pc_resource *r, char *buf, size_t len)
+{
+	const pc_part *p = m->parts.v[r->part];
+	assert_true(r->span.ok);
+	assert_non_null(p->utf8);
+	assert_true(r->span.begin + r->span.len <= p->utf8n);
+	if (r->span.value)
+		snprintf(buf, len, "%.*s", (int)r->span.sublen, r->span.value + r->span.sub);
+	else
+		snprintf(buf, len, "%.*s", (int)r->span.len, p->utf8 + r->span.begin);
+	return buf;
+}
+
+/* Where a CSS URL sits, escapes and comments included, CR LF or not (the
+ * CSS scan reports it; the text was searched once per URL before). */
+static void test_css_url_spans(void **state)
+{
+	fixture *fx = *state;
+	pc_scanner_keep_for_rewrite(fx->sc, 1);
+	const pc_msg *m = H(state, "<style>\r\n.a{background:url(http://t.example/\\31 .gif)}\r\n"
+	                           ".b{background:url(http://t.example/2/**/.gif)}\r\n"
+	                           ".c{background:url(http://t.example/1.gif)}</style>"
+	                           "<div style=\"color:red;background:url(&quot;http://t.example/\\33 .gif&quot;);"
+	                           "list-style:url(http://t.example/3.gif);x:url(http://t.example/3.gif)\">x</div>");
+	char b[128];
+	assert_int_equal(m->resources.n, 6);
+	assert_string_equal(RES(m, 0)->url->raw, "http://t.example/1.gif");
+	assert_string_equal(span_text(m, RES(m, 0), b, sizeof b), "http://t.example/\\31 .gif");
+	assert_string_equal(RES(m, 1)->url->raw, "http://t.example/2.gif");
+	assert_string_equal(span_text(m, RES(m, 1), b, sizeof b), "http://t.example/2/**/.gif");
+	assert_string_equal(span_text(m, RES(m, 2), b, sizeof b), "http://t.example/1.gif");
+	assert_string_equal(RES(m, 3)->url->raw, "http://t.example/3.gif");
+	assert_string_equal(span_text(m, RES(m, 3), b, sizeof b), "http://t.example/\\33 .gif");
+	/* the same URL twice in one attribute: each its own place */
+	assert_true(RES(m, 5)->span.sub > RES(m, 4)->span.sub);
+	assert_string_equal(span_text(m, RES(m, 4), b, sizeof b), "http://t.example/3.gif");
+	assert_string_equal(span_text(m, RES(m, 5), b, sizeof b), "http://t.example/3.gif");
+}
+
+/* No cap on the rules of a sheet (256 before, silently), and a class an
+ * @media block reveals is a whole class name there. */
+static void test_many_sheet_rules(void **state)
+{
+	char html[20000];
+	size_t o = (size_t)snprintf(html, sizeof html, "<style>");
+	for (int i = 0; i < 300; i++)
+		o += (size_t)snprintf(html + o, sizeof html - o, ".h%d{display:none}", i);
+	o += (size_t)snprintf(html + o, sizeof html - o,
+	                      ".keep{display:none} .keep-x{display:none} P.up{display:none}"
+	                      "@media screen{.keep-x.y, td .other{display:block}}</style>"
+	                      "<img class=\"h299\" src=\"https://t.example/1.gif\">"
+	                      "<img class=\"keep\" src=\"https://t.example/2.gif\">"
+	                      "<img class=\"keep-x\" src=\"https://t.example/3.gif\">"
+	                      "<p class=\"up\"><img src=\"https://t.example/4.gif\"></p>");
+	const pc_msg *m = H(state, html);
+	assert_int_equal(m->resources.n, 4);
+	assert_true(RES(m, 0)->hidden & PC_VIS_STYLESHEET);
+	assert_true(RES(m, 1)->hidden & PC_VIS_STYLESHEET); /* "keep" is not revealed by ".keep-x" */
+	assert_int_equal(RES(m, 2)->hidden, 0);             /* revealed */
+	assert_true(RES(m, 3)->hidden & PC_VIS_CONTAINER_HIDDEN);
+}
+
 int main(void)
 {
 	pc_pipeline_global_init();
@@ -688,6 +774,9 @@ int main(void)
 	    T(test_select_content_kept),
 	    T(test_custom_tag_name_is_utf8),
 	    T(test_stylesheet_rules),
+	    T(test_empty_html_part),
+	    T(test_css_url_spans),
+	    T(test_many_sheet_rules),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -225,12 +226,49 @@ static void list_formats(void **state)
 	pc_trackerlist_free(tl);
 }
 
+/* Suffix matching: the longest listed suffix wins, never a bare TLD, and
+ * a host of 500,000 labels costs one pass (issue 13). */
+static void list_match_suffixes(void **state)
+{
+	(void)state;
+	pc_trackerlist *tl = pc_trackerlist_new();
+	assert_int_equal(pc_trackerlist_add(tl, "t.example", "short"), 0);
+	assert_int_equal(pc_trackerlist_add(tl, "deep.t.example", "long"), 0);
+	assert_int_equal(pc_trackerlist_add(tl, "Upper.Example", "upper"), 0);
+	assert_int_equal(pc_trackerlist_add(tl, "com", "tld"), -1); /* not a host name */
+	assert_string_equal(pc_trackerlist_match(tl, "t.example"), "short");
+	assert_string_equal(pc_trackerlist_match(tl, "x.t.example"), "short");
+	assert_string_equal(pc_trackerlist_match(tl, "deep.t.example"), "long");
+	assert_string_equal(pc_trackerlist_match(tl, "a.deep.t.example"), "long");
+	assert_string_equal(pc_trackerlist_match(tl, "a..t.example"), "short");
+	assert_string_equal(pc_trackerlist_match(tl, "upper.example"), "upper");
+	assert_null(pc_trackerlist_match(tl, "xt.example"));
+	assert_null(pc_trackerlist_match(tl, "t.example.org"));
+	assert_null(pc_trackerlist_match(tl, "example"));
+	assert_null(pc_trackerlist_match(tl, ""));
+	assert_null(pc_trackerlist_match(tl, "t.example."));
+	size_t labels = 500000;
+	char *h = malloc(2 * labels + 10);
+	assert_non_null(h);
+	for (size_t i = 0; i < labels; i++)
+		memcpy(h + 2 * i, "a.", 2);
+	memcpy(h + 2 * labels, "t.example", 10);
+	clock_t t0 = clock();
+	for (int i = 0; i < 20; i++)
+		assert_string_equal(pc_trackerlist_match(tl, h), "short");
+	/* a suffix walk that rehashes would take minutes */
+	assert_true((double)(clock() - t0) / CLOCKS_PER_SEC < 2.0);
+	free(h);
+	pc_trackerlist_free(tl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(ac_overlapping),        cmocka_unit_test(ac_empty),
 	    cmocka_unit_test(leak_encodings),        cmocka_unit_test(leak_no_false_hits),
 	    cmocka_unit_test(leak_short_local_part), cmocka_unit_test(list_formats),
+	    cmocka_unit_test(list_match_suffixes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

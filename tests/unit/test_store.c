@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -160,6 +161,40 @@ static void test_history_rules(void **state)
 	pc_store_close(st);
 }
 
+static mode_t mode_of(const char *suffix)
+{
+	char p[96];
+	snprintf(p, sizeof p, "%s%s", path, suffix);
+	struct stat sb;
+	assert_int_equal(stat(p, &sb), 0);
+	return sb.st_mode & 0777;
+}
+
+/* The store holds sender, subject and recipients of every message: it
+ * and its -wal and -shm are the owner's only, whatever the umask (issue
+ * 13); an existing store keeps its mode, a world-readable one is said. */
+static void test_private_files(void **state)
+{
+	(void)state;
+	char err[256];
+	mode_t old = umask(022);
+	pc_store *st = pc_store_open(path, err, sizeof err);
+	assert_non_null(st);
+	const char *r[] = {"me@org.example"};
+	assert_int_equal(pc_store_remember(st, "a@news.example", "news.example", r, 1, 1000), 0);
+	assert_int_equal(mode_of(""), 0600);
+	assert_int_equal(mode_of("-wal"), 0600);
+	assert_int_equal(mode_of("-shm"), 0600);
+	pc_store_close(st);
+	/* an existing store keeps the mode its administrator gave it */
+	assert_int_equal(chmod(path, 0640), 0);
+	st = pc_store_open(path, err, sizeof err);
+	assert_non_null(st);
+	assert_int_equal(mode_of(""), 0640);
+	pc_store_close(st);
+	umask(old);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -167,6 +202,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_counts_and_reopen, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_file, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_history_rules, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_private_files, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

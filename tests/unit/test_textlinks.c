@@ -7,7 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -245,6 +247,26 @@ static void test_length_bounded_by_n(void **state)
 	assert_string_equal(L(&fx->msg, 0)->url->raw, "http://example.com/abc");
 }
 
+/* Closers are counted once for the URL, not once per closer removed:
+ * 200,000 of them (issue 13) are one pass. */
+static void test_many_closers_linear(void **state)
+{
+	assert_one(state, "see (http://x.example/a(b)c)) now", "http://x.example/a(b)c");
+	assert_one(state, "[http://x.example/a]b]].", "http://x.example/a]b");
+	assert_one(state, "http://x.example/(a)).)", "http://x.example/(a)");
+	size_t k = 200000;
+	char *t = malloc(k + 64);
+	assert_non_null(t);
+	size_t o = (size_t)snprintf(t, 64, "http://x.example/a");
+	memset(t + o, ')', k);
+	t[o + k] = '\0';
+	clock_t t0 = clock();
+	pc_msg *m = X(state, t);
+	assert_true((double)(clock() - t0) / CLOCKS_PER_SEC < 2.0);
+	assert_string_equal(L(m, 0)->url->raw, "http://x.example/a");
+	free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -261,6 +283,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_empty_and_no_links, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_url_budget, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_length_bounded_by_n, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_many_closers_linear, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -530,6 +531,140 @@ static void test_resolve_base_forms(void **state)
 	assert_null(pc_url_resolve(a, "", "a.png"));
 }
 
+/* A URL whose host is longer than DNS allows ("a." x 50000, issue 13) */
+static pc_url *host_of_len(void **state, const char *label, size_t labels, const char *tail)
+{
+	size_t ll = strlen(label), tl = strlen(tail), n = 8 + labels * (ll + 1) + tl + 3;
+	char *b = pc_arena_alloc(*state, n);
+	assert_non_null(b);
+	size_t o = 0;
+	memcpy(b, "https://", 8);
+	o += 8;
+	for (size_t i = 0; i < labels; i++) {
+		memcpy(b + o, label, ll);
+		o += ll;
+		b[o++] = '.';
+	}
+	memcpy(b + o, tail, tl);
+	o += tl;
+	memcpy(b + o, "/x", 2);
+	o += 2;
+	return pc_url_parse(*state, b, o);
+}
+
+static void assert_too_long(const pc_url *u)
+{
+	assert_non_null(u);
+	assert_true(u->idna_error);
+	assert_string_equal(u->host, "");
+	assert_null(u->host_ascii);
+	assert_null(u->host_unicode);
+	assert_null(u->domain);
+	assert_false(u->host_is_ip);
+	assert_false(pc_url_is_remote(u));
+	assert_string_equal(u->path, "/x"); /* the rest is still split */
+}
+
+static void test_host_dns_bounds(void **state)
+{
+	/* 50,000 labels: no host, and fast (no per-label work) */
+	pc_url *u = host_of_len(state, "a", 50000, "example.com");
+	assert_too_long(u);
+	assert_int_equal(strlen(u->raw), 8 + 100000 + 11 + 2);
+	/* 253 octets is a name; 254 is not */
+	u = host_of_len(state, "a", 121, "example.com"); /* 242 + 11 */
+	assert_int_equal(strlen(u->host), 253);
+	assert_false(u->idna_error);
+	assert_string_equal(u->domain, "example.com");
+	assert_too_long(host_of_len(state, "ab", 81, "example.com")); /* 243 + 11 */
+	/* the root dot does not count */
+	u = host_of_len(state, "a", 121, "example.com.");
+	assert_int_equal(strlen(u->host_ascii), 253);
+	/* a label of 63 octets is one; 64 is not */
+	char l64[65];
+	memset(l64, 'x', 64);
+	l64[64] = '\0';
+	assert_too_long(host_of_len(state, l64, 1, "example.com"));
+	l64[63] = '\0';
+	u = host_of_len(state, l64, 1, "example.com");
+	assert_false(u->idna_error);
+	assert_string_equal(u->domain, "example.com");
+	/* percent-encoded: the bounds are on the decoded host */
+	assert_too_long(host_of_len(state, "%61", 130, "example.com"));
+	/* Unicode before IDNA: 4 bytes per A-label octet at most */
+	assert_too_long(host_of_len(state, "\xc3\xa9", 2000, "example.com"));
+	char ulabel[2 * 127 + 1]; /* 127 x U+00E9: 254 bytes in one label */
+	for (int i = 0; i < 127; i++)
+		memcpy(ulabel + 2 * i, "\xc3\xa9", 2);
+	ulabel[254] = '\0';
+	assert_too_long(host_of_len(state, ulabel, 1, "example.com"));
+	/* short in UTF-8, too long as A-labels (100 x "xn--9ca.") */
+	assert_too_long(host_of_len(state, "\xc3\xa9", 100, "example.com"));
+	/* an IPv4 address in any form is no name: leading zeros are fine */
+	pc_url *ip =
+	    P(state, "http://00000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+	             "0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+	             "0000000000000000000000000000000000000000000000000000000000000000000000000000000000300.0.2.1/");
+	assert_true(ip->host_is_ip);
+	assert_string_equal(ip->host_ascii, "192.0.2.1");
+	/* an IPv6 literal is at most 47 characters */
+	assert_too_long(P(state, "http://[0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:0000]/x"));
+	assert_true(P(state, "http://[2001:db8::1]/x")->host_is_ip);
+}
+
+static void test_resolve_long_base_bounded(void **state)
+{
+	(void)state;
+	/* a long base path resolved for many links stops at the arena's
+	 * ceiling, then costs nothing */
+	pc_arena *a = pc_arena_new(4u << 20);
+	size_t bl = 300 * 1024;
+	char *base = malloc(bl + 1);
+	assert_non_null(base);
+	memcpy(base, "http://example.com/", 19);
+	memset(base + 19, 'd', bl - 19);
+	base[bl - 1] = '/';
+	base[bl] = '\0';
+	pc_url *b = pc_url_parse(a, base, bl);
+	assert_non_null(b);
+	int made = 0;
+	for (int i = 0; i < 100000; i++)
+		made += pc_url_resolve_url(a, b, "x.png") != NULL;
+	assert_true(made >= 1 && made <= 8);
+	assert_true(pc_arena_full(a));
+	free(base);
+	pc_arena_free(a);
+}
+
+/* An arena that fills while a URL is split: the pieces that fitted, never
+ * a NULL path, segment or parameter (the detectors strlen them: the scan
+ * crashed on a message that filled the arena with such URLs). */
+static void test_arena_full_midway(void **state)
+{
+	(void)state;
+	const char *url = "http://h.example/a%41/b%42/c%43/d%44/e%45/f%46/g%47/h%48/i%49/j%4a/k%4b/l%4c"
+	                  "?a=%41&b=%42&c=%43&d=%44&e=%45&f=%46&g=%47&h=%48&i=%49&j=%4a&k=%4b";
+	size_t partial = 0;
+	for (size_t fill = 16; fill <= 1024; fill += 16) {
+		pc_arena *a = pc_arena_new(64 * 1024);
+		while (pc_arena_alloc(a, fill)) /* the ceiling, then the overdraft: a little is left */
+			;
+		pc_url *u = pc_url_parse(a, url, strlen(url));
+		if (u) {
+			assert_non_null(u->path);
+			for (size_t i = 0; i < u->nsegments; i++)
+				assert_non_null(u->segments[i]);
+			for (const pc_kv *p = u->params; p; p = p->next) {
+				assert_non_null(p->key);
+				assert_non_null(p->value);
+			}
+			partial += u->nsegments < 12 || u->nparams < 11;
+		}
+		pc_arena_free(a);
+	}
+	assert_true(partial > 0); /* some runs did stop midway */
+}
+
 static void test_arena_full_returns_null(void **state)
 {
 	(void)state;
@@ -574,6 +709,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_pct_decode, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_resolve, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_resolve_base_forms, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_host_dns_bounds, setup, teardown),
+	    cmocka_unit_test(test_resolve_long_base_bounded),
+	    cmocka_unit_test(test_arena_full_midway),
 	    cmocka_unit_test(test_arena_full_returns_null),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
