@@ -810,7 +810,7 @@ static void find_base(walk *w, myhtml_tree_t *tree)
 }
 
 /* Elements whose end tag may be left out (they close each other) do not
- * deepen the tree in practice: not counted by depth_cut. */
+ * deepen the tree in practice: not counted by tag_cut. */
 static bool optional_end(const char *t, size_t n)
 {
 	static const char *const tags[] = {"p",  "li",    "td",    "th",    "tr",       "option",   "dt",
@@ -835,10 +835,15 @@ static bool void_element(const char *t, size_t n)
 /* MyHTML's tree construction slows down sharply with depth (200 kB of
  * nested <div> takes seconds). Browsers cap the DOM depth (Blink: 512). A
  * linear pre-scan estimates depth from start and end tags and returns the
- * offset where it passes `maxd`; the rest of the part is not parsed. */
-static size_t depth_cut(const char *s, size_t n, size_t maxd)
+ * offset where it passes `maxd`; the rest of the part is not parsed. It
+ * also counts start tags: MyHTML builds about 0.5 kB of tree for each with
+ * its text (measured: 8 MB of "<p>word " took 500 MB), so the part is
+ * parsed only up to the start tag past `maxe` (limits.html_elements).
+ * *which names the limit that cut, NULL when none did. */
+static size_t tag_cut(const char *s, size_t n, size_t maxd, size_t maxe, const char **which)
 {
-	size_t depth = 0;
+	size_t depth = 0, elements = 0;
+	*which = NULL;
 	for (const char *p = s, *end = s + n; (p = memchr(p, '<', (size_t)(end - p))); p++) {
 		const char *q = p + 1;
 		bool close = q < end && *q == '/';
@@ -848,13 +853,21 @@ static size_t depth_cut(const char *s, size_t n, size_t maxd)
 		while (q < end && (isalnum((unsigned char)*q) || *q == '-' || *q == ':'))
 			q++;
 		size_t tl = (size_t)(q - t);
-		if (!tl || !isalpha((unsigned char)*t) || optional_end(t, tl) || void_element(t, tl))
+		if (!tl || !isalpha((unsigned char)*t))
+			continue;
+		if (!close && ++elements > maxe) {
+			*which = "html_elements";
+			return (size_t)(p - s);
+		}
+		if (optional_end(t, tl) || void_element(t, tl))
 			continue;
 		if (close) {
 			if (depth)
 				depth--;
-		} else if (++depth > maxd)
+		} else if (++depth > maxd) {
+			*which = "html_depth";
 			return (size_t)(p - s);
+		}
 	}
 	return n;
 }
@@ -950,10 +963,14 @@ int pc_html_extract(pc_html *h, pc_msg *m, size_t part, const char *bytes, size_
 	bytes = select_as_span(m->arena, bytes, n);
 	if (!bytes)
 		return -1;
-	size_t cut = depth_cut(bytes, n, 4 * m->config->limits.html_depth);
-	if (cut < n) {
-		pc_finding *f = pc_msg_limit(m, "html_depth", m->config->limits.html_depth,
-		                             "HTML nested too deep: the rest of the part was not parsed");
+	const char *which;
+	size_t cut = tag_cut(bytes, n, 4 * m->config->limits.html_depth, m->config->limits.html_elements, &which);
+	if (which) {
+		bool depth = !strcmp(which, "html_depth");
+		pc_finding *f =
+		    pc_msg_limit(m, which, depth ? m->config->limits.html_depth : m->config->limits.html_elements,
+		                 depth ? "HTML nested too deep: the rest of the part was not parsed"
+		                       : "too many HTML elements: the rest of the part was not parsed");
 		pc_finding_ev(m, f, "part", ((pc_part *)m->parts.v[part])->path);
 		pc_finding_ev(m, f, "offset", pc_arena_printf(m->arena, "%zu", cut));
 		n = cut;
