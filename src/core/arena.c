@@ -305,3 +305,13 @@ bool pc_arena_full(const pc_arena *a)
 {
 	return a->full;
 }
+
+void pc_arena_set_ceiling(pc_arena *a, size_t ceiling)
+{
+	a->ceiling = ceiling;
+}
+
+size_t pc_arena_ceiling(const pc_arena *a)
+{
+	return a->ceiling;
+}

@@ -33,6 +33,9 @@ char *pc_arena_printf(pc_arena *a, const char *fmt, ...) __attribute__((format(p
  * dropped, so that the result is a valid C string for JSON and terminals. */
 char *pc_arena_utf8(pc_arena *a, const char *s, size_t n);
 size_t pc_arena_used(const pc_arena *a);
+/* Sets the ceiling for what is allocated from now on (a reset keeps it). */
+void pc_arena_set_ceiling(pc_arena *a, size_t ceiling);
+size_t pc_arena_ceiling(const pc_arena *a);
 bool pc_arena_full(const pc_arena *a);
 
 #endif

@@ -28,7 +28,7 @@ const pc_limit_info pc_limit_table[] = {
     {"decoded_total", OFF(decoded_total), "bytes", "decoded bytes of all text and HTML parts"},
     {"urls", OFF(urls), "urls", "remote resources, links and text URLs per message"},
     {"html_depth", OFF(html_depth), "levels", "HTML nesting tracked for visibility"},
-    {"html_elements", OFF(html_elements), "elements", "HTML start tags of one part that are parsed"},
+    {"html_nodes", OFF(html_nodes), "nodes", "HTML elements and attributes of one part that are parsed"},
     {"arena", OFF(arena), "bytes", "memory for one message's parse results"},
     {"params", OFF(params), "parameters", "MIME parameters of a message's Content-Type and -Disposition fields"},
     {"cpu", OFF(cpu_ms), "ms", "CPU time of one scan"},
@@ -48,7 +48,7 @@ void pc_config_defaults(pc_config *c)
 	c->limits.decoded_total = 32u << 20;
 	c->limits.urls = 10000;
 	c->limits.html_depth = 512;
-	c->limits.html_elements = 50000;
+	c->limits.html_nodes = 50000;
 	c->limits.arena = 64u << 20;
 	c->limits.params = 1000;
 	c->limits.cpu_ms = 10000;

@@ -29,7 +29,7 @@ typedef struct pc_limits {
 	size_t decoded_total; /* bytes decoded per message, all parts */
 	size_t urls;          /* resources + links + text URLs per message */
 	size_t html_depth;    /* HTML element nesting that keeps its own visibility state */
-	size_t html_elements; /* HTML start tags of one part that are parsed */
+	size_t html_nodes;    /* HTML elements + attributes of one part that are parsed */
 	size_t arena;         /* memory for one message's parse results */
 	size_t params;        /* MIME parameters of all Content-Type/-Disposition fields */
 	size_t cpu_ms;        /* CPU time of one scan (limits.cpu, in seconds in the file) */

@@ -4,6 +4,7 @@
  */
 #include "pipeline/pipeline.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,10 +166,28 @@ int pc_scan_fingerprint(pc_scanner *sc, pc_fingerprint *fp)
 	return pc_fingerprint_make(&sc->msg, fp);
 }
 
+/* The parse results of one message may take limits.arena, but never more
+ * than 8 MB + 2 bytes per byte of the message (the text kept for the
+ * rewriter is at most its decoded size, a little more after a charset
+ * conversion): the corpus's messages use at most 3 MB, and at most 9
+ * bytes per byte beyond 50 kB (1.7 MB for 196 kB), while a small message
+ * built to amplify (a URL cut into thousands of parts, a long <base>
+ * joined to each relative URL) took 64 MB, and its JSON line a copy of
+ * that (tests/bombs_test.py: peak RSS within 64 MB + 4 times the message). */
+#define ARENA_BASE ((size_t)8 << 20)
+#define ARENA_PER_BYTE 2
+
+static size_t arena_ceiling(const pc_config *c, size_t n)
+{
+	size_t room = n < (SIZE_MAX - ARENA_BASE) / ARENA_PER_BYTE ? ARENA_BASE + ARENA_PER_BYTE * n : SIZE_MAX;
+	return room < c->limits.arena ? room : c->limits.arena;
+}
+
 const pc_msg *pc_scan(pc_scanner *sc, const char *bytes, size_t n, const char *source, const char *const *rcpt,
                       size_t nrcpt)
 {
 	pc_arena_reset(sc->arena);
+	pc_arena_set_ceiling(sc->arena, arena_ceiling(sc->config, n));
 	pc_msg *m = &sc->msg;
 	memset(m, 0, sizeof *m);
 	m->arena = sc->arena;
@@ -195,8 +214,10 @@ const pc_msg *pc_scan(pc_scanner *sc, const char *bytes, size_t n, const char *s
 	pc_msg_out_of_time(m); /* over the budget by the end: a limit too */
 	m->raw = NULL;         /* the caller's bytes: not valid after the scan */
 	m->rawn = 0;
-	if (pc_arena_full(sc->arena))
-		pc_msg_limit(m, "arena", sc->config->limits.arena, "parse results were cut short");
+	if (pc_arena_full(sc->arena)) {
+		pc_finding *f = pc_msg_limit(m, "arena", sc->config->limits.arena, "parse results were cut short");
+		pc_finding_ev(m, f, "ceiling", pc_arena_printf(m->arena, "%zu", pc_arena_ceiling(sc->arena)));
+	}
 	pc_policy_decide(m);
 	/* campaign: joins or starts one, and may raise the verdict */
 	if (sc->detect.store && !sc->rescan && sc->config->campaign_enabled) {
