@@ -11,10 +11,11 @@ delivery without a scan by making the scan fail.
      that the worker runs out) together with 20 ordinary messages: every bomb
      quarantined and none delivered, every ordinary message delivered,
      nothing lost or twice, no "accept-unscanned" in the log.
-  3. one bomb that keeps a worker busy until its CPU budget and 20 ordinary
-     messages sent with it: the ordinary ones do not wait for it (each
-     answered before the bomb; median latency within 3x the baseline's +
-     0.25 s).
+  3. a bomb and 20 ordinary messages sent with it: the ordinary ones do not
+     wait for it (each answered before the bomb is; median latency within
+     3x the baseline's + 0.25 s).
+  4. limits.cpu at 10 ms (SIGHUP): a 6 MB message stops at its budget and
+     is quarantined with parse.limit cpu.
 
 Prints the latencies and each bomb's outcome. Exit 77 (skip) without root,
 Postfix or the corpus of examples.
@@ -23,6 +24,7 @@ usage: bombs_test.py PORTCULLIS SOURCE_DIR
 """
 import os
 import shutil
+import signal
 import statistics
 import sys
 import threading
@@ -142,8 +144,8 @@ def main():
               "no message accepted unscanned (fault_action = accept)")
         check(h.queue_count() == 0, "Postfix's queue is empty: nothing lost in it")
 
-        # 3. one bomb that takes a worker's CPU budget, and 20 ordinary
-        # messages sent with it: they do not wait for it
+        # 3. a bomb and 20 ordinary messages sent with it: they do not wait
+        # for it
         msgs = {"cpu-bomb": BOMBS["html-elements"]()}
         msgs.update(ordinary("l"))
         res = send_all(h, msgs, delay={"cpu-bomb": 0.3})
@@ -158,6 +160,32 @@ def main():
               (statistics.median(lat1), statistics.median(lat0)))
         time.sleep(1)
         check(all(len(h.delivered(t, 5)) == 1 for t in res if t != "cpu-bomb"), "the 20 delivered")
+
+        # 4. the CPU budget: with limits.cpu at 10 ms, a 6 MB message (about
+        # 90 ms of CPU) stops at its budget, by the scan's own check or by
+        # the worker's SIGXCPU timer at twice the budget, and is quarantined
+        h.write_conf(fault="accept", extra="[limits]\nmemory = 192M\ncpu = 0.01\n")
+        n = len(h.log_lines())
+        h.milter.send_signal(signal.SIGHUP)
+        for _ in range(100):
+            if any("reload" in l for l in h.log_lines()[n:]):
+                break
+            time.sleep(0.05)
+        slow = (H.replace(b"Subject: bomb", b"Subject: slow") +
+                b"Content-Type: multipart/mixed; boundary=B\n\n" +
+                b"".join(b"--B\nContent-Type: text/plain\n\nsee https://" + b"a." * 1000000 + b"example.com/x now\n"
+                         for _ in range(3)) + b"--B--\n")
+        code, text, secs = h.send(with_id(slow, "over-budget"))
+        time.sleep(1)
+        q = [meta for tid, meta in h.quarantined() if tid == "over-budget"]
+        finding = None
+        for meta in q:
+            for f in meta.get("scan", {}).get("findings", []):
+                if f.get("detector") == "parse.limit" and f.get("evidence", {}).get("limit") == "cpu":
+                    finding = f
+        print("over the CPU budget: %d in %.2f s; %s" % (code, secs, finding and finding.get("evidence")))
+        check(code == 250 and not h.delivered("over-budget", 1) and len(q) == 1 and finding is not None,
+              "over limits.cpu: not delivered, quarantined with parse.limit cpu")
     finally:
         h.stop()
     print("milter bombs: %d failed" % len(failures))
