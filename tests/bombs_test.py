@@ -20,11 +20,13 @@ finding names it. A ratio near the bound is measured again (the minimum of
 up to 3 runs), so a busy machine does not fail the test.
 
 usage: bombs_test.py PORTCULLIS [RSS_MAX_MB] [--scale F] [--only SUBSTR]
-                     [--skip SUBSTR] [--skip-bombs] [--skip-complexity] [--keep-going]
+                     [--skip SUBSTR] [--skip-bombs] [--skip-complexity]
+                     [--timeout S] [--all]
 
 --scale F multiplies every N (default 1, or 0.25 when PORTCULLIS is a
-sanitizer build); --only runs the shapes whose name contains SUBSTR,
---skip leaves them out.
+sanitizer build, which also skips the MIME shapes unless --all: GMime's
+string calls through the sanitizer's interceptors take minutes); --only
+runs the shapes whose name contains SUBSTR, --skip leaves them out.
 Known failures are listed in KNOWN with the owner of their fix and the
 kinds of problem that owner explains (e.g. the shapes waiting for the
 MIME parser that limits while it parses, issue 13): they are reported, and
@@ -45,6 +47,8 @@ RATIO_MAX = 6.0  # CPU(4N)/CPU(N): linear ~4, quadratic 16
 RATIO_RECHECK = 4.8  # above this, measure again and keep the minimum
 CPU_FLOOR = 0.05  # s: below this the ratio is noise; then 4N must stay cheap
 SCAN_TIMEOUT = 300  # s of wall time per scan (a quadratic 4N is killed)
+SCALE = 1.0  # --scale (0.25 for a sanitizer build)
+SANITIZED = False
 
 # ---------------------------------------------------------------- part 1
 
@@ -631,7 +635,10 @@ def run_shape(exe, d, shape, n, base_cpu, rss_base, rss_factor):
         want = opts["lines"](k) if "lines" in opts else 1
         if len(r.lines) != want:
             problems.append(("lines", "%d: %d JSON lines, want %d" % (k, len(r.lines), want)))
-        elif limits and (k == 4 * n or opts.get("limits_at_n")):
+        elif limits and ((k == 4 * n and (opts.get("limits_at_n") or SCALE >= 1)) or
+                         (k == n and opts.get("limits_at_n") and SCALE >= 1)):
+            # N and 4N are sized for the release build: scaled down, only
+            # a shape that reaches its limit at N still does at 4N
             try:
                 hit = limits_hit(r.lines)
             except (ValueError, KeyError) as e:
@@ -684,7 +691,7 @@ def fmt_size(b):
     return "%.1fM" % (b / 2**20) if b >= 2**20 else "%dK" % (b // 1024)
 
 
-def run_complexity(exe, d, scale, only, skip, rss_base, rss_factor):
+def run_complexity(exe, d, scale, only, skip, rss_base, rss_factor, run_all=False):
     tiny = os.path.join(d, "tiny.eml")
     with open(tiny, "wb") as f:
         f.write(text(b"hello"))
@@ -706,8 +713,14 @@ def run_complexity(exe, d, scale, only, skip, rss_base, rss_factor):
         if only and not any(o in name for o in only) or skip and any(o in name for o in skip):
             continue
         n = max(1, int(shape[2] * scale))
-        row, problems = run_shape(exe, d, shape, n, base_cpu, rss_base, rss_factor)
         known = KNOWN.get(name)
+        if SANITIZED and known is MIME and not run_all:
+            # GMime is not instrumented but its string calls go through the
+            # sanitizer's interceptors, which check the whole string each
+            # time: its quadratic header handling takes minutes there
+            print("%-26s %9d %s" % (name, n, "skipped (MIME, sanitizer build; --all runs it)"), flush=True)
+            continue
+        row, problems = run_shape(exe, d, shape, n, base_cpu, rss_base, rss_factor)
         detail = "; ".join(t for _, t in problems)
         if problems and known and all(k in known[2] for k, _ in problems):
             xfail += 1
@@ -716,6 +729,9 @@ def run_complexity(exe, d, scale, only, skip, rss_base, rss_factor):
         elif problems:
             failed += 1
             result = "FAIL: " + detail
+        elif known and SANITIZED:
+            passed += 1  # the sanitizer build's RSS allowance is larger
+            result = "ok (known in the release build: %s)" % known[0]
         elif known:
             failed += 1
             result = "now passes: take it off KNOWN"
@@ -733,7 +749,7 @@ def run_complexity(exe, d, scale, only, skip, rss_base, rss_factor):
 
 
 def main():
-    global RSS_MAX_MB, SCAN_TIMEOUT
+    global RSS_MAX_MB, SCAN_TIMEOUT, SCALE, SANITIZED
     ap = argparse.ArgumentParser()
     ap.add_argument("exe")
     ap.add_argument("rss_max_mb", nargs="?", type=int)
@@ -741,16 +757,17 @@ def main():
     ap.add_argument("--only", action="append")
     ap.add_argument("--skip", action="append")
     ap.add_argument("--skip-bombs", action="store_true")
+    ap.add_argument("--all", action="store_true", help="sanitizer build: also the MIME shapes")
     ap.add_argument("--timeout", type=int, help="seconds per scan (default %d)" % SCAN_TIMEOUT)
     ap.add_argument("--skip-complexity", action="store_true")
     a = ap.parse_args()
     if a.timeout:
         SCAN_TIMEOUT = a.timeout
-    sanitized = is_sanitized(a.exe)
+    sanitized = SANITIZED = is_sanitized(a.exe)
     start_spawner()
     if a.rss_max_mb:  # sanitizer builds carry shadow memory and quarantine
         RSS_MAX_MB = a.rss_max_mb
-    scale = a.scale if a.scale else (0.25 if sanitized else 1.0)
+    scale = SCALE = a.scale if a.scale else (0.25 if sanitized else 1.0)
     rss_base, rss_factor = (RSS_MAX_MB, 8) if sanitized else (64, 4)
     passed = failed = xfail = 0
     with tempfile.TemporaryDirectory() as d:
@@ -758,7 +775,7 @@ def main():
             p, f = run_bombs(a.exe, d)
             passed, failed = passed + p, failed + f
         if not a.skip_complexity:
-            p, f, x = run_complexity(a.exe, d, scale, a.only, a.skip, rss_base, rss_factor)
+            p, f, x = run_complexity(a.exe, d, scale, a.only, a.skip, rss_base, rss_factor, a.all)
             passed, failed, xfail = passed + p, failed + f, xfail + x
     print("bombs: %d passed, %d failed, %d known failures" % (passed, failed, xfail))
     return 1 if failed else 0

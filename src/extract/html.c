@@ -12,7 +12,6 @@
 #include <strings.h>
 #include <myencoding/encoding.h>
 #include <myhtml/api.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,31 +33,31 @@ typedef struct vis_state {
 } vis_state;
 
 /* The hiding rules of a part's <style> sheets whose selector is one
- * compound of tag, .class and #id (the forms mail uses), in a hash set by
- * what they select: kind 't' a tag, '.' a class, '#' an id, the latter
- * two with or without a tag ("p.x", ".x"). The classes some @media block
- * reveals are a set of kind 'r'. An element looks up its own tag, each of
- * its classes and its id: it costs the length of those attributes however
- * many rules the sheets hold (a list of rules per element was rules x
- * elements, and revealed() searched every @media selector per match). */
+ * compound of tag, .class and #id (the forms mail uses), sorted by what
+ * they select: kind 't' a tag, '.' a class, '#' an id, the latter two with
+ * or without a tag ("p.x", ".x"); the classes some @media block reveals,
+ * sorted too (kind 'r'). An element looks up its own tag, each of its
+ * classes and its id by binary search: it costs the length of those
+ * attributes times log(rules), however many rules the sheets hold (a list
+ * of rules per element was rules x elements, and revealed() searched every
+ * @media selector per match). Sorted, not hashed: the sheet is the
+ * attacker's, and a hash set of their choosing can be made to collide. */
 typedef struct rule_ent {
-	uint64_t h;
 	const char *tag, *name; /* in the arena; tag "" for none */
 	size_t tn, nn;
 	char kind;
 } rule_ent;
 
 typedef struct rule_set {
-	rule_ent *v; /* open addressing, cap a power of two, NULL h: empty */
-	size_t cap, n;
+	rule_ent *v;
+	size_t n, cap;
 } rule_set;
 
 typedef struct walk {
 	pc_msg *m;
-	rule_set rules;    /* hiding rules, revealed classes left out */
-	rule_set revealed; /* classes an @media block shows */
-	rule_ent *pending; /* hiding rules until every sheet is read */
-	size_t npending, pendcap;
+	rule_set rules;    /* hiding rules, revealed classes left out (sorted) */
+	rule_set revealed; /* classes an @media block shows (sorted) */
+	rule_set pending;  /* hiding rules until every sheet is read */
 	size_t part;
 	const char *base;       /* <base href>, absolute */
 	const pc_url *base_url; /* the same, split once */
@@ -90,61 +89,49 @@ typedef struct walk {
 	size_t css_begin, css_end;
 } walk;
 
-static uint64_t rule_hash(char kind, const char *tag, size_t tn, const char *name, size_t nn)
+static int rule_cmp(const void *x, const void *y)
 {
-	uint64_t h = 0xcbf29ce484222325ULL ^ (unsigned char)kind;
-	for (size_t i = 0; i < tn; i++)
-		h = (h ^ (unsigned char)g_ascii_tolower(tag[i])) * 0x100000001b3ULL;
-	h = (h ^ 1) * 0x100000001b3ULL;
-	for (size_t i = 0; i < nn; i++)
-		h = (h ^ (unsigned char)name[i]) * 0x100000001b3ULL;
-	return h | 1; /* 0 marks an empty slot */
+	const rule_ent *a = x, *b = y;
+	if (a->kind != b->kind)
+		return a->kind < b->kind ? -1 : 1;
+	size_t n = a->tn < b->tn ? a->tn : b->tn;
+	int r = n ? g_ascii_strncasecmp(a->tag, b->tag, n) : 0;
+	if (r || a->tn != b->tn)
+		return r ? r : a->tn < b->tn ? -1 : 1;
+	n = a->nn < b->nn ? a->nn : b->nn;
+	r = n ? memcmp(a->name, b->name, n) : 0;
+	if (r || a->nn != b->nn)
+		return r ? r : a->nn < b->nn ? -1 : 1;
+	return 0;
 }
 
 static bool rule_find(const rule_set *rs, char kind, const char *tag, size_t tn, const char *name, size_t nn)
 {
-	if (!rs->n)
-		return false;
-	uint64_t h = rule_hash(kind, tag, tn, name, nn);
-	for (size_t i = h & (rs->cap - 1);; i = (i + 1) & (rs->cap - 1)) {
-		const rule_ent *e = &rs->v[i];
-		if (!e->h)
-			return false;
-		if (e->h == h && e->kind == kind && e->tn == tn && e->nn == nn &&
-		    !g_ascii_strncasecmp(e->tag, tag, tn) && !memcmp(e->name, name, nn))
-			return true;
-	}
+	rule_ent key = {tag, name, tn, nn, kind};
+	return rs->n && bsearch(&key, rs->v, rs->n, sizeof key, rule_cmp);
 }
 
-static void rule_put(rule_set *rs, const rule_ent *e)
-{
-	for (size_t i = e->h & (rs->cap - 1);; i = (i + 1) & (rs->cap - 1))
-		if (!rs->v[i].h) {
-			rs->v[i] = *e;
-			rs->n++;
-			return;
-		}
-}
-
-/* Adds a rule (once); false when the arena is full. */
+/* Appends (sorted later by rule_sort); false when the arena is full. */
 static bool rule_add(pc_arena *a, rule_set *rs, char kind, const char *tag, size_t tn, const char *name, size_t nn)
 {
-	if (rule_find(rs, kind, tag, tn, name, nn))
-		return true;
-	if (2 * (rs->n + 1) > rs->cap) {
+	if (rs->n == rs->cap) {
 		size_t cap = rs->cap ? 2 * rs->cap : 64;
-		rule_ent *v = pc_arena_calloc(a, cap, sizeof *v);
+		rule_ent *v = pc_arena_alloc(a, cap * sizeof *v);
 		if (!v)
 			return false;
-		rule_set grown = {v, cap, 0};
-		for (size_t i = 0; i < rs->cap; i++)
-			if (rs->v[i].h)
-				rule_put(&grown, &rs->v[i]);
-		*rs = grown;
+		if (rs->n)
+			memcpy(v, rs->v, rs->n * sizeof *v);
+		rs->v = v;
+		rs->cap = cap;
 	}
-	rule_ent e = {rule_hash(kind, tag, tn, name, nn), tag, name, tn, nn, kind};
-	rule_put(rs, &e);
+	rs->v[rs->n++] = (rule_ent){tag, name, tn, nn, kind};
 	return true;
+}
+
+static void rule_sort(rule_set *rs)
+{
+	if (rs->n > 1)
+		qsort(rs->v, rs->n, sizeof *rs->v, rule_cmp);
 }
 
 pc_html *pc_html_new(void)
@@ -731,18 +718,8 @@ static void on_hiding_rule(void *ctx, const char *sel, size_t n, const pc_css_st
 		return; /* combinators, pseudo-classes, attributes, lists: not read */
 	if ((tn == 4 && !g_ascii_strncasecmp(sel, "html", 4)) || (tn == 4 && !g_ascii_strncasecmp(sel, "body", 4)))
 		return;
-	if (w->npending == w->pendcap) {
-		size_t cap = w->pendcap ? 2 * w->pendcap : 64;
-		rule_ent *v = pc_arena_alloc(w->m->arena, cap * sizeof *v);
-		if (!v)
-			return;
-		if (w->npending)
-			memcpy(v, w->pending, w->npending * sizeof *v);
-		w->pending = v;
-		w->pendcap = cap;
-	}
 	/* the selector lives in the arena (the CSS scan's copy) for the message */
-	w->pending[w->npending++] = (rule_ent){0, tn ? sel : "", name, tn, nn, kind};
+	rule_add(w->m->arena, &w->pending, kind, tn ? sel : "", tn, name, nn);
 }
 
 /* Every ".name" of a selector an @media block shows. */
@@ -780,13 +757,15 @@ static void find_sheets(walk *w, myhtml_tree_t *tree)
 		}
 	}
 	myhtml_collection_destroy(c);
-	for (size_t i = 0; i < w->npending; i++) {
-		const rule_ent *r = &w->pending[i];
+	rule_sort(&w->revealed);
+	for (size_t i = 0; i < w->pending.n; i++) {
+		const rule_ent *r = &w->pending.v[i];
 		if (r->kind == '.' && rule_find(&w->revealed, 'r', "", 0, r->name, r->nn))
 			continue;
 		if (!rule_add(w->m->arena, &w->rules, r->kind, r->tag, r->tn, r->name, r->nn))
 			break; /* the arena is full: the scan says so */
 	}
+	rule_sort(&w->rules);
 }
 
 static void find_base(walk *w, myhtml_tree_t *tree)
