@@ -272,6 +272,16 @@ static const char *const allowed[] = {
 static const char *const allowed_asan[] = {"open", "readlink", "sigaltstack"};
 #endif
 
+/* An argument comparison with every field set (libseccomp's SCMP_A0..5
+ * macros leave datum_b out for SCMP_CMP_EQ, which clang's
+ * -Wmissing-field-initializers refuses). For SCMP_CMP_MASKED_EQ, a is the
+ * mask and b the value. */
+static struct scmp_arg_cmp arg_is(unsigned arg, enum scmp_compare op, scmp_datum_t a, scmp_datum_t b)
+{
+	struct scmp_arg_cmp c = {.arg = arg, .op = op, .datum_a = a, .datum_b = b};
+	return c;
+}
+
 static int rule(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned n, const struct scmp_arg_cmp *cmp)
 {
 	int nr = seccomp_syscall_resolve_name(name);
@@ -297,26 +307,26 @@ static int add_rules(scmp_filter_ctx ctx)
 	} kinds[] = {{SOCK_DGRAM, 0}, {SOCK_DGRAM, IPPROTO_UDP}, {SOCK_STREAM, 0}, {SOCK_STREAM, IPPROTO_TCP}};
 	for (size_t d = 0; d < 2 && !rc; d++)
 		for (size_t k = 0; k < sizeof kinds / sizeof kinds[0] && !rc; k++) {
-			struct scmp_arg_cmp c[] = {SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)domains[d]),
-			                           SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, (scmp_datum_t)kinds[k].type),
-			                           SCMP_A2(SCMP_CMP_EQ, (scmp_datum_t)kinds[k].proto)};
+			struct scmp_arg_cmp c[] = {arg_is(0, SCMP_CMP_EQ, (scmp_datum_t)domains[d], 0),
+			                           arg_is(1, SCMP_CMP_MASKED_EQ, 0xf, (scmp_datum_t)kinds[k].type),
+			                           arg_is(2, SCMP_CMP_EQ, (scmp_datum_t)kinds[k].proto, 0)};
 			rc = rule(ctx, SCMP_ACT_ALLOW, "socket", 3, c);
 		}
 	/* fcntl(): descriptor flags, status flags and record locks (SQLite) */
 	static const int fcntl_cmds[] = {F_GETFD, F_SETFD,  F_GETFL,     F_SETFL,     F_GETLK,
 	                                 F_SETLK, F_SETLKW, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW};
 	for (size_t i = 0; i < sizeof fcntl_cmds / sizeof fcntl_cmds[0] && !rc; i++) {
-		struct scmp_arg_cmp c[] = {SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)fcntl_cmds[i])};
+		struct scmp_arg_cmp c[] = {arg_is(1, SCMP_CMP_EQ, (scmp_datum_t)fcntl_cmds[i], 0)};
 		rc = rule(ctx, SCMP_ACT_ALLOW, "fcntl", 1, c);
 	}
 	/* mmap() and mprotect(): anything but writable and executable at once
 	 * (EPERM for that) */
 	const char *maps[] = {"mmap", "mprotect"};
 	for (size_t i = 0; i < 2 && !rc; i++) {
-		struct scmp_arg_cmp nox[] = {SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)};
-		struct scmp_arg_cmp now[] = {SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_WRITE, 0)};
+		struct scmp_arg_cmp nox[] = {arg_is(2, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)};
+		struct scmp_arg_cmp now[] = {arg_is(2, SCMP_CMP_MASKED_EQ, PROT_WRITE, 0)};
 		struct scmp_arg_cmp wx[] = {
-		    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_WRITE | PROT_EXEC, PROT_WRITE | PROT_EXEC)};
+		    arg_is(2, SCMP_CMP_MASKED_EQ, PROT_WRITE | PROT_EXEC, PROT_WRITE | PROT_EXEC)};
 		rc = rule(ctx, SCMP_ACT_ALLOW, maps[i], 1, nox);
 		if (!rc)
 			rc = rule(ctx, SCMP_ACT_ALLOW, maps[i], 1, now);
@@ -325,18 +335,18 @@ static int add_rules(scmp_filter_ctx ctx)
 	}
 	/* a signal to itself only (abort, raise): tgkill(getpid(), ...) */
 	if (!rc) {
-		struct scmp_arg_cmp self[] = {SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid())};
+		struct scmp_arg_cmp self[] = {arg_is(0, SCMP_CMP_EQ, (scmp_datum_t)getpid(), 0)};
 		rc = rule(ctx, SCMP_ACT_ALLOW, "tgkill", 1, self);
 	}
 	/* not seen: prlimit64 on itself (getrlimit and setrlimit: limits.cpu's
 	 * soft RLIMIT_CPU can only move below the hard one) */
 	if (!rc) {
-		struct scmp_arg_cmp self[] = {SCMP_A0(SCMP_CMP_EQ, 0)};
+		struct scmp_arg_cmp self[] = {arg_is(0, SCMP_CMP_EQ, 0, 0)};
 		rc = rule(ctx, SCMP_ACT_ALLOW, "prlimit64", 1, self);
 	}
 	/* isatty(): "not a terminal", without the ioctl */
 	if (!rc) {
-		struct scmp_arg_cmp tc[] = {SCMP_A1(SCMP_CMP_EQ, TCGETS)};
+		struct scmp_arg_cmp tc[] = {arg_is(1, SCMP_CMP_EQ, TCGETS, 0)};
 		rc = rule(ctx, SCMP_ACT_ERRNO(ENOTTY), "ioctl", 1, tc);
 	}
 	return rc;
