@@ -497,7 +497,7 @@ KNOWN = {
     "many-links-html": MYHTML, "many-hosts": MYHTML, "many-hosts-db": MYHTML, "misnested-html": MYHTML,
     "style-rules": MYHTML, "style-revealed": MYHTML, "many-images": MYHTML, "many-images-rewrite": MYHTML,
     "many-bases": MYHTML, "many-attributes": MYHTML,
-    "long-base": ARENA_JSON, "url-prefixes-text": ARENA_JSON,
+    "long-base": ARENA_JSON, "url-prefixes-text": ARENA_JSON, "long-text-url": ARENA_JSON,
 }
 
 
