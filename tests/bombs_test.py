@@ -21,11 +21,10 @@ up to 3 runs), so a busy machine does not fail the test.
 
 usage: bombs_test.py PORTCULLIS [RSS_MAX_MB] [--scale F] [--only SUBSTR]
                      [--skip SUBSTR] [--skip-bombs] [--skip-complexity]
-                     [--timeout S] [--all]
+                     [--timeout S]
 
 --scale F multiplies every N (default 1, or 0.25 when PORTCULLIS is a
-sanitizer build, which also skips the MIME shapes unless --all: GMime's
-string calls through the sanitizer's interceptors take minutes); --only
+sanitizer build); --only
 runs the shapes whose name contains SUBSTR, --skip leaves them out.
 Known failures are listed in KNOWN with the owner of their fix and the
 kinds of problem that owner explains (e.g. the shapes waiting for the
@@ -450,8 +449,8 @@ SHAPES = [
     ("many-attributes", many_attrs, 500_000, [], {}),
     ("duplicate-attributes", dup_attrs, 250_000, [], {}),
     ("srcset", srcset, 20_000, ["urls"], {"limits_at_n": True}),
-    ("many-images", many_images, 20_000, ["urls"], {}),
-    ("many-images-rewrite", many_images, 20_000, ["urls"], {"rewrite": True}),
+    ("many-images", many_images, 20_000, ["html_nodes"], {}),
+    ("many-images-rewrite", many_images, 20_000, ["html_nodes"], {"rewrite": True}),
     ("many-bases", many_bases, 20_000, ["urls"], {}),
     ("entities", multi(many_entities, 250_000), 750_000, [], {}),
     # bodies
@@ -482,24 +481,11 @@ SHAPES = [
 
 # Known failures, each with who owns the fix and the kinds of problem it
 # explains (a shape failing any other way fails the test, and one that
-# passes must be taken off the list).
-MIME = ("MIME", "the MIME rewrite: GMime builds the whole tree and every header before our limits apply",
-        {"rss", "cpu", "limit"})
-MYHTML = ("MyHTML", "MyHTML keeps ~16 bytes per byte of dense HTML (tokens, tree) up to decoded_size per part;"
-          " bounding it needs a limit on elements per part (config)", {"rss"})
-ARENA_JSON = ("arena+JSON", "the arena fills (64 MB, limit found) and the JSON line copies what it holds"
-              " (cli/jsonw buffers the whole line)", {"rss"})
-KNOWN = {
-    "many-parts": MIME, "empty-parts": MIME, "many-html-parts": MIME, "many-headers": MIME,
-    "duplicate-headers": MIME, "long-header": MIME, "encoded-words": MIME, "many-mime-params": MIME,
-    "rfc2231-continuations": MIME, "many-to": MIME, "many-to-db": MIME, "many-cc-names": MIME,
-    "many-from": MIME, "long-display-name": MIME, "many-authres": MIME, "many-received": MIME,
-    "many-dkim": MIME,
-    "many-links-html": MYHTML, "many-hosts": MYHTML, "many-hosts-db": MYHTML, "misnested-html": MYHTML,
-    "style-rules": MYHTML, "style-revealed": MYHTML, "many-images": MYHTML, "many-images-rewrite": MYHTML,
-    "many-bases": MYHTML, "many-attributes": MYHTML,
-    "long-base": ARENA_JSON, "url-prefixes-text": ARENA_JSON, "long-text-url": ARENA_JSON,
-}
+# passes must be taken off the list). None now: the MIME structure is
+# limited before GMime builds it (src/parse/mimescan.c), MyHTML's nodes by
+# limits.html_nodes, the arena by 8 MB + 2 x the message, and the JSON line
+# is written out as it fills.
+KNOWN = {}
 
 
 def is_sanitized(exe):
@@ -692,7 +678,7 @@ def fmt_size(b):
     return "%.1fM" % (b / 2**20) if b >= 2**20 else "%dK" % (b // 1024)
 
 
-def run_complexity(exe, d, scale, only, skip, rss_base, rss_factor, run_all=False):
+def run_complexity(exe, d, scale, only, skip, rss_base, rss_factor):
     tiny = os.path.join(d, "tiny.eml")
     with open(tiny, "wb") as f:
         f.write(text(b"hello"))
@@ -715,12 +701,6 @@ def run_complexity(exe, d, scale, only, skip, rss_base, rss_factor, run_all=Fals
             continue
         n = max(1, int(shape[2] * scale))
         known = KNOWN.get(name)
-        if SANITIZED and known is MIME and not run_all:
-            # GMime is not instrumented but its string calls go through the
-            # sanitizer's interceptors, which check the whole string each
-            # time: its quadratic header handling takes minutes there
-            print("%-26s %9d %s" % (name, n, "skipped (MIME, sanitizer build; --all runs it)"), flush=True)
-            continue
         row, problems = run_shape(exe, d, shape, n, base_cpu, rss_base, rss_factor)
         detail = "; ".join(t for _, t in problems)
         if problems and known and all(k in known[2] for k, _ in problems):
@@ -757,7 +737,6 @@ def main():
     ap.add_argument("--only", action="append")
     ap.add_argument("--skip", action="append")
     ap.add_argument("--skip-bombs", action="store_true")
-    ap.add_argument("--all", action="store_true", help="sanitizer build: also the MIME shapes")
     ap.add_argument("--timeout", type=int, help="seconds per scan (default %d)" % SCAN_TIMEOUT)
     ap.add_argument("--skip-complexity", action="store_true")
     a = ap.parse_args()
@@ -775,7 +754,7 @@ def main():
             p, f = run_bombs(a.exe, d)
             passed, failed = passed + p, failed + f
         if not a.skip_complexity:
-            p, f, x = run_complexity(a.exe, d, scale, a.only, a.skip, rss_base, rss_factor, a.all)
+            p, f, x = run_complexity(a.exe, d, scale, a.only, a.skip, rss_base, rss_factor)
             passed, failed, xfail = passed + p, failed + f, xfail + x
     print("bombs: %d passed, %d failed, %d known failures" % (passed, failed, xfail))
     return 1 if failed else 0

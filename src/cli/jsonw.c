@@ -1,6 +1,6 @@
 /*
  * NAME
- *   jsonw - compact JSON into one buffer (see jsonw.h)
+ *   jsonw - compact JSON into one buffer, or a bounded one written out as it fills (see jsonw.h)
  */
 #include "cli/jsonw.h"
 
@@ -34,6 +34,13 @@ static bool reserve(pc_jsonw *w, size_t n)
 {
 	if (w->err)
 		return false;
+	if (w->sink && w->len && w->len + n > PC_JSONW_FLUSH) {
+		if (fwrite(w->buf, 1, w->len, (FILE *)w->sink) != w->len) {
+			w->err = true;
+			return false;
+		}
+		w->len = 0;
+	}
 	if (n <= w->cap - w->len)
 		return true;
 	size_t cap = w->cap ? w->cap : 4096;

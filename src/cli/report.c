@@ -87,6 +87,10 @@ int pc_report_json(FILE *out, const pc_msg *m)
 {
 	static pc_jsonw w; /* its buffer is reused from message to message */
 	pc_jsonw_reset(&w);
+	/* written out as it fills: a line of megabytes of URLs is not held a
+	 * second time beside the parse results (an error after the first
+	 * 64 kB leaves a partial line: out of memory, or a bug in the nesting) */
+	w.sink = out;
 	pc_jsonw_obj(&w);
 	kstr(&w, "source", m->source);
 	kstr(&w, "message_id", m->message_id);

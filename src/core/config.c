@@ -31,6 +31,7 @@ const pc_limit_info pc_limit_table[] = {
     {"html_nodes", OFF(html_nodes), "nodes", "HTML elements and attributes of one part that are parsed"},
     {"arena", OFF(arena), "bytes", "memory for one message's parse results"},
     {"params", OFF(params), "parameters", "MIME parameters of a message's Content-Type and -Disposition fields"},
+    {"addresses", OFF(addresses), "addresses", "addresses read from one address field"},
     {"cpu", OFF(cpu_ms), "ms", "CPU time of one scan"},
     {"memory", OFF(memory), "bytes", "memory of one scanning process"},
 };
@@ -51,6 +52,7 @@ void pc_config_defaults(pc_config *c)
 	c->limits.html_nodes = 50000;
 	c->limits.arena = 64u << 20;
 	c->limits.params = 1000;
+	c->limits.addresses = 1000;
 	c->limits.cpu_ms = 10000;
 	c->limits.memory = 1u << 30;
 	c->limit_action = PC_ACTION_QUARANTINE;

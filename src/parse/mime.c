@@ -122,7 +122,14 @@ static void add_addresses(pc_msg *m, pc_vec *vec, InternetAddressList *list, con
 	if (!list || depth > 4)
 		return;
 	int n = internet_address_list_length(list);
-	for (int i = 0; i < n && vec->n < 1000; i++) {
+	const pc_limits *lim = &m->config->limits;
+	for (int i = 0; i < n; i++) {
+		if (vec->n >= lim->addresses) {
+			pc_finding *f =
+			    pc_msg_limit(m, "addresses", lim->addresses, "further addresses of a field were not read");
+			pc_finding_ev(m, f, "found", pc_arena_printf(m->arena, "%d", n));
+			return;
+		}
 		InternetAddress *ia = internet_address_list_get_address(list, i);
 		if (INTERNET_ADDRESS_IS_GROUP(ia)) {
 			const char *gname = header_text(m->arena, internet_address_get_name(ia));
