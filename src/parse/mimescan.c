@@ -150,16 +150,31 @@ static int check_boundary(const scan *s, const char *l, size_t len)
 	return B_NONE;
 }
 
-/* parser_scan_content: lines up to a boundary (left unread) or the end */
+/* parser_scan_content: lines up to a boundary (left unread) or the end.
+ * Only a line that starts with "--" can be one: with no boundary on the
+ * stack the content runs to the end, and otherwise the search goes from
+ * one "--" at a line's start to the next instead of line by line. */
 static int scan_content(scan *s)
 {
+	if (!s->nb) {
+		s->pos = s->n;
+		return B_EOS;
+	}
 	while (s->pos < s->n) {
 		size_t e = line_end(s, s->pos);
 		int st = check_boundary(s, s->p + s->pos, e - s->pos);
 		if (st != B_NONE)
 			return st;
-		s->pos = e < s->n ? e + 1 : s->n;
+		if (e >= s->n)
+			break;
+		/* the next "--" at the start of a line (memchr: a base64 body has
+		 * no '-' at all; glibc's memmem for "\n--" cost more than lines) */
+		const char *p = s->p + e, *end = s->p + s->n;
+		while ((p = memchr(p, '-', (size_t)(end - p))) && !(p + 1 < end && p[1] == '-' && p[-1] == '\n'))
+			p++;
+		s->pos = p ? (size_t)(p - s->p) : s->n;
 	}
+	s->pos = s->n;
 	return B_EOS;
 }
 
@@ -264,8 +279,9 @@ static int field_append(scan *s, size_t at, size_t len)
 		}
 	}
 	f->size += len;
-	for (size_t i = 0; i < len; i++)
-		f->semis += l[i] == ';';
+	if (f->kind == F_CT || f->kind == F_CD) /* the fields GMime parses parameters of */
+		for (const char *p = l, *end = l + len; (p = memchr(p, ';', (size_t)(end - p))); p++)
+			f->semis++;
 	if (f->value && !f->nul) {
 		const char *z = memchr(l + from, '\0', len - from);
 		size_t take = z ? (size_t)(z - l) - from : len - from;
