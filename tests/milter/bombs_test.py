@@ -16,6 +16,8 @@ delivery without a scan by making the scan fail.
      3x the baseline's + 0.25 s).
   4. limits.cpu at 10 ms (SIGHUP): a 6 MB message stops at its budget and
      is quarantined with parse.limit cpu.
+  5. limits.memory at 48 MB: a 12 MB message does not fit in a worker and
+     is quarantined with parse.limit.
 
 Prints the latencies and each bomb's outcome. Exit 77 (skip) without root,
 Postfix or the corpus of examples.
@@ -135,7 +137,10 @@ def main():
             qn = len(q.get(tid, []))
             if tid.startswith("bomb-"):
                 reasons = q[tid][0].get("reasons") if qn else None
-                print("  %-22s %3d %5.2f s  quarantined %d (%s)" % (tid, code, secs, qn, reasons))
+                lim = [f.get("evidence", {}).get("limit") for f in (q[tid][0].get("scan", {}).get("findings", [])
+                                                                     if qn else []) if f.get("detector") == "parse.limit"]
+                print("  %-22s %3d %5.2f s  quarantined %d (%s%s)" % (tid, code, secs, qn, reasons,
+                                                                     " " + ",".join(lim) if lim else ""))
                 check(code == 250 and d == 0 and qn == 1, "%s: not delivered, quarantined once (%d, %d delivered,"
                       " %d quarantined: %s)" % (tid, code, d, qn, text[:60]))
             else:
@@ -186,6 +191,26 @@ def main():
         print("over the CPU budget: %d in %.2f s; %s" % (code, secs, finding and finding.get("evidence")))
         check(code == 250 and not h.delivered("over-budget", 1) and len(q) == 1 and finding is not None,
               "over limits.cpu: not delivered, quarantined with parse.limit cpu")
+
+        # 5. the memory ceiling: with limits.memory at 48 MB (a worker holds
+        # 34 MB idle), a 12 MB message does not fit; the worker fails or dies
+        # and the message is quarantined with parse.limit
+        h.write_conf(fault="accept", extra="[limits]\nmemory = 48M\n")
+        n = len(h.log_lines())
+        h.milter.send_signal(signal.SIGHUP)
+        for _ in range(100):
+            if any("reload" in l for l in h.log_lines()[n:]):
+                break
+            time.sleep(0.05)
+        big = H.replace(b"Subject: bomb", b"Subject: big") + b"Content-Type: text/plain\n\n" + b"word " * (12 << 18)
+        code, text, secs = h.send(with_id(big, "over-memory"))
+        time.sleep(1)
+        q = [meta for tid, meta in h.quarantined() if tid == "over-memory"]
+        lim = [f.get("evidence") for meta in q for f in meta.get("scan", {}).get("findings", [])
+               if f.get("detector") == "parse.limit"]
+        print("over the memory ceiling: %d in %.2f s; %s" % (code, secs, lim))
+        check(code == 250 and not h.delivered("over-memory", 1) and len(q) == 1 and lim,
+              "over limits.memory: not delivered, quarantined with parse.limit")
     finally:
         h.stop()
     print("milter bombs: %d failed" % len(failures))
