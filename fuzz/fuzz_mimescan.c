@@ -1,11 +1,13 @@
 /* The MIME pre-scan (src/parse/mimescan.c) against GMime itself. The first
  * input byte picks small limits; then:
  *  - GMime, given the bytes before the cut, builds no more parts and no
- *    deeper nesting than the limits allow (allowing for the one GMime
- *    quirk not modelled: a boundary where its 4 kB read buffer splits a
- *    longer line, which needs 4 kB of input per extra part);
+ *    deeper nesting than the limits allow (where GMime's 4 kB read buffer
+ *    splits a line it takes a boundary the model does not: the model stops
+ *    at every line where that could happen, so no slack is allowed);
  *  - with no limit in reach, the model counts exactly what GMime builds
- *    (inputs under 4 kB, where that quirk cannot happen). */
+ *    (inputs under 4 kB, where that quirk cannot happen), unless it
+ *    stopped on purpose at an ambiguous line (a boundary at a line's end,
+ *    a field name GMime cannot read). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,8 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ms.cut > n)
 		abort();
 	gmime_tree t = gmime_tree_of(s, ms.cut);
-	size_t slack = ms.cut / 4096;
-	if (t.parts > l.parts + slack || (t.parts && t.depth > l.nesting_depth + slack)) {
+	if (t.parts > l.parts || (t.parts && t.depth > l.nesting_depth)) {
 		fprintf(stderr, "cut %zu (%s): GMime built %zu parts, depth %zu; limits %zu, %zu\n", ms.cut,
 		        ms.limit ? ms.limit : "none", t.parts, t.depth, l.parts, l.nesting_depth);
 		abort();
@@ -52,6 +53,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		big.parts = big.headers = big.params = big.header_size = (size_t)1 << 40;
 		big.nesting_depth = 1000;
 		pc_mimescan_run(s, n, &big, &ms);
+		if (ms.limit && (!strcmp(ms.limit, "boundary") || !strcmp(ms.limit, "field_name")))
+			return 0; /* ambiguous input, stopped on purpose: nothing to compare */
 		t = gmime_tree_of(s, n);
 		if (ms.limit || ms.not_mail != !t.ok || (t.ok && (ms.parts != t.parts || ms.depth != t.depth))) {
 			fprintf(stderr, "model %zu parts depth %zu%s, GMime %zu parts depth %zu%s\n", ms.parts,

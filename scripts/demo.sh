@@ -56,14 +56,18 @@ port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)
 smtp=$(port)
 sock="$out/milter.sock"
 cat docs/demo.conf > "$out/milter.conf"
+# the scanning workers run as an unprivileged user (the milter refuses to
+# start as root without one); the store is theirs
+mkdir "$out/store" && chown nobody:nogroup "$out/store"
 cat >> "$out/milter.conf" <<CONF
 [milter]
 socket = unix:$sock
 workers = 1
+worker_user = nobody
 [quarantine]
 directory = $out/mq
 [history]
-database = $out/milter.db
+database = $out/store/milter.db
 CONF
 (umask 0; exec "$PC" milter -c "$out/milter.conf" 2>"$out/milter.log") &
 mpid=$!

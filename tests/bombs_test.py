@@ -380,6 +380,31 @@ def mbox_from_lines(n):  # "From " at every line start, not a separator
     return b"From a@example.com Mon Jan  1 00:00:00 2024\n" + HDR + b"\n" + b"Fromage\nFrom x\n" * n + b"\n"
 
 
+def formatting_clones(n):  # 400 distinct <b> left open by </p>, then n paragraphs: the parser clones them all
+    return html(b"<p>" + b"".join(b"<b id=%d>" % i for i in range(400)) + b"</p>" + b"<p>x</p>" * n)
+
+
+def address_fields(n):  # n To fields of 100 addresses, each field short
+    field = b"To: " + b", ".join(b"u%d@example.org" % i for i in range(100)) + b"\n"
+    return HDR + field * n + b"\nx\n"
+
+
+def encoded_params(n):  # MIME parameters inside encoded-words (GMime decodes before it parses them): 500 a part
+    words = b"".join(b"=?us-ascii?q?p%d=3Dv=3B_?= " % i for i in range(500))
+    part = b"--B\nContent-Type: text/plain; " + words + b"\n\nx\n"
+    return HDR + b"Content-Type: multipart/mixed; boundary=B\n\n" + part * max(1, n // 500) + b"--B--\n"
+
+
+def hidden_boundaries(n):  # long lines ending in the boundary (GMime's 4 kB buffer split quirk), n of them
+    block = b"X" * 4000 + b"--B\nContent-Type: image/png\n\n"
+    return (HDR + b"Content-Type: multipart/mixed; boundary=B\n\n--B\nContent-Type: text/html\n\n<!--\n" +
+            block * n + b"-->\n<img src=http://t.example/p.gif width=1 height=1>\n--B--\n")
+
+
+def long_field_name(n):  # a field name GMime cannot read (longer than its buffer)
+    return HDR + b"X-" + b"A" * n + b": v\n\nbody\n"
+
+
 def many_rcpt(n):  # many --rcpt (the CLI takes at most 1000)
     return html(b'<img src="https://t.example.com/o.gif?e=r5%40example.org">')
 
@@ -477,6 +502,12 @@ SHAPES = [
     ("mbox-db", mbox, 8_500, [], {"lines": lambda n: n, "plain": True, "db": True}),
     ("mbox-quoted", mbox_quoted, 1_000_000, [], {"plain": True}),
     ("mbox-from-lines", mbox_from_lines, 500_000, [], {"plain": True}),
+    # found by a review of issue 13: what GMime or MyHTML read differently
+    ("formatting-clones", formatting_clones, 20_000, ["html_nodes"], {"limits_at_n": True}),
+    ("address-fields", address_fields, 5_000, ["addresses"], {"limits_at_n": True}),
+    ("encoded-params", encoded_params, 200_000, ["params"], {"limits_at_n": True}),
+    ("hidden-boundaries", hidden_boundaries, 1_000, ["boundary"], {"limits_at_n": True}),
+    ("long-field-name", long_field_name, 1_000_000, ["field_name"], {"limits_at_n": True}),
 ]
 
 # Known failures, each with who owns the fix and the kinds of problem it

@@ -31,7 +31,7 @@ const pc_limit_info pc_limit_table[] = {
     {"html_nodes", OFF(html_nodes), "nodes", "HTML elements and attributes of one part that are parsed"},
     {"arena", OFF(arena), "bytes", "memory for one message's parse results"},
     {"params", OFF(params), "parameters", "MIME parameters of a message's Content-Type and -Disposition fields"},
-    {"addresses", OFF(addresses), "addresses", "addresses read from one address field"},
+    {"addresses", OFF(addresses), "addresses", "addresses in the address fields of a message"},
     {"cpu", OFF(cpu_ms), "ms", "CPU time of one scan"},
     {"memory", OFF(memory), "bytes", "memory of one scanning process"},
 };
@@ -49,10 +49,10 @@ void pc_config_defaults(pc_config *c)
 	c->limits.decoded_total = 32u << 20;
 	c->limits.urls = 10000;
 	c->limits.html_depth = 512;
-	c->limits.html_nodes = 50000;
+	c->limits.html_nodes = 60000;
 	c->limits.arena = 64u << 20;
 	c->limits.params = 1000;
-	c->limits.addresses = 1000;
+	c->limits.addresses = 10000;
 	c->limits.cpu_ms = 10000;
 	c->limits.memory = 1u << 30;
 	c->limit_action = PC_ACTION_QUARANTINE;

@@ -32,7 +32,7 @@ typedef struct pc_limits {
 	size_t html_nodes;    /* HTML elements + attributes of one part that are parsed */
 	size_t arena;         /* memory for one message's parse results */
 	size_t params;        /* MIME parameters of all Content-Type/-Disposition fields */
-	size_t addresses;     /* addresses read from one address field (From, To, Cc, ...) */
+	size_t addresses;     /* addresses in the address fields (From, To, Cc ...) of a message */
 	size_t cpu_ms;        /* CPU time of one scan (limits.cpu, in seconds in the file) */
 	size_t memory;        /* memory of a scanning process (milter worker) */
 } pc_limits;

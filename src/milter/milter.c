@@ -361,9 +361,27 @@ static void append(conn *c, const char *p, size_t n, size_t max)
 	c->n += n;
 }
 
+/* An envelope address longer than this is cut (RFC 5321 paths are at most
+ * 256 octets): a request to a worker holds 1,000 of them beside the
+ * message, within the worker's bound (worker.c). */
+#define ADDR_MAX 1024
+
+static char *cap_addr(char *a)
+{
+	if (a && strlen(a) > ADDR_MAX)
+		a[ADDR_MAX] = '\0';
+	return a;
+}
+
 /* "<a@b>" -> "a@b" (malloc'd): the '>' that ends it is the first one
  * outside a quoted local part ("a>b"@x is one address). */
+static char *addr_of_raw(const char *s);
 static char *addr_of(const char *s)
+{
+	return cap_addr(addr_of_raw(s));
+}
+
+static char *addr_of_raw(const char *s)
 {
 	if (!s)
 		return strdup("");
@@ -1146,6 +1164,12 @@ static int check_as(const char *user, int (*fn)(const pc_config *), const pc_con
  * lists as [milter] worker_user. */
 static int check(const pc_config *cfg, bool verbose)
 {
+	/* the process that parses hostile mail never runs as root */
+	if (geteuid() == 0 && (!cfg->milter_worker_user[0] || !strcmp(cfg->milter_worker_user, "root"))) {
+		fprintf(stderr, "portcullis: milter: started as root, [milter] worker_user must name the unprivileged "
+		                "user the scanning workers run as (e.g. portcullis-scan; it owns the store)\n");
+		return 1;
+	}
 	int bad = check_as(cfg->milter_user, check_quarantine, cfg);
 	bad |= check_as(cfg->milter_worker_user, check_resources, cfg);
 	if (verbose && !bad)
@@ -1358,8 +1382,6 @@ static int front(int ctl_fd, int spawn_fd, const pc_config *cfg)
 	if (!cfg->milter_sandbox)
 		logf_(true, "milter.sandbox = no: workers scan without rlimits or the system call filter (for "
 		            "diagnosing only)");
-	if (!cfg->milter_worker_user[0] && spawn_fd >= 0)
-		logf_(true, "the workers run as root: set [milter] worker_user");
 	pthread_t ct;
 	if (pthread_create(&ct, NULL, control_thread, (void *)(intptr_t)ctl_fd) == 0)
 		pthread_detach(ct);

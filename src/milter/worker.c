@@ -109,7 +109,7 @@ static int request_parse(const pc_wbuf *b, request *q)
 				continue;
 			}
 			if (!(q->rcpt[q->nrcpt] = dupn(&r)))
-				return -1;
+				return -2;
 			q->nrcpt++;
 			continue;
 		case PC_W_MSG:
@@ -129,7 +129,7 @@ static int request_parse(const pc_wbuf *b, request *q)
 		}
 		free(*dst);
 		if (!(*dst = dupn(&r)))
-			return -1;
+			return -2;
 	}
 	return k < 0 || !q->msg ? -1 : 0;
 }
@@ -385,8 +385,8 @@ static void handle(worker *w, const request *q)
 		 * quarantine) before it answers the MTA */
 		unsigned char sha[32];
 		char hexs[65];
-		if (pc_sha256(q->msg, q->msgn, sha) != 0) {
-			fault(w, "sha256 failed");
+		if (pc_sha256(q->msg, q->msgn, sha) != 0) { /* OpenSSL allocates: the worker's memory */
+			out_of(w, "memory", "sha256 failed (out of memory)");
 			return;
 		}
 		for (int i = 0; i < 32; i++)
@@ -547,7 +547,9 @@ int pc_milter_worker(const pc_config *cfg, int fd)
 	}
 	pc_wbuf in = {0};
 	/* a request is the message plus its envelope */
-	size_t max = cfg->milter_max_message + (size_t)MAX_RCPT * 1100 + 65536;
+	/* the message, 1,000 recipients and the other envelope fields (the
+	 * front end cuts each address at 1,024 bytes) */
+	size_t max = cfg->milter_max_message + (size_t)MAX_RCPT * 1100 + 4 * 1100 + 65536;
 	for (;;) {
 		int r = pc_wire_recv(fd, &in, max, 0);
 		if (r == 1) {
@@ -561,7 +563,10 @@ int pc_milter_worker(const pc_config *cfg, int fd)
 		request q;
 		if (have_timer && budget_ms)
 			timer_settime(cpu_timer, 0, &arm, NULL);
-		if (request_parse(&in, &q) != 0)
+		int pr = request_parse(&in, &q);
+		if (pr == -2)
+			out_of(&w, "memory", "out of memory reading the request");
+		else if (pr != 0)
 			fault(&w, "malformed request");
 		else
 			handle(&w, &q);

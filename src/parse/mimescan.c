@@ -25,7 +25,19 @@
 enum { B_NONE, B_EOS, B_IMMEDIATE, B_IMMEDIATE_END, B_PARENT, B_PARENT_END, B_STOP };
 /* how a header block ended */
 enum { H_CONTENT, H_BOUNDARY, H_ERROR, H_TOPERROR, H_STOP };
-enum { F_OTHER, F_CT, F_CTE, F_CD };
+enum { F_OTHER, F_CT, F_CTE, F_CD, F_ADDR };
+
+/* A field name longer than this makes GMime give up (one that does not
+ * fit its 4 kB buffer ends the parse as an error: the message, or the rest
+ * of it, unparsed); RFC 5322 lines end at 998. */
+#define NAME_MAX_LEN 998
+/* RFC 2046 boundaries are at most 70 characters; past this GMime reads its
+ * input in pieces too small to hold one, and where it finds one is no
+ * longer a question of lines. */
+#define BOUNDARY_MAX_LEN 200
+/* A run of white space longer than this inside a multipart (see
+ * tail_boundary) */
+#define WS_RUN_MAX 1024
 
 typedef struct bound {
 	char *text; /* "--B--" */
@@ -41,6 +53,7 @@ typedef struct field {
 	int kind;
 	bool valid;     /* header_buffer_parse accepts its name */
 	size_t semis;   /* ';' in it: an upper bound of its MIME parameters */
+	size_t commas;  /* ',' in an address field: one less than its addresses, at most */
 	GString *value; /* Content-Type / -Transfer-Encoding value up to a NUL, capped */
 	bool nul;
 } field;
@@ -62,8 +75,9 @@ typedef struct scan {
 	bound *b;
 	size_t nb, capb;
 	field f;
-	bool dry;   /* limits on fields suspended: the part is over a part limit anyway */
-	char *path; /* the current part's path, as parse/mime.c's walk numbers parts */
+	bool dry;       /* limits on fields suspended: the part is over a part limit anyway */
+	bool msg_block; /* the header block being read is a message's (its address fields are parsed) */
+	char *path;     /* the current part's path, as parse/mime.c's walk numbers parts */
 	size_t pathlen, pathcap;
 } scan;
 
@@ -150,10 +164,12 @@ static int check_boundary(const scan *s, const char *l, size_t len)
 	return B_NONE;
 }
 
+static bool tail_boundary(const scan *s, const char *l, size_t len);
+
 /* parser_scan_content: lines up to a boundary (left unread) or the end.
- * Only a line that starts with "--" can be one: with no boundary on the
- * stack the content runs to the end, and otherwise the search goes from
- * one "--" at a line's start to the next instead of line by line. */
+ * With no boundary on the stack nothing can end the content before the
+ * end. Otherwise each line is compared at its start (check_boundary) and
+ * at its end (tail_boundary). */
 static int scan_content(scan *s)
 {
 	if (!s->nb) {
@@ -162,19 +178,14 @@ static int scan_content(scan *s)
 	}
 	while (s->pos < s->n) {
 		size_t e = line_end(s, s->pos);
-		int st = check_boundary(s, s->p + s->pos, e - s->pos);
+		const char *l = s->p + s->pos;
+		int st = check_boundary(s, l, e - s->pos);
 		if (st != B_NONE)
 			return st;
-		if (e >= s->n)
-			break;
-		/* the next "--" at the start of a line (memchr: a base64 body has
-		 * no '-' at all; glibc's memmem for "\n--" cost more than lines) */
-		const char *p = s->p + e, *end = s->p + s->n;
-		while ((p = memchr(p, '-', (size_t)(end - p))) && !(p + 1 < end && p[1] == '-' && p[-1] == '\n'))
-			p++;
-		s->pos = p ? (size_t)(p - s->p) : s->n;
+		if (tail_boundary(s, l, e - s->pos))
+			return stop(s, "boundary", 0, e - s->pos, s->pos);
+		s->pos = e < s->n ? e + 1 : s->n;
 	}
-	s->pos = s->n;
 	return B_EOS;
 }
 
@@ -194,6 +205,41 @@ static bool found_immediate(const scan *s, bool end)
 	const bound *b = &s->b[s->nb - 1];
 	size_t e = line_end(s, s->pos);
 	return is_boundary(s->p + s->pos, e - s->pos, b->text, end ? b->lenfinal : b->len);
+}
+
+/* A boundary at the end of a line that does not start with it ("...--B"):
+ * where GMime's 4 kB read buffer splits a line it compares the rest of
+ * the line with the boundaries as if it were a line of its own, so such a
+ * line can end a part for GMime and not for a mail client, or for neither,
+ * depending only on where the split falls. RFC 2046 forbids the boundary
+ * inside a part; a message that has one is ambiguous by construction and
+ * is not parsed past it. */
+static bool tail_boundary(const scan *s, const char *l, size_t len)
+{
+	/* the piece GMime compares runs from the split to the line's end, or
+	 * to its buffer's end (at least 3.8 kB on) when the line goes further:
+	 * there "--B" and white space alone is a boundary too, so a line with
+	 * a long run of white space is as ambiguous (RFC 5322 lines end at
+	 * 998 bytes; such runs are not written by hand) */
+	if (len > WS_RUN_MAX) {
+		size_t run = 0;
+		for (size_t i = 0; i < len; i++) {
+			run = is_lwsp((unsigned char)l[i]) ? run + 1 : 0;
+			if (run > WS_RUN_MAX)
+				return true;
+		}
+	}
+	while (len && is_lwsp((unsigned char)l[len - 1]))
+		len--;
+	for (size_t i = s->nb; i-- > 0;) {
+		const bound *b = &s->b[i];
+		/* "--B--" and "--B" ending the line, not at its start */
+		if (len > b->lenfinal && !memcmp(l + len - b->lenfinal, b->text, b->lenfinal))
+			return true;
+		if (len > b->len && !memcmp(l + len - b->len, b->text, b->len))
+			return true;
+	}
+	return false;
 }
 
 static int push_boundary(scan *s, const char *boundary)
@@ -235,6 +281,8 @@ static int field_name(const char *l, size_t len, bool at_end, bool step, int *ki
 	bool blank = false;
 	size_t i = 0;
 	for (; i < len && l[i] != ':'; i++) {
+		if (i == NAME_MAX_LEN)
+			return -2;
 		unsigned char c = (unsigned char)l[i];
 		if (is_blank(c))
 			blank = true;
@@ -252,6 +300,11 @@ static int field_name(const char *l, size_t len, bool at_end, bool step, int *ki
 		*kind = F_CTE;
 	else if (nl == 19 && !g_ascii_strncasecmp(l, "Content-Disposition", 19))
 		*kind = F_CD;
+	else if ((nl == 4 && !g_ascii_strncasecmp(l, "From", 4)) || (nl == 2 && !g_ascii_strncasecmp(l, "To", 2)) ||
+	         (nl == 2 && !g_ascii_strncasecmp(l, "Cc", 2)) || (nl == 3 && !g_ascii_strncasecmp(l, "Bcc", 3)) ||
+	         (nl == 6 && !g_ascii_strncasecmp(l, "Sender", 6)) ||
+	         (nl == 8 && !g_ascii_strncasecmp(l, "Reply-To", 8)))
+		*kind = F_ADDR; /* gmime-message.c address_types: parsed as the message is built */
 	return 1;
 }
 
@@ -272,7 +325,9 @@ static int field_append(scan *s, size_t at, size_t len)
 		f->open = true;
 		f->start = at;
 		f->valid = field_name(l, len, false, false, &f->kind) == 1;
-		if (f->kind == F_CT || f->kind == F_CTE) {
+		if (f->kind == F_ADDR && !s->msg_block)
+			f->kind = F_OTHER; /* a MIME part's From is not parsed */
+		if (f->kind == F_CT || f->kind == F_CTE || f->kind == F_CD) {
 			f->value = g_string_new(NULL);
 			const char *colon = memchr(l, ':', len);
 			from = colon ? (size_t)(colon - l) + 1 : len;
@@ -282,6 +337,9 @@ static int field_append(scan *s, size_t at, size_t len)
 	if (f->kind == F_CT || f->kind == F_CD) /* the fields GMime parses parameters of */
 		for (const char *p = l, *end = l + len; (p = memchr(p, ';', (size_t)(end - p))); p++)
 			f->semis++;
+	else if (f->kind == F_ADDR)
+		for (const char *p = l, *end = l + len; (p = memchr(p, ',', (size_t)(end - p))); p++)
+			f->commas++;
 	if (f->value && !f->nul) {
 		const char *z = memchr(l + from, '\0', len - from);
 		size_t take = z ? (size_t)(z - l) - from : len - from;
@@ -311,9 +369,26 @@ static int field_end(scan *s, block *bk)
 			return stop_field(s, "headers", s->lim->headers, o->headers + 1);
 		}
 		if (f->kind == F_CT || f->kind == F_CD) {
-			o->params += f->semis;
+			/* GMime parses the parameters of the value decoded: an
+			 * encoded-word can hold more ';' than the raw text shows */
+			size_t semis = f->semis;
+			if (f->value && strstr(f->value->str, "=?")) {
+				char *unfolded = g_mime_utils_header_unfold(f->value->str);
+				char *decoded = unfolded ? g_mime_utils_header_decode_text(s->options, unfolded) : NULL;
+				size_t k = 0;
+				for (const char *p = decoded; p && (p = strchr(p, ';')); p++)
+					k++;
+				semis = k > semis ? k : semis;
+				g_free(decoded);
+				g_free(unfolded);
+			}
+			o->params += semis;
 			if (!s->dry && o->params > s->lim->params)
 				return stop_field(s, "params", s->lim->params, o->params);
+		} else if (f->kind == F_ADDR) {
+			o->addresses += f->commas + 1;
+			if (!s->dry && o->addresses > s->lim->addresses)
+				return stop_field(s, "addresses", s->lim->addresses, o->addresses);
 		}
 		if (f->kind == F_CT) {
 			if (bk->ct)
@@ -347,10 +422,11 @@ static bool mbox_marker(const char *l, size_t len)
 	return len >= 5 && !memcmp(l, "From ", 5);
 }
 
-/* parser_step_headers / step_headers */
-static int step_headers(scan *s, block *bk, bool top)
+/* parser_step_headers / step_headers; `msg`: a message's header block */
+static int step_headers(scan *s, block *bk, bool top, bool msg)
 {
 	memset(bk, 0, sizeof *bk);
+	s->msg_block = msg;
 	if (s->pos >= s->n)
 		return H_ERROR;
 	bool scanning = true, check_folded = false, valid = true;
@@ -369,6 +445,11 @@ static int step_headers(scan *s, block *bk, bool top)
 		if (scanning && !eoln) {
 			int kind;
 			int r = field_name(l, len, !has_nl, true, &kind);
+			if (r == -2) { /* GMime would give up here */
+				snprintf(s->out->field, sizeof s->out->field, "%.*s", (int)(sizeof s->out->field - 1),
+				         l);
+				return stop(s, "field_name", NAME_MAX_LEN, len, s->pos) == B_STOP ? H_STOP : H_STOP;
+			}
 			if (r < 0)
 				return H_ERROR; /* the data ends inside a field name */
 			if (r == 0) {
@@ -395,6 +476,8 @@ static int step_headers(scan *s, block *bk, bool top)
 			bk->bst = bst; /* the field read last stays in the buffer */
 			return H_BOUNDARY;
 		}
+		if (tail_boundary(s, l, len))
+			return stop(s, "boundary", 0, len, s->pos) == B_STOP ? H_STOP : H_STOP;
 		if (!valid && bk->nheaders == 0) {
 			scanning = true; /* a line before the first field: dropped */
 			check_folded = false;
@@ -560,7 +643,7 @@ static int subparts(scan *s, size_t depth, int gdepth, bool digest)
 		if (path_push(s, child + 1) != 0)
 			return stop(s, "arena", 0, 0, cut);
 		block bk;
-		int hs = step_headers(s, &bk, false);
+		int hs = step_headers(s, &bk, false, false);
 		s->dry = false;
 		if (hs == H_STOP) {
 			block_free(&bk);
@@ -598,6 +681,11 @@ static int multipart(scan *s, const block *bk, size_t depth, int gdepth)
 	if (!boundary || gdepth >= GMIME_MAX_LEVEL) {
 		free(boundary);
 		return scan_content(s); /* everything is prologue */
+	}
+	if (strlen(boundary) > BOUNDARY_MAX_LEN) {
+		size_t bl = strlen(boundary);
+		free(boundary);
+		return stop(s, "boundary", BOUNDARY_MAX_LEN, bl, s->pos);
 	}
 	int rc = push_boundary(s, boundary);
 	free(boundary);
@@ -638,7 +726,7 @@ static int message_part(scan *s, size_t depth, int gdepth)
 	if (path_push(s, 1) != 0)
 		return stop(s, "arena", 0, 0, begin);
 	block bk;
-	int hs = step_headers(s, &bk, false);
+	int hs = step_headers(s, &bk, false, true);
 	s->dry = false;
 	int st;
 	if (hs == H_STOP)
@@ -684,7 +772,7 @@ void pc_mimescan_run(const char *bytes, size_t n, const pc_limits *lim, pc_mimes
 	out->cut = n;
 	scan s = {.p = bytes, .n = n, .lim = lim, .out = out, .options = g_mime_parser_options_get_default()};
 	block bk;
-	int hs = step_headers(&s, &bk, true);
+	int hs = step_headers(&s, &bk, true, true);
 	if (hs == H_ERROR || hs == H_TOPERROR)
 		out->not_mail = 1;
 	else if (hs != H_STOP && path_push(&s, 1) == 0 && enter_part(&s, 0, 0) != B_STOP)

@@ -61,8 +61,9 @@ typedef struct pc_mimescan {
 	size_t parts;      /* counted before the cut */
 	size_t headers;
 	size_t params;
-	size_t depth; /* deepest part */
-	int not_mail; /* GMime will not find a top-level header (nothing was modelled) */
+	size_t addresses; /* in the address fields of message headers */
+	size_t depth;     /* deepest part */
+	int not_mail;     /* GMime will not find a top-level header (nothing was modelled) */
 } pc_mimescan;
 
 void pc_mimescan_run(const char *bytes, size_t n, const pc_limits *lim, pc_mimescan *out);

@@ -15,6 +15,7 @@ process of the milter. Needs root (Postfix does).
 import glob
 import json
 import os
+import pwd
 import shutil
 import signal
 import smtplib
@@ -40,6 +41,7 @@ directory = {T}/q
 action = discard
 [milter]
 socket = inet:{MPORT}@127.0.0.1
+worker_user = nobody
 workers = {workers}
 timeout = {timeout}
 fault_action = {fault}
@@ -59,7 +61,11 @@ class Harness:
         self.pfsh = os.path.join(self.src, "tests", "milter", "postfix.sh")
         self.T = tempfile.mkdtemp(prefix=prefix)
         os.chmod(self.T, 0o755)  # Postfix (user postfix) works below it
+        # the workers run as nobody (as root the milter requires a
+        # worker_user): the store is theirs
         os.makedirs(os.path.join(self.T, "store"))
+        nobody = pwd.getpwnam("nobody")
+        os.chown(os.path.join(self.T, "store"), nobody.pw_uid, nobody.pw_gid)
         self.smtp = free_port()
         self.mport = free_port()
         self.pf = os.path.join(self.T, "pf")

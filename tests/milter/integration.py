@@ -38,6 +38,7 @@ import email.policy
 import glob
 import json
 import os
+import pwd
 import re
 import shutil
 import signal
@@ -78,6 +79,10 @@ def check(cond, what):
 
 T = tempfile.mkdtemp(prefix="pc-milter-")
 os.chmod(T, 0o755)  # Postfix (user postfix) works below it
+# the workers run as nobody (as root the milter requires a worker_user):
+# the store is theirs
+os.mkdir(os.path.join(T, "store"), 0o700)
+os.chown(os.path.join(T, "store"), pwd.getpwnam("nobody").pw_uid, pwd.getpwnam("nobody").pw_gid)
 SMTP = free_port()
 MPORT = free_port()
 PF = os.path.join(T, "pf")
@@ -98,7 +103,7 @@ domains = dailyledger.example
 [auth]
 trusted_authserv_ids = mx.parliament.example
 [history]
-database = {T}/store.db
+database = {T}/store/store.db
 [quarantine]
 directory = {Q}
 action = {qaction}
@@ -107,6 +112,7 @@ postsuper = /usr/sbin/postsuper -c {PF}/etc
 postqueue = /usr/sbin/postqueue -c {PF}/etc
 [milter]
 socket = inet:{MPORT}@127.0.0.1
+worker_user = nobody
 workers = 2
 timeout = {timeout}
 fault_action = {fault}

@@ -22,6 +22,7 @@ Exit 77 (skip) without root, Postfix or swaks.
 import argparse
 import json
 import os
+import pwd
 import shutil
 import signal
 import subprocess
@@ -123,8 +124,13 @@ try:
     spec = ("unix:%s" % msock, "unix:%s" % msock) if a.socket == "unix" else \
         ("inet:%d@127.0.0.1" % mport, "inet:127.0.0.1:%d" % mport)
     with open(conf, "w") as f:
-        store = "" if os.environ.get("PC_NOSTORE") else "[history]\ndatabase = %s/store.db\n" % T
-        f.write("[milter]\nsocket = %s\nworkers = %d\n[dns]\nservers = off\n"
+        # the workers run as nobody (as root the milter requires a
+        # worker_user): the store is theirs
+        sdir = os.path.join(T, "store")
+        os.makedirs(sdir, 0o700, exist_ok=True)
+        os.chown(sdir, pwd.getpwnam("nobody").pw_uid, pwd.getpwnam("nobody").pw_gid)
+        store = "" if os.environ.get("PC_NOSTORE") else "[history]\ndatabase = %s/store.db\n" % sdir
+        f.write("[milter]\nsocket = %s\nworker_user = nobody\nworkers = %d\n[dns]\nservers = off\n"
                 "[quarantine]\ndirectory = %s\n%s"
                 "[organisation]\ndomains = parliament.example\n[protected]\ndomains = dailyledger.example\n"
                 "[person]\nname = Hannah Reyes\naddresses = hannah.reyes@dailyledger.example\n"
