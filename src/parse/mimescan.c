@@ -448,7 +448,8 @@ static int step_headers(scan *s, block *bk, bool top, bool msg)
 			if (r == -2) { /* GMime would give up here */
 				snprintf(s->out->field, sizeof s->out->field, "%.*s", (int)(sizeof s->out->field - 1),
 				         l);
-				return stop(s, "field_name", NAME_MAX_LEN, len, s->pos) == B_STOP ? H_STOP : H_STOP;
+				(void)stop(s, "field_name", NAME_MAX_LEN, len, s->pos);
+				return H_STOP;
 			}
 			if (r < 0)
 				return H_ERROR; /* the data ends inside a field name */
@@ -476,8 +477,10 @@ static int step_headers(scan *s, block *bk, bool top, bool msg)
 			bk->bst = bst; /* the field read last stays in the buffer */
 			return H_BOUNDARY;
 		}
-		if (tail_boundary(s, l, len))
-			return stop(s, "boundary", 0, len, s->pos) == B_STOP ? H_STOP : H_STOP;
+		if (tail_boundary(s, l, len)) {
+			(void)stop(s, "boundary", 0, len, s->pos);
+			return H_STOP;
+		}
 		if (!valid && bk->nheaders == 0) {
 			scanning = true; /* a line before the first field: dropped */
 			check_folded = false;
