@@ -1,4 +1,5 @@
-# Portcullis — the two commands a new machine needs:
+# Portcullis. A new machine runs ./demo and ./check (they install make and
+# the rest first, then call these targets):
 #   make demo    install missing Debian packages, build, scan examples/
 #   make check   build and run the whole test suite (unit, golden, corpus,
 #                sanitizers, fuzzing)

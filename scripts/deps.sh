@@ -19,7 +19,15 @@ for p in $PKGS; do
 	installed "$p" || missing="$missing $p"
 done
 SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+if [ "$(id -u)" -ne 0 ]; then
+	SUDO="sudo"
+	if ! command -v sudo >/dev/null 2>&1; then
+		[ -z "$missing" ] || {
+			echo "deps: missing$missing; run as root (no sudo here)" >&2
+			exit 1
+		}
+	fi
+fi
 if [ -n "$missing" ]; then
 	echo "deps: installing$missing"
 	$SUDO apt-get update -qq
