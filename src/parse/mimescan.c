@@ -76,6 +76,8 @@ typedef struct scan {
 	size_t nb, capb;
 	field f;
 	bool dry;       /* limits on fields suspended: the part is over a part limit anyway */
+	size_t dry_at;  /* and is cut here (right after its boundary line) */
+	size_t dry_depth;
 	bool msg_block; /* the header block being read is a message's (its address fields are parsed) */
 	char *path;     /* the current part's path, as parse/mime.c's walk numbers parts */
 	size_t pathlen, pathcap;
@@ -133,6 +135,20 @@ static int stop_field(scan *s, const char *limit, size_t configured, size_t foun
 	memcpy(s->out->field, l, k);
 	s->out->field[k] = '\0';
 	return stop(s, limit, configured, found, s->f.start);
+}
+
+static int enter_part(scan *s, size_t depth, size_t begin);
+
+/* A line GMime may read otherwise (a field name it gives up on, a
+ * boundary its line buffer may split): the model stops before it. In the
+ * header block of a part over a part limit, the cut is where that limit
+ * puts it, right after the part's boundary line: GMime would build the
+ * part from the header lines before a cut inside its block. */
+static int stop_ambiguous(scan *s, const char *limit, size_t configured, size_t found)
+{
+	if (s->dry)
+		return enter_part(s, s->dry_depth, s->dry_at);
+	return stop(s, limit, configured, found, s->pos);
 }
 
 /* is_boundary: the line starts with the boundary, and the rest is white space */
@@ -448,7 +464,7 @@ static int step_headers(scan *s, block *bk, bool top, bool msg)
 			if (r == -2) { /* GMime would give up here */
 				snprintf(s->out->field, sizeof s->out->field, "%.*s", (int)(sizeof s->out->field - 1),
 				         l);
-				(void)stop(s, "field_name", NAME_MAX_LEN, len, s->pos);
+				(void)stop_ambiguous(s, "field_name", NAME_MAX_LEN, len);
 				return H_STOP;
 			}
 			if (r < 0)
@@ -478,7 +494,7 @@ static int step_headers(scan *s, block *bk, bool top, bool msg)
 			return H_BOUNDARY;
 		}
 		if (tail_boundary(s, l, len)) {
-			(void)stop(s, "boundary", 0, len, s->pos);
+			(void)stop_ambiguous(s, "boundary", 0, len);
 			return H_STOP;
 		}
 		if (!valid && bk->nheaders == 0) {
@@ -643,6 +659,8 @@ static int subparts(scan *s, size_t depth, int gdepth, bool digest)
 		 * which GMime does make a part) */
 		size_t cut = s->pos;
 		s->dry = over(s, depth + 1);
+		s->dry_at = cut;
+		s->dry_depth = depth + 1;
 		if (path_push(s, child + 1) != 0)
 			return stop(s, "arena", 0, 0, cut);
 		block bk;
@@ -725,6 +743,8 @@ static int message_part(scan *s, size_t depth, int gdepth)
 	}
 	size_t begin = s->pos;
 	s->dry = over(s, depth + 1);
+	s->dry_at = begin;
+	s->dry_depth = depth + 1;
 	size_t base = s->pathlen;
 	if (path_push(s, 1) != 0)
 		return stop(s, "arena", 0, 0, begin);
