@@ -15,8 +15,8 @@
 #define PC_DETECT_H
 
 #include "core/msg.h"
-#include "detect/leak.h"
-#include "detect/trackerlist.h"
+#include "detect/lib/leak.h"
+#include "detect/lib/trackerlist.h"
 
 struct pc_dns;
 struct pc_store;

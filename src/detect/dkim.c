@@ -13,7 +13,7 @@
  *   pass, fail (bad signature or body hash), permerror (no key, broken
  *   key or signature syntax), temperror (the key lookup failed).
  *   When we verify nothing (no DNS, no signature), trusted upstream DKIM
- *   results stand in for ours (detect/auth.c makes their findings).
+ *   results stand in for ours (detect/lib/auth.c makes their findings).
  */
 #include <sys/types.h>
 #include <arpa/nameser.h>
@@ -24,7 +24,7 @@
 
 #include <opendkim/dkim.h>
 
-#include "detect/auth.h"
+#include "detect/lib/auth.h"
 #include "detect/detect.h"
 #include "net/dns.h"
 

@@ -32,7 +32,7 @@
 #include <libpsl.h>
 #include <opendmarc/dmarc.h>
 
-#include "detect/auth.h"
+#include "detect/lib/auth.h"
 #include "detect/detect.h"
 #include "net/dns.h"
 

@@ -30,7 +30,7 @@
 #include <string.h>
 
 #include "detect/detect.h"
-#include "detect/protect.h"
+#include "detect/lib/protect.h"
 
 #define MAX_ADDRS 16
 

@@ -20,7 +20,7 @@
 
 #include "detect/detect.h"
 #include "extract/identity.h"
-#include "detect/protect.h"
+#include "detect/lib/protect.h"
 
 #define MAX_LINK_HOSTS 200
 #define MAX_DKIM 16

@@ -25,7 +25,7 @@
 
 #include <spf2/spf.h>
 
-#include "detect/auth.h"
+#include "detect/lib/auth.h"
 #include "detect/detect.h"
 #include "net/dns.h"
 

@@ -18,7 +18,7 @@
 #include "decide/policy.h"
 #include "detect/detect.h"
 #include "extract/authres.h"
-#include "detect/protect.h"
+#include "detect/lib/protect.h"
 #include "extract/html.h"
 #include "extract/identity.h"
 #include "extract/textlinks.h"

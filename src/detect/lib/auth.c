@@ -2,7 +2,7 @@
  * NAME
  *   auth - findings shared by the SPF, DKIM and DMARC detectors (see auth.h)
  */
-#include "detect/auth.h"
+#include "detect/lib/auth.h"
 
 #include <stdbool.h>
 #include <string.h>
