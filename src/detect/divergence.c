@@ -52,7 +52,7 @@ static void diverge(pc_detect_ctx *ctx, pc_msg *m, const pc_domain *from, const 
 		why = "replies go to freemail";
 	}
 	pc_finding *f = pc_msg_finding(
-	    m, "header.divergence", score,
+	    m, PC_FINDING_HEADER, "header.divergence", score,
 	    pc_arena_printf(m->arena, "%s domain %s differs from From's %s", header, d.unicode, from->unicode));
 	if (!f)
 		return;

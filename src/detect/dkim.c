@@ -228,7 +228,7 @@ void pc_detect_dkim(pc_detect_ctx *ctx, pc_msg *m)
 	}
 	if (s->ignored) { /* not a parse limit: the verdict does not change, the rest is unverified */
 		pc_finding *f =
-		    pc_msg_finding(m, "auth.dkim", 0,
+		    pc_msg_finding(m, PC_FINDING_AUTH, "auth.dkim", 0,
 		                   pc_arena_printf(m->arena, "more than %d DKIM signatures: %zu not verified",
 		                                   PC_DKIM_SIGNATURES, s->ignored));
 		if (f)

@@ -351,7 +351,7 @@ void pc_detect_dmarc(pc_detect_ctx *ctx, pc_msg *m)
 		bool strong = p == DMARC_RECORD_P_QUARANTINE || p == DMARC_RECORD_P_REJECT;
 		a->reason = "neither SPF nor DKIM passed aligned with From";
 		pc_finding *f =
-		    pc_msg_finding(m, "auth.dmarc", strong ? 5 : 3,
+		    pc_msg_finding(m, PC_FINDING_AUTH, "auth.dmarc", strong ? 5 : 3,
 		                   pc_arena_printf(m->arena, "DMARC fail for the From domain %s (policy %s)", domain,
 		                                   a->policy ? a->policy : "?"));
 		if (f) {

@@ -57,7 +57,7 @@ static void check(pc_detect_ctx *ctx, pc_msg *m, seen *s, const char *host, size
 	if (!t)
 		return;
 	const char *imitated = im ? im->d.unicode : d.skel;
-	pc_finding *f = pc_msg_finding(m, "impersonation.lookalike", score,
+	pc_finding *f = pc_msg_finding(m, PC_FINDING_IMPERSONATION, "impersonation.lookalike", score,
 	                               pc_arena_printf(m->arena, "%s domain %s looks like %s (%s)", where, d.unicode,
 	                                               imitated ? imitated : "?", t));
 	if (!f)

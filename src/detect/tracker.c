@@ -650,7 +650,7 @@ static char *join(pc_arena *a, const char *const *v, size_t n)
 
 static void finding(pc_msg *m, const pc_tracker *t, const char *detector, double score, const char *summary)
 {
-	pc_finding *f = pc_msg_finding(m, detector, score + (t->leak ? 3.0 : 0.0), summary);
+	pc_finding *f = pc_msg_finding(m, PC_FINDING_TRACKER, detector, score + (t->leak ? 3.0 : 0.0), summary);
 	if (!f)
 		return;
 	pc_finding_ev(m, f, t->header ? "header" : "url", t->header ? t->header : t->url);

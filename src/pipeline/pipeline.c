@@ -145,19 +145,43 @@ static void on_body(void *ctx, pc_msg *m, size_t part, const char *bytes, size_t
 	}
 }
 
-/* The store failed during the campaign step: the message keeps its own
- * verdict, at least campaign.error_action, and says why. */
+/* The store failed during the campaign step: a campaign.error finding;
+ * the policy keeps the message's own verdict, at least
+ * campaign.error_action (decide/policy.h). */
 static void campaign_error(pc_scanner *sc, pc_msg *m)
 {
-	pc_finding *f = pc_msg_finding(m, "campaign.error", 0.0, "campaign store could not be used");
+	pc_finding *f =
+	    pc_msg_finding(m, PC_FINDING_CAMPAIGN_ERROR, "campaign.error", 0.0, "campaign store could not be used");
 	pc_finding_ev(
 	    m, f, "error",
 	    pc_arena_utf8(m->arena, pc_store_error(sc->detect.store), strlen(pc_store_error(sc->detect.store))));
-	if (m->verdict < sc->config->campaign_error_action) {
-		m->verdict = sc->config->campaign_error_action;
-		m->rule = "campaign-error";
-		m->reasons.n = 0;
-		pc_vec_push(m->arena, &m->reasons, f);
+}
+
+/* The decision: the campaign's judgement adds its findings, the policy
+ * decides once, the campaign records what the verdict means for it, and
+ * the policy decides once more only when that added a finding (the
+ * campaign became malicious) or the store failed after the decision. */
+static void decide(pc_scanner *sc, pc_msg *m)
+{
+	struct pc_store *st = sc->detect.store;
+	pc_fingerprint fp; /* the step keeps pointers into it */
+	pc_campaign_step cs;
+	int judged = 0;
+	if (st && !sc->rescan && sc->config->campaign_enabled) {
+		pc_fingerprint_make(m, &fp);
+		judged = pc_campaign_judge(st, m, &fp, &cs);
+		if (judged < 0)
+			campaign_error(sc, m);
+	}
+	pc_policy_decide(m);
+	if (judged <= 0)
+		return;
+	int rc = pc_campaign_record(st, m, &cs);
+	if (rc == 1)
+		pc_policy_decide(m);
+	if (rc < 0 || pc_campaign_commit(st, m, &cs) != 0) {
+		campaign_error(sc, m);
+		pc_policy_decide(m);
 	}
 }
 
@@ -218,18 +242,12 @@ const pc_msg *pc_scan(pc_scanner *sc, const char *bytes, size_t n, const char *s
 		pc_finding *f = pc_msg_limit(m, "arena", sc->config->limits.arena, "parse results were cut short");
 		pc_finding_ev(m, f, "ceiling", pc_arena_printf(m->arena, "%zu", pc_arena_ceiling(sc->arena)));
 	}
-	pc_policy_decide(m);
-	/* campaign: joins or starts one, and may raise the verdict */
-	if (sc->detect.store && !sc->rescan && sc->config->campaign_enabled) {
-		pc_fingerprint fp;
-		pc_fingerprint_make(m, &fp);
-		if (pc_campaign_record(sc->detect.store, m, &fp) != 0)
-			campaign_error(sc, m);
-	}
+	decide(sc, m);
 	/* act/store: delivered senders become familiar (not in the rescans
 	 * of pc_neutralise, which run without the store) */
 	if (sc->detect.store && pc_history_remember(sc->detect.store, m, time(NULL)) != 0) {
-		pc_finding *f = pc_msg_finding(m, "history.error", 0.0, "history store could not be written");
+		pc_finding *f = pc_msg_finding(m, PC_FINDING_HISTORY_ERROR, "history.error", 0.0,
+		                               "history store could not be written");
 		pc_finding_ev(m, f, "error",
 		              pc_arena_utf8(m->arena, pc_store_error(sc->detect.store),
 		                            strlen(pc_store_error(sc->detect.store))));
