@@ -2,7 +2,7 @@
  * NAME
  *   dmarc - the From domain's DMARC policy against SPF and DKIM (RFC 7489)
  * SYNOPSIS
- *   pc_detect_dmarc(ctx, msg);    (listed in detectors.c, after spf and dkim)
+ *   pc_detector_dmarc    (listed in detectors.c, after spf and dkim)
  * DESCRIPTION
  *   The From header must hold exactly one address (none: dmarc=none; more:
  *   permerror; an internationalised domain is used in its A-label form).
@@ -365,3 +365,5 @@ void pc_detect_dmarc(pc_detect_ctx *ctx, pc_msg *m)
 	} else if (r == PC_AUTH_PERMERROR || r == PC_AUTH_TEMPERROR)
 		pc_auth_finding(m, a);
 }
+
+const pc_detector pc_detector_dmarc = {"dmarc", PC_FINDING_AUTH, NULL, pc_detect_dmarc, NULL};

@@ -4,7 +4,7 @@
  *   addresses inside display names, failed DMARC on protected domains,
  *   several From addresses
  * SYNOPSIS
- *   pc_detect_impersonation(ctx, msg);    (listed in detectors.c)
+ *   pc_detector_impersonation    (listed in detectors.c)
  * DESCRIPTION
  *   impersonation.display-name: a From, Sender or Reply-To display name
  *     that matches a protected person's name variant (similarity >=
@@ -277,3 +277,6 @@ void pc_detect_impersonation(pc_detect_ctx *ctx, pc_msg *m)
 	name_address(ctx, m);
 	exact_domain(ctx, m);
 }
+
+const pc_detector pc_detector_impersonation = {"impersonation", PC_FINDING_IMPERSONATION, NULL, pc_detect_impersonation,
+                                               NULL};

@@ -2,7 +2,7 @@
  * NAME
  *   lookalike - domains made to look like own, protected or people's domains
  * SYNOPSIS
- *   pc_detect_lookalike(ctx, msg);    (listed in detectors.c)
+ *   pc_detector_lookalike    (listed in detectors.c)
  * DESCRIPTION
  *   impersonation.lookalike: the domains of From, Reply-To, Return-Path,
  *   the d= of every DKIM-Signature and the hosts of links are compared with
@@ -141,3 +141,5 @@ void pc_detect_lookalike(pc_detect_ctx *ctx, pc_msg *m)
 		check(ctx, m, &s, h, strlen(h), "link", 2);
 	}
 }
+
+const pc_detector pc_detector_lookalike = {"lookalike", PC_FINDING_IMPERSONATION, NULL, pc_detect_lookalike, NULL};
