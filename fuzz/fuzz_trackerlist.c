@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "detect/trackerlist.h"
+#include "detect/lib/trackerlist.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

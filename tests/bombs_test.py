@@ -428,7 +428,7 @@ def many_parts_html(n):  # many small HTML parts (html extract per part)
 # "rewrite" (--rewrite into a directory), "lines" (JSON lines: a callable
 # of N), "limits_at_n" (limits already at N)
 SHAPES = [
-    # hosts (src/parse/url.c, src/detect/trackerlist.c)
+    # hosts (src/parse/url.c, src/detect/lib/trackerlist.c)
     ("host-long-label", multi(host_long, 1_000_000), 3_000_000, [], {}),
     ("host-many-labels", multi(host_labels, 500_000), 1_500_000, [], {}),
     ("host-many-labels-text", multi(host_labels_text, 1_000_000), 3_000_000, [], {}),

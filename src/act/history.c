@@ -19,13 +19,8 @@ int pc_history_remember(pc_store *st, const pc_msg *m, time_t when)
 	/* recipients the MTA named, not the sender's To */
 	if (!m->rcpt_source || !strcmp(m->rcpt_source, "To"))
 		return 0;
-	if (!pc_policy_from_authenticated(m))
+	if (!pc_policy_established(m, PC_SENDER_FAMILIAR, NULL))
 		return 0;
-	for (size_t i = 0; i < m->findings.n; i++) {
-		const pc_finding *f = m->findings.v[i];
-		if (!strncmp(f->detector, "impersonation.", 14) || !strncmp(f->detector, "auth.", 5))
-			return 0;
-	}
 	const pc_addr *from = m->from.v[0];
 	char sender[328], domain[328];
 	if (!from->addr || pc_store_contact_keys(from->addr, sender, sizeof sender, domain, sizeof domain) != 0)

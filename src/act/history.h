@@ -6,9 +6,9 @@
  * DESCRIPTION
  *   Records the From address against the recipients (store/store.h, at
  *   most 32) when the message is delivered (accept or neutralise), its
- *   From is authenticated (DMARC pass, ours or a trusted upstream host's,
- *   or an SPF or DKIM pass aligned with it), no auth.* or impersonation.*
- *   finding stands against it, and the recipients come from the MTA
+ *   sender may become familiar (pc_policy_established, PC_SENDER_FAMILIAR:
+ *   From authenticated, no auth or impersonation finding against it), and
+ *   the recipients come from the MTA
  *   (envelope, X-Original-To, Delivered-To), not from the sender's To. So
  *   a spoofed, unauthenticated or quarantined sender never becomes
  *   familiar. 0, or -1 with the store's error (the verdict stands;

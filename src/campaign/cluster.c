@@ -15,7 +15,6 @@
 #include <time.h>
 
 #include "decide/policy.h"
-#include "store/store.h"
 
 #define MAX_CANDIDATES 8
 
@@ -75,34 +74,12 @@ int pc_campaign_match(pc_store *st, const pc_config *cfg, const pc_fingerprint *
 
 static bool first_contact(const pc_msg *m)
 {
-	const pc_finding *f = pc_msg_find(m, "history.first-contact");
-	return f && f->score >= 0.5;
-}
-
-/* d is one of the list's domains or below one */
-static bool in_list(const pc_strlist *l, const char *d)
-{
-	size_t dn = strlen(d);
-	for (size_t i = 0; i < l->n; i++) {
-		size_t ln = strlen(l->v[i]);
-		if (dn == ln ? !strcmp(d, l->v[i]) : dn > ln && d[dn - ln - 1] == '.' && !strcmp(d + dn - ln, l->v[i]))
-			return true;
+	for (size_t i = 0; i < m->findings.n; i++) {
+		const pc_finding *f = m->findings.v[i];
+		if (f->kind == PC_FINDING_FIRST_CONTACT)
+			return f->score >= 0.5;
 	}
 	return false;
-}
-
-/* A sender the organisation already trusts: From authenticated, no
- * impersonation, and an own or protected domain or a known sender. */
-static bool established(const pc_msg *m, const char *from_domain)
-{
-	if (!from_domain || !*from_domain || !pc_policy_from_authenticated(m))
-		return false;
-	for (size_t i = 0; i < m->findings.n; i++)
-		if (pc_policy_is_impersonation(m->findings.v[i]))
-			return false;
-	const pc_config *c = m->config;
-	return in_list(&c->own_domains, from_domain) || in_list(&c->protected_domains, from_domain) ||
-	       (pc_msg_find(m, "history.first-contact") == NULL && m->findings.n && !pc_msg_find(m, "history.error"));
 }
 
 static const char *fp_from_domain(const pc_fingerprint *fp)
@@ -115,7 +92,7 @@ static const char *fp_from_domain(const pc_fingerprint *fp)
 
 bool pc_campaign_established(const pc_msg *m, const pc_fingerprint *fp)
 {
-	return established(m, fp_from_domain(fp));
+	return pc_policy_established(m, PC_SENDER_CAMPAIGN, fp_from_domain(fp));
 }
 
 typedef struct other_domain {
@@ -149,7 +126,8 @@ static void judge(pc_msg *m, const pc_fingerprint *fp, const pc_campaign_rec *re
 	/* an automatic mark does not reach an established sender's copy (an
 	 * analyst's does) */
 	if (rec->status == PC_CAMPAIGN_MALICIOUS && (rec->analyst || !est)) {
-		pc_finding *f = pc_msg_finding(m, "campaign.malicious", 0.0, "a member of a campaign judged malicious");
+		pc_finding *f = pc_msg_finding(m, PC_FINDING_CAMPAIGN_MALICIOUS, "campaign.malicious", 0.0,
+		                               "a member of a campaign judged malicious");
 		pc_finding_ev(m, f, "campaign", pc_arena_printf(m->arena, "%lld", rec->id));
 		pc_finding_ev(m, f, "why", pc_arena_utf8(m->arena, rec->why, strlen(rec->why)));
 		ev_long(m, f, "members", rec->size);
@@ -161,7 +139,7 @@ static void judge(pc_msg *m, const pc_fingerprint *fp, const pc_campaign_rec *re
 	 * like from the receiving side, and what no single copy shows */
 	bool distinct = rec->tokened >= 2 && (double)rec->tokens >= 0.8 * (double)rec->tokened;
 	if (rec->recipients >= c->campaign_min_recipients && distinct && fp->token[0] && first_contact(m)) {
-		pc_finding *f = pc_msg_finding(m, "campaign.targeted", c->campaign_score,
+		pc_finding *f = pc_msg_finding(m, PC_FINDING_CAMPAIGN, "campaign.targeted", c->campaign_score,
 		                               "one template sent to many recipients with a distinct tracking token "
 		                               "each, from a first-contact sender");
 		pc_finding_ev(m, f, "campaign", pc_arena_printf(m->arena, "%lld", rec->id));
@@ -174,19 +152,28 @@ static void judge(pc_msg *m, const pc_fingerprint *fp, const pc_campaign_rec *re
 	}
 }
 
-int pc_campaign_record(pc_store *st, pc_msg *m, const pc_fingerprint *fp)
+static const char *source_of(const pc_msg *m)
+{
+	return m->source ? m->source : "-";
+}
+
+static const char *msgid_of(const pc_msg *m)
+{
+	return m->message_id ? m->message_id : "";
+}
+
+int pc_campaign_judge(pc_store *st, pc_msg *m, const pc_fingerprint *fp, pc_campaign_step *cs)
 {
 	const pc_config *c = m->config;
 	m->campaign = NULL;
 	if (!c->campaign_enabled || !fp->usable)
 		return 0;
-	const char *source = m->source ? m->source : "-";
-	const char *msgid = m->message_id ? m->message_id : "";
-	/* what the message's own evidence gave, before the campaign's */
-	pc_action own = m->verdict;
-	const char *own_rule = m->rule ? m->rule : "clean";
-	const char *from_domain = fp_from_domain(fp);
-	bool est = established(m, from_domain);
+	const char *source = source_of(m);
+	const char *msgid = msgid_of(m);
+	/* what the message's own evidence gives, before the campaign's */
+	pc_policy_own(m, &cs->own, &cs->own_rule);
+	cs->from_domain = fp_from_domain(fp);
+	bool est = pc_policy_established(m, PC_SENDER_CAMPAIGN, cs->from_domain);
 	if (pc_store_begin(st) != 0)
 		return -1;
 	long long id = 0;
@@ -202,7 +189,7 @@ int pc_campaign_record(pc_store *st, pc_msg *m, const pc_fingerprint *fp)
 		    .message_id = msgid,
 		    .sender = fp->sender,
 		    .subject = fp->subject,
-		    .rule = own_rule,
+		    .rule = cs->own_rule,
 		    .token = fp->token,
 		    .rcpt = (const char *const *)m->rcpt.v,
 		    .nrcpt = m->rcpt.n,
@@ -215,67 +202,81 @@ int pc_campaign_record(pc_store *st, pc_msg *m, const pc_fingerprint *fp)
 		    .bands = fp->bands,
 		    .sig = fp->sig,
 		    .when = fp->when,
-		    .verdict = own,
+		    .verdict = cs->own,
 		    .first_contact = first_contact(m),
 		    .established = est,
-		    .from_domain = from_domain,
+		    .from_domain = cs->from_domain,
 		};
 		if ((id ? pc_store_campaign_add(st, id, &mem) : pc_store_campaign_new(st, &mem, &id)) != 0)
 			goto fail;
 	}
-	pc_campaign_rec rec;
-	if (pc_store_campaign_get(st, id, &rec) != 1)
+	cs->id = id;
+	if (pc_store_campaign_get(st, id, &cs->rec) != 1)
 		goto fail;
-	judge(m, fp, &rec, est);
-	pc_policy_decide(m);
+	judge(m, fp, &cs->rec, est);
+	return 1;
+fail:
+	pc_store_rollback(st);
+	return -1;
+}
+
+int pc_campaign_record(pc_store *st, pc_msg *m, pc_campaign_step *cs)
+{
+	const pc_config *c = m->config;
 	/* A copy quarantined on its own evidence (impersonation with a
 	 * tracker, or the score) condemns its template: every copy becomes
 	 * quarantine, the ones already delivered too (hunt finds those).
 	 * Not when established senders of another domain sent the template
 	 * too: one lookalike copy of a real newsletter must not condemn the
 	 * newsletter (the copy itself is quarantined; an analyst decides). */
-	if (c->campaign_auto && rec.status == PC_CAMPAIGN_OPEN && m->verdict >= PC_ACTION_QUARANTINE && m->rule &&
-	    (!strcmp(m->rule, "impersonation+tracker") || !strcmp(m->rule, "score"))) {
-		other_domain o = {from_domain, NULL, ""};
-		if (pc_store_campaign_values(st, id, "established", 16, is_other, &o) != 0)
-			goto fail;
-		char why[512];
-		time_t now = time(NULL);
-		if (o.found) {
-			snprintf(why, sizeof why,
-			         "not marked malicious: %s in %s, but established sender %s sent the template too",
-			         m->rule, source, o.found);
-			if (pc_store_audit(st, now, "portcullis", "contested", id, source, why) != 0)
-				goto fail;
-			pc_finding *f =
-			    pc_msg_finding(m, "campaign.contested", 0.0,
-			                   "an established sender sent this template too: the campaign is left "
-			                   "to an analyst");
-			pc_finding_ev(m, f, "campaign", pc_arena_printf(m->arena, "%lld", id));
-			pc_finding_ev(m, f, "established_sender_domain", pc_arena_strdup(m->arena, o.found));
-		} else {
-			snprintf(why, sizeof why, "%s: %s in %s", pc_action_name(m->verdict), m->rule, source);
-			if (pc_store_campaign_mark(st, id, PC_CAMPAIGN_MALICIOUS, false, c->campaign_action, why) !=
-			        0 ||
-			    pc_store_audit(st, now, "portcullis", "mark-malicious", id, source, why) != 0)
-				goto fail;
-			rec.status = PC_CAMPAIGN_MALICIOUS;
-			snprintf(rec.why, sizeof rec.why, "%s", why);
-			pc_finding *f =
-			    pc_msg_finding(m, "campaign.malicious", 0.0, "this message made its campaign malicious");
-			pc_finding_ev(m, f, "campaign", pc_arena_printf(m->arena, "%lld", id));
-			pc_finding_ev(m, f, "why", pc_arena_utf8(m->arena, why, strlen(why)));
-			ev_long(m, f, "members", rec.size);
-			pc_policy_decide(m);
-		}
-	}
-	if (pc_store_member_verdict(st, id, source, msgid, m->verdict, m->rule, own, own_rule) != 0)
+	if (!c->campaign_auto || cs->rec.status != PC_CAMPAIGN_OPEN || !pc_policy_condemns(m))
+		return 0;
+	const char *source = source_of(m);
+	long long id = cs->id;
+	other_domain o = {cs->from_domain, NULL, ""};
+	if (pc_store_campaign_values(st, id, "established", 16, is_other, &o) != 0)
 		goto fail;
-	if (pc_store_commit(st) != 0)
-		return -1;
-	m->campaign = pc_arena_printf(m->arena, "%lld", id);
-	return 0;
+	char why[512];
+	time_t now = time(NULL);
+	if (o.found) {
+		snprintf(why, sizeof why,
+		         "not marked malicious: %s in %s, but established sender %s sent the template too", m->rule,
+		         source, o.found);
+		if (pc_store_audit(st, now, "portcullis", "contested", id, source, why) != 0)
+			goto fail;
+		pc_finding *f = pc_msg_finding(m, PC_FINDING_CAMPAIGN, "campaign.contested", 0.0,
+		                               "an established sender sent this template too: the campaign is left "
+		                               "to an analyst");
+		pc_finding_ev(m, f, "campaign", pc_arena_printf(m->arena, "%lld", id));
+		pc_finding_ev(m, f, "established_sender_domain", pc_arena_strdup(m->arena, o.found));
+		return 0;
+	}
+	snprintf(why, sizeof why, "%s: %s in %s", pc_action_name(m->verdict), m->rule, source);
+	if (pc_store_campaign_mark(st, id, PC_CAMPAIGN_MALICIOUS, false, c->campaign_action, why) != 0 ||
+	    pc_store_audit(st, now, "portcullis", "mark-malicious", id, source, why) != 0)
+		goto fail;
+	cs->rec.status = PC_CAMPAIGN_MALICIOUS;
+	snprintf(cs->rec.why, sizeof cs->rec.why, "%s", why);
+	pc_finding *f = pc_msg_finding(m, PC_FINDING_CAMPAIGN_MALICIOUS, "campaign.malicious", 0.0,
+	                               "this message made its campaign malicious");
+	pc_finding_ev(m, f, "campaign", pc_arena_printf(m->arena, "%lld", id));
+	pc_finding_ev(m, f, "why", pc_arena_utf8(m->arena, why, strlen(why)));
+	ev_long(m, f, "members", cs->rec.size);
+	return 1;
 fail:
 	pc_store_rollback(st);
 	return -1;
+}
+
+int pc_campaign_commit(pc_store *st, pc_msg *m, pc_campaign_step *cs)
+{
+	if (pc_store_member_verdict(st, cs->id, source_of(m), msgid_of(m), m->verdict, m->rule, cs->own,
+	                            cs->own_rule) != 0) {
+		pc_store_rollback(st);
+		return -1;
+	}
+	if (pc_store_commit(st) != 0)
+		return -1;
+	m->campaign = pc_arena_printf(m->arena, "%lld", cs->id);
+	return 0;
 }

@@ -12,7 +12,7 @@
  *   holding the address) and, for a block in the message (an "ip:" /24
  *   key), by binary search among the sorted indicator addresses (blocks
  *   inside it). Subjects go into one Aho-Corasick automaton
- *   (detect/ac.h). Everything an indicator owns lives in one arena.
+ *   (detect/lib/ac.h). Everything an indicator owns lives in one arena.
  *
  *   STIX is read with jansson, which is why this file is in pccli (the
  *   library that links jansson) rather than pccore.
@@ -36,7 +36,7 @@
 
 #include "campaign/fingerprint.h"
 #include "core/arena.h"
-#include "detect/ac.h"
+#include "detect/lib/ac.h"
 #include "parse/url.h"
 
 #define FILE_MAX ((size_t)256 << 20)

@@ -44,7 +44,7 @@
 #include "cli/jsonw.h"
 #include "cli/options.h"
 #include "cli/source.h"
-#include "detect/trackerlist.h"
+#include "detect/lib/trackerlist.h"
 #include "pipeline/pipeline.h"
 #include "store/store.h"
 

@@ -33,7 +33,7 @@
 #include "cli/source.h"
 #include "core/config.h"
 #include "act/rewrite.h"
-#include "detect/trackerlist.h"
+#include "detect/lib/trackerlist.h"
 #include "store/store.h"
 #include "net/dns.h"
 #include "pipeline/pipeline.h"

@@ -26,11 +26,12 @@ int pc_vec_push(pc_arena *a, pc_vec *vec, void *item)
 	return 0;
 }
 
-pc_finding *pc_msg_finding(pc_msg *m, const char *detector, double score, const char *summary)
+pc_finding *pc_msg_finding(pc_msg *m, pc_finding_kind kind, const char *detector, double score, const char *summary)
 {
 	pc_finding *f = pc_arena_calloc(m->arena, 1, sizeof *f);
 	if (!f)
 		return NULL;
+	f->kind = kind;
 	f->detector = detector;
 	f->score = score;
 	f->summary = summary ? summary : "";
@@ -70,14 +71,13 @@ pc_finding *pc_msg_limit(pc_msg *m, const char *limit, size_t configured, const 
 {
 	for (size_t i = 0; i < m->findings.n; i++) {
 		pc_finding *f = m->findings.v[i];
-		if (f->limit && f->evidence && strcmp(f->evidence->value, limit) == 0)
+		if (f->kind == PC_FINDING_LIMIT && f->evidence && strcmp(f->evidence->value, limit) == 0)
 			return f;
 	}
 	char *summary = pc_arena_printf(m->arena, "limit %s (%zu) reached: %s", limit, configured, what);
-	pc_finding *f = pc_msg_finding(m, "parse.limit", 0.0, summary);
+	pc_finding *f = pc_msg_finding(m, PC_FINDING_LIMIT, "parse.limit", 0.0, summary);
 	if (!f)
 		return NULL;
-	f->limit = true;
 	pc_finding_ev(m, f, "limit", limit);
 	pc_finding_ev(m, f, "configured", pc_arena_printf(m->arena, "%zu", configured));
 	return f;

@@ -148,12 +148,31 @@ typedef struct pc_addr {
 	const char *group; /* group name when inside a group */
 } pc_addr;
 
+/* What a finding is about, set by whoever makes it. The policy, the
+ * campaign and the history read the kind, never the name; the JSON shows
+ * the name only. */
+typedef enum pc_finding_kind {
+	PC_FINDING_DAMAGE,             /* malformed or ambiguous structure (parse.*) */
+	PC_FINDING_LIMIT,              /* a configured limit was hit: the scan is incomplete (parse.limit) */
+	PC_FINDING_HEADER,             /* header fields that disagree (header.divergence, .multiple-from) */
+	PC_FINDING_IMPERSONATION,      /* someone else's name or domain (impersonation.*); sender-side
+	                                * when it scores enough (decide/policy.h) */
+	PC_FINDING_AUTH,               /* authentication failed or broken (auth.spf, .dkim, .dmarc, .permerror) */
+	PC_FINDING_AUTH_TEMPERROR,     /* authentication not checked: DNS failed (auth.temperror) */
+	PC_FINDING_TRACKER,            /* reports the reading of the message (tracker.*) */
+	PC_FINDING_FIRST_CONTACT,      /* the sender never wrote to the recipients (history.first-contact) */
+	PC_FINDING_HISTORY_ERROR,      /* the history store failed (history.error) */
+	PC_FINDING_CAMPAIGN,           /* what the campaign shows (campaign.targeted, .contested) */
+	PC_FINDING_CAMPAIGN_MALICIOUS, /* the campaign is judged malicious (campaign.malicious) */
+	PC_FINDING_CAMPAIGN_ERROR,     /* the campaign store failed (campaign.error) */
+} pc_finding_kind;
+
 typedef struct pc_finding {
+	pc_finding_kind kind;
 	const char *detector;
 	double score;
 	const char *summary;
 	pc_kv *evidence, *evidence_tail;
-	bool limit; /* a configured limit was hit: scan incomplete */
 } pc_finding;
 
 /* A tracker: a resource, link or header that reports the reading of the
@@ -260,11 +279,11 @@ typedef struct pc_hdrpos {
 	size_t begin, end; /* whole field with its line end, offsets in the input */
 } pc_hdrpos;
 
-pc_finding *pc_msg_finding(pc_msg *m, const char *detector, double score, const char *summary);
+pc_finding *pc_msg_finding(pc_msg *m, pc_finding_kind kind, const char *detector, double score, const char *summary);
 /* Appends evidence; key and value are kept by pointer: pass literals or
  * strings in the message's arena, never a stack buffer. */
 void pc_finding_ev(pc_msg *m, pc_finding *f, const char *key, const char *value);
-/* Adds (once per limit name) a finding "parse.limit" for a hit limit. */
+/* Adds (once per limit name) a finding "parse.limit" (PC_FINDING_LIMIT) for a hit limit. */
 pc_finding *pc_msg_limit(pc_msg *m, const char *limit, size_t configured, const char *what);
 /* Starts the scan's CPU budget (limits.cpu) now. */
 void pc_msg_budget_start(pc_msg *m);

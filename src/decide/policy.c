@@ -6,14 +6,18 @@
 
 #include <string.h>
 
-/* The score at or above which an impersonation.* finding speaks about the
+/* The score at or above which an impersonation finding speaks about the
  * sender (link-host lookalikes score less: partner sites link to sister
  * domains). */
 #define IMPERSONATION_MIN_SCORE 4.0
 
+/* The rules' names (msg->rule, the JSON, the campaign store). */
+#define RULE_IMPERSONATION_TRACKER "impersonation+tracker"
+#define RULE_SCORE "score"
+
 bool pc_policy_is_impersonation(const pc_finding *f)
 {
-	return !strncmp(f->detector, "impersonation.", 14) && f->score >= IMPERSONATION_MIN_SCORE;
+	return f->kind == PC_FINDING_IMPERSONATION && f->score >= IMPERSONATION_MIN_SCORE;
 }
 
 bool pc_policy_from_authenticated(const pc_msg *m)
@@ -30,22 +34,27 @@ bool pc_policy_from_authenticated(const pc_msg *m)
 
 static bool is_tracker(const pc_finding *f)
 {
-	return !strncmp(f->detector, "tracker.", 8);
+	return f->kind == PC_FINDING_TRACKER;
 }
 
 static bool is_temperror(const pc_finding *f)
 {
-	return !strcmp(f->detector, "auth.temperror");
+	return f->kind == PC_FINDING_AUTH_TEMPERROR;
 }
 
 static bool is_campaign(const pc_finding *f)
 {
-	return !strcmp(f->detector, "campaign.malicious");
+	return f->kind == PC_FINDING_CAMPAIGN_MALICIOUS;
+}
+
+static bool is_campaign_error(const pc_finding *f)
+{
+	return f->kind == PC_FINDING_CAMPAIGN_ERROR;
 }
 
 static bool is_limit(const pc_finding *f)
 {
-	return f->limit;
+	return f->kind == PC_FINDING_LIMIT;
 }
 
 static bool is_impersonation_or_tracker(const pc_finding *f)
@@ -58,60 +67,135 @@ static bool has_score(const pc_finding *f)
 	return f->score > 0;
 }
 
-/* Raises the verdict to `action` when that is stricter, naming the rule
- * and keeping the findings `why` selects as the reasons. */
-static void raise_to(pc_msg *m, pc_action action, const char *rule, bool (*why)(const pc_finding *))
+/* The campaign's own findings, which a member's own verdict leaves out. */
+static bool from_campaign(const pc_finding *f)
 {
-	if (m->rule ? action <= m->verdict : action < m->verdict)
-		return;
-	m->verdict = action;
-	m->rule = rule;
-	m->reasons.n = 0;
-	for (size_t i = 0; i < m->findings.n; i++) {
-		pc_finding *f = m->findings.v[i];
-		if (why(f) && pc_vec_push(m->arena, &m->reasons, f) != 0)
-			break;
-	}
+	return f->kind == PC_FINDING_CAMPAIGN || f->kind == PC_FINDING_CAMPAIGN_MALICIOUS ||
+	       f->kind == PC_FINDING_CAMPAIGN_ERROR;
 }
 
-void pc_policy_decide(pc_msg *m)
+typedef struct decision {
+	pc_action verdict;
+	const char *rule;
+	bool (*why)(const pc_finding *); /* selects the reasons */
+	double score;
+} decision;
+
+/* Raises the verdict to `action` when that is stricter, naming the rule
+ * and the findings `why` selects as the reasons. */
+static void raise_to(decision *d, pc_action action, const char *rule, bool (*why)(const pc_finding *))
+{
+	if (d->rule ? action <= d->verdict : action < d->verdict)
+		return;
+	d->verdict = action;
+	d->rule = rule;
+	d->why = why;
+}
+
+/* The policy over m's findings (without the campaign's unless `campaign`). */
+static decision evaluate(const pc_msg *m, bool campaign)
 {
 	const pc_config *c = m->config;
 	double score = 0, tracker_max = 0;
-	bool limit = false, impersonation = false, temperror = false, campaign = false;
+	bool limit = false, impersonation = false, temperror = false, malicious = false, store_error = false;
 	for (size_t i = 0; i < m->findings.n; i++) {
 		const pc_finding *f = m->findings.v[i];
+		if (!campaign && from_campaign(f))
+			continue;
 		if (is_tracker(f)) {
 			if (f->score > tracker_max)
 				tracker_max = f->score;
 		} else {
 			score += f->score;
 		}
-		limit |= f->limit;
+		limit |= is_limit(f);
 		impersonation |= pc_policy_is_impersonation(f);
 		temperror |= is_temperror(f);
-		campaign |= is_campaign(f);
+		malicious |= is_campaign(f);
+		store_error |= is_campaign_error(f);
 	}
-	m->score = score + tracker_max;
-	m->verdict = PC_ACTION_ACCEPT;
-	m->rule = NULL;
-	m->reasons.n = 0;
+	decision d = {PC_ACTION_ACCEPT, NULL, NULL, score + tracker_max};
 	/* most specific first: a later rule replaces an earlier one only
 	 * when it asks for something stricter */
 	if (impersonation && m->trackers.n)
-		raise_to(m, c->impersonation_tracker_action, "impersonation+tracker", is_impersonation_or_tracker);
+		raise_to(&d, c->impersonation_tracker_action, RULE_IMPERSONATION_TRACKER, is_impersonation_or_tracker);
 	else if (impersonation)
-		raise_to(m, c->impersonation_action, "impersonation", pc_policy_is_impersonation);
-	if (campaign) /* the campaign was judged malicious: every copy */
-		raise_to(m, c->campaign_action, "campaign", is_campaign);
-	if (c->quarantine_score > 0 && m->score >= c->quarantine_score)
-		raise_to(m, PC_ACTION_QUARANTINE, "score", has_score);
+		raise_to(&d, c->impersonation_action, "impersonation", pc_policy_is_impersonation);
+	if (malicious) /* the campaign was judged malicious: every copy */
+		raise_to(&d, c->campaign_action, "campaign", is_campaign);
+	if (c->quarantine_score > 0 && d.score >= c->quarantine_score)
+		raise_to(&d, PC_ACTION_QUARANTINE, RULE_SCORE, has_score);
 	if (limit)
-		raise_to(m, c->limit_action, "limit", is_limit);
+		raise_to(&d, c->limit_action, "limit", is_limit);
 	if (m->trackers.n)
-		raise_to(m, c->tracker_action, "tracker", is_tracker);
+		raise_to(&d, c->tracker_action, "tracker", is_tracker);
 	if (temperror)
-		raise_to(m, c->temperror_action, "auth-temperror", is_temperror);
-	if (!m->rule)
-		m->rule = "clean";
+		raise_to(&d, c->temperror_action, "auth-temperror", is_temperror);
+	/* the message keeps its own verdict, at least campaign.error_action */
+	if (store_error && c->campaign_error_action > d.verdict)
+		raise_to(&d, c->campaign_error_action, "campaign-error", is_campaign_error);
+	if (!d.rule)
+		d.rule = "clean";
+	return d;
+}
+
+void pc_policy_decide(pc_msg *m)
+{
+	decision d = evaluate(m, true);
+	m->score = d.score;
+	m->verdict = d.verdict;
+	m->rule = d.rule;
+	m->reasons.n = 0;
+	for (size_t i = 0; d.why && i < m->findings.n; i++) {
+		pc_finding *f = m->findings.v[i];
+		if (d.why(f) && pc_vec_push(m->arena, &m->reasons, f) != 0)
+			break;
+	}
+}
+
+void pc_policy_own(const pc_msg *m, pc_action *verdict, const char **rule)
+{
+	decision d = evaluate(m, false);
+	*verdict = d.verdict;
+	*rule = d.rule;
+}
+
+bool pc_policy_condemns(const pc_msg *m)
+{
+	return m->verdict >= PC_ACTION_QUARANTINE && m->rule &&
+	       (!strcmp(m->rule, RULE_IMPERSONATION_TRACKER) || !strcmp(m->rule, RULE_SCORE));
+}
+
+/* d is one of the list's domains or below one */
+static bool in_list(const pc_strlist *l, const char *d)
+{
+	size_t dn = strlen(d);
+	for (size_t i = 0; i < l->n; i++) {
+		size_t ln = strlen(l->v[i]);
+		if (dn == ln ? !strcmp(d, l->v[i]) : dn > ln && d[dn - ln - 1] == '.' && !strcmp(d + dn - ln, l->v[i]))
+			return true;
+	}
+	return false;
+}
+
+bool pc_policy_established(const pc_msg *m, pc_sender_use use, const char *from_domain)
+{
+	bool campaign = use == PC_SENDER_CAMPAIGN;
+	if ((campaign && (!from_domain || !*from_domain)) || !pc_policy_from_authenticated(m))
+		return false;
+	bool known = m->findings.n > 0;
+	for (size_t i = 0; i < m->findings.n; i++) {
+		const pc_finding *f = m->findings.v[i];
+		bool against = campaign ? pc_policy_is_impersonation(f)
+		                        : f->kind == PC_FINDING_IMPERSONATION || f->kind == PC_FINDING_AUTH ||
+		                              f->kind == PC_FINDING_AUTH_TEMPERROR;
+		if (against)
+			return false;
+		if (f->kind == PC_FINDING_FIRST_CONTACT || f->kind == PC_FINDING_HISTORY_ERROR)
+			known = false;
+	}
+	if (!campaign)
+		return true;
+	const pc_config *c = m->config;
+	return in_list(&c->own_domains, from_domain) || in_list(&c->protected_domains, from_domain) || known;
 }

@@ -1,22 +1,28 @@
 /*
  * NAME
- *   detect - the detector interface and the table of detectors
+ *   detect - the detector interface, and a scanner's set of detectors
  * SYNOPSIS
- *   pc_detect_ctx ctx = {config, lists, leak};
- *   pc_detect_all(&ctx, msg);
+ *   pc_detect *d = pc_detect_new(&config, pc_detectors, pc_detector_count);
+ *   pc_detect_context(d)->dns = dns;      (lists, freemail, dns, store)
+ *   pc_detect_run(d, msg);                every detector, in table order
+ *   pc_detect_free(d);
  * DESCRIPTION
- *   A detector is one file with one entry point, listed in detectors.c. It
+ *   A detector is one file exporting one descriptor, pc_detector
+ *   {name, kind, init, run, free}, listed in the table (detectors.c). It
  *   reads the facts the extract stage put in the pc_msg and appends
- *   findings (and, for trackers, pc_tracker records). Detectors do no I/O
- *   of their own; whatever they need from outside (tracker lists, later
- *   DNS and the store) comes through the context.
+ *   findings, each with its kind (core/msg.h), and for trackers pc_tracker
+ *   records. What it keeps between messages (a library handle, a matcher)
+ *   is its own state: init makes it once per scanner, run finds it in
+ *   ctx->state, free releases it; its settings it reads from ctx->config.
+ *   Detectors do no I/O of their own: what they need from outside (tracker
+ *   lists, DNS, the store) comes through the context, which the scanner
+ *   fills (pipeline/pipeline.h's setters).
  */
 #ifndef PC_DETECT_H
 #define PC_DETECT_H
 
 #include "core/msg.h"
-#include "detect/leak.h"
-#include "detect/trackerlist.h"
+#include "detect/lib/trackerlist.h"
 
 struct pc_dns;
 struct pc_store;
@@ -25,27 +31,40 @@ struct pc_protect;
 typedef struct pc_detect_ctx {
 	const pc_config *config;
 	const pc_trackerlist *lists;    /* may be NULL or empty: detection does not depend on it */
-	pc_leak *leak;                  /* per thread scratch for identity leaks */
 	const pc_trackerlist *freemail; /* freemail provider domains; may be NULL */
 	struct pc_dns *dns;             /* resolver for SPF/DKIM/DMARC; NULL: no DNS checks */
 	struct pc_store *store;         /* history for first contact; NULL: none */
-	struct pc_protect *protect;     /* own/protected domains and people, normalised once */
-	void *spf;                      /* per scanner: libspf2 server (detect/spf.c), made on first use */
-	void *dkim;                     /* per scanner: DKIM_LIB (detect/dkim.c), made on first use */
+	/* own/protected domains and people, normalised once per scanner for
+	 * the detectors that compare with them (detect/lib/protect.h) */
+	struct pc_protect *protect;
+	void *state; /* the running detector's own state (its init's), NULL for none */
 } pc_detect_ctx;
 
 typedef struct pc_detector {
 	const char *name;
+	pc_finding_kind kind; /* what its findings are about (the main kind, when several) */
+	/* Its state for one scanner, or NULL when out of memory; init NULL:
+	 * the detector keeps no state. */
+	void *(*init)(const pc_config *config);
 	void (*run)(pc_detect_ctx *ctx, pc_msg *m);
+	void (*free)(void *state);
 } pc_detector;
 
-extern const pc_detector pc_detectors[];
+/* The table, in the order the detectors run (detectors.c). */
+extern const pc_detector *const pc_detectors[];
 extern const size_t pc_detector_count;
 
-void pc_detect_all(pc_detect_ctx *ctx, pc_msg *m);
-/* Frees what detectors keep in the context (spf, dkim). */
-void pc_detect_release(pc_detect_ctx *ctx);
-void pc_spf_release(void *spf);
-void pc_dkim_release(void *dkim);
+typedef struct pc_detect pc_detect;
+/* The detectors of `table` with their states, for one scanner (one
+ * thread); NULL when out of memory. */
+pc_detect *pc_detect_new(const pc_config *config, const pc_detector *const *table, size_t n);
+void pc_detect_free(pc_detect *d);
+/* What the scanner lends the detectors; set its resources here. */
+pc_detect_ctx *pc_detect_context(pc_detect *d);
+/* Freemail providers for the context and the protected names. */
+void pc_detect_set_freemail(pc_detect *d, const pc_trackerlist *freemail);
+/* Runs every detector on m, in table order, until the scan's CPU budget
+ * is spent (pc_msg_out_of_time). */
+void pc_detect_run(pc_detect *d, pc_msg *m);
 
 #endif

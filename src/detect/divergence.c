@@ -2,7 +2,7 @@
  * NAME
  *   divergence - Reply-To, Sender and Return-Path on another domain than From
  * SYNOPSIS
- *   pc_detect_divergence(ctx, msg);    (listed in detectors.c)
+ *   pc_detector_divergence    (listed in detectors.c)
  * DESCRIPTION
  *   header.divergence: the registrable domain of a Reply-To, Sender or
  *   Return-Path address differs from the From address's. Much legitimate
@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "detect/detect.h"
-#include "detect/protect.h"
+#include "detect/lib/protect.h"
 
 #define MAX_ADDRS 16
 
@@ -52,7 +52,7 @@ static void diverge(pc_detect_ctx *ctx, pc_msg *m, const pc_domain *from, const 
 		why = "replies go to freemail";
 	}
 	pc_finding *f = pc_msg_finding(
-	    m, "header.divergence", score,
+	    m, PC_FINDING_HEADER, "header.divergence", score,
 	    pc_arena_printf(m->arena, "%s domain %s differs from From's %s", header, d.unicode, from->unicode));
 	if (!f)
 		return;
@@ -81,3 +81,5 @@ void pc_detect_divergence(pc_detect_ctx *ctx, pc_msg *m)
 	if (m->return_path && *m->return_path)
 		diverge(ctx, m, &from, m->return_path, "return-path", done, &ndone);
 }
+
+const pc_detector pc_detector_divergence = {"divergence", PC_FINDING_HEADER, NULL, pc_detect_divergence, NULL};

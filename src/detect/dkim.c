@@ -2,7 +2,7 @@
  * NAME
  *   dkim - verify the message's DKIM signatures (RFC 6376)
  * SYNOPSIS
- *   pc_detect_dkim(ctx, msg);    (listed in detectors.c, after spf)
+ *   pc_detector_dkim    (listed in detectors.c, after spf)
  * DESCRIPTION
  *   libopendkim verifies over the scanned bytes (m->raw); its key lookups
  *   go through pc_dns by the library's DNS service hooks (synchronous: the
@@ -13,7 +13,7 @@
  *   pass, fail (bad signature or body hash), permerror (no key, broken
  *   key or signature syntax), temperror (the key lookup failed).
  *   When we verify nothing (no DNS, no signature), trusted upstream DKIM
- *   results stand in for ours (detect/auth.c makes their findings).
+ *   results stand in for ours (detect/lib/auth.c makes their findings).
  */
 #include <sys/types.h>
 #include <arpa/nameser.h>
@@ -24,7 +24,7 @@
 
 #include <opendkim/dkim.h>
 
-#include "detect/auth.h"
+#include "detect/lib/auth.h"
 #include "detect/detect.h"
 #include "net/dns.h"
 
@@ -92,14 +92,18 @@ static DKIM_CBSTAT prescreen(DKIM *dkim, DKIM_SIGINFO **sigs, int nsigs)
 	return DKIM_CBSTAT_CONTINUE;
 }
 
+static void *dkim_state_new(const pc_config *c)
+{
+	(void)c;
+	return calloc(1, sizeof(dkim_state));
+}
+
+/* The libopendkim handle, made on first use. */
 static dkim_state *state(pc_detect_ctx *ctx)
 {
-	if (ctx->dkim)
-		return ((dkim_state *)ctx->dkim)->failed ? NULL : ctx->dkim;
-	dkim_state *s = calloc(1, sizeof *s);
-	if (!s)
-		return NULL;
-	ctx->dkim = s;
+	dkim_state *s = ctx->state;
+	if (s->lib || s->failed)
+		return s->failed ? NULL : s;
 	s->lib = dkim_init(NULL, NULL);
 	if (!s->lib) {
 		s->failed = true;
@@ -115,7 +119,7 @@ static dkim_state *state(pc_detect_ctx *ctx)
 	return s;
 }
 
-void pc_dkim_release(void *p)
+static void dkim_state_free(void *p)
 {
 	dkim_state *s = p;
 	if (!s)
@@ -228,7 +232,7 @@ void pc_detect_dkim(pc_detect_ctx *ctx, pc_msg *m)
 	}
 	if (s->ignored) { /* not a parse limit: the verdict does not change, the rest is unverified */
 		pc_finding *f =
-		    pc_msg_finding(m, "auth.dkim", 0,
+		    pc_msg_finding(m, PC_FINDING_AUTH, "auth.dkim", 0,
 		                   pc_arena_printf(m->arena, "more than %d DKIM signatures: %zu not verified",
 		                                   PC_DKIM_SIGNATURES, s->ignored));
 		if (f)
@@ -236,3 +240,5 @@ void pc_detect_dkim(pc_detect_ctx *ctx, pc_msg *m)
 	}
 	dkim_free(dk);
 }
+
+const pc_detector pc_detector_dkim = {"dkim", PC_FINDING_AUTH, dkim_state_new, pc_detect_dkim, dkim_state_free};

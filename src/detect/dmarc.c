@@ -2,7 +2,7 @@
  * NAME
  *   dmarc - the From domain's DMARC policy against SPF and DKIM (RFC 7489)
  * SYNOPSIS
- *   pc_detect_dmarc(ctx, msg);    (listed in detectors.c, after spf and dkim)
+ *   pc_detector_dmarc    (listed in detectors.c, after spf and dkim)
  * DESCRIPTION
  *   The From header must hold exactly one address (none: dmarc=none; more:
  *   permerror; an internationalised domain is used in its A-label form).
@@ -32,7 +32,7 @@
 #include <libpsl.h>
 #include <opendmarc/dmarc.h>
 
-#include "detect/auth.h"
+#include "detect/lib/auth.h"
 #include "detect/detect.h"
 #include "net/dns.h"
 
@@ -351,7 +351,7 @@ void pc_detect_dmarc(pc_detect_ctx *ctx, pc_msg *m)
 		bool strong = p == DMARC_RECORD_P_QUARANTINE || p == DMARC_RECORD_P_REJECT;
 		a->reason = "neither SPF nor DKIM passed aligned with From";
 		pc_finding *f =
-		    pc_msg_finding(m, "auth.dmarc", strong ? 5 : 3,
+		    pc_msg_finding(m, PC_FINDING_AUTH, "auth.dmarc", strong ? 5 : 3,
 		                   pc_arena_printf(m->arena, "DMARC fail for the From domain %s (policy %s)", domain,
 		                                   a->policy ? a->policy : "?"));
 		if (f) {
@@ -365,3 +365,5 @@ void pc_detect_dmarc(pc_detect_ctx *ctx, pc_msg *m)
 	} else if (r == PC_AUTH_PERMERROR || r == PC_AUTH_TEMPERROR)
 		pc_auth_finding(m, a);
 }
+
+const pc_detector pc_detector_dmarc = {"dmarc", PC_FINDING_AUTH, NULL, pc_detect_dmarc, NULL};

@@ -37,7 +37,8 @@ void pc_detect_first_contact(pc_detect_ctx *ctx, pc_msg *m)
 	for (size_t i = 0; i < m->rcpt.n && looked < MAX_RCPT_LOOKUPS; i++, looked++) {
 		pc_contact c;
 		if (pc_store_contact(ctx->store, sender, domain, m->rcpt.v[i], &c) != 0) {
-			pc_finding *f = pc_msg_finding(m, "history.error", 0.0, "history store could not be read");
+			pc_finding *f = pc_msg_finding(m, PC_FINDING_HISTORY_ERROR, "history.error", 0.0,
+			                               "history store could not be read");
 			pc_finding_ev(
 			    m, f, "error",
 			    pc_arena_utf8(m->arena, pc_store_error(ctx->store), strlen(pc_store_error(ctx->store))));
@@ -62,7 +63,7 @@ void pc_detect_first_contact(pc_detect_ctx *ctx, pc_msg *m)
 	} else {
 		return;
 	}
-	pc_finding *f = pc_msg_finding(m, "history.first-contact", score, summary);
+	pc_finding *f = pc_msg_finding(m, PC_FINDING_FIRST_CONTACT, "history.first-contact", score, summary);
 	/* evidence values are kept by pointer: they live in the arena */
 	pc_finding_ev(m, f, "sender", pc_arena_strdup(m->arena, sender));
 	pc_finding_ev(m, f, "domain", pc_arena_strdup(m->arena, domain));
@@ -70,3 +71,6 @@ void pc_detect_first_contact(pc_detect_ctx *ctx, pc_msg *m)
 	pc_finding_ev(m, f, "domain_messages_before", pc_arena_printf(m->arena, "%ld", total.domain_any));
 	pc_finding_ev(m, f, "recipients_written_before", pc_arena_printf(m->arena, "%ld of %zu", rcpt_known, looked));
 }
+
+const pc_detector pc_detector_first_contact = {"first-contact", PC_FINDING_FIRST_CONTACT, NULL, pc_detect_first_contact,
+                                               NULL};

@@ -4,7 +4,7 @@
  *   addresses inside display names, failed DMARC on protected domains,
  *   several From addresses
  * SYNOPSIS
- *   pc_detect_impersonation(ctx, msg);    (listed in detectors.c)
+ *   pc_detector_impersonation    (listed in detectors.c)
  * DESCRIPTION
  *   impersonation.display-name: a From, Sender or Reply-To display name
  *     that matches a protected person's name variant (similarity >=
@@ -30,7 +30,7 @@
 #include <string.h>
 
 #include "detect/detect.h"
-#include "detect/protect.h"
+#include "detect/lib/protect.h"
 
 #define MAX_ADDRS 16
 
@@ -138,7 +138,7 @@ static void display_name(pc_detect_ctx *ctx, pc_msg *m, const pc_vec *v, const c
 		} else if (!have_domain)
 			why = "no domain";
 		pc_finding *f =
-		    pc_msg_finding(m, "impersonation.display-name", score,
+		    pc_msg_finding(m, PC_FINDING_IMPERSONATION, "impersonation.display-name", score,
 		                   pc_arena_printf(m->arena, "%s display name \"%s\" is a protected person's, on %s",
 		                                   header, ad->name, ad->addr && *ad->addr ? ad->addr : "no address"));
 		if (!f)
@@ -205,7 +205,7 @@ static void name_address(pc_detect_ctx *ctx, pc_msg *m)
 		bool address = strchr(ad->name, '@') != NULL;
 		double score = pd ? 6 : !address ? 2 : name_is_address(ad->name) ? 4 : 3;
 		pc_finding *f =
-		    pc_msg_finding(m, "impersonation.name-address", score,
+		    pc_msg_finding(m, PC_FINDING_IMPERSONATION, "impersonation.name-address", score,
 		                   pc_arena_printf(m->arena, "From display name \"%s\" names %s but the address is %s",
 		                                   ad->name, named, ad->addr && *ad->addr ? ad->addr : "missing"));
 		if (!f)
@@ -239,7 +239,7 @@ static void exact_domain(pc_detect_ctx *ctx, pc_msg *m)
 		if (!au->method || strcmp(au->method, "dmarc") || au->result != PC_AUTH_FAIL)
 			continue;
 		pc_finding *f =
-		    pc_msg_finding(m, "impersonation.exact-domain", 8,
+		    pc_msg_finding(m, PC_FINDING_IMPERSONATION, "impersonation.exact-domain", 8,
 		                   pc_arena_printf(m->arena, "From %s is on %s, a %s domain, but DMARC failed",
 		                                   ad->addr, pd->d.unicode,
 		                                   pd->kind == PC_PROTECT_OWN         ? "own"
@@ -261,7 +261,7 @@ void pc_detect_impersonation(pc_detect_ctx *ctx, pc_msg *m)
 		return;
 	if (m->from.n > 1 && !m->sender.n) {
 		pc_finding *f =
-		    pc_msg_finding(m, "header.multiple-from", 3,
+		    pc_msg_finding(m, PC_FINDING_HEADER, "header.multiple-from", 3,
 		                   pc_arena_printf(m->arena, "%zu From addresses and no Sender", m->from.n));
 		if (f)
 			for (size_t i = 0; i < m->from.n && i < MAX_ADDRS; i++) {
@@ -277,3 +277,6 @@ void pc_detect_impersonation(pc_detect_ctx *ctx, pc_msg *m)
 	name_address(ctx, m);
 	exact_domain(ctx, m);
 }
+
+const pc_detector pc_detector_impersonation = {"impersonation", PC_FINDING_IMPERSONATION, NULL, pc_detect_impersonation,
+                                               NULL};

@@ -2,7 +2,7 @@
  * NAME
  *   lookalike - domains made to look like own, protected or people's domains
  * SYNOPSIS
- *   pc_detect_lookalike(ctx, msg);    (listed in detectors.c)
+ *   pc_detector_lookalike    (listed in detectors.c)
  * DESCRIPTION
  *   impersonation.lookalike: the domains of From, Reply-To, Return-Path,
  *   the d= of every DKIM-Signature and the hosts of links are compared with
@@ -20,7 +20,7 @@
 
 #include "detect/detect.h"
 #include "extract/identity.h"
-#include "detect/protect.h"
+#include "detect/lib/protect.h"
 
 #define MAX_LINK_HOSTS 200
 #define MAX_DKIM 16
@@ -57,7 +57,7 @@ static void check(pc_detect_ctx *ctx, pc_msg *m, seen *s, const char *host, size
 	if (!t)
 		return;
 	const char *imitated = im ? im->d.unicode : d.skel;
-	pc_finding *f = pc_msg_finding(m, "impersonation.lookalike", score,
+	pc_finding *f = pc_msg_finding(m, PC_FINDING_IMPERSONATION, "impersonation.lookalike", score,
 	                               pc_arena_printf(m->arena, "%s domain %s looks like %s (%s)", where, d.unicode,
 	                                               imitated ? imitated : "?", t));
 	if (!f)
@@ -141,3 +141,5 @@ void pc_detect_lookalike(pc_detect_ctx *ctx, pc_msg *m)
 		check(ctx, m, &s, h, strlen(h), "link", 2);
 	}
 }
+
+const pc_detector pc_detector_lookalike = {"lookalike", PC_FINDING_IMPERSONATION, NULL, pc_detect_lookalike, NULL};

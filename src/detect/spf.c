@@ -2,7 +2,7 @@
  * NAME
  *   spf - Sender Policy Framework check of the SMTP client (RFC 7208)
  * SYNOPSIS
- *   pc_detect_spf(ctx, msg);    (listed in detectors.c, first)
+ *   pc_detector_spf    (listed in detectors.c, first)
  * DESCRIPTION
  *   Needs the client address from the envelope (m->env.client_ip); a
  *   stored message without one is not checked, and a trusted upstream
@@ -25,7 +25,7 @@
 
 #include <spf2/spf.h>
 
-#include "detect/auth.h"
+#include "detect/lib/auth.h"
 #include "detect/detect.h"
 #include "net/dns.h"
 
@@ -137,14 +137,18 @@ static SPF_dns_rr_t *lookup(SPF_dns_server_t *layer, const char *domain, ns_type
 	return rr;
 }
 
+static void *spf_init(const pc_config *c)
+{
+	(void)c;
+	return calloc(1, sizeof(spf_state));
+}
+
+/* The libspf2 server, made on first use. */
 static spf_state *state(pc_detect_ctx *ctx)
 {
-	if (ctx->spf)
-		return ((spf_state *)ctx->spf)->failed ? NULL : ctx->spf;
-	spf_state *s = calloc(1, sizeof *s);
-	if (!s)
-		return NULL;
-	ctx->spf = s;
+	spf_state *s = ctx->state;
+	if (s->server || s->failed)
+		return s->failed ? NULL : s;
 	s->layer.destroy = NULL; /* ours: SPF_server_free leaves it alone */
 	s->layer.lookup = lookup;
 	s->layer.name = "portcullis";
@@ -157,7 +161,7 @@ static spf_state *state(pc_detect_ctx *ctx)
 	return s;
 }
 
-void pc_spf_release(void *p)
+static void spf_free(void *p)
 {
 	spf_state *s = p;
 	if (!s)
@@ -269,3 +273,5 @@ void pc_detect_spf(pc_detect_ctx *ctx, pc_msg *m)
 	pc_vec_push(m->arena, &m->auth, a);
 	pc_auth_finding(m, a);
 }
+
+const pc_detector pc_detector_spf = {"spf", PC_FINDING_AUTH, spf_init, pc_detect_spf, spf_free};

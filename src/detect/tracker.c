@@ -3,7 +3,7 @@
  *   tracker - hidden pixels, web bugs, click trackers, identity leaks and
  *   read-receipt requests
  * SYNOPSIS
- *   pc_detect_trackers(ctx, msg);    (listed in detectors.c)
+ *   pc_detector_tracker    (listed in detectors.c; its state: a pc_leak matcher)
  * DESCRIPTION
  *   Trackers are found by what they are, not by who runs them. Every remote
  *   resource the extract stage found gets signals:
@@ -36,6 +36,7 @@
 #include <strings.h>
 
 #include "detect/detect.h"
+#include "detect/lib/leak.h"
 #include "parse/url.h"
 
 #define MAX_SIGNALS 24
@@ -559,14 +560,14 @@ static bool search_leak(pc_detect_ctx *ctx, pc_msg *m, const char *s, size_t n, 
 {
 	pc_leak_hit h;
 	pc_arena *a = m->arena;
-	if (pc_leak_find(ctx->leak, s, n, &h)) {
+	if (pc_leak_find(ctx->state, s, n, &h)) {
 		res->encoding = h.encoding;
 		res->detail =
 		    pc_arena_printf(a, "%s: %s%s%s", h.form, h.identity, h.repr ? ", " : "", h.repr ? h.repr : "");
 		return true;
 	}
 	const char *dec = memchr(s, '%', n) ? pc_url_pct_decode(a, s, n) : NULL;
-	if (dec && pc_leak_find(ctx->leak, dec, strlen(dec), &h)) {
+	if (dec && pc_leak_find(ctx->state, dec, strlen(dec), &h)) {
 		res->encoding = !strcmp(h.encoding, "plain") ? "urlenc" : h.encoding;
 		res->detail = pc_arena_printf(a, "%s: %s%s%s, percent-encoded", h.form, h.identity, h.repr ? ", " : "",
 		                              h.repr ? h.repr : "");
@@ -589,7 +590,7 @@ static bool search_leak(pc_detect_ctx *ctx, pc_msg *m, const char *s, size_t n, 
 		runs++;
 		size_t dn = 0;
 		const char *d = b64_text(a, t + st, i - st, &dn);
-		if (d && pc_leak_find(ctx->leak, d, dn, &h)) {
+		if (d && pc_leak_find(ctx->state, d, dn, &h)) {
 			bool text = !strcmp(h.encoding, "plain") || !strcmp(h.encoding, "urlenc");
 			res->encoding = text ? "b64" : h.encoding;
 			res->detail = pc_arena_printf(a, "%s: %s%s%s, inside base64-encoded data", h.form, h.identity,
@@ -650,7 +651,7 @@ static char *join(pc_arena *a, const char *const *v, size_t n)
 
 static void finding(pc_msg *m, const pc_tracker *t, const char *detector, double score, const char *summary)
 {
-	pc_finding *f = pc_msg_finding(m, detector, score + (t->leak ? 3.0 : 0.0), summary);
+	pc_finding *f = pc_msg_finding(m, PC_FINDING_TRACKER, detector, score + (t->leak ? 3.0 : 0.0), summary);
 	if (!f)
 		return;
 	pc_finding_ev(m, f, t->header ? "header" : "url", t->header ? t->header : t->url);
@@ -949,7 +950,7 @@ static void headers(pc_msg *m)
 void pc_detect_trackers(pc_detect_ctx *ctx, pc_msg *m)
 {
 	/* the leak patterns are built only when there is a URL to search */
-	if (ctx->leak && (m->resources.n || m->links.n)) {
+	if (ctx->state && (m->resources.n || m->links.n)) {
 		/* the recipients, and the same addresses as the header writes
 		 * them (the envelope form is lower-cased) */
 		const char *ids[PC_LEAK_MAX_IDENTITIES];
@@ -967,9 +968,22 @@ void pc_detect_trackers(pc_detect_ctx *ctx, pc_msg *m)
 						break;
 					}
 			}
-		pc_leak_prepare(ctx->leak, ids, n);
+		pc_leak_prepare(ctx->state, ids, n);
 	}
 	resources(ctx, m);
 	links(ctx, m);
 	headers(m);
 }
+
+static void *leak_new(const pc_config *c)
+{
+	(void)c;
+	return pc_leak_new();
+}
+
+static void leak_free(void *lk)
+{
+	pc_leak_free(lk);
+}
+
+const pc_detector pc_detector_tracker = {"tracker", PC_FINDING_TRACKER, leak_new, pc_detect_trackers, leak_free};

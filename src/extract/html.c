@@ -1073,7 +1073,8 @@ int pc_html_extract(pc_html *h, pc_msg *m, size_t part, const char *bytes, size_
 		} else {
 			pc_finding *f = pc_msg_find(m, "parse.charset");
 			if (!f)
-				f = pc_msg_finding(m, "parse.charset", 0.0, "unknown charset: text read as UTF-8");
+				f = pc_msg_finding(m, PC_FINDING_DAMAGE, "parse.charset", 0.0,
+				                   "unknown charset: text read as UTF-8");
 			pc_finding_ev(m, f, "charset", pc_arena_utf8(m->arena, cs, strlen(cs)));
 			pc_finding_ev(m, f, "part", ((pc_part *)m->parts.v[part])->path);
 		}
@@ -1099,7 +1100,8 @@ int pc_html_extract(pc_html *h, pc_msg *m, size_t part, const char *bytes, size_
 	n = eof_in_tag(bytes, n);
 	myhtml_tree_clean(h->tree);
 	if (myhtml_parse(h->tree, MyENCODING_UTF_8, bytes, n) != MyHTML_STATUS_OK) {
-		pc_finding *f = pc_msg_finding(m, "parse.html", 0.0, "HTML parser failed on this part");
+		pc_finding *f =
+		    pc_msg_finding(m, PC_FINDING_DAMAGE, "parse.html", 0.0, "HTML parser failed on this part");
 		pc_finding_ev(m, f, "part", ((pc_part *)m->parts.v[part])->path);
 		return -1;
 	}

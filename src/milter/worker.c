@@ -23,7 +23,7 @@
 #include "cli/jsonw.h"
 #include "cli/options.h"
 #include "cli/report.h"
-#include "detect/trackerlist.h"
+#include "detect/lib/trackerlist.h"
 #include "milter/headers.h"
 #include "milter/sandbox.h"
 #include "milter/wire.h"

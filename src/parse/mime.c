@@ -156,7 +156,7 @@ static void damage(pc_msg *m, const char *detector, const char *summary, const c
 {
 	pc_finding *f = pc_msg_find(m, detector);
 	if (!f)
-		f = pc_msg_finding(m, detector, 0.0, summary);
+		f = pc_msg_finding(m, PC_FINDING_DAMAGE, detector, 0.0, summary);
 	size_t n = 0;
 	for (const pc_kv *kv = f ? f->evidence : NULL; kv; kv = kv->next)
 		n++;
@@ -443,7 +443,8 @@ static bool decode_part(pc_mime *mp, pc_msg *m, GMimePart *part, pc_part *pp, bo
 		} else {
 			pc_finding *f = pc_msg_find(m, "parse.charset");
 			if (!f)
-				f = pc_msg_finding(m, "parse.charset", 0.0, "unknown charset: text read as UTF-8");
+				f = pc_msg_finding(m, PC_FINDING_DAMAGE, "parse.charset", 0.0,
+				                   "unknown charset: text read as UTF-8");
 			pc_finding_ev(m, f, "charset", pp->charset);
 			pc_finding_ev(m, f, "part", pp->path);
 		}
@@ -628,7 +629,8 @@ static void walk(walkctx *wc, GMimeObject *obj, const char *path, size_t depth)
 		if (uu) {
 			pp->filename = uu;
 			pp->uuencoded = true;
-			pc_finding *f = pc_msg_finding(m, "parse.uuencode", 0.0, "uuencoded file inside a text part");
+			pc_finding *f = pc_msg_finding(m, PC_FINDING_DAMAGE, "parse.uuencode", 0.0,
+			                               "uuencoded file inside a text part");
 			pc_finding_ev(m, f, "part", pp->path);
 			pc_finding_ev(m, f, "filename", uu);
 		}
@@ -709,14 +711,14 @@ char *pc_mime_to_utf8(pc_arena *a, const char *bytes, size_t n, const char *char
 
 static void add_simple(pc_msg *m, const char *detector, const char *summary, const char *key, const char *val)
 {
-	pc_finding *f = pc_msg_finding(m, detector, 0.0, summary);
+	pc_finding *f = pc_msg_finding(m, PC_FINDING_DAMAGE, detector, 0.0, summary);
 	pc_finding_ev(m, f, key, val);
 }
 
 static bool any_limit(const pc_msg *m)
 {
 	for (size_t i = 0; i < m->findings.n; i++)
-		if (((const pc_finding *)m->findings.v[i])->limit)
+		if (((const pc_finding *)m->findings.v[i])->kind == PC_FINDING_LIMIT)
 			return true;
 	return false;
 }
@@ -769,7 +771,7 @@ int pc_mime_parse(pc_mime *mp, pc_msg *m, const char *bytes, size_t n, pc_mime_b
 			copy[i] = bytes[i] == '\r' ? '\n' : bytes[i];
 		bytes = copy;
 	} else if ((cr ? 1 : 0) + (lf ? 1 : 0) + (crlf ? 1 : 0) > 1) {
-		pc_finding *f = pc_msg_finding(m, "parse.line-endings", 0.0, "mixed line endings");
+		pc_finding *f = pc_msg_finding(m, PC_FINDING_DAMAGE, "parse.line-endings", 0.0, "mixed line endings");
 		pc_finding_ev(m, f, "crlf", pc_arena_printf(m->arena, "%zu", crlf));
 		pc_finding_ev(m, f, "lf", pc_arena_printf(m->arena, "%zu", lf));
 		pc_finding_ev(m, f, "cr", pc_arena_printf(m->arena, "%zu", cr));

@@ -18,7 +18,6 @@
 #include "decide/policy.h"
 #include "detect/detect.h"
 #include "extract/authres.h"
-#include "detect/protect.h"
 #include "extract/html.h"
 #include "extract/identity.h"
 #include "extract/textlinks.h"
@@ -30,7 +29,8 @@ struct pc_scanner {
 	pc_arena *arena;
 	pc_mime *mime;
 	pc_html *html;
-	pc_detect_ctx detect;
+	pc_detect *detectors;
+	pc_detect_ctx *detect; /* the detectors' context: the resources lent them */
 	bool keep;
 	bool rescan; /* pc_neutralise scans its own output (no DNS, no history) */
 	/* the envelope set by pc_scanner_set_envelope (malloc'd copies) */
@@ -52,13 +52,12 @@ pc_scanner *pc_scanner_new(const pc_config *config)
 	sc->arena = pc_arena_new(config->limits.arena);
 	sc->mime = pc_mime_new();
 	sc->html = pc_html_new();
-	sc->detect.config = config;
-	sc->detect.leak = pc_leak_new();
-	sc->detect.protect = pc_protect_new(config);
-	if (!sc->arena || !sc->mime || !sc->html || !sc->detect.leak || !sc->detect.protect) {
+	sc->detectors = pc_detect_new(config, pc_detectors, pc_detector_count);
+	if (!sc->arena || !sc->mime || !sc->html || !sc->detectors) {
 		pc_scanner_free(sc);
 		return NULL;
 	}
+	sc->detect = pc_detect_context(sc->detectors);
 	return sc;
 }
 
@@ -68,35 +67,32 @@ void pc_scanner_free(pc_scanner *sc)
 		return;
 	pc_html_free(sc->html);
 	pc_mime_free(sc->mime);
-	pc_leak_free(sc->detect.leak);
-	pc_detect_release(&sc->detect);
+	pc_detect_free(sc->detectors);
 	free(sc->env_ip);
 	free(sc->env_helo);
 	free(sc->env_from);
-	pc_protect_free(sc->detect.protect);
 	pc_arena_free(sc->arena);
 	free(sc);
 }
 
 void pc_scanner_set_lists(pc_scanner *sc, const pc_trackerlist *lists)
 {
-	sc->detect.lists = lists;
+	sc->detect->lists = lists;
 }
 
 void pc_scanner_set_freemail(pc_scanner *sc, const pc_trackerlist *freemail)
 {
-	sc->detect.freemail = freemail;
-	pc_protect_set_freemail(sc->detect.protect, freemail);
+	pc_detect_set_freemail(sc->detectors, freemail);
 }
 
 void pc_scanner_set_store(pc_scanner *sc, struct pc_store *store)
 {
-	sc->detect.store = store;
+	sc->detect->store = store;
 }
 
 void pc_scanner_set_dns(pc_scanner *sc, pc_dns *dns)
 {
-	sc->detect.dns = dns;
+	sc->detect->dns = dns;
 }
 
 static char *dup_or_null(const char *s)
@@ -145,19 +141,43 @@ static void on_body(void *ctx, pc_msg *m, size_t part, const char *bytes, size_t
 	}
 }
 
-/* The store failed during the campaign step: the message keeps its own
- * verdict, at least campaign.error_action, and says why. */
+/* The store failed during the campaign step: a campaign.error finding;
+ * the policy keeps the message's own verdict, at least
+ * campaign.error_action (decide/policy.h). */
 static void campaign_error(pc_scanner *sc, pc_msg *m)
 {
-	pc_finding *f = pc_msg_finding(m, "campaign.error", 0.0, "campaign store could not be used");
+	pc_finding *f =
+	    pc_msg_finding(m, PC_FINDING_CAMPAIGN_ERROR, "campaign.error", 0.0, "campaign store could not be used");
 	pc_finding_ev(
 	    m, f, "error",
-	    pc_arena_utf8(m->arena, pc_store_error(sc->detect.store), strlen(pc_store_error(sc->detect.store))));
-	if (m->verdict < sc->config->campaign_error_action) {
-		m->verdict = sc->config->campaign_error_action;
-		m->rule = "campaign-error";
-		m->reasons.n = 0;
-		pc_vec_push(m->arena, &m->reasons, f);
+	    pc_arena_utf8(m->arena, pc_store_error(sc->detect->store), strlen(pc_store_error(sc->detect->store))));
+}
+
+/* The decision: the campaign's judgement adds its findings, the policy
+ * decides once, the campaign records what the verdict means for it, and
+ * the policy decides once more only when that added a finding (the
+ * campaign became malicious) or the store failed after the decision. */
+static void decide(pc_scanner *sc, pc_msg *m)
+{
+	struct pc_store *st = sc->detect->store;
+	pc_fingerprint fp; /* the step keeps pointers into it */
+	pc_campaign_step cs;
+	int judged = 0;
+	if (st && !sc->rescan && sc->config->campaign_enabled) {
+		pc_fingerprint_make(m, &fp);
+		judged = pc_campaign_judge(st, m, &fp, &cs);
+		if (judged < 0)
+			campaign_error(sc, m);
+	}
+	pc_policy_decide(m);
+	if (judged <= 0)
+		return;
+	int rc = pc_campaign_record(st, m, &cs);
+	if (rc == 1)
+		pc_policy_decide(m);
+	if (rc < 0 || pc_campaign_commit(st, m, &cs) != 0) {
+		campaign_error(sc, m);
+		pc_policy_decide(m);
 	}
 }
 
@@ -209,8 +229,8 @@ const pc_msg *pc_scan(pc_scanner *sc, const char *bytes, size_t n, const char *s
 	pc_identity_recipients(m, rcpt, nrcpt);
 	pc_authres_extract(m);
 	m->rescan = sc->rescan;
-	pc_dns_forget(sc->detect.dns);
-	pc_detect_all(&sc->detect, m);
+	pc_dns_forget(sc->detect->dns);
+	pc_detect_run(sc->detectors, m);
 	pc_msg_out_of_time(m); /* over the budget by the end: a limit too */
 	m->raw = NULL;         /* the caller's bytes: not valid after the scan */
 	m->rawn = 0;
@@ -218,21 +238,15 @@ const pc_msg *pc_scan(pc_scanner *sc, const char *bytes, size_t n, const char *s
 		pc_finding *f = pc_msg_limit(m, "arena", sc->config->limits.arena, "parse results were cut short");
 		pc_finding_ev(m, f, "ceiling", pc_arena_printf(m->arena, "%zu", pc_arena_ceiling(sc->arena)));
 	}
-	pc_policy_decide(m);
-	/* campaign: joins or starts one, and may raise the verdict */
-	if (sc->detect.store && !sc->rescan && sc->config->campaign_enabled) {
-		pc_fingerprint fp;
-		pc_fingerprint_make(m, &fp);
-		if (pc_campaign_record(sc->detect.store, m, &fp) != 0)
-			campaign_error(sc, m);
-	}
+	decide(sc, m);
 	/* act/store: delivered senders become familiar (not in the rescans
 	 * of pc_neutralise, which run without the store) */
-	if (sc->detect.store && pc_history_remember(sc->detect.store, m, time(NULL)) != 0) {
-		pc_finding *f = pc_msg_finding(m, "history.error", 0.0, "history store could not be written");
+	if (sc->detect->store && pc_history_remember(sc->detect->store, m, time(NULL)) != 0) {
+		pc_finding *f = pc_msg_finding(m, PC_FINDING_HISTORY_ERROR, "history.error", 0.0,
+		                               "history store could not be written");
 		pc_finding_ev(m, f, "error",
-		              pc_arena_utf8(m->arena, pc_store_error(sc->detect.store),
-		                            strlen(pc_store_error(sc->detect.store))));
+		              pc_arena_utf8(m->arena, pc_store_error(sc->detect->store),
+		                            strlen(pc_store_error(sc->detect->store))));
 	}
 	return m;
 }
@@ -250,10 +264,10 @@ int pc_neutralise(pc_scanner *sc, const pc_msg *m, const char *bytes, size_t n, 
 	 * DKIM no longer verifies, and the sender was checked already), no
 	 * history (the message was counted once), and the rewriter leaves the
 	 * Authentication-Results header of the first pass alone. */
-	struct pc_dns *dns = sc->detect.dns;
-	struct pc_store *store = sc->detect.store;
-	sc->detect.dns = NULL;
-	sc->detect.store = NULL;
+	struct pc_dns *dns = sc->detect->dns;
+	struct pc_store *store = sc->detect->store;
+	sc->detect->dns = NULL;
+	sc->detect->store = NULL;
 	for (int pass = 1; rc == 1 && pass < PC_NEUTRALISE_PASSES; pass++) {
 		sc->rescan = true;
 		const pc_msg *m2 = pc_scan(sc, *out, *outn, source, rcpt, nrcpt);
@@ -269,7 +283,7 @@ int pc_neutralise(pc_scanner *sc, const pc_msg *m, const char *bytes, size_t n, 
 		*outn = outn2;
 		*st = st2;
 	}
-	sc->detect.dns = dns;
-	sc->detect.store = store;
+	sc->detect->dns = dns;
+	sc->detect->store = store;
 	return rc;
 }

@@ -8,7 +8,10 @@
  *   pc_scanner_free(sc);
  * DESCRIPTION
  *   parse (GMime, MyHTML, URLs) → extract (resources, links, recipients)
- *   → detect → decide. A scanner owns the reusable parser objects and the
+ *   → detect (the table, detect/detect.h) → the campaign's judgement
+ *   (findings only) → the policy decides once → the campaign is recorded
+ *   → at most one re-decision (a malicious mark, or a store failure) →
+ *   history. Only the policy writes the verdict. A scanner owns the reusable parser objects and the
  *   per-message arena; use one scanner per thread. Never fails on bad
  *   input: damage and limits become findings. Returns NULL only when
  *   memory for the message's facts could not be had at all.

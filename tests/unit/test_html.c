@@ -491,7 +491,7 @@ static void test_url_limit(void **state)
 	assert_int_equal(m->nurls, 3);
 	const pc_finding *f = pc_msg_find(m, "parse.limit");
 	assert_non_null(f);
-	assert_true(f->limit);
+	assert_int_equal(f->kind, PC_FINDING_LIMIT);
 	assert_string_equal(f->evidence->key, "limit");
 	assert_string_equal(f->evidence->value, "urls");
 	assert_string_equal(f->evidence->next->key, "configured");

@@ -17,8 +17,8 @@
 #include "core/config.h"
 #include "core/msg.h"
 #include "detect/detect.h"
-#include "detect/protect.h"
-#include "detect/trackerlist.h"
+#include "detect/lib/protect.h"
+#include "detect/lib/trackerlist.h"
 #include "pipeline/pipeline.h"
 
 void pc_detect_impersonation(pc_detect_ctx *ctx, pc_msg *m);

@@ -1,6 +1,6 @@
 /*
- * Unit tests for detect/ac (Aho-Corasick) and detect/leak (the recipient's
- * identity in every encoding), and detect/trackerlist (list formats).
+ * Unit tests for detect/lib/ac (Aho-Corasick) and detect/lib/leak (the recipient's
+ * identity in every encoding), and detect/lib/trackerlist (list formats).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,9 +15,9 @@
 #include <cmocka.h>
 #include <openssl/evp.h>
 
-#include "detect/ac.h"
-#include "detect/leak.h"
-#include "detect/trackerlist.h"
+#include "detect/lib/ac.h"
+#include "detect/lib/leak.h"
+#include "detect/lib/trackerlist.h"
 
 typedef struct hits {
 	unsigned id[16];

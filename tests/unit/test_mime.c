@@ -528,7 +528,7 @@ static void test_nesting_limit(void **state)
 	                     "--l0--\n");
 	const pc_finding *f = pc_msg_find(m, "parse.limit");
 	assert_non_null(f);
-	assert_true(f->limit);
+	assert_int_equal(f->kind, PC_FINDING_LIMIT);
 	assert_string_equal(EV(f, "limit"), "nesting_depth");
 	assert_string_equal(EV(f, "configured"), "2");
 	assert_string_equal(EV(f, "part"), "1.1.1.1");

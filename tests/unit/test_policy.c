@@ -40,14 +40,14 @@ static int teardown(void **state)
 
 static void add_tracker(fixture *fx, double score)
 {
-	pc_msg_finding(&fx->m, "tracker.pixel", score, "pixel");
+	pc_msg_finding(&fx->m, PC_FINDING_TRACKER, "tracker.pixel", score, "pixel");
 	pc_vec_push(fx->a, &fx->m.trackers, &fx->t);
 }
 
 static void test_clean(void **state)
 {
 	fixture *fx = *state;
-	pc_msg_finding(&fx->m, "history.first-contact", 1, "new");
+	pc_msg_finding(&fx->m, PC_FINDING_FIRST_CONTACT, "history.first-contact", 1, "new");
 	pc_policy_decide(&fx->m);
 	assert_int_equal(fx->m.verdict, PC_ACTION_ACCEPT);
 	assert_string_equal(fx->m.rule, "clean");
@@ -71,8 +71,8 @@ static void test_tracker_only(void **state)
 static void test_impersonation_and_tracker(void **state)
 {
 	fixture *fx = *state;
-	pc_msg_finding(&fx->m, "history.first-contact", 1, "new");
-	pc_finding *imp = pc_msg_finding(&fx->m, "impersonation.display-name", 8, "name");
+	pc_msg_finding(&fx->m, PC_FINDING_FIRST_CONTACT, "history.first-contact", 1, "new");
+	pc_finding *imp = pc_msg_finding(&fx->m, PC_FINDING_IMPERSONATION, "impersonation.display-name", 8, "name");
 	add_tracker(fx, 4);
 	pc_policy_decide(&fx->m);
 	assert_int_equal(fx->m.verdict, PC_ACTION_QUARANTINE);
@@ -84,7 +84,7 @@ static void test_impersonation_and_tracker(void **state)
 static void test_impersonation_alone_and_weak(void **state)
 {
 	fixture *fx = *state;
-	pc_msg_finding(&fx->m, "impersonation.lookalike", 2, "link host");
+	pc_msg_finding(&fx->m, PC_FINDING_IMPERSONATION, "impersonation.lookalike", 2, "link host");
 	add_tracker(fx, 4);
 	pc_policy_decide(&fx->m);
 	/* a link-host lookalike (score < 4) does not speak for the sender */
@@ -92,7 +92,7 @@ static void test_impersonation_alone_and_weak(void **state)
 	assert_string_equal(fx->m.rule, "tracker");
 	fx->m.findings.n = 0;
 	fx->m.trackers.n = 0;
-	pc_msg_finding(&fx->m, "impersonation.lookalike", 6, "from");
+	pc_msg_finding(&fx->m, PC_FINDING_IMPERSONATION, "impersonation.lookalike", 6, "from");
 	pc_policy_decide(&fx->m);
 	assert_int_equal(fx->m.verdict, PC_ACTION_NEUTRALISE);
 	assert_string_equal(fx->m.rule, "impersonation");
@@ -104,11 +104,11 @@ static void test_impersonation_alone_and_weak(void **state)
 static void test_score_threshold(void **state)
 {
 	fixture *fx = *state;
-	pc_msg_finding(&fx->m, "auth.dmarc", 5, "fail");
-	pc_msg_finding(&fx->m, "header.divergence", 5, "reply-to");
+	pc_msg_finding(&fx->m, PC_FINDING_AUTH, "auth.dmarc", 5, "fail");
+	pc_msg_finding(&fx->m, PC_FINDING_HEADER, "header.divergence", 5, "reply-to");
 	pc_policy_decide(&fx->m);
 	assert_int_equal(fx->m.verdict, PC_ACTION_ACCEPT);
-	pc_msg_finding(&fx->m, "auth.spf", 5, "fail");
+	pc_msg_finding(&fx->m, PC_FINDING_AUTH, "auth.spf", 5, "fail");
 	pc_policy_decide(&fx->m);
 	assert_int_equal(fx->m.verdict, PC_ACTION_QUARANTINE);
 	assert_string_equal(fx->m.rule, "score");
@@ -121,7 +121,7 @@ static void test_score_threshold(void **state)
 static void test_temperror_and_limit(void **state)
 {
 	fixture *fx = *state;
-	pc_msg_finding(&fx->m, "auth.temperror", 0, "dns timeout");
+	pc_msg_finding(&fx->m, PC_FINDING_AUTH_TEMPERROR, "auth.temperror", 0, "dns timeout");
 	pc_policy_decide(&fx->m);
 	assert_int_equal(fx->m.verdict, PC_ACTION_ACCEPT);
 	assert_string_equal(fx->m.rule, "auth-temperror");

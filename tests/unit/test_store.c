@@ -125,13 +125,13 @@ static void test_history_rules(void **state)
 	assert_int_equal(c.addr_any, 0);
 	/* delivered, but impersonating: not remembered */
 	m.verdict = PC_ACTION_NEUTRALISE;
-	pc_msg_finding(&m, "impersonation.lookalike", 6, "x");
+	pc_msg_finding(&m, PC_FINDING_IMPERSONATION, "impersonation.lookalike", 6, "x");
 	assert_int_equal(pc_history_remember(st, &m, 5), 0);
 	pc_store_contact(st, "jane@news.example", "news.example", "me@org.example", &c);
 	assert_int_equal(c.addr_any, 0);
 	/* delivered, DMARC passed, but an SPF failure stands: not remembered */
 	m.findings.n = 0;
-	pc_msg_finding(&m, "auth.spf", 2, "x");
+	pc_msg_finding(&m, PC_FINDING_AUTH, "auth.spf", 2, "x");
 	assert_int_equal(pc_history_remember(st, &m, 5), 0);
 	pc_store_contact(st, "jane@news.example", "news.example", "me@org.example", &c);
 	assert_int_equal(c.addr_any, 0);

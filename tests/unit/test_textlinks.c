@@ -222,7 +222,7 @@ static void test_url_budget(void **state)
 	assert_string_equal(L(m, 1)->url->host, "2.example");
 	pc_finding *f = pc_msg_find(m, "parse.limit");
 	assert_non_null(f);
-	assert_true(f->limit);
+	assert_int_equal(f->kind, PC_FINDING_LIMIT);
 	assert_string_equal(f->evidence->key, "limit");
 	assert_string_equal(f->evidence->value, "urls");
 	assert_string_equal(f->evidence->next->value, "2");

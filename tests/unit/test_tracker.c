@@ -13,7 +13,7 @@
 
 #include "core/config.h"
 #include "core/msg.h"
-#include "detect/trackerlist.h"
+#include "detect/lib/trackerlist.h"
 #include "pipeline/pipeline.h"
 
 static pc_config cfg;

@@ -2,7 +2,7 @@
  * NAME
  *   trackerlist - tracker host lists (see trackerlist.h)
  */
-#include "detect/trackerlist.h"
+#include "detect/lib/trackerlist.h"
 
 #include <ctype.h>
 #include <errno.h>

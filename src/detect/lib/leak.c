@@ -8,7 +8,7 @@
  *   recipient. Digests come from OpenSSL's EVP interface with the
  *   algorithms fetched once.
  */
-#include "detect/leak.h"
+#include "detect/lib/leak.h"
 
 #include <ctype.h>
 #include <openssl/evp.h>
@@ -17,7 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "detect/ac.h"
+#include "detect/lib/ac.h"
 
 typedef struct pattern {
 	size_t off, len;      /* bytes in lk->text */

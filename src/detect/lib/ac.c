@@ -11,7 +11,7 @@
  *   in-memory multi-pattern matcher for C (libahocorasick is not packaged;
  *   Hyperscan is x86-only and heavy for ~150 literals).
  */
-#include "detect/ac.h"
+#include "detect/lib/ac.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -2,7 +2,7 @@
  * NAME
  *   auth - findings shared by the SPF, DKIM and DMARC detectors (see auth.h)
  */
-#include "detect/auth.h"
+#include "detect/lib/auth.h"
 
 #include <stdbool.h>
 #include <string.h>
@@ -32,23 +32,23 @@ void pc_auth_finding(pc_msg *m, const pc_auth *a)
 	if (a->result == PC_AUTH_TEMPERROR) {
 		for (size_t i = 0; i < m->findings.n; i++) {
 			const pc_finding *g = m->findings.v[i];
-			if (!strcmp(g->detector, "auth.temperror") && g->evidence &&
-			    !strcmp(g->evidence->value, method))
+			if (g->kind == PC_FINDING_AUTH_TEMPERROR && g->evidence && !strcmp(g->evidence->value, method))
 				return; /* once per method */
 		}
 		f = pc_msg_finding(
-		    m, "auth.temperror", 0,
+		    m, PC_FINDING_AUTH_TEMPERROR, "auth.temperror", 0,
 		    pc_arena_printf(m->arena, "%s could not be checked: DNS failed (try later)", method));
 	} else if (a->result == PC_AUTH_PERMERROR)
-		f = pc_msg_finding(m, "auth.permerror", 1,
+		f = pc_msg_finding(m, PC_FINDING_AUTH, "auth.permerror", 1,
 		                   pc_arena_printf(m->arena, "%s: broken record or signature", method));
 	else if (!strcmp(method, "spf") && a->result == PC_AUTH_FAIL)
-		f = pc_msg_finding(m, "auth.spf", 2, "SPF fail: the client may not send for this domain");
+		f = pc_msg_finding(m, PC_FINDING_AUTH, "auth.spf", 2,
+		                   "SPF fail: the client may not send for this domain");
 	else if (!strcmp(method, "spf") && a->result == PC_AUTH_SOFTFAIL)
-		f = pc_msg_finding(m, "auth.spf", 1,
+		f = pc_msg_finding(m, PC_FINDING_AUTH, "auth.spf", 1,
 		                   "SPF softfail: the domain says the client is probably not its own");
 	else if (!strcmp(method, "dkim") && a->result == PC_AUTH_FAIL)
-		f = pc_msg_finding(m, "auth.dkim", 2, "DKIM signature does not verify");
+		f = pc_msg_finding(m, PC_FINDING_AUTH, "auth.dkim", 2, "DKIM signature does not verify");
 	if (f)
 		evidence(m, f, a);
 }
@@ -66,7 +66,7 @@ void pc_auth_upstream_findings(pc_msg *m, const char *method)
 		if (a->result != PC_AUTH_FAIL)
 			continue;
 		bool strong = a->policy && (!strcmp(a->policy, "quarantine") || !strcmp(a->policy, "reject"));
-		pc_finding *f = pc_msg_finding(m, "auth.dmarc", strong ? 5 : 3,
+		pc_finding *f = pc_msg_finding(m, PC_FINDING_AUTH, "auth.dmarc", strong ? 5 : 3,
 		                               pc_arena_printf(m->arena, "DMARC fail reported by %s", a->source));
 		if (f) {
 			pc_finding_ev(m, f, "from_domain", a->domain ? a->domain : "");

@@ -6,13 +6,13 @@
  *   only read afterwards. A domain that cannot be normalised (config
  *   validation lets through what is not IDNA-valid) is left out.
  */
-#include "detect/protect.h"
+#include "detect/lib/protect.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "detect/trackerlist.h"
+#include "detect/lib/trackerlist.h"
 
 #define PROTECT_ARENA (16u << 20)
 #define MAX_PROTECTED_DOMAINS 4096
