@@ -75,8 +75,8 @@ typedef struct scan {
 	bound *b;
 	size_t nb, capb;
 	field f;
-	bool dry;       /* limits on fields suspended: the part is over a part limit anyway */
-	size_t dry_at;  /* and is cut here (right after its boundary line) */
+	bool dry;      /* limits on fields suspended: the part is over a part limit anyway */
+	size_t dry_at; /* and is cut here (right after its boundary line) */
 	size_t dry_depth;
 	bool msg_block; /* the header block being read is a message's (its address fields are parsed) */
 	char *path;     /* the current part's path, as parse/mime.c's walk numbers parts */
