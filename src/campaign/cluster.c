@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "decide/policy.h"
+#include "parse/domain.h"
 #include "store/store.h"
 
 #define MAX_CANDIDATES 8
@@ -82,12 +83,9 @@ static bool first_contact(const pc_msg *m)
 /* d is one of the list's domains or below one */
 static bool in_list(const pc_strlist *l, const char *d)
 {
-	size_t dn = strlen(d);
-	for (size_t i = 0; i < l->n; i++) {
-		size_t ln = strlen(l->v[i]);
-		if (dn == ln ? !strcmp(d, l->v[i]) : dn > ln && d[dn - ln - 1] == '.' && !strcmp(d + dn - ln, l->v[i]))
+	for (size_t i = 0; i < l->n; i++)
+		if (pc_domain_at_or_under(d, l->v[i]))
 			return true;
-	}
 	return false;
 }
 

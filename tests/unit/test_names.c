@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "extract/names.h"
+#include "detect/lib/names.h"
 
 static pc_names *st;
 static pc_arena *a;
@@ -281,17 +281,17 @@ static void test_distance(void **state)
 static void test_find_domain(void **state)
 {
 	(void)state;
-	assert_string_equal(pc_names_find_domain(a, "test@example.com"), "example.com");
-	assert_string_equal(pc_names_find_domain(a, "example.com via Mailer"), "example.com");
-	assert_string_equal(pc_names_find_domain(a, "PayPal.com"), "paypal.com");
-	assert_string_equal(pc_names_find_domain(a, "Service (secure.paypal.co.uk)"), "paypal.co.uk");
-	assert_string_equal(pc_names_find_domain(a, "\"ceo@example.com\""), "example.com");
-	assert_null(pc_names_find_domain(a, "Jane Doe"));
-	assert_null(pc_names_find_domain(a, "J.Smith"));
-	assert_null(pc_names_find_domain(a, "Mr. St.John Smith"));
-	assert_null(pc_names_find_domain(a, "v1.2.3 release bot"));
-	assert_null(pc_names_find_domain(a, ""));
-	assert_null(pc_names_find_domain(a, NULL));
+	assert_string_equal(pc_domain_find(a, "test@example.com"), "example.com");
+	assert_string_equal(pc_domain_find(a, "example.com via Mailer"), "example.com");
+	assert_string_equal(pc_domain_find(a, "PayPal.com"), "paypal.com");
+	assert_string_equal(pc_domain_find(a, "Service (secure.paypal.co.uk)"), "paypal.co.uk");
+	assert_string_equal(pc_domain_find(a, "\"ceo@example.com\""), "example.com");
+	assert_null(pc_domain_find(a, "Jane Doe"));
+	assert_null(pc_domain_find(a, "J.Smith"));
+	assert_null(pc_domain_find(a, "Mr. St.John Smith"));
+	assert_null(pc_domain_find(a, "v1.2.3 release bot"));
+	assert_null(pc_domain_find(a, ""));
+	assert_null(pc_domain_find(a, NULL));
 }
 
 int main(void)
