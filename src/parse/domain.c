@@ -83,6 +83,8 @@ int pc_domain_key(const char *s, size_t n, char *out, size_t cap)
 	int l = pc_idna_ascii(out, a, sizeof a);
 	if (l < 0)
 		return l;
+	while (l && a[l - 1] == '.') /* a final U+3002 (ideographic full stop) maps to a dot */
+		a[--l] = '\0';
 	if ((size_t)l >= cap)
 		return PC_IDNA_TOO_LONG;
 	memcpy(out, a, (size_t)l + 1);
