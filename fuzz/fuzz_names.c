@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "extract/names.h"
+#include "detect/lib/names.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -33,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	char *z = pc_arena_strndup(a, s, n1); /* C string view for the finder */
 	if (z)
-		pc_names_find_domain(a, z);
+		pc_domain_find(a, z);
 	pc_domain d1, d2;
 	if (pc_names_domain(st, a, s, n1, &d1) == 0 && pc_names_domain(st, a, s2, n2, &d2) == 0) {
 		for (unsigned k = 0; k <= 2; k++) {

@@ -24,9 +24,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <glib.h>
-#include <idn2.h>
 #include <jansson.h>
-#include <libpsl.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -37,6 +35,7 @@
 #include "campaign/fingerprint.h"
 #include "core/arena.h"
 #include "detect/lib/ac.h"
+#include "parse/domain.h"
 #include "parse/url.h"
 
 #define FILE_MAX ((size_t)256 << 20)
@@ -279,19 +278,14 @@ static const char *norm_domain(const char *s, size_t n, bool wild, char *out)
 	memcpy(tmp, s, n);
 	tmp[n] = '\0';
 	if (!ascii) {
-		char *a = NULL;
-		if (idn2_to_ascii_8z(tmp, &a, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT) != IDN2_OK || !a) {
-			idn2_free(a);
+		char a[PC_DOMAIN_KEY_CAP];
+		int al = pc_idna_ascii(tmp, a, sizeof a);
+		if (al < 0)
 			return "not a valid international domain name";
-		}
-		size_t al = strlen(a);
-		if (al > DOMAIN_MAX) {
-			idn2_free(a);
+		if (al > DOMAIN_MAX)
 			return "name longer than 253 characters";
-		}
-		memcpy(tmp, a, al + 1);
-		n = al;
-		idn2_free(a);
+		memcpy(tmp, a, (size_t)al + 1);
+		n = (size_t)al;
 	}
 	if (n > DOMAIN_MAX)
 		return "name longer than 253 characters";
@@ -532,8 +526,7 @@ static int add_typed(loader *ld, int type, const char *s, size_t n, const char *
 		if ((*why = norm_domain(buf, l, true, key)))
 			return ADD_BAD;
 		if (type == T_DOMAIN) {
-			const psl_ctx_t *psl = psl_builtin();
-			if (psl && psl_is_public_suffix(psl, key))
+			if (pc_domain_is_public_suffix(key))
 				return (*why = public_suffix), ADD_BAD;
 		}
 		return add(ld, type, key, strlen(key), 0, key);
@@ -1331,14 +1324,14 @@ static int match_addr(mctx *c, const char *addr, const char *what)
 		if (d)
 			return hit(c, d, where, addr);
 	}
-	const char *at = strrchr(addr, '@');
+	const char *at = pc_addr_domain(addr);
 	if (!at)
 		return 0;
 	char dom[DOMAIN_MAX + 1];
-	size_t dl = strlen(at + 1);
+	size_t dl = strlen(at);
 	if (!dl || dl > DOMAIN_MAX)
 		return 0;
-	memcpy(dom, at + 1, dl);
+	memcpy(dom, at, dl);
 	dom[dl] = '\0';
 	snprintf(where, sizeof where, "%s domain", what);
 	return match_host(c, dom, where);

@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "parse/domain.h"
+
 /* The score at or above which an impersonation finding speaks about the
  * sender (link-host lookalikes score less: partner sites link to sister
  * domains). */
@@ -169,12 +171,9 @@ bool pc_policy_condemns(const pc_msg *m)
 /* d is one of the list's domains or below one */
 static bool in_list(const pc_strlist *l, const char *d)
 {
-	size_t dn = strlen(d);
-	for (size_t i = 0; i < l->n; i++) {
-		size_t ln = strlen(l->v[i]);
-		if (dn == ln ? !strcmp(d, l->v[i]) : dn > ln && d[dn - ln - 1] == '.' && !strcmp(d + dn - ln, l->v[i]))
+	for (size_t i = 0; i < l->n; i++)
+		if (pc_domain_at_or_under(d, l->v[i]))
 			return true;
-	}
 	return false;
 }
 

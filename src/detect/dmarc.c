@@ -28,13 +28,12 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include <idn2.h>
-#include <libpsl.h>
 #include <opendmarc/dmarc.h>
 
 #include "detect/lib/auth.h"
 #include "detect/detect.h"
 #include "net/dns.h"
+#include "parse/domain.h"
 
 #define PSL_FILE "/usr/share/publicsuffix/public_suffix_list.dat"
 
@@ -70,7 +69,7 @@ static void on_txt(void *ctx, const char *txt, size_t n)
 
 static const char *org_domain(const char *d)
 {
-	const char *o = psl_registrable_domain(psl_builtin(), d);
+	const char *o = pc_domain_registrable(d);
 	return o ? o : d;
 }
 
@@ -182,32 +181,14 @@ void pc_detect_dmarc(pc_detect_ctx *ctx, pc_msg *m)
 			pc_auth_finding(m, a);
 		return;
 	}
-	const char *at = strrchr(from->addr, '@');
-	char *domain = at ? pc_arena_strdup(m->arena, at + 1) : NULL;
+	/* an internationalised From domain is looked up in its A-label form */
+	const char *fd = pc_addr_domain(from->addr);
+	size_t fl = fd ? strlen(fd) + PC_DOMAIN_KEY_CAP : 0;
+	char *domain = fd ? pc_arena_alloc(m->arena, fl) : NULL;
 	if (!domain)
 		return;
-	for (char *c = domain; *c; c++)
-		if (*c >= 'A' && *c <= 'Z')
-			*c = (char)(*c - 'A' + 'a');
-	size_t dl = strlen(domain);
-	while (dl && domain[dl - 1] == '.')
-		domain[--dl] = '\0';
-	/* an internationalised From domain is looked up in its A-label form */
-	bool ascii = true;
-	for (const char *c = domain; *c && ascii; c++)
-		ascii = (unsigned char)*c < 128;
-	if (!ascii && dl <= 253) {
-		char *alabel = NULL;
-		if (idn2_to_ascii_8z(domain, &alabel, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT) == IDN2_OK && alabel) {
-			domain = pc_arena_strdup(m->arena, alabel);
-			dl = domain ? strlen(domain) : 0;
-		} else
-			dl = 0;
-		idn2_free(alabel);
-		if (!domain)
-			return;
-	}
-	if (!dl || dl > 253) {
+	int dl = pc_domain_key(fd, strlen(fd), domain, fl);
+	if (dl <= 0 || dl > PC_DOMAIN_MAX) {
 		pc_auth *a = result(m, domain, PC_AUTH_PERMERROR, "From has no usable domain");
 		if (a)
 			pc_auth_finding(m, a);

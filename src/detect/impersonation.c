@@ -187,14 +187,14 @@ static void name_address(pc_detect_ctx *ctx, pc_msg *m)
 		const pc_addr *ad = m->from.v[i];
 		if (!ad->name || !*ad->name)
 			continue;
-		const char *named = pc_names_find_domain(m->arena, ad->name);
+		const char *named = pc_domain_find(m->arena, ad->name);
 		if (!named)
 			continue;
 		pc_domain nd, d;
 		if (pc_names_domain(pc_protect_names(p), m->arena, named, strlen(named), &nd) != 0)
 			continue;
 		bool have = pc_protect_addr_domain(p, m->arena, ad->addr, &d) == 0;
-		if (have && (pc_names_same_site(&d, &nd) || pc_names_same_site(&nd, &d)))
+		if (have && (pc_domain_same_site(&d, &nd) || pc_domain_same_site(&nd, &d)))
 			continue;
 		const pc_protected_domain *pd = pc_protect_domain_of(p, &nd);
 		/* An address in the name ("ceo@example.com" <x@gmail.com>) is made

@@ -21,6 +21,7 @@
 #include "detect/detect.h"
 #include "extract/identity.h"
 #include "detect/lib/protect.h"
+#include "parse/domain.h"
 
 #define MAX_LINK_HOSTS 200
 #define MAX_DKIM 16
@@ -72,17 +73,11 @@ static void check(pc_detect_ctx *ctx, pc_msg *m, seen *s, const char *host, size
 		pc_finding_ev(m, f, "scripts", d.scripts);
 }
 
-static const char *addr_domain(const char *addr)
-{
-	const char *at = addr ? strrchr(addr, '@') : NULL;
-	return at ? at + 1 : NULL;
-}
-
 static void addrs(pc_detect_ctx *ctx, pc_msg *m, seen *s, const pc_vec *v, const char *where, double score)
 {
 	for (size_t i = 0; i < v->n && i < MAX_ADDRS; i++) {
 		const pc_addr *a = v->v[i];
-		const char *d = addr_domain(a->addr);
+		const char *d = pc_addr_domain(a->addr);
 		if (d)
 			check(ctx, m, s, d, strlen(d), where, score);
 	}
@@ -106,7 +101,7 @@ void pc_detect_lookalike(pc_detect_ctx *ctx, pc_msg *m)
 	s.n = 0;
 	addrs(ctx, m, &s, &m->from, "from", 6);
 	addrs(ctx, m, &s, &m->reply_to, "reply-to", 5);
-	const char *rp = addr_domain(m->return_path);
+	const char *rp = pc_addr_domain(m->return_path);
 	if (rp)
 		check(ctx, m, &s, rp, strcspn(rp, "> \t"), "return-path", 4);
 	size_t ndkim = 0;

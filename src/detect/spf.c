@@ -28,6 +28,7 @@
 #include "detect/lib/auth.h"
 #include "detect/detect.h"
 #include "net/dns.h"
+#include "parse/domain.h"
 
 typedef struct spf_state {
 	SPF_server_t *server;
@@ -216,8 +217,9 @@ void pc_detect_spf(pc_detect_ctx *ctx, pc_msg *m)
 		return;
 	}
 	const char *identity = use_helo ? helo : e->mail_from;
-	const char *at = strrchr(identity, '@');
-	const char *domain = at ? at + 1 : identity;
+	const char *domain = pc_addr_domain(identity);
+	if (!domain)
+		domain = identity;
 	pc_auth *a = pc_arena_calloc(m->arena, 1, sizeof *a);
 	if (!a)
 		return;

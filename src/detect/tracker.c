@@ -37,6 +37,7 @@
 
 #include "detect/detect.h"
 #include "detect/lib/leak.h"
+#include "parse/domain.h"
 #include "parse/url.h"
 
 #define MAX_SIGNALS 24
@@ -540,12 +541,9 @@ static bool security_wrapper(const pc_url *u)
 	const char *h = u->host;
 	if (!h)
 		return false;
-	size_t hl = strlen(h);
-	for (size_t i = 0; hosts[i]; i++) {
-		size_t l = strlen(hosts[i]);
-		if (hl >= l && !strcasecmp(h + hl - l, hosts[i]) && (hl == l || h[hl - l - 1] == '.'))
+	for (size_t i = 0; hosts[i]; i++)
+		if (pc_domain_at_or_under(h, hosts[i]))
 			return true;
-	}
 	return false;
 }
 

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "parse/domain.h"
+
 typedef struct lexer {
 	const char *p, *end;
 } lexer;
@@ -117,8 +119,8 @@ int pc_auth_result_parse(const char *s)
 
 static const char *domain_of(pc_msg *m, const char *v)
 {
-	const char *at = strrchr(v, '@');
-	return pc_arena_strdup(m->arena, at ? at + 1 : v);
+	const char *d = pc_addr_domain(v);
+	return pc_arena_strdup(m->arena, d ? d : v);
 }
 
 /* One property of a result: keeps the ones pc_auth has room for. */

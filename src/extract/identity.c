@@ -8,6 +8,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "parse/domain.h"
+
 /* "<a@B.example>" or " a@B.example " → "a@b.example"; NULL if no '@'. */
 static const char *clean_addr(pc_arena *a, const char *s)
 {
@@ -16,13 +18,13 @@ static const char *clean_addr(pc_arena *a, const char *s)
 	size_t n = strlen(s);
 	while (n && (isspace((unsigned char)s[n - 1]) || s[n - 1] == '>'))
 		n--;
-	const char *at = memchr(s, '@', n);
-	if (!at || at == s || at == s + n - 1)
+	const char *dom = pc_addr_domain(s); /* only spaces and '>' follow s[n - 1] */
+	if (!dom || dom == s + 1 || dom >= s + n)
 		return NULL;
 	char *d = pc_arena_strndup(a, s, n);
 	if (!d)
 		return NULL;
-	for (char *p = d + (at - s); *p; p++)
+	for (char *p = d + (dom - s); *p; p++)
 		*p = (char)tolower((unsigned char)*p);
 	return d;
 }

@@ -6,16 +6,16 @@
  *   curl_url) implement RFC 3986 strictly and refuse or normalise URLs that
  *   browsers load (spaces, backslashes, `http:/\host`), which is exactly what
  *   an attacker would use to hide a tracker. IDNA and the public suffix list
- *   come from libidn2 and libpsl.
+ *   are parse/domain.h's.
  */
 #include "parse/url.h"
 
 #include <ctype.h>
-#include <idn2.h>
-#include <libpsl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "parse/domain.h"
 
 #define MAX_URL_PIECES 512 /* segments or parameters split per URL */
 
@@ -314,20 +314,17 @@ static void set_host(pc_arena *a, pc_url *u, const char *h, size_t n)
 	if (ascii && !strstr(trimmed, "xn--")) {
 		u->host_ascii = u->host_unicode = trimmed;
 	} else {
-		char *out = NULL;
-		int rc = idn2_to_ascii_8z(trimmed, &out, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT);
-		if (rc == IDN2_TOO_BIG_DOMAIN || rc == IDN2_TOO_BIG_LABEL) {
-			idn2_free(out);
+		char out[PC_DOMAIN_KEY_CAP];
+		int ol = pc_idna_ascii(trimmed, out, sizeof out);
+		if (ol == PC_IDNA_TOO_LONG) {
 			host_too_long(u);
 			return;
 		}
-		if (rc == IDN2_OK && out) {
-			size_t ol = strlen(out);
+		if (ol >= 0) {
 			while (ol && out[ol - 1] == '.')
 				ol--;
-			bool fits = ol <= HOST_MAX && labels_fit(out, ol, LABEL_MAX);
+			bool fits = ol <= HOST_MAX && labels_fit(out, (size_t)ol, LABEL_MAX);
 			u->host_ascii = fits ? pc_arena_strdup(a, out) : NULL;
-			idn2_free(out);
 			if (!fits) {
 				host_too_long(u);
 				return;
@@ -336,11 +333,8 @@ static void set_host(pc_arena *a, pc_url *u, const char *h, size_t n)
 			u->idna_error = true;
 			u->host_ascii = NULL;
 		}
-		out = NULL;
-		if (idn2_to_unicode_8z8z(u->host_ascii ? u->host_ascii : trimmed, &out, 0) == IDN2_OK && out) {
-			u->host_unicode = pc_arena_utf8(a, out, strlen(out));
-			idn2_free(out);
-		} else
+		u->host_unicode = pc_idna_unicode(a, u->host_ascii ? u->host_ascii : trimmed);
+		if (!u->host_unicode)
 			u->host_unicode = trimmed;
 	}
 	if (u->host_ascii && parse_ipv4(u->host_ascii, quad)) {
@@ -349,7 +343,7 @@ static void set_host(pc_arena *a, pc_url *u, const char *h, size_t n)
 		return;
 	}
 	if (u->host_ascii && *u->host_ascii) {
-		const char *rd = psl_registrable_domain(psl_builtin(), u->host_ascii);
+		const char *rd = pc_domain_registrable(u->host_ascii);
 		if (rd)
 			u->domain = pc_arena_strdup(a, rd);
 	}

@@ -10,9 +10,10 @@
  *   trimmed, tabs and newlines removed anywhere, `\` read as `/` for the
  *   special schemes, any number of slashes after `http:`, userinfo dropped
  *   from the host, IPv4 in decimal/hex/octal forms recognised. The host goes
- *   through libidn2 (UTS #46 non-transitional) and libpsl (registrable
- *   domain). Query parameters and path segments are percent-decoded (`+` is
- *   kept: it is data in base64 tokens). Nothing is ever fetched or resolved.
+ *   through IDNA and the public suffix list (registrable domain) as
+ *   parse/domain.h reads every name. Query parameters and path segments are
+ *   percent-decoded (`+` is kept: it is data in base64 tokens). Nothing is
+ *   ever fetched or resolved.
  *   Returns NULL only when the arena is full.
  *   A host longer than DNS allows (253 octets, labels of 63; the Unicode
  *   form at most 4 bytes per A-label octet before IDNA) cannot be looked

@@ -5,10 +5,10 @@
 #include "store/store.h"
 
 #include <ctype.h>
-#include <libpsl.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "parse/domain.h"
 #include "store/store_impl.h"
 
 pc_store *pc_store_open(const char *path, char *err, size_t errlen)
@@ -147,13 +147,13 @@ int pc_store_contact_keys(const char *addr, char *sender, size_t senderlen, char
 	if (!addr)
 		return -1;
 	size_t n = strlen(addr);
-	const char *at = strrchr(addr, '@');
-	if (!at || at == addr || !at[1] || n >= senderlen)
+	const char *at = pc_addr_domain(addr);
+	if (!at || at == addr + 1 || !*at || n >= senderlen)
 		return -1;
 	for (size_t i = 0; i <= n; i++)
 		sender[i] = (char)tolower((unsigned char)addr[i]);
-	const char *host = sender + (at - addr) + 1;
-	const char *reg = psl_registrable_domain(psl_builtin(), host);
+	const char *host = sender + (at - addr);
+	const char *reg = pc_domain_registrable(host);
 	const char *d = reg ? reg : host;
 	if (strlen(d) >= domainlen)
 		return -1;

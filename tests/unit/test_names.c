@@ -1,6 +1,7 @@
 /*
- * Unit tests for extract/names: display-name normalisation and similarity,
- * domain normalisation, lookalike transformations, domains in names.
+ * Unit tests for detect/lib/names: display-name normalisation and
+ * similarity, domains with their skeleton, lookalike transformations
+ * (domains in display names: test_domain.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "extract/names.h"
+#include "detect/lib/names.h"
 
 static pc_names *st;
 static pc_arena *a;
@@ -278,22 +279,6 @@ static void test_distance(void **state)
 	assert_int_equal(pc_names_distance(l1, l2, 2), 0);
 }
 
-static void test_find_domain(void **state)
-{
-	(void)state;
-	assert_string_equal(pc_names_find_domain(a, "test@example.com"), "example.com");
-	assert_string_equal(pc_names_find_domain(a, "example.com via Mailer"), "example.com");
-	assert_string_equal(pc_names_find_domain(a, "PayPal.com"), "paypal.com");
-	assert_string_equal(pc_names_find_domain(a, "Service (secure.paypal.co.uk)"), "paypal.co.uk");
-	assert_string_equal(pc_names_find_domain(a, "\"ceo@example.com\""), "example.com");
-	assert_null(pc_names_find_domain(a, "Jane Doe"));
-	assert_null(pc_names_find_domain(a, "J.Smith"));
-	assert_null(pc_names_find_domain(a, "Mr. St.John Smith"));
-	assert_null(pc_names_find_domain(a, "v1.2.3 release bot"));
-	assert_null(pc_names_find_domain(a, ""));
-	assert_null(pc_names_find_domain(a, NULL));
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -301,7 +286,7 @@ int main(void)
 	    cmocka_unit_test(test_display_scripts),    cmocka_unit_test(test_display_hostile),
 	    cmocka_unit_test(test_similarity),         cmocka_unit_test(test_domain),
 	    cmocka_unit_test(test_lookalike_positive), cmocka_unit_test(test_lookalike_negative),
-	    cmocka_unit_test(test_distance),           cmocka_unit_test(test_find_domain),
+	    cmocka_unit_test(test_distance),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

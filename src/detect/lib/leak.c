@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #include "detect/lib/ac.h"
+#include "parse/domain.h"
 
 typedef struct pattern {
 	size_t off, len;      /* bytes in lk->text */
@@ -346,7 +347,8 @@ static int add_form(pc_leak *lk, const char *s, size_t n, const char *form, unsi
 static int add_identity(pc_leak *lk, const char *addr, unsigned id)
 {
 	size_t n = strlen(addr);
-	const char *at = strrchr(addr, '@');
+	const char *dom = pc_addr_domain(addr);
+	const char *at = dom ? dom - 1 : NULL; /* the '@' before the domain */
 	if (n == 0 || n > 254 || !at || at == addr)
 		return 0;
 	static const char *const names[2][3] = {

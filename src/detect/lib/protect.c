@@ -101,9 +101,9 @@ pc_protect *pc_protect_new(const pc_config *c)
 			rc |= person_domain(p, pp, cap, cp->domains.v[k]);
 		pp->nexplicit = pp->ndomains;
 		for (size_t k = 0; k < cp->addresses.n; k++) {
-			const char *at = strrchr(cp->addresses.v[k], '@');
-			if (at)
-				rc |= person_domain(p, pp, cap, at + 1);
+			const char *d = pc_addr_domain(cp->addresses.v[k]);
+			if (d)
+				rc |= person_domain(p, pp, cap, d);
 		}
 		p->npeople++;
 		for (size_t k = 0; k < pp->ndomains; k++)
@@ -161,7 +161,7 @@ size_t pc_protect_ndomains(const pc_protect *p)
 const pc_protected_domain *pc_protect_domain_of(const pc_protect *p, const pc_domain *d)
 {
 	for (size_t i = 0; i < p->ndomains; i++)
-		if (!ignored(p, &p->domains[i]) && pc_names_same_site(d, &p->domains[i].d))
+		if (!ignored(p, &p->domains[i]) && pc_domain_same_site(d, &p->domains[i].d))
 			return &p->domains[i];
 	return NULL;
 }
@@ -194,7 +194,7 @@ bool pc_protect_person_owns(const pc_protect *p, size_t person, const char *addr
 	for (size_t i = 0; d && i < pp->ndomains; i++) {
 		if (i >= pp->nexplicit && p->freemail && pc_trackerlist_match(p->freemail, pp->domains[i].ascii))
 			continue;
-		if (pc_names_same_site(d, &pp->domains[i]))
+		if (pc_domain_same_site(d, &pp->domains[i]))
 			return true;
 	}
 	return false;
@@ -205,8 +205,9 @@ int pc_protect_addr_domain(pc_protect *p, pc_arena *a, const char *addr, pc_doma
 	memset(out, 0, sizeof *out);
 	if (!addr)
 		return -1;
-	const char *at = strrchr(addr, '@');
-	const char *dom = at ? at + 1 : addr;
+	const char *dom = pc_addr_domain(addr);
+	if (!dom)
+		dom = addr;
 	size_t n = strlen(dom);
 	while (n && (dom[n - 1] == '>' || dom[n - 1] == ' '))
 		n--;

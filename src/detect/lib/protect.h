@@ -22,7 +22,7 @@
 #include <stddef.h>
 
 #include "core/config.h"
-#include "extract/names.h"
+#include "detect/lib/names.h"
 
 typedef struct pc_protect pc_protect;
 

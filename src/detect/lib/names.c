@@ -1,17 +1,15 @@
 /*
  * NAME
- *   names - display-name and domain normalisation (see names.h)
+ *   names - display names and lookalike domains (see names.h)
  * DESCRIPTION
  *   Everything runs in UTF-16 buffers of fixed size held by the state, so
  *   a hostile name costs at most PC_NAMES_MAX_IN bytes of work per step;
  *   an ICU buffer overflow (NFKC can grow a code point 18 times) gives
  *   "no name", never a partial one.
  */
-#include "extract/names.h"
+#include "detect/lib/names.h"
 
 #include <ctype.h>
-#include <idn2.h>
-#include <libpsl.h>
 #include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
@@ -488,15 +486,6 @@ double pc_names_similarity_min(const char *a, const char *b, double floor)
 
 /* ---- domains ---------------------------------------------------------- */
 
-static const char *lower_dup(pc_arena *a, const char *s, size_t n)
-{
-	char *d = pc_arena_strndup(a, s, n);
-	if (d)
-		for (char *p = d; *p; p++)
-			*p = (char)tolower((unsigned char)*p);
-	return d;
-}
-
 /* The script mix of a label, "latin+cyrillic" style, when it mixes Latin,
  * Cyrillic and Greek; NULL otherwise. */
 static const char *mixed_scripts(const char *label)
@@ -605,87 +594,17 @@ int pc_names_domain(pc_names *st, pc_arena *a, const char *host, size_t n, pc_do
 
 static int names_domain(pc_names *st, pc_arena *a, const char *host, size_t n, pc_domain *out)
 {
-	memset(out, 0, sizeof *out);
-	if (!st || !host)
+	if (!st) {
+		memset(out, 0, sizeof *out);
 		return -1;
-	while (n && (host[n - 1] == '.' || host[n - 1] == ' '))
-		n--;
-	while (n && (host[0] == '.' || host[0] == ' ')) {
-		host++;
-		n--;
 	}
-	if (!n || n > 253 || memchr(host, '\0', n))
+	if (pc_domain_parse(a, host, n, out) != 0)
 		return -1;
-	char *in = pc_arena_strndup(a, host, n);
-	if (!in)
-		return -1;
-	bool ascii = true;
-	for (size_t i = 0; i < n; i++)
-		ascii &= (unsigned char)in[i] < 0x80;
-	char *o = NULL;
-	if (idn2_to_ascii_8z(in, &o, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT) == IDN2_OK && o) {
-		out->ascii = lower_dup(a, o, strlen(o));
-		idn2_free(o);
-	} else {
-		idn2_free(o);
-		o = NULL;
-		if (idn2_to_ascii_8z(in, &o, IDN2_TRANSITIONAL | IDN2_NFC_INPUT) == IDN2_OK && o) {
-			out->ascii = lower_dup(a, o, strlen(o));
-			idn2_free(o);
-		} else {
-			idn2_free(o);
-			if (!ascii)
-				return -1;
-			out->ascii = lower_dup(a, in, n); /* underscores and such: keep as written */
-		}
-	}
-	if (!out->ascii || !*out->ascii || strlen(out->ascii) > 253)
-		return -1;
-	o = NULL;
-	if (idn2_to_unicode_8z8z(out->ascii, &o, 0) == IDN2_OK && o) {
-		out->unicode = pc_arena_utf8(a, o, strlen(o));
-		idn2_free(o);
-	} else {
-		idn2_free(o);
-		out->unicode = out->ascii;
-	}
-	const psl_ctx_t *psl = psl_builtin();
-	const char *rd = psl ? psl_registrable_domain(psl, out->ascii) : NULL;
-	out->reg = rd ? rd : out->ascii;
-	const char *dot = strchr(out->reg, '.');
-	out->suffix = dot ? dot + 1 : "";
-	out->label = pc_arena_strndup(a, out->reg, dot ? (size_t)(dot - out->reg) : strlen(out->reg));
-	if (!out->label || !out->unicode)
-		return -1;
-	out->ulabel = out->label;
-	if (!strncmp(out->label, "xn--", 4)) {
-		o = NULL;
-		if (idn2_to_unicode_8z8z(out->label, &o, 0) == IDN2_OK && o) {
-			out->ulabel = pc_arena_utf8(a, o, strlen(o));
-			idn2_free(o);
-		} else
-			idn2_free(o);
-		if (!out->ulabel)
-			return -1;
-	}
-	out->ascii_only = true;
-	for (const char *p = out->ulabel; *p; p++)
-		out->ascii_only &= (unsigned char)*p < 0x80;
 	out->skel = label_skeleton(st, a, out->ulabel);
 	if (!out->skel)
 		out->skel = out->label;
 	out->scripts = out->ascii_only ? NULL : mixed_scripts(out->ulabel);
 	return 0;
-}
-
-bool pc_names_same_site(const pc_domain *d, const pc_domain *p)
-{
-	if (!d->ascii || !p->reg)
-		return false;
-	if (!strcmp(d->reg, p->reg))
-		return true;
-	size_t hn = strlen(d->ascii), pn = strlen(p->ascii);
-	return hn > pn && d->ascii[hn - pn - 1] == '.' && !strcmp(d->ascii + hn - pn, p->ascii);
 }
 
 /* Words an impersonator adds to an outlet's name. */
@@ -783,7 +702,7 @@ const char *pc_names_lookalike(const pc_domain *cand, const pc_domain *prot, uns
 {
 	if (!cand->ascii || !prot->ascii || !cand->label || !prot->label)
 		return NULL;
-	if (pc_names_same_site(cand, prot))
+	if (pc_domain_same_site(cand, prot))
 		return NULL;
 	/* same label first: google.com.gi is Google's own other suffix, not
 	 * google.com with something appended */
@@ -815,57 +734,4 @@ const char *pc_names_lookalike(const pc_domain *cand, const pc_domain *prot, uns
 	if (d == 0 || d > cap)
 		return NULL;
 	return d == 1 ? "edit-distance-1" : "edit-distance-2";
-}
-
-/* ---- domains inside display names ------------------------------------ */
-
-static bool stop_char(unsigned char c)
-{
-	return c <= ' ' || strchr("<>()\"',;:[]!?|/\\{}*&=#$%^~`", c);
-}
-
-const char *pc_names_find_domain(pc_arena *a, const char *name)
-{
-	if (!name)
-		return NULL;
-	const psl_ctx_t *psl = psl_builtin();
-	if (!psl)
-		return NULL;
-	size_t n = strnlen(name, PC_NAMES_MAX_IN);
-	for (size_t i = 0; i < n;) {
-		while (i < n && stop_char((unsigned char)name[i]))
-			i++;
-		size_t b = i;
-		while (i < n && !stop_char((unsigned char)name[i]))
-			i++;
-		size_t e = i;
-		const char *at = memchr(name + b, '@', e - b);
-		if (at)
-			b = (size_t)(at - name) + 1;
-		while (e > b && (name[e - 1] == '.' || name[e - 1] == '-'))
-			e--;
-		if (e - b < 4 || e - b > 253 || !memchr(name + b, '.', e - b) || name[b] == '.')
-			continue;
-		char *word = pc_arena_strndup(a, name + b, e - b);
-		char *ascii = NULL;
-		if (!word || idn2_to_ascii_8z(word, &ascii, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT) != IDN2_OK ||
-		    !ascii) {
-			idn2_free(ascii);
-			continue;
-		}
-		const char *low = lower_dup(a, ascii, strlen(ascii));
-		idn2_free(ascii);
-		if (!low)
-			return NULL;
-		const char *rd = psl_registrable_domain(psl, low);
-		if (!rd)
-			continue;
-		const char *sfx = strchr(rd, '.');
-		/* a listed suffix ("com", "co.uk"), not the "*" default rule:
-		 * "j.smith" or "st.john" are no domains; nor is an initial
-		 * before a brand TLD ("Craig R.Hughes": .hughes is one) */
-		if (sfx && sfx - rd >= 2 && psl_is_public_suffix2(psl, sfx + 1, PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE))
-			return rd;
-	}
-	return NULL;
 }
