@@ -14,7 +14,6 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +22,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "milter/spawn.h"
 
 extern char **environ;
 
@@ -139,36 +140,14 @@ static int spawn(const pc_pool *p, slot *s, char *const *argv, unsigned gen, lon
 		s->gen = gen;
 		return await_ready(p, s, deadline, err, errlen);
 	}
-	int sv[2];
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
-		snprintf(err, errlen, "socketpair: %s", strerror(errno));
-		return -1;
-	}
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, sv[1], 0);
-	posix_spawnattr_init(&at);
-	/* the worker starts with default signal handling and nothing blocked,
-	 * whatever the calling thread has (libmilter blocks SIGTERM/HUP) */
-	sigset_t none, all;
-	sigemptyset(&none);
-	sigfillset(&all);
-	posix_spawnattr_setsigmask(&at, &none);
-	posix_spawnattr_setsigdefault(&at, &all);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	pid_t pid;
-	int rc = posix_spawn(&pid, argv[0], &fa, &at, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&at);
-	close(sv[1]);
-	if (rc != 0) {
-		close(sv[0]);
-		snprintf(err, errlen, "cannot start a worker (%s): %s", argv[0], strerror(rc));
+	int fd, e = 0;
+	pid_t pid = pc_spawn_on_socket(argv, &fd, &e);
+	if (pid < 0) {
+		snprintf(err, errlen, "cannot start a worker (%s): %s", argv[0], strerror(e));
 		return -1;
 	}
 	s->pid = pid;
-	s->fd = sv[0];
+	s->fd = fd;
 	s->gen = gen;
 	return await_ready(p, s, deadline, err, errlen);
 }

@@ -147,9 +147,7 @@ unsigned pc_spawn_server_live(const pc_spawn_server *s)
 	return s->nlive;
 }
 
-/* The worker command with fd 0 a new socket: its pid and our end, or -1
- * with an errno. */
-static pid_t start_worker(pc_spawn_server *s, int *ours, int *e)
+pid_t pc_spawn_on_socket(char *const *argv, int *ours, int *e)
 {
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
@@ -161,8 +159,9 @@ static pid_t start_worker(pc_spawn_server *s, int *ours, int *e)
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, sv[1], 0);
 	posix_spawnattr_init(&at);
-	/* default signal handling, nothing blocked (the supervisor blocks the
-	 * signals it reads from its signalfd) */
+	/* default signal handling, nothing blocked, whatever the calling thread
+	 * has (libmilter blocks SIGTERM/HUP; the supervisor blocks the signals
+	 * it reads from its signalfd) */
 	sigset_t none, all;
 	sigemptyset(&none);
 	sigfillset(&all);
@@ -170,7 +169,7 @@ static pid_t start_worker(pc_spawn_server *s, int *ours, int *e)
 	posix_spawnattr_setsigdefault(&at, &all);
 	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 	pid_t pid;
-	int rc = posix_spawn(&pid, s->argv[0], &fa, &at, s->argv, environ);
+	int rc = posix_spawn(&pid, argv[0], &fa, &at, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
 	close(sv[1]);
@@ -191,7 +190,7 @@ static void serve_start(pc_spawn_server *s, const msg *q)
 		a.status = EAGAIN; /* more than the pool can have: refused */
 	} else {
 		int e = 0;
-		pid_t pid = start_worker(s, &ours, &e);
+		pid_t pid = pc_spawn_on_socket(s->argv, &ours, &e);
 		if (pid < 0) {
 			a.status = e;
 		} else {

@@ -65,4 +65,9 @@ void pc_spawn_client_procs(pc_spawn_client *c, pc_pool_procs *procs);
 /* Ends the reader thread and frees the client (after the pool is freed). */
 void pc_spawn_client_free(pc_spawn_client *c);
 
+/* The command argv with fd 0 one end of a new socket pair, default
+ * signal handling and nothing blocked: its pid and our end in *ours, or -1
+ * with an errno in *e. */
+pid_t pc_spawn_on_socket(char *const *argv, int *ours, int *e);
+
 #endif

@@ -79,6 +79,33 @@ static char *css_strip_comments(pc_arena *a, const char *s, size_t n, size_t *ou
 	return o;
 }
 
+/* The escape at s[i] ('\\', with a byte after it): the bytes it takes.
+ * ESC_HEX: 1-6 hex digits and one optional white space, code point *cp;
+ * ESC_CHAR: any other byte, itself (*cp); ESC_NEWLINE: a line
+ * continuation, nothing. */
+enum { ESC_HEX, ESC_CHAR, ESC_NEWLINE };
+
+static size_t escape_at(const char *s, size_t n, size_t i, unsigned long *cp, int *kind)
+{
+	size_t k = i + 1, d = 0;
+	*cp = 0;
+	while (k < n && d < 6 && isxdigit((unsigned char)s[k])) {
+		int c = tolower((unsigned char)s[k]);
+		*cp = *cp * 16 + (unsigned long)(isdigit(c) ? c - '0' : c - 'a' + 10);
+		k++;
+		d++;
+	}
+	if (d) {
+		if (k < n && isspace((unsigned char)s[k]))
+			k++;
+		*kind = ESC_HEX;
+		return k - i;
+	}
+	*kind = s[i + 1] == '\n' ? ESC_NEWLINE : ESC_CHAR;
+	*cp = (unsigned char)s[i + 1];
+	return 2;
+}
+
 /* CSS escapes decoded: \41 (1-6 hex digits and one optional white space)
  * and \x. Output is at most 2n bytes (a 2-byte escape may give 3 bytes of
  * UTF-8; 4-byte code points need 5+ input bytes). */
@@ -94,25 +121,13 @@ static char *css_unescape(pc_arena *a, const char *s, size_t n, size_t *outn)
 	size_t j = 0;
 	for (size_t i = 0; i < n;) {
 		if (s[i] == '\\' && i + 1 < n) {
-			size_t k = i + 1, d = 0;
-			unsigned long cp = 0;
-			while (k < n && d < 6 && isxdigit((unsigned char)s[k])) {
-				int c = tolower((unsigned char)s[k]);
-				cp = cp * 16 + (unsigned long)(isdigit(c) ? c - '0' : c - 'a' + 10);
-				k++;
-				d++;
-			}
-			if (d) {
-				if (k < n && isspace((unsigned char)s[k]))
-					k++;
+			unsigned long cp;
+			int kind;
+			i += escape_at(s, n, i, &cp, &kind);
+			if (kind == ESC_HEX)
 				j += put_utf8(o + j, cp);
-				i = k;
-			} else if (s[i + 1] == '\n') {
-				i += 2;
-			} else {
-				o[j++] = s[i + 1];
-				i += 2;
-			}
+			else if (kind == ESC_CHAR)
+				o[j++] = (char)cp;
 			continue;
 		}
 		o[j++] = s[i++];
@@ -135,23 +150,10 @@ static void unescape_unit(const char *s, size_t n, size_t i, size_t *in, size_t 
 	*in = *out = 1;
 	if (s[i] != '\\' || i + 1 >= n)
 		return;
-	size_t k = i + 1, d = 0;
-	unsigned long cp = 0;
-	while (k < n && d < 6 && isxdigit((unsigned char)s[k])) {
-		int c = tolower((unsigned char)s[k]);
-		cp = cp * 16 + (unsigned long)(isdigit(c) ? c - '0' : c - 'a' + 10);
-		k++;
-		d++;
-	}
-	if (d) {
-		if (k < n && isspace((unsigned char)s[k]))
-			k++;
-		*in = k - i;
-		*out = utf8_len(cp);
-	} else {
-		*in = 2;
-		*out = s[i + 1] == '\n' ? 0 : 1;
-	}
+	unsigned long cp;
+	int kind;
+	*in = escape_at(s, n, i, &cp, &kind);
+	*out = kind == ESC_HEX ? utf8_len(cp) : kind == ESC_CHAR ? 1 : 0;
 }
 
 typedef struct unescape_map {
