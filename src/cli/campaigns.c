@@ -26,8 +26,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli/jsonw.h"
-#include "cli/options.h"
+#include "app/jsonw.h"
+#include "app/options.h"
 #include "store/store.h"
 
 static const char usage[] = "usage: portcullis campaigns [options]                 list campaigns\n"

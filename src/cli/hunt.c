@@ -41,8 +41,9 @@
 #include "act/quarantine.h"
 #include "campaign/cluster.h"
 #include "campaign/ioc.h"
-#include "cli/jsonw.h"
-#include "cli/options.h"
+#include "app/resources.h"
+#include "app/jsonw.h"
+#include "app/options.h"
 #include "cli/source.h"
 #include "detect/lib/trackerlist.h"
 #include "pipeline/pipeline.h"
@@ -479,8 +480,9 @@ int pc_cli_hunt(int argc, char **argv)
 	hunt h;
 	memset(&h, 0, sizeof h);
 	pc_jsonw_init(&h.w);
-	pc_trackerlist *lists = NULL, *freemail = NULL;
-	char err[512];
+	pc_resources res;
+	memset(&res, 0, sizeof res);
+	char err[1024];
 	int rc = 2;
 	if (pc_cli_config(&cfg, config, sets, nsets) != 0)
 		goto out;
@@ -508,20 +510,16 @@ int pc_cli_hunt(int argc, char **argv)
 			fputc('\n', stderr);
 		}
 	}
-	if (!(lists = pc_trackerlist_from_config(&cfg, err, sizeof err)) ||
-	    !(freemail = pc_trackerlist_freemail_from_config(&cfg, err, sizeof err))) {
-		fprintf(stderr, "portcullis: %s\n", err);
+	/* no store, no DNS: hunting records nothing and asks nobody */
+	if (pc_resources_open(&cfg, 0, &res, err, sizeof err) != 0) {
+		pc_resources_complain(err);
 		goto out;
 	}
 	mallopt(M_TRIM_THRESHOLD, 64 << 20);
-	pc_pipeline_global_init();
-	if (!(h.sc = pc_scanner_new(&cfg))) {
+	if (!(h.sc = pc_resources_scanner(&cfg, &res))) {
 		fprintf(stderr, "portcullis: cannot create scanner (out of memory)\n");
 		goto out;
 	}
-	/* no store, no DNS: hunting records nothing and asks nobody */
-	pc_scanner_set_lists(h.sc, lists);
-	pc_scanner_set_freemail(h.sc, freemail);
 	h.cfg = &cfg;
 	h.only = only;
 	h.purge = purge;
@@ -563,8 +561,7 @@ out:
 	free(h.pend);
 	pc_jsonw_free(&h.w);
 	pc_scanner_free(h.sc);
-	pc_trackerlist_free(lists);
-	pc_trackerlist_free(freemail);
+	pc_resources_close(&res);
 	pc_ioc_free(h.ioc);
 	pc_store_close(h.st);
 	pc_config_free(&cfg);

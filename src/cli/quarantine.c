@@ -61,8 +61,8 @@
 
 #include "act/purge.h"
 #include "act/quarantine.h"
-#include "cli/jsonw.h"
-#include "cli/options.h"
+#include "app/jsonw.h"
+#include "app/options.h"
 
 #define MAX_TO 1000                 /* --to given at most this often */
 #define RUN_TIMEOUT_MS (300 * 1000) /* sendmail/postsuper taking longer is killed: a failed release */

@@ -38,8 +38,9 @@
 
 #include "act/purge.h"
 #include "act/quarantine.h"
-#include "cli/jsonw.h"
-#include "cli/options.h"
+#include "app/jsonw.h"
+#include "app/options.h"
+#include "app/resources.h"
 #include "core/config.h"
 #include "milter/headers.h"
 #include "milter/pool.h"
@@ -1123,9 +1124,12 @@ static int check_quarantine(const pc_config *cfg)
 /* The store, lists and resolver, as a worker opens them. */
 static int check_resources(const pc_config *cfg)
 {
-	pc_milter_res r;
-	int bad = pc_milter_res_open(cfg, &r) != 0;
-	pc_milter_res_close(&r);
+	pc_resources r;
+	char err[2048];
+	int bad = pc_resources_open(cfg, PC_RES_DNS | PC_RES_STORE, &r, err, sizeof err) != 0;
+	if (bad)
+		pc_resources_complain(err);
+	pc_resources_close(&r);
 	return bad;
 }
 

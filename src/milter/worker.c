@@ -20,9 +20,10 @@
 #include "act/authres.h"
 #include "act/purge.h"
 #include "act/rewrite.h"
-#include "cli/jsonw.h"
-#include "cli/options.h"
-#include "cli/report.h"
+#include "app/jsonw.h"
+#include "app/options.h"
+#include "app/report.h"
+#include "app/resources.h"
 #include "detect/lib/trackerlist.h"
 #include "milter/headers.h"
 #include "milter/sandbox.h"
@@ -459,60 +460,23 @@ static void handle(worker *w, const request *q)
 		out_of(w, "memory", "out of memory building the reply");
 }
 
-int pc_milter_res_open(const pc_config *cfg, pc_milter_res *r)
-{
-	char err[512];
-	int bad = 0;
-	memset(r, 0, sizeof *r);
-	/* the milter has the envelope: SPF, DKIM and DMARC are checked unless
-	 * dns.servers = off (then pc_dns_new gives NULL and no error) */
-	err[0] = '\0';
-	if (!(r->dns = pc_dns_new(cfg->dns_servers, cfg->dns_timeout_ms, err, sizeof err)) && err[0]) {
-		fprintf(stderr, "portcullis: dns: %s\n", err);
-		bad = 1;
-	}
-	if (!(r->lists = pc_trackerlist_from_config(cfg, err, sizeof err))) {
-		fprintf(stderr, "portcullis: tracker list: %s\n", err);
-		bad = 1;
-	}
-	if (!(r->freemail = pc_trackerlist_freemail_from_config(cfg, err, sizeof err))) {
-		fprintf(stderr, "portcullis: freemail list: %s\n", err);
-		bad = 1;
-	}
-	if (cfg->history_db[0] && !(r->store = pc_store_open(cfg->history_db, err, sizeof err))) {
-		fprintf(stderr, "portcullis: store: %s\n", err);
-		bad = 1;
-	}
-	return bad ? -1 : 0;
-}
-
-void pc_milter_res_close(pc_milter_res *r)
-{
-	pc_dns_free(r->dns);
-	pc_trackerlist_free(r->lists);
-	pc_trackerlist_free(r->freemail);
-	pc_store_close(r->store);
-	memset(r, 0, sizeof *r);
-}
-
 int pc_milter_worker(const pc_config *cfg, int fd)
 {
-	pc_milter_res res;
+	pc_resources res;
 	worker w;
 	memset(&w, 0, sizeof w);
 	w.cfg = cfg;
 	int status = 1;
-	if (pc_milter_res_open(cfg, &res) != 0)
+	/* the milter has the envelope: SPF, DKIM and DMARC are checked unless
+	 * dns.servers = off */
+	if (pc_resources_open(cfg, PC_RES_DNS | PC_RES_STORE, &res, w.err, sizeof w.err) != 0) {
+		pc_resources_complain(w.err);
 		goto out;
-	pc_pipeline_global_init();
-	if (!(w.sc = pc_scanner_new(cfg))) {
+	}
+	if (!(w.sc = pc_resources_scanner(cfg, &res))) {
 		fprintf(stderr, "portcullis worker: cannot create a scanner\n");
 		goto out;
 	}
-	pc_scanner_set_lists(w.sc, res.lists);
-	pc_scanner_set_dns(w.sc, res.dns);
-	pc_scanner_set_store(w.sc, res.store);
-	pc_scanner_set_freemail(w.sc, res.freemail);
 	pc_scanner_keep_for_rewrite(w.sc, 1);
 	/* The CPU budget's backstop. The scan stops itself at limits.cpu
 	 * (pc_msg_out_of_time, between parts and detectors); a step that
@@ -595,6 +559,6 @@ int pc_milter_worker(const pc_config *cfg, int fd)
 out:
 	pc_wbuf_free(&w.reply);
 	pc_scanner_free(w.sc); /* first: it uses the resources */
-	pc_milter_res_close(&res);
+	pc_resources_close(&res);
 	return status;
 }

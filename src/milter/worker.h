@@ -26,21 +26,4 @@
 
 int pc_milter_worker(const pc_config *cfg, int fd);
 
-/* What a worker scans with: the resolver (NULL with dns.servers = off),
- * the tracker and freemail lists, the store (NULL without [history]
- * database). Open tries each and prints what fails: 0, or -1 (then
- * close what it opened with pc_milter_res_close). `milter --check`
- * opens and closes them too, so that a worker cannot fail where the
- * check passed. */
-struct pc_dns;
-struct pc_trackerlist;
-struct pc_store;
-typedef struct pc_milter_res {
-	struct pc_dns *dns;
-	struct pc_trackerlist *lists, *freemail;
-	struct pc_store *store;
-} pc_milter_res;
-int pc_milter_res_open(const pc_config *cfg, pc_milter_res *r);
-void pc_milter_res_close(pc_milter_res *r);
-
 #endif

@@ -1,9 +1,8 @@
 /*
  * NAME
- *   portcullis - command line front end
+ *   scan - portcullis scan: one JSON line per message
  * SYNOPSIS
  *   portcullis scan [options] PATH...
- *   portcullis help | --help | --version
  * DESCRIPTION
  *   A thin shell over pc_scan(): reads the config, walks the inputs, prints
  *   one JSON line (or an --explain report) per message, shows progress on
@@ -24,12 +23,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli/campaigns.h"
-#include "cli/quarantine.h"
-#include "cli/hunt.h"
-#include "milter/milter.h"
-#include "cli/options.h"
-#include "cli/report.h"
+#include "cli/scan.h"
+#include "app/options.h"
+#include "app/resources.h"
+#include "app/report.h"
 #include "cli/source.h"
 #include "core/config.h"
 #include "act/rewrite.h"
@@ -38,20 +35,7 @@
 #include "net/dns.h"
 #include "pipeline/pipeline.h"
 
-#define PC_VERSION "0.1.0"
 #define MAX_RCPT 1000
-
-static const char usage_main[] = "usage: portcullis COMMAND [options]\n"
-                                 "\n"
-                                 "Commands:\n"
-                                 "  scan PATH...   parse messages and print one JSON line per message\n"
-                                 "  campaigns      list, show and mark campaigns (one template, many recipients)\n"
-                                 "  quarantine     list, show, release and delete quarantined messages\n"
-                                 "  hunt PATH...   find members of malicious campaigns or indicators in mailboxes\n"
-                                 "  milter         run the mail filter for Postfix/Sendmail (libmilter)\n"
-                                 "  help           this text; 'portcullis COMMAND --help' for a command\n"
-                                 "\n"
-                                 "Options: --version, --help\n";
 
 static const char usage_scan[] = "usage: portcullis scan [options] PATH...\n"
                                  "\n"
@@ -217,7 +201,7 @@ static void config_cleanup(pc_config *c)
 	pc_config_free(c);
 }
 
-static int cmd_scan(int argc, char **argv)
+int pc_cli_scan(int argc, char **argv)
 {
 	static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
 	                                     {"rcpt", required_argument, NULL, 'r'},
@@ -237,7 +221,7 @@ static int cmd_scan(int argc, char **argv)
 	const char *rcpt[MAX_RCPT];
 	size_t nrcpt = 0;
 	bool explain = false, quiet = false;
-	char err[512];
+	char err[1024];
 	const char *config_path = NULL;
 	const char *rewrite_dir = NULL;
 	const char *db_path = NULL;
@@ -329,31 +313,18 @@ static int cmd_scan(int argc, char **argv)
 	 * records change after delivery, and a corpus scan should not send a
 	 * DNS query per message. Naming servers (dns.servers) asks for the
 	 * checks explicitly. */
-	pc_dns *dns = NULL;
-	pc_trackerlist *lists = NULL, *freemail = NULL;
-	pc_store *store = NULL;
+	pc_resources res;
 	int rc = 2;
 	scan_ctx c;
 	memset(&c, 0, sizeof c);
-	if (strcasecmp(cfg.dns_servers, "system") || env.client_ip) {
-		dns = pc_dns_new(cfg.dns_servers, cfg.dns_timeout_ms, err, sizeof err);
-		if (!dns && err[0]) {
-			fprintf(stderr, "portcullis: %s\n", err);
-			goto out;
-		}
-	}
-	if (!(lists = pc_trackerlist_from_config(&cfg, err, sizeof err))) {
-		fprintf(stderr, "portcullis: tracker list: %s\n", err);
+	unsigned what = PC_RES_STORE;
+	if (strcasecmp(cfg.dns_servers, "system") || env.client_ip)
+		what |= PC_RES_DNS;
+	if (pc_resources_open(&cfg, what, &res, err, sizeof err) != 0) {
+		pc_resources_complain(err);
 		goto out;
 	}
-	if (!(freemail = pc_trackerlist_freemail_from_config(&cfg, err, sizeof err))) {
-		fprintf(stderr, "portcullis: freemail list: %s\n", err);
-		goto out;
-	}
-	if (cfg.history_db[0] && !(store = pc_store_open(cfg.history_db, err, sizeof err))) {
-		fprintf(stderr, "portcullis: store: %s\n", err);
-		goto out;
-	}
+	pc_store *store = res.store;
 	/* a scan of stored mail commits its campaign work in batches (one
 	 * commit per 1,000 messages or 500 ms): most of the store's cost */
 	if (store)
@@ -364,17 +335,12 @@ static int cmd_scan(int argc, char **argv)
 	 * largest kernel cost in perf. Peak memory is still bounded by limits. */
 	mallopt(M_TRIM_THRESHOLD, 64 << 20);
 	mallopt(M_MMAP_THRESHOLD, 32 << 20);
-	pc_pipeline_global_init();
-	c.sc = pc_scanner_new(&cfg);
+	c.sc = pc_resources_scanner(&cfg, &res);
 	if (!c.sc) {
 		fprintf(stderr, "portcullis: cannot create scanner (out of memory)\n");
 		goto out;
 	}
-	pc_scanner_set_lists(c.sc, lists);
-	pc_scanner_set_dns(c.sc, dns);
 	pc_scanner_set_envelope(c.sc, &env);
-	pc_scanner_set_store(c.sc, store);
-	pc_scanner_set_freemail(c.sc, freemail);
 	pc_scanner_keep_for_rewrite(c.sc, rewrite_dir != NULL);
 	c.rewrite_dir = rewrite_dir;
 	c.rcpt = rcpt;
@@ -421,38 +387,6 @@ out:
 		fclose(c.out);
 	/* the scanner first: it holds the DNS resolver's and lists' users */
 	pc_scanner_free(c.sc);
-	pc_dns_free(dns);
-	pc_trackerlist_free(lists);
-	pc_trackerlist_free(freemail);
-	pc_store_close(store);
+	pc_resources_close(&res);
 	return rc;
-}
-
-int main(int argc, char **argv)
-{
-	if (argc < 2) {
-		fputs(usage_main, stderr);
-		return 2;
-	}
-	const char *cmd = argv[1];
-	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
-		fputs(usage_main, stdout);
-		return 0;
-	}
-	if (!strcmp(cmd, "--version")) {
-		printf("portcullis %s\n", PC_VERSION);
-		return 0;
-	}
-	if (!strcmp(cmd, "scan"))
-		return cmd_scan(argc - 1, argv + 1);
-	if (!strcmp(cmd, "campaigns"))
-		return pc_cli_campaigns(argc - 1, argv + 1);
-	if (!strcmp(cmd, "quarantine"))
-		return pc_cli_quarantine(argc - 1, argv + 1);
-	if (!strcmp(cmd, "hunt"))
-		return pc_cli_hunt(argc - 1, argv + 1);
-	if (!strcmp(cmd, "milter"))
-		return pc_cli_milter(argc - 1, argv + 1);
-	fprintf(stderr, "portcullis: unknown command '%s'\n\n%s", cmd, usage_main);
-	return 2;
 }

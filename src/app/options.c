@@ -2,7 +2,7 @@
  * NAME
  *   options - config, overrides and store for every command (see options.h)
  */
-#include "cli/options.h"
+#include "app/options.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,9 +2,9 @@
  * NAME
  *   report - JSON Lines and --explain output (see report.h)
  */
-#include "cli/report.h"
+#include "app/report.h"
 
-#include "cli/jsonw.h"
+#include "app/jsonw.h"
 #include "extract/authres.h"
 
 #include <stdlib.h>

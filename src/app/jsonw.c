@@ -2,7 +2,7 @@
  * NAME
  *   jsonw - compact JSON into one buffer, or a bounded one written out as it fills (see jsonw.h)
  */
-#include "cli/jsonw.h"
+#include "app/jsonw.h"
 
 #include <math.h>
 #include <stdio.h>
