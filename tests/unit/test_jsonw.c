@@ -11,7 +11,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "cli/jsonw.h"
+#include "app/jsonw.h"
 
 static const char *text(pc_jsonw *w)
 {
