@@ -1,0 +1,80 @@
+/*
+ * NAME
+ *   internal - what the milter's files share (not for outside milter/)
+ * DESCRIPTION
+ *   milter.c: the command, the supervisor and the state; front.c: the
+ *   front end process, config loading and checks; session.c: the
+ *   libmilter callbacks of one SMTP session; log.c: one line per message.
+ */
+#ifndef PC_MILTER_INTERNAL_H
+#define PC_MILTER_INTERNAL_H
+
+#include <libmilter/mfapi.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "app/options.h"
+#include "core/config.h"
+#include "milter/pool.h"
+
+/* What the front end itself reads from the config (the workers read all
+ * of it); replaced on reload. */
+typedef struct settings {
+	unsigned timeout_ms;
+	int fail_open;
+	pc_action limit_action;
+	char quarantine_dir[1024];
+	int quarantine_hold;
+	size_t cpu_ms;
+	size_t max_message;
+	size_t max_buffered;
+	unsigned drain_ms;
+	int log_syslog, log_json;
+	char authserv_id[256];
+} settings;
+
+/* The front end's state (milter.c). */
+typedef struct pc_mi_state {
+	const char *config_path;
+	char *sets[PC_CLI_MAX_SETS];
+	size_t nsets;
+	pthread_rwlock_t lock;
+	settings s;
+	pc_pool *pool;
+	char **worker_argv;
+	atomic_int inflight;
+	atomic_size_t buffered; /* bytes held by all connections' messages */
+	atomic_bool draining;
+} pc_mi_state;
+extern pc_mi_state pc_mi;
+
+/* A copy of the settings in force (they are replaced on reload). */
+settings pc_mi_current(void);
+void pc_mi_settings_from(settings *s, const pc_config *c);
+
+typedef struct outcome {
+	const char *ref, *queue_id, *client, *from;
+	size_t nrcpt, size;
+	const char *verdict, *action, *score, *qid, *campaign, *reasons, *detail, *error;
+	double ms;
+} outcome;
+
+/* log.c */
+void pc_mi_logf(bool error, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+const char *pc_mi_clean(const char *s, char *buf, size_t cap);
+void pc_mi_log_outcome(const outcome *o);
+
+/* front.c */
+int pc_mi_load(pc_config *cfg);
+int pc_mi_check(const pc_config *cfg, bool verbose);
+unsigned pc_mi_workers_of(const pc_config *cfg);
+#define WORKER_ARGV_MAX (8 + 2 * PC_CLI_MAX_SETS)
+void pc_mi_worker_argv(char **argv);
+int pc_mi_front(int ctl_fd, int spawn_fd, const pc_config *cfg);
+
+/* session.c: the callbacks, for smfi_register */
+struct smfiDesc pc_mi_callbacks(void);
+
+#endif
