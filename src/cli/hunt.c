@@ -44,6 +44,7 @@
 #include "cli/jsonw.h"
 #include "cli/options.h"
 #include "cli/source.h"
+#include "core/sha256.h"
 #include "detect/trackerlist.h"
 #include "pipeline/pipeline.h"
 #include "store/store.h"
@@ -153,20 +154,14 @@ static void kstr(pc_jsonw *w, const char *k, const char *v)
 	g_free(c);
 }
 
-static void hex(const unsigned char *sha, char *out)
-{
-	for (size_t i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", sha[i]);
-}
-
 /* The quarantine metadata: where the message was and why it was taken. */
 static char *meta(const pc_msg *m, const pc_source_pos *pos, const char *source, long long campaign, const char *why,
                   const unsigned char *sha)
 {
 	pc_jsonw w;
 	pc_jsonw_init(&w);
-	char s[65], t[32];
-	hex(sha, s);
+	char s[PC_SHA256_HEX], t[32];
+	pc_sha256_hex(sha, s);
 	pc_jsonw_obj(&w);
 	kstr(&w, "reason", "hunt");
 	kstr(&w, "source", source);

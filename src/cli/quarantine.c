@@ -59,10 +59,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "act/purge.h"
 #include "act/quarantine.h"
 #include "cli/jsonw.h"
 #include "cli/options.h"
+#include "core/sha256.h"
 
 #define MAX_TO 1000                 /* --to given at most this often */
 #define RUN_TIMEOUT_MS (300 * 1000) /* sendmail/postsuper taking longer is killed: a failed release */
@@ -437,8 +437,7 @@ static int entry_load(const char *dir, const char *qid, bool lock, entry *e)
 		fprintf(stderr, "portcullis: quarantine: %s: out of memory\n", qid);
 		return 2;
 	}
-	for (size_t i = 0; i < 32; i++)
-		snprintf(e->sha + 2 * i, 3, "%02x", sha[i]);
+	pc_sha256_hex(sha, e->sha);
 	return 0;
 }
 

@@ -18,11 +18,11 @@
 #include <time.h>
 
 #include "act/authres.h"
-#include "act/purge.h"
 #include "act/rewrite.h"
 #include "cli/jsonw.h"
 #include "cli/options.h"
 #include "cli/report.h"
+#include "core/sha256.h"
 #include "detect/trackerlist.h"
 #include "milter/headers.h"
 #include "milter/sandbox.h"
@@ -383,14 +383,13 @@ static void handle(worker *w, const request *q)
 	if (verdict == PC_ACTION_QUARANTINE) {
 		/* the front end stores it (the worker has no access to the
 		 * quarantine) before it answers the MTA */
-		unsigned char sha[32];
-		char hexs[65];
+		unsigned char sha[PC_SHA256_LEN];
+		char hexs[PC_SHA256_HEX];
 		if (pc_sha256(q->msg, q->msgn, sha) != 0) { /* OpenSSL allocates: the worker's memory */
 			out_of(w, "memory", "sha256 failed (out of memory)");
 			return;
 		}
-		for (int i = 0; i < 32; i++)
-			snprintf(hexs + 2 * i, 3, "%02x", sha[i]);
+		pc_sha256_hex(sha, hexs);
 		char *meta = meta_json(q, m, w->cfg->quarantine_hold, hexs);
 		if (!meta) {
 			out_of(w, "memory", "out of memory writing the quarantine metadata");
