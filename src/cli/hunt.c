@@ -11,7 +11,7 @@
  *   matched: against one campaign (--campaign ID: a member by Message-ID,
  *   or a message whose fingerprint joins it), against every campaign marked
  *   malicious (the default), or against indicators (--ioc FILE, see
- *   campaign/ioc.h). One JSON line per match on stdout; progress and a
+ *   hunt/ioc.h). One JSON line per match on stdout; progress and a
  *   summary on stderr.
  *
  *   --purge moves each match into the quarantine directory, and only once
@@ -40,7 +40,7 @@
 #include "act/purge.h"
 #include "act/quarantine.h"
 #include "campaign/cluster.h"
-#include "campaign/ioc.h"
+#include "hunt/ioc.h"
 #include "cli/jsonw.h"
 #include "cli/options.h"
 #include "cli/source.h"
