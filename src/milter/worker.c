@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "act/authres.h"
+#include "act/qmeta.h"
 #include "act/rewrite.h"
 #include "cli/jsonw.h"
 #include "cli/options.h"
@@ -208,25 +209,9 @@ out:
 	return rc;
 }
 
-static void kstr(pc_jsonw *j, const char *k, const char *v)
-{
-	pc_jsonw_key(j, k);
-	pc_jsonw_str(j, v);
-}
-
-/* The detector of the verdict's i-th reason when no earlier reason has
- * the same one (the reasons named once each); NULL otherwise. */
-static const char *new_reason(const pc_msg *m, size_t i)
-{
-	const char *d = ((const pc_finding *)m->reasons.v[i])->detector;
-	for (size_t k = 0; k < i; k++)
-		if (!strcmp(((const pc_finding *)m->reasons.v[k])->detector, d))
-			return NULL;
-	return d;
-}
-
-/* The quarantine metadata: envelope, verdict, reasons and the whole scan
- * result (findings with their evidence). malloc'd, NULL on failure. */
+/* The quarantine metadata (act/qmeta.h): envelope, verdict, reasons and
+ * the whole scan result (findings with their evidence). malloc'd, NULL
+ * on failure. */
 static char *meta_json(const request *q, const pc_msg *m, bool held, const char *sha_hex)
 {
 	char *scan = NULL;
@@ -239,65 +224,12 @@ static char *meta_json(const request *q, const pc_msg *m, bool held, const char 
 		free(scan);
 		return NULL;
 	}
-	while (scann && (scan[scann - 1] == '\n' || scan[scann - 1] == '\r'))
-		scan[--scann] = '\0';
-	pc_jsonw j;
-	pc_jsonw_init(&j);
-	char t[32];
-	pc_jsonw_obj(&j);
-	kstr(&j, "reason", "milter");
-	kstr(&j, "ref", q->ref);
-	kstr(&j, "time", pc_cli_time((long long)time(NULL), t, sizeof t));
-	kstr(&j, "queue_id", q->queue_id);
-	pc_jsonw_key(&j, "held");
-	pc_jsonw_bool(&j, held);
-	kstr(&j, "client_ip", q->client);
-	kstr(&j, "client_name", q->clname);
-	kstr(&j, "helo", q->helo);
-	kstr(&j, "mail_from", q->from ? q->from : "");
-	pc_jsonw_key(&j, "rcpt");
-	pc_jsonw_arr(&j);
-	for (size_t i = 0; i < q->nrcpt; i++)
-		pc_jsonw_str(&j, q->rcpt[i]);
-	pc_jsonw_end(&j);
-	/* more recipients than were kept: a release needs --to */
-	pc_jsonw_key(&j, "rcpt_dropped");
-	pc_jsonw_int(&j, (long long)q->rcpt_dropped);
-	kstr(&j, "verdict", pc_action_name(m->verdict));
-	pc_jsonw_key(&j, "score");
-	pc_jsonw_real(&j, m->score);
-	pc_jsonw_key(&j, "reasons");
-	pc_jsonw_arr(&j);
-	for (size_t i = 0; i < m->reasons.n; i++) {
-		const char *d = new_reason(m, i);
-		if (d)
-			pc_jsonw_str(&j, d);
-	}
-	pc_jsonw_end(&j);
-	pc_jsonw_key(&j, "campaign");
-	if (m->campaign)
-		pc_jsonw_int(&j, strtoll(m->campaign, NULL, 10));
-	else
-		pc_jsonw_null(&j);
-	kstr(&j, "message_id", m->message_id);
-	const pc_addr *from = m->from.n ? m->from.v[0] : NULL;
-	kstr(&j, "from", from ? from->addr : NULL);
-	kstr(&j, "subject", m->subject);
-	kstr(&j, "sha256", sha_hex);
-	pc_jsonw_end(&j);
-	char *out = NULL;
-	/* the scan object goes in whole: replace the final '}' by ,"scan":{...}} */
-	if (!j.err && j.len && j.buf[j.len - 1] == '}' && (out = malloc(j.len + scann + 16))) {
-		memcpy(out, j.buf, j.len - 1);
-		size_t o = j.len - 1;
-		memcpy(out + o, ",\"scan\":", 8);
-		o += 8;
-		memcpy(out + o, scan, scann);
-		o += scann;
-		out[o++] = '}';
-		out[o] = '\0';
-	}
-	pc_jsonw_free(&j);
+	pc_qmeta_env env = {
+	    q->ref,   q->queue_id,     q->client, q->clname, q->helo, q->from, (const char *const *)q->rcpt,
+	    q->nrcpt, q->rcpt_dropped, held};
+	pc_qmeta meta = {
+	    .reason = "milter", .time = (long long)time(NULL), .env = &env, .msg = m, .sha256 = sha_hex, .scan = scan};
+	char *out = pc_qmeta_json(&meta);
 	free(scan);
 	return out;
 }
@@ -309,7 +241,7 @@ static void reasons_text(const pc_msg *m, char *buf, size_t cap)
 	size_t o = 0;
 	buf[0] = '\0';
 	for (size_t i = 0; i < m->reasons.n; i++) {
-		const char *d = new_reason(m, i);
+		const char *d = pc_qmeta_reason(m, i);
 		if (!d)
 			continue;
 		size_t l = strlen(d);
