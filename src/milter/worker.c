@@ -356,27 +356,20 @@ static void handle(worker *w, const request *q)
 	char *out = NULL;
 	size_t outn = 0, body = 0;
 	int rc = 0;
+	pc_rewrite_stats st = {0};
 	if (verdict == PC_ACTION_NEUTRALISE) {
-		pc_rewrite_stats st = {0};
 		rc = pc_neutralise(w->sc, m, q->msg, q->msgn, (const char *const *)q->rcpt, q->nrcpt, &out, &outn, &st);
 		if (rc < 0) {
 			out_of(w, "memory", "the rewrite failed (out of memory)");
 			return;
 		}
 	}
-	if (rc == 1) {
+	if (rc == 1 && st.trackers[0]) {
 		/* the rewriter's summary of what it removed is ours: keep it */
-		pc_hfield *f = NULL;
-		size_t b0, nf = pc_hdr_split(out, outn, &f, &b0);
-		for (size_t i = 0; nf != (size_t)-1 && i < nf; i++)
-			if (f[i].namelen == 21 && !strncasecmp(f[i].name, "X-Portcullis-Trackers", 21)) {
-				char *v = milter_value(f[i].value, f[i].valuelen);
-				if (v)
-					add_field(w, "X-Portcullis-Trackers", v);
-				free(v);
-				break;
-			}
-		free(f);
+		char *v = milter_value(st.trackers, strlen(st.trackers));
+		if (v)
+			add_field(w, "X-Portcullis-Trackers", v);
+		free(v);
 	}
 	if (header_edits(w, q->msg, q->msgn, rc == 1 ? out : q->msg, rc == 1 ? outn : q->msgn, &body) != 0) {
 		free(out);
