@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "campaign/fingerprint.h"
-#include "campaign/ioc.h"
+#include "hunt/ioc.h"
 #include "core/arena.h"
 #include "core/msg.h"
 #include "parse/url.h"

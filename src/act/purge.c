@@ -15,7 +15,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -38,14 +37,6 @@ static int fail(char *err, size_t errlen, const char *path, const char *why)
 	if (err && errlen)
 		snprintf(err, errlen, "%s: %s", path, why);
 	return -1;
-}
-
-int pc_sha256(const void *bytes, size_t n, unsigned char out[32])
-{
-	unsigned int len = 0;
-	if (EVP_Digest(n ? bytes : "", n, out, &len, EVP_sha256(), NULL) != 1 || len != 32)
-		return -1;
-	return 0;
 }
 
 /* fsync of the directory holding path */

@@ -55,10 +55,10 @@
 
 #include <stddef.h>
 
+#include "core/sha256.h" /* the digests purge checks are pc_sha256's */
+
 #define PC_PURGE_LOCK_WAIT 5 /* seconds to wait for the mbox locks */
 
-/* SHA-256 of bytes (OpenSSL EVP); 0, or -1 when the digest failed. */
-int pc_sha256(const void *bytes, size_t n, unsigned char out[32]);
 /* Unlinks one message file and fsyncs its directory. */
 int pc_purge_file(const char *path, char *err, size_t errlen);
 /* The same, after checking that the file still has this SHA-256 (of its

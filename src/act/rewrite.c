@@ -447,6 +447,22 @@ static void summary_header(GString *h, const pc_rewrite_stats *st, const pc_msg 
 	g_string_append(h, eol);
 }
 
+/* The summary field's value for st->trackers: after the colon, without
+ * the last line end. A value too long for it (never: a few counts and at
+ * most five hosts of 200 bytes) is left out rather than cut. */
+static void summary_value(const GString *h, const char *eol, pc_rewrite_stats *st)
+{
+	const char *colon = strchr(h->str, ':');
+	size_t el = strlen(eol);
+	if (!colon || h->len < el)
+		return;
+	size_t vb = (size_t)(colon + 1 - h->str), ve = h->len - el;
+	if (ve < vb || ve - vb >= sizeof st->trackers)
+		return;
+	memcpy(st->trackers, h->str + vb, ve - vb);
+	st->trackers[ve - vb] = '\0';
+}
+
 int pc_rewrite(const pc_msg *m, const char *bytes, size_t n, char **out, size_t *outn, pc_rewrite_stats *st)
 {
 	*out = NULL;
@@ -551,8 +567,10 @@ int pc_rewrite(const pc_msg *m, const char *bytes, size_t n, char **out, size_t 
 			}
 		}
 		GString *hdr = g_string_new(NULL);
-		if (trackers_changed)
+		if (trackers_changed) {
 			summary_header(hdr, st, m, eol);
+			summary_value(hdr, eol, st);
+		}
 		char ar[PC_AUTHRES_HEADER_MAX];
 		/* not in a rescan of our own output: the first pass's header stays */
 		size_t arn = authres ? pc_authres_header(m, eol, ar, sizeof ar) : 0;

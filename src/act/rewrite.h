@@ -34,11 +34,19 @@
 
 #include "core/msg.h"
 
+#define PC_REWRITE_SUMMARY_MAX 2048
+
 typedef struct pc_rewrite_stats {
 	size_t images, css, other, links, headers, blocked;
+	/* the value of the X-Portcullis-Trackers field the rewrite wrote
+	 * (after the colon, folds as written, without its last line end),
+	 * so a milter adds it without reading the message again; left as it
+	 * was when a pass writes none; "" when no pass has */
+	char trackers[PC_REWRITE_SUMMARY_MAX];
 } pc_rewrite_stats;
 
-/* `st` is added to (so the header of a later pass counts earlier ones). */
+/* `st` is added to (so the header of a later pass counts earlier ones);
+ * start from {0}. */
 int pc_rewrite(const pc_msg *m, const char *bytes, size_t n, char **out, size_t *outn, pc_rewrite_stats *st);
 
 #endif

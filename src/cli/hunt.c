@@ -11,7 +11,7 @@
  *   matched: against one campaign (--campaign ID: a member by Message-ID,
  *   or a message whose fingerprint joins it), against every campaign marked
  *   malicious (the default), or against indicators (--ioc FILE, see
- *   campaign/ioc.h). One JSON line per match on stdout; progress and a
+ *   hunt/ioc.h). One JSON line per match on stdout; progress and a
  *   summary on stderr.
  *
  *   --purge moves each match into the quarantine directory, and only once
@@ -38,13 +38,15 @@
 #include <unistd.h>
 
 #include "act/purge.h"
+#include "act/qmeta.h"
 #include "act/quarantine.h"
 #include "campaign/cluster.h"
-#include "campaign/ioc.h"
+#include "hunt/ioc.h"
 #include "app/resources.h"
 #include "app/jsonw.h"
 #include "app/options.h"
 #include "cli/source.h"
+#include "core/sha256.h"
 #include "detect/lib/trackerlist.h"
 #include "pipeline/pipeline.h"
 #include "store/store.h"
@@ -154,43 +156,23 @@ static void kstr(pc_jsonw *w, const char *k, const char *v)
 	g_free(c);
 }
 
-static void hex(const unsigned char *sha, char *out)
-{
-	for (size_t i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", sha[i]);
-}
-
-/* The quarantine metadata: where the message was and why it was taken. */
+/* The quarantine metadata (act/qmeta.h): where the message was and why
+ * it was taken. */
 static char *meta(const pc_msg *m, const pc_source_pos *pos, const char *source, long long campaign, const char *why,
                   const unsigned char *sha)
 {
-	pc_jsonw w;
-	pc_jsonw_init(&w);
-	char s[65], t[32];
-	hex(sha, s);
-	pc_jsonw_obj(&w);
-	kstr(&w, "reason", "hunt");
-	kstr(&w, "source", source);
-	kstr(&w, "mailbox", pos->path);
-	pc_jsonw_key(&w, "index");
-	pc_jsonw_int(&w, (long long)pos->index);
-	pc_jsonw_key(&w, "campaign");
-	if (campaign)
-		pc_jsonw_int(&w, campaign);
-	else
-		pc_jsonw_null(&w);
-	kstr(&w, "why", why);
-	kstr(&w, "message_id", m->message_id);
-	const pc_addr *from = m->from.n ? m->from.v[0] : NULL;
-	kstr(&w, "from", from ? from->addr : NULL);
-	kstr(&w, "subject", m->subject);
-	kstr(&w, "sha256_in_mailbox", s);
-	kstr(&w, "time", pc_cli_time((long long)time(NULL), t, sizeof t));
-	kstr(&w, "actor", pc_cli_actor());
-	pc_jsonw_end(&w);
-	char *out = w.err ? NULL : strndup(w.buf, w.len);
-	pc_jsonw_free(&w);
-	return out;
+	char s[PC_SHA256_HEX];
+	pc_qmeta q = {.reason = "hunt",
+	              .time = (long long)time(NULL),
+	              .msg = m,
+	              .source = source,
+	              .mailbox = pos->path,
+	              .index = pos->index,
+	              .why = why,
+	              .actor = pc_cli_actor(),
+	              .campaign = campaign,
+	              .sha256_in_mailbox = pc_sha256_hex(sha, s)};
+	return pc_qmeta_json(&q);
 }
 
 static void audit(hunt *h, long long campaign, const char *source, const char *qid, const char *why)

@@ -18,12 +18,13 @@
 #include <time.h>
 
 #include "act/authres.h"
-#include "act/purge.h"
+#include "act/qmeta.h"
 #include "act/rewrite.h"
 #include "app/jsonw.h"
 #include "app/options.h"
 #include "app/report.h"
 #include "app/resources.h"
+#include "core/sha256.h"
 #include "detect/lib/trackerlist.h"
 #include "milter/headers.h"
 #include "milter/sandbox.h"
@@ -209,25 +210,9 @@ out:
 	return rc;
 }
 
-static void kstr(pc_jsonw *j, const char *k, const char *v)
-{
-	pc_jsonw_key(j, k);
-	pc_jsonw_str(j, v);
-}
-
-/* The detector of the verdict's i-th reason when no earlier reason has
- * the same one (the reasons named once each); NULL otherwise. */
-static const char *new_reason(const pc_msg *m, size_t i)
-{
-	const char *d = ((const pc_finding *)m->reasons.v[i])->detector;
-	for (size_t k = 0; k < i; k++)
-		if (!strcmp(((const pc_finding *)m->reasons.v[k])->detector, d))
-			return NULL;
-	return d;
-}
-
-/* The quarantine metadata: envelope, verdict, reasons and the whole scan
- * result (findings with their evidence). malloc'd, NULL on failure. */
+/* The quarantine metadata (act/qmeta.h): envelope, verdict, reasons and
+ * the whole scan result (findings with their evidence). malloc'd, NULL
+ * on failure. */
 static char *meta_json(const request *q, const pc_msg *m, bool held, const char *sha_hex)
 {
 	char *scan = NULL;
@@ -240,65 +225,12 @@ static char *meta_json(const request *q, const pc_msg *m, bool held, const char 
 		free(scan);
 		return NULL;
 	}
-	while (scann && (scan[scann - 1] == '\n' || scan[scann - 1] == '\r'))
-		scan[--scann] = '\0';
-	pc_jsonw j;
-	pc_jsonw_init(&j);
-	char t[32];
-	pc_jsonw_obj(&j);
-	kstr(&j, "reason", "milter");
-	kstr(&j, "ref", q->ref);
-	kstr(&j, "time", pc_cli_time((long long)time(NULL), t, sizeof t));
-	kstr(&j, "queue_id", q->queue_id);
-	pc_jsonw_key(&j, "held");
-	pc_jsonw_bool(&j, held);
-	kstr(&j, "client_ip", q->client);
-	kstr(&j, "client_name", q->clname);
-	kstr(&j, "helo", q->helo);
-	kstr(&j, "mail_from", q->from ? q->from : "");
-	pc_jsonw_key(&j, "rcpt");
-	pc_jsonw_arr(&j);
-	for (size_t i = 0; i < q->nrcpt; i++)
-		pc_jsonw_str(&j, q->rcpt[i]);
-	pc_jsonw_end(&j);
-	/* more recipients than were kept: a release needs --to */
-	pc_jsonw_key(&j, "rcpt_dropped");
-	pc_jsonw_int(&j, (long long)q->rcpt_dropped);
-	kstr(&j, "verdict", pc_action_name(m->verdict));
-	pc_jsonw_key(&j, "score");
-	pc_jsonw_real(&j, m->score);
-	pc_jsonw_key(&j, "reasons");
-	pc_jsonw_arr(&j);
-	for (size_t i = 0; i < m->reasons.n; i++) {
-		const char *d = new_reason(m, i);
-		if (d)
-			pc_jsonw_str(&j, d);
-	}
-	pc_jsonw_end(&j);
-	pc_jsonw_key(&j, "campaign");
-	if (m->campaign)
-		pc_jsonw_int(&j, strtoll(m->campaign, NULL, 10));
-	else
-		pc_jsonw_null(&j);
-	kstr(&j, "message_id", m->message_id);
-	const pc_addr *from = m->from.n ? m->from.v[0] : NULL;
-	kstr(&j, "from", from ? from->addr : NULL);
-	kstr(&j, "subject", m->subject);
-	kstr(&j, "sha256", sha_hex);
-	pc_jsonw_end(&j);
-	char *out = NULL;
-	/* the scan object goes in whole: replace the final '}' by ,"scan":{...}} */
-	if (!j.err && j.len && j.buf[j.len - 1] == '}' && (out = malloc(j.len + scann + 16))) {
-		memcpy(out, j.buf, j.len - 1);
-		size_t o = j.len - 1;
-		memcpy(out + o, ",\"scan\":", 8);
-		o += 8;
-		memcpy(out + o, scan, scann);
-		o += scann;
-		out[o++] = '}';
-		out[o] = '\0';
-	}
-	pc_jsonw_free(&j);
+	pc_qmeta_env env = {
+	    q->ref,   q->queue_id,     q->client, q->clname, q->helo, q->from, (const char *const *)q->rcpt,
+	    q->nrcpt, q->rcpt_dropped, held};
+	pc_qmeta meta = {
+	    .reason = "milter", .time = (long long)time(NULL), .env = &env, .msg = m, .sha256 = sha_hex, .scan = scan};
+	char *out = pc_qmeta_json(&meta);
 	free(scan);
 	return out;
 }
@@ -310,7 +242,7 @@ static void reasons_text(const pc_msg *m, char *buf, size_t cap)
 	size_t o = 0;
 	buf[0] = '\0';
 	for (size_t i = 0; i < m->reasons.n; i++) {
-		const char *d = new_reason(m, i);
+		const char *d = pc_qmeta_reason(m, i);
 		if (!d)
 			continue;
 		size_t l = strlen(d);
@@ -384,14 +316,13 @@ static void handle(worker *w, const request *q)
 	if (verdict == PC_ACTION_QUARANTINE) {
 		/* the front end stores it (the worker has no access to the
 		 * quarantine) before it answers the MTA */
-		unsigned char sha[32];
-		char hexs[65];
+		unsigned char sha[PC_SHA256_LEN];
+		char hexs[PC_SHA256_HEX];
 		if (pc_sha256(q->msg, q->msgn, sha) != 0) { /* OpenSSL allocates: the worker's memory */
 			out_of(w, "memory", "sha256 failed (out of memory)");
 			return;
 		}
-		for (int i = 0; i < 32; i++)
-			snprintf(hexs + 2 * i, 3, "%02x", sha[i]);
+		pc_sha256_hex(sha, hexs);
 		char *meta = meta_json(q, m, w->cfg->quarantine_hold, hexs);
 		if (!meta) {
 			out_of(w, "memory", "out of memory writing the quarantine metadata");
@@ -426,27 +357,20 @@ static void handle(worker *w, const request *q)
 	char *out = NULL;
 	size_t outn = 0, body = 0;
 	int rc = 0;
+	pc_rewrite_stats st = {0};
 	if (verdict == PC_ACTION_NEUTRALISE) {
-		pc_rewrite_stats st = {0};
 		rc = pc_neutralise(w->sc, m, q->msg, q->msgn, (const char *const *)q->rcpt, q->nrcpt, &out, &outn, &st);
 		if (rc < 0) {
 			out_of(w, "memory", "the rewrite failed (out of memory)");
 			return;
 		}
 	}
-	if (rc == 1) {
+	if (rc == 1 && st.trackers[0]) {
 		/* the rewriter's summary of what it removed is ours: keep it */
-		pc_hfield *f = NULL;
-		size_t b0, nf = pc_hdr_split(out, outn, &f, &b0);
-		for (size_t i = 0; nf != (size_t)-1 && i < nf; i++)
-			if (f[i].namelen == 21 && !strncasecmp(f[i].name, "X-Portcullis-Trackers", 21)) {
-				char *v = milter_value(f[i].value, f[i].valuelen);
-				if (v)
-					add_field(w, "X-Portcullis-Trackers", v);
-				free(v);
-				break;
-			}
-		free(f);
+		char *v = milter_value(st.trackers, strlen(st.trackers));
+		if (v)
+			add_field(w, "X-Portcullis-Trackers", v);
+		free(v);
 	}
 	if (header_edits(w, q->msg, q->msgn, rc == 1 ? out : q->msg, rc == 1 ? outn : q->msgn, &body) != 0) {
 		free(out);

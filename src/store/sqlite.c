@@ -14,6 +14,9 @@
  *        by source and Message-ID), campaign_value (recipients, senders,
  *        tracker hosts, URL templates, infrastructure and tokens of a
  *        campaign with member counts), audit (who did what, when).
+ *     3: audit gets the quarantine's columns (qid, reason, mail_from,
+ *        sha256; source is the quarantine directory) and audit_rcpt the
+ *        recipients of a release (store/sqlite_audit.c).
  *   WAL journal, so a scan and a reader (hunt, dashboard) do not block
  *   each other; busy_timeout waits for another writer instead of failing.
  *   Statements are prepared once per connection, on first use. Strings
@@ -30,9 +33,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "store/store_impl.h"
+#include "store/sqlite_impl.h"
 
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 #define MAX_ADDR 320
 #define MAX_TEXT 1000
 #define MAX_BANDS 256         /* band keys kept per campaign: enough for its variants, bounded */
@@ -162,6 +165,14 @@ static const char *const migrations[SCHEMA_VERSION] = {
     "CREATE TABLE audit (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, actor TEXT NOT NULL,"
     " action TEXT NOT NULL, campaign INTEGER NOT NULL, source TEXT NOT NULL, detail TEXT NOT NULL);"
     "CREATE INDEX audit_campaign ON audit (campaign, id);",
+
+    "ALTER TABLE audit ADD COLUMN qid TEXT;"
+    "ALTER TABLE audit ADD COLUMN reason TEXT;"
+    "ALTER TABLE audit ADD COLUMN mail_from TEXT;"
+    "ALTER TABLE audit ADD COLUMN sha256 TEXT;"
+    "CREATE INDEX audit_quarantine ON audit (source, id) WHERE qid IS NOT NULL;"
+    "CREATE TABLE audit_rcpt (audit INTEGER NOT NULL, n INTEGER NOT NULL, rcpt TEXT NOT NULL,"
+    " PRIMARY KEY (audit, n)) WITHOUT ROWID;",
 };
 
 typedef struct sq {
@@ -175,6 +186,13 @@ typedef struct sq {
 	size_t lost;        /* messages whose records a failed batch commit lost */
 	char lost_why[160]; /* SQLite's reason, kept from before the ROLLBACK */
 } sq;
+
+sqlite3 *pc_sqlite_db(pc_store *st, bool *in_tx)
+{
+	sq *q = st->impl;
+	*in_tx = q->in_tx || q->batch_open;
+	return q->db;
+}
 
 /* Commits the open batch. When that fails the batch's records are gone:
  * the count and reason stay (sticky) for pc_store_flush to report, so a
@@ -829,6 +847,8 @@ static const pc_store_ops sq_ops = {
     .members = sq_members,
     .audit = sq_audit,
     .audit_list = sq_audit_list,
+    .audit_q = pc_sqlite_audit_quarantine,
+    .audit_q_list = pc_sqlite_audit_quarantine_list,
 };
 
 static int user_version(sqlite3 *db)

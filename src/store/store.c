@@ -142,6 +142,16 @@ int pc_store_audit_list(pc_store *st, long long campaign, pc_audit_cb cb, void *
 	return st->ops->audit_list(st, campaign, cb, ctx);
 }
 
+int pc_store_audit_quarantine(pc_store *st, const pc_audit_qrec *r)
+{
+	return st->ops->audit_q(st, r);
+}
+
+int pc_store_audit_quarantine_list(pc_store *st, const char *dir, pc_audit_qcb cb, void *ctx)
+{
+	return st->ops->audit_q_list(st, dir, cb, ctx);
+}
+
 int pc_store_contact_keys(const char *addr, char *sender, size_t senderlen, char *domain, size_t domainlen)
 {
 	if (!addr)

@@ -181,4 +181,22 @@ typedef int (*pc_audit_cb)(void *ctx, const pc_audit_row *row);
 /* Audit records (campaign 0: all), oldest first. */
 int pc_store_audit_list(pc_store *st, long long campaign, pc_audit_cb cb, void *ctx);
 
+/* A record of what was done to a quarantined message (release,
+ * release-failed, delete), in the same log: which quarantine directory,
+ * the message's id and SHA-256 (hex), why (reason: the person's words),
+ * and the envelope it went to. reason and mail_from may be NULL (none
+ * given, none recorded; "" is the null sender). Durable when it returns
+ * 0 outside a transaction (SQLite: synchronous=FULL for that commit). */
+typedef struct pc_audit_qrec {
+	long long id;
+	time_t when;
+	const char *actor, *action, *dir, *qid, *reason, *mail_from, *sha256, *detail;
+	const char *const *rcpt;
+	size_t nrcpt;
+} pc_audit_qrec;
+int pc_store_audit_quarantine(pc_store *st, const pc_audit_qrec *r);
+typedef int (*pc_audit_qcb)(void *ctx, const pc_audit_qrec *r);
+/* The records of quarantine directory `dir`, oldest first. */
+int pc_store_audit_quarantine_list(pc_store *st, const char *dir, pc_audit_qcb cb, void *ctx);
+
 #endif

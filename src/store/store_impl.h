@@ -34,6 +34,8 @@ typedef struct pc_store_ops {
 	int (*audit)(pc_store *st, time_t when, const char *actor, const char *action, long long campaign,
 	             const char *source, const char *detail);
 	int (*audit_list)(pc_store *st, long long campaign, pc_audit_cb cb, void *ctx);
+	int (*audit_q)(pc_store *st, const pc_audit_qrec *r);
+	int (*audit_q_list)(pc_store *st, const char *dir, pc_audit_qcb cb, void *ctx);
 } pc_store_ops;
 
 struct pc_store {

@@ -5,9 +5,9 @@ here in act/quarantine.h's on-disk format (DIR/msg/QID.eml + QID.json,
 fake sendmail that records its argv and standard input (original
 envelope, --to, the null sender, a failing and a missing sendmail, a
 sendmail that does not read the message), release of a message held in
-Postfix's hold queue through a fake postsuper, delete, the audit log, and
-the refusals (unknown or invalid QID, no directory, no recipients,
-hostile queue ID, a release already running).
+Postfix's hold queue through a fake postsuper, delete, the audit log (in
+the store), and the refusals (unknown or invalid QID, no directory, no
+store, no recipients, hostile queue ID, a release already running).
 
 usage: cli_test.py PORTCULLIS"""
 import fcntl
@@ -24,6 +24,7 @@ T = tempfile.mkdtemp(prefix="pc-quarantine-cli-")
 Q = os.path.join(T, "q")
 CONF = os.path.join(T, "portcullis.conf")
 CALLS = os.path.join(T, "calls")
+DB = os.path.join(T, "store.db")
 passed = failed = 0
 
 
@@ -96,11 +97,11 @@ def release(q, *args, env=None, tag=None):
 
 
 def audit():
-    p = os.path.join(Q, "audit.log")
-    if not os.path.exists(p):
+    """The quarantine's records in the store's audit log."""
+    if not os.path.exists(DB):
         return []
-    with open(p, "rb") as f:
-        return [json.loads(l) for l in f.read().splitlines()]
+    r = subprocess.run([PC, "quarantine", "audit", "--json", "-c", CONF], capture_output=True, timeout=120)
+    return [json.loads(l) for l in r.stdout.splitlines()]
 
 
 def hostile(text):
@@ -118,7 +119,8 @@ def main():
             f.write(FAKE)
         os.chmod(p, 0o755)
     with open(CONF, "w") as f:
-        f.write("[quarantine]\ndirectory = %s\nsendmail = %s  --config-arg\npostsuper = %s\n" % (Q, sendmail, postsuper))
+        f.write("[quarantine]\ndirectory = %s\nsendmail = %s  --config-arg\npostsuper = %s\n[history]\ndatabase = %s\n"
+                % (Q, sendmail, postsuper, DB))
 
     evil_subject = "Invoice \x1b[31mRED\x1b[0m \u202egpj.exe \x9b2J\x07 done"
     # bytes as received: CRLF, a lone "." line, 8-bit, a NUL, no final newline
@@ -239,6 +241,12 @@ def main():
         rc, out, err = run(*args)
         check("usage error: " + " ".join(args), rc == 2 and err, (rc, err))
     check("usage errors touched nothing", exists(A) and not audit())
+    # no store: nowhere to audit, so no release or delete
+    for sub in ("release", "delete"):
+        rc, out, err = run(sub, A, "-s", "quarantine.directory=" + Q, "-s", "quarantine.sendmail=" + sendmail,
+                           conf=False, env={"FAKE_OUT": os.path.join(CALLS, "nostore")})
+        check("no store: %s refused, nothing run" % sub, rc == 2 and exists(A) and "audit" in err
+              and not os.path.exists(os.path.join(CALLS, "nostore.argv")), (rc, err))
 
     # ---- release: original envelope ----
     rc, out, err, call = release(A, "--reason", "false positive \x1b[2J")
@@ -255,7 +263,7 @@ def main():
           and rec.get("rcpt") == ["x@example.test", "y@example.test"] and rec.get("actor")
           and rec.get("time", "").endswith("Z") and "exit status 0" in rec.get("detail", ""), rec)
     check("release: reason kept", rec.get("reason", "").startswith("false positive"), rec)
-    check("audit.log is 0600", os.stat(os.path.join(Q, "audit.log")).st_mode & 0o777 == 0o600)
+    check("the store is 0600", os.stat(DB).st_mode & 0o777 == 0o600)
     rc, out, err, call = release(A, tag="again")
     check("release again: exit 1, nothing run", rc == 1 and call is None, (rc, err))
 
@@ -343,7 +351,7 @@ def main():
     rc, out, err, call = release(qid(41))
     check("release unknown: exit 1", rc == 1 and call is None, (rc, err))
     rc, out, err = run("delete", "../audit")
-    check("delete invalid QID: exit 2", rc == 2 and os.path.exists(os.path.join(Q, "audit.log")), (rc, err))
+    check("delete invalid QID: exit 2", rc == 2 and os.path.exists(DB), (rc, err))
 
     # ---- the audit log ----
     log = audit()

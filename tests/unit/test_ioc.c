@@ -1,5 +1,5 @@
 /*
- * Unit tests for campaign/ioc: the text format (types, inference,
+ * Unit tests for hunt/ioc: the text format (types, inference,
  * defanging, comments, errors with FILE:LINE, limits), STIX 2.1 bundles,
  * and every kind of match on hand-built messages and fingerprints, plus
  * one message through the real pipeline.
@@ -17,7 +17,7 @@
 #include <time.h>
 
 #include "campaign/fingerprint.h"
-#include "campaign/ioc.h"
+#include "hunt/ioc.h"
 #include "core/arena.h"
 #include "core/config.h"
 #include "core/msg.h"

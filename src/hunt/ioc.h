@@ -57,8 +57,8 @@
  *   PC_IOC_LINE_MAX bytes, files of at most 256 MB. A loaded pc_ioc is
  *   read-only: one may be shared by several threads.
  */
-#ifndef PC_IOC_H
-#define PC_IOC_H
+#ifndef PC_HUNT_IOC_H
+#define PC_HUNT_IOC_H
 
 #include <stddef.h>
 
