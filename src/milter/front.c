@@ -38,7 +38,7 @@
 #include "app/options.h"
 #include "app/resources.h"
 #include "core/config.h"
-#include "milter/headers.h"
+#include "act/headers.h"
 #include "milter/pool.h"
 #include "milter/sandbox.h"
 #include "milter/spawn.h"

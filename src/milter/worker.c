@@ -24,9 +24,10 @@
 #include "app/options.h"
 #include "app/report.h"
 #include "app/resources.h"
+#include "pipeline/act.h"
 #include "core/sha256.h"
 #include "detect/lib/trackerlist.h"
-#include "milter/headers.h"
+#include "act/headers.h"
 #include "milter/sandbox.h"
 #include "milter/wire.h"
 #include "net/dns.h"
@@ -152,114 +153,6 @@ static char *milter_value(const char *v, size_t n)
 	return s;
 }
 
-static int emit_edit(void *ctx, char op, const char *name, size_t namelen, unsigned index, const char *value,
-                     size_t valuelen)
-{
-	worker *w = ctx;
-	char idx[16];
-	char *nm = strndup(name, namelen);
-	if (!nm)
-		return -1;
-	snprintf(idx, sizeof idx, "%u", index);
-	if (op == 'd') {
-		pc_wire_put3(&w->reply, PC_W_HDEL, nm, idx, NULL);
-		free(nm);
-		return 0;
-	}
-	char *v = milter_value(value, valuelen);
-	if (!v) {
-		free(nm);
-		return -1;
-	}
-	if (op == 'x')
-		pc_wire_put3(&w->reply, PC_W_HCHG, nm, idx, v);
-	else
-		pc_wire_put3(&w->reply, PC_W_HADD, nm, v, NULL);
-	free(v);
-	free(nm);
-	return 0;
-}
-
-/* The header fields of `b` that are not forged, as a new list. */
-static size_t unforged(const pc_hfield *f, size_t n, const char *authserv_id, pc_hfield *out)
-{
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++)
-		if (!pc_hdr_forged(f[i].name, f[i].namelen, f[i].value, f[i].valuelen, authserv_id))
-			out[k++] = f[i];
-	return k;
-}
-
-/* Edits from the message as it came (orig) to `now` without forged
- * fields; *body set to where now's body starts. */
-static int header_edits(worker *w, const char *orig, size_t on, const char *now, size_t nn, size_t *body)
-{
-	pc_hfield *a = NULL, *b = NULL, *keep = NULL;
-	size_t ob;
-	size_t na = pc_hdr_split(orig, on, &a, &ob);
-	size_t nb = pc_hdr_split(now, nn, &b, body);
-	int rc = -1;
-	if (na == (size_t)-1 || nb == (size_t)-1 || !(keep = malloc((nb ? nb : 1) * sizeof *keep)))
-		goto out;
-	size_t nk = unforged(b, nb, w->cfg->authserv_id, keep);
-	rc = pc_hdr_diff(a, na, keep, nk, emit_edit, w);
-out:
-	free(a);
-	free(b);
-	free(keep);
-	return rc;
-}
-
-/* The quarantine metadata (act/qmeta.h): envelope, verdict, reasons and
- * the whole scan result (findings with their evidence). malloc'd, NULL
- * on failure. */
-static char *meta_json(const request *q, const pc_msg *m, bool held, const char *sha_hex)
-{
-	char *scan = NULL;
-	size_t scann = 0;
-	FILE *f = open_memstream(&scan, &scann);
-	if (!f)
-		return NULL;
-	int bad = pc_report_json(f, m) != 0;
-	if (fclose(f) != 0 || bad || !scan) {
-		free(scan);
-		return NULL;
-	}
-	pc_qmeta_env env = {
-	    q->ref,   q->queue_id,     q->client, q->clname, q->helo, q->from, (const char *const *)q->rcpt,
-	    q->nrcpt, q->rcpt_dropped, held};
-	pc_qmeta meta = {
-	    .reason = "milter", .time = (long long)time(NULL), .env = &env, .msg = m, .sha256 = sha_hex, .scan = scan};
-	char *out = pc_qmeta_json(&meta);
-	free(scan);
-	return out;
-}
-
-/* The reasons for the log and the X-Portcullis-Reasons field: the
- * detectors the verdict rests on, each once, bounded. */
-static void reasons_text(const pc_msg *m, char *buf, size_t cap)
-{
-	size_t o = 0;
-	buf[0] = '\0';
-	for (size_t i = 0; i < m->reasons.n; i++) {
-		const char *d = pc_qmeta_reason(m, i);
-		if (!d)
-			continue;
-		size_t l = strlen(d);
-		if (o + l + 3 >= cap)
-			break; /* cut at a whole name */
-		if (o) {
-			buf[o++] = ',';
-			buf[o++] = ' ';
-		}
-		for (size_t k = 0; k < l; k++) /* detector names are ours, but keep the field clean anyway */
-			buf[o++] = (d[k] > 0x20 && d[k] < 0x7f && d[k] != ',') ? d[k] : '_';
-		buf[o] = '\0';
-	}
-	if (!o && cap > 4)
-		snprintf(buf, cap, "none");
-}
-
 static void fault(worker *w, const char *why)
 {
 	pc_wbuf_reset(&w->reply);
@@ -277,9 +170,56 @@ static void out_of(worker *w, const char *limit, const char *why)
 	pc_wire_puts(&w->reply, PC_W_ERROR, why);
 }
 
-static void add_field(worker *w, const char *name, const char *value)
+/* The scan's JSON for the quarantine metadata (malloc'd), NULL on failure. */
+static char *scan_json(const pc_msg *m)
 {
-	pc_wire_put3(&w->reply, PC_W_HADD, name, value, NULL);
+	char *scan = NULL;
+	size_t scann = 0;
+	FILE *f = open_memstream(&scan, &scann);
+	if (!f)
+		return NULL;
+	int bad = pc_report_json(f, m) != 0;
+	if (fclose(f) != 0 || bad || !scan) {
+		free(scan);
+		return NULL;
+	}
+	return scan;
+}
+
+/* The act step's outcome as the front end reads it: the verdict, the
+ * action, the metadata, then the header edits in order and the body. */
+static void reply(worker *w, const pc_outcome *o)
+{
+	pc_wire_puts(&w->reply, PC_W_VERDICT, pc_action_name(o->verdict));
+	pc_wire_puts(&w->reply, PC_W_SCORE, o->score);
+	pc_wire_puts(&w->reply, PC_W_REASONS, o->reasons);
+	pc_wire_puts(&w->reply, PC_W_CAMPAIGN, o->campaign);
+	if (o->detail)
+		pc_wire_puts(&w->reply, PC_W_DETAIL, o->detail);
+	if (o->meta)
+		pc_wire_puts(&w->reply, PC_W_META, o->meta);
+	pc_wire_puts(&w->reply, PC_W_ACTION, o->action);
+	for (size_t i = 0; i < o->nedits; i++) {
+		const pc_hedit *e = &o->edits[i];
+		char idx[16];
+		snprintf(idx, sizeof idx, "%u", e->index);
+		if (e->op == 'd') {
+			pc_wire_put3(&w->reply, PC_W_HDEL, e->name, idx, NULL);
+			continue;
+		}
+		char *v = milter_value(e->value, e->valuelen);
+		if (!v) {
+			w->reply.err = 1;
+			return;
+		}
+		if (e->op == 'x')
+			pc_wire_put3(&w->reply, PC_W_HCHG, e->name, idx, v);
+		else
+			pc_wire_put3(&w->reply, PC_W_HADD, e->name, v, NULL);
+		free(v);
+	}
+	if (o->message)
+		pc_wire_put(&w->reply, PC_W_BODY, o->message + o->body, o->messagen - o->body);
 }
 
 static void handle(worker *w, const request *q)
@@ -297,90 +237,43 @@ static void handle(worker *w, const request *q)
 		return;
 	}
 	pc_wbuf_reset(&w->reply);
-	/* everything about the scan first: pc_neutralise reuses m */
-	char reasons[REASONS_MAX + 8], score[32], ar[PC_AUTHRES_HEADER_MAX];
-	reasons_text(m, reasons, REASONS_MAX);
-	snprintf(score, sizeof score, "%.1f", m->score);
-	pc_action verdict = m->verdict;
-	const char *vname = pc_action_name(verdict);
-	size_t arn = pc_authres_header(m, "\n", ar, sizeof ar);
-	pc_wire_puts(&w->reply, PC_W_VERDICT, vname);
-	pc_wire_puts(&w->reply, PC_W_SCORE, score);
-	pc_wire_puts(&w->reply, PC_W_REASONS, reasons);
-	pc_wire_puts(&w->reply, PC_W_CAMPAIGN, m->campaign);
-	if (m->reasons.n) {
-		const pc_finding *top = m->reasons.v[0];
-		pc_wire_puts(&w->reply, PC_W_DETAIL, top->summary);
-	}
-	const char *action = vname;
-	if (verdict == PC_ACTION_QUARANTINE) {
-		/* the front end stores it (the worker has no access to the
-		 * quarantine) before it answers the MTA */
-		unsigned char sha[PC_SHA256_LEN];
-		char hexs[PC_SHA256_HEX];
-		if (pc_sha256(q->msg, q->msgn, sha) != 0) { /* OpenSSL allocates: the worker's memory */
-			out_of(w, "memory", "sha256 failed (out of memory)");
-			return;
-		}
-		pc_sha256_hex(sha, hexs);
-		char *meta = meta_json(q, m, w->cfg->quarantine_hold, hexs);
-		if (!meta) {
-			out_of(w, "memory", "out of memory writing the quarantine metadata");
-			return;
-		}
-		pc_wire_puts(&w->reply, PC_W_META, meta);
-		free(meta);
-		action = w->cfg->quarantine_hold ? "hold" : "quarantine";
-	}
-	pc_wire_puts(&w->reply, PC_W_ACTION, action);
-	if (verdict == PC_ACTION_REJECT || (verdict == PC_ACTION_QUARANTINE && !w->cfg->quarantine_hold))
-		return; /* the message goes no further: no edits */
-
-	/* the fields we add, on top in this order */
-	if (arn > 24 && !strncmp(ar, "Authentication-Results:", 23)) {
-		char *v = ar + 23;
-		size_t vl = arn - 23;
-		while (vl && (v[vl - 1] == '\n' || v[vl - 1] == '\r'))
-			v[--vl] = '\0';
-		add_field(w, "Authentication-Results", v);
-	}
-	char val[REASONS_MAX + 64];
-	snprintf(val, sizeof val, " %s", vname);
-	add_field(w, "X-Portcullis-Verdict", val);
-	snprintf(val, sizeof val, " %s", score);
-	add_field(w, "X-Portcullis-Score", val);
-	snprintf(val, sizeof val, " %s", reasons);
-	add_field(w, "X-Portcullis-Reasons", val);
-	snprintf(val, sizeof val, " %s", q->ref ? q->ref : "-");
-	add_field(w, "X-Portcullis-Ref", val);
-
-	char *out = NULL;
-	size_t outn = 0, body = 0;
-	int rc = 0;
-	pc_rewrite_stats st = {0};
-	if (verdict == PC_ACTION_NEUTRALISE) {
-		rc = pc_neutralise(w->sc, m, q->msg, q->msgn, (const char *const *)q->rcpt, q->nrcpt, &out, &outn, &st);
-		if (rc < 0) {
-			out_of(w, "memory", "the rewrite failed (out of memory)");
-			return;
-		}
-	}
-	if (rc == 1 && st.trackers[0]) {
-		/* the rewriter's summary of what it removed is ours: keep it */
-		char *v = milter_value(st.trackers, strlen(st.trackers));
-		if (v)
-			add_field(w, "X-Portcullis-Trackers", v);
-		free(v);
-	}
-	if (header_edits(w, q->msg, q->msgn, rc == 1 ? out : q->msg, rc == 1 ? outn : q->msgn, &body) != 0) {
-		free(out);
-		out_of(w, "memory", "out of memory computing header edits");
+	/* the front end stores a quarantined message (the worker has no
+	 * access to the quarantine) before it answers the MTA */
+	char *scan = NULL;
+	if (m->verdict == PC_ACTION_QUARANTINE && !(scan = scan_json(m))) {
+		out_of(w, "memory", "out of memory writing the quarantine metadata");
 		return;
 	}
-	if (rc == 1)
-		pc_wire_put(&w->reply, PC_W_BODY, out + body, outn - body);
-	free(out);
-	if (w->reply.err)
+	pc_qmeta_env menv = {q->ref,
+	                     q->queue_id,
+	                     q->client,
+	                     q->clname,
+	                     q->helo,
+	                     q->from,
+	                     (const char *const *)q->rcpt,
+	                     q->nrcpt,
+	                     q->rcpt_dropped,
+	                     w->cfg->quarantine_hold};
+	pc_act_in in = {.bytes = q->msg,
+	                .n = q->msgn,
+	                .rcpt = (const char *const *)q->rcpt,
+	                .nrcpt = q->nrcpt,
+	                .edits = true,
+	                .ref = q->ref,
+	                .authserv_id = w->cfg->authserv_id,
+	                .hold = w->cfg->quarantine_hold,
+	                .env = &menv,
+	                .meta_reason = "milter",
+	                .scan_json = scan};
+	pc_outcome o;
+	int rc = pc_act(w->sc, m, &in, &o);
+	free(scan);
+	if (rc != 0)
+		out_of(w, "memory", o.why);
+	else
+		reply(w, &o);
+	pc_outcome_free(&o);
+	if (rc == 0 && w->reply.err)
 		out_of(w, "memory", "out of memory building the reply");
 }
 

@@ -20,7 +20,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "milter/headers.h"
+#include "act/headers.h"
 #include "milter/wire.h"
 
 static void test_wire_roundtrip(void **state)

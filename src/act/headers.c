@@ -6,7 +6,7 @@
  *   O(n log n) in the number of fields, which the MTA and
  *   limits.headers bound.
  */
-#include "milter/headers.h"
+#include "act/headers.h"
 
 #include <stdint.h>
 #include <stdlib.h>

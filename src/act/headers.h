@@ -1,6 +1,6 @@
 /*
  * NAME
- *   headers - the header edits that turn one message into another, for the milter
+ *   headers - the header edits that turn one message into another (for a milter, which cannot send a whole message)
  * SYNOPSIS
  *   size_t body;
  *   pc_hfield *a = NULL; size_t na = pc_hdr_split(orig, n, &a, &body);   free(a)
@@ -21,8 +21,8 @@
  *   field (only we write those) and an Authentication-Results field whose
  *   authserv-id is ours (RFC 8601 section 5 asks us to remove those).
  */
-#ifndef PC_MILTER_HEADERS_H
-#define PC_MILTER_HEADERS_H
+#ifndef PC_ACT_HEADERS_H
+#define PC_ACT_HEADERS_H
 
 #include <stdbool.h>
 #include <stddef.h>
