@@ -26,6 +26,7 @@
 #define EXCERPT_MAX 400 /* bytes of a command's output in the audit record */
 
 /* Appends a message to err, a line of its own after the first. */
+static void say(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void say(char *err, size_t errlen, const char *fmt, ...)
 {
 	size_t o = strlen(err);

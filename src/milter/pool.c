@@ -284,13 +284,7 @@ static slot *acquire(pc_pool *p, long long deadline, pc_pool_status *st, char *w
 			return NULL;
 		}
 		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_sec += (time_t)(left / 1000);
-		ts.tv_nsec += (long)(left % 1000) * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		pc_wire_deadline_ts(left, &ts);
 		pthread_cond_timedwait(&p->cv, &p->mu, &ts);
 	}
 }

@@ -33,12 +33,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "act/purge.h"
+#include "act/qmeta.h"
 #include "act/quarantine.h"
 #include "app/jsonw.h"
 #include "app/options.h"
 #include "app/resources.h"
 #include "core/config.h"
+#include "core/sha256.h"
 #include "act/headers.h"
 #include "milter/pool.h"
 #include "milter/sandbox.h"
@@ -439,76 +440,20 @@ static const char *death_limit(pc_pool_status st, int sig)
  * malloc'd, NULL when out of memory. */
 static char *limit_meta(const conn *c, const outcome *o, const char *limit, const char *why, bool held)
 {
-	unsigned char sha[32];
-	char hex[65] = "";
+	unsigned char sha[PC_SHA256_LEN];
+	char hex[PC_SHA256_HEX] = "";
 	if (c->buf && pc_sha256(c->buf, c->n, sha) == 0)
-		for (int i = 0; i < 32; i++)
-			snprintf(hex + 2 * i, 3, "%02x", sha[i]);
-	char t[32];
-	time_t now = time(NULL);
-	struct tm tm;
-	gmtime_r(&now, &tm);
-	strftime(t, sizeof t, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	pc_jsonw j;
-	pc_jsonw_init(&j);
-	pc_jsonw_obj(&j);
-#define KS(k, v)                                                                                                       \
-	do {                                                                                                           \
-		pc_jsonw_key(&j, k);                                                                                   \
-		pc_jsonw_str(&j, v);                                                                                   \
-	} while (0)
-	KS("reason", "milter");
-	KS("ref", o->ref);
-	KS("time", t);
-	KS("queue_id", o->queue_id);
-	pc_jsonw_key(&j, "held");
-	pc_jsonw_bool(&j, held);
-	KS("client_ip", o->client);
-	KS("client_name", c->clname);
-	KS("helo", c->helo);
-	KS("mail_from", c->from ? c->from : "");
-	pc_jsonw_key(&j, "rcpt");
-	pc_jsonw_arr(&j);
-	for (size_t i = 0; i < c->nrcpt; i++)
-		pc_jsonw_str(&j, c->rcpt[i]);
-	pc_jsonw_end(&j);
-	pc_jsonw_key(&j, "rcpt_dropped");
-	pc_jsonw_int(&j, (long long)c->rcpt_dropped);
-	KS("verdict", "quarantine");
-	pc_jsonw_key(&j, "score");
-	pc_jsonw_real(&j, 0.0);
-	pc_jsonw_key(&j, "reasons");
-	pc_jsonw_arr(&j);
-	pc_jsonw_str(&j, "parse.limit");
-	pc_jsonw_end(&j);
-	pc_jsonw_key(&j, "campaign");
-	pc_jsonw_null(&j);
-	KS("sha256", hex[0] ? hex : NULL);
-	/* the scan it did not finish: one finding, as a scan would write it */
-	pc_jsonw_key(&j, "scan");
-	pc_jsonw_obj(&j);
-	KS("verdict", "quarantine");
-	KS("rule", "limit");
-	pc_jsonw_key(&j, "findings");
-	pc_jsonw_arr(&j);
-	pc_jsonw_obj(&j);
-	KS("detector", "parse.limit");
-	pc_jsonw_key(&j, "score");
-	pc_jsonw_real(&j, 0.0);
-	KS("summary", "the message could not be scanned within the limits");
-	pc_jsonw_key(&j, "evidence");
-	pc_jsonw_obj(&j);
-	KS("limit", limit);
-	KS("why", why);
-	pc_jsonw_end(&j);
-	pc_jsonw_end(&j);
-	pc_jsonw_end(&j);
-	pc_jsonw_end(&j);
-	pc_jsonw_end(&j);
-#undef KS
-	char *out = j.err ? NULL : strndup(j.buf, j.len);
-	pc_jsonw_free(&j);
-	return out;
+		pc_sha256_hex(sha, hex);
+	pc_qmeta_env env = {
+	    o->ref,   o->queue_id,     o->client, c->clname, c->helo, c->from, (const char *const *)c->rcpt,
+	    c->nrcpt, c->rcpt_dropped, held};
+	pc_qmeta q = {.reason = "milter",
+	              .time = (long long)time(NULL),
+	              .env = &env,
+	              .sha256 = hex[0] ? hex : NULL,
+	              .limit = limit,
+	              .limit_why = why};
+	return pc_qmeta_json(&q);
 }
 
 /* Stores the message as it came with its metadata, durably, before the

@@ -385,13 +385,7 @@ static bool wait_until(pc_spawn_client *c, long long deadline_ms)
 	if (left <= 0)
 		return false;
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += (time_t)(left / 1000);
-	ts.tv_nsec += (long)(left % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	pc_wire_deadline_ts(left, &ts);
 	pthread_cond_timedwait(&c->cv, &c->mu, &ts);
 	return true;
 }

@@ -88,5 +88,9 @@ int pc_wire_next(const pc_wbuf *b, size_t *off, pc_wire_rec *r);
  * holds a NUL it should not. */
 int pc_wire_split(const pc_wire_rec *r, char *buf, size_t buflen, const char **parts, int n);
 long long pc_wire_now_ms(void);
+/* CLOCK_MONOTONIC now + ms, for pthread_cond_timedwait on a condition
+ * that uses that clock. */
+struct timespec;
+void pc_wire_deadline_ts(long long ms, struct timespec *ts);
 
 #endif
