@@ -53,10 +53,18 @@ sed -n '/pc_limit_table\[\] = {/,/^};/p' $CONF | grep -o '{"[a-z0-9_]*"' | sed '
 for p in $(grep -o 'strncmp(key, "[a-z0-9_]*\.",' $CONF | sed 's/.*"\(.*\)\.",/\1/' | sort -u); do
 	case $p in
 	limits | person) ;;
+	detector) ;; # a detector's own settings: checked below
 	*) no "$CONF accepts keys by the prefix \"$p.\": teach tests/docs_test.sh to list them" ;;
 	esac
 done
 sort -u "$T/plain" "$T/person" "$T/limits" >"$T/code"
+# a detector's own settings ([detector.NAME], declared in src/detect/NAME.c
+# as {"key", PC_SETTING_...}) must be named in the man page too
+for f in src/detect/*.c; do
+	for k in $(grep -o '{"[a-z0-9_]*", PC_SETTING_' "$f" | sed 's/{"\(.*\)",.*/\1/'); do
+		grep -q "^\.B[IR]\? \"\?$k\b" $MAN5 || no "$f declares the setting \"$k\": document it in $MAN5"
+	done
+done
 
 # ... and in portcullis.conf(5)
 awk '

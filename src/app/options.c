@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pipeline/pipeline.h"
 #include "store/store.h"
 
 int pc_cli_add_set(char **sets, size_t *nsets, char *arg)
@@ -40,6 +41,11 @@ int pc_cli_config(pc_config *cfg, const char *path, char **sets, size_t nsets)
 			fprintf(stderr, "portcullis: --set: %s\n", err);
 			return -1;
 		}
+	}
+	/* the detectors' own settings, checked against what they declare */
+	if (pc_pipeline_check_config(cfg, err, sizeof err) != 0) {
+		fprintf(stderr, "portcullis: %s\n", err);
+		return -1;
 	}
 	return 0;
 }

@@ -111,6 +111,56 @@ void pc_config_free(pc_config *c)
 	free(c->people);
 	c->people = NULL;
 	c->npeople = c->cap_people = 0;
+	for (size_t i = 0; i < c->ndetector_settings; i++) {
+		free(c->detector_settings[i].key);
+		free(c->detector_settings[i].value);
+		free(c->detector_settings[i].where);
+	}
+	free(c->detector_settings);
+	c->detector_settings = NULL;
+	c->ndetector_settings = c->cap_detector_settings = 0;
+}
+
+const pc_rawsetting *pc_config_detector_setting(const pc_config *c, const char *key)
+{
+	for (size_t i = c->ndetector_settings; i-- > 0;)
+		if (!strcmp(c->detector_settings[i].key, key))
+			return &c->detector_settings[i];
+	return NULL;
+}
+
+/* A [detector.NAME] setting, kept for its detector to check (pc_detect_check_settings). */
+static int keep_detector_setting(pc_config *c, const char *key, const char *value, const char *where, char *err,
+                                 size_t errlen)
+{
+	const char *name = key + 9, *dot = strchr(name, '.');
+	if (dot == name || !dot || !dot[1] || strlen(key) > 200) {
+		snprintf(err, errlen, "\"%s\": a detector's setting is detector.NAME.KEY", key);
+		return -1;
+	}
+	if (c->ndetector_settings == c->cap_detector_settings) {
+		size_t cap = c->cap_detector_settings ? 2 * c->cap_detector_settings : 8;
+		pc_rawsetting *v = realloc(c->detector_settings, cap * sizeof *v);
+		if (!v) {
+			snprintf(err, errlen, "%s: out of memory", key);
+			return -1;
+		}
+		c->detector_settings = v;
+		c->cap_detector_settings = cap;
+	}
+	pc_rawsetting *r = &c->detector_settings[c->ndetector_settings];
+	r->key = strdup(key);
+	r->value = strdup(value);
+	r->where = strdup(where ? where : "--set");
+	if (!r->key || !r->value || !r->where) {
+		free(r->key);
+		free(r->value);
+		free(r->where);
+		snprintf(err, errlen, "%s: out of memory", key);
+		return -1;
+	}
+	c->ndetector_settings++;
+	return 0;
 }
 
 /* Appends a copy of s[0..n) (lower-cased when `lower`); -1 when out of memory. */
@@ -342,8 +392,17 @@ static pc_action *action_field(pc_config *c, const char *key)
 	return NULL;
 }
 
+static int set_at(pc_config *c, const char *key, const char *value, const char *where, char *err, size_t errlen);
+
 int pc_config_set(pc_config *c, const char *key, const char *value, char *err, size_t errlen)
 {
+	return set_at(c, key, value, NULL, err, errlen);
+}
+
+static int set_at(pc_config *c, const char *key, const char *value, const char *where, char *err, size_t errlen)
+{
+	if (strncmp(key, "detector.", 9) == 0)
+		return keep_detector_setting(c, key, value, where, err, errlen);
 	if (strncmp(key, "limits.", 7) == 0) {
 		for (size_t i = 0; i < pc_limit_count; i++) {
 			if (strcmp(key + 7, pc_limit_table[i].name) == 0) {
@@ -671,7 +730,9 @@ int pc_config_load(pc_config *c, const char *path, char *err, size_t errlen)
 			break;
 		}
 		snprintf(full, sizeof full, "%s.%s", section, k);
-		if (pc_config_set(c, full, v, msg, sizeof msg) != 0) {
+		char where[1100];
+		snprintf(where, sizeof where, "%s:%u", path, lineno);
+		if (set_at(c, full, v, where, msg, sizeof msg) != 0) {
 			snprintf(err, errlen, "%s:%u: %s", path, lineno, msg);
 			rc = -1;
 			break;

@@ -55,6 +55,12 @@ typedef struct pc_person {
 	pc_strlist domains;
 } pc_person;
 
+/* One "detector.NAME.KEY = VALUE" as written, and where ("FILE:LINE", or
+ * "--set"): checked later against what the detector declares. */
+typedef struct pc_rawsetting {
+	char *key, *value, *where;
+} pc_rawsetting;
+
 typedef struct pc_config {
 	pc_limits limits;
 	pc_action limit_action;   /* verdict when a limit was hit */
@@ -121,11 +127,19 @@ typedef struct pc_config {
 	int campaign_auto;               /* a member quarantined for impersonation/score makes it malicious */
 	pc_action campaign_action;       /* verdict of every member of a malicious campaign */
 	pc_action campaign_error_action; /* at least this verdict when the store fails during a scan */
+	/* [detector.NAME] sections: a detector's own settings, kept as written
+	 * here and declared, checked and read in the detector's file
+	 * (detect/detect.h: pc_setting); core knows nothing of detectors */
+	pc_rawsetting *detector_settings;
+	size_t ndetector_settings, cap_detector_settings;
 } pc_config;
 
 void pc_config_defaults(pc_config *c);
 /* Frees the lists a load or set allocated (the struct itself is the caller's). */
 void pc_config_free(pc_config *c);
+/* The value of a "detector.NAME.KEY" setting as written (the last one
+ * wins), and where it was written; NULL when not set. */
+const pc_rawsetting *pc_config_detector_setting(const pc_config *c, const char *key);
 /* 0 on success, -1 with `err` filled ("FILE:LINE: reason"). */
 int pc_config_load(pc_config *c, const char *path, char *err, size_t errlen);
 /* Sets "section.key" to value: 0 or -1 with err. */

@@ -40,6 +40,19 @@ typedef struct pc_detect_ctx {
 	void *state; /* the running detector's own state (its init's), NULL for none */
 } pc_detect_ctx;
 
+/* One setting a detector declares, in its own file: written as
+ * "KEY = VALUE" in a [detector.NAME] section of the config (or --set
+ * detector.NAME.KEY=VALUE), checked when the config is loaded
+ * (pc_detect_check_settings: an unknown key or a bad value refuses the
+ * config with FILE:LINE), read in init with pc_setting_*. */
+typedef enum { PC_SETTING_YESNO, PC_SETTING_NUMBER, PC_SETTING_STRING } pc_setting_type;
+typedef struct pc_setting {
+	const char *key; /* NULL ends a detector's list */
+	pc_setting_type type;
+	double lo, hi;   /* PC_SETTING_NUMBER: the range */
+	const char *def; /* the default, as it would be written */
+} pc_setting;
+
 typedef struct pc_detector {
 	const char *name;
 	pc_finding_kind kind; /* what its findings are about (the main kind, when several) */
@@ -48,7 +61,17 @@ typedef struct pc_detector {
 	void *(*init)(const pc_config *config);
 	void (*run)(pc_detect_ctx *ctx, pc_msg *m);
 	void (*free)(void *state);
+	const pc_setting *settings; /* its settings ([detector.NAME]), NULL-key ended; NULL: none */
 } pc_detector;
+
+/* Every detector.NAME.KEY setting of c names a detector of the table and
+ * a setting it declares, with a valid value: 0, or -1 with
+ * "FILE:LINE: reason" in err. */
+int pc_detect_check_settings(const pc_config *c, const pc_detector *const *table, size_t n, char *err, size_t errlen);
+/* A detector's setting as configured, else its default. */
+const char *pc_setting_str(const pc_config *c, const pc_detector *d, const pc_setting *s);
+double pc_setting_number(const pc_config *c, const pc_detector *d, const pc_setting *s);
+bool pc_setting_yes(const pc_config *c, const pc_detector *d, const pc_setting *s);
 
 /* The table, in the order the detectors run (detectors.c). */
 extern const pc_detector *const pc_detectors[];

@@ -82,4 +82,4 @@ void pc_detect_divergence(pc_detect_ctx *ctx, pc_msg *m)
 		diverge(ctx, m, &from, m->return_path, "return-path", done, &ndone);
 }
 
-const pc_detector pc_detector_divergence = {"divergence", PC_FINDING_HEADER, NULL, pc_detect_divergence, NULL};
+const pc_detector pc_detector_divergence = {"divergence", PC_FINDING_HEADER, NULL, pc_detect_divergence, NULL, NULL};

@@ -241,4 +241,4 @@ void pc_detect_dkim(pc_detect_ctx *ctx, pc_msg *m)
 	dkim_free(dk);
 }
 
-const pc_detector pc_detector_dkim = {"dkim", PC_FINDING_AUTH, dkim_state_new, pc_detect_dkim, dkim_state_free};
+const pc_detector pc_detector_dkim = {"dkim", PC_FINDING_AUTH, dkim_state_new, pc_detect_dkim, dkim_state_free, NULL};

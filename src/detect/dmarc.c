@@ -347,4 +347,4 @@ void pc_detect_dmarc(pc_detect_ctx *ctx, pc_msg *m)
 		pc_auth_finding(m, a);
 }
 
-const pc_detector pc_detector_dmarc = {"dmarc", PC_FINDING_AUTH, NULL, pc_detect_dmarc, NULL};
+const pc_detector pc_detector_dmarc = {"dmarc", PC_FINDING_AUTH, NULL, pc_detect_dmarc, NULL, NULL};

@@ -72,5 +72,5 @@ void pc_detect_first_contact(pc_detect_ctx *ctx, pc_msg *m)
 	pc_finding_ev(m, f, "recipients_written_before", pc_arena_printf(m->arena, "%ld of %zu", rcpt_known, looked));
 }
 
-const pc_detector pc_detector_first_contact = {"first-contact", PC_FINDING_FIRST_CONTACT, NULL, pc_detect_first_contact,
-                                               NULL};
+const pc_detector pc_detector_first_contact = {
+    "first-contact", PC_FINDING_FIRST_CONTACT, NULL, pc_detect_first_contact, NULL, NULL};

@@ -278,5 +278,5 @@ void pc_detect_impersonation(pc_detect_ctx *ctx, pc_msg *m)
 	exact_domain(ctx, m);
 }
 
-const pc_detector pc_detector_impersonation = {"impersonation", PC_FINDING_IMPERSONATION, NULL, pc_detect_impersonation,
-                                               NULL};
+const pc_detector pc_detector_impersonation = {
+    "impersonation", PC_FINDING_IMPERSONATION, NULL, pc_detect_impersonation, NULL, NULL};

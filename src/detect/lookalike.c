@@ -137,4 +137,5 @@ void pc_detect_lookalike(pc_detect_ctx *ctx, pc_msg *m)
 	}
 }
 
-const pc_detector pc_detector_lookalike = {"lookalike", PC_FINDING_IMPERSONATION, NULL, pc_detect_lookalike, NULL};
+const pc_detector pc_detector_lookalike = {"lookalike", PC_FINDING_IMPERSONATION, NULL, pc_detect_lookalike, NULL,
+                                           NULL};

@@ -276,4 +276,4 @@ void pc_detect_spf(pc_detect_ctx *ctx, pc_msg *m)
 	pc_auth_finding(m, a);
 }
 
-const pc_detector pc_detector_spf = {"spf", PC_FINDING_AUTH, spf_init, pc_detect_spf, spf_free};
+const pc_detector pc_detector_spf = {"spf", PC_FINDING_AUTH, spf_init, pc_detect_spf, spf_free, NULL};

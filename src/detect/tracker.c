@@ -984,4 +984,4 @@ static void leak_free(void *lk)
 	pc_leak_free(lk);
 }
 
-const pc_detector pc_detector_tracker = {"tracker", PC_FINDING_TRACKER, leak_new, pc_detect_trackers, leak_free};
+const pc_detector pc_detector_tracker = {"tracker", PC_FINDING_TRACKER, leak_new, pc_detect_trackers, leak_free, NULL};

@@ -38,6 +38,11 @@ struct pc_scanner {
 	pc_msg msg;
 };
 
+int pc_pipeline_check_config(const pc_config *c, char *err, size_t errlen)
+{
+	return pc_detect_check_settings(c, pc_detectors, pc_detector_count, err, errlen);
+}
+
 void pc_pipeline_global_init(void)
 {
 	pc_mime_global_init();

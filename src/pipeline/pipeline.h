@@ -26,6 +26,11 @@
 
 typedef struct pc_scanner pc_scanner;
 
+/* The settings of the detectors in c ([detector.NAME] sections, --set
+ * detector.NAME.KEY) name a detector and a setting it declares, with a
+ * valid value: 0, or -1 with "FILE:LINE: reason" in err. Every front end
+ * calls it when it loads the config (app/options.c). */
+int pc_pipeline_check_config(const pc_config *c, char *err, size_t errlen);
 /* Once per process, before the first scanner. */
 void pc_pipeline_global_init(void);
 pc_scanner *pc_scanner_new(const pc_config *config);

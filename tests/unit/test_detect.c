@@ -12,7 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -51,7 +53,15 @@ static void probe_run(pc_detect_ctx *ctx, pc_msg *m)
 		pc_msg_finding(m, PC_FINDING_IMPERSONATION, "probe.impostor", 8, "the probe says so");
 }
 
-static const pc_detector probe = {"probe", PC_FINDING_IMPERSONATION, probe_init, probe_run, probe_free};
+/* its own settings: [detector.probe] score, strict, word */
+static const pc_setting probe_settings[] = {
+    {"score", PC_SETTING_NUMBER, 0, 10, "8"},
+    {"strict", PC_SETTING_YESNO, 0, 0, "no"},
+    {"word", PC_SETTING_STRING, 0, 0, "impostor"},
+    {NULL, 0, 0, 0, NULL},
+};
+
+static const pc_detector probe = {"probe", PC_FINDING_IMPERSONATION, probe_init, probe_run, probe_free, probe_settings};
 
 /* A stateless detector: its ctx->state is NULL. */
 static int stateless_runs;
@@ -61,14 +71,14 @@ static void stateless_run(pc_detect_ctx *ctx, pc_msg *m)
 	assert_null(ctx->state);
 	stateless_runs++;
 }
-static const pc_detector stateless = {"stateless", PC_FINDING_DAMAGE, NULL, stateless_run, NULL};
+static const pc_detector stateless = {"stateless", PC_FINDING_DAMAGE, NULL, stateless_run, NULL, NULL};
 
 static void *failing_init(const pc_config *c)
 {
 	(void)c;
 	return NULL;
 }
-static const pc_detector failing = {"failing", PC_FINDING_DAMAGE, failing_init, stateless_run, probe_free};
+static const pc_detector failing = {"failing", PC_FINDING_DAMAGE, failing_init, stateless_run, probe_free, NULL};
 
 typedef struct fixture {
 	pc_config cfg;
@@ -174,6 +184,57 @@ static void test_real_table(void **state)
 	pc_detect_free(d);
 }
 
+/* A detector's own settings: declared in its file, written in a
+ * [detector.NAME] section or with --set, checked on load (FILE:LINE),
+ * read with their defaults; an unknown key or detector is refused. */
+static void test_settings(void **state)
+{
+	(void)state;
+	const pc_detector *const table[] = {&probe, &stateless};
+	char err[512], path[] = "/tmp/pc-test-detect-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	const char text[] = "[limits]\nurls = 100\n[detector.probe]\nscore = 4.5\nstrict = yes\n";
+	assert_int_equal(write(fd, text, sizeof text - 1), (ssize_t)(sizeof text - 1));
+	close(fd);
+	pc_config c;
+	pc_config_defaults(&c);
+	assert_int_equal(pc_config_load(&c, path, err, sizeof err), 0);
+	assert_int_equal(pc_detect_check_settings(&c, table, 2, err, sizeof err), 0);
+	assert_true(pc_setting_number(&c, &probe, &probe_settings[0]) == 4.5);
+	assert_true(pc_setting_yes(&c, &probe, &probe_settings[1]));
+	assert_string_equal(pc_setting_str(&c, &probe, &probe_settings[2]), "impostor"); /* the default */
+	/* --set, the last one wins */
+	assert_int_equal(pc_config_set(&c, "detector.probe.word", "faker", err, sizeof err), 0);
+	assert_string_equal(pc_setting_str(&c, &probe, &probe_settings[2]), "faker");
+	/* a bad value: refused with where it was written */
+	assert_int_equal(pc_config_set(&c, "detector.probe.score", "11", err, sizeof err), 0);
+	assert_int_equal(pc_detect_check_settings(&c, table, 2, err, sizeof err), -1);
+	assert_non_null(strstr(err, "--set: detector.probe.score: expected a number between 0 and 10"));
+	pc_config_free(&c);
+	/* an unknown key and an unknown detector, with FILE:LINE */
+	const char *bad[] = {"[detector.probe]\nscroe = 1\n", "[detector.nobody]\nscore = 1\n"};
+	const char *why[] = {":2: detector.probe.scroe: that detector has no such setting",
+	                     ":2: detector.nobody.score: no such detector"};
+	for (int i = 0; i < 2; i++) {
+		fd = open(path, O_WRONLY | O_TRUNC);
+		assert_true(fd >= 0);
+		assert_int_equal(write(fd, bad[i], strlen(bad[i])), (ssize_t)strlen(bad[i]));
+		close(fd);
+		pc_config_defaults(&c);
+		assert_int_equal(pc_config_load(&c, path, err, sizeof err), 0);
+		assert_int_equal(pc_detect_check_settings(&c, table, 2, err, sizeof err), -1);
+		assert_non_null(strstr(err, why[i]));
+		assert_non_null(strstr(err, path));
+		pc_config_free(&c);
+	}
+	/* not detector.NAME.KEY */
+	pc_config_defaults(&c);
+	assert_int_equal(pc_config_set(&c, "detector.probe", "1", err, sizeof err), -1);
+	pc_config_free(&c);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -182,6 +243,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_failing_init, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_out_of_time, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_real_table, setup, teardown),
+	    cmocka_unit_test(test_settings),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
