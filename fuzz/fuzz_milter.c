@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "milter/headers.h"
+#include "act/headers.h"
 #include "milter/wire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
