@@ -62,6 +62,8 @@ typedef enum {
 	PC_VIS_CONTAINER_ZERO = 1u << 7,   /* an ancestor is 0-size and clips */
 	PC_VIS_SIZE_0 = 1u << 8,           /* width or height is 0 */
 	PC_VIS_STYLESHEET = 1u << 9,       /* hidden by a rule of a <style> sheet */
+	PC_VIS_CLIP = 1u << 10,            /* clip / clip-path leave nothing */
+	PC_VIS_TRANSFORM = 1u << 11,       /* scaled to nothing, zoomed to nothing, or moved out of view */
 } pc_vis;
 
 /* Size in CSS px; PC_SIZE_UNKNOWN when not decided by attributes/CSS. */
@@ -303,8 +305,8 @@ const char *pc_part_kind_name(pc_part_kind k);
 bool pc_element_is_image(const char *element);
 /* Keeps a copy of the part's UTF-8 text for the rewriter (pc_part.utf8). */
 void pc_part_keep_text(pc_msg *m, pc_part *p, const char *bytes, size_t n);
-/* Name of pc_vis bit number `bit` (0 = display-none ... 9 = stylesheet). */
-#define PC_VIS_COUNT 10
+/* Name of pc_vis bit number `bit` (0 = display-none ... 11 = transform). */
+#define PC_VIS_COUNT 12
 const char *pc_vis_name(size_t bit);
 
 #endif

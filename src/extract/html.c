@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "extract/cascade.h"
 #include "parse/css.h"
 #include "parse/mime.h"
 #include "parse/url.h"
@@ -25,40 +26,20 @@
 struct pc_html {
 	myhtml_t *myhtml;
 	myhtml_tree_t *tree;
+	pc_cascade *cascade;
 };
 
+/* What an element passes to its descendants, on each screen (0 narrow,
+ * 1 wide: extract/cascade.h). */
 typedef struct vis_state {
-	unsigned inherited;       /* PC_VIS_CONTAINER_* bits that descendants carry */
-	bool vis_hidden;          /* visibility:hidden inherited (a child may undo it) */
+	unsigned inherited[2];    /* PC_VIS_CONTAINER_* bits that descendants carry */
+	bool vis_hidden[2];       /* visibility:hidden inherited (a child may undo it) */
 	pc_size media_w, media_h; /* a <video>/<audio>'s size, for its <source>/<track> */
 } vis_state;
 
-/* The hiding rules of a part's <style> sheets whose selector is one
- * compound of tag, .class and #id (the forms mail uses), sorted by what
- * they select: kind 't' a tag, '.' a class, '#' an id, the latter two with
- * or without a tag ("p.x", ".x"); the classes some @media block reveals,
- * sorted too (kind 'r'). An element looks up its own tag, each of its
- * classes and its id by binary search: it costs the length of those
- * attributes times log(rules), however many rules the sheets hold (a list
- * of rules per element was rules x elements, and revealed() searched every
- * @media selector per match). Sorted, not hashed: the sheet is the
- * attacker's, and a hash set of their choosing can be made to collide. */
-typedef struct rule_ent {
-	const char *tag, *name; /* in the arena; tag "" for none */
-	size_t tn, nn;
-	char kind;
-} rule_ent;
-
-typedef struct rule_set {
-	rule_ent *v;
-	size_t n, cap;
-} rule_set;
-
 typedef struct walk {
 	pc_msg *m;
-	rule_set rules;    /* hiding rules, revealed classes left out (sorted) */
-	rule_set revealed; /* classes an @media block shows (sorted) */
-	rule_set pending;  /* hiding rules until every sheet is read */
+	const pc_cascade *cascade; /* the part's style sheets, matched */
 	size_t part;
 	const char *base;       /* <base href>, absolute */
 	const pc_url *base_url; /* the same, split once */
@@ -90,51 +71,6 @@ typedef struct walk {
 	size_t css_begin, css_end;
 } walk;
 
-static int rule_cmp(const void *x, const void *y)
-{
-	const rule_ent *a = x, *b = y;
-	if (a->kind != b->kind)
-		return a->kind < b->kind ? -1 : 1;
-	size_t n = a->tn < b->tn ? a->tn : b->tn;
-	int r = n ? g_ascii_strncasecmp(a->tag, b->tag, n) : 0;
-	if (r || a->tn != b->tn)
-		return r ? r : a->tn < b->tn ? -1 : 1;
-	n = a->nn < b->nn ? a->nn : b->nn;
-	r = n ? memcmp(a->name, b->name, n) : 0;
-	if (r || a->nn != b->nn)
-		return r ? r : a->nn < b->nn ? -1 : 1;
-	return 0;
-}
-
-static bool rule_find(const rule_set *rs, char kind, const char *tag, size_t tn, const char *name, size_t nn)
-{
-	rule_ent key = {tag, name, tn, nn, kind};
-	return rs->n && bsearch(&key, rs->v, rs->n, sizeof key, rule_cmp);
-}
-
-/* Appends (sorted later by rule_sort); false when the arena is full. */
-static bool rule_add(pc_arena *a, rule_set *rs, char kind, const char *tag, size_t tn, const char *name, size_t nn)
-{
-	if (rs->n == rs->cap) {
-		size_t cap = rs->cap ? 2 * rs->cap : 64;
-		rule_ent *v = pc_arena_alloc(a, cap * sizeof *v);
-		if (!v)
-			return false;
-		if (rs->n)
-			memcpy(v, rs->v, rs->n * sizeof *v);
-		rs->v = v;
-		rs->cap = cap;
-	}
-	rs->v[rs->n++] = (rule_ent){tag, name, tn, nn, kind};
-	return true;
-}
-
-static void rule_sort(rule_set *rs)
-{
-	if (rs->n > 1)
-		qsort(rs->v, rs->n, sizeof *rs->v, rule_cmp);
-}
-
 pc_html *pc_html_new(void)
 {
 	pc_html *h = calloc(1, sizeof *h);
@@ -146,6 +82,9 @@ pc_html *pc_html_new(void)
 	h->tree = myhtml_tree_create();
 	if (!h->tree || myhtml_tree_init(h->tree, h->myhtml) != MyHTML_STATUS_OK)
 		goto fail;
+	h->cascade = pc_cascade_new();
+	if (!h->cascade)
+		goto fail;
 	return h;
 fail:
 	pc_html_free(h);
@@ -156,6 +95,7 @@ void pc_html_free(pc_html *h)
 {
 	if (!h)
 		return;
+	pc_cascade_free(h->cascade);
 	if (h->tree)
 		myhtml_tree_destroy(h->tree);
 	if (h->myhtml)
@@ -364,85 +304,112 @@ static void src_attr(walk *w, myhtml_tree_node_t *node, const char *key, const c
 		add_resource(w, v, l, element, key);
 }
 
-static bool sheet_hidden(walk *w, myhtml_tree_node_t *node)
+/* The hiding bits of a cascaded style on one screen (size aside). */
+static unsigned hiding_bits(const pc_css_style *st)
 {
-	const rule_set *rs = &w->rules;
-	const char *tag = w->tag;
-	size_t tn = strlen(tag);
-	if (rule_find(rs, 't', tag, tn, "", 0))
-		return true;
-	size_t cl = 0, il = 0;
-	const char *cls = attr(node, "class", &cl);
-	for (size_t i = 0; cls && i < cl;) {
-		while (i < cl && isspace((unsigned char)cls[i]))
-			i++;
-		size_t b = i;
-		while (i < cl && !isspace((unsigned char)cls[i]))
-			i++;
-		if (i > b && (rule_find(rs, '.', "", 0, cls + b, i - b) || rule_find(rs, '.', tag, tn, cls + b, i - b)))
-			return true;
-	}
-	const char *id = attr(node, "id", &il);
-	return id && (rule_find(rs, '#', "", 0, id, il) || rule_find(rs, '#', tag, tn, id, il));
+	unsigned b = 0;
+	if (st->display_none == 1)
+		b |= PC_VIS_DISPLAY_NONE;
+	if (st->opacity_zero == 1 || st->filter_hidden == 1)
+		b |= PC_VIS_OPACITY_0;
+	if (st->max_width.px == 0 || st->max_height.px == 0 || st->max_width.pct == 0 || st->max_height.pct == 0)
+		b |= PC_VIS_MAX_SIZE_0;
+	if (st->offscreen)
+		b |= PC_VIS_OFFSCREEN;
+	if (st->clip_zero == 1 || (st->clip_zero == 2 && st->positioned))
+		b |= PC_VIS_CLIP;
+	if (st->transform_zero == 1 || st->zoom_zero == 1)
+		b |= PC_VIS_TRANSFORM;
+	return b;
 }
 
-/* Own visibility of an element from attributes and inline style; fills
- * w->width/height/hidden and returns the bits descendants inherit. */
-static unsigned element_style(walk *w, myhtml_tree_node_t *node, const vis_state *parent, vis_state *self)
+/* Bits that hide an element itself (and so its descendants). */
+#define OWN_HIDING                                                                                                     \
+	(PC_VIS_DISPLAY_NONE | PC_VIS_HIDDEN_ATTR | PC_VIS_OPACITY_0 | PC_VIS_OFFSCREEN | PC_VIS_STYLESHEET |          \
+	 PC_VIS_MAX_SIZE_0 | PC_VIS_CLIP | PC_VIS_TRANSFORM)
+
+static bool zero_size(pc_size s)
+{
+	return s.px == 0 || s.pct == 0;
+}
+
+/* Own visibility of an element from attributes, the style sheets and the
+ * inline style, on both screens; fills w->width/height/hidden from the
+ * screen where the element is most visible (hidden means hidden on both:
+ * a phone-only rule hides nothing from a desktop reader) and returns the
+ * bits descendants inherit. */
+static void element_style(walk *w, myhtml_tree_node_t *node, const vis_state *parent, vis_state *self)
 {
 	size_t l;
 	const char *v;
-	w->width = w->height = (pc_size){PC_SIZE_UNKNOWN, -1};
+	pc_size aw = {PC_SIZE_UNKNOWN, -1}, ah = {PC_SIZE_UNKNOWN, -1};
 	if ((v = attr(node, "width", &l)))
-		w->width = pc_css_length(v, l, true);
+		aw = pc_css_length(v, l, true);
 	if ((v = attr(node, "height", &l)))
-		w->height = pc_css_length(v, l, true);
-	unsigned own = 0;
-	bool vis_hidden = parent->vis_hidden;
-	if (attr(node, "hidden", NULL))
-		own |= PC_VIS_HIDDEN_ATTR;
+		ah = pc_css_length(v, l, true);
+	bool hidden_attr = attr(node, "hidden", NULL) != NULL;
 	size_t first_res = w->m->resources.n; /* url()s of this style attribute */
-	bool inline_display_set = false;
+	pc_css_style inl;
+	pc_css_style_init(&inl);
+	bool has_inline = false;
 	if ((v = attr_use(w, node, "style", &l, false)) && l) {
-		pc_css_style st;
-		pc_css_style_init(&st);
-		pc_css_parse_style_spans(w->m->arena, v, l, &st, css_url, w);
-		if (st.width.px != PC_SIZE_UNKNOWN || st.width.pct >= 0)
-			w->width = st.width;
-		if (st.height.px != PC_SIZE_UNKNOWN || st.height.pct >= 0)
-			w->height = st.height;
-		if (st.display_none == 1)
-			own |= PC_VIS_DISPLAY_NONE;
-		if (st.display_none == 0)
-			own &= ~(unsigned)PC_VIS_HIDDEN_ATTR; /* display:block beats [hidden] */
-		inline_display_set = st.display_none == 0;    /* and a sheet's display:none */
-		if (st.visibility_hidden == 1)
-			vis_hidden = true;
-		else if (st.visibility_hidden == 0)
-			vis_hidden = false;
-		if (st.opacity_zero == 1)
-			own |= PC_VIS_OPACITY_0;
-		if (st.max_width.px == 0 || st.max_height.px == 0 || st.max_width.pct == 0 || st.max_height.pct == 0)
-			own |= PC_VIS_MAX_SIZE_0;
-		if (st.offscreen)
-			own |= PC_VIS_OFFSCREEN;
-		bool zero = w->width.px == 0 || w->height.px == 0 || own & PC_VIS_MAX_SIZE_0;
-		self->inherited = parent->inherited;
-		if (zero && st.overflow_hidden == 1)
-			self->inherited |= PC_VIS_CONTAINER_ZERO;
-	} else
-		self->inherited = parent->inherited;
-	if (w->rules.n && !(v && l && inline_display_set) && sheet_hidden(w, node))
-		own |= PC_VIS_STYLESHEET;
-	if (vis_hidden)
-		own |= PC_VIS_VISIBILITY_HIDDEN;
-	if (w->width.px == 0 || w->height.px == 0)
-		own |= PC_VIS_SIZE_0;
-	self->vis_hidden = vis_hidden;
+		pc_css_parse_style_spans(w->m->arena, v, l, &inl, css_url, w);
+		has_inline = true;
+	}
+	pc_css_style cs[2];
+	if (pc_cascade_any(w->cascade))
+		pc_cascade_style(w->cascade, node, has_inline ? &inl : NULL, cs);
+	else {
+		pc_css_style_init(&cs[0]);
+		pc_css_merge(&cs[0], &inl, inl.set);
+		pc_css_settle(&cs[0]);
+		cs[1] = cs[0];
+	}
+	unsigned inline_bits = hiding_bits(&inl);
+	unsigned hid[2], inh[2];
+	pc_size wd[2], ht[2];
+	bool vis[2];
+	for (int k = 0; k < 2; k++) {
+		const pc_css_style *st = &cs[k];
+		wd[k] = (st->set & PC_CSS_P_WIDTH) ? st->width : aw;
+		ht[k] = (st->set & PC_CSS_P_HEIGHT) ? st->height : ah;
+		unsigned own = hiding_bits(st);
+		/* [hidden] is display:none from the UA sheet: any display wins */
+		if (hidden_attr && !(st->set & PC_CSS_P_DISPLAY))
+			own |= PC_VIS_HIDDEN_ATTR;
+		/* what the inline style alone does not explain came from a sheet */
+		if ((own & ~inline_bits & ~(unsigned)PC_VIS_HIDDEN_ATTR) || (hidden_attr && !(own & PC_VIS_HIDDEN_ATTR) &&
+		                                                             st->display_none == 1 && !has_inline))
+			own |= PC_VIS_STYLESHEET;
+		vis[k] = (st->set & PC_CSS_P_VISIBILITY) ? st->visibility_hidden == 1 : parent->vis_hidden[k];
+		if (vis[k])
+			own |= PC_VIS_VISIBILITY_HIDDEN;
+		bool zero = zero_size(wd[k]) || zero_size(ht[k]);
+		if (zero)
+			own |= PC_VIS_SIZE_0;
+		inh[k] = parent->inherited[k];
+		if ((zero || (own & PC_VIS_MAX_SIZE_0)) && st->overflow_hidden == 1)
+			inh[k] |= PC_VIS_CONTAINER_ZERO;
+		if ((own & OWN_HIDING) || st->indent_out == 1)
+			inh[k] |= PC_VIS_CONTAINER_HIDDEN;
+		hid[k] = own | parent->inherited[k];
+	}
+	/* the screen where it is most visible: fewer hiding reasons, then the
+	 * larger box; the wide one when equal */
+	unsigned h0 = hid[0] & ~(unsigned)PC_VIS_SIZE_0, h1 = hid[1] & ~(unsigned)PC_VIS_SIZE_0;
+	int pick = 1;
+	if ((h0 == 0) != (h1 == 0))
+		pick = h0 == 0 ? 0 : 1;
+	else if (!h0 && !h1 && (hid[0] & PC_VIS_SIZE_0) != (hid[1] & PC_VIS_SIZE_0))
+		pick = (hid[0] & PC_VIS_SIZE_0) ? 1 : 0;
+	w->width = wd[pick];
+	w->height = ht[pick];
+	w->hidden = hid[pick];
+	for (int k = 0; k < 2; k++) {
+		self->inherited[k] = inh[k];
+		self->vis_hidden[k] = vis[k];
+	}
 	self->media_w = self->media_h = (pc_size){PC_SIZE_UNKNOWN, -1};
-	if (own & (PC_VIS_DISPLAY_NONE | PC_VIS_HIDDEN_ATTR | PC_VIS_OPACITY_0 | PC_VIS_OFFSCREEN | PC_VIS_STYLESHEET))
-		self->inherited |= PC_VIS_CONTAINER_HIDDEN;
-	w->hidden = own | parent->inherited;
 	/* the style's url()s were reported while it was read: give them the
 	 * element's size and visibility, now known */
 	for (size_t i = first_res; i < w->m->resources.n; i++) {
@@ -451,7 +418,6 @@ static unsigned element_style(walk *w, myhtml_tree_node_t *node, const vis_state
 		r->width = w->width;
 		r->height = w->height;
 	}
-	return self->inherited;
 }
 
 static void link_text_add(walk *w, const char *t, size_t n)
@@ -556,7 +522,8 @@ static void element(walk *w, myhtml_tree_t *tree, myhtml_tree_node_t *node, myht
 		/* UA style sheet: audio:not([controls]) { display: none } — it
 		 * still fetches its source */
 		w->hidden |= PC_VIS_DISPLAY_NONE;
-		self->inherited |= PC_VIS_CONTAINER_HIDDEN;
+		self->inherited[0] |= PC_VIS_CONTAINER_HIDDEN;
+		self->inherited[1] |= PC_VIS_CONTAINER_HIDDEN;
 	}
 
 	switch (id) { /* the presentational background= that browsers still load */
@@ -688,85 +655,13 @@ static void style_block(walk *w, myhtml_tree_node_t *node)
 	}
 }
 
-static bool name_char(char c)
+/* At most one element per '<': the finder's work estimate. */
+static size_t elements_upper_bound(const char *b, size_t n)
 {
-	return isalnum((unsigned char)c) || c == '-' || c == '_';
-}
-
-static void on_hiding_rule(void *ctx, const char *sel, size_t n, const pc_css_style *st)
-{
-	(void)st;
-	walk *w = ctx;
-	/* one compound: [tag][.class|#id], nothing else */
-	size_t i = 0;
-	while (i < n && (isalnum((unsigned char)sel[i]) || sel[i] == '-'))
-		i++;
-	size_t tn = i;
-	const char *name = "";
-	size_t nn = 0;
-	char kind = 't';
-	if (i < n && (sel[i] == '.' || sel[i] == '#')) {
-		kind = sel[i++];
-		size_t b = i;
-		while (i < n && name_char(sel[i]))
-			i++;
-		if (i == b)
-			return;
-		name = sel + b;
-		nn = i - b;
-	}
-	if (i != n || (!tn && !nn))
-		return; /* combinators, pseudo-classes, attributes, lists: not read */
-	if ((tn == 4 && !g_ascii_strncasecmp(sel, "html", 4)) || (tn == 4 && !g_ascii_strncasecmp(sel, "body", 4)))
-		return;
-	/* the selector lives in the arena (the CSS scan's copy) for the message */
-	rule_add(w->m->arena, &w->pending, kind, tn ? sel : "", tn, name, nn);
-}
-
-/* Every ".name" of a selector an @media block shows. */
-static void on_revealing_rule(void *ctx, const char *sel, size_t n, const pc_css_style *st)
-{
-	(void)st;
-	walk *w = ctx;
-	for (size_t i = 0; i < n; i++) {
-		if (sel[i] != '.')
-			continue;
-		size_t b = i + 1, e = b;
-		while (e < n && name_char(sel[e]))
-			e++;
-		if (e > b)
-			rule_add(w->m->arena, &w->revealed, 'r', "", 0, sel + b, e - b);
-		i = e - 1;
-	}
-}
-
-/* The hiding rules of every <style> in the part, before the walk: a sheet
- * applies to elements before and after it. A class rule that an @media
- * block reveals is conditional: not applied. */
-static void find_sheets(walk *w, myhtml_tree_t *tree)
-{
-	myhtml_collection_t *c = myhtml_get_nodes_by_tag_id(tree, NULL, MyHTML_TAG_STYLE, NULL);
-	if (!c)
-		return;
-	for (size_t i = 0; i < c->length; i++) {
-		for (myhtml_tree_node_t *t = myhtml_node_child(c->list[i]); t; t = myhtml_node_next(t)) {
-			size_t l = 0;
-			const char *txt = myhtml_node_tag_id(t) == MyHTML_TAG__TEXT ? myhtml_node_text(t, &l) : NULL;
-			if (txt && l)
-				pc_css_sheet_rules(w->m->arena, txt, l, (size_t)-1, on_hiding_rule, on_revealing_rule,
-				                   w);
-		}
-	}
-	myhtml_collection_destroy(c);
-	rule_sort(&w->revealed);
-	for (size_t i = 0; i < w->pending.n; i++) {
-		const rule_ent *r = &w->pending.v[i];
-		if (r->kind == '.' && rule_find(&w->revealed, 'r', "", 0, r->name, r->nn))
-			continue;
-		if (!rule_add(w->m->arena, &w->rules, r->kind, r->tag, r->tn, r->name, r->nn))
-			break; /* the arena is full: the scan says so */
-	}
-	rule_sort(&w->rules);
+	size_t k = 0;
+	for (const char *p = b, *e = b + n; p < e && (p = memchr(p, '<', (size_t)(e - p))); p++)
+		k++;
+	return k;
 }
 
 static void find_base(walk *w, myhtml_tree_t *tree)
@@ -1112,7 +1007,15 @@ int pc_html_extract(pc_html *h, pc_msg *m, size_t part, const char *bytes, size_
 	w.buf = bytes;
 	w.bufn = n;
 	find_base(&w, h->tree);
-	find_sheets(&w, h->tree);
+	pc_cascade_info ci;
+	if (pc_cascade_build(h->cascade, m->arena, h->tree, elements_upper_bound(bytes, n), &ci) != 0)
+		pc_msg_limit(m, "arena", m->config->limits.arena, "parse results were cut short");
+	if (ci.over) {
+		pc_finding *f = pc_msg_limit(m, "css_work", PC_CASCADE_WORK,
+		                             "style sheets too costly to apply: the rest of their rules were not applied");
+		pc_finding_ev(m, f, "part", ((pc_part *)m->parts.v[part])->path);
+	}
+	w.cascade = h->cascade;
 
 	size_t maxd = m->config->limits.html_depth;
 	vis_state *st = pc_arena_calloc(m->arena, maxd + 2, sizeof *st);
@@ -1149,8 +1052,9 @@ int pc_html_extract(pc_html *h, pc_msg *m, size_t part, const char *bytes, size_
 			 * is not the template: random words there must not make
 			 * each copy look different */
 			if (t && m->sketch &&
-			    !(parent->inherited & (PC_VIS_CONTAINER_HIDDEN | PC_VIS_CONTAINER_ZERO)) &&
-			    !parent->vis_hidden)
+			    (!(parent->inherited[0] & (PC_VIS_CONTAINER_HIDDEN | PC_VIS_CONTAINER_ZERO)) ||
+			     !(parent->inherited[1] & (PC_VIS_CONTAINER_HIDDEN | PC_VIS_CONTAINER_ZERO))) &&
+			    !(parent->vis_hidden[0] && parent->vis_hidden[1]))
 				pc_sketch_text(m->sketch, t, l);
 			descend = false;
 		} else if (id == MyHTML_TAG__COMMENT || id == MyHTML_TAG__DOCTYPE || id == MyHTML_TAG_SCRIPT ||
@@ -1190,6 +1094,7 @@ int pc_html_extract(pc_html *h, pc_msg *m, size_t part, const char *bytes, size_
 		}
 	}
 	link_close(&w);
+	pc_cascade_clear(h->cascade);
 	pp->html_elements = w.order;
 	return 0;
 }

@@ -5,6 +5,8 @@
 #include "parse/css.h"
 
 #include <ctype.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +17,53 @@ void pc_css_style_init(pc_css_style *st)
 	st->display_none = st->visibility_hidden = st->opacity_zero = st->overflow_hidden = -1;
 	st->width = st->height = st->max_width = st->max_height = (pc_size){PC_SIZE_UNKNOWN, -1};
 	st->positioned = st->offscreen = false;
+	st->offset_out = st->margin_out = st->clip_zero = st->transform_zero = st->filter_hidden = st->indent_out =
+	    st->zoom_zero = -1;
+	st->set = st->important = 0;
+}
+
+void pc_css_merge(pc_css_style *to, const pc_css_style *from, unsigned mask)
+{
+	unsigned m = mask & from->set;
+	if (!m)
+		return;
+#define TAKE(bit, field)                                                                                               \
+	if (m & (bit))                                                                                                 \
+		to->field = from->field;
+	TAKE(PC_CSS_P_DISPLAY, display_none)
+	TAKE(PC_CSS_P_VISIBILITY, visibility_hidden)
+	TAKE(PC_CSS_P_OPACITY, opacity_zero)
+	TAKE(PC_CSS_P_WIDTH, width)
+	TAKE(PC_CSS_P_HEIGHT, height)
+	TAKE(PC_CSS_P_MAX_WIDTH, max_width)
+	TAKE(PC_CSS_P_MAX_HEIGHT, max_height)
+	TAKE(PC_CSS_P_OVERFLOW, overflow_hidden)
+	TAKE(PC_CSS_P_POSITION, positioned)
+	TAKE(PC_CSS_P_OFFSET, offset_out)
+	TAKE(PC_CSS_P_MARGIN, margin_out)
+	TAKE(PC_CSS_P_CLIP, clip_zero)
+	TAKE(PC_CSS_P_TRANSFORM, transform_zero)
+	TAKE(PC_CSS_P_FILTER, filter_hidden)
+	TAKE(PC_CSS_P_INDENT, indent_out)
+	TAKE(PC_CSS_P_ZOOM, zoom_zero)
+#undef TAKE
+	to->set |= m;
+	to->important = (to->important & ~m) | (from->important & m);
+}
+
+void pc_css_settle(pc_css_style *st)
+{
+	/* left/top only move an element when it is positioned; a margin moves
+	 * it anyway; clip only cuts a positioned element */
+	st->offscreen = (st->positioned && st->offset_out == 1) || st->margin_out == 1;
+}
+
+bool pc_css_hides(const pc_css_style *st)
+{
+	return st->display_none == 1 || st->visibility_hidden == 1 || st->opacity_zero == 1 || st->max_width.px == 0 ||
+	       st->max_height.px == 0 || st->max_width.pct == 0 || st->max_height.pct == 0 || st->clip_zero == 1 ||
+	       (st->clip_zero == 2 && st->positioned) || /* clip: rect() cuts a positioned box only */
+	       st->transform_zero == 1 || st->filter_hidden == 1 || st->zoom_zero == 1 || st->offscreen;
 }
 
 /* Bytes put_utf8 writes for cp (U+FFFD for what it replaces). */
@@ -407,39 +456,230 @@ static void scan_urls(const char *s, size_t n, sink *k, const char *how)
 	}
 }
 
-/* Returns 1 when the declaration is an offset (left/top/right/bottom) that
- * moves a positioned element out of view, 2 for a margin that moves any
- * element out of view, 0 otherwise. */
-static int apply_decl(pc_css_style *st, const char *name, size_t nn, const char *v, size_t vn)
+/* A number at s (at most 31 bytes of it read). */
+static double num_at(const char *s, size_t n)
 {
-	if (word_eq(name, nn, "display"))
+	char b[32];
+	if (n >= sizeof b)
+		n = sizeof b - 1;
+	memcpy(b, s, n);
+	b[n] = '\0';
+	return strtod(b, NULL);
+}
+
+/* The numbers of a function's arguments "f(a, b c)" from s (just after
+ * '('): up to max lengths, as pc_css_length reads them (plain numbers
+ * too); returns how many. */
+static size_t fn_args(const char *s, size_t n, pc_size *out, double *num, size_t max)
+{
+	size_t k = 0, i = 0;
+	while (i < n && s[i] != ')' && k < max) {
+		while (i < n && (isspace((unsigned char)s[i]) || s[i] == ','))
+			i++;
+		size_t b = i;
+		while (i < n && !isspace((unsigned char)s[i]) && s[i] != ',' && s[i] != ')')
+			i++;
+		if (i == b)
+			break;
+		out[k] = pc_css_length(s + b, i - b, false);
+		num[k] = num_at(s + b, i - b);
+		k++;
+	}
+	return k;
+}
+
+/* clip-path that leaves nothing: inset(>= 50%), circle(0), ellipse(0 0),
+ * polygon whose points are all one. */
+static int clip_path_zero(const char *v, size_t vn)
+{
+	pc_size a[8];
+	double d[8];
+	if (starts_ci(v, vn, "inset(")) {
+		size_t k = fn_args(v + 6, vn - 6, a, d, 4);
+		for (size_t i = 0; i < k; i++)
+			if (a[i].pct >= 50)
+				return 1;
+		return 0;
+	}
+	if (starts_ci(v, vn, "circle(") || starts_ci(v, vn, "ellipse(")) {
+		size_t o = starts_ci(v, vn, "circle(") ? 7 : 8;
+		size_t k = fn_args(v + o, vn - o, a, d, 2);
+		for (size_t i = 0; i < k; i++)
+			if (a[i].px == 0 || a[i].pct == 0)
+				return 1;
+		return 0;
+	}
+	if (starts_ci(v, vn, "polygon(")) {
+		size_t k = fn_args(v + 8, vn - 8, a, d, 8);
+		if (k < 2)
+			return 1;
+		for (size_t i = 2; i < k; i++)
+			if (a[i].px != a[i % 2].px || a[i].pct != a[i % 2].pct)
+				return 0;
+		return 1;
+	}
+	return 0;
+}
+
+/* clip: rect(top right bottom left) of no area (2: it needs position). */
+static int clip_rect_zero(const char *v, size_t vn)
+{
+	pc_size a[4];
+	double d[4];
+	if (!starts_ci(v, vn, "rect("))
+		return 0;
+	if (fn_args(v + 5, vn - 5, a, d, 4) != 4)
+		return 0;
+	bool h0 = a[0].px != PC_SIZE_UNKNOWN && a[2].px != PC_SIZE_UNKNOWN && a[2].px <= a[0].px;
+	bool w0 = a[1].px != PC_SIZE_UNKNOWN && a[3].px != PC_SIZE_UNKNOWN && a[1].px <= a[3].px;
+	return h0 || w0 ? 2 : 0;
+}
+
+/* transform: a scale to under 5% in one axis, a matrix that flattens, or
+ * a translation of 500px or more out of view. */
+static int transform_zero(const char *v, size_t vn)
+{
+	static const char *const fns[] = {"scale(", "scalex(", "scaley(", "scale3d(", "matrix(", "matrix3d(",
+	                                  "translate(", "translatex(", "translatey(", "translate3d("};
+	for (size_t i = 0; i < vn; i++) {
+		if (!isalpha((unsigned char)v[i]) || (i && (isalnum((unsigned char)v[i - 1]) || v[i - 1] == '-')))
+			continue;
+		for (size_t f = 0; f < sizeof fns / sizeof fns[0]; f++) {
+			size_t fl = strlen(fns[f]);
+			if (!starts_ci(v + i, vn - i, fns[f]))
+				continue;
+			pc_size a[16];
+			double d[16];
+			size_t k = fn_args(v + i + fl, vn - i - fl, a, d, 16);
+			if (f <= 3) {
+				for (size_t j = 0; j < k && j < 3; j++)
+					if (fabs(d[j]) < 0.05)
+						return 1;
+			} else if (f == 4 && k == 6) {
+				if (fabs(d[0] * d[3] - d[1] * d[2]) < 0.0025)
+					return 1;
+			} else if (f == 5 && k == 16) {
+				if (fabs(d[0]) < 0.05 || fabs(d[5]) < 0.05)
+					return 1;
+			} else if (f >= 6) {
+				for (size_t j = 0; j < k && j < 2; j++)
+					if (a[j].px != PC_SIZE_UNKNOWN && a[j].px <= -OFFSCREEN_PX)
+						return 1;
+			}
+			i += fl - 1;
+			break;
+		}
+	}
+	return 0;
+}
+
+/* One declaration into st; returns its PC_CSS_P_* bit (0: not kept). */
+static unsigned apply_decl(pc_css_style *st, const char *name, size_t nn, const char *v, size_t vn)
+{
+	if (word_eq(name, nn, "display")) {
 		st->display_none = word_eq(v, vn, "none");
-	else if (word_eq(name, nn, "visibility"))
+		return PC_CSS_P_DISPLAY;
+	}
+	if (word_eq(name, nn, "visibility")) {
 		st->visibility_hidden = word_eq(v, vn, "hidden") || word_eq(v, vn, "collapse");
-	else if (word_eq(name, nn, "opacity")) {
+		return PC_CSS_P_VISIBILITY;
+	}
+	if (word_eq(name, nn, "opacity")) {
 		pc_size l = pc_css_length(v, vn, false);
 		st->opacity_zero = (l.px == 0 && l.pct < 0) || l.pct == 0;
-	} else if (word_eq(name, nn, "width"))
+		return PC_CSS_P_OPACITY;
+	}
+	if (word_eq(name, nn, "width")) {
 		st->width = pc_css_length(v, vn, false);
-	else if (word_eq(name, nn, "height"))
+		return PC_CSS_P_WIDTH;
+	}
+	if (word_eq(name, nn, "height")) {
 		st->height = pc_css_length(v, vn, false);
-	else if (word_eq(name, nn, "max-width"))
+		return PC_CSS_P_HEIGHT;
+	}
+	if (word_eq(name, nn, "max-width")) {
 		st->max_width = pc_css_length(v, vn, false);
-	else if (word_eq(name, nn, "max-height"))
+		return PC_CSS_P_MAX_WIDTH;
+	}
+	if (word_eq(name, nn, "max-height")) {
 		st->max_height = pc_css_length(v, vn, false);
-	else if (word_eq(name, nn, "overflow"))
+		return PC_CSS_P_MAX_HEIGHT;
+	}
+	if (word_eq(name, nn, "overflow")) {
 		st->overflow_hidden = starts_ci(v, vn, "hidden") || starts_ci(v, vn, "clip");
-	else if (word_eq(name, nn, "position"))
+		return PC_CSS_P_OVERFLOW;
+	}
+	if (word_eq(name, nn, "position")) {
 		st->positioned = word_eq(v, vn, "absolute") || word_eq(v, vn, "fixed");
-	else {
-		bool offset = word_eq(name, nn, "left") || word_eq(name, nn, "top") || word_eq(name, nn, "right") ||
-		              word_eq(name, nn, "bottom");
-		bool margin = word_eq(name, nn, "margin-left") || word_eq(name, nn, "margin-top");
-		if (offset || margin) {
-			pc_size l = pc_css_length(v, vn, false);
-			if (l.px != PC_SIZE_UNKNOWN && l.px <= -OFFSCREEN_PX)
-				return offset ? 1 : 2;
-		}
+		return PC_CSS_P_POSITION;
+	}
+	if (word_eq(name, nn, "clip")) {
+		st->clip_zero = clip_rect_zero(v, vn);
+		return PC_CSS_P_CLIP;
+	}
+	if (word_eq(name, nn, "clip-path") || word_eq(name, nn, "-webkit-clip-path")) {
+		st->clip_zero = clip_path_zero(v, vn);
+		return PC_CSS_P_CLIP;
+	}
+	if (word_eq(name, nn, "transform") || word_eq(name, nn, "-webkit-transform") || word_eq(name, nn, "scale") ||
+	    word_eq(name, nn, "translate")) {
+		if (word_eq(name, nn, "scale") || word_eq(name, nn, "translate")) {
+			/* the individual properties: "scale: 0", "translate: -9999px" */
+			char buf[64];
+			int l = snprintf(buf, sizeof buf, "%s(%.*s)", word_eq(name, nn, "scale") ? "scale" : "translate",
+			                 (int)(vn < 40 ? vn : 40), v);
+			st->transform_zero = transform_zero(buf, l > 0 ? (size_t)l : 0);
+		} else
+			st->transform_zero = transform_zero(v, vn);
+		return PC_CSS_P_TRANSFORM;
+	}
+	if (word_eq(name, nn, "filter") || word_eq(name, nn, "-webkit-filter")) {
+		st->filter_hidden = 0;
+		for (size_t i = 0; i + 8 <= vn; i++)
+			if (starts_ci(v + i, vn - i, "opacity(")) {
+				pc_size a[1];
+				double d[1];
+				if (fn_args(v + i + 8, vn - i - 8, a, d, 1) == 1 && (a[0].pct == 0 || (a[0].pct < 0 && d[0] < 0.01)))
+					st->filter_hidden = 1;
+			}
+		return PC_CSS_P_FILTER;
+	}
+	if (word_eq(name, nn, "text-indent")) {
+		pc_size l = pc_css_length(v, vn, false);
+		st->indent_out = l.px != PC_SIZE_UNKNOWN && l.px <= -OFFSCREEN_PX;
+		return PC_CSS_P_INDENT;
+	}
+	if (word_eq(name, nn, "zoom")) {
+		pc_size l = pc_css_length(v, vn, false);
+		/* zoom: 0 is ignored (treated as 1); a tiny positive zoom is not */
+		double d = l.pct >= 0 ? l.pct / 100.0 : num_at(v, vn);
+		st->zoom_zero = d > 0 && d < 0.05;
+		return PC_CSS_P_ZOOM;
+	}
+	bool offset = word_eq(name, nn, "left") || word_eq(name, nn, "top") || word_eq(name, nn, "right") ||
+	              word_eq(name, nn, "bottom");
+	bool margin = word_eq(name, nn, "margin-left") || word_eq(name, nn, "margin-top");
+	if (offset || margin) {
+		pc_size l = pc_css_length(v, vn, false);
+		int out = l.px != PC_SIZE_UNKNOWN && l.px <= -OFFSCREEN_PX;
+		if (offset)
+			st->offset_out = out;
+		else
+			st->margin_out = out;
+		return offset ? PC_CSS_P_OFFSET : PC_CSS_P_MARGIN;
+	}
+	if (word_eq(name, nn, "margin")) { /* the shorthand: top, then left as the 4th/2nd value */
+		pc_size a[4];
+		double d[4];
+		size_t k = fn_args(v, vn, a, d, 4);
+		int out = 0;
+		if (k >= 1 && a[0].px != PC_SIZE_UNKNOWN && a[0].px <= -OFFSCREEN_PX)
+			out = 1;
+		size_t li = k == 4 ? 3 : k >= 2 ? 1 : 0;
+		if (k && a[li].px != PC_SIZE_UNKNOWN && a[li].px <= -OFFSCREEN_PX)
+			out = 1;
+		st->margin_out = out;
+		return PC_CSS_P_MARGIN;
 	}
 	return 0;
 }
@@ -456,7 +696,6 @@ void pc_css_parse_style_spans(pc_arena *a, const char *s, size_t n, pc_css_style
 	char *c = css_strip_comments(a, s, n, &cn);
 	if (!c)
 		return;
-	bool offset_out = false, margin_out = false;
 	sink out = {cb, ctx, NULL, {NULL, 0, 0, 0}, 0, {s, n, 0, 0}};
 	size_t i = 0;
 	while (i < cn) {
@@ -512,9 +751,11 @@ void pc_css_parse_style_spans(pc_arena *a, const char *s, size_t n, pc_css_style
 			}
 			while (vn && isspace((unsigned char)v[vn - 1]))
 				vn--;
-			/* strip !important */
+			/* strip !important, and remember it */
+			bool imp = false;
 			for (size_t k = 0; k < vn; k++)
 				if (v[k] == '!' && starts_ci(v + k + 1, vn - k - 1, "important")) {
+					imp = true;
 					vn = k;
 					while (vn && isspace((unsigned char)v[vn - 1]))
 						vn--;
@@ -526,9 +767,17 @@ void pc_css_parse_style_spans(pc_arena *a, const char *s, size_t n, pc_css_style
 			v = v ? css_unescape(a, v, vn, &vn) : NULL;
 			if (!nm || !v)
 				break;
-			int moved = apply_decl(st, nm, nn, v, vn);
-			offset_out |= moved == 1;
-			margin_out |= moved == 2;
+			/* a later declaration of the block wins, unless an earlier
+			 * one of the same property is !important and it is not */
+			pc_css_style keep = *st;
+			unsigned bit = apply_decl(st, nm, nn, v, vn);
+			if (bit && (keep.important & bit) && !imp)
+				*st = keep;
+			else if (bit) {
+				st->set |= bit;
+				if (imp)
+					st->important |= bit;
+			}
 			if (cb) {
 				out.base = v;
 				out.um = (unescape_map){raw_v, raw_vn, 0, 0};
@@ -538,9 +787,7 @@ void pc_css_parse_style_spans(pc_arena *a, const char *s, size_t n, pc_css_style
 		}
 		i = j + 1;
 	}
-	/* left/top only move an element when it is positioned; a margin moves
-	 * it anyway. text-indent moves text, not images: ignored. */
-	st->offscreen = (st->positioned && offset_out) || margin_out;
+	pc_css_settle(st);
 }
 
 void pc_css_scan_sheet(pc_arena *a, const char *s, size_t n, pc_css_url_cb cb, void *ctx)

@@ -24,6 +24,27 @@
 
 #include "core/msg.h"
 
+/* The properties a pc_css_style knows, as bits of `set` (declared) and
+ * `important` (declared !important): what the cascade weighs. */
+enum {
+	PC_CSS_P_DISPLAY = 1u << 0,
+	PC_CSS_P_VISIBILITY = 1u << 1,
+	PC_CSS_P_OPACITY = 1u << 2,
+	PC_CSS_P_WIDTH = 1u << 3,
+	PC_CSS_P_HEIGHT = 1u << 4,
+	PC_CSS_P_MAX_WIDTH = 1u << 5,
+	PC_CSS_P_MAX_HEIGHT = 1u << 6,
+	PC_CSS_P_OVERFLOW = 1u << 7,
+	PC_CSS_P_POSITION = 1u << 8,
+	PC_CSS_P_OFFSET = 1u << 9,  /* left/top/right/bottom */
+	PC_CSS_P_MARGIN = 1u << 10, /* margin-left/top */
+	PC_CSS_P_CLIP = 1u << 11,   /* clip, clip-path */
+	PC_CSS_P_TRANSFORM = 1u << 12,
+	PC_CSS_P_FILTER = 1u << 13,
+	PC_CSS_P_INDENT = 1u << 14, /* text-indent */
+	PC_CSS_P_ZOOM = 1u << 15,
+};
+
 typedef struct pc_css_style {
 	int display_none;      /* -1 unset, 0 shown, 1 none */
 	int visibility_hidden; /* -1 unset, 0 visible, 1 hidden/collapse */
@@ -31,8 +52,26 @@ typedef struct pc_css_style {
 	pc_size width, height, max_width, max_height;
 	int overflow_hidden; /* -1 unset, 0, 1 */
 	bool positioned;     /* position: absolute or fixed */
-	bool offscreen;      /* moved ≥ 500px out of view */
+	bool offscreen;      /* moved ≥ 500px out of view (pc_css_settle) */
+	int offset_out;      /* -1 unset; 1: left/top/right/bottom <= -500px */
+	int margin_out;      /* -1 unset; 1: margin-left/top <= -500px */
+	int clip_zero;       /* -1 unset; 1: clip-path leaves nothing; 2: clip: rect() does, when positioned */
+	int transform_zero;  /* -1 unset; 1: scaled to (nearly) nothing or moved out of view */
+	int filter_hidden;   /* -1 unset; 1: filter: opacity(0) */
+	int indent_out;      /* -1 unset; 1: text-indent <= -500px (inline content moved out) */
+	int zoom_zero;       /* -1 unset; 1: zoom below 5% */
+	unsigned set;        /* PC_CSS_P_* declared */
+	unsigned important;  /* PC_CSS_P_* declared !important */
 } pc_css_style;
+
+/* Copies into `to` the properties of `from` named by `mask` (and set
+ * there): the cascade applies declarations in increasing precedence. */
+void pc_css_merge(pc_css_style *to, const pc_css_style *from, unsigned mask);
+/* Derives `offscreen` from position and offsets (after merging). */
+void pc_css_settle(pc_css_style *st);
+/* True when the style alone hides what it applies to (display, visibility,
+ * opacity, zero max size, clip, transform, filter, zoom, offscreen). */
+bool pc_css_hides(const pc_css_style *st);
 
 typedef void (*pc_css_url_cb)(void *ctx, const char *url, size_t n, const char *how);
 
@@ -57,6 +96,24 @@ void pc_css_scan_sheet_spans(pc_arena *a, const char *s, size_t n, pc_css_span_c
 typedef void (*pc_css_rule_cb)(void *ctx, const char *sel, size_t n, const pc_css_style *st);
 void pc_css_sheet_rules(pc_arena *a, const char *s, size_t n, size_t max_rules, pc_css_rule_cb on_hide,
                         pc_css_rule_cb on_reveal, void *ctx);
+
+/* Every rule of a style sheet, in order, with the media it applies in:
+ * bit 0 (PC_CSS_NARROW) a 375 px wide screen, bit 1 (PC_CSS_WIDE) a
+ * 1024 px wide one. @media queries are evaluated for both (print-only,
+ * dark-scheme-only and other conditions a mail client does not meet:
+ * neither); @supports, @layer, @container and @document pass their rules
+ * through; the contents of other at-rules (@font-face, @keyframes, @page
+ * ...) are not rules. `sel` is the selector list as written (comments
+ * inside it included), `decl` the declaration block. At most max_rules
+ * rules; nesting deeper than 32 blocks is not read. Returns the number of
+ * rules reported. (css_sheet.c) */
+enum { PC_CSS_NARROW = 1u, PC_CSS_WIDE = 2u, PC_CSS_MEDIA_ALL = 3u };
+typedef void (*pc_css_each_cb)(void *ctx, const char *sel, size_t seln, const char *decl, size_t decln,
+                               unsigned media);
+size_t pc_css_sheet_each(const char *s, size_t n, size_t max_rules, pc_css_each_cb cb, void *ctx);
+/* A media query list (the prelude of @media, after the keyword) evaluated
+ * for the two screens: PC_CSS_* bits. */
+unsigned pc_css_media(const char *s, size_t n);
 
 /* HTML width/height attribute or CSS length: px (pt, em, rem converted), or %. */
 pc_size pc_css_length(const char *s, size_t n, bool attr);

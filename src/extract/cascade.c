@@ -1,0 +1,285 @@
+/*
+ * NAME
+ *   cascade - the style sheets of an HTML part applied to its elements
+ *   (see cascade.h)
+ * DESCRIPTION
+ *   Matches are (element, specificity, order, rule) records in one array,
+ *   sorted by element then by precedence once the sheets are read; an
+ *   element finds its own by binary search. The array is the object's and
+ *   is reused from part to part (capped: PC_CASCADE_MATCHES).
+ */
+#include "extract/cascade.h"
+
+#include <modest/finder/finder.h>
+#include <mycss/mycss.h>
+#include <myhtml/myhtml.h>
+#include <mycss/selectors/init.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define PC_CASCADE_MATCHES 500000u
+
+typedef struct match {
+	myhtml_tree_node_t *node;
+	uint32_t spec; /* a << 20 | b << 10 | c, each capped */
+	uint32_t order;
+	const pc_css_style *st;
+	unsigned media;
+} match;
+
+struct pc_cascade {
+	mycss_t *mycss;
+	mycss_entry_t *entry;
+	modest_finder_t *finder;
+	match *v;
+	size_t n, cap;
+	/* while building */
+	pc_arena *arena;
+	myhtml_tree_t *tree;
+	size_t nodes;
+	pc_cascade_info *info;
+	const pc_css_style *cur_st;
+	unsigned cur_media;
+	uint32_t order;
+	bool nomem;
+};
+
+pc_cascade *pc_cascade_new(void)
+{
+	pc_cascade *c = calloc(1, sizeof *c);
+	if (!c)
+		return NULL;
+	c->mycss = mycss_create();
+	if (!c->mycss || mycss_init(c->mycss) != MyCSS_STATUS_OK)
+		goto fail;
+	c->entry = mycss_entry_create();
+	if (!c->entry || mycss_entry_init(c->mycss, c->entry) != MyCSS_STATUS_OK)
+		goto fail;
+	c->finder = modest_finder_create_simple();
+	if (!c->finder)
+		goto fail;
+	return c;
+fail:
+	pc_cascade_free(c);
+	return NULL;
+}
+
+void pc_cascade_free(pc_cascade *c)
+{
+	if (!c)
+		return;
+	if (c->finder)
+		modest_finder_destroy(c->finder, true);
+	if (c->entry)
+		mycss_entry_destroy(c->entry, true);
+	if (c->mycss)
+		mycss_destroy(c->mycss, true);
+	free(c->v);
+	free(c);
+}
+
+void pc_cascade_clear(pc_cascade *c)
+{
+	if (c)
+		c->n = 0;
+}
+
+bool pc_cascade_any(const pc_cascade *c)
+{
+	return c && c->n;
+}
+
+static uint32_t cap10(unsigned v)
+{
+	return v > 1023 ? 1023 : v;
+}
+
+static void found(modest_finder_t *finder, myhtml_tree_node_t *node, mycss_selectors_list_t *list,
+                  mycss_selectors_entry_t *sel, mycss_selectors_specificity_t *spec, void *ctx)
+{
+	(void)finder;
+	(void)list;
+	(void)sel;
+	pc_cascade *c = ctx;
+	if (c->nomem || c->info->over)
+		return;
+	if (c->n == c->cap) {
+		if (c->cap >= PC_CASCADE_MATCHES) {
+			c->info->over = true;
+			return;
+		}
+		size_t nc = c->cap ? c->cap * 2 : 1024;
+		match *nv = realloc(c->v, nc * sizeof *nv);
+		if (!nv) {
+			c->nomem = true;
+			return;
+		}
+		c->v = nv;
+		c->cap = nc;
+	}
+	c->v[c->n++] = (match){node, cap10(spec->a) << 20 | cap10(spec->b) << 10 | cap10(spec->c), c->order,
+	                       c->cur_st, c->cur_media};
+	c->info->matches++;
+}
+
+/* Work a selector costs the finder: a walk of the tree per compound, and
+ * a walk per element for the structural and relational pseudo-classes
+ * and the sibling combinator. */
+static size_t selector_work(const char *s, size_t n, size_t nodes)
+{
+	size_t compounds = 1;
+	bool heavy = false;
+	for (size_t i = 0; i < n; i++) {
+		char ch = s[i];
+		if (ch == ' ' || ch == '>' || ch == '+')
+			compounds++;
+		else if (ch == '~' && !(i && s[i - 1] == '=') && !(i + 1 < n && s[i + 1] == '='))
+			heavy = true;
+		else if (ch == '(')
+			heavy = true; /* :has( :nth-child( :not( :is( ... */
+	}
+	if (compounds > 16)
+		compounds = 16;
+	return heavy ? nodes * (nodes < 64 ? 64 : nodes) : nodes * compounds;
+}
+
+/* Whether a declaration block names a property pc_css_style keeps: most
+ * rules of a newsletter's sheet (fonts, colours, padding) do not, and
+ * are neither parsed nor matched. */
+static bool relevant(const char *s, size_t n)
+{
+	static const char *const props[] = {"display", "visibility", "opacity", "width",  "height",   "max-",
+	                                    "overflow", "position",  "left",    "top",    "right",    "bottom",
+	                                    "margin",   "clip",      "transform", "scale", "translate", "filter",
+	                                    "text-indent", "zoom"};
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)(s[i] | 0x20);
+		if (ch < 'b' || ch > 'z' || (i && ((s[i - 1] | 0x20) >= 'a' && (s[i - 1] | 0x20) <= 'z')))
+			continue;
+		for (size_t k = 0; k < sizeof props / sizeof props[0]; k++) {
+			size_t l = strlen(props[k]);
+			if (n - i >= l && !strncasecmp(s + i, props[k], l))
+				return true;
+		}
+	}
+	return false;
+}
+
+static void on_rule(void *ctx, const char *sel, size_t seln, const char *decl, size_t decln, unsigned media)
+{
+	pc_cascade *c = ctx;
+	c->info->rules++;
+	c->order++;
+	if (c->nomem || c->info->over || !relevant(decl, decln))
+		return;
+	pc_css_style *st = pc_arena_alloc(c->arena, sizeof *st);
+	if (!st) {
+		c->nomem = true;
+		return;
+	}
+	pc_css_style_init(st);
+	pc_css_parse_style(c->arena, decl, decln, st, NULL, NULL);
+	if (!st->set)
+		return;
+	size_t w = selector_work(sel, seln, c->nodes);
+	if (c->info->work + w > PC_CASCADE_WORK) {
+		c->info->over = true;
+		return;
+	}
+	c->info->work += w;
+	mystatus_t status = 0;
+	mycss_selectors_list_t *list =
+	    mycss_selectors_parse(mycss_entry_selectors(c->entry), MyENCODING_UTF_8, sel, seln, &status);
+	if (!list)
+		return;
+	if (status || (list->flags & MyCSS_SELECTORS_FLAGS_SELECTOR_BAD)) {
+		c->info->dropped++;
+		mycss_selectors_list_destroy(mycss_entry_selectors(c->entry), list, true);
+		return;
+	}
+	c->cur_st = st;
+	c->cur_media = media;
+	myhtml_tree_node_t *root = myhtml_tree_get_node_html(c->tree);
+	for (size_t i = 0; root && i < list->entries_list_length; i++) {
+		mycss_selectors_specificity_t spec = list->entries_list[i].specificity;
+		modest_finder_node_combinator_begin(c->finder, root, list, list->entries_list[i].entry, &spec, found, c);
+		c->info->applied++;
+	}
+	mycss_selectors_list_destroy(mycss_entry_selectors(c->entry), list, true);
+}
+
+static int match_cmp(const void *x, const void *y)
+{
+	const match *a = x, *b = y;
+	if (a->node != b->node)
+		return (uintptr_t)a->node < (uintptr_t)b->node ? -1 : 1;
+	if (a->spec != b->spec)
+		return a->spec < b->spec ? -1 : 1;
+	return a->order < b->order ? -1 : a->order > b->order;
+}
+
+int pc_cascade_build(pc_cascade *c, pc_arena *a, myhtml_tree_t *tree, size_t nodes, pc_cascade_info *info)
+{
+	memset(info, 0, sizeof *info);
+	c->n = 0;
+	c->arena = a;
+	c->tree = tree;
+	c->nodes = nodes ? nodes : 1;
+	c->info = info;
+	c->order = 0;
+	c->nomem = false;
+	myhtml_collection_t *styles = myhtml_get_nodes_by_tag_id(tree, NULL, MyHTML_TAG_STYLE, NULL);
+	if (styles) {
+		for (size_t i = 0; i < styles->length && !info->over && !c->nomem; i++) {
+			for (myhtml_tree_node_t *t = myhtml_node_child(styles->list[i]); t; t = myhtml_node_next(t)) {
+				size_t l = 0;
+				const char *txt = myhtml_node_tag_id(t) == MyHTML_TAG__TEXT ? myhtml_node_text(t, &l) : NULL;
+				if (!txt || !l)
+					continue;
+				size_t left = PC_CASCADE_RULES > info->rules ? PC_CASCADE_RULES - info->rules : 0;
+				if (!left || pc_css_sheet_each(txt, l, left, on_rule, c) >= left)
+					info->over = info->over || info->rules >= PC_CASCADE_RULES;
+			}
+		}
+		myhtml_collection_destroy(styles);
+	}
+	mycss_entry_clean_all(c->entry);
+	if (c->n > 1)
+		qsort(c->v, c->n, sizeof *c->v, match_cmp);
+	c->info = NULL;
+	return c->nomem ? -1 : 0;
+}
+
+void pc_cascade_style(const pc_cascade *c, myhtml_tree_node_t *node, const pc_css_style *inl, pc_css_style out[2])
+{
+	pc_css_style_init(&out[0]);
+	pc_css_style_init(&out[1]);
+	size_t lo = 0, hi = c ? c->n : 0;
+	while (lo < hi) { /* the first match of node */
+		size_t mid = lo + (hi - lo) / 2;
+		if ((uintptr_t)c->v[mid].node < (uintptr_t)node)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	size_t end = lo;
+	while (c && end < c->n && c->v[end].node == node)
+		end++;
+	for (int scr = 0; scr < 2; scr++) {
+		pc_css_style *o = &out[scr];
+		unsigned bit = 1u << scr;
+		for (size_t i = lo; i < end; i++) /* normal declarations, by precedence */
+			if (c->v[i].media & bit)
+				pc_css_merge(o, c->v[i].st, c->v[i].st->set & ~c->v[i].st->important);
+		if (inl)
+			pc_css_merge(o, inl, inl->set & ~inl->important);
+		for (size_t i = lo; i < end; i++)
+			if (c->v[i].media & bit)
+				pc_css_merge(o, c->v[i].st, c->v[i].st->important);
+		if (inl)
+			pc_css_merge(o, inl, inl->important);
+		pc_css_settle(o);
+	}
+}
