@@ -323,10 +323,11 @@ static unsigned hiding_bits(const pc_css_style *st)
 	return b;
 }
 
-/* Bits that hide an element itself (and so its descendants). */
+/* Bits that hide an element and so its descendants (a zero max size
+ * clips them only with overflow:hidden: PC_VIS_CONTAINER_ZERO). */
 #define OWN_HIDING                                                                                                     \
 	(PC_VIS_DISPLAY_NONE | PC_VIS_HIDDEN_ATTR | PC_VIS_OPACITY_0 | PC_VIS_OFFSCREEN | PC_VIS_STYLESHEET |          \
-	 PC_VIS_MAX_SIZE_0 | PC_VIS_CLIP | PC_VIS_TRANSFORM)
+	 PC_VIS_CLIP | PC_VIS_TRANSFORM)
 
 static bool zero_size(pc_size s)
 {
@@ -377,12 +378,15 @@ static void element_style(walk *w, myhtml_tree_node_t *node, const vis_state *pa
 		/* [hidden] is display:none from the UA sheet: any display wins */
 		if (hidden_attr && !(st->set & PC_CSS_P_DISPLAY))
 			own |= PC_VIS_HIDDEN_ATTR;
-		/* what the inline style alone does not explain came from a sheet */
-		if ((own & ~inline_bits & ~(unsigned)PC_VIS_HIDDEN_ATTR) || (hidden_attr && !(own & PC_VIS_HIDDEN_ATTR) &&
-		                                                             st->display_none == 1 && !has_inline))
-			own |= PC_VIS_STYLESHEET;
+		/* what the inline style alone does not explain came from a sheet:
+		 * reported as that */
+		unsigned sheet = own & ~inline_bits & ~(unsigned)PC_VIS_HIDDEN_ATTR;
+		if (sheet)
+			own = (own & ~sheet) | PC_VIS_STYLESHEET;
 		vis[k] = (st->set & PC_CSS_P_VISIBILITY) ? st->visibility_hidden == 1 : parent->vis_hidden[k];
-		if (vis[k])
+		if (vis[k] && (st->set & PC_CSS_P_VISIBILITY) && inl.visibility_hidden != 1)
+			own |= PC_VIS_STYLESHEET; /* a sheet's visibility:hidden */
+		else if (vis[k])
 			own |= PC_VIS_VISIBILITY_HIDDEN;
 		bool zero = zero_size(wd[k]) || zero_size(ht[k]);
 		if (zero)

@@ -102,8 +102,9 @@ static void test_display(void **state)
 	/* later declarations win */
 	assert_int_equal(S(state, "display:none;display:block").display_none, 0);
 	assert_int_equal(S(state, "display:block;display:none").display_none, 1);
-	/* !important is stripped, not weighed */
-	assert_int_equal(S(state, "display:none !important;display:block").display_none, 0);
+	/* !important is weighed: a later normal declaration does not undo it */
+	assert_int_equal(S(state, "display:none !important;display:block").display_none, 1);
+	assert_int_equal(S(state, "display:none !important;display:block !important").display_none, 0);
 	/* "none" needs the property name exactly */
 	assert_int_equal(S(state, "xdisplay:none").display_none, -1);
 	assert_int_equal(S(state, "  ;;display\n:\tnone ;; ").display_none, 1);
