@@ -101,9 +101,8 @@ const char *pc_part_kind_name(pc_part_kind k)
 }
 
 static const char *const vis_names[PC_VIS_COUNT] = {
-    "display-none", "visibility-hidden", "opacity-0",      "max-size-0", "hidden-attr",
-    "offscreen",    "container-hidden",  "container-zero", "size-0",     "stylesheet",
-    "clip",         "transform",
+    "display-none",     "visibility-hidden", "opacity-0", "max-size-0", "hidden-attr", "offscreen",
+    "container-hidden", "container-zero",    "size-0",    "stylesheet", "clip",        "transform",
 };
 
 bool pc_element_is_image(const char *el)

@@ -601,10 +601,11 @@ static bool search_leak(pc_detect_ctx *ctx, pc_msg *m, const char *s, size_t n, 
 
 /* ---- reporting ------------------------------------------------------- */
 
-static const char *const vis_signal[PC_VIS_COUNT] = {"hidden-display-none", "hidden-visibility",     "hidden-opacity-0",
-                                                     "hidden-max-size-0",   "hidden-attribute",      "hidden-offscreen",
-                                                     "hidden-container",    "hidden-zero-container", "size-0",
-                                                     "hidden-stylesheet",   "hidden-clip",           "hidden-transform"};
+static const char *const vis_signal[PC_VIS_COUNT] = {
+    "hidden-display-none", "hidden-visibility",     "hidden-opacity-0",
+    "hidden-max-size-0",   "hidden-attribute",      "hidden-offscreen",
+    "hidden-container",    "hidden-zero-container", "size-0",
+    "hidden-stylesheet",   "hidden-clip",           "hidden-transform"};
 
 static pc_tracker *report(pc_msg *m, const char *url, const char *element, const sigs *s, const leak_result *lr,
                           const char *dest)

@@ -8,6 +8,7 @@
  *   element finds its own by binary search. The array is the object's and
  *   is reused from part to part (capped: PC_CASCADE_MATCHES).
  */
+#define _GNU_SOURCE
 #include "extract/cascade.h"
 
 #include <modest/finder/finder.h>
@@ -20,6 +21,7 @@
 #include <strings.h>
 
 #define PC_CASCADE_MATCHES 500000u
+#define SELECTOR_CHUNK 32
 
 typedef struct match {
 	myhtml_tree_node_t *node;
@@ -119,8 +121,8 @@ static void found(modest_finder_t *finder, myhtml_tree_node_t *node, mycss_selec
 		c->v = nv;
 		c->cap = nc;
 	}
-	c->v[c->n++] = (match){node, cap10(spec->a) << 20 | cap10(spec->b) << 10 | cap10(spec->c), c->order,
-	                       c->cur_st, c->cur_media};
+	c->v[c->n++] = (match){node, cap10(spec->a) << 20 | cap10(spec->b) << 10 | cap10(spec->c), c->order, c->cur_st,
+	                       c->cur_media};
 	c->info->matches++;
 }
 
@@ -140,9 +142,32 @@ static size_t selector_work(const char *s, size_t n, size_t nodes)
 		else if (ch == '(')
 			heavy = true; /* :has( :nth-child( :not( :is( ... */
 	}
-	if (compounds > 16)
-		compounds = 16;
+	if (compounds > 64)
+		compounds = 64;
 	return heavy ? nodes * (nodes < 64 ? 64 : nodes) : nodes * compounds;
+}
+
+/* The end of the selector starting at s[i]: the next comma outside
+ * parentheses, brackets and strings. */
+static size_t selector_end(const char *s, size_t n, size_t i)
+{
+	int depth = 0;
+	for (; i < n; i++) {
+		char ch = s[i];
+		if (ch == '\\') {
+			i++;
+		} else if (ch == '"' || ch == '\'') {
+			for (i++; i < n && s[i] != ch; i++)
+				if (s[i] == '\\')
+					i++;
+		} else if (ch == '(' || ch == '[')
+			depth++;
+		else if ((ch == ')' || ch == ']') && depth)
+			depth--;
+		else if (ch == ',' && !depth)
+			break;
+	}
+	return i;
 }
 
 /* Whether a declaration block names a property pc_css_style keeps: most
@@ -150,10 +175,10 @@ static size_t selector_work(const char *s, size_t n, size_t nodes)
  * are neither parsed nor matched. */
 static bool relevant(const char *s, size_t n)
 {
-	static const char *const props[] = {"display", "visibility", "opacity", "width",  "height",   "max-",
-	                                    "overflow", "position",  "left",    "top",    "right",    "bottom",
-	                                    "margin",   "clip",      "transform", "scale", "translate", "filter",
-	                                    "text-indent", "zoom"};
+	static const char *const props[] = {"display", "visibility", "opacity",  "width",       "height",
+	                                    "max-",    "overflow",   "position", "left",        "top",
+	                                    "right",   "bottom",     "margin",   "clip",        "transform",
+	                                    "scale",   "translate",  "filter",   "text-indent", "zoom"};
 	for (size_t i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)(s[i] | 0x20);
 		if (ch < 'b' || ch > 'z' || (i && ((s[i - 1] | 0x20) >= 'a' && (s[i - 1] | 0x20) <= 'z')))
@@ -165,6 +190,88 @@ static bool relevant(const char *s, size_t n)
 		}
 	}
 	return false;
+}
+
+/* Modest's [name=""] never matches (its equality test refuses an empty
+ * value: modest_finder_match_attribute_eq returns false for value NULL);
+ * a browser matches an attribute that is present and empty. Such an
+ * attribute selector is read as [name]: broader, so a rule hiding by it
+ * hides at least what it would. Returns s itself when there is none. */
+static const char *empty_attr_fix(pc_arena *a, const char *s, size_t n, size_t *outn)
+{
+	*outn = n;
+	if (!memmem(s, n, "=\"\"", 3) && !memmem(s, n, "=''", 3) && !memmem(s, n, "= \"\"", 4) &&
+	    !memmem(s, n, "= ''", 4))
+		return s;
+	char *o = pc_arena_alloc(a, n + 1);
+	if (!o)
+		return s;
+	size_t j = 0;
+	for (size_t i = 0; i < n;) {
+		if (s[i] != '[') {
+			o[j++] = s[i++];
+			continue;
+		}
+		/* [ name = "" flags ] */
+		size_t k = i + 1;
+		while (k < n && s[k] == ' ')
+			k++;
+		size_t nb = k;
+		while (k < n && s[k] != '=' && s[k] != ']' && s[k] != ' ' && s[k] != '^' && s[k] != '$' &&
+		       s[k] != '*' && s[k] != '~' && s[k] != '|' && s[k] != '"' && s[k] != '\'')
+			k++;
+		size_t ne = k;
+		while (k < n && s[k] == ' ')
+			k++;
+		bool hit = false;
+		if (k < n && s[k] == '=' && ne > nb) {
+			k++;
+			while (k < n && s[k] == ' ')
+				k++;
+			if (k + 1 < n && (s[k] == '"' || s[k] == '\'') && s[k + 1] == s[k]) {
+				k += 2;
+				while (k < n && s[k] != ']' &&
+				       (s[k] == ' ' || s[k] == 'i' || s[k] == 's' || s[k] == 'I' || s[k] == 'S'))
+					k++;
+				hit = k < n && s[k] == ']';
+			}
+		}
+		if (!hit) {
+			o[j++] = s[i++];
+			continue;
+		}
+		o[j++] = '[';
+		memcpy(o + j, s + nb, ne - nb);
+		j += ne - nb;
+		o[j++] = ']';
+		i = k + 1;
+	}
+	*outn = j;
+	return o;
+}
+
+/* Parses one chunk of a selector list and matches each selector. */
+static void match_list(pc_cascade *c, const char *sel, size_t seln)
+{
+	mystatus_t status = 0;
+	sel = empty_attr_fix(c->arena, sel, seln, &seln);
+	mycss_selectors_list_t *list =
+	    mycss_selectors_parse(mycss_entry_selectors(c->entry), MyENCODING_UTF_8, sel, seln, &status);
+	if (!list)
+		return;
+	if (status || (list->flags & MyCSS_SELECTORS_FLAGS_SELECTOR_BAD)) {
+		c->info->dropped++;
+		mycss_selectors_list_destroy(mycss_entry_selectors(c->entry), list, true);
+		return;
+	}
+	myhtml_tree_node_t *root = myhtml_tree_get_node_html(c->tree);
+	for (size_t i = 0; root && i < list->entries_list_length; i++) {
+		mycss_selectors_specificity_t spec = list->entries_list[i].specificity;
+		modest_finder_node_combinator_begin(c->finder, root, list, list->entries_list[i].entry, &spec, found,
+		                                    c);
+		c->info->applied++;
+	}
+	mycss_selectors_list_destroy(mycss_entry_selectors(c->entry), list, true);
 }
 
 static void on_rule(void *ctx, const char *sel, size_t seln, const char *decl, size_t decln, unsigned media)
@@ -183,31 +290,29 @@ static void on_rule(void *ctx, const char *sel, size_t seln, const char *decl, s
 	pc_css_parse_style(c->arena, decl, decln, st, NULL, NULL);
 	if (!st->set)
 		return;
-	size_t w = selector_work(sel, seln, c->nodes);
-	if (c->info->work + w > PC_CASCADE_WORK) {
-		c->info->over = true;
-		return;
-	}
-	c->info->work += w;
-	mystatus_t status = 0;
-	mycss_selectors_list_t *list =
-	    mycss_selectors_parse(mycss_entry_selectors(c->entry), MyENCODING_UTF_8, sel, seln, &status);
-	if (!list)
-		return;
-	if (status || (list->flags & MyCSS_SELECTORS_FLAGS_SELECTOR_BAD)) {
-		c->info->dropped++;
-		mycss_selectors_list_destroy(mycss_entry_selectors(c->entry), list, true);
-		return;
-	}
 	c->cur_st = st;
 	c->cur_media = media;
-	myhtml_tree_node_t *root = myhtml_tree_get_node_html(c->tree);
-	for (size_t i = 0; root && i < list->entries_list_length; i++) {
-		mycss_selectors_specificity_t spec = list->entries_list[i].specificity;
-		modest_finder_node_combinator_begin(c->finder, root, list, list->entries_list[i].entry, &spec, found, c);
-		c->info->applied++;
+	/* the list in chunks of SELECTOR_CHUNK selectors: MyCSS's parse of one
+	 * long list grows faster than the list (a bomb of 100,000 selectors
+	 * took minutes and 230 MB). A chunk MyCSS cannot read is dropped; a
+	 * browser would drop the whole list, which only ever hides less. */
+	for (size_t i = 0; i < seln && !c->info->over && !c->nomem;) {
+		size_t b = i, k = 0, w = 0, last = i;
+		while (i < seln && k < SELECTOR_CHUNK) {
+			size_t e = selector_end(sel, seln, i);
+			w += selector_work(sel + i, e - i, c->nodes);
+			k++;
+			last = e;
+			i = e < seln ? e + 1 : seln;
+		}
+		size_t e = last;
+		if (c->info->work + w > PC_CASCADE_WORK) {
+			c->info->over = true;
+			break;
+		}
+		c->info->work += w;
+		match_list(c, sel + b, e - b);
 	}
-	mycss_selectors_list_destroy(mycss_entry_selectors(c->entry), list, true);
 }
 
 static int match_cmp(const void *x, const void *y)
@@ -235,7 +340,8 @@ int pc_cascade_build(pc_cascade *c, pc_arena *a, myhtml_tree_t *tree, size_t nod
 		for (size_t i = 0; i < styles->length && !info->over && !c->nomem; i++) {
 			for (myhtml_tree_node_t *t = myhtml_node_child(styles->list[i]); t; t = myhtml_node_next(t)) {
 				size_t l = 0;
-				const char *txt = myhtml_node_tag_id(t) == MyHTML_TAG__TEXT ? myhtml_node_text(t, &l) : NULL;
+				const char *txt =
+				    myhtml_node_tag_id(t) == MyHTML_TAG__TEXT ? myhtml_node_text(t, &l) : NULL;
 				if (!txt || !l)
 					continue;
 				size_t left = PC_CASCADE_RULES > info->rules ? PC_CASCADE_RULES - info->rules : 0;

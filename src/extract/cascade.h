@@ -49,12 +49,12 @@ struct myhtml_tree;
 struct myhtml_tree_node;
 
 typedef struct pc_cascade_info {
-	size_t rules;    /* rules read */
-	size_t applied;  /* selectors matched against the tree */
-	size_t matches;  /* (element, selector) pairs */
-	size_t dropped;  /* selector lists MyCSS could not read */
-	size_t work;     /* element visits counted */
-	bool over;       /* PC_CASCADE_WORK or PC_CASCADE_RULES reached */
+	size_t rules;   /* rules read */
+	size_t applied; /* selectors matched against the tree */
+	size_t matches; /* (element, selector) pairs */
+	size_t dropped; /* selector lists MyCSS could not read */
+	size_t work;    /* element visits counted */
+	bool over;      /* PC_CASCADE_WORK or PC_CASCADE_RULES reached */
 } pc_cascade_info;
 
 pc_cascade *pc_cascade_new(void);

@@ -1015,8 +1015,9 @@ int pc_html_extract(pc_html *h, pc_msg *m, size_t part, const char *bytes, size_
 	if (pc_cascade_build(h->cascade, m->arena, h->tree, elements_upper_bound(bytes, n), &ci) != 0)
 		pc_msg_limit(m, "arena", m->config->limits.arena, "parse results were cut short");
 	if (ci.over) {
-		pc_finding *f = pc_msg_limit(m, "css_work", PC_CASCADE_WORK,
-		                             "style sheets too costly to apply: the rest of their rules were not applied");
+		pc_finding *f =
+		    pc_msg_limit(m, "css_work", PC_CASCADE_WORK,
+		                 "style sheets too costly to apply: the rest of their rules were not applied");
 		pc_finding_ev(m, f, "part", ((pc_part *)m->parts.v[part])->path);
 	}
 	w.cascade = h->cascade;

@@ -539,8 +539,8 @@ static int clip_rect_zero(const char *v, size_t vn)
  * a translation of 500px or more out of view. */
 static int transform_zero(const char *v, size_t vn)
 {
-	static const char *const fns[] = {"scale(", "scalex(", "scaley(", "scale3d(", "matrix(", "matrix3d(",
-	                                  "translate(", "translatex(", "translatey(", "translate3d("};
+	static const char *const fns[] = {"scale(",    "scalex(",    "scaley(",     "scale3d(",    "matrix(",
+	                                  "matrix3d(", "translate(", "translatex(", "translatey(", "translate3d("};
 	for (size_t i = 0; i < vn; i++) {
 		if (!isalpha((unsigned char)v[i]) || (i && (isalnum((unsigned char)v[i - 1]) || v[i - 1] == '-')))
 			continue;
@@ -626,8 +626,9 @@ static unsigned apply_decl(pc_css_style *st, const char *name, size_t nn, const 
 		if (word_eq(name, nn, "scale") || word_eq(name, nn, "translate")) {
 			/* the individual properties: "scale: 0", "translate: -9999px" */
 			char buf[64];
-			int l = snprintf(buf, sizeof buf, "%s(%.*s)", word_eq(name, nn, "scale") ? "scale" : "translate",
-			                 (int)(vn < 40 ? vn : 40), v);
+			int l =
+			    snprintf(buf, sizeof buf, "%s(%.*s)", word_eq(name, nn, "scale") ? "scale" : "translate",
+			             (int)(vn < 40 ? vn : 40), v);
 			st->transform_zero = transform_zero(buf, l > 0 ? (size_t)l : 0);
 		} else
 			st->transform_zero = transform_zero(v, vn);
@@ -639,7 +640,8 @@ static unsigned apply_decl(pc_css_style *st, const char *name, size_t nn, const 
 			if (starts_ci(v + i, vn - i, "opacity(")) {
 				pc_size a[1];
 				double d[1];
-				if (fn_args(v + i + 8, vn - i - 8, a, d, 1) == 1 && (a[0].pct == 0 || (a[0].pct < 0 && d[0] < 0.01)))
+				if (fn_args(v + i + 8, vn - i - 8, a, d, 1) == 1 &&
+				    (a[0].pct == 0 || (a[0].pct < 0 && d[0] < 0.01)))
 					st->filter_hidden = 1;
 			}
 		return PC_CSS_P_FILTER;

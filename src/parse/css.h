@@ -108,8 +108,7 @@ void pc_css_sheet_rules(pc_arena *a, const char *s, size_t n, size_t max_rules, 
  * rules; nesting deeper than 32 blocks is not read. Returns the number of
  * rules reported. (css_sheet.c) */
 enum { PC_CSS_NARROW = 1u, PC_CSS_WIDE = 2u, PC_CSS_MEDIA_ALL = 3u };
-typedef void (*pc_css_each_cb)(void *ctx, const char *sel, size_t seln, const char *decl, size_t decln,
-                               unsigned media);
+typedef void (*pc_css_each_cb)(void *ctx, const char *sel, size_t seln, const char *decl, size_t decln, unsigned media);
 size_t pc_css_sheet_each(const char *s, size_t n, size_t max_rules, pc_css_each_cb cb, void *ctx);
 /* A media query list (the prelude of @media, after the keyword) evaluated
  * for the two screens: PC_CSS_* bits. */

@@ -352,7 +352,9 @@ size_t pc_css_sheet_each(const char *s, size_t n, size_t max_rules, pc_css_each_
 		if (pn && p[0] == '@') {
 			size_t kw;
 			int kind = at_kind(p, pn, &kw);
-			unsigned m = kind == BLOCK_SKIP ? 0 : kind == BLOCK_MEDIA ? outer & pc_css_media(p + kw, pn - kw) : outer;
+			unsigned m = kind == BLOCK_SKIP    ? 0
+			             : kind == BLOCK_MEDIA ? outer & pc_css_media(p + kw, pn - kw)
+			                                   : outer;
 			depth++;
 			if (depth <= MAX_DEPTH)
 				stack[depth] = m;
