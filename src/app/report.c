@@ -230,6 +230,9 @@ int pc_report_json(FILE *out, const pc_msg *m)
 		kstr(&w, "element", r->element);
 		kstr(&w, "tag", r->tag);
 		kstr(&w, "attr", r->attr);
+		kstr(&w, "role", r->role);
+		if (r->prop)
+			kstr(&w, "property", r->prop);
 		pc_jsonw_key(&w, "width");
 		size_json(&w, r->width);
 		pc_jsonw_key(&w, "height");

@@ -111,6 +111,65 @@ bool pc_element_is_image(const char *el)
 	       !strcmp(el, "video") || !strcmp(el, "source");
 }
 
+static bool prefix(const char *s, const char *p)
+{
+	return s && !strncmp(s, p, strlen(p));
+}
+
+const char *pc_resource_role(const char *element, const char *rel, const char *prop)
+{
+	if (!strcmp(element, "css")) {
+		if (!prop || !*prop)
+			return "background";
+		if (!strcmp(prop, "src"))
+			return "font";
+		if (!strcmp(prop, "cursor"))
+			return "cursor";
+		if (prefix(prop, "list-style"))
+			return "bullet";
+		if (prefix(prop, "border-image") || prefix(prop, "-webkit-border-image"))
+			return "border";
+		if (prefix(prop, "mask") || prefix(prop, "-webkit-mask"))
+			return "mask";
+		if (!strcmp(prop, "content"))
+			return "image";
+		if (!strcmp(prop, "@import"))
+			return "stylesheet";
+		return "background";
+	}
+	if (!strcmp(element, "link")) {
+		if (rel && (strstr(rel, "prefetch") || strstr(rel, "preload") || strstr(rel, "prerender") ||
+		            strstr(rel, "preconnect")))
+			return "prefetch";
+		if (rel && strstr(rel, "stylesheet"))
+			return "stylesheet";
+		return "icon";
+	}
+	if (!strcmp(element, "background"))
+		return "background";
+	if (!strcmp(element, "track"))
+		return "track";
+	if (!strcmp(element, "iframe"))
+		return "frame";
+	if (!strcmp(element, "audio") || !strcmp(element, "embed") || !strcmp(element, "object"))
+		return "media";
+	return "image"; /* img, input, source, video (poster) */
+}
+
+bool pc_role_invisible(const char *role)
+{
+	static const char *const r[] = {"font", "cursor", "mask", "stylesheet", "prefetch", "icon", "track"};
+	for (size_t i = 0; role && i < sizeof r / sizeof r[0]; i++)
+		if (!strcmp(role, r[i]))
+			return true;
+	return false;
+}
+
+bool pc_role_decorative(const char *role)
+{
+	return role && (!strcmp(role, "background") || !strcmp(role, "bullet") || !strcmp(role, "border"));
+}
+
 void pc_part_keep_text(pc_msg *m, pc_part *p, const char *bytes, size_t n)
 {
 	char *keep = pc_arena_alloc(m->arena, n ? n : 1);

@@ -94,6 +94,8 @@ typedef struct pc_resource {
 	const char *element;  /* img, css, link, video, input, iframe, object, embed, audio, source, background */
 	const char *tag;      /* the HTML element it came from */
 	const char *attr;     /* src, srcset, background, style, poster, data, href, <style>, @import */
+	const char *prop;     /* the CSS property that loads it (background-image, cursor, src in @font-face ...) */
+	const char *role;     /* what the request is for (pc_resource_role) */
 	const char *resolved; /* absolute URL when a <base href> made a relative one remote */
 	pc_size width, height;
 	unsigned hidden; /* pc_vis bits */
@@ -303,6 +305,18 @@ const char *pc_part_kind_name(pc_part_kind k);
 /* Whether a pc_resource element draws an image (img, CSS and background
  * images, input type=image, video posters and sources). */
 bool pc_element_is_image(const char *element);
+/* What a request is for, from the element, its rel and the CSS property
+ * that loads it: "image" (drawn as content: img, input, SVG image,
+ * picture source, poster, CSS content), "background", "bullet" (list-style),
+ * "border" (border-image), "mask", "cursor", "font", "stylesheet" (link
+ * rel=stylesheet, @import), "prefetch" (rel=prefetch/preload/prerender/
+ * preconnect/dns-prefetch/modulepreload: fetched and never used), "icon",
+ * "media" (audio, video, embed, object), "track", "frame". */
+const char *pc_resource_role(const char *element, const char *rel, const char *prop);
+/* Roles whose response the reader never sees as a picture. */
+bool pc_role_invisible(const char *role);
+/* Roles that decorate (backgrounds, bullets, borders): not content. */
+bool pc_role_decorative(const char *role);
 /* Keeps a copy of the part's UTF-8 text for the rewriter (pc_part.utf8). */
 void pc_part_keep_text(pc_msg *m, pc_part *p, const char *bytes, size_t n);
 /* Name of pc_vis bit number `bit` (0 = display-none ... 11 = transform). */

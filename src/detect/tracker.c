@@ -321,6 +321,62 @@ static bool query_token(const pc_url *u)
 	return false;
 }
 
+/* An identifier in a URL, however short: a query value under an id-like
+ * key ("id", "uid", "u", "r", "e", "sid" ...) of 3+ letters or digits, a
+ * query value of 4+ digits or 6+ characters mixing letters and digits
+ * (not an asset parameter: size, version, format), or a path segment of
+ * 5+ digits. Content has such ids too (an article's); a stylesheet, a
+ * font, a cursor or a background has none of its own to carry. */
+static const char *id_in_url(const pc_url *u)
+{
+	static const char *const id_keys[] = {
+	    "id", "uid",  "u",      "r",   "rid",        "e",       "eid",       "sid",  "cid",   "mid",
+	    "m",  "user", "userid", "sub", "subscriber", "contact", "recipient", "rcpt", "email", "token",
+	    "tk", "key",  "ref",    "trk", "code",       "x",       "k",         "c",    "i",     NULL};
+	size_t k = 0;
+	for (const pc_kv *p = u->params; p && k < 64; p = p->next, k++) {
+		const char *v = p->value && *p->value ? p->value : NULL;
+		if (!v || !p->key || asset_key(p->key) || !strcasecmp(p->key, "family") ||
+		    !strcasecmp(p->key, "display"))
+			continue;
+		size_t n = strlen(v), digits = 0, alpha = 0, other = 0;
+		for (size_t i = 0; i < n; i++) {
+			unsigned char c = (unsigned char)v[i];
+			if (isdigit(c))
+				digits++;
+			else if (isalpha(c))
+				alpha++;
+			else if (c != '-' && c != '_')
+				other++;
+		}
+		if (other)
+			continue;
+		bool idkey = false;
+		for (size_t i = 0; id_keys[i]; i++)
+			if (!strcasecmp(p->key, id_keys[i]))
+				idkey = true;
+		if ((idkey && n >= 3 && digits) || (idkey && n >= 6) || (digits >= 4 && !alpha) ||
+		    (n >= 6 && digits && alpha))
+			return "id-in-url";
+	}
+	/* a path ending in an asset file name is a storage path: its numbers
+	 * are account and content ids (img.mailinblue.com/2670624/images/..png) */
+	if (u->nsegments) {
+		const char *last = u->segments[u->nsegments - 1];
+		if (has_ext(last, strlen(last), asset_exts))
+			return NULL;
+	}
+	for (size_t i = 0; i < u->nsegments; i++) {
+		const char *sg = u->segments[i];
+		size_t l = strlen(sg), d = 0;
+		while (d < l && isdigit((unsigned char)sg[d]))
+			d++;
+		if (d == l && l >= 5)
+			return "id-in-url";
+	}
+	return NULL;
+}
+
 /* A recipient or list id in a link: >= 6 digits as a query value or path
  * segment (possibly "id:id"). */
 static const char *number_id(const pc_url *u)
@@ -689,6 +745,60 @@ static bool identity_and_list(pc_detect_ctx *ctx, pc_msg *m, const char *url, co
 	return leaked;
 }
 
+/* A use of an image URL that the reader sees as layout: at a visible
+ * size (both sides over 3 px) or as a thin line (one side 1-3 px, the
+ * other 20 px or more), not hidden. */
+static bool layout_use(const pc_resource *r)
+{
+	int w = r->width.px, h = r->height.px;
+	if (r->hidden & ~(unsigned)(PC_VIS_SIZE_0))
+		return false;
+	if (w > 3 && h > 3)
+		return true;
+	return (w >= 1 && w <= 3 && h >= 20) || (h >= 1 && h <= 3 && w >= 20);
+}
+
+typedef struct url_use {
+	const char *url;
+	bool layout;
+} url_use;
+
+static int cmp_use(const void *x, const void *y)
+{
+	return strcmp(((const url_use *)x)->url, ((const url_use *)y)->url);
+}
+
+/* The image URLs the message uses as layout somewhere (sorted, for
+ * bsearch): a spacer GIF at 1x1 here and 459x20 there is one layout
+ * image, not a beacon. */
+static url_use *layout_urls(pc_msg *m, size_t *nout)
+{
+	size_t nr = m->resources.n, k = 0;
+	url_use *v = pc_arena_calloc(m->arena, nr ? nr : 1, sizeof *v);
+	if (!v)
+		return NULL;
+	for (size_t i = 0; i < nr; i++) {
+		const pc_resource *r = m->resources.v[i];
+		if (!pc_element_is_image(r->element))
+			continue;
+		v[k].url = r->resolved ? r->resolved : r->url->raw;
+		v[k].layout = layout_use(r);
+		k++;
+	}
+	qsort(v, k, sizeof *v, cmp_use);
+	/* one flag per URL: any layout use makes every use layout */
+	for (size_t i = 0; i < k;) {
+		size_t j = i;
+		bool any = false;
+		while (j < k && !strcmp(v[j].url, v[i].url))
+			any |= v[j++].layout;
+		for (; i < j; i++)
+			v[i].layout = any;
+	}
+	*nout = k;
+	return v;
+}
+
 static void resources(pc_detect_ctx *ctx, pc_msg *m)
 {
 	size_t nr = m->resources.n;
@@ -706,15 +816,31 @@ static void resources(pc_detect_ctx *ctx, pc_msg *m)
 	bool *is_tracker = pc_arena_calloc(a, nr, sizeof *is_tracker);
 	if (!is_tracker)
 		return;
+	size_t nlayout = 0;
+	url_use *layout = layout_urls(m, &nlayout);
 	for (size_t i = 0; i < nr; i++) {
 		pc_resource *r = m->resources.v[i];
 		const pc_url *u = r->url;
 		sigs s = {0};
+		bool size_only = false; /* the size is the only strong signal (so far) */
 		int w = r->width.px, h = r->height.px;
 		if ((w >= 0 && w <= 3) || (h >= 0 && h <= 3) || (w >= 0 && h >= 0 && w * h <= 9)) {
 			const char *ws = w >= 0 ? pc_arena_printf(a, "%d", w) : "?";
 			const char *hs = h >= 0 ? pc_arena_printf(a, "%d", h) : "?";
 			sig(&s, pc_arena_printf(a, "size-%sx%s", ws, hs), STRONG);
+			size_only = true;
+		} else if (r->width.pct == 0 || r->height.pct == 0)
+			sig(&s, "size-0%", STRONG); /* width="0%": nothing drawn */
+		/* what the request is for: one only fetched is a beacon; one whose
+		 * response no reader sees as a picture (a font, a cursor, a style
+		 * sheet), or that only decorates, has no id of its own to carry */
+		const char *role = r->role ? r->role : "image";
+		if (!strcmp(role, "prefetch"))
+			sig(&s, "fetch-only", STRONG);
+		else if (pc_role_invisible(role) || pc_role_decorative(role)) {
+			const char *idw = id_in_url(u);
+			if (idw)
+				sig(&s, pc_arena_printf(a, "id-on-%s", role), STRONG);
 		}
 		/* A large image hidden only by its container is, in newsletters,
 		 * the desktop or mobile twin that an @media rule shows: its
@@ -735,7 +861,8 @@ static void resources(pc_detect_ctx *ctx, pc_msg *m)
 		leak_result lr;
 		bool leaked = identity_and_list(ctx, m, url, u, &s, &lr);
 		int before = s.weight;
-		sigw(&s, url_token(u, true), 2);
+		const char *url_tok = url_token(u, true);
+		sigw(&s, url_tok, 2);
 		const char *pw = path_word(u, false);
 		sigw(&s, pw, pw && !strcmp(pw, "path-spacer") ? 3 : 2);
 		sigw(&s, host_word(u, false), 1);
@@ -767,6 +894,17 @@ static void resources(pc_detect_ctx *ctx, pc_msg *m)
 		 * replaces it */
 		if (!(s.strong || (s.weight >= 4 && s.url_weight >= 2)))
 			continue;
+		/* Layout, not a beacon: an image whose only strong evidence is its
+		 * small size, with nothing in its URL (no token, id, listed host,
+		 * tracking word but a spacer's name), that the message also shows
+		 * at a visible size or as a thin divider. */
+		if (layout && s.strong == 1 && size_only && !leaked && !url_tok && !id_in_url(u) &&
+		    (!pw || !strcmp(pw, "path-spacer")) && !host_word(u, false) && img) {
+			url_use key = {url, false};
+			const url_use *f = bsearch(&key, layout, nlayout, sizeof key, cmp_use);
+			if (f && f->layout)
+				continue;
+		}
 		pc_tracker *t = report(m, u->raw, r->element, &s, leaked ? &lr : NULL, NULL);
 		if (!t)
 			return;

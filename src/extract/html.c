@@ -63,11 +63,15 @@ typedef struct walk {
 	myhtml_tree_attr_t *cur_attr; /* attribute whose value holds the URL(s) */
 	const char *cur_val;          /* its decoded value (MyHTML memory) */
 	size_t cur_vallen;
-	const char *cur_copy; /* arena copy of cur_val, made once */
-	bool whole;           /* the URL is the whole attribute value */
-	size_t text_base;     /* <style> text: where the text the CSS scan reads starts in buf */
-	bool in_style_text;   /* ... and the scan's offsets are offsets from there */
-	bool css_span;        /* a CSS URL being reported: where it sits in the CSS input */
+	const char *cur_copy;        /* arena copy of cur_val, made once */
+	bool whole;                  /* the URL is the whole attribute value */
+	size_t text_base;            /* <style> text: where the text the CSS scan reads starts in buf */
+	bool in_style_text;          /* ... and the scan's offsets are offsets from there */
+	bool css_span;               /* a CSS URL being reported: where it sits in the CSS input */
+	const char *css_prop;        /* ... and the property it is in (valid during the report) */
+	const char *rel;             /* the <link>'s rel, lower case, while it is reported */
+	myhtml_tree_node_t *picture; /* the open <picture>, and its first resource */
+	size_t picture_res;
 	size_t css_begin, css_end;
 } walk;
 
@@ -245,6 +249,8 @@ static void add_resource(walk *w, const char *u, size_t n, const char *element, 
 	r->element = element;
 	r->tag = w->tag;
 	r->attr = attrname;
+	r->prop = w->css_prop && *w->css_prop ? pc_arena_strdup(a, w->css_prop) : NULL;
+	r->role = pc_resource_role(element, w->rel, r->prop);
 	r->width = w->width;
 	r->height = w->height;
 	r->hidden = w->hidden;
@@ -256,15 +262,17 @@ static void add_resource(walk *w, const char *u, size_t n, const char *element, 
 	pc_vec_push(a, &w->m->resources, r);
 }
 
-static void css_url(void *ctx, const char *u, size_t n, const char *how, size_t begin, size_t end)
+static void css_url(void *ctx, const char *u, size_t n, const char *how, const char *prop, size_t begin, size_t end)
 {
 	walk *w = ctx;
 	w->css_span = true;
 	w->css_begin = begin;
 	w->css_end = end;
+	w->css_prop = !strcmp(how, "@import") ? "@import" : prop;
 	/* from a style attribute the element is css whatever the tag */
 	add_resource(w, u, n, "css", how);
 	w->css_span = false;
+	w->css_prop = NULL;
 }
 
 /* srcset: "url [descriptor], url [descriptor]" (HTML §4.8.4.3.10). */
@@ -530,6 +538,10 @@ static void element(walk *w, myhtml_tree_t *tree, myhtml_tree_node_t *node, myht
 		self->inherited[1] |= PC_VIS_CONTAINER_HIDDEN;
 	}
 
+	if (id >= MyHTML_TAG_LAST_ENTRY && !strcmp(w->tag, "picture")) { /* MyHTML predates <picture> */
+		w->picture = node;
+		w->picture_res = w->m->resources.n;
+	}
 	switch (id) { /* the presentational background= that browsers still load */
 	case MyHTML_TAG_BODY:
 	case MyHTML_TAG_TABLE:
@@ -557,6 +569,20 @@ static void element(walk *w, myhtml_tree_t *tree, myhtml_tree_node_t *node, myht
 		src_attr(w, node, "src", "img");
 		if ((al = attr_use(w, node, "srcset", &l, false)))
 			add_srcset(w, al, l, "img");
+		if (w->picture && myhtml_node_parent(node) == w->picture) {
+			/* the <source>s before it are drawn in this img's box */
+			for (size_t i = w->picture_res; i < w->m->resources.n; i++) {
+				pc_resource *r = w->m->resources.v[i];
+				if (strcmp(r->element, "source"))
+					continue;
+				r->width = w->width;
+				r->height = w->height;
+				r->hidden |= w->hidden;
+				if (!r->alt)
+					r->alt = w->alt;
+			}
+			w->picture = NULL;
+		}
 		if (w->link && w->alt && *w->alt) { /* an image link's text is its alt */
 			link_text_add(w, w->alt, strlen(w->alt));
 			w->text_space = true;
@@ -601,8 +627,11 @@ static void element(walk *w, myhtml_tree_t *tree, myhtml_tree_node_t *node, myht
 		for (char *p = r; *p; p++)
 			*p = (char)tolower((unsigned char)*p);
 		if (strstr(r, "stylesheet") || strstr(r, "icon") || strstr(r, "preload") || strstr(r, "prefetch") ||
-		    strstr(r, "preconnect") || strstr(r, "prerender"))
+		    strstr(r, "preconnect") || strstr(r, "prerender")) {
+			w->rel = r;
 			src_attr(w, node, "href", "link");
+			w->rel = NULL;
+		}
 		break;
 	}
 	case MyHTML_TAG_A:

@@ -266,6 +266,7 @@ static size_t strip_src(strip_map *m, size_t o, bool start)
 typedef struct sink {
 	pc_css_span_cb cb;
 	void *ctx;
+	char prop[32]; /* the property whose value is being scanned, lower case ("" unknown) */
 	const char *base;
 	unescape_map um;
 	size_t um_off;
@@ -279,7 +280,7 @@ static void emit(sink *k, const char *u, size_t n, const char *how)
 	size_t e = k->um_off + unescape_src(&k->um, o + n, false);
 	size_t rb = strip_src(&k->sm, b, true);
 	size_t re = strip_src(&k->sm, e, false);
-	k->cb(k->ctx, u, n, how, rb, re < rb ? rb : re);
+	k->cb(k->ctx, u, n, how, k->prop, rb, re < rb ? rb : re);
 }
 
 /* The old callbacks, without positions. */
@@ -288,8 +289,9 @@ typedef struct plain_cb {
 	void *ctx;
 } plain_cb;
 
-static void drop_span(void *ctx, const char *u, size_t n, const char *how, size_t begin, size_t end)
+static void drop_span(void *ctx, const char *u, size_t n, const char *how, const char *prop, size_t begin, size_t end)
 {
+	(void)prop;
 	(void)begin;
 	(void)end;
 	const plain_cb *p = ctx;
@@ -418,12 +420,39 @@ static size_t url_arg(const char *s, size_t n, size_t k, size_t *st, size_t *en)
 	return k;
 }
 
+static void set_prop(sink *k, const char *nm, size_t nn)
+{
+	size_t i = 0;
+	for (; i < nn && i + 1 < sizeof k->prop; i++)
+		k->prop[i] = (char)tolower((unsigned char)nm[i]);
+	k->prop[i] = '\0';
+}
+
+/* In a sheet: the property name of the declaration that s[i] is in, from
+ * the last '{' or ';' before it (found by scanning back at most 64 bytes
+ * from the last ':' seen). */
+static void prop_before(sink *k, const char *s, size_t colon)
+{
+	size_t e = colon;
+	while (e && isspace((unsigned char)s[e - 1]))
+		e--;
+	size_t b = e;
+	while (b && e - b < 31 && (isalnum((unsigned char)s[b - 1]) || s[b - 1] == '-' || s[b - 1] == '_'))
+		b--;
+	set_prop(k, s + b, e - b);
+}
+
 /* Find url(...) and the strings of image-set(...) in (unescaped) CSS text.
  * Other quoted strings are text (font-family: "url(x)" loads nothing). */
 static void scan_urls(const char *s, size_t n, sink *k, const char *how)
 {
 	int set_depth = 0; /* > 0 inside image-set( ... ) */
+	bool sheet = how[0] == '<';
 	for (size_t i = 0; i < n; i++) {
+		if (sheet && s[i] == ':' && !set_depth)
+			prop_before(k, s, i);
+		else if (sheet && (s[i] == '{' || s[i] == ';' || s[i] == '}'))
+			k->prop[0] = '\0';
 		if (s[i] == '"' || s[i] == '\'') {
 			char q = s[i];
 			size_t st = i + 1;
@@ -698,7 +727,7 @@ void pc_css_parse_style_spans(pc_arena *a, const char *s, size_t n, pc_css_style
 	char *c = css_strip_comments(a, s, n, &cn);
 	if (!c)
 		return;
-	sink out = {cb, ctx, NULL, {NULL, 0, 0, 0}, 0, {s, n, 0, 0}};
+	sink out = {cb, ctx, "", NULL, {NULL, 0, 0, 0}, 0, {s, n, 0, 0}};
 	size_t i = 0;
 	while (i < cn) {
 		size_t j = i;
@@ -784,6 +813,7 @@ void pc_css_parse_style_spans(pc_arena *a, const char *s, size_t n, pc_css_style
 				out.base = v;
 				out.um = (unescape_map){raw_v, raw_vn, 0, 0};
 				out.um_off = (size_t)(raw_v - c);
+				set_prop(&out, nm, nn);
 				scan_urls(v, vn, &out, "style");
 			}
 		}
@@ -805,7 +835,7 @@ void pc_css_scan_sheet_spans(pc_arena *a, const char *s, size_t n, pc_css_span_c
 	char *c = sc ? css_unescape(a, sc, sn, &cn) : NULL;
 	if (!c)
 		return;
-	sink k = {cb, ctx, c, {sc, sn, 0, 0}, 0, {s, n, 0, 0}};
+	sink k = {cb, ctx, "", c, {sc, sn, 0, 0}, 0, {s, n, 0, 0}};
 	/* @import first, both forms; its url( is then blanked (c is our own
 	 * copy) so the general scan does not report it again as <style>. */
 	for (size_t i = 0; i + 7 <= cn; i++) {

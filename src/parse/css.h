@@ -78,7 +78,11 @@ typedef void (*pc_css_url_cb)(void *ctx, const char *url, size_t n, const char *
 /* The same with where the URL sits in the input s: bytes [begin, end),
  * its escapes and any comment inside it included (what a rewriter
  * replaces). Found in one pass with the scan, whatever the URLs hold. */
-typedef void (*pc_css_span_cb)(void *ctx, const char *url, size_t n, const char *how, size_t begin, size_t end);
+/* prop: the property the URL is in, lower case ("background-image",
+ * "src" in @font-face, "" for @import or when not known); valid during
+ * the call only. */
+typedef void (*pc_css_span_cb)(void *ctx, const char *url, size_t n, const char *how, const char *prop, size_t begin,
+                               size_t end);
 
 void pc_css_style_init(pc_css_style *st);
 void pc_css_parse_style(pc_arena *a, const char *s, size_t n, pc_css_style *st, pc_css_url_cb cb, void *ctx);

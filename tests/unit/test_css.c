@@ -403,9 +403,10 @@ typedef struct spans {
 	bool ordered;
 } spans;
 
-static void on_span(void *ctx, const char *u, size_t n, const char *how, size_t begin, size_t end)
+static void on_span(void *ctx, const char *u, size_t n, const char *how, const char *prop, size_t begin, size_t end)
 {
 	(void)how;
+	(void)prop;
 	spans *sp = ctx;
 	sp->count++;
 	if (begin < sp->last_end || end < begin)
