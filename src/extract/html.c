@@ -179,6 +179,12 @@ static void set_span(walk *w, pc_span *sp, const char *u, size_t n)
 	myhtml_position_t vp = myhtml_attribute_value_raw_position(w->cur_attr);
 	if (vp.begin > w->bufn || vp.length > w->bufn - vp.begin)
 		return;
+	/* An attribute a later <body> or <html> tag gave the first one (the
+	 * tree builder merges them) has no place in this element's tag: MyHTML
+	 * reports 0 for it. Not edited here; the rewriter finds it by its
+	 * text (act/rewrite.c). */
+	if (sp->el_len && (vp.begin < sp->el_begin || vp.begin + vp.length > sp->el_begin + sp->el_len))
+		return;
 	sp->begin = vp.begin;
 	sp->len = vp.length;
 	sp->attr = true;

@@ -14,7 +14,11 @@ Messages: the synthetic set (tests/trackers/synth.py) and, when
 ../shared/corpus is present, its newsletters and a sample of ham/phish/spam
 with remote images. Exit 77 when Chromium or node is absent.
 
-usage: render_test.py PORTCULLIS SYNTH.py CORPUS
+Also the evasion set (tests/trackers/evasions.py), scanned with
+docs/demo.conf: every request judged a tracker (style sheets, fonts,
+cursors, prefetches ... not only images) must be gone after rewriting.
+
+usage: render_test.py PORTCULLIS SYNTH.py CORPUS [MORE.py ...]
 """
 import email, email.policy, json, os, shutil, subprocess, sys, tempfile, urllib.parse
 
@@ -67,6 +71,8 @@ def main():
     src, out = os.path.join(work, "in"), os.path.join(work, "out")
     os.mkdir(src)
     subprocess.run([sys.executable, synth, exe, "--write", src], check=True, capture_output=True)
+    for more in sys.argv[4:]:
+        subprocess.run([sys.executable, more, exe, "--write", src], check=True, capture_output=True)
     inputs = [os.path.join(src, f) for f in sorted(os.listdir(src))]
     if os.path.isdir(corpus):
         rows = [l.rstrip("\n").split("\t") for l in open(os.path.join(corpus, "index.tsv"))][1:]
@@ -79,7 +85,9 @@ def main():
                     want[label] -= 1
                     inputs.append(p)
     # scan once with --rewrite; names in the output follow the input file names
-    res = subprocess.run([exe, "scan", "--quiet", "--rewrite", out, *inputs], capture_output=True, text=True)
+    conf = os.path.join(HERE, "..", "..", "docs", "demo.conf")
+    res = subprocess.run([exe, "scan", "--quiet", "-c", conf, "--rewrite", out, *inputs], capture_output=True,
+                         text=True)
     reports = [json.loads(l) for l in res.stdout.splitlines()]
     names, pages = {}, []
     for i, rep in enumerate(reports):
