@@ -1,4 +1,5 @@
-/* CSS declaration and style sheet scanner. */
+/* CSS declaration and style sheet scanner, the rule reader and the
+ * @media evaluator (css_sheet.c). */
 #include <stdint.h>
 
 #include "parse/css.h"
@@ -13,11 +14,13 @@ static void on_url(void *ctx, const char *u, size_t n, const char *how)
 	(void)how;
 }
 
-static void on_rule(void *ctx, const char *sel, size_t n, const pc_css_style *st)
+static void on_rule(void *ctx, const char *sel, size_t n, const char *decl, size_t dn, unsigned media)
 {
 	size_t *count = ctx;
-	if (n && sel[0] == sel[n - 1] && (!st || st->display_none >= -1))
+	if (n && sel[0] == sel[n - 1] && (!dn || decl[0] == decl[dn - 1]) && media <= PC_CSS_MEDIA_ALL)
 		(*count)++;
+	if (media > PC_CSS_MEDIA_ALL)
+		__builtin_trap();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -32,6 +35,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pc_css_parse_style(a, (const char *)data, size, &st, on_url, &count);
 	pc_css_scan_sheet(a, (const char *)data, size, on_url, &count);
 	pc_css_length((const char *)data, size, true);
-	pc_css_sheet_rules(a, (const char *)data, size, 4096, on_rule, on_rule, &count);
+	pc_css_sheet_each((const char *)data, size, 4096, on_rule, &count);
+	if (pc_css_media((const char *)data, size) > PC_CSS_MEDIA_ALL)
+		__builtin_trap();
+	pc_css_style m = st; /* merging a style into itself changes nothing */
+	pc_css_merge(&m, &st, st.set);
+	pc_css_settle(&m);
+	pc_css_settle(&st);
+	if (pc_css_hides(&m) != pc_css_hides(&st))
+		__builtin_trap();
 	return 0;
 }

@@ -89,18 +89,6 @@ void pc_css_parse_style(pc_arena *a, const char *s, size_t n, pc_css_style *st, 
 void pc_css_scan_sheet(pc_arena *a, const char *s, size_t n, pc_css_url_cb cb, void *ctx);
 void pc_css_parse_style_spans(pc_arena *a, const char *s, size_t n, pc_css_style *st, pc_css_span_cb cb, void *ctx);
 void pc_css_scan_sheet_spans(pc_arena *a, const char *s, size_t n, pc_css_span_cb cb, void *ctx);
-/* The rules of a style sheet that hide or show what they select, in one
- * pass: for each selector (comma-separated, trimmed) of a top-level rule
- * whose declarations hide (display:none, visibility:hidden, opacity:0,
- * zero max size), on_hide(ctx, selector, len, style); for each selector
- * of a rule inside an at-rule block (@media, @supports ...) that gives a
- * visible display or visibility, on_reveal(ctx, selector, len, NULL):
- * responsive mail uses those to show what the top level hides. At most
- * max_rules rules are read. */
-typedef void (*pc_css_rule_cb)(void *ctx, const char *sel, size_t n, const pc_css_style *st);
-void pc_css_sheet_rules(pc_arena *a, const char *s, size_t n, size_t max_rules, pc_css_rule_cb on_hide,
-                        pc_css_rule_cb on_reveal, void *ctx);
-
 /* Every rule of a style sheet, in order, with the media it applies in:
  * bit 0 (PC_CSS_NARROW) a 375 px wide screen, bit 1 (PC_CSS_WIDE) a
  * 1024 px wide one. @media queries are evaluated for both (print-only,

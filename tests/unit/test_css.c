@@ -507,9 +507,136 @@ static void test_spans_linear(void **state)
 	pc_arena_free(a);
 }
 
+static unsigned MQ(const char *q)
+{
+	return pc_css_media(q, strlen(q));
+}
+
+/* @media queries, on the phone (bit 0, 375 px) and the desktop (bit 1) */
+static void test_media_queries(void **state)
+{
+	(void)state;
+	assert_int_equal(MQ(""), PC_CSS_MEDIA_ALL);
+	assert_int_equal(MQ("screen"), PC_CSS_MEDIA_ALL);
+	assert_int_equal(MQ("all"), PC_CSS_MEDIA_ALL);
+	assert_int_equal(MQ("print"), 0);
+	assert_int_equal(MQ("speech"), 0);
+	assert_int_equal(MQ("not print"), PC_CSS_MEDIA_ALL);
+	assert_int_equal(MQ("only screen and (max-width:480px)"), PC_CSS_NARROW);
+	assert_int_equal(MQ("(max-width: 600px)"), PC_CSS_NARROW);
+	assert_int_equal(MQ("(min-width:601px)"), PC_CSS_WIDE);
+	assert_int_equal(MQ("(min-width:1px)"), PC_CSS_MEDIA_ALL);
+	assert_int_equal(MQ("(max-device-width:480px)"), PC_CSS_NARROW);
+	assert_int_equal(MQ("(max-width:30em)"), PC_CSS_NARROW); /* 480 px */
+	assert_int_equal(MQ("(width >= 100px)"), PC_CSS_MEDIA_ALL);
+	assert_int_equal(MQ("(width <= 600px)"), PC_CSS_NARROW);
+	assert_int_equal(MQ("(400px <= width <= 1100px)"), PC_CSS_WIDE);
+	assert_int_equal(MQ("print, (max-width:480px)"), PC_CSS_NARROW);
+	assert_int_equal(MQ("screen and (orientation:portrait)"), PC_CSS_NARROW);
+	assert_int_equal(MQ("(prefers-color-scheme: dark)"), 0);
+	assert_int_equal(MQ("(prefers-color-scheme: light)"), PC_CSS_MEDIA_ALL);
+	assert_int_equal(MQ("not all and (max-width:480px)"), PC_CSS_WIDE);
+	assert_int_equal(MQ("(hover: hover)"), PC_CSS_WIDE);
+	/* a feature not known here is taken as met: what hides behind it counts */
+	assert_int_equal(MQ("(-webkit-min-device-pixel-ratio:2)"), PC_CSS_MEDIA_ALL);
+	assert_int_equal(MQ("(some-future-feature: 3)"), PC_CSS_MEDIA_ALL);
+	assert_int_equal(MQ("screen and (not (max-width:480px))"), PC_CSS_WIDE);
+}
+
+typedef struct rules {
+	char sel[8][64];
+	unsigned media[8];
+	size_t n;
+} rules;
+
+static void on_rule(void *ctx, const char *sel, size_t n, const char *decl, size_t dn, unsigned media)
+{
+	(void)decl;
+	(void)dn;
+	rules *r = ctx;
+	if (r->n < 8) {
+		snprintf(r->sel[r->n], sizeof r->sel[0], "%.*s", (int)n, sel);
+		r->media[r->n++] = media;
+	}
+}
+
+static void test_sheet_each(void **state)
+{
+	(void)state;
+	rules r = {0};
+	const char *s = ".a{x:1} @media print{.p{display:none}} @media (max-width:480px){.m{x:1} @media (min-width:"
+	                "100px){.n{x:1}}} @font-face{src:url(f)} @keyframes k{from{opacity:0}} @supports (x:y){.s{x:1}}"
+	                " .b /* c{ */ , .c{content:\"}{\"} .d{x:1}";
+	size_t total = pc_css_sheet_each(s, strlen(s), 100, on_rule, &r);
+	assert_int_equal(r.n, 6); /* .p is print-only; @font-face and @keyframes hold no rules */
+	assert_string_equal(r.sel[0], ".a");
+	assert_int_equal(r.media[0], PC_CSS_MEDIA_ALL);
+	assert_string_equal(r.sel[1], ".m");
+	assert_int_equal(r.media[1], PC_CSS_NARROW);
+	assert_string_equal(r.sel[2], ".n");
+	assert_int_equal(r.media[2], PC_CSS_NARROW); /* nested: both conditions */
+	assert_string_equal(r.sel[3], ".s");
+	assert_string_equal(r.sel[4], ".b /* c{ */ , .c"); /* braces in comments and strings open nothing */
+	assert_string_equal(r.sel[5], ".d");
+	assert_true(total >= 7);
+	/* max_rules bounds the rules read */
+	rules q = {0};
+	assert_int_equal(pc_css_sheet_each(".a{} .b{} .c{}", 14, 2, on_rule, &q), 2);
+}
+
+static void test_new_properties(void **state)
+{
+	pc_css_style st = S(state, "clip-path: inset(50%)");
+	assert_true(pc_css_hides(&st));
+	st = S(state, "clip-path: circle(0)");
+	assert_true(pc_css_hides(&st));
+	st = S(state, "clip-path: inset(10%)");
+	assert_false(pc_css_hides(&st));
+	st = S(state, "clip: rect(0,0,0,0)");
+	assert_false(pc_css_hides(&st)); /* clip needs position */
+	st = S(state, "position:absolute; clip: rect(0 0 0 0)");
+	assert_true(pc_css_hides(&st));
+	st = S(state, "transform: scale(0)");
+	assert_true(pc_css_hides(&st));
+	st = S(state, "transform: rotate(3deg) scaleY(0.01)");
+	assert_true(pc_css_hides(&st));
+	st = S(state, "transform: scale(1.2)");
+	assert_false(pc_css_hides(&st));
+	st = S(state, "transform: matrix(0,0,0,0,0,0)");
+	assert_true(pc_css_hides(&st));
+	st = S(state, "transform: translateX(-9999px)");
+	assert_true(pc_css_hides(&st));
+	st = S(state, "scale: 0");
+	assert_true(pc_css_hides(&st));
+	st = S(state, "filter: blur(2px) opacity(0)");
+	assert_true(pc_css_hides(&st));
+	st = S(state, "filter: opacity(50%)");
+	assert_false(pc_css_hides(&st));
+	st = S(state, "zoom: 0.01");
+	assert_true(pc_css_hides(&st));
+	st = S(state, "zoom: 0"); /* ignored by browsers */
+	assert_false(pc_css_hides(&st));
+	st = S(state, "margin: -1000px 0 0 0");
+	assert_true(pc_css_hides(&st));
+	st = S(state, "text-indent:-9999px");
+	assert_int_equal(st.indent_out, 1);
+	/* the cascade: a later merge wins, !important kept */
+	pc_css_style a = S(state, "display:none !important; width:1px");
+	pc_css_style b = S(state, "display:block; width:50px");
+	pc_css_style o;
+	pc_css_style_init(&o);
+	pc_css_merge(&o, &a, a.set);
+	pc_css_merge(&o, &b, b.set & ~o.important);
+	assert_int_equal(o.display_none, 1);
+	assert_int_equal(o.width.px, 50);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_media_queries),
+	    cmocka_unit_test(test_sheet_each),
+	    cmocka_unit_test_setup_teardown(test_new_properties, setup, teardown),
 	    cmocka_unit_test(test_init_unset),
 	    cmocka_unit_test_setup_teardown(test_display, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_visibility, setup, teardown),

@@ -735,6 +735,63 @@ static void test_many_sheet_rules(void **state)
 	assert_true(RES(m, 3)->hidden & PC_VIS_CONTAINER_HIDDEN);
 }
 
+/* The cascade: selectors of every kind through Modest, specificity and
+ * order, !important against inline style, and the two screens. */
+static void test_cascade(void **state)
+{
+	const pc_msg *m =
+	    H(state, "<style>.foot img{display:none} img[alt=\"\"]{visibility:hidden} div > span > img{opacity:0}"
+	             ".t{width:1px;height:1px} #big.t{width:600px;height:300px}"
+	             "@media (max-width:480px){.ph{display:none}} @media print{.pr{display:none}}"
+	             "@media screen{.sc{display:none}} .imp{display:none!important} img.later{display:none}"
+	             "img.later{display:inline} .clip{position:absolute;clip:rect(0,0,0,0)}</style>"
+	             "<div class=\"foot\"><img src=\"https://t.example/1.gif\"></div>"
+	             "<img alt=\"\" src=\"https://t.example/2.gif\">"
+	             "<div><span><img src=\"https://t.example/3.gif\"></span></div>"
+	             "<img class=\"t\" src=\"https://t.example/4.gif\">"
+	             "<img class=\"t\" id=\"big\" src=\"https://t.example/5.gif\">"
+	             "<img class=\"ph\" src=\"https://t.example/6.gif\" width=\"600\" height=\"300\">"
+	             "<img class=\"pr\" src=\"https://t.example/7.gif\">"
+	             "<img class=\"sc\" src=\"https://t.example/8.gif\">"
+	             "<img class=\"imp\" style=\"display:block\" src=\"https://t.example/9.gif\">"
+	             "<img class=\"later\" src=\"https://t.example/10.gif\">"
+	             "<img class=\"clip\" src=\"https://t.example/11.gif\">");
+	assert_true(BYURL(m, "https://t.example/1.gif")->hidden & PC_VIS_STYLESHEET);
+	assert_true(BYURL(m, "https://t.example/2.gif")->hidden & PC_VIS_STYLESHEET);
+	assert_true(BYURL(m, "https://t.example/3.gif")->hidden & PC_VIS_STYLESHEET);
+	assert_int_equal(BYURL(m, "https://t.example/4.gif")->width.px, 1);   /* size from a class */
+	assert_int_equal(BYURL(m, "https://t.example/5.gif")->width.px, 600); /* the id is more specific */
+	assert_int_equal(BYURL(m, "https://t.example/6.gif")->hidden, 0);     /* hidden on phones only */
+	assert_int_equal(BYURL(m, "https://t.example/7.gif")->hidden, 0);     /* print only */
+	assert_true(BYURL(m, "https://t.example/8.gif")->hidden & PC_VIS_STYLESHEET);
+	assert_true(BYURL(m, "https://t.example/9.gif")->hidden & PC_VIS_STYLESHEET); /* !important beats inline */
+	assert_int_equal(BYURL(m, "https://t.example/10.gif")->hidden, 0);            /* the later rule wins */
+	assert_true(BYURL(m, "https://t.example/11.gif")->hidden & PC_VIS_STYLESHEET);
+}
+
+/* What each request is for, from the element, rel and CSS property. */
+static void test_roles(void **state)
+{
+	const pc_msg *m =
+	    H(state,
+	      "<link rel=\"stylesheet\" href=\"https://t.example/s.css\">"
+	      "<link rel=\"prefetch\" href=\"https://t.example/p\">"
+	      "<style>@import url(https://t.example/i.css); @font-face{src:url(https://t.example/f.woff)}"
+	      "ul{list-style-image:url(https://t.example/b.png)}</style>"
+	      "<div style=\"cursor:url(https://t.example/c.cur),auto;background:url(https://t.example/bg.png)\">x</div>"
+	      "<picture><source srcset=\"https://t.example/src.png\"><img width=\"1\" height=\"1\"></picture>");
+	assert_string_equal(BYURL(m, "https://t.example/s.css")->role, "stylesheet");
+	assert_string_equal(BYURL(m, "https://t.example/p")->role, "prefetch");
+	assert_string_equal(BYURL(m, "https://t.example/i.css")->role, "stylesheet");
+	assert_string_equal(BYURL(m, "https://t.example/f.woff")->role, "font");
+	assert_string_equal(BYURL(m, "https://t.example/b.png")->role, "bullet");
+	assert_string_equal(BYURL(m, "https://t.example/c.cur")->role, "cursor");
+	assert_string_equal(BYURL(m, "https://t.example/bg.png")->role, "background");
+	const pc_resource *src = BYURL(m, "https://t.example/src.png");
+	assert_string_equal(src->role, "image");
+	assert_int_equal(src->width.px, 1); /* drawn in the picture's img box */
+}
+
 int main(void)
 {
 	pc_pipeline_global_init();
@@ -778,6 +835,8 @@ int main(void)
 	    T(test_empty_html_part),
 	    T(test_css_url_spans),
 	    T(test_many_sheet_rules),
+	    T(test_cascade),
+	    T(test_roles),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
