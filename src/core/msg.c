@@ -138,9 +138,15 @@ const char *pc_resource_role(const char *element, const char *rel, const char *p
 		return "background";
 	}
 	if (!strcmp(element, "link")) {
-		if (rel && (strstr(rel, "prefetch") || strstr(rel, "preload") || strstr(rel, "prerender") ||
-		            strstr(rel, "preconnect")))
+		/* prefetch and prerender fetch for a page that may never be
+		 * opened: fetched only to be fetched; preload fetches what the page
+		 * uses, preconnect and dns-prefetch only reach a host */
+		if (rel && (strstr(rel, "dns-prefetch") || strstr(rel, "preconnect")))
+			return "preconnect";
+		if (rel && (strstr(rel, "prefetch") || strstr(rel, "prerender")))
 			return "prefetch";
+		if (rel && strstr(rel, "preload"))
+			return "preload";
 		if (rel && strstr(rel, "stylesheet"))
 			return "stylesheet";
 		return "icon";
@@ -158,7 +164,8 @@ const char *pc_resource_role(const char *element, const char *rel, const char *p
 
 bool pc_role_invisible(const char *role)
 {
-	static const char *const r[] = {"font", "cursor", "mask", "stylesheet", "prefetch", "icon", "track"};
+	static const char *const r[] = {"font",    "cursor", "mask",       "stylesheet", "prefetch",
+	                                "preload", "icon",   "preconnect", "track"};
 	for (size_t i = 0; role && i < sizeof r / sizeof r[0]; i++)
 		if (!strcmp(role, r[i]))
 			return true;

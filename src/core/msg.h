@@ -309,8 +309,8 @@ bool pc_element_is_image(const char *element);
  * that loads it: "image" (drawn as content: img, input, SVG image,
  * picture source, poster, CSS content), "background", "bullet" (list-style),
  * "border" (border-image), "mask", "cursor", "font", "stylesheet" (link
- * rel=stylesheet, @import), "prefetch" (rel=prefetch/preload/prerender/
- * preconnect/dns-prefetch/modulepreload: fetched and never used), "icon",
+ * rel=stylesheet, @import), "prefetch" (rel=prefetch/prerender: fetched and
+ * never used), "preload", "preconnect" (and dns-prefetch), "icon",
  * "media" (audio, video, embed, object), "track", "frame". */
 const char *pc_resource_role(const char *element, const char *rel, const char *prop);
 /* Roles whose response the reader never sees as a picture. */

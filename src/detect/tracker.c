@@ -322,12 +322,25 @@ static bool query_token(const pc_url *u)
 }
 
 /* An identifier in a URL, however short: a query value under an id-like
- * key ("id", "uid", "u", "r", "e", "sid" ...) of 3+ letters or digits, a
- * query value of 4+ digits or 6+ characters mixing letters and digits
- * (not an asset parameter: size, version, format), or a path segment of
- * 5+ digits. Content has such ids too (an article's); a stylesheet, a
+ * key ("id", "uid", "u", "r", "e", "sid" ...) of 4+ characters with a
+ * digit or 6+ letters, a query value of 4+ digits or 8+ characters mixing
+ * letters and digits (not an asset parameter: size, version, format; not
+ * "600x120"), or, when path_ids, a path segment of 5+ digits outside a
+ * storage path. Content has such ids too (an article's); a stylesheet, a
  * font, a cursor or a background has none of its own to carry. */
-static const char *id_in_url(const pc_url *u)
+static bool dimensions(const char *v)
+{
+	/* "900x900", "600x120": a size, not an id */
+	const char *x = strpbrk(v, "xX");
+	if (!x || x == v || !x[1])
+		return false;
+	for (const char *p = v; *p; p++)
+		if (p != x && !isdigit((unsigned char)*p))
+			return false;
+	return true;
+}
+
+static const char *id_in_url(const pc_url *u, bool path_ids)
 {
 	static const char *const id_keys[] = {
 	    "id", "uid",  "u",      "r",   "rid",        "e",       "eid",       "sid",  "cid",   "mid",
@@ -355,10 +368,14 @@ static const char *id_in_url(const pc_url *u)
 		for (size_t i = 0; id_keys[i]; i++)
 			if (!strcasecmp(p->key, id_keys[i]))
 				idkey = true;
-		if ((idkey && n >= 3 && digits) || (idkey && n >= 6) || (digits >= 4 && !alpha) ||
-		    (n >= 6 && digits && alpha))
+		if (dimensions(v))
+			continue;
+		if ((idkey && n >= 4 && digits) || (idkey && n >= 6) || (digits >= 4 && !alpha) ||
+		    (n >= 8 && digits && alpha))
 			return "id-in-url";
 	}
+	if (!path_ids)
+		return NULL;
 	/* a path ending in an asset file name is a storage path: its numbers
 	 * are account and content ids (img.mailinblue.com/2670624/images/..png) */
 	if (u->nsegments) {
@@ -838,7 +855,9 @@ static void resources(pc_detect_ctx *ctx, pc_msg *m)
 		if (!strcmp(role, "prefetch"))
 			sig(&s, "fetch-only", STRONG);
 		else if (pc_role_invisible(role) || pc_role_decorative(role)) {
-			const char *idw = id_in_url(u);
+			/* a decorative image's path numbers are its file's (colours,
+			 * sizes, content ids): only its query is read for an id */
+			const char *idw = id_in_url(u, pc_role_invisible(role));
 			if (idw)
 				sig(&s, pc_arena_printf(a, "id-on-%s", role), STRONG);
 		}
@@ -898,7 +917,7 @@ static void resources(pc_detect_ctx *ctx, pc_msg *m)
 		 * small size, with nothing in its URL (no token, id, listed host,
 		 * tracking word but a spacer's name), that the message also shows
 		 * at a visible size or as a thin divider. */
-		if (layout && s.strong == 1 && size_only && !leaked && !url_tok && !id_in_url(u) &&
+		if (layout && s.strong == 1 && size_only && !leaked && !url_tok && !id_in_url(u, true) &&
 		    (!pw || !strcmp(pw, "path-spacer")) && !host_word(u, false) && img) {
 			url_use key = {url, false};
 			const url_use *f = bsearch(&key, layout, nlayout, sizeof key, cmp_use);

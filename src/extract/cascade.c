@@ -40,7 +40,7 @@ struct pc_cascade {
 	/* while building */
 	pc_arena *arena;
 	myhtml_tree_t *tree;
-	size_t nodes;
+	size_t nodes, fanout, depth; /* elements, the most children of one, the deepest */
 	pc_cascade_info *info;
 	const pc_css_style *cur_st;
 	unsigned cur_media;
@@ -126,25 +126,34 @@ static void found(modest_finder_t *finder, myhtml_tree_node_t *node, mycss_selec
 	c->info->matches++;
 }
 
-/* Work a selector costs the finder: a walk of the tree per compound, and
- * a walk per element for the structural and relational pseudo-classes
- * and the sibling combinator. */
-static size_t selector_work(const char *s, size_t n, size_t nodes)
+/* Work a selector costs the finder, in element visits: a walk of the
+ * tree per compound; for each element, its siblings for the sibling
+ * combinator and the structural pseudo-classes (:nth-child, :last-child
+ * ... count them), its subtree for :has() (the subtrees of all elements
+ * hold each element once per ancestor: elements x depth in all). */
+static size_t selector_work(const char *s, size_t n, size_t nodes, size_t fanout, size_t depth)
 {
-	size_t compounds = 1;
-	bool heavy = false;
+	size_t compounds = 1, per = 0;
 	for (size_t i = 0; i < n; i++) {
 		char ch = s[i];
 		if (ch == ' ' || ch == '>' || ch == '+')
 			compounds++;
-		else if (ch == '~' && !(i && s[i - 1] == '=') && !(i + 1 < n && s[i + 1] == '='))
-			heavy = true;
+		else if (ch == '~' && !(i + 1 < n && s[i + 1] == '='))
+			per += fanout;
+		else if (ch == ':' && i + 4 < n && !strncasecmp(s + i, ":has(", 5))
+			per += depth;
+		else if (ch == ':' && i + 5 < n &&
+		         (!strncasecmp(s + i, ":nth-", 5) || !strncasecmp(s + i, ":last-", 6) ||
+		          !strncasecmp(s + i, ":only-", 6) || !strncasecmp(s + i, ":first-of", 9)))
+			per += fanout;
 		else if (ch == '(')
-			heavy = true; /* :has( :nth-child( :not( :is( ... */
+			per += 8; /* :not( :is( :where( : compounds inside */
 	}
 	if (compounds > 64)
 		compounds = 64;
-	return heavy ? nodes * (nodes < 64 ? 64 : nodes) : nodes * compounds;
+	if (per > nodes)
+		per = nodes;
+	return nodes * (compounds + per);
 }
 
 /* The end of the selector starting at s[i]: the next comma outside
@@ -300,7 +309,7 @@ static void on_rule(void *ctx, const char *sel, size_t seln, const char *decl, s
 		size_t b = i, k = 0, w = 0, last = i;
 		while (i < seln && k < SELECTOR_CHUNK) {
 			size_t e = selector_end(sel, seln, i);
-			w += selector_work(sel + i, e - i, c->nodes);
+			w += selector_work(sel + i, e - i, c->nodes, c->fanout, c->depth);
 			k++;
 			last = e;
 			i = e < seln ? e + 1 : seln;
@@ -325,13 +334,42 @@ static int match_cmp(const void *x, const void *y)
 	return a->order < b->order ? -1 : a->order > b->order;
 }
 
-int pc_cascade_build(pc_cascade *c, pc_arena *a, myhtml_tree_t *tree, size_t nodes, pc_cascade_info *info)
+/* Elements of the tree, the most children one has and the depth: one walk. */
+static void tree_stats(myhtml_tree_t *tree, size_t *nodes, size_t *fanout, size_t *depth)
+{
+	size_t n = 0, most = 0, d = 1, deepest = 1;
+	myhtml_tree_node_t *root = myhtml_tree_get_node_html(tree);
+	for (myhtml_tree_node_t *node = root; node;) {
+		n++;
+		size_t kids = 0;
+		for (myhtml_tree_node_t *k = myhtml_node_child(node); k; k = myhtml_node_next(k))
+			kids++;
+		if (kids > most)
+			most = kids;
+		if (myhtml_node_child(node)) {
+			node = myhtml_node_child(node);
+			if (++d > deepest)
+				deepest = d;
+			continue;
+		}
+		while (node && node != root && !myhtml_node_next(node)) {
+			node = myhtml_node_parent(node);
+			d--;
+		}
+		node = node && node != root ? myhtml_node_next(node) : NULL;
+	}
+	*nodes = n ? n : 1;
+	*fanout = most ? most : 1;
+	*depth = deepest;
+}
+
+int pc_cascade_build(pc_cascade *c, pc_arena *a, myhtml_tree_t *tree, pc_cascade_info *info)
 {
 	memset(info, 0, sizeof *info);
 	c->n = 0;
 	c->arena = a;
 	c->tree = tree;
-	c->nodes = nodes ? nodes : 1;
+	tree_stats(tree, &c->nodes, &c->fanout, &c->depth);
 	c->info = info;
 	c->order = 0;
 	c->nomem = false;

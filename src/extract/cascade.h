@@ -3,7 +3,7 @@
  *   cascade - the style sheets of an HTML part applied to its elements
  * SYNOPSIS
  *   pc_cascade *c = pc_cascade_new();              once per thread
- *   pc_cascade_build(c, arena, tree, nodes, &info);  after parsing a part
+ *   pc_cascade_build(c, arena, tree, &info);      after parsing a part
  *   pc_css_style st[2];
  *   pc_cascade_style(c, node, &inline_style, st);  per element, both screens
  *   pc_cascade_clear(c);                            before the tree changes
@@ -23,10 +23,11 @@
  *   inline ones (CSS Cascade 4, author origin). Inheritance is the
  *   caller's (extract/html.c keeps what descendants inherit).
  *
- *   Bounded: a selector costs the finder one walk of the tree, several for
- *   sibling and structural pseudo-classes. The work is counted before each
- *   walk (elements per walk, elements squared for :has/:nth-/~ and the
- *   functional pseudo-classes) against PC_CASCADE_WORK; past it the
+ *   Bounded: a selector costs the finder one walk of the tree per compound,
+ *   and per element its siblings for ~ and the structural pseudo-classes,
+ *   its subtree for :has(). The work is counted before each walk (one walk
+ *   of the tree gives the element count and the widest fan-out) against
+ *   PC_CASCADE_WORK; past it the
  *   remaining rules are not applied and info.over says so (the caller
  *   reports a limit: the scan is incomplete).
  */
@@ -59,9 +60,9 @@ typedef struct pc_cascade_info {
 
 pc_cascade *pc_cascade_new(void);
 void pc_cascade_free(pc_cascade *c);
-/* Reads every <style> of tree and matches its rules; nodes: elements in
- * the tree (for the work estimate). 0, or -1 when out of memory. */
-int pc_cascade_build(pc_cascade *c, pc_arena *a, struct myhtml_tree *tree, size_t nodes, pc_cascade_info *info);
+/* Reads every <style> of tree and matches its rules. 0, or -1 when out
+ * of memory. */
+int pc_cascade_build(pc_cascade *c, pc_arena *a, struct myhtml_tree *tree, pc_cascade_info *info);
 /* The cascaded style of node on each screen (out[0] narrow, out[1] wide),
  * inline style `inl` (may be NULL) weighed in; pc_css_settle applied. */
 void pc_cascade_style(const pc_cascade *c, struct myhtml_tree_node *node, const pc_css_style *inl, pc_css_style out[2]);

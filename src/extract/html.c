@@ -694,15 +694,6 @@ static void style_block(walk *w, myhtml_tree_node_t *node)
 	}
 }
 
-/* At most one element per '<': the finder's work estimate. */
-static size_t elements_upper_bound(const char *b, size_t n)
-{
-	size_t k = 0;
-	for (const char *p = b, *e = b + n; p < e && (p = memchr(p, '<', (size_t)(e - p))); p++)
-		k++;
-	return k;
-}
-
 static void find_base(walk *w, myhtml_tree_t *tree)
 {
 	myhtml_collection_t *c = myhtml_get_nodes_by_tag_id(tree, NULL, MyHTML_TAG_BASE, NULL);
@@ -1047,13 +1038,16 @@ int pc_html_extract(pc_html *h, pc_msg *m, size_t part, const char *bytes, size_
 	w.bufn = n;
 	find_base(&w, h->tree);
 	pc_cascade_info ci;
-	if (pc_cascade_build(h->cascade, m->arena, h->tree, elements_upper_bound(bytes, n), &ci) != 0)
+	if (pc_cascade_build(h->cascade, m->arena, h->tree, &ci) != 0)
 		pc_msg_limit(m, "arena", m->config->limits.arena, "parse results were cut short");
 	if (ci.over) {
 		pc_finding *f =
 		    pc_msg_limit(m, "css_work", PC_CASCADE_WORK,
 		                 "style sheets too costly to apply: the rest of their rules were not applied");
 		pc_finding_ev(m, f, "part", ((pc_part *)m->parts.v[part])->path);
+		pc_finding_ev(m, f, "rules", pc_arena_printf(m->arena, "%zu", ci.rules));
+		pc_finding_ev(m, f, "selectors_applied", pc_arena_printf(m->arena, "%zu", ci.applied));
+		pc_finding_ev(m, f, "work", pc_arena_printf(m->arena, "%zu", ci.work));
 	}
 	w.cascade = h->cascade;
 
