@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include "extract/cascade.h"
 
+#include <ctype.h>
 #include <modest/finder/finder.h>
 #include <mycss/mycss.h>
 #include <myhtml/myhtml.h>
@@ -259,6 +260,74 @@ static const char *empty_attr_fix(pc_arena *a, const char *s, size_t n, size_t *
 	return o;
 }
 
+/* Whether a selector list is well formed enough to hand to MyCSS: valid
+ * UTF-8 without control characters, attribute selectors that start with
+ * a name and do not nest, strings closed, parentheses balanced (at most
+ * 16 deep). MyCSS loops forever on some malformed lists ("[=\"\"[=\"\"]]]",
+ * found by fuzz_html; kept in fuzz/corpus/html); a browser drops every
+ * list this refuses. */
+static bool selector_sane(const char *s, size_t n)
+{
+	bool in_br = false, br_start = false;
+	int paren = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x80) { /* one UTF-8 sequence, whole */
+			size_t len = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c <= 0xdf ? 2 : 0;
+			if (!len || (c >= 0xf0 && len != 4) || i + len > n)
+				return false;
+			for (size_t k = 1; k < len; k++)
+				if (((unsigned char)s[i + k] & 0xc0) != 0x80)
+					return false;
+			i += len - 1;
+			br_start = false;
+			continue;
+		}
+		if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f')
+			return false;
+		if (c == 0x7f)
+			return false;
+		if (c == '\\') {
+			if (i + 1 >= n || s[i + 1] == '\n')
+				return false;
+			i++;
+			br_start = false;
+			continue;
+		}
+		if (in_br && br_start && c != ' ' && c != '\t' &&
+		    !(isalpha(c) || c == '_' || c == '-' || c == '*' || c == '|'))
+			return false;
+		if (c != ' ' && c != '\t')
+			br_start = false;
+		if (c == '"' || c == '\'') {
+			size_t k = i + 1;
+			while (k < n && s[k] != (char)c && s[k] != '\n') {
+				if (s[k] == '\\')
+					k++;
+				k++;
+			}
+			if (k >= n || s[k] != (char)c)
+				return false;
+			i = k;
+		} else if (c == '[') {
+			if (in_br)
+				return false;
+			in_br = br_start = true;
+		} else if (c == ']') {
+			if (!in_br)
+				return false;
+			in_br = false;
+		} else if (c == '(') {
+			if (++paren > 16)
+				return false;
+		} else if (c == ')') {
+			if (--paren < 0)
+				return false;
+		}
+	}
+	return !in_br && paren == 0;
+}
+
 /* Parses one chunk of a selector list and matches each selector. */
 static void match_list(pc_cascade *c, const char *sel, size_t seln)
 {
@@ -303,24 +372,36 @@ static void on_rule(void *ctx, const char *sel, size_t seln, const char *decl, s
 	c->cur_media = media;
 	/* the list in chunks of SELECTOR_CHUNK selectors: MyCSS's parse of one
 	 * long list grows faster than the list (a bomb of 100,000 selectors
-	 * took minutes and 230 MB). A chunk MyCSS cannot read is dropped; a
-	 * browser would drop the whole list, which only ever hides less. */
-	for (size_t i = 0; i < seln && !c->info->over && !c->nomem;) {
-		size_t b = i, k = 0, w = 0, last = i;
+	 * took minutes and 230 MB). A selector selector_sane refuses is left
+	 * out of its chunk, a chunk MyCSS cannot read is dropped: a browser
+	 * would drop the whole list, which only ever hides less. */
+	char *chunk = pc_arena_alloc(c->arena, seln + 1);
+	if (!chunk) {
+		c->nomem = true;
+		return;
+	}
+	for (size_t i = 0; i < seln && !c->info->over;) {
+		size_t k = 0, w = 0, cn = 0;
 		while (i < seln && k < SELECTOR_CHUNK) {
 			size_t e = selector_end(sel, seln, i);
-			w += selector_work(sel + i, e - i, c->nodes, c->fanout, c->depth);
-			k++;
-			last = e;
+			if (selector_sane(sel + i, e - i)) {
+				w += selector_work(sel + i, e - i, c->nodes, c->fanout, c->depth);
+				if (cn)
+					chunk[cn++] = ',';
+				memcpy(chunk + cn, sel + i, e - i);
+				cn += e - i;
+				k++;
+			} else
+				c->info->dropped++;
 			i = e < seln ? e + 1 : seln;
 		}
-		size_t e = last;
 		if (c->info->work + w > PC_CASCADE_WORK) {
 			c->info->over = true;
 			break;
 		}
 		c->info->work += w;
-		match_list(c, sel + b, e - b);
+		if (cn)
+			match_list(c, chunk, cn);
 	}
 }
 
