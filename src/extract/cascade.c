@@ -42,6 +42,9 @@ struct pc_cascade {
 	pc_arena *arena;
 	myhtml_tree_t *tree;
 	size_t nodes, fanout, depth; /* elements, the most children of one, the deepest */
+	uint64_t *names;             /* hashes of the classes and ids in the tree, sorted */
+	size_t nnames;
+	bool stats; /* the above were read (at the first rule that needs them) */
 	pc_cascade_info *info;
 	const pc_css_style *cur_st;
 	unsigned cur_media;
@@ -127,6 +130,129 @@ static void found(modest_finder_t *finder, myhtml_tree_node_t *node, mycss_selec
 	c->info->matches++;
 }
 
+/* FNV-1a of a class or id name, in lower case (quirks mode compares
+ * them without case: a superset is safe, it only skips less). */
+static uint64_t name_hash(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)tolower((unsigned char)s[i]);
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
+static int u64_cmp(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+	return a < b ? -1 : a > b;
+}
+
+static void add_name(pc_cascade *c, size_t *cap, const char *s, size_t n)
+{
+	if (c->nomem || !n)
+		return;
+	if (c->nnames == *cap) {
+		size_t nc = *cap ? *cap * 2 : 256;
+		uint64_t *nv = pc_arena_alloc(c->arena, nc * sizeof *nv);
+		if (!nv) {
+			c->nomem = true;
+			return;
+		}
+		if (c->nnames)
+			memcpy(nv, c->names, c->nnames * sizeof *nv);
+		c->names = nv;
+		*cap = nc;
+	}
+	c->names[c->nnames++] = name_hash(s, n);
+}
+
+/* The classes and the id of an element into c->names. */
+static void element_names(pc_cascade *c, size_t *cap, myhtml_tree_node_t *node)
+{
+	size_t l = 0;
+	myhtml_tree_attr_t *a = myhtml_attribute_by_key(node, "class", 5);
+	const char *v = a ? myhtml_attribute_value(a, &l) : NULL;
+	for (size_t i = 0; v && i < l;) {
+		while (i < l && isspace((unsigned char)v[i]))
+			i++;
+		size_t b = i;
+		while (i < l && !isspace((unsigned char)v[i]))
+			i++;
+		add_name(c, cap, v + b, i - b);
+	}
+	a = myhtml_attribute_by_key(node, "id", 2);
+	v = a ? myhtml_attribute_value(a, &l) : NULL;
+	if (v)
+		add_name(c, cap, v, l);
+}
+
+/* Whether every class and id a selector needs outside its parentheses
+ * and brackets is on some element: a selector naming one that is not can
+ * match nothing (a framework's sheet names hundreds the message never
+ * uses). An escape makes the answer "maybe". */
+static bool names_present(const pc_cascade *c, const char *s, size_t n)
+{
+	int depth = 0;
+	for (size_t i = 0; i < n; i++) {
+		char ch = s[i];
+		if (ch == '\\')
+			return true;
+		if (ch == '(' || ch == '[')
+			depth++;
+		else if ((ch == ')' || ch == ']') && depth)
+			depth--;
+		else if (ch == '"' || ch == '\'')
+			return true;
+		else if ((ch == '.' || ch == '#') && !depth) {
+			size_t b = ++i;
+			while (i < n && (isalnum((unsigned char)s[i]) || s[i] == '-' || s[i] == '_' ||
+			                 (unsigned char)s[i] >= 0x80))
+				i++;
+			if (i == b)
+				return true;
+			uint64_t h = name_hash(s + b, i - b);
+			if (!bsearch(&h, c->names, c->nnames, sizeof h, u64_cmp))
+				return false;
+			i--;
+		}
+	}
+	return true;
+}
+
+static void tree_stats(pc_cascade *c, myhtml_tree_t *tree, size_t *nodes, size_t *fanout, size_t *depth)
+{
+	size_t n = 0, most = 0, d = 1, deepest = 1, cap = 0;
+	c->nnames = 0;
+	myhtml_tree_node_t *root = myhtml_tree_get_node_html(tree);
+	for (myhtml_tree_node_t *node = root; node;) {
+		n++;
+		if (myhtml_node_tag_id(node) != MyHTML_TAG__TEXT && myhtml_node_tag_id(node) != MyHTML_TAG__COMMENT)
+			element_names(c, &cap, node);
+		size_t kids = 0;
+		for (myhtml_tree_node_t *k = myhtml_node_child(node); k; k = myhtml_node_next(k))
+			kids++;
+		if (kids > most)
+			most = kids;
+		if (myhtml_node_child(node)) {
+			node = myhtml_node_child(node);
+			if (++d > deepest)
+				deepest = d;
+			continue;
+		}
+		while (node && node != root && !myhtml_node_next(node)) {
+			node = myhtml_node_parent(node);
+			d--;
+		}
+		node = node && node != root ? myhtml_node_next(node) : NULL;
+	}
+	*nodes = n ? n : 1;
+	*fanout = most ? most : 1;
+	*depth = deepest;
+	if (c->nnames > 1)
+		qsort(c->names, c->nnames, sizeof *c->names, u64_cmp);
+}
+
 /* Work a selector costs the finder, in element visits: a walk of the
  * tree per compound; for each element, its siblings for the sibling
  * combinator and the structural pseudo-classes (:nth-child, :last-child
@@ -181,25 +307,78 @@ static size_t selector_end(const char *s, size_t n, size_t i)
 }
 
 /* Whether a declaration block names a property pc_css_style keeps: most
- * rules of a newsletter's sheet (fonts, colours, padding) do not, and
- * are neither parsed nor matched. */
+ * rules of a newsletter's sheet (fonts, colours, padding) do not, and are
+ * neither parsed nor matched. One pass: the name before each ':' that
+ * starts a declaration, looked up by its length and first letter. */
+static bool known_property(const char *p, size_t n)
+{
+	static const char *const props[] = {"display",
+	                                    "visibility",
+	                                    "opacity",
+	                                    "width",
+	                                    "height",
+	                                    "max-width",
+	                                    "max-height",
+	                                    "overflow",
+	                                    "position",
+	                                    "left",
+	                                    "top",
+	                                    "right",
+	                                    "bottom",
+	                                    "margin",
+	                                    "margin-left",
+	                                    "margin-top",
+	                                    "clip",
+	                                    "clip-path",
+	                                    "-webkit-clip-path",
+	                                    "transform",
+	                                    "-webkit-transform",
+	                                    "scale",
+	                                    "translate",
+	                                    "filter",
+	                                    "-webkit-filter",
+	                                    "text-indent",
+	                                    "zoom"};
+	for (size_t k = 0; k < sizeof props / sizeof props[0]; k++)
+		if (strlen(props[k]) == n && !strncasecmp(p, props[k], n))
+			return true;
+	return false;
+}
+
 static bool relevant(const char *s, size_t n)
 {
-	static const char *const props[] = {"display", "visibility", "opacity",  "width",       "height",
-	                                    "max-",    "overflow",   "position", "left",        "top",
-	                                    "right",   "bottom",     "margin",   "clip",        "transform",
-	                                    "scale",   "translate",  "filter",   "text-indent", "zoom"};
+	size_t b = 0;
+	bool name = true; /* at the start of a declaration */
 	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)(s[i] | 0x20);
-		if (ch < 'b' || ch > 'z' || (i && ((s[i - 1] | 0x20) >= 'a' && (s[i - 1] | 0x20) <= 'z')))
-			continue;
-		for (size_t k = 0; k < sizeof props / sizeof props[0]; k++) {
-			size_t l = strlen(props[k]);
-			if (n - i >= l && !strncasecmp(s + i, props[k], l))
+		char ch = s[i];
+		if (ch == ';' || ch == '{' || ch == '}') {
+			name = true;
+			b = i + 1;
+		} else if (ch == ':' && name) {
+			size_t x = b, e = i;
+			while (x < e && isspace((unsigned char)s[x]))
+				x++;
+			while (e > x && isspace((unsigned char)s[e - 1]))
+				e--;
+			if (e > x && e - x <= 17 && known_property(s + x, e - x))
 				return true;
+			name = false;
+		} else if (ch == '/' && i + 1 < n && s[i + 1] == '*') {
+			return true; /* a comment may hide a name from this scan: parse it */
+		} else if (ch == '\\') {
+			return true; /* an escaped name: parse it */
 		}
 	}
 	return false;
+}
+
+/* Whether a rule's declarations can hide, shrink or size what it
+ * selects (so undo a hiding or a small size given elsewhere: the mobile
+ * twin sized only by an @media rule). Every rule that names a known
+ * property does; kept as the one place to narrow that. */
+static bool matters(const pc_css_style *st)
+{
+	return st->set != 0;
 }
 
 /* Modest's [name=""] never matches (its equality test refuses an empty
@@ -366,8 +545,12 @@ static void on_rule(void *ctx, const char *sel, size_t seln, const char *decl, s
 	}
 	pc_css_style_init(st);
 	pc_css_parse_style(c->arena, decl, decln, st, NULL, NULL);
-	if (!st->set)
+	if (!st->set || !matters(st))
 		return;
+	if (!c->stats) { /* one walk of the tree, for a part whose sheets matter */
+		tree_stats(c, c->tree, &c->nodes, &c->fanout, &c->depth);
+		c->stats = true;
+	}
 	c->cur_st = st;
 	c->cur_media = media;
 	/* the list in chunks of SELECTOR_CHUNK selectors: MyCSS's parse of one
@@ -384,7 +567,9 @@ static void on_rule(void *ctx, const char *sel, size_t seln, const char *decl, s
 		size_t k = 0, w = 0, cn = 0;
 		while (i < seln && k < SELECTOR_CHUNK) {
 			size_t e = selector_end(sel, seln, i);
-			if (selector_sane(sel + i, e - i)) {
+			if (!names_present(c, sel + i, e - i)) {
+				/* matches nothing: no work */
+			} else if (selector_sane(sel + i, e - i)) {
 				w += selector_work(sel + i, e - i, c->nodes, c->fanout, c->depth);
 				if (cn)
 					chunk[cn++] = ',';
@@ -416,41 +601,14 @@ static int match_cmp(const void *x, const void *y)
 }
 
 /* Elements of the tree, the most children one has and the depth: one walk. */
-static void tree_stats(myhtml_tree_t *tree, size_t *nodes, size_t *fanout, size_t *depth)
-{
-	size_t n = 0, most = 0, d = 1, deepest = 1;
-	myhtml_tree_node_t *root = myhtml_tree_get_node_html(tree);
-	for (myhtml_tree_node_t *node = root; node;) {
-		n++;
-		size_t kids = 0;
-		for (myhtml_tree_node_t *k = myhtml_node_child(node); k; k = myhtml_node_next(k))
-			kids++;
-		if (kids > most)
-			most = kids;
-		if (myhtml_node_child(node)) {
-			node = myhtml_node_child(node);
-			if (++d > deepest)
-				deepest = d;
-			continue;
-		}
-		while (node && node != root && !myhtml_node_next(node)) {
-			node = myhtml_node_parent(node);
-			d--;
-		}
-		node = node && node != root ? myhtml_node_next(node) : NULL;
-	}
-	*nodes = n ? n : 1;
-	*fanout = most ? most : 1;
-	*depth = deepest;
-}
-
 int pc_cascade_build(pc_cascade *c, pc_arena *a, myhtml_tree_t *tree, pc_cascade_info *info)
 {
 	memset(info, 0, sizeof *info);
 	c->n = 0;
 	c->arena = a;
 	c->tree = tree;
-	tree_stats(tree, &c->nodes, &c->fanout, &c->depth);
+	c->nnames = 0;
+	c->stats = false;
 	c->info = info;
 	c->order = 0;
 	c->nomem = false;
