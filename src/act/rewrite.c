@@ -9,6 +9,7 @@
  *   header fields removed/added, the edited part's Content-Type/-Transfer-
  *   Encoding lines (only when they must change) and its body.
  */
+#define _GNU_SOURCE
 #include "act/rewrite.h"
 #include "act/authres.h"
 #include "extract/authres.h"
@@ -119,6 +120,33 @@ static void add_edit(GArray *edits, const pc_span *sp, const char *url)
 		e.repl = g_strdup(url);
 	}
 	g_array_append_val(edits, e);
+}
+
+/* Edits replacing every occurrence of url in the part's text, as written
+ * and with its '&' written "&amp;": for a URL the parser could not place.
+ * Raw edits: the replacement (a data: URI, "data:,", "about:blank") holds
+ * no quote, space or '>' to end an attribute. */
+static void by_text(GArray *edits, const pc_part *pp, const char *url, const char *repl)
+{
+	size_t ul = strlen(url);
+	if (ul < 8 || !pp->utf8)
+		return;
+	GString *amp = g_string_new(NULL);
+	for (const char *p = url; *p; p++)
+		g_string_append(amp, *p == '&' ? "&amp;" : (char[]){*p, 0});
+	const char *forms[2] = {url, amp->str};
+	for (int f = 0; f < (strcmp(url, amp->str) ? 2 : 1); f++) {
+		size_t fl = strlen(forms[f]);
+		for (const char *p = pp->utf8, *e = pp->utf8 + pp->utf8n; p < e;) {
+			const char *hit = memmem(p, (size_t)(e - p), forms[f], fl);
+			if (!hit)
+				break;
+			edit x = {(size_t)(hit - pp->utf8), fl, g_strdup(repl), 0, 0, NULL, EDIT_RAW};
+			g_array_append_val(edits, x);
+			p = hit + fl;
+		}
+	}
+	g_string_free(amp, TRUE);
 }
 
 /* The edit list of a part, made on first use. */
@@ -488,6 +516,13 @@ int pc_rewrite(const pc_msg *m, const char *bytes, size_t n, char **out, size_t 
 			sp = &t->link->span;
 			part = t->link->part;
 			repl = own = clean_url(t->destination ? t->destination : t->stripped);
+		}
+		if (t->res && sp && !sp->ok && part < np && part_rewritable(m, m->parts.v[part])) {
+			/* no place from the parser (an attribute a later <body> gave
+			 * the first): every occurrence of the URL's text is replaced */
+			by_text(part_edits(edits, part), m->parts.v[part], t->res->url->raw, repl);
+			st->other++;
+			continue;
 		}
 		if (!sp || !sp->ok || part >= np || !part_rewritable(m, m->parts.v[part])) {
 			g_free(own);
