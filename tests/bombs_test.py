@@ -234,6 +234,16 @@ def style_selector_long(n):  # one rule with a long selector list and descendant
                 + b"<div><div><p class=x1><img src=http://t.example/a.gif></p></div></div>" * 50)
 
 
+def style_sibling_chain(n):  # the finder walks following siblings once per '~' (issue 15)
+    return html(b"<style>.s ~ .s ~ .s ~ img{display:none} .s ~ img{opacity:0}</style>"
+                + b"<img class=s src=http://t.example/a.gif>" * (n // 40))
+
+
+def style_structural(n):  # :nth-child counts siblings for every element it is asked about
+    return html(b"<style>img:nth-child(2n+1){display:none} img:nth-last-child(3){opacity:0}"
+                b" div:has(img) img{width:0}</style><div>" + b"<img src=http://t.example/a.gif>" * (n // 32) + b"</div>")
+
+
 def style_many_urls(n):  # a sheet with many url() and @import
     sheet = b"".join(b".b%d{background:url(http://t.example/%d.gif)}\n@import url(http://s.example/%d.css);\n"
                      % (i, i, i) for i in range(n))
@@ -467,6 +477,8 @@ SHAPES = [
     ("style-rules", style_rules, 20_000, [], {}),
     ("style-revealed", style_revealed, 20_000, [], {}),
     ("style-long-selector", multi(style_selector_long, 100_000), 300_000, [], {}),
+    ("style-sibling-chain", style_sibling_chain, 400_000, ["css_work"], {"limits_at_n": True}),
+    ("style-structural", style_structural, 1_000_000, ["css_work"], {"limits_at_n": True}),
     ("style-many-urls", style_many_urls, 20_000, ["urls"], {}),
     ("style-escaped-urls", style_escaped_urls, 3_000, ["urls"], {}),
     ("style-attr-urls", style_attr_urls, 2_500, [], {}),

@@ -253,21 +253,26 @@ static void tree_stats(pc_cascade *c, myhtml_tree_t *tree, size_t *nodes, size_t
 		qsort(c->names, c->nnames, sizeof *c->names, u64_cmp);
 }
 
-/* Work a selector costs the finder, in element visits: a walk of the
- * tree per compound; for each element, its siblings for the sibling
- * combinator and the structural pseudo-classes (:nth-child, :last-child
- * ... count them), its subtree for :has() (the subtrees of all elements
- * hold each element once per ancestor: elements x depth in all). */
+/* Work a selector costs the finder, in element visits. The finder reads
+ * left to right: a walk of the tree per compound; per element, its
+ * siblings for the structural pseudo-classes (:nth-child, :last-child ...
+ * count them) and its subtree for :has() (all subtrees together hold each
+ * element once per ancestor: elements x depth). The sibling combinator
+ * multiplies: for each element the left side matches, the finder walks
+ * its following siblings, and for each of those that matches the next
+ * compound it walks theirs again (".s ~ .s ~ .s ~ img" over 500 siblings
+ * took 30 s), so each '~' costs the widest fan-out again. Saturates. */
 static size_t selector_work(const char *s, size_t n, size_t nodes, size_t fanout, size_t depth)
 {
-	size_t compounds = 1, per = 0;
+	size_t compounds = 1, per = 0, mult = 1;
 	for (size_t i = 0; i < n; i++) {
 		char ch = s[i];
 		if (ch == ' ' || ch == '>' || ch == '+')
 			compounds++;
-		else if (ch == '~' && !(i + 1 < n && s[i + 1] == '='))
-			per += fanout;
-		else if (ch == ':' && i + 4 < n && !strncasecmp(s + i, ":has(", 5))
+		else if (ch == '~' && !(i + 1 < n && s[i + 1] == '=')) {
+			compounds++;
+			mult = mult > PC_CASCADE_WORK / fanout ? PC_CASCADE_WORK : mult * fanout;
+		} else if (ch == ':' && i + 4 < n && !strncasecmp(s + i, ":has(", 5))
 			per += depth;
 		else if (ch == ':' && i + 5 < n &&
 		         (!strncasecmp(s + i, ":nth-", 5) || !strncasecmp(s + i, ":last-", 6) ||
@@ -280,7 +285,8 @@ static size_t selector_work(const char *s, size_t n, size_t nodes, size_t fanout
 		compounds = 64;
 	if (per > nodes)
 		per = nodes;
-	return nodes * (compounds + per);
+	size_t w = nodes * (compounds + per);
+	return mult > 1 && w > PC_CASCADE_WORK / mult ? (size_t)PC_CASCADE_WORK + 1 : w * mult;
 }
 
 /* The end of the selector starting at s[i]: the next comma outside
