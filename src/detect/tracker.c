@@ -890,6 +890,12 @@ static void resources(pc_detect_ctx *ctx, pc_msg *m)
 		 * the token, and the query string itself */
 		if (img && u->query && u->query[0])
 			sigw(&s, "query", query_token(u) ? 2 : 1);
+		/* an id in the query of an image drawn at no declared size: a
+		 * content image states its size (mail layouts must, for Outlook);
+		 * a beacon need not, its own pixel is its size */
+		if (img && w < 0 && h < 0 && r->width.pct < 0 && r->height.pct < 0 && !strcmp(role, "image") &&
+		    id_in_url(u, false))
+			sigw(&s, "id-unsized", 2);
 		s.url_weight = s.weight - before;
 		if (nr >= 2) {
 			const char *hh = host_of(u);

@@ -40,6 +40,8 @@ def px(name):
 
 
 POSITIVE = [
+    # no hiding at all: an image of no declared size with an id
+    ("unsized", '', '<img src="{u}">'),
     # style sheets the detector must apply with a selector engine
     ("descendant", '<style>.foot img{display:none}</style>', '<div class="foot"><img src="{u}"></div>'),
     ("attribute", '<style>img[alt=""]{display:none}</style>', '<img alt="" src="{u}">'),
@@ -104,6 +106,9 @@ NEGATIVE = [
      '<img src="https://cdn.dailyledger.example/dot.gif" width="459" height="20" alt="">'),
     ("bullet", '<style>ul.x{list-style-image:url(https://cdn.dailyledger.example/bullet.png)}</style>',
      '<ul class="x"><li>one</li></ul>'),
+    ("article-image", '',
+     '<a href="https://www.dailyledger.example/a/1"><img src="https://cdn.dailyledger.example/img?id=48213" '
+     'width="600" height="300" alt="Budget vote"></a>'),
 ]
 
 
