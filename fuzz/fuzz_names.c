@@ -1,6 +1,10 @@
-/* Display-name normaliser and similarity, domain normaliser, lookalike
- * comparison and the domain-in-a-name finder. Input: "A\nB": A is a name
- * and a host, B a second name and host (or the protected domain). */
+/* Display-name normaliser and similarity, the name as shown (bidi,
+ * invisible characters) and its parts at connecting words, domain
+ * normaliser, lookalike comparison and the domain-in-a-name finder.
+ * Input: "A\nB": A is a name and a host, B a second name and host (or the
+ * protected domain). Checked: the shown name holds no bidi control, and
+ * normalising it gives the same as normalising the name (the bidi step is
+ * done once, never undone). */
 #include <stdint.h>
 #include <string.h>
 
@@ -30,6 +34,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		double sim = pc_names_similarity(x, y);
 		if (sim < 0 || sim > 1)
 			__builtin_trap();
+	}
+	pc_names_bidi bi;
+	const char *shown = pc_names_shown(st, a, s, n1, &bi);
+	if (shown) {
+		for (const unsigned char *p = (const unsigned char *)shown; *p; p++)
+			if ((p[0] == 0xe2 && p[1] == 0x80 &&
+			     ((p[2] >= 0x8e && p[2] <= 0x8f) || (p[2] >= 0xaa && p[2] <= 0xae))) ||
+			    (p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9) ||
+			    (p[0] == 0xd8 && p[1] == 0x9c))
+				__builtin_trap();
+		if (bi.reordered && !bi.ncontrols)
+			__builtin_trap();
+		const char *ns = pc_names_display_shown(st, a, shown, strlen(shown));
+		if (x && ns && !memchr(s, 0, n1) && strlen(shown) <= PC_NAMES_MAX_IN && strcmp(x, ns))
+			__builtin_trap();
+		const char *part[PC_NAMES_MAX_PARTS], *form[PC_NAMES_MAX_PARTS];
+		size_t np = ns ? pc_names_parts(st, a, ns, part, form, PC_NAMES_MAX_PARTS) : 0;
+		for (size_t i = 0; i < np; i++)
+			if (!part[i] || !form[i] || !*part[i] || pc_names_similarity(part[i], ns) > 1)
+				__builtin_trap();
 	}
 	char *z = pc_arena_strndup(a, s, n1); /* C string view for the finder */
 	if (z)

@@ -28,11 +28,23 @@ EXPECT = {
     ],
     "05-name-address.eml": [("impersonation.name-address", "named_domain", "example.com")],
     "06-newsletter-legit.eml": [("header.divergence", "header", "return-path")],
+    # issue 15: a name written backwards behind U+202E, shown as "Hannah Reyes"
+    "07-bidi-reversed.eml": [
+        ("impersonation.display-name", "shown", "Hannah Reyes"),
+        ("impersonation.display-name", "bidi_controls", "U+202E at 0"),
+        ("impersonation.bidi-name", "shown", "Hannah Reyes"),
+    ],
+    "08-on-behalf-of.eml": [
+        ("impersonation.display-name", "form", "on behalf of"),
+        ("impersonation.display-name", "person", "Hannah Reyes"),
+    ],
+    "09-forms-other-people.eml": [],
 }
 ABSENT = {
     "03-legit.eml": ["impersonation.", "header."],
     "06-newsletter-legit.eml": ["impersonation."],
     "01-name-on-freemail.eml": ["impersonation.lookalike"],
+    "09-forms-other-people.eml": ["impersonation."],
 }
 
 

@@ -43,7 +43,15 @@ static const char conf[] = "[organisation]\n"
                            "[person]\n"
                            "name = 王伟\n"
                            "name = Wang Wei\n"
-                           "domains = scmp.com\n";
+                           "domains = scmp.com\n"
+                           "[person]\n"
+                           "name = Hannah Reyes\n"
+                           "addresses = hannah.reyes@dailyledger.example\n"
+                           "domains = dailyledger.example\n"
+                           "[person]\n"
+                           "name = Mohammed Al-Rashid\n"
+                           "name = \xd9\x85\xd8\xad\xd9\x85\xd8\xaf \xd8\xa7\xd9\x84\xd8\xb1\xd8\xa7\xd8\xb4\xd8\xaf\n"
+                           "domains = reuters.com\n";
 
 static int setup(void **state)
 {
@@ -160,6 +168,157 @@ static void test_display_name_lookalike_and_unrelated(void **state)
 	assert_non_null(find(m, "impersonation.display-name", NULL, NULL));
 	m = scan("From: \"Jane Doe-Whitaker\" <jd@unrelated.example>\n", NULL);
 	assert_null(find(m, "impersonation.display-name", NULL, NULL));
+}
+
+/* The display-name finding for a From header, or NULL. */
+static const pc_finding *dn(const char *from)
+{
+	const pc_msg *m = scan(from, NULL);
+	return find(m, "impersonation.display-name", NULL, NULL);
+}
+
+/* RFC 2047 B-encoding of a UTF-8 name, as a From header on addr. */
+static const char *from_b(const char *name, const char *addr)
+{
+	static char h[1024];
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t n = strlen(name), o = 0;
+	o += (size_t)snprintf(h, sizeof h, "From: =?utf-8?B?");
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = (unsigned char)name[i] << 16;
+		if (i + 1 < n)
+			v |= (unsigned char)name[i + 1] << 8;
+		if (i + 2 < n)
+			v |= (unsigned char)name[i + 2];
+		h[o++] = b64[v >> 18 & 63];
+		h[o++] = b64[v >> 12 & 63];
+		h[o++] = i + 1 < n ? b64[v >> 6 & 63] : '=';
+		h[o++] = i + 2 < n ? b64[v & 63] : '=';
+	}
+	snprintf(h + o, sizeof h - o, "?= <%s>\n", addr);
+	return h;
+}
+
+#define ARABIC "\xd9\x85\xd8\xad\xd9\x85\xd8\xaf \xd8\xa7\xd9\x84\xd8\xb1\xd8\xa7\xd8\xb4\xd8\xaf"
+#define ARABIC_REV "\xd8\xaf\xd8\xb4\xd8\xa7\xd8\xb1\xd9\x84\xd8\xa7 \xd8\xaf\xd9\x85\xd8\xad\xd9\x85"
+
+static void test_display_name_bidi(void **state)
+{
+	(void)state;
+	/* issue 15's header, exactly: shows as "Hannah Reyes" */
+	const pc_msg *m = scan("From: =?utf-8?B?4oCuc2V5ZVIgaGFubmFI?= <x@gmail.com>\n", NULL);
+	const pc_finding *f = find(m, "impersonation.display-name", NULL, NULL);
+	assert_non_null(f);
+	assert_true(f->score == 8);
+	assert_string_equal(ev(f, "person"), "Hannah Reyes");
+	assert_string_equal(ev(f, "shown"), "Hannah Reyes");
+	assert_string_equal(ev(f, "bidi_controls"), "U+202E at 0");
+	f = find(m, "impersonation.bidi-name", NULL, NULL);
+	assert_non_null(f);
+	assert_true(f->score == 3);
+	assert_string_equal(ev(f, "shown"), "Hannah Reyes");
+	assert_string_equal(ev(f, "header"), "from");
+	/* RLO closed by PDF, reversed only partly, LRO around RLO, an isolate
+	 * around an override, an embedding (no reversal) */
+	static const char *const rlo[] = {"\xe2\x80\xaeseyeR hannaH\xe2\x80\xac",
+	                                  "Hannah \xe2\x80\xaeseyeR",
+	                                  "Hannah \xe2\x80\xaeseyeR\xe2\x80\xac",
+	                                  "\xe2\x80\xad\xe2\x80\xaeseyeR hannaH\xe2\x80\xac\xe2\x80\xac",
+	                                  "\xe2\x81\xa7\xe2\x80\xaeseyeR hannaH\xe2\x80\xac\xe2\x81\xa9",
+	                                  "\xe2\x80\xabHannah Reyes\xe2\x80\xac",
+	                                  "\xe2\x80\x8fHannah\xe2\x80\x8b Re\xc2\xadyes\xe2\x80\x8f",
+	                                  NULL};
+	for (size_t i = 0; rlo[i]; i++) {
+		f = dn(from_b(rlo[i], "x@gmail.com"));
+		assert_non_null(f);
+		assert_string_equal(ev(f, "person"), "Hannah Reyes");
+		assert_non_null(ev(f, "bidi_controls"));
+	}
+	/* her own address, written backwards: hers */
+	assert_null(dn(from_b("\xe2\x80\xaeseyeR hannaH", "hannah.reyes@dailyledger.example")));
+	/* backwards without an override is shown backwards: not her name */
+	assert_null(dn(from_b("seyeR hannaH", "x@gmail.com")));
+	/* Reply-To and Sender names are shown the same way */
+	m = scan("From: a@unrelated.example\nReply-To: =?utf-8?B?4oCuc2V5ZVIgaGFubmFI?= <r@gmail.com>\n", NULL);
+	assert_non_null(find(m, "impersonation.display-name", "header", "reply-to"));
+	assert_non_null(find(m, "impersonation.bidi-name", "header", "reply-to"));
+	/* a reversed address in the name is read as the address */
+	m = scan(from_b("\xe2\x80\xaemoc.elpmaxe@oec", "x@gmail.com"), NULL);
+	f = find(m, "impersonation.name-address", NULL, NULL);
+	assert_non_null(f);
+	assert_string_equal(ev(f, "named_domain"), "example.com");
+	/* a plain name: no bidi finding */
+	m = scan("From: Someone Else <x@gmail.com>\n", NULL);
+	assert_null(find(m, "impersonation.bidi-name", NULL, NULL));
+}
+
+static void test_display_name_rtl(void **state)
+{
+	(void)state;
+	/* the genuine Arabic name on freemail, with and without marks */
+	const pc_finding *f = dn(from_b(ARABIC, "m@gmail.com"));
+	assert_non_null(f);
+	assert_string_equal(ev(f, "person"), "Mohammed Al-Rashid");
+	assert_null(ev(f, "shown")); /* nothing reordered */
+	f = dn(from_b("\xe2\x80\x8f" ARABIC "\xe2\x80\x8f", "m@gmail.com"));
+	assert_non_null(f);
+	assert_string_equal(ev(f, "bidi_controls"), "U+200F at 0, U+200F at 12");
+	const pc_msg *m = scan(from_b("\xe2\x80\x8f" ARABIC "\xe2\x80\x8f", "m@gmail.com"), NULL);
+	assert_null(find(m, "impersonation.bidi-name", NULL, NULL)); /* marks that reorder nothing */
+	/* written backwards behind LRO: shown as the name */
+	m = scan(from_b("\xe2\x80\xad" ARABIC_REV "\xe2\x80\xac", "m@gmail.com"), NULL);
+	assert_non_null(find(m, "impersonation.display-name", "person", "Mohammed Al-Rashid"));
+	assert_non_null(find(m, "impersonation.bidi-name", NULL, NULL));
+	/* on his own domain, with or without marks: his */
+	assert_null(dn(from_b(ARABIC, "m@reuters.com")));
+	assert_null(dn(from_b("\xe2\x80\x8f" ARABIC "\xe2\x80\x8f", "m@reuters.com")));
+	/* backwards without an override: another string */
+	assert_null(dn(from_b(ARABIC_REV, "m@gmail.com")));
+}
+
+static void test_display_name_forms(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *from, *form;
+	} pos[] = {{"From: \"Hannah Reyes on behalf of Ledger\" <x@gmail.com>\n", "on behalf of"},
+	           {"From: \"On Behalf Of Hannah Reyes\" <x@gmail.com>\n", "on behalf of"},
+	           {"From: \"Hannah Reyes on behalf of The Daily Ledger Newsroom\" <x@gmail.com>\n", "on behalf of"},
+	           {"From: \"Hannah Reyes VIA The Daily Ledger Newsroom\" <x@gmail.com>\n", "via"},
+	           {"From: \"Hannah Reyes via Ledger\" <x@gmail.com>\n", "via"},
+	           {"From: \"The Daily Ledger Newsroom for Hannah Reyes\" <x@gmail.com>\n", "for"},
+	           {"From: \"Hannah Reyes | Ledger\" <x@gmail.com>\n", "|"},
+	           {"From: \"Hannah Reyes - The Daily Ledger Newsroom\" <x@gmail.com>\n", "-"},
+	           {"From: \"Hannah Reyes c/o The Daily Ledger Newsroom\" <x@gmail.com>\n", "c/o"},
+	           /* Cyrillic а in "behalf": the form still cut */
+	           {"From: \"Hannah Reyes on beh\xd0\xb0lf of The Daily Ledger\" <x@gmail.com>\n", "on behalf of"},
+	           {NULL, NULL}};
+	for (size_t i = 0; pos[i].from; i++) {
+		const pc_finding *f = dn(pos[i].from);
+		if (!f)
+			fail_msg("no finding for %s", pos[i].from);
+		assert_string_equal(ev(f, "person"), "Hannah Reyes");
+		assert_non_null(ev(f, "matched_part"));
+		assert_string_equal(ev(f, "form"), pos[i].form);
+	}
+	/* "X (via Y)": the comment goes, the name is whole */
+	assert_non_null(dn("From: \"Hannah Reyes (via Ledger)\" <x@gmail.com>\n"));
+	/* from her own address, any form is hers */
+	assert_null(dn("From: \"Hannah Reyes on behalf of Ledger\" <hannah.reyes@dailyledger.example>\n"));
+	/* other people whose names hold her first name or surname, and forms
+	 * with no protected name */
+	static const char *const neg[] = {"From: \"Hannah Smith via Ledger\" <x@gmail.com>\n",
+	                                  "From: \"Hannah Smith on behalf of The Daily Ledger\" <x@gmail.com>\n",
+	                                  "From: \"Hannah Reyesdottir\" <x@gmail.com>\n",
+	                                  "From: \"Hannah-Reyes Foundation for Children\" <x@gmail.com>\n",
+	                                  "From: \"Newsletter via Ledger\" <x@gmail.com>\n",
+	                                  "From: \"Hannah Montana for President\" <x@gmail.com>\n",
+	                                  "From: \"Reyes Plumbing for Hannah\" <x@gmail.com>\n",
+	                                  "From: \"Hannah on behalf of Reyes Plumbing Services\" <x@gmail.com>\n",
+	                                  NULL};
+	for (size_t i = 0; neg[i]; i++)
+		if (dn(neg[i]))
+			fail_msg("finding for %s", neg[i]);
 }
 
 static void test_display_name_legit(void **state)
@@ -350,30 +509,26 @@ static void test_protect(void **state)
 	(void)state;
 	pc_protect *p = pc_protect_new(&cfg);
 	assert_non_null(p);
-	/* own + 4 protected + scmp.com; theguardian.com and gmail.com from
-	 * addresses come once each */
-	assert_int_equal(pc_protect_npeople(p), 3);
+	/* own + 4 protected + scmp.com + dailyledger.example; theguardian.com
+	 * and gmail.com from addresses, reuters.com of a person, come once each */
+	assert_int_equal(pc_protect_npeople(p), 5);
 	const pc_protected_person *jd = pc_protect_person(p, 1);
 	assert_string_equal(jd->variants[0], "jane doe");
 	assert_int_equal(jd->ndomains, 2);
-	assert_int_equal(pc_protect_ndomains(p), 7);
+	assert_int_equal(pc_protect_ndomains(p), 8);
 	pc_protect_free(p);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_display_name_freemail),
-	    cmocka_unit_test(test_display_name_lookalike_and_unrelated),
-	    cmocka_unit_test(test_display_name_legit),
-	    cmocka_unit_test(test_name_address),
-	    cmocka_unit_test(test_multiple_from),
-	    cmocka_unit_test(test_exact_domain),
-	    cmocka_unit_test(test_lookalike_where),
-	    cmocka_unit_test(test_lookalike_never_own),
-	    cmocka_unit_test(test_divergence),
-	    cmocka_unit_test(test_freemail_list),
-	    cmocka_unit_test(test_protect),
+	    cmocka_unit_test(test_display_name_freemail), cmocka_unit_test(test_display_name_lookalike_and_unrelated),
+	    cmocka_unit_test(test_display_name_legit),    cmocka_unit_test(test_name_address),
+	    cmocka_unit_test(test_multiple_from),         cmocka_unit_test(test_exact_domain),
+	    cmocka_unit_test(test_display_name_bidi),     cmocka_unit_test(test_display_name_rtl),
+	    cmocka_unit_test(test_display_name_forms),    cmocka_unit_test(test_lookalike_where),
+	    cmocka_unit_test(test_lookalike_never_own),   cmocka_unit_test(test_divergence),
+	    cmocka_unit_test(test_freemail_list),         cmocka_unit_test(test_protect),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -152,6 +152,246 @@ static void test_similarity(void **state)
 	assert_true(pc_names_similarity(NULL, "x") == 0);
 }
 
+/* Reverses the code points of a UTF-8 string (the letters of a name as
+ * an attacker writes them behind an override). */
+static const char *rev(const char *s)
+{
+	size_t n = strlen(s);
+	char *o = pc_arena_alloc(a, n + 1);
+	assert_non_null(o);
+	size_t w = n;
+	for (size_t i = 0; i < n;) {
+		size_t l = 1;
+		while (i + l < n && ((unsigned char)s[i + l] & 0xc0) == 0x80)
+			l++;
+		w -= l;
+		memcpy(o + w, s + i, l);
+		i += l;
+	}
+	o[n] = '\0';
+	return o;
+}
+
+static const char *cat3(const char *x, const char *y, const char *z)
+{
+	const char *r = pc_arena_printf(a, "%s%s%s", x, y, z);
+	assert_non_null(r);
+	return r;
+}
+
+#define RLO "\xe2\x80\xae"
+#define LRO "\xe2\x80\xad"
+#define RLE "\xe2\x80\xab"
+#define PDF "\xe2\x80\xac"
+#define RLI "\xe2\x81\xa7"
+#define LRI "\xe2\x81\xa6"
+#define FSI "\xe2\x81\xa8"
+#define PDI "\xe2\x81\xa9"
+#define RLM "\xe2\x80\x8f"
+#define LRM "\xe2\x80\x8e"
+#define ALM "\xd8\x9c"
+#define ARABIC "\xd9\x85\xd8\xad\xd9\x85\xd8\xaf \xd8\xa7\xd9\x84\xd8\xb1\xd8\xa7\xd8\xb4\xd8\xaf" /* محمد الراشد */
+#define HEBREW "\xd7\x93\xd7\x95\xd7\x93 \xd7\x9b\xd7\x94\xd7\x9f"                                 /* דוד כהן */
+
+static void test_display_bidi(void **state)
+{
+	(void)state;
+	const char *hr = norm("Hannah Reyes");
+	/* the header of issue 15: =?utf-8?B?4oCuc2V5ZVIgaGFubmFI?= */
+	assert_string_equal(norm(RLO "seyeR hannaH"), hr);
+	assert_string_equal(norm(RLO "seyeR hannaH" PDF), hr);
+	/* reversed only partly, the override never closed or closed */
+	assert_string_equal(norm("Hannah " RLO "seyeR"), hr);
+	assert_string_equal(norm("Hannah " RLO "seyeR" PDF), hr);
+	assert_string_equal(norm("Han" RLO "hanxx" PDF), norm("Hanxxnah")); /* mid-word */
+	/* two overrides with a space between: one right-to-left run, shown
+	 * "Reyes Hannah" (UAX #9 N1), which is her name too */
+	assert_string_equal(norm(RLO "hannaH" PDF " " RLO "seyeR" PDF), norm("Reyes Hannah"));
+	assert_true(pc_names_similarity(norm(RLO "hannaH" PDF " " RLO "seyeR" PDF), hr) >= 0.9);
+	/* overrides nested in an embedding and in an isolate */
+	assert_string_equal(norm(RLE RLO "seyeR hannaH" PDF PDF), hr);
+	assert_string_equal(norm(LRI RLO "seyeR hannaH" PDF PDI), hr);
+	/* embeddings, isolates and marks do not turn Latin letters round: the
+	 * name reads as written (with the words swapped at most) */
+	assert_string_equal(norm(RLE "Hannah Reyes" PDF), hr);
+	assert_true(pc_names_similarity(norm(RLI "Reyes Hannah" PDI), hr) >= 0.9);
+	assert_true(pc_names_similarity(norm(FSI "Hannah Reyes" PDI), hr) == 1.0);
+	assert_string_equal(norm(RLM "Hannah" LRM " " ALM "Reyes" RLM), hr);
+	assert_string_not_equal(norm(RLI "seyeR hannaH" PDI), hr); /* shown backwards: not her name */
+	/* a genuine right-to-left name matches itself, with and without marks,
+	 * and written backwards behind LRO it is shown, and matched, as itself */
+	const char *ar = norm(ARABIC);
+	assert_true(strlen(ar) > 0);
+	assert_string_equal(norm(RLM ARABIC RLM), ar);
+	assert_string_equal(norm(RLI ARABIC PDI), ar);
+	assert_string_equal(norm(LRO "\xe2\x80\x8e" ARABIC PDF),
+	                    norm(LRO ARABIC PDF)); /* marks inside change nothing */
+	assert_string_equal(norm(cat3(LRO, rev(ARABIC), PDF)), ar);
+	assert_string_not_equal(norm(rev(ARABIC)), ar); /* backwards without the override: shown backwards */
+	assert_true(pc_names_similarity(norm(ARABIC), norm(ARABIC)) == 1.0);
+	assert_string_equal(norm(cat3(LRO, rev(HEBREW), PDF)), norm(HEBREW));
+	/* "Last، First" in Arabic is the same person */
+	assert_string_equal(
+	    norm("\xd8\xa7\xd9\x84\xd8\xb1\xd8\xa7\xd8\xb4\xd8\xaf\xd8\x8c \xd9\x85\xd8\xad\xd9\x85\xd8\xaf"), ar);
+	/* mixed: an Arabic name and a Latin outlet */
+	assert_true(pc_names_similarity(norm(ARABIC " | Reuters"), ar) >= 0.9);
+}
+
+static void test_display_invisible(void **state)
+{
+	(void)state;
+	const char *hr = norm("Hannah Reyes");
+	static const char *const inv[] = {"\xe2\x80\x8b", /* ZWSP */
+	                                  "\xe2\x80\x8c", /* ZWNJ */
+	                                  "\xe2\x80\x8d", /* ZWJ */
+	                                  "\xe2\x81\xa0", /* WJ U+2060 */
+	                                  "\xe2\x81\xa1",
+	                                  "\xe2\x81\xa2",
+	                                  "\xe2\x81\xa3",
+	                                  "\xe2\x81\xa4",
+	                                  "\xef\xbb\xbf",     /* BOM U+FEFF */
+	                                  "\xc2\xad",         /* soft hyphen */
+	                                  "\xef\xb8\x8f",     /* VS16 */
+	                                  "\xf3\xa0\x81\xa1", /* TAG LATIN SMALL LETTER A U+E0061 */
+	                                  "\xcd\x8f",         /* CGJ U+034F */
+	                                  "\xe1\xa0\x8e",     /* Mongolian vowel separator */
+	                                  NULL};
+	for (size_t i = 0; inv[i]; i++) {
+		const char *x = pc_arena_printf(a, "H%sannah Rey%ses%s", inv[i], inv[i], inv[i]);
+		assert_string_equal(norm(x), hr);
+		pc_names_bidi bi;
+		const char *sh = pc_names_shown(st, a, x, strlen(x), &bi);
+		assert_string_equal(sh, "Hannah Reyes");
+		assert_int_equal(bi.ninvisible, 3);
+		assert_int_equal(bi.ncontrols, 0);
+	}
+	/* a Hangul filler is no space, and no letter a reader sees */
+	assert_string_equal(norm("Hannah\xe3\x85\xa4 Reyes"), hr);
+	/* no-break and other spaces are spaces */
+	assert_string_equal(pc_names_shown(st, a, "Hannah\xc2\xa0Reyes", 13, NULL), "Hannah Reyes");
+}
+
+static void test_shown(void **state)
+{
+	(void)state;
+	pc_names_bidi bi;
+	const char *s = RLO "seyeR hannaH";
+	assert_string_equal(pc_names_shown(st, a, s, strlen(s), &bi), "Hannah Reyes");
+	assert_int_equal(bi.ncontrols, 1);
+	assert_string_equal(bi.controls, "U+202E at 0");
+	assert_true(bi.reordered);
+	s = "Hannah " RLO "seyeR" PDF;
+	assert_string_equal(pc_names_shown(st, a, s, strlen(s), &bi), "Hannah Reyes");
+	assert_string_equal(bi.controls, "U+202E at 7, U+202C at 13");
+	assert_true(bi.reordered);
+	/* marks around a genuine name: reported, but they reorder nothing */
+	s = RLM ARABIC RLM;
+	(void)pc_names_shown(st, a, s, strlen(s), &bi);
+	assert_int_equal(bi.ncontrols, 2);
+	assert_false(bi.reordered);
+	s = "Pr" LRM LRM "i" LRM "me";
+	assert_string_equal(pc_names_shown(st, a, s, strlen(s), &bi), "Prime");
+	assert_int_equal(bi.ncontrols, 3);
+	assert_false(bi.reordered);
+	/* an embedding changes no letter's order */
+	s = RLE "Hannah Reyes" PDF;
+	assert_string_equal(pc_names_shown(st, a, s, strlen(s), &bi), "Hannah Reyes");
+	assert_false(bi.reordered);
+	/* nor an isolate (its Latin words stay in order) */
+	s = RLI "Reyes Hannah" PDI;
+	assert_string_equal(pc_names_shown(st, a, s, strlen(s), &bi), "Reyes Hannah");
+	assert_false(bi.reordered);
+	/* a mark that makes the space right-to-left swaps the words */
+	s = RLM "Reyes" RLM " " RLM "Hannah";
+	(void)pc_names_shown(st, a, s, strlen(s), &bi);
+	assert_int_equal(bi.ncontrols, 3);
+	/* a plain name: nothing */
+	assert_string_equal(pc_names_shown(st, a, "Jane Doe", 8, &bi), "Jane Doe");
+	assert_int_equal(bi.ncontrols, 0);
+	assert_null(bi.controls);
+	assert_false(bi.reordered);
+	/* many controls: the first few listed */
+	s = LRM LRM LRM LRM LRM LRM "x";
+	(void)pc_names_shown(st, a, s, strlen(s), &bi);
+	assert_int_equal(bi.ncontrols, 6);
+	assert_string_equal(bi.controls, "U+200E at 0, U+200E at 1, U+200E at 2, U+200E at 3, ...");
+	/* a reversed address */
+	s = RLO "moc.elpmaxe@oec";
+	assert_string_equal(pc_names_shown(st, a, s, strlen(s), NULL), "ceo@example.com");
+	/* the mirrored brackets of a right-to-left override */
+	s = RLO "(regdeL) seyeR hannaH";
+	assert_string_equal(pc_names_shown(st, a, s, strlen(s), NULL), "Hannah Reyes (Ledger)");
+	assert_string_equal(norm(s), norm("Hannah Reyes"));
+}
+
+static void test_bidi_hostile(void **state)
+{
+	(void)state;
+	/* deep nesting (past the 125 levels of UAX #9), unmatched terminators,
+	 * paragraph separators, all at the input bound */
+	char *big = malloc(3 * 400 + 64);
+	assert_non_null(big);
+	static const char *const units[] = {RLO, RLE, RLI, PDF, PDI, LRO, "\xe2\x80\xa9", "\n", ALM, NULL};
+	for (size_t u = 0; units[u]; u++) {
+		size_t n = 0;
+		for (size_t i = 0; i < 400; i++) {
+			memcpy(big + n, i % 3 ? units[u] : "a", i % 3 ? strlen(units[u]) : 1);
+			n += i % 3 ? strlen(units[u]) : 1;
+		}
+		pc_names_bidi bi;
+		const char *r = pc_names_shown(st, a, big, n, &bi);
+		assert_non_null(r);
+		assert_non_null(pc_names_display(st, a, big, n));
+		assert_true(strlen(r) <= PC_NAMES_MAX_IN);
+	}
+	/* a paragraph separator splits the paragraphs; each is shown */
+	const char *s = RLO "hannaH"
+	                    "\xe2\x80\xa9" RLO "seyeR";
+	assert_string_equal(norm(s), norm("Hannah Reyes"));
+	free(big);
+}
+
+static void parts(const char *name, const char *want_part, const char *want_form)
+{
+	const char *n = norm(name), *part[PC_NAMES_MAX_PARTS], *form[PC_NAMES_MAX_PARTS];
+	size_t k = pc_names_parts(st, a, n, part, form, PC_NAMES_MAX_PARTS);
+	if (!want_part) {
+		assert_int_equal(k, 0);
+		return;
+	}
+	for (size_t i = 0; i < k; i++)
+		if (!strcmp(part[i], norm(want_part))) {
+			assert_string_equal(form[i], want_form);
+			return;
+		}
+	fail_msg("%s: no part %s", name, want_part);
+}
+
+static void test_parts(void **state)
+{
+	(void)state;
+	parts("Hannah Reyes on behalf of Ledger", "Hannah Reyes", "on behalf of");
+	parts("Hannah Reyes on behalf of Ledger", "Ledger", "on behalf of");
+	parts("On Behalf Of Hannah Reyes", "Hannah Reyes", "on behalf of");
+	parts("HANNAH REYES VIA THE DAILY LEDGER", "Hannah Reyes", "via");
+	parts("Ledger for Hannah Reyes", "Hannah Reyes", "for");
+	parts("Hannah Reyes from Ledger", "Hannah Reyes", "from");
+	parts("Hannah Reyes c/o Ledger", "Hannah Reyes", "c/o");
+	parts("Hannah Reyes (Ledger) sent by Mailer", "Hannah Reyes", "sent by");
+	/* look-alike letters in the connective: Cyrillic а in "behalf" */
+	parts("Hannah Reyes on beh\xd0\xb0lf of Ledger", "Hannah Reyes", "on behalf of");
+	/* no connective, or nothing around it */
+	parts("Hannah Reyes", NULL, NULL);
+	parts("Hannah Reyes Ledger Desk", NULL, NULL);
+	parts("via", NULL, NULL);
+	/* a connective inside a word is no connective */
+	parts("Hannah Forbes", NULL, NULL);
+	parts("Viana Reyes", NULL, NULL);
+	const char *part[2], *form[2];
+	assert_int_equal(pc_names_parts(st, a, "a via b via c via d", part, form, 2), 2);
+	assert_int_equal(pc_names_parts(st, a, NULL, part, form, 2), 0);
+}
+
 static pc_domain dom(const char *h)
 {
 	pc_domain d;
@@ -286,7 +526,9 @@ int main(void)
 	    cmocka_unit_test(test_display_scripts),    cmocka_unit_test(test_display_hostile),
 	    cmocka_unit_test(test_similarity),         cmocka_unit_test(test_domain),
 	    cmocka_unit_test(test_lookalike_positive), cmocka_unit_test(test_lookalike_negative),
-	    cmocka_unit_test(test_distance),
+	    cmocka_unit_test(test_distance),           cmocka_unit_test(test_display_bidi),
+	    cmocka_unit_test(test_display_invisible),  cmocka_unit_test(test_shown),
+	    cmocka_unit_test(test_bidi_hostile),       cmocka_unit_test(test_parts),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

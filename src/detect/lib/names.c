@@ -10,9 +10,11 @@
 #include "detect/lib/names.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
+#include <unicode/ubidi.h>
 #include <unicode/uchar.h>
 #include <unicode/unorm2.h>
 #include <unicode/uscript.h>
@@ -41,12 +43,32 @@ typedef struct domain_slot {
 	pc_domain d;
 } domain_slot;
 
+typedef struct tok {
+	const char *p;
+	size_t n;
+} tok;
+
+/* Connecting words of name forms ("X on behalf of Y"), as written; the
+ * state holds them normalised. */
+static const char *const connectives[] = {
+    "on behalf of",   "via",           "for",          "from",    "at", "by", "c/o",
+    "im auftrag von", "de la part de", "en nombre de", "sent by", NULL};
+#define NCONN (sizeof connectives / sizeof *connectives - 1)
+#define CONN_MAX 48 /* bytes of a normalised connective */
+
 struct pc_names {
 	USpoofChecker *spoof;
 	const UNormalizer2 *nfkc_cf, *nfd;
+	UBiDi *bidi;
 	UChar a[UBUF], b[UBUF];
+	/* a display name is at most PC_NAMES_MAX_IN UTF-16 units (one per
+	 * byte at most); the bidi comparison without controls runs here */
+	UChar plain[PC_NAMES_MAX_IN + 1], vis[PC_NAMES_MAX_IN + 1];
+	char conn[NCONN][CONN_MAX];
 	domain_slot cache[DOMAIN_CACHE];
 };
+
+static int32_t normalise(pc_names *st, int32_t len);
 
 pc_names *pc_names_new(void)
 {
@@ -59,9 +81,24 @@ pc_names *pc_names_new(void)
 		uspoof_setChecks(st->spoof, USPOOF_CONFUSABLE, &e);
 	st->nfkc_cf = unorm2_getNFKCCasefoldInstance(&e);
 	st->nfd = unorm2_getNFDInstance(&e);
-	if (U_FAILURE(e) || !st->spoof || !st->nfkc_cf || !st->nfd) {
+	if (U_SUCCESS(e))
+		st->bidi = ubidi_openSized(PC_NAMES_MAX_IN + 1, 0, &e);
+	if (U_FAILURE(e) || !st->spoof || !st->nfkc_cf || !st->nfd || !st->bidi) {
 		pc_names_free(st);
 		return NULL;
+	}
+	/* the connectives as pc_names_display writes them ("from" is "frorn") */
+	for (size_t i = 0; i < NCONN; i++) {
+		int32_t len = 0;
+		e = U_ZERO_ERROR;
+		u_strFromUTF8(st->b, UBUF, &len, connectives[i], -1, &e);
+		len = U_SUCCESS(e) ? normalise(st, len) : -1;
+		if (len > 0)
+			u_strToUTF8(st->conn[i], CONN_MAX, NULL, st->b, len, &e);
+		if (len <= 0 || U_FAILURE(e) || e == U_STRING_NOT_TERMINATED_WARNING) {
+			pc_names_free(st);
+			return NULL;
+		}
 	}
 	return st;
 }
@@ -72,6 +109,8 @@ void pc_names_free(pc_names *st)
 		return;
 	if (st->spoof)
 		uspoof_close(st->spoof);
+	if (st->bidi)
+		ubidi_close(st->bidi);
 	free(st);
 }
 
@@ -235,40 +274,160 @@ static int32_t drop_titles(UChar *s, int32_t n, UChar *tmp)
 	return o;
 }
 
-const char *pc_names_display(pc_names *st, pc_arena *a, const char *s, size_t n)
+/* Decodes at most PC_NAMES_MAX_IN bytes of s into st->b (invalid UTF-8,
+ * and a sequence cut by the bound, become U+FFFD); the length, or -1. */
+static int32_t decode(pc_names *st, const char *s, size_t n)
 {
-	if (!st || !s)
-		return NULL;
 	if (n > PC_NAMES_MAX_IN)
 		n = PC_NAMES_MAX_IN;
 	UErrorCode e = U_ZERO_ERROR;
 	int32_t len = 0;
-	/* invalid UTF-8 (and a sequence cut by the bound) becomes U+FFFD */
 	u_strFromUTF8WithSub(st->b, UBUF, &len, s, (int32_t)n, 0xFFFD, NULL, &e);
+	return U_FAILURE(e) ? -1 : len;
+}
+
+/* s[0..n) in visual order (left-to-right paragraph), mirrored, without
+ * bidi controls, into out (at least n units); the length or -1. */
+static int32_t visual(pc_names *st, const UChar *s, int32_t n, UChar *out, int32_t cap)
+{
+	UErrorCode e = U_ZERO_ERROR;
+	ubidi_setPara(st->bidi, s, n, UBIDI_LTR, NULL, &e);
 	if (U_FAILURE(e))
-		return "";
+		return -1;
+	/* Not UBIDI_KEEP_BASE_COMBINING: with UBIDI_REMOVE_BIDI_CONTROLS, ICU 72
+	 * leaves a unit unwritten for a mark without a base ("\u200F\u064D\u062F",
+	 * found by fuzz_names). Marks then come before their base in a
+	 * right-to-left run; the normalisation drops them (both sides alike). */
+	int32_t len = ubidi_writeReordered(st->bidi, out, cap, UBIDI_DO_MIRRORING | UBIDI_REMOVE_BIDI_CONTROLS, &e);
+	return U_FAILURE(e) ? -1 : len;
+}
+
+/* Whether two strings differ in their letters and digits (in order). */
+static bool letters_differ(const UChar *x, int32_t nx, const UChar *y, int32_t ny)
+{
+	int32_t i = 0, j = 0;
+	for (;;) {
+		UChar32 c = 0, d = 0;
+		while (i < nx) {
+			U16_NEXT(x, i, nx, c);
+			if (u_isalnum(c))
+				break;
+			c = 0;
+		}
+		while (j < ny) {
+			U16_NEXT(y, j, ny, d);
+			if (u_isalnum(d))
+				break;
+			d = 0;
+		}
+		if (c != d)
+			return true;
+		if (!c)
+			return false;
+	}
+}
+
+/* The name in st->b[0..len) as a mail client shows it, back into st->b:
+ * visual order, no bidi controls, no invisible characters, spaces as
+ * U+0020. The length, or -1. bi (may be NULL) gets what was there; its
+ * list of controls goes into the arena a when given. */
+static int32_t show(pc_names *st, int32_t len, pc_names_bidi *bi, pc_arena *a)
+{
+	pc_names_bidi info = {0};
+	char list[PC_NAMES_MAX_CONTROLS * 24 + 8];
+	size_t ln = 0;
+	bool rtl = false;
+	int32_t nplain = 0, cp = 0;
+	for (int32_t i = 0; i < len; cp++) {
+		UChar32 c;
+		U16_NEXT(st->b, i, len, c);
+		if (c >= 0x0590) /* Hebrew: the first right-to-left script, and every control is above */
+			rtl = true;
+		if (u_hasBinaryProperty(c, UCHAR_BIDI_CONTROL)) {
+			if (info.ncontrols < PC_NAMES_MAX_CONTROLS)
+				ln += (size_t)snprintf(list + ln, sizeof list - ln, "%sU+%04X at %d", ln ? ", " : "",
+				                       (unsigned)c, (int)cp);
+			else if (info.ncontrols == PC_NAMES_MAX_CONTROLS)
+				ln += (size_t)snprintf(list + ln, sizeof list - ln, ", ...");
+			if (ln >= sizeof list)
+				ln = sizeof list - 1;
+			info.ncontrols++;
+			continue;
+		}
+		if (u_hasBinaryProperty(c, UCHAR_DEFAULT_IGNORABLE_CODE_POINT))
+			info.ninvisible++;
+		if (nplain < PC_NAMES_MAX_IN)
+			U16_APPEND_UNSAFE(st->plain, nplain, c);
+	}
+	const UChar *src = st->b;
+	if (rtl) {
+		int32_t n = visual(st, st->b, len, st->a, UBUF);
+		if (n < 0)
+			return -1;
+		if (info.ncontrols) {
+			/* what the same letters show without the controls */
+			int32_t m = visual(st, st->plain, nplain, st->vis, PC_NAMES_MAX_IN + 1);
+			info.reordered = m >= 0 && letters_differ(st->a, n, st->vis, m);
+		}
+		src = st->a;
+		len = n;
+	} else {
+		memcpy(st->a, st->b, (size_t)len * sizeof *st->a);
+		src = st->a;
+	}
+	int32_t o = 0;
+	for (int32_t i = 0; i < len;) {
+		UChar32 c;
+		U16_NEXT(src, i, len, c);
+		if (u_hasBinaryProperty(c, UCHAR_DEFAULT_IGNORABLE_CODE_POINT))
+			continue;
+		if (u_isUWhiteSpace(c))
+			c = ' ';
+		U16_APPEND_UNSAFE(st->b, o, c);
+	}
+	if (bi) {
+		if (info.ncontrols && a)
+			info.controls = pc_arena_strndup(a, list, ln);
+		*bi = info;
+	}
+	return o;
+}
+
+/* The normalisation of st->b[0..len) (a name as shown), into st->b; the
+ * length, or -1 when ICU failed. */
+static int32_t normalise(pc_names *st, int32_t len)
+{
+	UErrorCode e = U_ZERO_ERROR;
 	len = unorm2_normalize(st->nfkc_cf, st->b, len, st->a, UBUF, &e);
 	if (U_FAILURE(e))
-		return "";
+		return -1;
 	len = drop_comments(st->a, len, st->b);
 	len = reorder_comma(st->a, len, st->b);
 	len = unorm2_normalize(st->nfd, st->a, len, st->b, UBUF, &e);
 	if (U_FAILURE(e))
-		return "";
+		return -1;
 	len = letters_only(st->b, len, st->a);
 	len = drop_titles(st->a, len, st->b);
 	if (!len)
-		return "";
+		return 0;
 	len = uspoof_getSkeleton(st->spoof, 0, st->a, len, st->b, UBUF, &e);
 	if (U_FAILURE(e))
-		return "";
+		return -1;
 	/* the skeleton is NFD and may bring capitals ("0" -> "O") and marks */
 	len = u_strFoldCase(st->a, UBUF, st->b, len, U_FOLD_CASE_DEFAULT, &e);
 	if (U_FAILURE(e))
+		return -1;
+	return letters_only(st->a, len, st->b);
+}
+
+/* st->b[0..len) as UTF-8 in the arena: NULL when the arena is full, ""
+ * when len < 0 or ICU failed. */
+static const char *to_arena(pc_names *st, pc_arena *a, int32_t len)
+{
+	if (len < 0)
 		return "";
-	len = letters_only(st->a, len, st->b);
+	UErrorCode e = U_ZERO_ERROR;
 	int32_t outn = 0;
-	e = U_ZERO_ERROR;
 	u_strToUTF8(NULL, 0, &outn, st->b, len, &e);
 	if (e != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(e))
 		return "";
@@ -281,6 +440,90 @@ const char *pc_names_display(pc_names *st, pc_arena *a, const char *s, size_t n)
 		return "";
 	out[outn] = '\0';
 	return out;
+}
+
+const char *pc_names_display(pc_names *st, pc_arena *a, const char *s, size_t n)
+{
+	if (!st || !s)
+		return NULL;
+	int32_t len = decode(st, s, n);
+	if (len >= 0)
+		len = show(st, len, NULL, NULL);
+	if (len >= 0)
+		len = normalise(st, len);
+	return to_arena(st, a, len);
+}
+
+const char *pc_names_display_shown(pc_names *st, pc_arena *a, const char *s, size_t n)
+{
+	if (!st || !s)
+		return NULL;
+	int32_t len = decode(st, s, n);
+	if (len >= 0)
+		len = normalise(st, len);
+	return to_arena(st, a, len);
+}
+
+const char *pc_names_shown(pc_names *st, pc_arena *a, const char *s, size_t n, pc_names_bidi *bi)
+{
+	if (bi)
+		memset(bi, 0, sizeof *bi);
+	if (!st || !s)
+		return NULL;
+	int32_t len = decode(st, s, n);
+	if (len >= 0)
+		len = show(st, len, bi, a);
+	return to_arena(st, a, len);
+}
+
+/* ---- name forms ------------------------------------------------------- */
+
+#define PART_TOKENS 32 /* tokens of a name looked at for connectives */
+
+/* Whether the tokens of the normalised connective c start at tok[i]. */
+static size_t conn_at(const char *c, tok *t, size_t nt, size_t i);
+
+size_t pc_names_parts(pc_names *st, pc_arena *a, const char *norm, const char **part, const char **form, size_t max)
+{
+	if (!st || !norm || !max)
+		return 0;
+	tok t[PART_TOKENS];
+	size_t nt = 0;
+	for (const char *p = norm; *p && nt < PART_TOKENS;) {
+		while (*p == ' ')
+			p++;
+		const char *b = p;
+		while (*p && *p != ' ')
+			p++;
+		if (p > b)
+			t[nt++] = (tok){b, (size_t)(p - b)};
+	}
+	size_t n = 0, run = 0; /* run: first token of the current part */
+	bool any = false;
+	const char *before = NULL; /* the connective before the current part */
+	for (size_t i = 0; i <= nt && n < max;) {
+		size_t k = 0, c = 0;
+		if (i < nt)
+			for (c = 0; c < NCONN && !(k = conn_at(st->conn[c], t, nt, i)); c++)
+				;
+		if (i < nt && !k) {
+			i++;
+			continue;
+		}
+		const char *here = i < nt ? connectives[c] : NULL;
+		any |= here != NULL;
+		if (i > run) {
+			const char *b = t[run].p, *e = t[i - 1].p + t[i - 1].n;
+			part[n] = pc_arena_strndup(a, b, (size_t)(e - b));
+			form[n] = here ? here : before;
+			if (part[n] && form[n])
+				n++;
+		}
+		before = here;
+		i += k ? k : 1;
+		run = i;
+	}
+	return any ? n : 0;
 }
 
 /* ---- similarity ------------------------------------------------------- */
@@ -345,10 +588,20 @@ unsigned pc_names_distance(const char *a, const char *b, unsigned cap)
 	return osa(ca, na, cb, nb, cap);
 }
 
-typedef struct tok {
-	const char *p;
-	size_t n;
-} tok;
+static size_t conn_at(const char *c, tok *t, size_t nt, size_t i)
+{
+	size_t k = 0;
+	for (const char *p = c; *p; k++) {
+		const char *e = strchr(p, ' ');
+		size_t l = e ? (size_t)(e - p) : strlen(p);
+		if (i + k >= nt || t[i + k].n != l || memcmp(t[i + k].p, p, l))
+			return 0;
+		p += l;
+		while (*p == ' ')
+			p++;
+	}
+	return k;
+}
 
 static int tokcmp(const void *x, const void *y)
 {
