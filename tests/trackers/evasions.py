@@ -84,6 +84,10 @@ POSITIVE = [
     ("track", '', '<video width="1" height="1"><track src="{u}"></video>'),
     ("prefetch", '<link rel="prefetch" href="{u}">', ''),
     ("preload", '<link rel="preload" as="image" href="{u}">', ''),
+    # the name as the reader sees it: written backwards behind U+202E, and
+    # as "X on behalf of Y" (a 1x1 pixel: the sender is the evasion here)
+    ("bidi-name", '', '<img src="{u}" width="1" height="1">', '=?utf-8?B?4oCuc2V5ZVIgaGFubmFI?= <h.r.ledger@gmail.com>'),
+    ("on-behalf-of", '', '<img src="{u}" width="1" height="1">', '"Hannah Reyes on behalf of Ledger" <ledger.desk@gmail.com>'),
 ]
 
 NEWSLETTER = '"Daily Ledger" <news@dailyledger.example>'
@@ -114,9 +118,10 @@ NEGATIVE = [
 
 def cases():
     out = []
-    for name, head, body in POSITIVE:
+    for name, head, body, *sender in POSITIVE:
         u = px(name)
-        out.append((name, True, msg(head.replace("{u}", u), body.replace("{u}", u))))
+        kw = {"sender": sender[0]} if sender else {}
+        out.append((name, True, msg(head.replace("{u}", u), body.replace("{u}", u), **kw)))
     for name, head, body in NEGATIVE:
         out.append(("ok-" + name, False, msg(head, body, sender=NEWSLETTER,
                                              extra="Authentication-Results: mx.parliament.example; dmarc=pass "
