@@ -13,14 +13,18 @@ in a link. Checked:
   HTML parser, tab/LF/CR removed and the value lower-cased, as a browser
   reads it; every URL of px.example in these messages is the beacon);
 - the link is gone too (its href replaced);
-- rewriting the output again changes nothing.
+- rewriting the output again changes nothing;
+- when tests/render can drive Chromium (node_modules installed by
+  tests/render/render_test.py), the HTML before and after is rendered:
+  before, Chromium requests the beacon from every spelling (the evasions
+  are real); after, it requests nothing from px.example.
 And for each spelling a browser reads as remote, one message where the
 pixel itself is spelt that way and is its only use: it must be judged (a
 remote resource, a tracker) and rewritten.
 
 usage: url_identity_test.py PORTCULLIS
 """
-import html.parser, json, os, subprocess, sys, tempfile
+import html.parser, json, os, shutil, subprocess, sys, tempfile
 
 BEACON = "https://px.example/o/p.gif?id=77311"
 
@@ -111,6 +115,58 @@ def scan(exe, inputs, outdir):
     return {os.path.basename(j["source"]): j for j in map(json.loads, r.stdout.splitlines())}
 
 
+# Spellings Chromium does not fetch from a page opened without a base URL
+# (as render.mjs opens it): a scheme-relative URL (a webmail page is
+# https and fetches it), a URL with credentials (Chromium refuses them in
+# subresources; other clients send them).
+NOT_FETCHED_HERE = {"pix-scheme-relative.eml", "pix-userinfo.eml"}
+
+
+def render(work, cases, src, out1):
+    """Chromium's requests for each message's HTML before and after; the
+    number of failures (0 when Chromium cannot be driven: said so)."""
+    here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "render")
+    chromium = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    if not (shutil.which("node") and os.path.exists(chromium)
+            and os.path.isdir(os.path.join(here, "node_modules", "playwright-core"))):
+        print("render: Chromium or playwright-core absent (run tests/render/render_test.py once): skipped")
+        return 0
+    pages = {}
+    for f, (kind, variant) in cases.items():
+        for tag, d in (("before", src), ("after", out1)):
+            h = os.path.join(work, "%s-%s.html" % (f, tag))
+            raw = open(os.path.join(d, f), "rb").read()
+            open(h, "wb").write(raw.split(b"\r\n\r\n", 1)[1])
+            pages[(f, tag)] = h
+    r = subprocess.run(["node", os.path.join(here, "render.mjs"), *pages.values()], capture_output=True, text=True,
+                       timeout=900)
+    if r.returncode != 0:
+        print(r.stderr[-2000:])
+        print("FAIL render.mjs failed")
+        return 1
+    seen = json.loads(r.stdout)
+    fails = fired = leaked = 0
+    for f, (kind, variant) in sorted(cases.items()):
+        before = [u for u in seen[pages[(f, "before")]] if "px.example" in u]
+        after = [u for u in seen[pages[(f, "after")]] if "px.example" in u]
+        # the visible spelling and the link are fetched as the beacon: the
+        # page requests it at least once (twice when it is spelt apart)
+        if not before and f in NOT_FETCHED_HERE:
+            pass
+        elif not before:
+            fails += 1
+            print("FAIL %s: Chromium did not request the beacon before rewriting" % f)
+        else:
+            fired += 1
+        if after:
+            fails += 1
+            leaked += 1
+            print("FAIL %s: after rewriting Chromium requests %s" % (f, after))
+    print("render: Chromium requested the beacon before rewriting in %d/%d messages, after in %d"
+          % (fired, len(cases), leaked))
+    return fails
+
+
 def main():
     exe = sys.argv[1]
     work = tempfile.mkdtemp(prefix="pc-urlid-")
@@ -163,6 +219,7 @@ def main():
         if problems:
             fails += 1
             print("FAIL %s (%r): %s" % (f, variant, "; ".join(problems)))
+    fails += render(work, cases, src, out1)
     print("url identity: %d messages, %d evasions, %d failed" % (len(cases), len(EVASIONS), fails))
     return 1 if fails else 0
 
