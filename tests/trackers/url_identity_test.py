@@ -200,7 +200,7 @@ def main():
                 if not any(t["url"] == written for t in trackers):
                     problems.append("the visible image is not reported as %r (trackers: %s)"
                                     % (written, [t["url"] for t in trackers]))
-            elif not trackers:
+            elif not any(t["url"] == as_written(variant) for t in trackers):
                 problems.append("the pixel is not judged a tracker (resources: %s)"
                                 % [r["url"] for r in rep["resources"]])
             path = os.path.join(out1, f)
