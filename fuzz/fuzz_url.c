@@ -1,5 +1,7 @@
-/* URL splitter, resolver and percent-decoder. */
+/* URL splitter, resolver, percent-decoder and canonical form (a fixed
+ * point: canonical(canonical(x)) == canonical(x)). */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "parse/url.h"
@@ -16,6 +18,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pc_url *u = pc_url_parse(a, s, size);
 	if (u && u->raw) {
 		pc_url_is_remote(u);
+		const char *c = pc_url_canonical(a, u);
+		if (c) {
+			const char *c2 = pc_url_canonical_str(a, c, strlen(c));
+			/* NULL only when the arena is full (64 MB: never here) */
+			if (!c2 || strcmp(c, c2))
+				abort();
+		}
 		pc_url_resolve(a, "http://base.example/dir/page.html?q#f", u->raw);
 		const char *nul = memchr(s, '\n', size);
 		if (nul) { /* "base\nref" */

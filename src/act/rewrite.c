@@ -13,6 +13,7 @@
 #include "act/rewrite.h"
 #include "act/authres.h"
 #include "extract/authres.h"
+#include "parse/url.h"
 
 #include <glib.h>
 #include <gmime/gmime.h>
@@ -491,6 +492,53 @@ static void summary_value(const GString *h, const char *eol, pc_rewrite_stats *s
 	st->trackers[ve - vb] = '\0';
 }
 
+/* A URL's identity: its canonical form (parse/url.h), or as written when
+ * it has none. u describes what <base href> resolved. */
+static const char *identity(pc_arena *a, const pc_url *u, const char *resolved)
+{
+	const char *c = pc_url_canonical(a, u);
+	return c ? c : resolved ? resolved : u->raw;
+}
+
+static int cmp_strp(const void *x, const void *y)
+{
+	return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+/* Links whose URL is a tracker resource's, however it is spelt (HTTPS:,
+ * an upper-case host, :443, a trailing dot, /./, a newline...): a click
+ * fetches the beacon, so the href goes too. `done`: links already
+ * edited. Sorted identities, no pass per pair. Returns the count. */
+static size_t beacon_links(const pc_msg *m, GArray **edits, GHashTable *done)
+{
+	size_t nt = 0, np = m->parts.n, n = 0;
+	for (size_t i = 0; i < m->trackers.n; i++)
+		nt += ((const pc_tracker *)m->trackers.v[i])->res != NULL;
+	if (!nt || !m->links.n)
+		return 0;
+	const char **ids = g_new(const char *, nt);
+	nt = 0;
+	for (size_t i = 0; i < m->trackers.n; i++) {
+		const pc_resource *r = ((const pc_tracker *)m->trackers.v[i])->res;
+		if (r && r->url)
+			ids[nt++] = identity(m->arena, r->url, r->resolved);
+	}
+	qsort(ids, nt, sizeof *ids, cmp_strp);
+	for (size_t i = 0; i < m->links.n; i++) {
+		const pc_link *l = m->links.v[i];
+		if (!l->url || g_hash_table_contains(done, l) || !l->span.ok || l->part >= np ||
+		    !part_rewritable(m, m->parts.v[l->part]))
+			continue;
+		const char *id = identity(m->arena, l->url, l->resolved);
+		if (!bsearch(&id, ids, nt, sizeof *ids, cmp_strp))
+			continue;
+		add_edit(part_edits(edits, l->part), &l->span, "about:blank");
+		n++;
+	}
+	g_free(ids);
+	return n;
+}
+
 int pc_rewrite(const pc_msg *m, const char *bytes, size_t n, char **out, size_t *outn, pc_rewrite_stats *st)
 {
 	*out = NULL;
@@ -500,6 +548,7 @@ int pc_rewrite(const pc_msg *m, const char *bytes, size_t n, char **out, size_t 
 	size_t np = m->parts.n;
 	GArray **edits = g_new0(GArray *, np ? np : 1);
 	bool *touched_res = g_new0(bool, m->resources.n ? m->resources.n : 1);
+	GHashTable *done_links = g_hash_table_new(g_direct_hash, g_direct_equal);
 	for (size_t i = 0; i < m->trackers.n; i++) {
 		const pc_tracker *t = m->trackers.v[i];
 		const pc_span *sp = NULL;
@@ -530,6 +579,8 @@ int pc_rewrite(const pc_msg *m, const char *bytes, size_t n, char **out, size_t 
 		}
 		add_edit(part_edits(edits, part), sp, repl);
 		g_free(own);
+		if (t->link)
+			g_hash_table_add(done_links, t->link);
 		if (t->res) {
 			const char *el = t->res->element;
 			if (!strcmp(el, "css") || !strcmp(el, "link"))
@@ -541,6 +592,8 @@ int pc_rewrite(const pc_msg *m, const char *bytes, size_t n, char **out, size_t 
 		} else
 			st->links++;
 	}
+	st->links += beacon_links(m, edits, done_links);
+	g_hash_table_destroy(done_links);
 	if (m->config->remote_images == PC_REMOTE_BLOCK) {
 		for (size_t k = 0; k < m->resources.n; k++) {
 			const pc_resource *r = m->resources.v[k];

@@ -942,26 +942,35 @@ static void resources(pc_detect_ctx *ctx, pc_msg *m)
 	}
 	/* The server sees the URL, not the element: every other use of a
 	 * tracker's URL in the message (a 1x1 b.gif reused as a spacer of
-	 * another size) fires the same tracker. Sorted URLs: up to
-	 * limits.urls resources must not cost a pass per pair. */
-	const char **turls = pc_arena_calloc(a, nr, sizeof *turls);
-	if (!turls)
-		return;
+	 * another size) fires the same tracker, however it is spelt
+	 * ("HTTPS:", ":443", "/./", a newline...): URLs compared in their
+	 * canonical form (parse/url.h; as written when they have none).
+	 * Sorted URLs: up to limits.urls resources must not cost a pass per
+	 * pair. */
 	size_t nt = 0;
 	for (size_t i = 0; i < nr; i++)
-		if (is_tracker[i]) {
-			const pc_resource *o = m->resources.v[i];
-			turls[nt++] = o->resolved ? o->resolved : o->url->raw;
-		}
+		nt += is_tracker[i];
 	if (!nt)
 		return;
+	const char **turls = pc_arena_calloc(a, nt, sizeof *turls);
+	const char **curls = pc_arena_calloc(a, nr, sizeof *curls);
+	if (!turls || !curls)
+		return;
+	nt = 0;
+	for (size_t i = 0; i < nr; i++) {
+		const pc_resource *o = m->resources.v[i];
+		curls[i] = pc_url_canonical(a, o->url); /* o->url is what <base href> resolved */
+		if (!curls[i])
+			curls[i] = o->resolved ? o->resolved : o->url->raw;
+		if (is_tracker[i])
+			turls[nt++] = curls[i];
+	}
 	qsort(turls, nt, sizeof *turls, cmp_str);
 	for (size_t i = 0; i < nr; i++) {
 		if (is_tracker[i])
 			continue;
 		pc_resource *r = m->resources.v[i];
-		const char *url = r->resolved ? r->resolved : r->url->raw;
-		if (!bsearch(&url, turls, nt, sizeof *turls, cmp_str))
+		if (!bsearch(&curls[i], turls, nt, sizeof *turls, cmp_str))
 			continue;
 		sigs s = {0};
 		sig(&s, "same-url-as-tracker", STRONG);

@@ -127,7 +127,9 @@ static int match_ip_text(mctx *c, const char *s, const char *where)
 	return d ? hit(c, d, where, s) : 0;
 }
 
-static int match_url_text(mctx *c, const char *raw, const char *where)
+/* raw: the URL text to match (canonical when it has a canonical form);
+ * shown: how the hit names it (NULL: raw). */
+static int match_url_shown(mctx *c, const char *raw, const char *shown, const char *where)
 {
 	const pc_ioc *ioc = c->ioc;
 	if (!raw || !(ioc->types & (1u << T_URL)))
@@ -157,9 +159,29 @@ static int match_url_text(mctx *c, const char *raw, const char *where)
 		char next = l < n ? raw[l] : '\0';
 		if (d->flag && next && !strchr("/?#:\\", next))
 			continue; /* "https://e.x" is not a prefix of "https://e.xy/" */
-		return hit(c, d, where, raw);
+		return hit(c, d, where, shown ? shown : raw);
 	}
 	return 0;
+}
+
+static int match_url_text(mctx *c, const char *raw, const char *where)
+{
+	return match_url_shown(c, raw, NULL, where);
+}
+
+/* URL indicators are keyed by canonical form (ioc_normalise.c): a URL
+ * that has one is matched in it, whatever its spelling; the hit shows it
+ * as the message has it. false: it has none (not remote, invalid). */
+static bool match_canonical(mctx *c, const pc_url *u, const char *text, const char *shown, const char *where, int *rc)
+{
+	pc_arena *a = c->m->arena;
+	if (!a || !(c->ioc->types & (1u << T_URL)))
+		return false;
+	const char *canon = u ? pc_url_canonical(a, u) : pc_url_canonical_str(a, text, strlen(text));
+	if (!canon)
+		return false;
+	*rc = match_url_shown(c, canon, shown, where);
+	return true;
 }
 
 static int match_url(mctx *c, const pc_url *u, const char *resolved, const char *kind)
@@ -168,10 +190,18 @@ static int match_url(mctx *c, const pc_url *u, const char *resolved, const char 
 		return 0;
 	char where[32];
 	snprintf(where, sizeof where, "%s URL", kind);
-	if (match_url_text(c, u->raw, where))
-		return 1;
-	if (resolved && match_url_text(c, resolved, where))
-		return 1;
+	int rc = 0;
+	/* u describes what <base href> resolved (extract/html.c) */
+	if (match_canonical(c, u, NULL, resolved ? resolved : u->raw, where, &rc) ||
+	    (resolved && match_canonical(c, NULL, resolved, resolved, where, &rc))) {
+		if (rc)
+			return 1;
+	} else {
+		if (match_url_text(c, u->raw, where))
+			return 1;
+		if (resolved && match_url_text(c, resolved, where))
+			return 1;
+	}
 	snprintf(where, sizeof where, "%s host", kind);
 	if (u->host_is_ip) {
 		const char *h = u->host_ascii ? u->host_ascii : u->host;
@@ -311,7 +341,10 @@ int pc_ioc_match(const pc_ioc *ioc, const pc_msg *m, const struct pc_fingerprint
 			const pc_tracker *t = m->trackers.v[i];
 			if (!t || !t->header || !t->url)
 				continue; /* resources and links were checked above */
-			if (match_url_text(&c, t->url, "header URL"))
+			int rc = 0;
+			if (match_canonical(&c, NULL, t->url, t->url, "header URL", &rc)
+			        ? rc
+			        : match_url_text(&c, t->url, "header URL"))
 				return 1;
 			if (m->arena) {
 				pc_url *u = pc_url_parse(m->arena, t->url, strlen(t->url));

@@ -16,6 +16,7 @@
 
 #include "hunt/ioc_impl.h"
 #include "parse/domain.h"
+#include "parse/url.h"
 
 const char pc_ioc_public_suffix[] = "a public suffix: it would match every domain under it";
 
@@ -184,6 +185,38 @@ static const char *norm_url(const char *s, size_t n, char *out, bool *in_auth)
 	return NULL;
 }
 
+/* A URL indicator of a scheme a browser fetches (http, https, ws, wss,
+ * ftp) to its key: the canonical form (parse/url.h), the form the
+ * message's URLs are matched in, so "HTTPS://E.x:443/a/./b" and
+ * "https://e.x/a/b" are one indicator and match the same spellings. One
+ * that ends in its authority (in_auth) keeps no final '/': it matches
+ * any port and path of the host. Other schemes keep norm_url's key. key
+ * holds norm_url's form on entry (length *kl); NULL or the reason. */
+static const char *canon_url_key(const char *s, size_t n, bool in_auth, char *key, size_t *kl)
+{
+	pc_arena *a = pc_arena_new(1u << 20);
+	if (!a)
+		return "out of memory";
+	pc_url *u = pc_url_parse(a, s, n);
+	const char *c = u ? pc_url_canonical(a, u) : NULL;
+	const char *why = NULL;
+	if (c) {
+		size_t cl = strlen(c);
+		if (in_auth && cl && c[cl - 1] == '/')
+			cl--;
+		if (cl > PC_IOC_LINE_MAX)
+			why = "longer than 4096 bytes once canonical";
+		else {
+			memcpy(key, c, cl);
+			key[cl] = '\0';
+			*kl = cl;
+		}
+	} else if (u && pc_url_is_remote(u))
+		why = "no browser would fetch it (host or port invalid)";
+	pc_arena_free(a);
+	return why;
+}
+
 /* "a.b.c.d", "v6", "[v6]", each with an optional "/len". fam 4 or 6,
  * addr masked to *plen. -1 when not one. */
 int pc_ioc_parse_ip(const char *s, size_t n, int *fam, unsigned char addr[16], int *plen)
@@ -340,11 +373,14 @@ int pc_ioc_add_typed(loader *ld, int type, const char *s, size_t n, const char *
 		bool in_auth = false;
 		if ((*why = norm_url(buf, l, key, &in_auth)))
 			return ADD_BAD;
-		int rc = pc_ioc_add(ld, type, key, l, in_auth, key);
+		size_t kl = l;
+		if ((*why = canon_url_key(buf, l, in_auth, key, &kl)))
+			return ADD_BAD;
+		int rc = pc_ioc_add(ld, type, key, kl, in_auth, key);
 		if (rc == ADD_OK) {
-			ld->ioc->urllen[l / 8] |= (unsigned char)(1u << (l % 8));
-			if (l > ld->ioc->urlmax)
-				ld->ioc->urlmax = l;
+			ld->ioc->urllen[kl / 8] |= (unsigned char)(1u << (kl % 8));
+			if (kl > ld->ioc->urlmax)
+				ld->ioc->urlmax = kl;
 		}
 		return rc;
 	}

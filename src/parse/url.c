@@ -10,6 +10,7 @@
  */
 #include "parse/url.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -595,4 +596,211 @@ char *pc_url_resolve_url(pc_arena *a, const pc_url *b, const char *ref)
 	put(res, &r, tail, lt);
 	res[r] = '\0';
 	return res;
+}
+
+/* ---- canonical form (see url.h) -------------------------------------- */
+
+static int default_port(const char *scheme)
+{
+	if (!strcmp(scheme, "http") || !strcmp(scheme, "ws"))
+		return 80;
+	if (!strcmp(scheme, "https") || !strcmp(scheme, "wss"))
+		return 443;
+	if (!strcmp(scheme, "ftp"))
+		return 21;
+	return -1;
+}
+
+/* RFC 3986 unreserved: an escape of one of these names the same byte to
+ * every server, and Chromium decodes them in the path (%41 is sent as A). */
+static bool unreserved(int c)
+{
+	return isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+/* Appends s, escapes as a browser sends them: bytes of `enc` (and C0,
+ * space, DEL, non-ASCII) percent-encoded, escapes of unreserved bytes
+ * decoded, the hex digits of the other escapes upper case, and a '%'
+ * that starts no escape written %25 (the form a server reads it in; it
+ * keeps the result a fixed point: "%%34%31" would otherwise become "%41"
+ * and then "A"). At most 3 bytes out per byte in. */
+static size_t canon_bytes(char *out, const char *s, size_t n, const char *enc)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		int c = (unsigned char)s[i], h, l;
+		if (c == '%' && i + 2 < n && (h = hexval((unsigned char)s[i + 1])) >= 0 &&
+		    (l = hexval((unsigned char)s[i + 2])) >= 0) {
+			c = h * 16 + l;
+			i += 2;
+			if (unreserved(c)) {
+				out[o++] = (char)c;
+				continue;
+			}
+		} else if (c > 0x20 && c < 0x7f && c != '%' && !strchr(enc, c)) {
+			out[o++] = (char)c;
+			continue;
+		}
+		out[o++] = '%';
+		out[o++] = hex[c >> 4];
+		out[o++] = hex[c & 15];
+	}
+	return o;
+}
+
+/* A host label that WHATWG reads as a number ("ends in a number"): the
+ * host must then be an IPv4 address, or the URL is refused. */
+static bool ends_in_number(const char *h)
+{
+	size_t n = strlen(h);
+	if (n && h[n - 1] == '.')
+		n--;
+	size_t b = n;
+	while (b && h[b - 1] != '.')
+		b--;
+	if (b == n)
+		return false;
+	if (n - b >= 2 && h[b] == '0' && (h[b + 1] == 'x' || h[b + 1] == 'X')) {
+		for (size_t i = b + 2; i < n; i++)
+			if (!isxdigit((unsigned char)h[i]))
+				return false;
+		return true;
+	}
+	for (size_t i = b; i < n; i++)
+		if (!isdigit((unsigned char)h[i]))
+			return false;
+	return true;
+}
+
+/* "[...]" to WHATWG's serialisation: lower-case hex without leading
+ * zeros, the first longest run of two or more zero pieces as "::", an
+ * embedded IPv4 written as two pieces. out: at least 48 bytes. */
+static bool canon_ipv6(const char *h, char *out)
+{
+	size_t n = strlen(h);
+	char in[IP6_MAX + 1];
+	if (n < 3 || n > IP6_MAX || h[0] != '[' || h[n - 1] != ']')
+		return false;
+	memcpy(in, h + 1, n - 2);
+	in[n - 2] = '\0';
+	unsigned char b[16];
+	if (inet_pton(AF_INET6, in, b) != 1)
+		return false;
+	unsigned piece[8];
+	for (int i = 0; i < 8; i++)
+		piece[i] = (unsigned)b[2 * i] << 8 | b[2 * i + 1];
+	int best = -1, bestlen = 1;
+	for (int i = 0; i < 8;) {
+		int j = i;
+		while (j < 8 && !piece[j])
+			j++;
+		if (j - i > bestlen) {
+			best = i;
+			bestlen = j - i;
+		}
+		i = j > i ? j : i + 1;
+	}
+	size_t o = 0;
+	out[o++] = '[';
+	for (int i = 0; i < 8; i++) {
+		if (i == best) {
+			out[o++] = ':';
+			if (i == 0)
+				out[o++] = ':';
+			i += bestlen - 1;
+			continue;
+		}
+		o += (size_t)snprintf(out + o, 6, "%x", piece[i]);
+		if (i < 7)
+			out[o++] = ':';
+	}
+	out[o++] = ']';
+	out[o] = '\0';
+	return true;
+}
+
+const char *pc_url_canonical(pc_arena *a, const pc_url *u)
+{
+	if (!pc_url_is_remote(u) || u->port == -2)
+		return NULL;
+	/* a scheme-relative URL is fetched with the scheme of the page that
+	 * holds it: a webmail page, https */
+	const char *scheme = u->scheme[0] ? u->scheme : "https";
+	char v6[64];
+	const char *host = u->host_ascii;
+	if (u->host_is_ip && u->host[0] == '[') {
+		if (!canon_ipv6(u->host, v6))
+			return NULL;
+		host = v6;
+	} else if (!u->host_is_ip) {
+		/* refused by the browser: IDNA error, DNS bounds (pc_url_parse
+		 * keeps no host_ascii then), a forbidden code point, a last
+		 * label that is a number but no IPv4 address ("1.2.3.256") */
+		if (!host || !*host || ends_in_number(host))
+			return NULL;
+		for (const char *p = host; *p; p++)
+			if ((unsigned char)*p <= 0x20 || *p == 0x7f || strchr("#%/:<>?@[\\]^|", *p))
+				return NULL;
+	}
+	if (!host)
+		return NULL;
+	int dp = default_port(scheme);
+	const char *path = u->path ? u->path : "";
+	const char *q = u->query && u->query[0] ? u->query : NULL;
+	size_t pn = strlen(path), qn = q ? strlen(q) : 0;
+	size_t cap = strlen(scheme) + 3 + strlen(host) + 7 + 3 * pn + 2 + 3 * qn + 2;
+	char *out = pc_arena_alloc(a, cap);
+	if (!out)
+		return NULL;
+	int w = u->port >= 0 && u->port != dp ? snprintf(out, cap, "%s://%s:%d", scheme, host, u->port)
+	                                      : snprintf(out, cap, "%s://%s", scheme, host);
+	if (w < 0 || (size_t)w >= cap)
+		return NULL;
+	size_t o = (size_t)w, root = o;
+	/* The path: `\` is `/` (every remote scheme is special), each segment
+	 * canonical, then "." and ".." segments applied as WHATWG does, with
+	 * %2e read as '.' (a segment ending the path leaves a '/'). Popping
+	 * walks back over bytes written once: linear. */
+	size_t i = pn && (path[0] == '/' || path[0] == '\\') ? 1 : 0;
+	if (pn) {
+		for (;;) {
+			size_t e = i;
+			while (e < pn && path[e] != '/' && path[e] != '\\')
+				e++;
+			bool last = e == pn;
+			size_t seg = o;
+			out[o++] = '/';
+			o += canon_bytes(out + o, path + i, e - i, "\"#<>?^`{|}");
+			size_t sl = o - seg - 1;
+			bool dot = sl == 1 && out[seg + 1] == '.';
+			bool dotdot = sl == 2 && out[seg + 1] == '.' && out[seg + 2] == '.';
+			if (dot || dotdot) {
+				o = seg;
+				if (dotdot)
+					while (o > root && out[--o] != '/')
+						;
+				if (last)
+					out[o++] = '/';
+			}
+			if (last)
+				break;
+			i = e + 1;
+		}
+	}
+	if (o == root)
+		out[o++] = '/';
+	/* An empty query reaches the same resource as none (and would be one
+	 * more spelling); the fragment is never sent. */
+	if (q) {
+		out[o++] = '?';
+		o += canon_bytes(out + o, q, qn, "\"#<>'");
+	}
+	out[o] = '\0';
+	return out;
+}
+
+const char *pc_url_canonical_str(pc_arena *a, const char *s, size_t n)
+{
+	return pc_url_canonical(a, pc_url_parse(a, s, n));
 }

@@ -414,6 +414,47 @@ static void match_urls(void **state)
 	pc_ioc_free(ioc);
 }
 
+/* URL indicators and the message's URLs meet in the canonical form
+ * (parse/url.h): either may be spelt any way a browser reads as the same
+ * request. */
+static void match_url_spellings(void **state)
+{
+	(void)state;
+	pc_ioc *ioc = load("url:HTTPS://T.Evil.Example:443/o/./p.gif\n"
+	                   "hxxps://host-only[.]example.:443\n"
+	                   "https://h.example/%2e%2E/%7Ea%2f\n");
+	assert_non_null(ioc);
+	static const char *const hits[] = {
+	    "https://t.evil.example/o/p.gif?id=77311", "https:t.evil.example/o/p.gif?id=1",
+	    "https://T.EVIL.EXAMPLE./o/x/../p.gif#",   "https://t.evil.ex\nample/o/p.gif",
+	    "https:\\\\t.evil.example\\o\\p%2Egif",    "//t.evil.example/o/p.gif",
+	    "https://u:p@t.evil.example/o/p.gif",
+	};
+	for (size_t i = 0; i < sizeof hits / sizeof hits[0]; i++) {
+		msg_reset();
+		add_resource(hits[i]);
+		matches(ioc,
+		        pc_arena_printf(A, "url https://t.evil.example/o/p.gif (t.txt:1) in resource URL %s", hits[i]));
+	}
+	msg_reset();
+	add_link("https://HOST-ONLY.example.:8443/x");
+	matches(ioc, "url https://host-only.example (t.txt:2) in link URL https://HOST-ONLY.example.:8443/x");
+	msg_reset();
+	add_link("https://h.example/~a%2F");
+	matches(ioc, "url https://h.example/~a%2F (t.txt:3) in link URL https://h.example/~a%2F");
+	msg_reset();
+	add_link("https://h.example/~a/"); /* %2F is no '/' */
+	add_link("http://t.evil.example/o/p.gif");
+	add_link("https://t.evil.example/o/q/../../p.gif");
+	add_link("https://host-only.example.attacker.test/");
+	no_match(ioc);
+	pc_ioc_free(ioc);
+	load_fails("url:https://1.2.3.256/x\n",
+	           "t.txt:1: not a valid url: no browser would fetch it (host or port invalid)");
+	load_fails("https://e.example:99999/\n",
+	           "t.txt:1: not a valid url: no browser would fetch it (host or port invalid)");
+}
+
 static void match_auth_and_infra(void **state)
 {
 	(void)state;
@@ -570,6 +611,7 @@ int main(void)
 	    cmocka_unit_test(stix),
 	    cmocka_unit_test(match_addresses),
 	    cmocka_unit_test(match_urls),
+	    cmocka_unit_test(match_url_spellings),
 	    cmocka_unit_test(match_auth_and_infra),
 	    cmocka_unit_test(match_template_subject_msgid_sha),
 	    cmocka_unit_test(through_the_pipeline),

@@ -612,6 +612,196 @@ static void test_host_dns_bounds(void **state)
 	assert_true(P(state, "http://[2001:db8::1]/x")->host_is_ip);
 }
 
+/* The canonical form (url.h): expected values are what Chromium's URL
+ * parser gives (new URL(x).href, checked with Debian's chromium 1xx) and
+ * WHATWG's urltestdata.json, except where the column "why" names a rule
+ * of ours: no trailing dot, no userinfo, no fragment or empty query,
+ * RFC 3986 6.2.2 merging (unreserved escapes decoded, hex upper case, a
+ * lone '%' as %25), and NULL for hosts no DNS name can be (Chromium
+ * escapes them and then fails to resolve them). */
+static const struct {
+	const char *in, *want, *why;
+} canon_cases[] = {
+    /* the evasions of issue 15: each is the same beacon */
+    {"HTTPS://Tracker.Example/p.gif?id=77311", "https://tracker.example/p.gif?id=77311", NULL},
+    {"https://tracker.example:443/p.gif?id=77311", "https://tracker.example/p.gif?id=77311", NULL},
+    {"https://tracker.example./p.gif?id=77311", "https://tracker.example/p.gif?id=77311", "trailing dot"},
+    {"https://tracker.example/./p.gif?id=77311", "https://tracker.example/p.gif?id=77311", NULL},
+    {"https://tracker.example/x/../p.gif?id=77311", "https://tracker.example/p.gif?id=77311", NULL},
+    {"https://tracker.ex\nample/p.gif?id=77\t311", "https://tracker.example/p.gif?id=77311", NULL},
+    {"https:tracker.example/p.gif?id=77311", "https://tracker.example/p.gif?id=77311", NULL},
+    {"https://tracker.example/p.gif?id=77311#", "https://tracker.example/p.gif?id=77311", "fragment"},
+    {"https://tracker.example/p.gif?id=77311#top", "https://tracker.example/p.gif?id=77311", "fragment"},
+    {"https:///tracker.example/p", "https://tracker.example/p", NULL},
+    {"https:/tracker.example/p", "https://tracker.example/p", NULL},
+    {"https:\\\\tracker.example\\p.gif", "https://tracker.example/p.gif", NULL},
+    {" \x01\thttps://tracker.example/p \x1f", "https://tracker.example/p", NULL},
+    {"//Tracker.Example/p", "https://tracker.example/p", "scheme-relative on a webmail page"},
+    {"https://user:pw@host.example/p", "https://host.example/p", "userinfo"},
+    {"https://a@b@host.example/", "https://host.example/", "userinfo"},
+    /* ports */
+    {"http://h.example:0080/", "http://h.example/", NULL},
+    {"http://h.example:/", "http://h.example/", NULL},
+    {"http://h.example:8080", "http://h.example:8080/", NULL},
+    {"ftp://h.example:21/x", "ftp://h.example/x", NULL},
+    {"ws://h.example:443/", "ws://h.example:443/", NULL},
+    {"wss://h.example:443/", "wss://h.example/", NULL},
+    {"http://h.example:99999/", NULL, NULL},
+    {"http://h.example:8a/", NULL, NULL},
+    /* IPv4 in WHATWG's forms */
+    {"http://2130706433/", "http://127.0.0.1/", NULL},
+    {"http://0x7f.1/", "http://127.0.0.1/", NULL},
+    {"http://0177.0.0.1/", "http://127.0.0.1/", NULL},
+    {"http://127.1/", "http://127.0.0.1/", NULL},
+    {"http://0x7F000001/", "http://127.0.0.1/", NULL},
+    {"http://192.168.257/", "http://192.168.1.1/", NULL},
+    {"http://0x7f.0.0.1./", "http://127.0.0.1/", NULL},
+    {"http://0x/", "http://0.0.0.0/", NULL},
+    {"http://1.2.3.256/", NULL, NULL},
+    {"http://1.2.3.4.5/", NULL, NULL},
+    {"http://foo.09/", NULL, NULL},
+    {"http://foo.0x4/", NULL, NULL},
+    /* IPv6 */
+    {"http://[2001:DB8:0:0:0:0:0:1]/", "http://[2001:db8::1]/", NULL},
+    {"http://[::127.0.0.1]/", "http://[::7f00:1]/", NULL},
+    {"http://[0:0:0:0:0:ffff:1.2.3.4]/", "http://[::ffff:102:304]/", NULL},
+    {"http://[1:0:0:2:0:0:0:3]/", "http://[1:0:0:2::3]/", NULL},
+    {"http://[1:0:0:2:0:0:3:4]/", "http://[1::2:0:0:3:4]/", NULL},
+    {"http://[1:0::]/", "http://[1::]/", NULL},
+    {"http://[0:1:0:1:0:1:0:1]/", "http://[0:1:0:1:0:1:0:1]/", NULL},
+    {"http://[::1]:443/", "http://[::1]:443/", NULL},
+    {"http://[::1%25eth0]/", NULL, NULL},
+    /* host: case, IDNA, percent-decoding, dots */
+    {"https://B\xc3\x9c"
+     "CHER.example/",
+     "https://xn--bcher-kva.example/", NULL},
+    {"https://xn--BCHER-KVA.example/", "https://xn--bcher-kva.example/", NULL},
+    {"https://%62%C3%BCcher.example/", "https://xn--bcher-kva.example/", NULL},
+    {"https://\xef\xbd\x85\xef\xbd\x98\xef\xbd\x81\xef\xbd\x8d\xef\xbd\x90\xef\xbd\x8c\xef\xbd\x85.com/",
+     "https://example.com/", NULL},
+    {"https://example%2Ecom/", "https://example.com/", NULL},
+    {"https://example\xe3\x80\x82"
+     "com/",
+     "https://example.com/", NULL},
+    {"http://exa_mple.com/", "http://exa_mple.com/", NULL},
+    {"http://a<b/", NULL, NULL},
+    {"http://exa%25mple/", NULL, NULL},
+    {"http://a%20b/", NULL, "no DNS name"},
+    /* path */
+    {"http://h.example", "http://h.example/", NULL},
+    {"http://h.example/a/b/../c", "http://h.example/a/c", NULL},
+    {"http://h.example/a/..", "http://h.example/", NULL},
+    {"http://h.example/a/.", "http://h.example/a/", NULL},
+    {"http://h.example/..", "http://h.example/", NULL},
+    {"http://h.example/../../a", "http://h.example/a", NULL},
+    {"http://h.example/%2e%2E/a", "http://h.example/a", NULL},
+    {"http://h.example/a/.%2e/b", "http://h.example/b", NULL},
+    {"http://h.example/a/%2e/b", "http://h.example/a/b", NULL},
+    {"http://h.example/a//b", "http://h.example/a//b", NULL},
+    {"http://h.example/a\\b", "http://h.example/a/b", NULL},
+    {"http://h.example/..%2fx", "http://h.example/..%2Fx", "hex case"},
+    {"http://h.example/a b", "http://h.example/a%20b", NULL},
+    {"http://h.example/\xc3\xbc", "http://h.example/%C3%BC", NULL},
+    {"http://h.example/%c3%bc", "http://h.example/%C3%BC", "hex case"},
+    {"http://h.example/%41%7a%2d%2E", "http://h.example/Az-.", "unreserved"},
+    {"http://h.example/p%2Egif", "http://h.example/p.gif", "unreserved"},
+    {"http://h.example/%2f", "http://h.example/%2F", "hex case"},
+    {"http://h.example/a%", "http://h.example/a%25", "lone %"},
+    {"http://h.example/%zz", "http://h.example/%25zz", "lone %"},
+    {"http://h.example/{x}^`|", "http://h.example/%7Bx%7D%5E%60%7C", NULL},
+    {"http://h.example/\"<>", "http://h.example/%22%3C%3E", NULL},
+    {"http://h.example/'", "http://h.example/'", NULL},
+    {"http://h.example/a\x7f"
+     "b",
+     "http://h.example/a%7Fb", NULL},
+    /* query */
+    {"http://h.example/?'", "http://h.example/?%27", NULL},
+    {"http://h.example/?a b", "http://h.example/?a%20b", NULL},
+    {"http://h.example/?a\x7f", "http://h.example/?a%7F", NULL},
+    {"http://h.example/?{}|^`", "http://h.example/?{}|^`", NULL},
+    {"http://h.example/?%7e%41", "http://h.example/?~A", "unreserved"},
+    {"http://h.example/?a=%2f&b=%2B", "http://h.example/?a=%2F&b=%2B", "hex case"},
+    {"http://h.example/?/../x", "http://h.example/?/../x", NULL},
+    {"http://h.example/?", "http://h.example/", "empty query"},
+    {"http://h.example/?#x", "http://h.example/", "empty query"},
+    /* what no client fetches from a host */
+    {"mailto:a@b.example", NULL, NULL},
+    {"data:,x", NULL, NULL},
+    {"javascript:alert(1)", NULL, NULL},
+    {"/relative/p.gif", NULL, NULL},
+    {"file:///etc/passwd", NULL, NULL},
+    {"https://", NULL, NULL},
+};
+
+static void test_canonical_table(void **state)
+{
+	for (size_t i = 0; i < sizeof canon_cases / sizeof canon_cases[0]; i++) {
+		const char *in = canon_cases[i].in, *want = canon_cases[i].want;
+		const char *got = pc_url_canonical_str(*state, in, strlen(in));
+		if (!want != !got || (want && strcmp(want, got)))
+			fail_msg("%zu: \"%s\": want %s, got %s", i, in, want ? want : "NULL", got ? got : "NULL");
+		if (got) { /* a fixed point */
+			const char *again = pc_url_canonical_str(*state, got, strlen(got));
+			assert_non_null(again);
+			assert_string_equal(again, got);
+		}
+	}
+}
+
+/* Every spelling of one beacon gives one form; different beacons stay
+ * different. */
+static void test_canonical_identity(void **state)
+{
+	static const char *const same[] = {
+	    "https://t.example/o/p.gif?id=77311",     "HTTPS://T.EXAMPLE/o/p.gif?id=77311",
+	    "https://t.example:443/o/p.gif?id=77311", "https://t.example./o/p.gif?id=77311",
+	    "https://t.example/o/./p.gif?id=77311",   "https://t.example/o/x/../p.gif?id=77311",
+	    "https://t.exa\nmple/o/p.gif?id=77311",   "https:t.example/o/p.gif?id=77311",
+	    "https://t.example/o/p.gif?id=77311#",    "https://t.example/o/p%2Egif?id=%377311",
+	    "https:\\\\t.example\\o\\p.gif?id=77311", "  https://x:y@t.example/o/%2e/p.gif?id=77311#a",
+	};
+	const char *first = pc_url_canonical_str(*state, same[0], strlen(same[0]));
+	assert_non_null(first);
+	for (size_t i = 1; i < sizeof same / sizeof same[0]; i++) {
+		const char *c = pc_url_canonical_str(*state, same[i], strlen(same[i]));
+		assert_non_null(c);
+		assert_string_equal(c, first);
+	}
+	static const char *const other[] = {
+	    "https://t.example/o/p.gif?id=77312",      "http://t.example/o/p.gif?id=77311",
+	    "https://t.example:8443/o/p.gif?id=77311", "https://t.example/O/p.gif?id=77311",
+	    "https://t.example/o/p.gif%3Fid=77311",    "https://t.example/o%2Fp.gif?id=77311",
+	    "https://u.t.example/o/p.gif?id=77311",
+	};
+	for (size_t i = 0; i < sizeof other / sizeof other[0]; i++) {
+		const char *c = pc_url_canonical_str(*state, other[i], strlen(other[i]));
+		assert_non_null(c);
+		assert_string_not_equal(c, first);
+	}
+}
+
+/* Linear and bounded: a long path of ".." segments and escapes, and a
+ * full arena gives NULL, not a crash. */
+static void test_canonical_bounded(void **state)
+{
+	size_t n = 1u << 20;
+	char *s = malloc(n + 1);
+	assert_non_null(s);
+	memcpy(s, "http://h.example", 16);
+	for (size_t i = 16; i + 3 <= n; i += 3)
+		memcpy(s + i, i % 2 ? "/.." : "/%7", 3);
+	s[n] = '\0';
+	const char *c = pc_url_canonical_str(*state, s, strlen(s));
+	assert_non_null(c);
+	assert_true(strlen(c) <= 3 * n);
+	pc_arena *small = pc_arena_new(64 * 1024);
+	assert_non_null(small);
+	for (int i = 0; i < 100; i++)
+		(void)pc_url_canonical_str(small, s, strlen(s));
+	pc_arena_free(small);
+	free(s);
+}
+
 static void test_resolve_long_base_bounded(void **state)
 {
 	(void)state;
@@ -710,6 +900,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_resolve, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_resolve_base_forms, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_host_dns_bounds, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_canonical_table, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_canonical_identity, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_canonical_bounded, setup, teardown),
 	    cmocka_unit_test(test_resolve_long_base_bounded),
 	    cmocka_unit_test(test_arena_full_midway),
 	    cmocka_unit_test(test_arena_full_returns_null),
