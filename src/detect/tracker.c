@@ -763,8 +763,8 @@ static bool identity_and_list(pc_detect_ctx *ctx, pc_msg *m, const char *url, co
 }
 
 /* A use of an image URL that the reader sees as layout: at a visible
- * size (both sides over 3 px) or as a thin line (one side 1-3 px, the
- * other 20 px or more), not hidden. */
+ * size (both sides over 3 px) or as a thin line or spacer (one side 1-3
+ * px, the other over 3), not hidden. */
 static bool layout_use(const pc_resource *r)
 {
 	int w = r->width.px, h = r->height.px;
@@ -772,7 +772,7 @@ static bool layout_use(const pc_resource *r)
 		return false;
 	if (w > 3 && h > 3)
 		return true;
-	return (w >= 1 && w <= 3 && h >= 20) || (h >= 1 && h <= 3 && w >= 20);
+	return (w >= 1 && w <= 3 && h > 3) || (h >= 1 && h <= 3 && w > 3);
 }
 
 typedef struct url_use {
@@ -919,11 +919,11 @@ static void resources(pc_detect_ctx *ctx, pc_msg *m)
 		 * replaces it */
 		if (!(s.strong || (s.weight >= 4 && s.url_weight >= 2)))
 			continue;
-		/* Layout, not a beacon: an image whose only strong evidence is its
-		 * small size, with nothing in its URL (no token, id, listed host,
-		 * tracking word but a spacer's name), that the message also shows
-		 * at a visible size or as a thin divider. */
-		if (layout && s.strong == 1 && size_only && !leaked && !url_tok && !id_in_url(u, true) &&
+		/* Layout, not a beacon: an image whose only strong evidence (if
+		 * any) is its small size, with nothing in its URL (no token, id,
+		 * listed host, tracking word but a spacer's name), that the message
+		 * also shows at a visible size or as a thin line or spacer. */
+		if (layout && s.strong == (size_only ? 1 : 0) && !leaked && !url_tok && !id_in_url(u, true) &&
 		    (!pw || !strcmp(pw, "path-spacer")) && !host_word(u, false) && img) {
 			url_use key = {url, false};
 			const url_use *f = bsearch(&key, layout, nlayout, sizeof key, cmp_use);
