@@ -394,6 +394,59 @@ static const char *id_in_url(const pc_url *u, bool path_ids)
 	return NULL;
 }
 
+/* Several numbers in a path, or in a fragment written as one: five or
+ * more segments that are numbers ("1634", "3385_md"), the ids of list,
+ * message and recipient a mailer's links carry ("/cl/3385_md/22222/1634/
+ * 1764/410/1190"). A date is three. */
+static const char *numbers_in_path(const pc_url *u)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < u->nsegments; i++) {
+		const char *sg = u->segments[i];
+		size_t d = 0;
+		while (isdigit((unsigned char)sg[d]))
+			d++;
+		if (d && (!sg[d] || (sg[d] == '_' && strlen(sg + d) <= 5)))
+			k++;
+	}
+	if (k < 5 && u->fragment) {
+		k = 0;
+		for (const char *p = u->fragment; *p;) {
+			const char *e = strchr(p, '/');
+			size_t l = e ? (size_t)(e - p) : strlen(p), d = 0;
+			while (d < l && isdigit((unsigned char)p[d]))
+				d++;
+			if (d && (d == l || (p[d] == '_' && l - d <= 5)))
+				k++;
+			p = e ? e + 1 : p + l;
+		}
+	}
+	return k >= 5 ? "token-path-numbers" : NULL;
+}
+
+/* On a click-tracking path or host: a short opaque value, 8+ characters
+ * mixing letters and digits, as a query value or a query without '='
+ * ("r?1000010979.505.5.3LiGMlCfBL1X7s", "?A/f920a9a9ef"). */
+static const char *short_token(const pc_url *u)
+{
+	size_t k = 0;
+	for (const pc_kv *p = u->params; p && k < 64; p = p->next, k++) {
+		const char *v = p->value && *p->value ? p->value : p->key;
+		if (!v || asset_key(p->key))
+			continue;
+		size_t n = strlen(v), digits = 0, alpha = 0, space = 0;
+		for (size_t i = 0; i < n; i++) {
+			unsigned char c = (unsigned char)v[i];
+			digits += isdigit(c) != 0;
+			alpha += isalpha(c) != 0;
+			space += isspace(c) != 0;
+		}
+		if (n >= 8 && n <= 256 && digits && alpha && !space && dimensions(v) == false)
+			return "token-short";
+	}
+	return NULL;
+}
+
 /* A recipient or list id in a link: >= 6 digits as a query value or path
  * segment (possibly "id:id"). */
 static const char *number_id(const pc_url *u)
@@ -452,8 +505,8 @@ static const char *path_word(const pc_url *u, bool link)
 			for (size_t k = 0; stems[k]; k++)
 				if (!strncasecmp(sg, stems[k], strlen(stems[k])))
 					return "path-open";
-		} else if (!strncasecmp(sg, "click", 5) || !strncasecmp(sg, "redirect", 8) ||
-		           !strncasecmp(sg, "track", 5))
+		} else if (!strncasecmp(sg, "click", 5) || strcasestr(sg, "redirect") || !strncasecmp(sg, "track", 5) ||
+		           !strcasecmp(sg, "rd") || !strncasecmp(sg, "rd.", 3))
 			return "path-click";
 	}
 	return NULL;
@@ -1075,9 +1128,16 @@ static void links(pc_detect_ctx *ctx, pc_msg *m)
 		if (dest)
 			sig(&s, "wraps-url", STRONG);
 		const char *tok = url_token(u, false);
+		if (!tok)
+			tok = numbers_in_path(u);
 		sig(&s, tok, WEAK);
-		sig(&s, path_word(u, true), WEAK);
-		sig(&s, host_word(u, true), WEAK);
+		const char *pwl = path_word(u, true), *hwl = host_word(u, true);
+		sig(&s, pwl, WEAK);
+		sig(&s, hwl, WEAK);
+		if (!tok && (pwl || hwl)) {
+			tok = short_token(u);
+			sig(&s, tok, WEAK);
+		}
 		const char *num = tok ? NULL : number_id(u);
 		sig(&s, num, WEAK);
 		/* an opaque token in a link identifies the click; a plain number
