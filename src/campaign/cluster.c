@@ -11,6 +11,7 @@
 #include "campaign/cluster.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -18,14 +19,73 @@
 
 #define MAX_CANDIDATES 8
 
+static int any_value(void *ctx, const char *v, long count)
+{
+	(void)v;
+	(void)count;
+	*(bool *)ctx = true;
+	return 1;
+}
+
+/* Whether fp's sender and campaign id's are kept apart (1), 0, or -1.
+ * Every member records its identity ("auth:DOMAIN" proved, "auth:-" not:
+ * fingerprint.h). A protected domain's own mail (a newsroom, a journalist)
+ * joins only a campaign with that domain's own mail in it: never an attack
+ * that imitates it. Mail not proved to be anyone joins no campaign made
+ * only of proved mail that is the protected domain's, or an established
+ * sender's (a real newsletter): a forged copy starts its own. Attack
+ * campaigns that mix freemail, lookalike and their own domains stay one. */
+static int identities_apart(pc_store *st, const pc_config *c, const pc_fingerprint *fp, long long id)
+{
+	int same = pc_store_campaign_infra(st, id, &fp->auth, 1);
+	if (same != 0)
+		return same < 0 ? -1 : 0;
+	if (fp->auth_protected)
+		return 1;
+	if (strcmp(fp->auth, "auth:-"))
+		return 0;
+	/* an unproved copy: is the campaign a real sender's? */
+	char buf[300];
+	const char *keys[64];
+	size_t n = 0;
+	for (size_t i = 0; i < c->protected_domains.n && n < 64; i++) {
+		snprintf(buf, sizeof buf, "auth:%s", c->protected_domains.v[i]);
+		keys[n++] = strdup(buf);
+	}
+	for (size_t p = 0; p < c->npeople; p++)
+		for (size_t i = 0; i < c->people[p].domains.n && n < 64; i++) {
+			snprintf(buf, sizeof buf, "auth:%s", c->people[p].domains.v[i]);
+			keys[n++] = strdup(buf);
+		}
+	int prot = n ? pc_store_campaign_infra(st, id, keys, n) : 0;
+	for (size_t i = 0; i < n; i++)
+		free((char *)keys[i]);
+	if (prot < 0)
+		return -1;
+	bool est = false;
+	if (!prot && pc_store_campaign_values(st, id, "established", 1, any_value, &est) != 0)
+		return -1;
+	return prot > 0 || est;
+}
+
 /* The best campaign for fp: similar enough, sharing infrastructure, last
  * seen within the window; `only` restricts to one. 0 and *id (0: none),
  * or -1. */
 static int best_campaign(pc_store *st, const pc_config *c, const pc_fingerprint *fp, long long only, long long *id,
-                         double *sim)
+                         double *sim, long long *imitates)
 {
 	*id = 0;
 	*sim = 0;
+	if (imitates)
+		*imitates = 0;
+	/* the infrastructure that can make two copies one campaign: all of it
+	 * but the sender's proved identity, which must be equal instead */
+	const char *shared_keys[PC_FP_MAX_INFRA];
+	size_t nshared = 0;
+	for (size_t i = 0; i < fp->ninfra; i++)
+		if (strncmp(fp->infra[i], "auth:", 5))
+			shared_keys[nshared++] = fp->infra[i];
+	double best_imitated = 0;
 	long long ids[MAX_CANDIDATES];
 	size_t n = 0;
 	time_t since = fp->when > c->campaign_window ? fp->when - c->campaign_window : 0;
@@ -49,12 +109,30 @@ static int best_campaign(pc_store *st, const pc_config *c, const pc_fingerprint 
 		if (s < c->campaign_similarity || (best_malicious && !malicious) ||
 		    (malicious == best_malicious && s <= *sim))
 			continue;
-		if (fp->ninfra) {
-			int shared = pc_store_campaign_infra(st, ids[i], fp->infra, fp->ninfra);
+		if (nshared) {
+			int shared = pc_store_campaign_infra(st, ids[i], shared_keys, nshared);
 			if (shared < 0)
 				return -1;
 			if (!shared)
 				continue;
+		}
+		/* A sender proved to be a domain and mail merely claiming it (or
+		 * proved to be another) are never one campaign, in either order: a
+		 * forged copy of a real newsletter must not condemn the real
+		 * copies, nor a journalist's own mail join the attack that
+		 * imitates them. The forged copy starts its own campaign, and
+		 * says which one it imitates. */
+		if (fp->auth) {
+			int apart = identities_apart(st, c, fp, ids[i]);
+			if (apart < 0)
+				return -1;
+			if (apart) {
+				if (imitates && !strcmp(fp->auth, "auth:-") && s > best_imitated) {
+					*imitates = ids[i];
+					best_imitated = s;
+				}
+				continue;
+			}
 		}
 		*id = ids[i];
 		*sim = s;
@@ -69,7 +147,7 @@ int pc_campaign_match(pc_store *st, const pc_config *cfg, const pc_fingerprint *
 	if (!fp->usable)
 		return 0;
 	double sim;
-	return best_campaign(st, cfg, fp, only, id, &sim);
+	return best_campaign(st, cfg, fp, only, id, &sim, NULL);
 }
 
 static bool first_contact(const pc_msg *m)
@@ -182,8 +260,16 @@ int pc_campaign_judge(pc_store *st, pc_msg *m, const pc_fingerprint *fp, pc_camp
 		goto fail;
 	if (!known) {
 		double sim;
-		if (best_campaign(st, c, fp, 0, &id, &sim) != 0)
+		long long imitated = 0;
+		if (best_campaign(st, c, fp, 0, &id, &sim, &imitated) != 0)
 			goto fail;
+		if (!id && imitated) {
+			pc_finding *f = pc_msg_finding(m, PC_FINDING_CAMPAIGN, "campaign.imitates", 0.0,
+			                               "the template of a campaign from an authenticated sender, "
+			                               "from a sender who is not proved to be them");
+			pc_finding_ev(m, f, "campaign", pc_arena_printf(m->arena, "%lld", imitated));
+			pc_finding_ev(m, f, "sender_identity", fp->auth);
+		}
 		pc_member mem = {
 		    .source = source,
 		    .message_id = msgid,

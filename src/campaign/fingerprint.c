@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "decide/policy.h"
 #include "extract/identity.h"
 #include "store/store.h"
 
@@ -255,6 +256,35 @@ static void add_infra(pc_msg *m, pc_fingerprint *fp, const char *kind, const cha
 		fp->infra[fp->ninfra++] = s;
 }
 
+/* Whether the message claims someone it is not (an impersonation or
+ * lookalike finding): an attacker's own domain, authenticated for itself,
+ * is not a sender identity to keep apart; its copies and the freemail
+ * copies of the same attack are one campaign. */
+static bool claims_other(const pc_msg *m)
+{
+	for (size_t i = 0; i < m->findings.n; i++)
+		if (((const pc_finding *)m->findings.v[i])->kind == PC_FINDING_IMPERSONATION)
+			return true;
+	return false;
+}
+
+/* A domain the configuration protects: [protected] domains, the
+ * organisation's own, and the domains of protected people. */
+static bool protected_domain(const pc_config *c, const char *d)
+{
+	for (size_t i = 0; i < c->protected_domains.n; i++)
+		if (!strcasecmp(c->protected_domains.v[i], d))
+			return true;
+	for (size_t i = 0; i < c->own_domains.n; i++)
+		if (!strcasecmp(c->own_domains.v[i], d))
+			return true;
+	for (size_t p = 0; p < c->npeople; p++)
+		for (size_t i = 0; i < c->people[p].domains.n; i++)
+			if (!strcasecmp(c->people[p].domains.v[i], d))
+				return true;
+	return false;
+}
+
 static void add_domain(pc_msg *m, pc_fingerprint *fp, const char *kind, const char *addr)
 {
 	char sender[321], domain[256];
@@ -451,8 +481,18 @@ int pc_fingerprint_make(pc_msg *m, pc_fingerprint *fp)
 			if (!fp->sender)
 				fp->sender = "";
 			add_infra(m, fp, "from", domain, strlen(domain));
+			if (pc_policy_from_authenticated(m) && !claims_other(m)) {
+				fp->auth = pc_arena_printf(m->arena, "auth:%s", domain);
+				fp->auth_protected = protected_domain(m->config, domain);
+			}
 		}
 	}
+	if (!fp->auth)
+		fp->auth = "auth:-";
+	/* kept with the member's infrastructure (so the store knows each
+	 * campaign's identity), but never what makes two copies one campaign */
+	if (fp->ninfra < PC_FP_MAX_INFRA && !has(fp->infra, fp->ninfra, fp->auth))
+		fp->infra[fp->ninfra++] = fp->auth;
 	if (m->return_path) {
 		char rp[330];
 		size_t k = 0;

@@ -67,6 +67,12 @@ typedef struct pc_fingerprint {
 	size_t ntracker_hosts;
 	char token[17]; /* hex of the hash of the tracker token values, "" none */
 	time_t when;
+	/* who the sender is proved to be: "auth:DOMAIN" when From's domain is
+	 * authenticated (DMARC pass, or aligned SPF/DKIM) and the message
+	 * claims no one else (no impersonation finding), else "auth:-". Two
+	 * copies with different ones are never one campaign (cluster.c). */
+	const char *auth;
+	bool auth_protected; /* ... and that domain is one the configuration protects */
 } pc_fingerprint;
 
 /* Fills fp from the scanned message; 0, or -1 when the arena is full
