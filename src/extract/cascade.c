@@ -212,7 +212,7 @@ static bool names_present(const pc_cascade *c, const char *s, size_t n)
 			if (i == b)
 				return true;
 			uint64_t h = name_hash(s + b, i - b);
-			if (!bsearch(&h, c->names, c->nnames, sizeof h, u64_cmp))
+			if (!c->nnames || !bsearch(&h, c->names, c->nnames, sizeof h, u64_cmp))
 				return false;
 			i--;
 		}
@@ -451,6 +451,53 @@ static const char *empty_attr_fix(pc_arena *a, const char *s, size_t n, size_t *
  * 16 deep). MyCSS loops forever on some malformed lists ("[=\"\"[=\"\"]]]",
  * found by fuzz_html; kept in fuzz/corpus/html); a browser drops every
  * list this refuses. */
+/* MyCSS reads these functional pseudo-classes safely; any other name
+ * (":dir(" frees memory it does not own when the list is destroyed,
+ * found by red-teaming) keeps the selector from MyCSS. The name is read
+ * with CSS escapes decoded, as MyCSS reads it ("d\\ir(" is ":dir("). */
+static bool pseudo_function_known(const char *s, size_t n, size_t i)
+{
+	static const char *const known[] = {"not",     "nth-child", "nth-last-child", "nth-of-type", "nth-last-of-type",
+	                                    "lang",    "has",       "matches",        "is",          "where",
+	                                    "contains"};
+	char name[24];
+	size_t len = 0;
+	if (i < n && s[i] == ':')
+		i++;
+	while (i < n) {
+		unsigned char c = (unsigned char)s[i];
+		unsigned cp;
+		if (c == '\\') {
+			if (++i >= n)
+				return false;
+			if (isxdigit((unsigned char)s[i])) {
+				cp = 0;
+				for (int k = 0; k < 6 && i < n && isxdigit((unsigned char)s[i]); k++, i++)
+					cp = cp * 16 + (unsigned)(isdigit((unsigned char)s[i])
+					                              ? s[i] - '0'
+					                              : (tolower((unsigned char)s[i]) - 'a' + 10));
+				if (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n'))
+					i++;
+			} else
+				cp = (unsigned char)s[i++];
+		} else if (isalnum(c) || c == '-' || c == '_' || c >= 0x80) {
+			cp = c;
+			i++;
+		} else
+			break;
+		if (len + 1 >= sizeof name)
+			return false;
+		name[len++] = cp < 0x80 ? (char)tolower((int)cp) : '?';
+	}
+	if (i >= n || s[i] != '(')
+		return true; /* not a function */
+	name[len] = 0;
+	for (size_t k = 0; k < sizeof known / sizeof *known; k++)
+		if (!strcmp(name, known[k]))
+			return true;
+	return false;
+}
+
 static bool selector_sane(const char *s, size_t n)
 {
 	bool in_br = false, br_start = false;
@@ -484,6 +531,8 @@ static bool selector_sane(const char *s, size_t n)
 			return false;
 		if (c != ' ' && c != '\t')
 			br_start = false;
+		if (c == ':' && !pseudo_function_known(s, n, i + 1))
+			return false;
 		if (c == '"' || c == '\'') {
 			size_t k = i + 1;
 			while (k < n && s[k] != (char)c && s[k] != '\n') {

@@ -769,6 +769,22 @@ static void test_cascade(void **state)
 	assert_true(BYURL(m, "https://t.example/11.gif")->hidden & PC_VIS_STYLESHEET);
 }
 
+/* Selectors MyCSS cannot be trusted with never reach it: ":dir()" made
+ * it free memory it did not own (red-team), also behind an escape or
+ * inside :not(); a sheet whose names no element carries is skipped. */
+static void test_cascade_unsafe_selectors(void **state)
+{
+	const pc_msg *m = H(state, "<style>img:dir(ltr){display:none} img:D\\ir(rtl){display:none}"
+	                           "img:not(:dir(rtl)){display:none} img:\\64 ir(ltr){display:none}"
+	                           ".nowhere img{display:none} img:not(.x){width:1px;height:1px}</style>"
+	                           "<img src=\"https://t.example/1.gif\" width=\"600\" height=\"300\">");
+	const pc_resource *r = BYURL(m, "https://t.example/1.gif");
+	assert_non_null(r);
+	assert_int_equal(r->width.px, 1); /* the safe rule still applies */
+	const pc_msg *bare = H(state, "<style>.a{display:none} #b{display:none}</style><p>no names</p>");
+	assert_non_null(bare);
+}
+
 /* What each request is for, from the element, rel and CSS property. */
 static void test_roles(void **state)
 {
@@ -836,6 +852,7 @@ int main(void)
 	    T(test_css_url_spans),
 	    T(test_many_sheet_rules),
 	    T(test_cascade),
+	    T(test_cascade_unsafe_selectors),
 	    T(test_roles),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
