@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "campaign/copies.h"
 #include "decide/policy.h"
 
 #define MAX_CANDIDATES 8
@@ -198,7 +199,7 @@ static void ev_long(pc_msg *m, pc_finding *f, const char *key, long v)
 
 /* The campaign-level findings for m, from the campaign as it stands with
  * m in it. */
-static void judge(pc_msg *m, const pc_fingerprint *fp, const pc_campaign_rec *rec, bool est)
+static void judge(pc_msg *m, const pc_fingerprint *fp, const char *token, const pc_campaign_rec *rec, bool est)
 {
 	const pc_config *c = m->config;
 	/* an automatic mark does not reach an established sender's copy (an
@@ -216,7 +217,7 @@ static void judge(pc_msg *m, const pc_fingerprint *fp, const pc_campaign_rec *re
 	 * sender who never wrote before: what a reconnaissance campaign looks
 	 * like from the receiving side, and what no single copy shows */
 	bool distinct = rec->tokened >= 2 && (double)rec->tokens >= 0.8 * (double)rec->tokened;
-	if (rec->recipients >= c->campaign_min_recipients && distinct && fp->token[0] && first_contact(m)) {
+	if (rec->recipients >= c->campaign_min_recipients && distinct && token[0] && first_contact(m)) {
 		pc_finding *f = pc_msg_finding(m, PC_FINDING_CAMPAIGN, "campaign.targeted", c->campaign_score,
 		                               "one template sent to many recipients with a distinct tracking token "
 		                               "each, from a first-contact sender");
@@ -255,6 +256,8 @@ int pc_campaign_judge(pc_store *st, pc_msg *m, const pc_fingerprint *fp, pc_camp
 	if (pc_store_begin(st) != 0)
 		return -1;
 	long long id = 0;
+	char token[17];
+	snprintf(token, sizeof token, "%s", fp->token);
 	int known = pc_store_member_find(st, source, msgid, &id);
 	if (known < 0)
 		goto fail;
@@ -270,13 +273,26 @@ int pc_campaign_judge(pc_store *st, pc_msg *m, const pc_fingerprint *fp, pc_camp
 			pc_finding_ev(m, f, "campaign", pc_arena_printf(m->arena, "%lld", imitated));
 			pc_finding_ev(m, f, "sender_identity", fp->auth);
 		}
+		/* what the copies show that this one cannot: a per-recipient
+		 * token at a URL position (copies.h); a tracker found so is the
+		 * member's own evidence */
+		pc_copies cp;
+		char copied[17] = "";
+		size_t ntrackers = m->trackers.n;
+		pc_copies_make(m, &cp);
+		if (pc_copies_judge(st, m, id, &cp, copied) != 0)
+			goto fail;
+		if (m->trackers.n != ntrackers)
+			pc_policy_own(m, &cs->own, &cs->own_rule);
+		if (!token[0])
+			memcpy(token, copied, sizeof token);
 		pc_member mem = {
 		    .source = source,
 		    .message_id = msgid,
 		    .sender = fp->sender,
 		    .subject = fp->subject,
 		    .rule = cs->own_rule,
-		    .token = fp->token,
+		    .token = token,
 		    .rcpt = (const char *const *)m->rcpt.v,
 		    .nrcpt = m->rcpt.n,
 		    .infra = fp->infra,
@@ -293,13 +309,14 @@ int pc_campaign_judge(pc_store *st, pc_msg *m, const pc_fingerprint *fp, pc_camp
 		    .established = est,
 		    .from_domain = cs->from_domain,
 		};
-		if ((id ? pc_store_campaign_add(st, id, &mem) : pc_store_campaign_new(st, &mem, &id)) != 0)
+		if ((id ? pc_store_campaign_add(st, id, &mem) : pc_store_campaign_new(st, &mem, &id)) != 0 ||
+		    pc_copies_record(st, m, id, &cp) != 0)
 			goto fail;
 	}
 	cs->id = id;
 	if (pc_store_campaign_get(st, id, &cs->rec) != 1)
 		goto fail;
-	judge(m, fp, &cs->rec, est);
+	judge(m, fp, token, &cs->rec, est);
 	return 1;
 fail:
 	pc_store_rollback(st);

@@ -35,7 +35,7 @@
 
 #include "store/sqlite_impl.h"
 
-#define SCHEMA_VERSION 3
+#define SCHEMA_VERSION 4
 #define MAX_ADDR 320
 #define MAX_TEXT 1000
 #define MAX_BANDS 256         /* band keys kept per campaign: enough for its variants, bounded */
@@ -173,6 +173,12 @@ static const char *const migrations[SCHEMA_VERSION] = {
     "CREATE INDEX audit_quarantine ON audit (source, id) WHERE qid IS NOT NULL;"
     "CREATE TABLE audit_rcpt (audit INTEGER NOT NULL, n INTEGER NOT NULL, rcpt TEXT NOT NULL,"
     " PRIMARY KEY (audit, n)) WITHOUT ROWID;",
+
+    /* store/sqlite_copies.c: one row per URL shape, campaign and
+     * recipient set */
+    "CREATE TABLE copy_url (campaign INTEGER NOT NULL, skel INTEGER NOT NULL, rcpt INTEGER NOT NULL,"
+    " vals BLOB NOT NULL, source TEXT NOT NULL, message_id TEXT NOT NULL,"
+    " PRIMARY KEY (campaign, skel, rcpt)) WITHOUT ROWID;",
 };
 
 typedef struct sq {
@@ -183,9 +189,16 @@ typedef struct sq {
 	size_t batch_max, batch_n;
 	long batch_ms;
 	struct timespec batch_start;
-	size_t lost;        /* messages whose records a failed batch commit lost */
-	char lost_why[160]; /* SQLite's reason, kept from before the ROLLBACK */
+	size_t lost;                          /* messages whose records a failed batch commit lost */
+	char lost_why[160];                   /* SQLite's reason, kept from before the ROLLBACK */
+	sqlite3_stmt *extra[PC_SQLITE_EXTRA]; /* the other files' statements (sqlite_impl.h) */
 } sq;
+
+sqlite3_stmt **pc_sqlite_extra(pc_store *st, int slot)
+{
+	sq *q = st->impl;
+	return slot >= 0 && slot < PC_SQLITE_EXTRA ? &q->extra[slot] : NULL;
+}
 
 sqlite3 *pc_sqlite_db(pc_store *st, bool *in_tx)
 {
@@ -224,6 +237,8 @@ static void sq_close(pc_store *st)
 	if (q) {
 		for (size_t i = 0; i < S_COUNT; i++)
 			sqlite3_finalize(q->st[i]);
+		for (size_t i = 0; i < PC_SQLITE_EXTRA; i++)
+			sqlite3_finalize(q->extra[i]);
 		if (q->in_tx) /* an unfinished message's work goes; the batch stays */
 			sqlite3_exec(q->db, "ROLLBACK TO m; RELEASE m", NULL, NULL, NULL);
 		flush(q);
@@ -849,6 +864,9 @@ static const pc_store_ops sq_ops = {
     .audit_list = sq_audit_list,
     .audit_q = pc_sqlite_audit_quarantine,
     .audit_q_list = pc_sqlite_audit_quarantine_list,
+    .copies_get = pc_sqlite_copies_get,
+    .copies_add = pc_sqlite_copies_add,
+    .copies_found = pc_sqlite_copies_found,
 };
 
 static int user_version(sqlite3 *db)

@@ -7,6 +7,7 @@
 
 #include <sqlite3.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "store/store_impl.h"
 
@@ -17,5 +18,16 @@ sqlite3 *pc_sqlite_db(pc_store *st, bool *in_tx);
 /* store/sqlite_audit.c: the quarantine's audit records */
 int pc_sqlite_audit_quarantine(pc_store *st, const pc_audit_qrec *r);
 int pc_sqlite_audit_quarantine_list(pc_store *st, const char *dir, pc_audit_qcb cb, void *ctx);
+
+/* Statements the other files prepare once per connection: slot i of
+ * PC_SQLITE_EXTRA, finalized when the store closes. */
+#define PC_SQLITE_EXTRA 8
+sqlite3_stmt **pc_sqlite_extra(pc_store *st, int slot);
+
+/* store/sqlite_copies.c: the URLs of a campaign's copies */
+int pc_sqlite_copies_get(pc_store *st, long long id, uint64_t skel, size_t max, pc_copy_cb cb, void *ctx);
+int pc_sqlite_copies_add(pc_store *st, long long id, uint64_t skel, uint64_t rcpt, const void *vals, size_t len,
+                         const char *source, const char *message_id);
+int pc_sqlite_copies_found(pc_store *st, long long id, const char *template_, const pc_copy_token *tokens, size_t n);
 
 #endif

@@ -88,6 +88,22 @@ int pc_store_campaign_infra(pc_store *st, long long id, const char *const *infra
 	return st->ops->infra(st, id, infra, n);
 }
 
+int pc_store_copies_get(pc_store *st, long long id, uint64_t skel, size_t max, pc_copy_cb cb, void *ctx)
+{
+	return st->ops->copies_get(st, id, skel, max, cb, ctx);
+}
+
+int pc_store_copies_add(pc_store *st, long long id, uint64_t skel, uint64_t rcpt, const void *vals, size_t len,
+                        const char *source, const char *message_id)
+{
+	return st->ops->copies_add(st, id, skel, rcpt, vals, len, source, message_id);
+}
+
+int pc_store_copies_found(pc_store *st, long long id, const char *template_, const pc_copy_token *tokens, size_t n)
+{
+	return st->ops->copies_found(st, id, template_, tokens, n);
+}
+
 int pc_store_member_find(pc_store *st, const char *source, const char *message_id, long long *id)
 {
 	*id = 0;

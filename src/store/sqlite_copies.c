@@ -1,0 +1,161 @@
+/*
+ * NAME
+ *   sqlite_copies - the URLs of a campaign's copies (SQLite)
+ * DESCRIPTION
+ *   copy_url (schema 4) holds one row per (campaign, URL shape,
+ *   recipient set): campaign/copies.c compares a new copy's values with
+ *   at most `max` rows of its shape, an indexed range of the primary key,
+ *   so the cost per message does not grow with the campaign. A recipient
+ *   set seen again keeps its first row (INSERT OR IGNORE): the rows are
+ *   one per recipient, which is what "differs between recipients" needs.
+ *   A token found updates the campaign's values and the earlier members
+ *   the caller lists (bounded by its `max`), in the message's transaction.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "store/sqlite_impl.h"
+
+enum { X_GET, X_ADD, X_VALUE, X_TOKEN, X_COUNTS };
+
+static const char *const sql[] = {
+    [X_GET] = "SELECT rcpt, vals, source, message_id FROM copy_url WHERE campaign = ?1 AND skel = ?2 LIMIT ?3",
+    [X_ADD] = "INSERT OR IGNORE INTO copy_url (campaign, skel, rcpt, vals, source, message_id)"
+              " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [X_VALUE] = "INSERT INTO campaign_value (campaign, kind, value, count) VALUES (?1, ?2, ?3, 1)"
+                " ON CONFLICT (campaign, kind, value) DO UPDATE SET count = count + 1 RETURNING count",
+    [X_TOKEN] = "UPDATE member INDEXED BY sqlite_autoindex_member_1 SET token = ?4"
+                " WHERE source = ?2 AND message_id = ?3 AND campaign = ?1 AND token = ''",
+    [X_COUNTS] = "UPDATE campaign SET tokened = tokened + ?2, tokens = tokens + ?3 WHERE id = ?1",
+};
+
+static int fail(pc_store *st, sqlite3 *db, const char *what)
+{
+	snprintf(st->error, sizeof st->error, "%s: %s", what, sqlite3_errmsg(db));
+	return -1;
+}
+
+static sqlite3_stmt *stmt(pc_store *st, sqlite3 *db, int i)
+{
+	sqlite3_stmt **s = pc_sqlite_extra(st, i);
+	if (!s) {
+		snprintf(st->error, sizeof st->error, "copies: no statement slot %d", i);
+		return NULL;
+	}
+	if (!*s && sqlite3_prepare_v3(db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, s, NULL) != SQLITE_OK) {
+		fail(st, db, "prepare");
+		*s = NULL;
+		return NULL;
+	}
+	sqlite3_reset(*s);
+	sqlite3_clear_bindings(*s);
+	return *s;
+}
+
+static const char *col(sqlite3_stmt *s, int i)
+{
+	const unsigned char *v = sqlite3_column_text(s, i);
+	return v ? (const char *)v : "";
+}
+
+int pc_sqlite_copies_get(pc_store *st, long long id, uint64_t skel, size_t max, pc_copy_cb cb, void *ctx)
+{
+	bool in_tx;
+	sqlite3 *db = pc_sqlite_db(st, &in_tx);
+	sqlite3_stmt *s = stmt(st, db, X_GET);
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)skel);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)max);
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		pc_copy_row r = {(uint64_t)sqlite3_column_int64(s, 0), sqlite3_column_blob(s, 1),
+		                 (size_t)sqlite3_column_bytes(s, 1), col(s, 2), col(s, 3)};
+		if (!r.vals)
+			r.len = 0;
+		if (cb(ctx, &r) != 0)
+			break;
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : fail(st, db, "copies read");
+}
+
+int pc_sqlite_copies_add(pc_store *st, long long id, uint64_t skel, uint64_t rcpt, const void *vals, size_t len,
+                         const char *source, const char *message_id)
+{
+	bool in_tx;
+	sqlite3 *db = pc_sqlite_db(st, &in_tx);
+	sqlite3_stmt *s = stmt(st, db, X_ADD);
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)skel);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)rcpt);
+	sqlite3_bind_blob(s, 4, vals, (int)len, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 5, source ? source : "", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 6, message_id ? message_id : "", -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : fail(st, db, "copies write");
+}
+
+/* 1 when the value is new to the campaign, 0, or -1. */
+static int add_value(pc_store *st, sqlite3 *db, long long id, const char *kind, const char *value)
+{
+	sqlite3_stmt *s = stmt(st, db, X_VALUE);
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, value, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(s);
+	long long count = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	if (rc == SQLITE_ROW)
+		rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return fail(st, db, "campaign write");
+	return count == 1;
+}
+
+int pc_sqlite_copies_found(pc_store *st, long long id, const char *template_, const pc_copy_token *tokens, size_t n)
+{
+	bool in_tx;
+	sqlite3 *db = pc_sqlite_db(st, &in_tx);
+	if (add_value(st, db, id, "template", template_) < 0 ||
+	    add_value(st, db, id, "per-recipient-token", template_) < 0)
+		return -1;
+	long tokened = 0, distinct = 0;
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_stmt *s = stmt(st, db, X_TOKEN);
+		if (!s)
+			return -1;
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_text(s, 2, tokens[i].source, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, 3, tokens[i].message_id, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, 4, tokens[i].token, -1, SQLITE_TRANSIENT);
+		int rc = sqlite3_step(s);
+		sqlite3_reset(s);
+		if (rc != SQLITE_DONE)
+			return fail(st, db, "member write");
+		if (sqlite3_changes(db) == 0)
+			continue; /* it had a token already, or is not a member */
+		tokened++;
+		int added = add_value(st, db, id, "token", tokens[i].token);
+		if (added < 0)
+			return -1;
+		distinct += added;
+	}
+	if (!tokened)
+		return 0;
+	sqlite3_stmt *u = stmt(st, db, X_COUNTS);
+	if (!u)
+		return -1;
+	sqlite3_bind_int64(u, 1, id);
+	sqlite3_bind_int64(u, 2, tokened);
+	sqlite3_bind_int64(u, 3, distinct);
+	int rc = sqlite3_step(u);
+	sqlite3_reset(u);
+	return rc == SQLITE_DONE ? 0 : fail(st, db, "campaign write");
+}
