@@ -68,7 +68,8 @@ static size_t sorted_params(const pc_url *u, const pc_kv **out)
 
 static uint64_t shape_of(const pc_url *u, bool link, const pc_kv *const *params, size_t np)
 {
-	const char *host = u->host_ascii ? u->host_ascii : u->host;
+	/* the registrable domain: the host is a position ("77311.t.example") */
+	const char *host = u->domain ? u->domain : u->host_ascii ? u->host_ascii : u->host;
 	uint64_t h = pc_hash64(link ? "l" : "r", 1, 0x7368617065ULL);
 	h = pc_hash64(host, strlen(host) + 1, h);
 	char counts[64];
@@ -86,6 +87,7 @@ static void positions(const pc_url *u, const pc_kv *const *params, size_t np,
                       void (*fn)(void *, unsigned, const char *), void *ctx)
 {
 	unsigned p = 0;
+	fn(ctx, p++, u->host_ascii ? u->host_ascii : u->host);
 	for (size_t i = 0; i < u->nsegments && p < PC_COPIES_MAX_POS; i++, p++)
 		fn(ctx, p, u->segments[i] ? u->segments[i] : "");
 	for (size_t i = 0; i < np && p < PC_COPIES_MAX_POS; i++, p++)
@@ -96,7 +98,7 @@ static void positions(const pc_url *u, const pc_kv *const *params, size_t np,
 
 static unsigned npositions(const pc_url *u, size_t np)
 {
-	size_t n = u->nsegments + np + (u->fragment && *u->fragment);
+	size_t n = 1 + u->nsegments + np + (u->fragment && *u->fragment);
 	return n < PC_COPIES_MAX_POS ? (unsigned)n : PC_COPIES_MAX_POS;
 }
 
@@ -344,8 +346,8 @@ static const char *template_of(pc_msg *m, const pc_copy_shape *sh)
 	size_t np = sorted_params(u, params);
 	tbuf t = {.n = 0};
 	t.s[0] = '\0';
-	put(&t, u->host_ascii ? u->host_ascii : u->host);
-	unsigned p = 0;
+	put(&t, sh->token & 1u ? "{COPY}" : u->host_ascii ? u->host_ascii : u->host);
+	unsigned p = 1;
 	for (size_t i = 0; i < u->nsegments; i++, p++) {
 		put(&t, "/");
 		put(&t, p < PC_COPIES_MAX_POS && (sh->token & 1u << p) ? "{COPY}" : u->segments[i]);

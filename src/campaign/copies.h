@@ -15,9 +15,10 @@
  *
  *   Every remote URL a copy has (resources and links, at most
  *   PC_COPIES_MAX_SHAPES shapes) is reduced to its shape: resource or
- *   link, host, number of path segments, the sorted query keys, whether
- *   it has a fragment. Its positions are the path segments, the query
- *   values (in key order) and the fragment (at most PC_COPIES_MAX_POS).
+ *   link, registrable domain, number of path segments, the sorted query
+ *   keys, whether it has a fragment. Its positions are the host, the path
+ *   segments, the query values (in key order) and the fragment (at most
+ *   PC_COPIES_MAX_POS).
  *   At each position a copy keeps the PC_COPIES_KEEP smallest hashes of
  *   the values its URLs of that shape have there (a bottom-k sample: two
  *   copies with the same set keep the same hashes, disjoint sets keep

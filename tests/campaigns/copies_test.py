@@ -56,7 +56,11 @@ def shapes(rng):
         u = "https://brief-mail.example/draft#%d" % (4000 + i * 11)
         return '<a href="%s">the draft</a>' % u, u
 
-    return {"path-numbers": path_numbers, "hex10": hex10, "six-digits-text": six_digits_text,
+    def host_label(i):
+        u = "https://u%d.brief-mail.example/logo.png" % (5000 + i * 7)
+        return '<img src="%s" width="200" height="80" alt="Brief">' % u, u
+
+    return {"host-label": host_label, "path-numbers": path_numbers, "hex10": hex10, "six-digits-text": six_digits_text,
             "mixed22-unsized": mixed22, "short-id-visible": short_id_banner, "fragment": fragment}
 
 
