@@ -279,7 +279,7 @@ int pc_campaign_judge(pc_store *st, pc_msg *m, const pc_fingerprint *fp, pc_camp
 		pc_copies cp;
 		char copied[17] = "";
 		size_t ntrackers = m->trackers.n;
-		pc_copies_make(m, &cp);
+		pc_copies_make(m, fp->when, &cp);
 		if (pc_copies_judge(st, m, id, &cp, copied) != 0)
 			goto fail;
 		if (m->trackers.n != ntrackers)

@@ -5,11 +5,12 @@
  * DESCRIPTION
  *   Work per message is bounded whatever the campaign holds: at most
  *   PC_COPIES_MAX_SHAPES shapes, each compared with at most
- *   PC_COPIES_ROWS rows of PC_COPIES_MAX_POS positions of PC_COPIES_KEEP
- *   hashes (one sort of at most 132 hashes per position), and one row
- *   written per shape.
- *   A row's blob: one byte npos, then per position one byte n and n
- *   32-bit hashes, little endian; a row that does not read so is skipped.
+ *   PC_COPIES_ROWS rows (the most recent, by an index) of
+ *   PC_COPIES_MAX_POS positions (one sort of at most 33 sample hashes per
+ *   position), and one row written per shape.
+ *   A row's blob: one byte npos, then per position its 32-bit id, one byte
+ *   n and n 32-bit hashes, little endian; a row that does not read so is
+ *   skipped.
  */
 #include "campaign/copies.h"
 
@@ -23,30 +24,48 @@
 
 #define MAX_PARAMS 32
 #define TEMPLATE_MAX 400
-#define BLOB_MAX (1 + PC_COPIES_MAX_POS * (1 + 4 * PC_COPIES_KEEP))
+#define BLOB_MAX (1 + PC_COPIES_MAX_POS * (5 + 4 * PC_COPIES_KEEP))
 
-static uint32_t value_hash(const char *s)
+static uint32_t value_hash(const char *s, size_t n)
 {
-	return (uint32_t)(pc_hash64(s, strlen(s), 0x636f706965735631ULL) >> 32);
+	return (uint32_t)(pc_hash64(s, n, 0x636f706965735631ULL) >> 32);
+}
+
+/* The position with this id (added when new and there is room); NULL. */
+static pc_copy_pos *position(pc_copy_shape *sh, uint32_t id)
+{
+	for (unsigned i = 0; i < sh->npos; i++)
+		if (sh->pos[i].id == id)
+			return &sh->pos[i];
+	if (sh->npos >= PC_COPIES_MAX_POS)
+		return NULL;
+	pc_copy_pos *p = &sh->pos[sh->npos++];
+	p->id = id;
+	return p;
 }
 
 /* Keeps h among the position's PC_COPIES_KEEP smallest, ascending. */
-static void keep(pc_copy_shape *sh, unsigned p, uint32_t h)
+static void keep(pc_copy_pos *p, uint32_t h)
 {
-	unsigned n = sh->nvals[p];
-	uint32_t *v = sh->vals[p];
-	unsigned i = 0;
-	while (i < n && v[i] < h)
+	unsigned n = p->n, i = 0;
+	while (i < n && p->vals[i] < h)
 		i++;
-	if (i < n && v[i] == h)
-		return;
-	if (i >= PC_COPIES_KEEP)
+	if ((i < n && p->vals[i] == h) || i >= PC_COPIES_KEEP)
 		return;
 	if (n == PC_COPIES_KEEP)
 		n--;
-	memmove(v + i + 1, v + i, (n - i) * sizeof *v);
-	v[i] = h;
-	sh->nvals[p] = n + 1;
+	memmove(p->vals + i + 1, p->vals + i, (n - i) * sizeof *p->vals);
+	p->vals[i] = h;
+	p->n = n + 1;
+}
+
+static void put_value(pc_copy_shape *sh, uint32_t id, const char *v, size_t n)
+{
+	if (!n)
+		return;
+	pc_copy_pos *p = position(sh, id);
+	if (p)
+		keep(p, value_hash(v, n));
 }
 
 static int cmp_param(const void *x, const void *y)
@@ -66,55 +85,70 @@ static size_t sorted_params(const pc_url *u, const pc_kv **out)
 	return n;
 }
 
-static uint64_t shape_of(const pc_url *u, bool link, const pc_kv *const *params, size_t np)
+static const char *host_of(const pc_url *u)
+{
+	return u->host_ascii ? u->host_ascii : u->host;
+}
+
+static uint64_t shape_of(const pc_url *u, bool link)
 {
 	/* the registrable domain: the host is a position ("77311.t.example") */
-	const char *host = u->domain ? u->domain : u->host_ascii ? u->host_ascii : u->host;
+	const char *host = u->domain ? u->domain : host_of(u);
 	uint64_t h = pc_hash64(link ? "l" : "r", 1, 0x7368617065ULL);
 	h = pc_hash64(host, strlen(host) + 1, h);
-	char counts[64];
-	int k = snprintf(counts, sizeof counts, "%zu/%zu/%d", u->nsegments, np, u->fragment && *u->fragment);
+	char counts[48];
+	int k = snprintf(counts, sizeof counts, "%zu/%d", u->nsegments, u->fragment && *u->fragment);
 	h = pc_hash64(counts, (size_t)k, h);
-	for (size_t i = 0; i < np; i++) {
-		const char *key = params[i]->key ? params[i]->key : "";
-		h = pc_hash64(key, strlen(key) + 1, h);
-	}
 	return h ? h : 1;
 }
 
-/* Calls fn for each position of u: its index and value. */
-static void positions(const pc_url *u, const pc_kv *const *params, size_t np,
-                      void (*fn)(void *, unsigned, const char *), void *ctx)
+static uint32_t param_id(const char *key)
 {
-	unsigned p = 0;
-	fn(ctx, p++, u->host_ascii ? u->host_ascii : u->host);
-	for (size_t i = 0; i < u->nsegments && p < PC_COPIES_MAX_POS; i++, p++)
-		fn(ctx, p, u->segments[i] ? u->segments[i] : "");
-	for (size_t i = 0; i < np && p < PC_COPIES_MAX_POS; i++, p++)
-		fn(ctx, p, params[i]->value ? params[i]->value : "");
-	if (u->fragment && *u->fragment && p < PC_COPIES_MAX_POS)
-		fn(ctx, p, u->fragment);
+	return PC_COPY_PARAM | (value_hash(key, strlen(key)) & 0x7fffffffu);
 }
 
-static unsigned npositions(const pc_url *u, size_t np)
+/* Adds u's values to its shape's positions: the fixed ones first, so a
+ * URL with many parts never crowds them out. */
+static void add_positions(pc_copy_shape *sh, const pc_url *u)
 {
-	size_t n = 1 + u->nsegments + np + (u->fragment && *u->fragment);
-	return n < PC_COPIES_MAX_POS ? (unsigned)n : PC_COPIES_MAX_POS;
-}
-
-static void add_value(void *ctx, unsigned p, const char *v)
-{
-	if (*v)
-		keep(ctx, p, value_hash(v));
+	const pc_kv *params[MAX_PARAMS];
+	size_t np = sorted_params(u, params);
+	const char *host = host_of(u);
+	const char *path = u->path ? u->path : "", *query = u->query ? u->query : "";
+	const char *frag = u->fragment ? u->fragment : "";
+	uint64_t whole = pc_hash64(host, strlen(host) + 1, 0x77686f6c65ULL);
+	whole = pc_hash64(path, strlen(path) + 1, whole);
+	whole = pc_hash64(query, strlen(query) + 1, whole);
+	whole = pc_hash64(frag, strlen(frag), whole);
+	char w[17];
+	snprintf(w, sizeof w, "%016llx", (unsigned long long)whole);
+	put_value(sh, PC_COPY_WHOLE, w, 16);
+	put_value(sh, PC_COPY_HOST, host, strlen(host));
+	put_value(sh, PC_COPY_FRAGMENT, frag, strlen(frag));
+	if (np) {
+		uint64_t keys = 0x6b657973ULL;
+		for (size_t i = 0; i < np; i++) {
+			const char *key = params[i]->key ? params[i]->key : "";
+			keys = pc_hash64(key, strlen(key) + 1, keys);
+		}
+		snprintf(w, sizeof w, "%016llx", (unsigned long long)keys);
+		put_value(sh, PC_COPY_KEYS, w, 16);
+	}
+	for (size_t i = 0; i < u->nsegments && i < 64; i++) {
+		const char *seg = u->segments[i] ? u->segments[i] : "";
+		put_value(sh, PC_COPY_SEGMENT + (uint32_t)i, seg, strlen(seg));
+	}
+	for (size_t i = 0; i < np; i++) {
+		const char *v = params[i]->value ? params[i]->value : "";
+		put_value(sh, param_id(params[i]->key ? params[i]->key : ""), v, strlen(v));
+	}
 }
 
 static int add_url(pc_msg *m, pc_copies *cp, const pc_url *u, bool link, void *occ)
 {
 	if (!u || !pc_url_is_remote(u) || !u->host || !*u->host)
 		return 0;
-	const pc_kv *params[MAX_PARAMS];
-	size_t np = sorted_params(u, params);
-	uint64_t skel = shape_of(u, link, params, np);
+	uint64_t skel = shape_of(u, link);
 	pc_copy_shape *sh = NULL;
 	for (size_t i = 0; i < cp->n && !sh; i++)
 		if (cp->v[i].skel == skel)
@@ -127,10 +161,9 @@ static int add_url(pc_msg *m, pc_copies *cp, const pc_url *u, bool link, void *o
 		sh = &cp->v[cp->n++];
 		sh->skel = skel;
 		sh->link = link;
-		sh->npos = npositions(u, np);
 		sh->first = u;
 	}
-	positions(u, params, np, add_value, sh);
+	add_positions(sh, u);
 	if (sh->nocc < PC_COPIES_OCC)
 		sh->occ[sh->nocc++] = occ;
 	return 0;
@@ -175,9 +208,10 @@ static uint64_t recipients(const pc_msg *m)
 	return k && h ? h : 0;
 }
 
-int pc_copies_make(pc_msg *m, pc_copies *cp)
+int pc_copies_make(pc_msg *m, time_t when, pc_copies *cp)
 {
 	memset(cp, 0, sizeof *cp);
+	cp->when = when;
 	cp->rcpt = recipients(m);
 	if (!cp->rcpt)
 		return 0;
@@ -198,8 +232,9 @@ int pc_copies_make(pc_msg *m, pc_copies *cp)
 
 typedef struct row {
 	uint64_t rcpt;
-	unsigned nvals[PC_COPIES_MAX_POS];
-	uint32_t vals[PC_COPIES_MAX_POS][PC_COPIES_KEEP];
+	time_t when;
+	unsigned npos;
+	pc_copy_pos pos[PC_COPIES_MAX_POS];
 	const char *source, *message_id;
 } row;
 
@@ -208,38 +243,53 @@ static size_t encode(const pc_copy_shape *sh, unsigned char *b)
 	size_t k = 0;
 	b[k++] = (unsigned char)sh->npos;
 	for (unsigned p = 0; p < sh->npos; p++) {
-		b[k++] = (unsigned char)sh->nvals[p];
-		for (unsigned i = 0; i < sh->nvals[p]; i++) {
-			uint32_t v = sh->vals[p][i];
+		const pc_copy_pos *q = &sh->pos[p];
+		for (int s = 0; s < 32; s += 8)
+			b[k++] = (unsigned char)(q->id >> s);
+		b[k++] = (unsigned char)q->n;
+		for (unsigned i = 0; i < q->n; i++)
 			for (int s = 0; s < 32; s += 8)
-				b[k++] = (unsigned char)(v >> s);
-		}
+				b[k++] = (unsigned char)(q->vals[i] >> s);
 	}
 	return k;
 }
 
-static bool decode(const unsigned char *b, size_t len, unsigned npos, row *r)
+static uint32_t le32(const unsigned char *b)
+{
+	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+static bool decode(const unsigned char *b, size_t len, row *r)
 {
 	size_t k = 0;
-	if (len < 1 || b[k++] != npos)
+	if (len < 1 || b[0] > PC_COPIES_MAX_POS)
 		return false;
-	for (unsigned p = 0; p < npos; p++) {
-		if (k >= len || b[k] > PC_COPIES_KEEP)
+	r->npos = b[k++];
+	for (unsigned p = 0; p < r->npos; p++) {
+		if (len - k < 5 || b[k + 4] > PC_COPIES_KEEP)
 			return false;
-		unsigned n = b[k++];
+		r->pos[p].id = le32(b + k);
+		unsigned n = b[k + 4];
+		k += 5;
 		if (len - k < 4 * (size_t)n)
 			return false;
-		r->nvals[p] = n;
+		r->pos[p].n = n;
 		for (unsigned i = 0; i < n; i++, k += 4)
-			r->vals[p][i] = (uint32_t)b[k] | (uint32_t)b[k + 1] << 8 | (uint32_t)b[k + 2] << 16 |
-			                (uint32_t)b[k + 3] << 24;
+			r->pos[p].vals[i] = le32(b + k);
 	}
 	return k == len;
 }
 
+static const pc_copy_pos *row_pos(const row *r, uint32_t id)
+{
+	for (unsigned i = 0; i < r->npos; i++)
+		if (r->pos[i].id == id)
+			return &r->pos[i];
+	return NULL;
+}
+
 typedef struct reader {
 	pc_msg *m;
-	const pc_copy_shape *sh;
 	uint64_t rcpt;
 	row *rows;
 	size_t n;
@@ -252,9 +302,10 @@ static int on_row(void *ctx, const pc_copy_row *cr)
 		return 0;
 	row *r = &rd->rows[rd->n];
 	memset(r, 0, sizeof *r);
-	if (!decode(cr->vals, cr->len, rd->sh->npos, r))
+	if (!cr->vals || !decode(cr->vals, cr->len, r))
 		return 0;
 	r->rcpt = cr->rcpt;
+	r->when = cr->when;
 	r->source = pc_arena_strdup(rd->m->arena, cr->source);
 	r->message_id = pc_arena_strdup(rd->m->arena, cr->message_id);
 	if (r->source && r->message_id)
@@ -262,60 +313,73 @@ static int on_row(void *ctx, const pc_copy_row *cr)
 	return 0;
 }
 
-typedef struct owned {
-	uint32_t h;
-	unsigned owner;
-} owned;
-
-static int cmp_owned(const void *x, const void *y)
+/* One copy's sample at a position, as one value. */
+static uint64_t sample_hash(const pc_copy_pos *p)
 {
-	const owned *a = x, *b = y;
-	return a->h < b->h ? -1 : a->h > b->h;
+	return pc_hash64(p->vals, p->n * sizeof p->vals[0], 0x73616d70ULL);
 }
 
-/* Whether position p differs between every two copies that have it
- * (this one among them), and at least PC_COPIES_MIN have it. */
-static bool token_at(const pc_copy_shape *sh, const row *rows, size_t n, unsigned p)
+static int cmp_u64(const void *x, const void *y)
 {
-	/* one value per copy: a position whose value varies inside one copy
-	 * (the articles of a digest) is content, not the reader's id */
-	if (sh->nvals[p] != 1)
-		return false;
-	owned v[(PC_COPIES_ROWS + 1) * PC_COPIES_KEEP];
-	size_t k = 0, copies = 1;
-	for (unsigned i = 0; i < sh->nvals[p]; i++)
-		v[k++] = (owned){sh->vals[p][i], 0};
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+	return a < b ? -1 : a > b;
+}
+
+static bool within_burst(time_t a, time_t b)
+{
+	return (a > b ? a - b : b - a) <= PC_COPIES_BURST;
+}
+
+/* Judges position p of sh against the rows: sets its token and varies
+ * bits. */
+static void judge_position(pc_copy_shape *sh, unsigned p, const row *rows, size_t n, time_t when)
+{
+	const pc_copy_pos *mine = &sh->pos[p];
+	if (!mine->n)
+		return;
+	bool multi = mine->n > 1;
+	uint64_t v[PC_COPIES_ROWS + 1];
+	size_t k = 0;
+	v[k++] = sample_hash(mine);
 	for (size_t r = 0; r < n; r++) {
-		if (!rows[r].nvals[p])
+		const pc_copy_pos *q = row_pos(&rows[r], mine->id);
+		if (!q || !q->n)
 			continue;
-		if (rows[r].nvals[p] != 1)
-			return false;
-		copies++;
-		for (unsigned i = 0; i < rows[r].nvals[p]; i++)
-			v[k++] = (owned){rows[r].vals[p][i], (unsigned)r + 1};
+		/* several values in a copy: only the copies of one send */
+		if ((multi || q->n > 1) && !within_burst(rows[r].when, when))
+			continue;
+		v[k++] = sample_hash(q);
 	}
-	if (copies < PC_COPIES_MIN)
-		return false;
-	qsort(v, k, sizeof *v, cmp_owned);
+	qsort(v, k, sizeof *v, cmp_u64);
+	size_t distinct = k ? 1 : 0;
 	for (size_t i = 1; i < k; i++)
-		if (v[i].h == v[i - 1].h && v[i].owner != v[i - 1].owner)
-			return false;
-	return true;
+		distinct += v[i] != v[i - 1];
+	if (distinct > 1)
+		sh->varies |= 1u << p;
+	if (k >= PC_COPIES_MIN && distinct >= PC_COPIES_MIN && 2 * distinct >= k)
+		sh->token |= 1u << p;
 }
 
 /* The token a copy had in the shape: its values at the token positions,
  * hashed (hex into out). false when it had none there. */
-static bool token_of(const pc_copy_shape *sh, const unsigned *nvals, const uint32_t (*vals)[PC_COPIES_KEEP],
-                     char out[17])
+static bool token_of(const pc_copy_shape *sh, const pc_copy_pos *pos, unsigned npos, char out[17])
 {
 	uint64_t h = sh->skel;
+	bool any = false;
 	for (unsigned p = 0; p < sh->npos; p++) {
 		if (!(sh->token & 1u << p))
 			continue;
-		if (!nvals[p])
-			return false;
-		h = pc_hash64(vals[p], nvals[p] * sizeof vals[p][0], h);
+		const pc_copy_pos *q = NULL;
+		for (unsigned i = 0; i < npos && !q; i++)
+			if (pos[i].id == sh->pos[p].id)
+				q = &pos[i];
+		if (!q || !q->n)
+			continue;
+		h = pc_hash64(q->vals, q->n * sizeof q->vals[0], h ^ q->id);
+		any = true;
 	}
+	if (!any)
+		return false;
 	snprintf(out, 17, "%016llx", (unsigned long long)h);
 	return true;
 }
@@ -338,32 +402,50 @@ static void put(tbuf *t, const char *s)
 	t->s[t->n] = '\0';
 }
 
-/* The shape's first URL with {COPY} at its token positions. */
+/* Whether the template shows {COPY} at the position with this id: a
+ * token there; or, when only the whole URL is one (an id split over
+ * parts that each repeat), a part whose values differ between copies. */
+static bool marked(const pc_copy_shape *sh, uint32_t id, bool parts)
+{
+	for (unsigned p = 0; p < sh->npos; p++)
+		if (sh->pos[p].id == id)
+			return (sh->token & 1u << p) || (!parts && (sh->varies & 1u << p));
+	return false;
+}
+
+/* The shape's first URL with {COPY} where the copies differ. */
 static const char *template_of(pc_msg *m, const pc_copy_shape *sh)
 {
 	const pc_url *u = sh->first;
 	const pc_kv *params[MAX_PARAMS];
 	size_t np = sorted_params(u, params);
+	bool parts = false; /* a token at a part of the URL, not only the whole */
+	for (unsigned p = 0; p < sh->npos; p++)
+		if ((sh->token & 1u << p) && sh->pos[p].id != PC_COPY_WHOLE)
+			parts = true;
 	tbuf t = {.n = 0};
 	t.s[0] = '\0';
-	put(&t, sh->token & 1u ? "{COPY}" : u->host_ascii ? u->host_ascii : u->host);
-	unsigned p = 1;
-	for (size_t i = 0; i < u->nsegments; i++, p++) {
+	put(&t, marked(sh, PC_COPY_HOST, parts) ? "{COPY}" : host_of(u));
+	for (size_t i = 0; i < u->nsegments; i++) {
 		put(&t, "/");
-		put(&t, p < PC_COPIES_MAX_POS && (sh->token & 1u << p) ? "{COPY}" : u->segments[i]);
+		put(&t, marked(sh, PC_COPY_SEGMENT + (uint32_t)i, parts) ? "{COPY}" : u->segments[i]);
 	}
 	if (!u->nsegments)
 		put(&t, "/");
-	for (size_t i = 0; i < np; i++, p++) {
-		put(&t, i ? "&" : "?");
-		put(&t, params[i]->key ? params[i]->key : "");
-		put(&t, "=");
-		put(&t, p < PC_COPIES_MAX_POS && (sh->token & 1u << p) ? "{COPY}"
-		                                                       : (params[i]->value ? params[i]->value : ""));
-	}
+	if (np && marked(sh, PC_COPY_KEYS, parts))
+		put(&t, "?{COPY}");
+	else
+		for (size_t i = 0; i < np; i++) {
+			const char *key = params[i]->key ? params[i]->key : "";
+			put(&t, i ? "&" : "?");
+			put(&t, key);
+			put(&t, "=");
+			put(&t,
+			    marked(sh, param_id(key), parts) ? "{COPY}" : (params[i]->value ? params[i]->value : ""));
+		}
 	if (u->fragment && *u->fragment) {
 		put(&t, "#");
-		put(&t, p < PC_COPIES_MAX_POS && (sh->token & 1u << p) ? "{COPY}" : u->fragment);
+		put(&t, marked(sh, PC_COPY_FRAGMENT, parts) ? "{COPY}" : u->fragment);
 	}
 	if (t.cut)
 		put(&t, "...");
@@ -432,18 +514,17 @@ int pc_copies_judge(pc_store *st, pc_msg *m, long long id, pc_copies *cp, char t
 	pc_finding *campaign = NULL;
 	for (size_t s = 0; s < cp->n; s++) {
 		pc_copy_shape *sh = &cp->v[s];
-		reader rd = {m, sh, cp->rcpt, rows, 0};
+		reader rd = {m, cp->rcpt, rows, 0};
 		if (pc_store_copies_get(st, id, sh->skel, PC_COPIES_ROWS + 1, on_row, &rd) != 0)
 			return -1;
 		if (rd.n + 1 < PC_COPIES_MIN)
 			continue;
 		for (unsigned p = 0; p < sh->npos; p++)
-			if (token_at(sh, rows, rd.n, p))
-				sh->token |= 1u << p;
+			judge_position(sh, p, rows, rd.n, cp->when);
 		if (!sh->token)
 			continue;
 		char mine[17];
-		if (token_of(sh, sh->nvals, (const uint32_t(*)[PC_COPIES_KEEP])sh->vals, mine) && !token[0])
+		if (token_of(sh, sh->pos, sh->npos, mine) && !token[0])
 			memcpy(token, mine, 17);
 		const char *tmpl = template_of(m, sh);
 		if (!tmpl)
@@ -455,7 +536,7 @@ int pc_copies_judge(pc_store *st, pc_msg *m, long long id, pc_copies *cp, char t
 			char *hex = pc_arena_alloc(m->arena, 17);
 			if (!hex)
 				break;
-			if (!token_of(sh, rows[r].nvals, (const uint32_t(*)[PC_COPIES_KEEP])rows[r].vals, hex))
+			if (!token_of(sh, rows[r].pos, rows[r].npos, hex))
 				continue;
 			copies++;
 			toks[nt++] = (pc_copy_token){rows[r].source, rows[r].message_id, hex};
@@ -484,7 +565,7 @@ int pc_copies_record(pc_store *st, const pc_msg *m, long long id, const pc_copie
 	unsigned char blob[BLOB_MAX];
 	for (size_t s = 0; s < cp->n; s++) {
 		size_t len = encode(&cp->v[s], blob);
-		if (pc_store_copies_add(st, id, cp->v[s].skel, cp->rcpt, blob, len, source, msgid) != 0)
+		if (pc_store_copies_add(st, id, cp->v[s].skel, cp->rcpt, cp->when, blob, len, source, msgid) != 0)
 			return -1;
 	}
 	return 0;

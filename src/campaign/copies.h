@@ -3,7 +3,7 @@
  *   copies - per-recipient tokens that only the copies of a campaign show
  * SYNOPSIS
  *   pc_copies cp;
- *   pc_copies_make(m, &cp);                            after detect
+ *   pc_copies_make(m, fp.when, &cp);                   after detect
  *   char token[17];
  *   pc_copies_judge(st, m, id, &cp, token);            campaign id known
  *   ... the member is added (with token when it has none of its own) ...
@@ -15,25 +15,31 @@
  *
  *   Every remote URL a copy has (resources and links, at most
  *   PC_COPIES_MAX_SHAPES shapes) is reduced to its shape: resource or
- *   link, registrable domain, number of path segments, the sorted query
- *   keys, whether it has a fragment. Its positions are the host, the path
- *   segments, the query values (in key order) and the fragment (at most
- *   PC_COPIES_MAX_POS).
- *   At each position a copy keeps the PC_COPIES_KEEP smallest hashes of
- *   the values its URLs of that shape have there (a bottom-k sample: two
- *   copies with the same set keep the same hashes, disjoint sets keep
- *   disjoint ones). The store keeps one row per shape, campaign and
- *   recipient set.
+ *   link, registrable domain, number of path segments, whether it has a
+ *   fragment. Its positions (at most PC_COPIES_MAX_POS, each with an id so
+ *   that copies line up): the whole URL, the host, the fragment, the set
+ *   of query keys, each path segment, each query value by its key. At each
+ *   position a copy keeps the PC_COPIES_KEEP smallest hashes of the values
+ *   its URLs of that shape have there (a bottom-k sample: two copies with
+ *   the same set keep the same hashes). The store keeps one row per shape,
+ *   campaign and recipient set, with its arrival time.
  *
  *   A position is a per-recipient token when at least PC_COPIES_MIN
  *   copies for different recipients (this one included, at most
- *   PC_COPIES_ROWS earlier ones read) have one value there (a value that varies inside one copy, the
- *   articles of a digest, is content) and no value is shared by two of
- *   them: whatever the value looks like. An article id
- *   of a newsletter is the same for every reader and never is one; a
- *   per-message id (a send time) is, and is one by the definition of a
- *   tracker (docs/detection.md). With two copies a difference could be
- *   chance (two articles, an A/B test): three is the least.
+ *   PC_COPIES_ROWS earlier ones read) have it, and at least PC_COPIES_MIN
+ *   distinct samples are among them, one for every two copies at least:
+ *   whatever the values look like. So an article id, the same for every
+ *   reader, never is one; an id shared by two readers to poison the rule
+ *   still is (sharing by threes blurs the attacker's own attribution as
+ *   much); an id split over two segments, a random key added per copy, a
+ *   token in a host label are caught by the whole URL, the key set and
+ *   the host positions. A position where a copy has several values (the
+ *   articles of a digest, or a decoy URL beside the tracker) is compared
+ *   only between copies that arrived within PC_COPIES_BURST seconds of
+ *   each other: the copies of one send, not yesterday's issue. With two
+ *   copies a difference could be chance (an A/B test): three is the least.
+ *   A per-message id (a send time) is one too, as the definition of a
+ *   tracker has it (docs/detection.md).
  *
  *   What follows from a token at a position of a shape:
  *   - each of this copy's URLs of that shape becomes a tracker (signal
@@ -53,38 +59,55 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "core/msg.h"
 #include "store/store.h"
 
 #define PC_COPIES_MAX_SHAPES 48
-#define PC_COPIES_MAX_POS 12
+#define PC_COPIES_MAX_POS 16
 #define PC_COPIES_KEEP 4
 #define PC_COPIES_MIN 3
 #define PC_COPIES_ROWS 32
 #define PC_COPIES_OCC 16
+#define PC_COPIES_BURST (12 * 3600)
+
+/* position ids */
+#define PC_COPY_WHOLE 0u
+#define PC_COPY_HOST 1u
+#define PC_COPY_FRAGMENT 2u
+#define PC_COPY_KEYS 3u
+#define PC_COPY_SEGMENT 0x100u    /* + the segment's index */
+#define PC_COPY_PARAM 0x80000000u /* | the key's hash */
+
+typedef struct pc_copy_pos {
+	uint32_t id;
+	unsigned n;
+	uint32_t vals[PC_COPIES_KEEP]; /* ascending */
+} pc_copy_pos;
 
 typedef struct pc_copy_shape {
 	uint64_t skel;
 	bool link;
 	unsigned npos;
-	unsigned nvals[PC_COPIES_MAX_POS];
-	uint32_t vals[PC_COPIES_MAX_POS][PC_COPIES_KEEP]; /* ascending */
-	const pc_url *first;                              /* its first URL (the template) */
+	pc_copy_pos pos[PC_COPIES_MAX_POS];
+	const pc_url *first; /* its first URL (the template) */
 	size_t nocc;
 	void *occ[PC_COPIES_OCC]; /* pc_resource* or pc_link* */
-	unsigned token;           /* bits: the positions judged tokens */
+	uint32_t token;           /* bits: the positions (indexes into pos) judged tokens */
+	uint32_t varies;          /* bits: positions whose values differ between copies */
 } pc_copy_shape;
 
 typedef struct pc_copies {
 	pc_copy_shape *v;
 	size_t n;
 	uint64_t rcpt; /* the recipient set, hashed; 0: none known */
+	time_t when;   /* arrival */
 } pc_copies;
 
-/* The shapes of m's URLs (in m's arena). 0, or -1 when the arena is full
- * (cp then holds what fitted). */
-int pc_copies_make(pc_msg *m, pc_copies *cp);
+/* The shapes of m's URLs (in m's arena), arrived at `when`. 0, or -1
+ * when the arena is full (cp then holds what fitted). */
+int pc_copies_make(pc_msg *m, time_t when, pc_copies *cp);
 /* Compares cp with the earlier copies of campaign id (0: none yet) and
  * adds what follows to m and the store (above). token: this copy's token
  * from its copies (hex; "" none). 0, or -1 when the store failed. */

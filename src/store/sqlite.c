@@ -177,8 +177,9 @@ static const char *const migrations[SCHEMA_VERSION] = {
     /* store/sqlite_copies.c: one row per URL shape, campaign and
      * recipient set */
     "CREATE TABLE copy_url (campaign INTEGER NOT NULL, skel INTEGER NOT NULL, rcpt INTEGER NOT NULL,"
-    " vals BLOB NOT NULL, source TEXT NOT NULL, message_id TEXT NOT NULL,"
-    " PRIMARY KEY (campaign, skel, rcpt)) WITHOUT ROWID;",
+    " seen INTEGER NOT NULL, vals BLOB NOT NULL, source TEXT NOT NULL, message_id TEXT NOT NULL,"
+    " PRIMARY KEY (campaign, skel, rcpt)) WITHOUT ROWID;"
+    "CREATE INDEX copy_url_seen ON copy_url (campaign, skel, seen);",
 };
 
 typedef struct sq {

@@ -19,9 +19,11 @@
 enum { X_GET, X_ADD, X_VALUE, X_TOKEN, X_COUNTS };
 
 static const char *const sql[] = {
-    [X_GET] = "SELECT rcpt, vals, source, message_id FROM copy_url WHERE campaign = ?1 AND skel = ?2 LIMIT ?3",
-    [X_ADD] = "INSERT OR IGNORE INTO copy_url (campaign, skel, rcpt, vals, source, message_id)"
-              " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    /* the most recent first: a burst is compared with its own copies */
+    [X_GET] = "SELECT rcpt, vals, source, message_id, seen FROM copy_url WHERE campaign = ?1 AND skel = ?2"
+              " ORDER BY seen DESC LIMIT ?3",
+    [X_ADD] = "INSERT OR IGNORE INTO copy_url (campaign, skel, rcpt, vals, source, message_id, seen)"
+              " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [X_VALUE] = "INSERT INTO campaign_value (campaign, kind, value, count) VALUES (?1, ?2, ?3, 1)"
                 " ON CONFLICT (campaign, kind, value) DO UPDATE SET count = count + 1 RETURNING count",
     [X_TOKEN] = "UPDATE member INDEXED BY sqlite_autoindex_member_1 SET token = ?4"
@@ -70,8 +72,12 @@ int pc_sqlite_copies_get(pc_store *st, long long id, uint64_t skel, size_t max, 
 	sqlite3_bind_int64(s, 3, (sqlite3_int64)max);
 	int rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		pc_copy_row r = {(uint64_t)sqlite3_column_int64(s, 0), sqlite3_column_blob(s, 1),
-		                 (size_t)sqlite3_column_bytes(s, 1), col(s, 2), col(s, 3)};
+		pc_copy_row r = {(uint64_t)sqlite3_column_int64(s, 0),
+		                 (time_t)sqlite3_column_int64(s, 4),
+		                 sqlite3_column_blob(s, 1),
+		                 (size_t)sqlite3_column_bytes(s, 1),
+		                 col(s, 2),
+		                 col(s, 3)};
 		if (!r.vals)
 			r.len = 0;
 		if (cb(ctx, &r) != 0)
@@ -81,8 +87,8 @@ int pc_sqlite_copies_get(pc_store *st, long long id, uint64_t skel, size_t max, 
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : fail(st, db, "copies read");
 }
 
-int pc_sqlite_copies_add(pc_store *st, long long id, uint64_t skel, uint64_t rcpt, const void *vals, size_t len,
-                         const char *source, const char *message_id)
+int pc_sqlite_copies_add(pc_store *st, long long id, uint64_t skel, uint64_t rcpt, time_t when, const void *vals,
+                         size_t len, const char *source, const char *message_id)
 {
 	bool in_tx;
 	sqlite3 *db = pc_sqlite_db(st, &in_tx);
@@ -95,6 +101,7 @@ int pc_sqlite_copies_add(pc_store *st, long long id, uint64_t skel, uint64_t rcp
 	sqlite3_bind_blob(s, 4, vals, (int)len, SQLITE_TRANSIENT);
 	sqlite3_bind_text(s, 5, source ? source : "", -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(s, 6, message_id ? message_id : "", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 7, (sqlite3_int64)when);
 	int rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	return rc == SQLITE_DONE ? 0 : fail(st, db, "copies write");

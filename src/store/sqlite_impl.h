@@ -26,8 +26,8 @@ sqlite3_stmt **pc_sqlite_extra(pc_store *st, int slot);
 
 /* store/sqlite_copies.c: the URLs of a campaign's copies */
 int pc_sqlite_copies_get(pc_store *st, long long id, uint64_t skel, size_t max, pc_copy_cb cb, void *ctx);
-int pc_sqlite_copies_add(pc_store *st, long long id, uint64_t skel, uint64_t rcpt, const void *vals, size_t len,
-                         const char *source, const char *message_id);
+int pc_sqlite_copies_add(pc_store *st, long long id, uint64_t skel, uint64_t rcpt, time_t when, const void *vals,
+                         size_t len, const char *source, const char *message_id);
 int pc_sqlite_copies_found(pc_store *st, long long id, const char *template_, const pc_copy_token *tokens, size_t n);
 
 #endif

@@ -93,10 +93,10 @@ int pc_store_copies_get(pc_store *st, long long id, uint64_t skel, size_t max, p
 	return st->ops->copies_get(st, id, skel, max, cb, ctx);
 }
 
-int pc_store_copies_add(pc_store *st, long long id, uint64_t skel, uint64_t rcpt, const void *vals, size_t len,
-                        const char *source, const char *message_id)
+int pc_store_copies_add(pc_store *st, long long id, uint64_t skel, uint64_t rcpt, time_t when, const void *vals,
+                        size_t len, const char *source, const char *message_id)
 {
-	return st->ops->copies_add(st, id, skel, rcpt, vals, len, source, message_id);
+	return st->ops->copies_add(st, id, skel, rcpt, when, vals, len, source, message_id);
 }
 
 int pc_store_copies_found(pc_store *st, long long id, const char *template_, const pc_copy_token *tokens, size_t n)

@@ -169,11 +169,12 @@ int pc_store_campaign_members(pc_store *st, long long id, pc_member_cb cb, void 
 
 /* ---- the URLs of a campaign's copies (campaign/copies.c decides) ----
  * One row per URL shape (skel), campaign and recipient set (rcpt, a
- * hash): the hashed values at each position of that shape in that copy
+ * hash): when that copy arrived, the hashed values at each position of that shape in it
  * (vals, an opaque blob copies.c writes and reads), and which member
  * (source, Message-ID) it came from. */
 typedef struct pc_copy_row {
 	uint64_t rcpt;
+	time_t when;
 	const unsigned char *vals;
 	size_t len;
 	const char *source, *message_id;
@@ -182,8 +183,8 @@ typedef int (*pc_copy_cb)(void *ctx, const pc_copy_row *row);
 /* At most max rows of the campaign's shape skel. */
 int pc_store_copies_get(pc_store *st, long long id, uint64_t skel, size_t max, pc_copy_cb cb, void *ctx);
 /* Adds one (a recipient set already there keeps its first copy's row). */
-int pc_store_copies_add(pc_store *st, long long id, uint64_t skel, uint64_t rcpt, const void *vals, size_t len,
-                        const char *source, const char *message_id);
+int pc_store_copies_add(pc_store *st, long long id, uint64_t skel, uint64_t rcpt, time_t when, const void *vals,
+                        size_t len, const char *source, const char *message_id);
 /* A per-recipient token found at a position of one shape: the template
  * (its URL with {COPY} there) becomes one of the campaign's tracker
  * templates and a "per-recipient-token" value, and each earlier member

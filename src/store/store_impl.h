@@ -37,8 +37,8 @@ typedef struct pc_store_ops {
 	int (*audit_q)(pc_store *st, const pc_audit_qrec *r);
 	int (*audit_q_list)(pc_store *st, const char *dir, pc_audit_qcb cb, void *ctx);
 	int (*copies_get)(pc_store *st, long long id, uint64_t skel, size_t max, pc_copy_cb cb, void *ctx);
-	int (*copies_add)(pc_store *st, long long id, uint64_t skel, uint64_t rcpt, const void *vals, size_t len,
-	                  const char *source, const char *message_id);
+	int (*copies_add)(pc_store *st, long long id, uint64_t skel, uint64_t rcpt, time_t when, const void *vals,
+	                  size_t len, const char *source, const char *message_id);
 	int (*copies_found)(pc_store *st, long long id, const char *template_, const pc_copy_token *tokens, size_t n);
 } pc_store_ops;
 

@@ -15,7 +15,12 @@ Checks:
   earlier copies' tokens (campaigns show: distinct_tokens covers every
   copy);
 - newsletters: no copy gets tracker.copies or campaign.per-recipient-token,
-  and none is quarantined.
+  and none is quarantined; nor a daily digest whose issues (five articles
+  each) reach one reader a day (several values in a copy are compared only
+  within one send).
+- evasions of a reader of copies.c: a decoy second URL of the same shape,
+  a random query key per copy, an id split over two parts that each
+  repeat, ids shared by pairs of readers (found from the fifth copy).
 
 usage: copies_test.py PORTCULLIS   (config: docs/demo.conf + a store)
 """
@@ -60,7 +65,29 @@ def shapes(rng):
         u = "https://u%d.brief-mail.example/logo.png" % (5000 + i * 7)
         return '<img src="%s" width="200" height="80" alt="Brief">' % u, u
 
-    return {"host-label": host_label, "path-numbers": path_numbers, "hex10": hex10, "six-digits-text": six_digits_text,
+    # evasions of a reader of copies.c
+    def decoy_second_value(i):  # a second URL of the same shape, random value
+        u = "https://cdn.neutral-host.example/h.jpg?id=%d" % (55000 + i * 41)
+        d = "https://cdn.neutral-host.example/h.jpg?id=%d" % rng.randrange(10000, 99999)
+        return ('<img src="%s" width="600" height="200" alt="Inquiry"><img src="%s" width="600" height="20" alt="">'
+                % (u, d)), u
+
+    def random_key(i):  # a new query key in every copy
+        u = "https://cdn.neutral-host.example/h.jpg?id=%d&%s=1" % (61000 + i * 29, "".join(
+            rng.choice(string.ascii_lowercase) for _ in range(6)))
+        return '<img src="%s" width="600" height="200" alt="Inquiry">' % u, u
+
+    def split_id(i):  # each part repeats, the pair does not
+        u = "https://cdn.neutral-host.example/h/%d/%d.jpg" % (i % 3, i // 3)
+        return '<img src="%s" width="600" height="200" alt="Inquiry">' % u, u
+
+    def shared_by_pairs(i):  # two readers get each id, to poison "no two share"
+        u = "https://cdn.neutral-host.example/p.jpg?id=%d" % (72000 + (i // 2) * 13)
+        return '<img src="%s" width="600" height="200" alt="Inquiry">' % u, u
+
+    return {"decoy-second-value": decoy_second_value, "random-key": random_key, "split-id": split_id,
+            "shared-by-pairs": shared_by_pairs,
+            "host-label": host_label, "path-numbers": path_numbers, "hex10": hex10, "six-digits-text": six_digits_text,
             "mixed22-unsized": mixed22, "short-id-visible": short_id_banner, "fragment": fragment}
 
 
@@ -94,6 +121,19 @@ def newsletter(issue, i):
             "Content-Type: text/html; charset=utf-8\n\n%s\n" % (i, issue, issue, i, i % 60, body))
 
 
+def digest(day, i):
+    """A daily digest: each day's issue to its own reader, five articles each."""
+    items = "".join('<li><a href="https://digest-news.example/article.pl?sid=%d">Story %d of day %d on the '
+                    "budget and the energy bill</a></li>" % (day * 1000 + k, k, day) for k in range(5))
+    body = ("<html><body><h1>Daily headlines</h1><ul>%s</ul><img src=\"https://digest-news.example/logo.png\" "
+            "width=\"120\" height=\"40\" alt=\"\"></body></html>" % items)
+    return ("Authentication-Results: mx.parliament.example; dmarc=pass header.from=digest-news.example\n"
+            'From: "Daily headlines" <digest@digest-news.example>\nTo: <subscriber%d@parliament.example>\n'
+            "Subject: Daily headlines\nMessage-ID: <d%d@digest-news.example>\n"
+            "Date: %02d Jul 2024 06:00:00 +0000\nMIME-Version: 1.0\n"
+            "Content-Type: text/html; charset=utf-8\n\n%s\n" % (i, day, day, body))
+
+
 def scan(exe, conf, files):
     out = subprocess.run([exe, "scan", "-c", conf, *files], capture_output=True, text=True)
     return [json.loads(l) for l in out.stdout.splitlines()]
@@ -116,6 +156,11 @@ def fresh(work, name):
     return d, conf
 
 
+# the copy from which each shape is found (0-based): the third, but ids
+# shared by pairs need three distinct among at most twice as many copies
+FROM = {"shared-by-pairs": 4}
+
+
 def run_attack(exe, work, name, make, n):
     d, conf = fresh(work, "%s-%d" % (name, n))
     files, urls = [], {}
@@ -132,7 +177,7 @@ def run_attack(exe, work, name, make, n):
     found = 0
     for k, r in enumerate(reps):
         has = any(t["url"] == urls[r["source"]] for t in r.get("trackers", []))
-        if k >= 2:
+        if k >= FROM.get(name, 2):
             if not has:
                 fails.append("copy %d: token URL not a tracker" % (k + 1))
             if "campaign.per-recipient-token" not in detectors(r):
@@ -150,9 +195,10 @@ def run_attack(exe, work, name, make, n):
         tmpl = [t for t in show.get("templates", []) if "{COPY}" in json.dumps(t)]
         if not tmpl:
             fails.append("the campaign has no {COPY} template")
-        if show.get("distinct_tokens", 0) < n:
-            fails.append("distinct_tokens %s for %d copies (earlier copies not given theirs)"
-                         % (show.get("distinct_tokens"), n))
+        ids = len(set(urls.values()))
+        if show.get("distinct_tokens", 0) < ids:
+            fails.append("distinct_tokens %s for %d distinct ids (earlier copies not given theirs)"
+                         % (show.get("distinct_tokens"), ids))
     return fails, found
 
 
@@ -178,21 +224,40 @@ def run_newsletters(exe, work):
     return fails, len(reps), sizes
 
 
+def run_digest(exe, work):
+    d, conf = fresh(work, "digest")
+    files = []
+    for day in range(1, 9):
+        p = os.path.join(d, "d%d.eml" % day)
+        open(p, "w").write(digest(day, day))
+        files.append(p)
+    reps = scan(exe, conf, files)
+    fails = ["%s: %s" % (os.path.basename(r["source"]), ",".join(sorted(detectors(r) & {"tracker.copies",
+                                                                                     "campaign.per-recipient-token"})))
+             for r in reps if detectors(r) & {"tracker.copies", "campaign.per-recipient-token"}]
+    return fails, len(reps), len({campaign_of(r) for r in reps})
+
+
 def main():
     exe = sys.argv[1]
     work = tempfile.mkdtemp(prefix="pc-copies-")
     rng = random.Random(15)
     failed = 0
     for name, make in shapes(rng).items():
-        for n in (3, 12) + ((50,) if name in ("path-numbers", "short-id-visible") else ()):
+        for n in (max(3, FROM.get(name, 2) + 1), 12) + ((50,) if name in ("path-numbers", "short-id-visible") else ()):
             r = run_attack(exe, work, name, make, n)
             fails, found = r if isinstance(r, tuple) else (r, 0)
-            print("%-18s %3d copies: token URL a tracker in %2d (from the third: %d) %s"
-                  % (name, n, found, max(n - 2, 0), "ok" if not fails else "FAIL: " + "; ".join(fails[:4])))
+            start = FROM.get(name, 2)
+            print("%-18s %3d copies: token URL a tracker in %2d (from copy %d on: %d) %s"
+                  % (name, n, found, start + 1, max(n - start, 0), "ok" if not fails else "FAIL: " + "; ".join(fails[:4])))
             failed += bool(fails)
     fails, n, sizes = run_newsletters(exe, work)
     print("newsletters        %3d copies, campaigns %s: %s"
           % (n, sorted(sizes.values()), "ok" if not fails else "FAIL: " + "; ".join(fails[:4])))
+    failed += bool(fails)
+    fails, n, ncamp = run_digest(exe, work)
+    print("daily digest       %3d issues a day apart, one reader each, %d campaign(s): %s"
+          % (n, ncamp, "ok" if not fails else "FAIL: " + "; ".join(fails[:4])))
     failed += bool(fails)
     print("copies: %d failed" % failed)
     return 1 if failed else 0
