@@ -102,9 +102,52 @@ void pc_css_scan_sheet_spans(pc_arena *a, const char *s, size_t n, pc_css_span_c
 enum { PC_CSS_NARROW = 1u, PC_CSS_WIDE = 2u, PC_CSS_MEDIA_ALL = 3u };
 typedef void (*pc_css_each_cb)(void *ctx, const char *sel, size_t seln, const char *decl, size_t decln, unsigned media);
 size_t pc_css_sheet_each(const char *s, size_t n, size_t max_rules, pc_css_each_cb cb, void *ctx);
+/* The same for a sheet that applies only where `media` (PC_CSS_* bits)
+ * says: <style media="..."> (pc_css_media of the attribute). */
+size_t pc_css_sheet_each_in(const char *s, size_t n, size_t max_rules, unsigned media, pc_css_each_cb cb, void *ctx);
 /* A media query list (the prelude of @media, after the keyword) evaluated
  * for the two screens: PC_CSS_* bits. */
 unsigned pc_css_media(const char *s, size_t n);
+
+/* One token of CSS Syntax Level 3 (section 4) at s[i]: [b, e) the token;
+ * [vb, ve) the name of an ident, function (without '('), at-keyword (without
+ * '@') or hash, the inside of a string (without quotes) or the URL of an
+ * unquoted url(...) (white space around it left out), escapes not decoded.
+ * bad: a string a newline ended, or a url() with a quote, '(' or control
+ * byte in it (a browser fetches neither). url( followed by a quote is a
+ * FUNCTION and the string a STRING token, as in the spec. At least one
+ * byte is consumed (e > i) unless i >= n (EOF). All scans in css.c and
+ * css_sheet.c read CSS through this. */
+enum {
+	PC_CSS_T_EOF,
+	PC_CSS_T_WS,
+	PC_CSS_T_COMMENT,
+	PC_CSS_T_STRING,
+	PC_CSS_T_URL,
+	PC_CSS_T_FUNCTION,
+	PC_CSS_T_IDENT,
+	PC_CSS_T_AT,
+	PC_CSS_T_HASH,
+	PC_CSS_T_NUMBER, /* number, percentage or dimension */
+	PC_CSS_T_DELIM,
+	PC_CSS_T_COLON,
+	PC_CSS_T_SEMI,
+	PC_CSS_T_LBRACE,
+	PC_CSS_T_RBRACE,
+	PC_CSS_T_LPAREN,
+	PC_CSS_T_RPAREN,
+	PC_CSS_T_LBRACKET,
+	PC_CSS_T_RBRACKET,
+};
+typedef struct pc_css_tok {
+	int kind;
+	size_t b, e, vb, ve;
+	bool bad;
+} pc_css_tok;
+void pc_css_next_token(const char *s, size_t n, size_t i, pc_css_tok *t);
+/* Whether the name s[0, n) (a token's [vb, ve)), its escapes decoded, is
+ * w (lower case), ASCII case-insensitively. */
+bool pc_css_name_is(const char *s, size_t n, const char *w);
 
 /* HTML width/height attribute or CSS length: px (pt, em, rem converted), or %. */
 pc_size pc_css_length(const char *s, size_t n, bool attr);
