@@ -657,6 +657,10 @@ static void element(walk *w, myhtml_tree_t *tree, myhtml_tree_node_t *node, myht
 
 static void style_block(walk *w, myhtml_tree_node_t *node)
 {
+	/* <style type="text/plain"> is no style sheet: nothing in it is
+	 * fetched (one for print still is reported: its @import may be) */
+	if (!pc_cascade_is_sheet(w->cascade, node))
+		return;
 	for (myhtml_tree_node_t *c = myhtml_node_child(node); c; c = myhtml_node_next(c)) {
 		if (myhtml_node_tag_id(c) != MyHTML_TAG__TEXT)
 			continue;
