@@ -35,6 +35,9 @@ typedef struct vis_state {
 	unsigned inherited[2];    /* PC_VIS_CONTAINER_* bits that descendants carry */
 	bool vis_hidden[2];       /* visibility:hidden inherited (a child may undo it) */
 	pc_size media_w, media_h; /* a <video>/<audio>'s size, for its <source>/<track> */
+	/* a <details> without open: only its first <summary> child is shown */
+	bool closed_details;
+	myhtml_tree_node_t *summary;
 } vis_state;
 
 typedef struct walk {
@@ -363,6 +366,12 @@ static void element_style(walk *w, myhtml_tree_node_t *node, const vis_state *pa
 	if ((v = attr(node, "height", &l)))
 		ah = pc_css_length(v, l, true);
 	bool hidden_attr = attr(node, "hidden", NULL) != NULL;
+	myhtml_tag_id_t id = myhtml_node_tag_id(node);
+	/* the UA style sheet: dialog:not([open]) { display: none } (any author
+	 * display wins); what a closed <details> holds besides its first
+	 * <summary> is not rendered, whatever its own style says */
+	bool ua_none = id == MyHTML_TAG_DIALOG && !attr(node, "open", NULL);
+	bool in_closed = parent->closed_details && node != parent->summary;
 	size_t first_res = w->m->resources.n; /* url()s of this style attribute */
 	pc_css_style inl;
 	pc_css_style_init(&inl);
@@ -397,6 +406,10 @@ static void element_style(walk *w, myhtml_tree_node_t *node, const vis_state *pa
 		unsigned sheet = own & ~inline_bits & ~(unsigned)PC_VIS_HIDDEN_ATTR;
 		if (sheet)
 			own = (own & ~sheet) | PC_VIS_STYLESHEET;
+		if (ua_none && !(st->set & PC_CSS_P_DISPLAY))
+			own |= PC_VIS_DISPLAY_NONE;
+		if (in_closed)
+			own |= PC_VIS_CONTAINER_HIDDEN;
 		vis[k] = (st->set & PC_CSS_P_VISIBILITY) ? st->visibility_hidden == 1 : parent->vis_hidden[k];
 		if (vis[k] && (st->set & PC_CSS_P_VISIBILITY) && inl.visibility_hidden != 1)
 			own |= PC_VIS_STYLESHEET; /* a sheet's visibility:hidden */
@@ -408,7 +421,7 @@ static void element_style(walk *w, myhtml_tree_node_t *node, const vis_state *pa
 		inh[k] = parent->inherited[k];
 		if ((zero || (own & PC_VIS_MAX_SIZE_0)) && st->overflow_hidden == 1)
 			inh[k] |= PC_VIS_CONTAINER_ZERO;
-		if ((own & OWN_HIDING) || st->indent_out == 1)
+		if ((own & OWN_HIDING) || st->indent_out == 1 || in_closed)
 			inh[k] |= PC_VIS_CONTAINER_HIDDEN;
 		hid[k] = own | parent->inherited[k];
 	}
@@ -428,6 +441,16 @@ static void element_style(walk *w, myhtml_tree_node_t *node, const vis_state *pa
 		self->vis_hidden[k] = vis[k];
 	}
 	self->media_w = self->media_h = (pc_size){PC_SIZE_UNKNOWN, -1};
+	self->closed_details = false;
+	self->summary = NULL;
+	if (id == MyHTML_TAG_DETAILS && !attr(node, "open", NULL)) {
+		self->closed_details = true;
+		for (myhtml_tree_node_t *c = myhtml_node_child(node); c; c = myhtml_node_next(c))
+			if (myhtml_node_tag_id(c) == MyHTML_TAG_SUMMARY) {
+				self->summary = c;
+				break;
+			}
+	}
 	/* the style's url()s were reported while it was read: give them the
 	 * element's size and visibility, now known */
 	for (size_t i = first_res; i < w->m->resources.n; i++) {
