@@ -603,7 +603,7 @@ enum { SCAN_ALL, SCAN_IMPORT_ONLY, SCAN_NO_IMPORT };
  * nothing), and neither a bad url() nor a url("...") whose string a
  * newline cut is fetched. In a declaration list (a style attribute) only
  * the values of declarations are read. */
-static void scan_urls(pc_arena *a, const char *s, size_t n, sink *k, const char *how, int mode)
+static void scan_urls(pc_arena *a, const char *s, size_t n, sink *k, const char *how, int mode, bool bare)
 {
 	bool sheet = how[0] == '<';
 	int set_depth = 0;       /* > 0 inside image-set( ... ) */
@@ -611,7 +611,7 @@ static void scan_urls(pc_arena *a, const char *s, size_t n, sink *k, const char 
 	int import = 0;          /* 1 after @import, 2 after @import url( */
 	size_t ident = SIZE_MAX; /* the ident a ':' would make a property name */
 	size_t identn = 0;
-	bool in_decl = sheet; /* a ':' was seen since the last ';' */
+	bool in_decl = sheet || bare; /* a ':' was seen since the last ';' */
 	pc_css_tok t;
 	for (size_t i = 0; i < n; i = t.e) {
 		pc_css_next_token(s, n, i, &t);
@@ -642,7 +642,7 @@ static void scan_urls(pc_arena *a, const char *s, size_t n, sink *k, const char 
 		case PC_CSS_T_LBRACE:
 		case PC_CSS_T_RBRACE:
 			k->prop[0] = '\0';
-			in_decl = sheet;
+			in_decl = sheet || bare;
 			set_depth = 0;
 			break;
 		case PC_CSS_T_AT:
@@ -1029,7 +1029,7 @@ void pc_css_parse_style_spans(pc_arena *a, const char *s, size_t n, pc_css_style
 	decl_list(a, s, n, st);
 	if (cb) {
 		sink k = {cb, ctx, ""};
-		scan_urls(a, s, n, &k, "style", SCAN_ALL);
+		scan_urls(a, s, n, &k, "style", SCAN_ALL, false);
 	}
 	pc_css_settle(st);
 }
@@ -1044,7 +1044,14 @@ void pc_css_scan_sheet_spans(pc_arena *a, const char *s, size_t n, pc_css_span_c
 {
 	/* @import first, then the rest: two passes */
 	sink k = {cb, ctx, ""};
-	scan_urls(a, s, n, &k, "<style>", SCAN_IMPORT_ONLY);
+	scan_urls(a, s, n, &k, "<style>", SCAN_IMPORT_ONLY, false);
 	k.prop[0] = '\0';
-	scan_urls(a, s, n, &k, "<style>", SCAN_NO_IMPORT);
+	scan_urls(a, s, n, &k, "<style>", SCAN_NO_IMPORT, false);
+}
+
+void pc_css_scan_value_spans(pc_arena *a, const char *s, size_t n, const char *prop, pc_css_span_cb cb, void *ctx)
+{
+	sink k = {cb, ctx, ""};
+	set_prop(&k, a, prop, strlen(prop));
+	scan_urls(a, s, n, &k, prop, SCAN_ALL, true);
 }

@@ -89,6 +89,9 @@ void pc_css_parse_style(pc_arena *a, const char *s, size_t n, pc_css_style *st, 
 void pc_css_scan_sheet(pc_arena *a, const char *s, size_t n, pc_css_url_cb cb, void *ctx);
 void pc_css_parse_style_spans(pc_arena *a, const char *s, size_t n, pc_css_style *st, pc_css_span_cb cb, void *ctx);
 void pc_css_scan_sheet_spans(pc_arena *a, const char *s, size_t n, pc_css_span_cb cb, void *ctx);
+/* Every url() of a bare property value (an SVG fill="url(...)"
+ * attribute), reported with `prop` and its place in s, as "style". */
+void pc_css_scan_value_spans(pc_arena *a, const char *s, size_t n, const char *prop, pc_css_span_cb cb, void *ctx);
 /* Every rule of a style sheet, in order, with the media it applies in:
  * bit 0 (PC_CSS_NARROW) a 375 px wide screen, bit 1 (PC_CSS_WIDE) a
  * 1024 px wide one. @media queries are evaluated for both (print-only,
