@@ -11,10 +11,11 @@
  *   max-width, max-height, overflow, position, left/top/right/bottom,
  *   margin-left/top) are kept; later declarations win (!important is
  *   stripped, not weighed: inline style has nothing else to compete with). Every url(...) and image-set("...") is
- * passed to on_url; in a style sheet every url(...) and @import "..." is. Comments and CSS escapes (\41, \;) are
- * decoded first, as a browser would. Hand-written: MyCSS (libmodest) has no public entry point for a bare declaration
- * list, and walking its typed value trees per property costs more than this whole scan (measured in the issue 2 closing
- * note).
+ * passed to on_url; in a style sheet every url(...) and @import "..." is. The input is read as CSS Syntax Level 3
+ * tokens (pc_css_next_token): strings end at their quote or a newline, escapes (\41, \;) are decoded per token,
+ * comments separate tokens, a bad url() is not reported, as a browser would. Hand-written: MyCSS (libmodest) has no
+ * public entry point for a bare declaration list, and walking its typed value trees per property costs more than this
+ * whole scan (measured in the issue 2 closing note).
  */
 #ifndef PC_CSS_H
 #define PC_CSS_H
