@@ -177,7 +177,8 @@ static bool match_canonical(mctx *c, const pc_url *u, const char *text, const ch
 	pc_arena *a = c->m->arena;
 	if (!a || !(c->ioc->types & (1u << T_URL)))
 		return false;
-	const char *canon = u ? pc_url_canonical(a, u) : pc_url_canonical_str(a, text, strlen(text));
+	/* text is NULL whenever u is set; gcc -O3 cannot tell (-Wnonnull) */
+	const char *canon = u ? pc_url_canonical(a, u) : text ? pc_url_canonical_str(a, text, strlen(text)) : NULL;
 	if (!canon)
 		return false;
 	*rc = match_url_shown(c, canon, shown, where);
