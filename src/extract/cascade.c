@@ -552,6 +552,12 @@ static bool selector_sane(const char *s, size_t n)
 				return false;
 			in_br = false;
 		} else if (c == '(') {
+			/* only a function opens one (":not(", ":nth-child("): MyCSS
+			 * reads ":not((a))x" into a tree Modest's :not() follows to
+			 * NULL (SEGV) */
+			unsigned char p = i ? (unsigned char)s[i - 1] : 0;
+			if (!(isalnum(p) || p == '-' || p == '_' || p >= 0x80))
+				return false;
 			if (++paren > 16)
 				return false;
 		} else if (c == ')') {

@@ -783,6 +783,11 @@ static void test_cascade_unsafe_selectors(void **state)
 	assert_int_equal(r->width.px, 1); /* the safe rule still applies */
 	const pc_msg *bare = H(state, "<style>.a{display:none} #b{display:none}</style><p>no names</p>");
 	assert_non_null(bare);
+	/* a parenthesis no function name opens: Modest's :not() read NULL
+	 * (SEGV; fuzz/corpus/html/crash-df21c8ff...) */
+	m = H(state, "<style>img:not((a))x{display:none} img:not( (a)){display:none} img:is((a)){display:none}</style>"
+	             "<img src=\"https://t.example/2.gif\">");
+	assert_int_equal(BYURL(m, "https://t.example/2.gif")->hidden, 0);
 }
 
 /* What each request is for, from the element, rel and CSS property. */
