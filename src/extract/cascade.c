@@ -552,11 +552,15 @@ static bool selector_sane(const char *s, size_t n)
 				return false;
 			in_br = false;
 		} else if (c == '(') {
-			/* only a function opens one (":not(", ":nth-child("): MyCSS
-			 * reads ":not((a))x" into a tree Modest's :not() follows to
-			 * NULL (SEGV) */
-			unsigned char p = i ? (unsigned char)s[i - 1] : 0;
-			if (!(isalnum(p) || p == '-' || p == '_' || p >= 0x80))
+			/* only a pseudo-class function opens one (":not(",
+			 * ":nth-child("), its name in ASCII: MyCSS reads
+			 * ":not((a))x" or ":not(\u203e(a))x" into a tree Modest's
+			 * :not() follows to NULL (SEGV). An escaped name is refused
+			 * too: the rule is dropped, which only hides less. */
+			size_t b = i;
+			while (b && (isalnum((unsigned char)s[b - 1]) || s[b - 1] == '-' || s[b - 1] == '_'))
+				b--;
+			if (b == i || !b || s[b - 1] != ':')
 				return false;
 			if (++paren > 16)
 				return false;
