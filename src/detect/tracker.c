@@ -894,7 +894,7 @@ static void resources(pc_detect_ctx *ctx, pc_msg *m)
 		sigs s = {0};
 		bool size_only = false; /* the size is the only strong signal (so far) */
 		int w = r->width.px, h = r->height.px;
-		if ((w >= 0 && w <= 3) || (h >= 0 && h <= 3) || (w >= 0 && h >= 0 && w * h <= 9)) {
+		if ((w >= 0 && w <= 3) || (h >= 0 && h <= 3) || (w >= 0 && h >= 0 && (long long)w * h <= 9)) {
 			const char *ws = w >= 0 ? pc_arena_printf(a, "%d", w) : "?";
 			const char *hs = h >= 0 ? pc_arena_printf(a, "%d", h) : "?";
 			sig(&s, pc_arena_printf(a, "size-%sx%s", ws, hs), STRONG);
