@@ -581,9 +581,7 @@ static int sq_member_find(pc_store *st, const char *source, const char *message_
 	return rc == SQLITE_DONE ? 0 : fail(st, "member lookup");
 }
 
-/* Adds one value of a kind: 1 when it is new to the campaign, 0 when it
- * was there (its count goes up), -1 on error. */
-static int add_value(pc_store *st, long long id, const char *kind, const char *value)
+int pc_sqlite_add_value(pc_store *st, long long id, const char *kind, const char *value)
 {
 	if (!value || !*value)
 		return 0;
@@ -606,7 +604,7 @@ static int add_value(pc_store *st, long long id, const char *kind, const char *v
 static int add_values(pc_store *st, long long id, const char *kind, const char *const *v, size_t n, long *added)
 {
 	for (size_t i = 0; i < n; i++) {
-		int rc = add_value(st, id, kind, v[i]);
+		int rc = pc_sqlite_add_value(st, id, kind, v[i]);
 		if (rc < 0)
 			return -1;
 		*added += rc;
@@ -649,13 +647,13 @@ static int sq_add(pc_store *st, long long id, const pc_member *m)
 	if (run(st, s, "member write") != 0)
 		return -1;
 	long recipients = 0, scratch = 0;
-	int senders = add_value(st, id, "sender", m->sender);
-	int tokens = m->token && *m->token ? add_value(st, id, "token", m->token) : 0;
+	int senders = pc_sqlite_add_value(st, id, "sender", m->sender);
+	int tokens = m->token && *m->token ? pc_sqlite_add_value(st, id, "token", m->token) : 0;
 	if (senders < 0 || tokens < 0 || add_values(st, id, "rcpt", m->rcpt, m->nrcpt, &recipients) != 0 ||
 	    add_values(st, id, "infra", m->infra, m->ninfra, &scratch) != 0 ||
 	    add_values(st, id, "tracker", m->tracker_hosts, m->ntracker_hosts, &scratch) != 0 ||
 	    add_values(st, id, "template", m->templates, m->ntemplates, &scratch) != 0 ||
-	    (m->established && add_value(st, id, "established", m->from_domain) < 0))
+	    (m->established && pc_sqlite_add_value(st, id, "established", m->from_domain) < 0))
 		return -1;
 	/* the first members' band keys find the campaign; later members are
 	 * found through them (bounded: MAX_BANDS keys per campaign) */

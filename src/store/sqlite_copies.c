@@ -16,7 +16,7 @@
 
 #include "store/sqlite_impl.h"
 
-enum { X_GET, X_ADD, X_VALUE, X_TOKEN, X_COUNTS };
+enum { X_GET, X_ADD, X_TOKEN, X_COUNTS };
 
 static const char *const sql[] = {
     /* the most recent first: a burst is compared with its own copies */
@@ -24,8 +24,6 @@ static const char *const sql[] = {
               " ORDER BY seen DESC LIMIT ?3",
     [X_ADD] = "INSERT OR IGNORE INTO copy_url (campaign, skel, rcpt, vals, source, message_id, seen)"
               " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    [X_VALUE] = "INSERT INTO campaign_value (campaign, kind, value, count) VALUES (?1, ?2, ?3, 1)"
-                " ON CONFLICT (campaign, kind, value) DO UPDATE SET count = count + 1 RETURNING count",
     [X_TOKEN] = "UPDATE member INDEXED BY sqlite_autoindex_member_1 SET token = ?4"
                 " WHERE source = ?2 AND message_id = ?3 AND campaign = ?1 AND token = ''",
     [X_COUNTS] = "UPDATE campaign SET tokened = tokened + ?2, tokens = tokens + ?3 WHERE id = ?1",
@@ -107,31 +105,12 @@ int pc_sqlite_copies_add(pc_store *st, long long id, uint64_t skel, uint64_t rcp
 	return rc == SQLITE_DONE ? 0 : fail(st, db, "copies write");
 }
 
-/* 1 when the value is new to the campaign, 0, or -1. */
-static int add_value(pc_store *st, sqlite3 *db, long long id, const char *kind, const char *value)
-{
-	sqlite3_stmt *s = stmt(st, db, X_VALUE);
-	if (!s)
-		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, value, -1, SQLITE_TRANSIENT);
-	int rc = sqlite3_step(s);
-	long long count = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-	if (rc == SQLITE_ROW)
-		rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return fail(st, db, "campaign write");
-	return count == 1;
-}
-
 int pc_sqlite_copies_found(pc_store *st, long long id, const char *template_, const pc_copy_token *tokens, size_t n)
 {
 	bool in_tx;
 	sqlite3 *db = pc_sqlite_db(st, &in_tx);
-	if (add_value(st, db, id, "template", template_) < 0 ||
-	    add_value(st, db, id, "per-recipient-token", template_) < 0)
+	if (pc_sqlite_add_value(st, id, "template", template_) < 0 ||
+	    pc_sqlite_add_value(st, id, "per-recipient-token", template_) < 0)
 		return -1;
 	long tokened = 0, distinct = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -149,7 +128,7 @@ int pc_sqlite_copies_found(pc_store *st, long long id, const char *template_, co
 		if (sqlite3_changes(db) == 0)
 			continue; /* it had a token already, or is not a member */
 		tokened++;
-		int added = add_value(st, db, id, "token", tokens[i].token);
+		int added = pc_sqlite_add_value(st, id, "token", tokens[i].token);
 		if (added < 0)
 			return -1;
 		distinct += added;

@@ -19,6 +19,11 @@ sqlite3 *pc_sqlite_db(pc_store *st, bool *in_tx);
 int pc_sqlite_audit_quarantine(pc_store *st, const pc_audit_qrec *r);
 int pc_sqlite_audit_quarantine_list(pc_store *st, const char *dir, pc_audit_qcb cb, void *ctx);
 
+/* Adds one value of a kind to campaign id (campaign_value): 1 when it is
+ * new to the campaign, 0 when it was there (its count goes up), -1 on
+ * error. */
+int pc_sqlite_add_value(pc_store *st, long long id, const char *kind, const char *value);
+
 /* Statements the other files prepare once per connection: slot i of
  * PC_SQLITE_EXTRA, finalized when the store closes. */
 #define PC_SQLITE_EXTRA 8
