@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <syslog.h>
 
 #define OFF(f) offsetof(pc_limits, f)
@@ -71,6 +72,10 @@ void pc_config_defaults(pc_config *c)
 	c->name_threshold = 0.9;
 	c->lookalike_distance = 2;
 	c->campaign_enabled = 1;
+	c->evidence_custody = 1;
+	c->evidence_keep_originals = 1;
+	c->evidence_originals_days = 30;
+	snprintf(c->evidence_tlp, sizeof c->evidence_tlp, "amber");
 	c->campaign_window = 30L * 86400;
 	c->campaign_similarity = 0.5;
 	c->campaign_min_recipients = 5;
@@ -626,6 +631,29 @@ static int set_at(pc_config *c, const char *key, const char *value, const char *
 				return 0;
 			}
 		snprintf(err, errlen, "%s: expected mail, daemon, user or local0..local7, got \"%s\"", key, value);
+		return -1;
+	} else if (strcmp(key, "evidence.custody") == 0) {
+		return set_yesno(&c->evidence_custody, key, value, err, errlen);
+	} else if (strcmp(key, "evidence.keep_originals") == 0) {
+		return set_yesno(&c->evidence_keep_originals, key, value, err, errlen);
+	} else if (strcmp(key, "evidence.originals_days") == 0) {
+		double d;
+		if (set_number(&d, 0, 36500, key, value, err, errlen) != 0)
+			return -1;
+		c->evidence_originals_days = (long)d;
+		return 0;
+	} else if (strcmp(key, "evidence.organisation") == 0) {
+		return set_string(c->evidence_org, sizeof c->evidence_org, key, value, err, errlen);
+	} else if (strcmp(key, "evidence.contact") == 0) {
+		return set_string(c->evidence_contact, sizeof c->evidence_contact, key, value, err, errlen);
+	} else if (strcmp(key, "evidence.chromium") == 0) {
+		return set_string(c->evidence_chromium, sizeof c->evidence_chromium, key, value, err, errlen);
+	} else if (strcmp(key, "evidence.tlp") == 0) {
+		static const char *const tlps[] = {"clear", "green", "amber", "amber+strict", "red"};
+		for (size_t i = 0; i < sizeof tlps / sizeof tlps[0]; i++)
+			if (!strcasecmp(value, tlps[i]))
+				return set_string(c->evidence_tlp, sizeof c->evidence_tlp, key, tlps[i], err, errlen);
+		snprintf(err, errlen, "%s: expected clear, green, amber, amber+strict or red, got \"%s\"", key, value);
 		return -1;
 	} else if (strcmp(key, "campaign.enabled") == 0) {
 		return set_yesno(&c->campaign_enabled, key, value, err, errlen);

@@ -127,6 +127,15 @@ typedef struct pc_config {
 	int campaign_auto;               /* a member quarantined for impersonation/score makes it malicious */
 	pc_action campaign_action;       /* verdict of every member of a malicious campaign */
 	pc_action campaign_error_action; /* at least this verdict when the store fails during a scan */
+	/* [evidence] (pipeline/custody.h, evidence/; needs a store) */
+	int evidence_custody;         /* keep a custody record of every message scanned with a store */
+	int evidence_keep_originals;  /* and its original bytes */
+	long evidence_originals_days; /* drop originals of messages older than this unless their
+	                               * campaign is malicious (kept while it is); 0: only those */
+	char evidence_org[128];       /* the reporting organisation named in exports */
+	char evidence_contact[256];   /* its contact (e-mail, URL), "" = none */
+	char evidence_tlp[16];        /* default TLP of exports: clear, green, amber, amber+strict, red */
+	char evidence_chromium[1024]; /* the Chromium that renders PDF; "" = search PATH */
 	/* [detector.NAME] sections: a detector's own settings, kept as written
 	 * here and declared, checked and read in the detector's file
 	 * (detect/detect.h: pc_setting); core knows nothing of detectors */

@@ -37,6 +37,9 @@ typedef struct pc_detect_ctx {
 	/* own/protected domains and people, normalised once per scanner for
 	 * the detectors that compare with them (detect/lib/protect.h) */
 	struct pc_protect *protect;
+	/* the time the checks are made as of (a DKIM signature's expiry);
+	 * 0: now. Set to the arrival time when evidence is re-verified. */
+	long long at;
 	void *state; /* the running detector's own state (its init's), NULL for none */
 } pc_detect_ctx;
 

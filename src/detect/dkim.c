@@ -18,6 +18,7 @@
 #include <sys/types.h>
 #include <arpa/nameser.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -182,6 +183,9 @@ void pc_detect_dkim(pc_detect_ctx *ctx, pc_msg *m)
 	s->dns = ctx->dns;
 	pc_dns_phase(ctx->dns, PC_DNS_BUDGET_DKIM);
 	s->ignored = 0;
+	uint64_t fixed = ctx->at > 0 ? (uint64_t)ctx->at : 0; /* 0: the library reads the clock */
+	if (dkim_options(s->lib, DKIM_OP_SETOPT, DKIM_OPTS_FIXEDTIME, &fixed, sizeof fixed) != DKIM_STAT_OK)
+		return;
 	DKIM_STAT st;
 	DKIM *dk = dkim_verify(s->lib, (const unsigned char *)"portcullis", NULL, &st);
 	if (!dk)

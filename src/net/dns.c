@@ -31,7 +31,16 @@ typedef struct cache_entry {
 	pc_dns_status st;
 	unsigned char *ans;
 	size_t n;
+	time_t asked;
 } cache_entry;
+
+/* the journal (what this message asked the network) and the replayed
+ * answers (pc_dns_replay) are the same record */
+typedef struct journal {
+	cache_entry *v;
+	size_t n, cap, bytes;
+	bool cut; /* a query was not kept: over PC_DNS_JOURNAL_MAX or out of memory */
+} journal;
 
 struct pc_dns {
 	struct __res_state res;
@@ -40,8 +49,70 @@ struct pc_dns {
 	size_t next;            /* the slot replaced next when all are used */
 	unsigned long spent_ms; /* waited in this phase (pc_dns_phase) */
 	unsigned phase_budget;  /* timeouts this phase may wait */
+	journal log;    /* this message's queries sent (pc_dns_journal) */
+	journal replay; /* replay mode: the only answers there are */
+	bool replaying;
+	size_t missing; /* replay: queries with no recorded answer */
 	unsigned char buf[ANSWER_MAX];
 };
+
+static void journal_clear(journal *j)
+{
+	for (size_t i = 0; i < j->n; i++) {
+		free(j->v[i].name);
+		free(j->v[i].ans);
+	}
+	j->n = 0;
+	j->bytes = 0;
+	j->cut = false;
+}
+
+static void journal_free(journal *j)
+{
+	journal_clear(j);
+	free(j->v);
+	memset(j, 0, sizeof *j);
+}
+
+/* Appends a copy; false (and j->cut) when it does not fit the bounds or
+ * memory. */
+static bool journal_add(journal *j, const char *name, int type, pc_dns_status st, const unsigned char *ans,
+                        size_t n, time_t asked)
+{
+	if (j->n >= PC_DNS_JOURNAL_MAX || n > PC_DNS_JOURNAL_BYTES - j->bytes) {
+		j->cut = true;
+		return false;
+	}
+	if (j->n == j->cap) {
+		size_t cap = j->cap ? j->cap * 2 : 8;
+		cache_entry *v = realloc(j->v, cap * sizeof *v);
+		if (!v) {
+			j->cut = true;
+			return false;
+		}
+		j->v = v;
+		j->cap = cap;
+	}
+	cache_entry *e = &j->v[j->n];
+	memset(e, 0, sizeof *e);
+	e->name = strdup(name);
+	e->ans = n ? malloc(n) : NULL;
+	if (!e->name || (n && !e->ans)) {
+		free(e->name);
+		free(e->ans);
+		j->cut = true;
+		return false;
+	}
+	if (n)
+		memcpy(e->ans, ans, n);
+	e->n = n;
+	e->type = type;
+	e->st = st;
+	e->asked = asked;
+	j->n++;
+	j->bytes += n;
+	return true;
+}
 
 const char *pc_dns_status_name(pc_dns_status st)
 {
@@ -184,6 +255,8 @@ void pc_dns_forget(pc_dns *d)
 	d->next = 0;
 	d->spent_ms = 0;
 	d->phase_budget = 1;
+	journal_clear(&d->log);
+	d->missing = 0;
 }
 
 void pc_dns_phase(pc_dns *d, unsigned timeouts)
@@ -199,7 +272,10 @@ void pc_dns_free(pc_dns *d)
 	if (!d)
 		return;
 	pc_dns_forget(d);
-	res_nclose(&d->res);
+	journal_free(&d->log);
+	journal_free(&d->replay);
+	if (!d->replaying)
+		res_nclose(&d->res);
 	free(d);
 }
 
@@ -258,6 +334,18 @@ pc_dns_status pc_dns_query(pc_dns *d, const char *name, int type, const unsigned
 			return e->st;
 		}
 	}
+	if (d->replaying) {
+		for (size_t i = 0; i < d->replay.n; i++) {
+			cache_entry *e = &d->replay.v[i];
+			if (e->type == type && !strcasecmp(e->name, name)) {
+				*ans = e->ans;
+				*n = e->n;
+				return e->st;
+			}
+		}
+		d->missing++;
+		return PC_DNS_TIMEOUT; /* never asked then: nothing to replay */
+	}
 	unsigned char q[NS_PACKETSZ];
 	pc_dns_status st;
 	/* The message's budget: a query that could wait longer than what is
@@ -281,6 +369,8 @@ pc_dns_status pc_dns_query(pc_dns *d, const char *name, int type, const unsigned
 			st = classify(d->buf, (size_t)len, type);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (st != PC_DNS_BADNAME)
+		journal_add(&d->log, name, type, st, len > 0 ? d->buf : NULL, len > 0 ? (size_t)len : 0, time(NULL));
 	long ms = (long)(t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
 	d->spent_ms += ms > 0 ? (unsigned long)ms : 0;
 	cache_entry *e = NULL;
@@ -358,4 +448,60 @@ pc_dns_status pc_dns_txt(pc_dns *d, const char *name, void (*each)(void *ctx, co
 		each(ctx, txt, len);
 	}
 	return PC_DNS_OK;
+}
+
+pc_dns *pc_dns_replay(void)
+{
+	pc_dns *d = calloc(1, sizeof *d);
+	if (!d)
+		return NULL;
+	d->replaying = true;
+	d->timeout_ms = 1000;
+	d->phase_budget = 1;
+	return d;
+}
+
+int pc_dns_replay_add(pc_dns *d, const pc_dns_record *r)
+{
+	if (!d || !d->replaying || !r->name || !name_ok(r->name))
+		return -1;
+	/* an answer that does not parse replays as the failure it was */
+	pc_dns_status st = r->status;
+	if (r->n && st != PC_DNS_TIMEOUT && classify(r->ans, r->n, r->type) != st)
+		st = PC_DNS_SERVFAIL;
+	return journal_add(&d->replay, r->name, r->type, st, r->ans, r->n, r->asked) ? 0 : -1;
+}
+
+size_t pc_dns_replay_missing(const pc_dns *d)
+{
+	return d ? d->missing : 0;
+}
+
+int pc_dns_journal(const pc_dns *d, int (*each)(void *ctx, const pc_dns_record *r), void *ctx)
+{
+	if (!d)
+		return 0;
+	const journal *j = d->replaying ? &d->replay : &d->log;
+	for (size_t i = 0; i < j->n; i++) {
+		pc_dns_record r = {.name = j->v[i].name,
+		                   .type = j->v[i].type,
+		                   .status = j->v[i].st,
+		                   .ans = j->v[i].ans,
+		                   .n = j->v[i].n,
+		                   .asked = j->v[i].asked};
+		int rc = each(ctx, &r);
+		if (rc)
+			return rc;
+	}
+	return j->cut ? 1 : 0;
+}
+
+int pc_dns_status_parse(const char *s, pc_dns_status *st)
+{
+	for (int i = PC_DNS_OK; i <= PC_DNS_BADNAME; i++)
+		if (!strcmp(s, pc_dns_status_name((pc_dns_status)i))) {
+			*st = (pc_dns_status)i;
+			return 0;
+		}
+	return -1;
 }

@@ -27,6 +27,7 @@
 #define PC_DNS_H
 
 #include <stddef.h>
+#include <time.h>
 
 typedef struct pc_dns pc_dns;
 
@@ -68,5 +69,40 @@ pc_dns_status pc_dns_txt(pc_dns *d, const char *name, void (*each)(void *ctx, co
  * (glibc waits in whole seconds). */
 unsigned pc_dns_timeout_ms(const pc_dns *d);
 const char *pc_dns_status_name(pc_dns_status st);
+/* The name back into *st; -1 for an unknown one. */
+int pc_dns_status_parse(const char *s, pc_dns_status *st);
+
+/* ---- custody: what was asked, and asking it again offline ----
+ * Every query this message sent to a server (not cache hits, not names
+ * refused unasked) is journalled with its whole answer and the time it
+ * was asked, until pc_dns_forget: the evidence that the SPF record, the
+ * DKIM key and the DMARC record were what the verdict used. At most
+ * PC_DNS_JOURNAL_MAX queries and PC_DNS_JOURNAL_BYTES of answers are
+ * kept (a sender's SPF include chain is bounded at 10 lookups by RFC
+ * 7208, so this holds a whole message's checks; beyond it the journal
+ * says it was cut). */
+#define PC_DNS_JOURNAL_MAX 64
+#define PC_DNS_JOURNAL_BYTES ((size_t)256 << 10)
+typedef struct pc_dns_record {
+	const char *name;
+	int type;
+	pc_dns_status status;
+	const unsigned char *ans; /* the answer message as received; NULL when none */
+	size_t n;
+	time_t asked;
+} pc_dns_record;
+/* Each journalled query, in the order asked; each returns non-zero to
+ * stop (that value is returned). 1 when queries were left out (cut),
+ * else 0. A replaying resolver lists its recorded answers. */
+int pc_dns_journal(const pc_dns *d, int (*each)(void *ctx, const pc_dns_record *r), void *ctx);
+/* A resolver that never sends a query: it answers only from records
+ * added with pc_dns_replay_add (kept across pc_dns_forget); any other
+ * question is answered PC_DNS_TIMEOUT and counted (pc_dns_replay_missing):
+ * the checks re-run exactly as they ran, on the answers they had then.
+ * A record whose answer bytes do not give its recorded status replays as
+ * SERVFAIL. */
+pc_dns *pc_dns_replay(void);
+int pc_dns_replay_add(pc_dns *d, const pc_dns_record *r);
+size_t pc_dns_replay_missing(const pc_dns *d);
 
 #endif

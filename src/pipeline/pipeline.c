@@ -14,6 +14,8 @@
 #include "campaign/cluster.h"
 #include "core/sketch.h"
 #include "store/store.h"
+#include "pipeline/custody.h"
+#include "core/sha256.h"
 #include "act/rewrite.h"
 #include "decide/policy.h"
 #include "detect/detect.h"
@@ -35,6 +37,7 @@ struct pc_scanner {
 	bool rescan; /* pc_neutralise scans its own output (no DNS, no history) */
 	/* the envelope set by pc_scanner_set_envelope (malloc'd copies) */
 	char *env_ip, *env_helo, *env_from;
+	time_t pruned; /* when retention last ran (prune_originals) */
 	pc_msg msg;
 };
 
@@ -123,6 +126,11 @@ static const char *env_copy(pc_arena *a, const char *s)
 	return pc_arena_utf8(a, s, n);
 }
 
+void pc_scanner_set_clock(pc_scanner *sc, long long at)
+{
+	sc->detect->at = at;
+}
+
 void pc_scanner_keep_for_rewrite(pc_scanner *sc, int on)
 {
 	sc->keep = on != 0;
@@ -162,7 +170,56 @@ static void campaign_error(pc_scanner *sc, pc_msg *m)
  * decides once, the campaign records what the verdict means for it, and
  * the policy decides once more only when that added a finding (the
  * campaign became malicious) or the store failed after the decision. */
-static void decide(pc_scanner *sc, pc_msg *m)
+/* The first external hop the fingerprint found ("addr:" infrastructure). */
+static const char *sending_ip(const pc_fingerprint *fp)
+{
+	for (size_t i = 0; i < fp->ninfra; i++)
+		if (!strncmp(fp->infra[i], "addr:", 5))
+			return fp->infra[i] + 5;
+	return NULL;
+}
+
+/* The custody record (pipeline/custody.h) and, while retention keeps
+ * them, the original bytes, in the message's campaign transaction. A
+ * failure is the store's: campaign.error, like the campaign's own. */
+static int keep_custody(pc_scanner *sc, pc_msg *m, const pc_fingerprint *fp, long long campaign, const char *bytes,
+                        size_t n)
+{
+	const pc_config *c = sc->config;
+	if (!c->evidence_custody)
+		return 0;
+	unsigned char d[PC_SHA256_LEN];
+	char hex[PC_SHA256_HEX];
+	if (pc_sha256(bytes, n, d) != 0)
+		return -1;
+	pc_sha256_hex(d, hex);
+	long long now = (long long)time(NULL);
+	pc_custody_facts f = {hex, n, sc->detect->at ? sc->detect->at : now, (long long)fp->when, sending_ip(fp),
+	                      campaign};
+	char *rec = pc_custody_record(m, sc->detect->dns, &f);
+	if (!rec)
+		return -1;
+	pc_custody cu = {hex, campaign, m->source, m->message_id ? m->message_id : "", (time_t)f.seen, rec,
+	                 c->evidence_keep_originals ? bytes : NULL, c->evidence_keep_originals ? n : 0};
+	int rc = pc_store_custody_put(sc->detect->store, &cu);
+	free(rec);
+	return rc;
+}
+
+/* Retention of originals, at most once an hour per scanner and a bounded
+ * number of rows each time (the message waits for none of the rest). */
+static void prune_originals(pc_scanner *sc)
+{
+	time_t now = time(NULL);
+	if (!sc->config->evidence_custody || now - sc->pruned < 3600)
+		return;
+	sc->pruned = now;
+	long dropped;
+	pc_store_custody_prune(sc->detect->store, now - (time_t)sc->config->evidence_originals_days * 86400, 2000,
+	                       &dropped);
+}
+
+static void decide(pc_scanner *sc, pc_msg *m, const char *bytes, size_t n)
 {
 	struct pc_store *st = sc->detect->store;
 	pc_fingerprint fp; /* the step keeps pointers into it */
@@ -180,10 +237,16 @@ static void decide(pc_scanner *sc, pc_msg *m)
 	int rc = pc_campaign_record(st, m, &cs);
 	if (rc == 1)
 		pc_policy_decide(m);
+	if (rc >= 0 && keep_custody(sc, m, &fp, cs.id, bytes, n) != 0) {
+		pc_store_rollback(st);
+		rc = -1;
+	}
 	if (rc < 0 || pc_campaign_commit(st, m, &cs) != 0) {
 		campaign_error(sc, m);
 		pc_policy_decide(m);
+		return;
 	}
+	prune_originals(sc);
 }
 
 int pc_scan_fingerprint(pc_scanner *sc, pc_fingerprint *fp)
@@ -243,7 +306,7 @@ const pc_msg *pc_scan(pc_scanner *sc, const char *bytes, size_t n, const char *s
 		pc_finding *f = pc_msg_limit(m, "arena", sc->config->limits.arena, "parse results were cut short");
 		pc_finding_ev(m, f, "ceiling", pc_arena_printf(m->arena, "%zu", pc_arena_ceiling(sc->arena)));
 	}
-	decide(sc, m);
+	decide(sc, m, bytes, n);
 	/* act/store: delivered senders become familiar (not in the rescans
 	 * of pc_neutralise, which run without the store) */
 	if (sc->detect->store && pc_history_remember(sc->detect->store, m, time(NULL)) != 0) {

@@ -54,6 +54,10 @@ void pc_scanner_set_envelope(pc_scanner *sc, const pc_envelope *env);
 /* Freemail provider domains (pc_trackerlist_freemail_from_config; the
  * caller keeps them alive); NULL for none. */
 void pc_scanner_set_freemail(pc_scanner *sc, const struct pc_trackerlist *freemail);
+/* The time the following scans' checks are made as of (DKIM signature
+ * expiry); 0 (the default): now. Evidence re-verification sets the
+ * arrival time. */
+void pc_scanner_set_clock(pc_scanner *sc, long long at);
 /* Keep what the rewriter needs (HTML text, byte offsets) for each scan. */
 void pc_scanner_keep_for_rewrite(pc_scanner *sc, int on);
 const pc_msg *pc_scan(pc_scanner *sc, const char *bytes, size_t n, const char *source, const char *const *rcpt,

@@ -35,7 +35,7 @@
 
 #include "store/sqlite_impl.h"
 
-#define SCHEMA_VERSION 4
+#define SCHEMA_VERSION 5
 #define MAX_ADDR 320
 #define MAX_TEXT 1000
 #define MAX_BANDS 256         /* band keys kept per campaign: enough for its variants, bounded */
@@ -180,6 +180,17 @@ static const char *const migrations[SCHEMA_VERSION] = {
     " seen INTEGER NOT NULL, vals BLOB NOT NULL, source TEXT NOT NULL, message_id TEXT NOT NULL,"
     " PRIMARY KEY (campaign, skel, rcpt)) WITHOUT ROWID;"
     "CREATE INDEX copy_url_seen ON copy_url (campaign, skel, seen);",
+
+    /* store/sqlite_custody.c: custody records (the original last: rows
+     * are read without touching its overflow pages) and indicator sets */
+    "CREATE TABLE custody (id INTEGER PRIMARY KEY, sha256 TEXT NOT NULL, campaign INTEGER NOT NULL,"
+    " source TEXT NOT NULL, message_id TEXT NOT NULL, arrived INTEGER NOT NULL, record TEXT NOT NULL,"
+    " original BLOB, UNIQUE (source, message_id, sha256));"
+    "CREATE INDEX custody_sha ON custody (sha256);"
+    "CREATE INDEX custody_campaign ON custody (campaign, arrived);"
+    "CREATE INDEX custody_kept ON custody (arrived) WHERE original IS NOT NULL;"
+    "CREATE TABLE ioc_set (name TEXT PRIMARY KEY, added INTEGER NOT NULL, actor TEXT NOT NULL,"
+    " count INTEGER NOT NULL, body BLOB NOT NULL);",
 };
 
 typedef struct sq {
@@ -866,6 +877,12 @@ static const pc_store_ops sq_ops = {
     .copies_get = pc_sqlite_copies_get,
     .copies_add = pc_sqlite_copies_add,
     .copies_found = pc_sqlite_copies_found,
+    .custody_put = pc_sqlite_custody_put,
+    .custody_list = pc_sqlite_custody_list,
+    .custody_prune = pc_sqlite_custody_prune,
+    .ioc_put = pc_sqlite_ioc_put,
+    .ioc_list = pc_sqlite_ioc_list,
+    .ioc_remove = pc_sqlite_ioc_remove,
 };
 
 static int user_version(sqlite3 *db)

@@ -26,7 +26,7 @@ int pc_sqlite_add_value(pc_store *st, long long id, const char *kind, const char
 
 /* Statements the other files prepare once per connection: slot i of
  * PC_SQLITE_EXTRA, finalized when the store closes. */
-#define PC_SQLITE_EXTRA 8
+#define PC_SQLITE_EXTRA 16
 sqlite3_stmt **pc_sqlite_extra(pc_store *st, int slot);
 
 /* store/sqlite_copies.c: the URLs of a campaign's copies */
@@ -34,5 +34,14 @@ int pc_sqlite_copies_get(pc_store *st, long long id, uint64_t skel, size_t max, 
 int pc_sqlite_copies_add(pc_store *st, long long id, uint64_t skel, uint64_t rcpt, time_t when, const void *vals,
                          size_t len, const char *source, const char *message_id);
 int pc_sqlite_copies_found(pc_store *st, long long id, const char *template_, const pc_copy_token *tokens, size_t n);
+
+/* store/sqlite_custody.c: custody records and indicator sets (slots 4..11) */
+int pc_sqlite_custody_put(pc_store *st, const pc_custody *c);
+int pc_sqlite_custody_list(pc_store *st, long long campaign, const char *sha256, bool with_original,
+                           pc_custody_cb cb, void *ctx);
+int pc_sqlite_custody_prune(pc_store *st, time_t before, long max, long *dropped);
+int pc_sqlite_ioc_put(pc_store *st, const pc_ioc_set *s);
+int pc_sqlite_ioc_list(pc_store *st, bool with_body, pc_ioc_set_cb cb, void *ctx);
+int pc_sqlite_ioc_remove(pc_store *st, const char *name);
 
 #endif

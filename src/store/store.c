@@ -104,6 +104,38 @@ int pc_store_copies_found(pc_store *st, long long id, const char *template_, con
 	return st->ops->copies_found(st, id, template_, tokens, n);
 }
 
+int pc_store_custody_put(pc_store *st, const pc_custody *c)
+{
+	return st->ops->custody_put(st, c);
+}
+
+int pc_store_custody_list(pc_store *st, long long campaign, const char *sha256, bool with_original, pc_custody_cb cb,
+                          void *ctx)
+{
+	return st->ops->custody_list(st, campaign, sha256, with_original, cb, ctx);
+}
+
+int pc_store_custody_prune(pc_store *st, time_t before, long max, long *dropped)
+{
+	*dropped = 0;
+	return st->ops->custody_prune(st, before, max, dropped);
+}
+
+int pc_store_ioc_put(pc_store *st, const pc_ioc_set *s)
+{
+	return st->ops->ioc_put(st, s);
+}
+
+int pc_store_ioc_list(pc_store *st, bool with_body, pc_ioc_set_cb cb, void *ctx)
+{
+	return st->ops->ioc_list(st, with_body, cb, ctx);
+}
+
+int pc_store_ioc_remove(pc_store *st, const char *name)
+{
+	return st->ops->ioc_remove(st, name);
+}
+
 int pc_store_member_find(pc_store *st, const char *source, const char *message_id, long long *id)
 {
 	*id = 0;

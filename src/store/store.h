@@ -196,6 +196,50 @@ typedef struct pc_copy_token {
 } pc_copy_token;
 int pc_store_copies_found(pc_store *st, long long id, const char *template_, const pc_copy_token *tokens, size_t n);
 
+/* ---- custody: what proves what a message was (pipeline/custody.h) ----
+ * One row per message scanned with the store (source, Message-ID and
+ * SHA-256 of the bytes as received: the same message scanned again adds
+ * nothing): its campaign (0: none), arrival, the custody record (JSON
+ * text: envelope, DNS answers, authentication, the verdict's findings)
+ * and, while retention keeps them, the original bytes. */
+typedef struct pc_custody {
+	const char *sha256; /* hex */
+	long long campaign;
+	const char *source, *message_id;
+	time_t arrived;
+	const char *record;
+	const void *original; /* NULL: not kept (or no longer) */
+	size_t n;
+} pc_custody;
+int pc_store_custody_put(pc_store *st, const pc_custody *c);
+typedef int (*pc_custody_cb)(void *ctx, const pc_custody *c);
+/* The rows of campaign (when > 0) in arrival order, or else those whose
+ * SHA-256 is sha256; original bytes read only when with_original. */
+int pc_store_custody_list(pc_store *st, long long campaign, const char *sha256, bool with_original, pc_custody_cb cb,
+                          void *ctx);
+/* Retention: drops the original bytes of messages that arrived before
+ * `before` unless their campaign is marked malicious (kept while it is);
+ * at most max rows per call (bounded work); *dropped set. */
+int pc_store_custody_prune(pc_store *st, time_t before, long max, long *dropped);
+
+/* ---- indicator sets the milter and scan match at delivery ----
+ * A set is a named indicator file as given (text, STIX 2.1, MISP;
+ * hunt/ioc.h reads it), with who added it and when; adding a name again
+ * replaces the set. */
+typedef struct pc_ioc_set {
+	const char *name, *actor;
+	time_t added;
+	long count; /* indicators loaded when it was added */
+	const void *body;
+	size_t n;
+} pc_ioc_set;
+int pc_store_ioc_put(pc_store *st, const pc_ioc_set *s);
+typedef int (*pc_ioc_set_cb)(void *ctx, const pc_ioc_set *s);
+/* Every set, by name; bodies read only when with_body. */
+int pc_store_ioc_list(pc_store *st, bool with_body, pc_ioc_set_cb cb, void *ctx);
+/* 1 removed, 0 no such set, -1 error. */
+int pc_store_ioc_remove(pc_store *st, const char *name);
+
 /* ---- audit log: what was done to which message, by whom ---- */
 /* action: "mark", "purge", "quarantine", "release", ...; campaign 0 when
  * none; the strings may be NULL. */

@@ -40,6 +40,13 @@ typedef struct pc_store_ops {
 	int (*copies_add)(pc_store *st, long long id, uint64_t skel, uint64_t rcpt, time_t when, const void *vals,
 	                  size_t len, const char *source, const char *message_id);
 	int (*copies_found)(pc_store *st, long long id, const char *template_, const pc_copy_token *tokens, size_t n);
+	int (*custody_put)(pc_store *st, const pc_custody *c);
+	int (*custody_list)(pc_store *st, long long campaign, const char *sha256, bool with_original, pc_custody_cb cb,
+	                    void *ctx);
+	int (*custody_prune)(pc_store *st, time_t before, long max, long *dropped);
+	int (*ioc_put)(pc_store *st, const pc_ioc_set *s);
+	int (*ioc_list)(pc_store *st, bool with_body, pc_ioc_set_cb cb, void *ctx);
+	int (*ioc_remove)(pc_store *st, const char *name);
 } pc_store_ops;
 
 struct pc_store {
