@@ -13,12 +13,13 @@
 #include <string.h>
 
 #include "cli/campaigns.h"
+#include "cli/evidence.h"
 #include "cli/hunt.h"
 #include "cli/quarantine.h"
 #include "cli/scan.h"
 #include "milter/milter.h"
 
-#define PC_VERSION "0.1.0"
+#include "core/version.h"
 
 static const char usage_main[] = "usage: portcullis COMMAND [options]\n"
                                  "\n"
@@ -26,6 +27,7 @@ static const char usage_main[] = "usage: portcullis COMMAND [options]\n"
                                  "  scan PATH...   parse messages and print one JSON line per message\n"
                                  "  campaigns      list, show and mark campaigns (one template, many recipients)\n"
                                  "  quarantine     list, show, release and delete quarantined messages\n"
+                                 "  evidence       verify kept messages offline; export a campaign (STIX, MISP, HTML, PDF)\n"
                                  "  hunt PATH...   find members of malicious campaigns or indicators in mailboxes\n"
                                  "  milter         run the mail filter for Postfix/Sendmail (libmilter)\n"
                                  "  help           this text; 'portcullis COMMAND --help' for a command\n"
@@ -53,6 +55,8 @@ int main(int argc, char **argv)
 		return pc_cli_campaigns(argc - 1, argv + 1);
 	if (!strcmp(cmd, "quarantine"))
 		return pc_cli_quarantine(argc - 1, argv + 1);
+	if (!strcmp(cmd, "evidence"))
+		return pc_cli_evidence(argc - 1, argv + 1);
 	if (!strcmp(cmd, "hunt"))
 		return pc_cli_hunt(argc - 1, argv + 1);
 	if (!strcmp(cmd, "milter"))

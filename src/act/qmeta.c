@@ -111,6 +111,8 @@ static bool milter_part(json_t *o, const pc_qmeta *q)
 	if (!set(o, "campaign", campaign_of(q)) || (q->msg && !message_fields(o, q->msg)) ||
 	    !set(o, "sha256", str(q->sha256)))
 		return false;
+	if (q->custody && !set(o, "custody", scan_obj(q->custody)))
+		return false;
 	if (q->limit)
 		return set(o, "scan", limit_scan(q));
 	return !q->scan || set(o, "scan", scan_obj(q->scan));

@@ -18,7 +18,8 @@
  *   mail_from, rcpt, rcpt_dropped), the verdict (verdict, score, reasons:
  *   the detectors it rests on, each once), campaign, the message's
  *   message_id, from and subject, sha256 of the stored bytes and the
- *   whole scan result ("scan"); "hunt" writes where the message was
+ *   whole scan result ("scan") with, before it, the custody record
+ *   ("custody": DNS answers for offline re-verification); "hunt" writes where the message was
  *   (source, mailbox, index), campaign, why, the message's fields,
  *   sha256_in_mailbox, time and actor. Members come in that order. Text
  *   from mail is made valid UTF-8. A message that got no complete scan
@@ -59,6 +60,7 @@ typedef struct pc_qmeta {
 	const char *sha256;            /* hex of the stored bytes (env), may be NULL */
 	const char *sha256_in_mailbox; /* hex (hunt) */
 	const char *scan;              /* the scan's JSON object as text (env), NULL for none */
+	const char *custody;           /* the custody record (pipeline/custody.h) as text, NULL for none */
 } pc_qmeta;
 
 /* The detector of the verdict's i-th reason when no earlier reason has

@@ -64,7 +64,7 @@
  *                 "reply_to": S|null, "return_path": S|null,
  *                 "auth": [{"method": "spf"|"dkim"|"dmarc", "result": S,
  *                           "domain": S|null, "selector": S|null}],
- *                 "original_kept": BOOL, "quarantine": QID|null,
+ *                 "multipart": BOOL, "original_kept": BOOL, "quarantine": QID|null,
  *                 "body": S (only with include_bodies: the original
  *                 message text, made valid UTF-8)}],
  *    "timeline": {"unit": "hour"|"day", "start": TIME,

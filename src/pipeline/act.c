@@ -131,13 +131,17 @@ int pc_act(pc_scanner *sc, const pc_msg *m, const pc_act_in *in, pc_outcome *o)
 			if (pc_sha256(in->bytes, in->n, sha) != 0) /* OpenSSL allocates */
 				return fail(o, "sha256 failed (out of memory)");
 			pc_sha256_hex(sha, hex);
+			char *custody = pc_scan_custody(sc, m, in->bytes, in->n);
 			pc_qmeta meta = {.reason = in->meta_reason,
+			                 .custody = custody,
 			                 .time = (long long)time(NULL),
 			                 .env = in->env,
 			                 .msg = m,
 			                 .sha256 = hex,
 			                 .scan = in->scan_json};
-			if (!(o->meta = pc_qmeta_json(&meta)))
+			o->meta = pc_qmeta_json(&meta);
+			free(custody);
+			if (!o->meta)
 				return fail(o, "out of memory writing the quarantine metadata");
 		}
 		o->action = in->hold ? "hold" : "quarantine";

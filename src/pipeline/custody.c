@@ -128,6 +128,7 @@ char *pc_custody_record(const pc_msg *m, const struct pc_dns *dns, const pc_cust
 	json_object_set_new(o, "reply_to", str_or_null(first_addr(&m->reply_to)));
 	json_object_set_new(o, "return_path", str_or_null(m->return_path));
 	json_object_set_new(o, "subject", str_or_null(m->subject));
+	json_object_set_new(o, "multipart", json_boolean(m->parts.n > 1));
 	json_t *auth = json_array();
 	for (size_t i = 0; i < m->auth.n; i++) {
 		const pc_auth *a = m->auth.v[i];

@@ -13,7 +13,7 @@
  *      "arrived": UNIX (its Received date, else seen), "source", "message_id",
  *      "envelope": {"client_ip", "helo", "mail_from", "rcpt": [..]},
  *      "sending_ip": the first external hop of the Received chain,
- *      "from", "reply_to", "return_path", "subject",
+ *      "from", "reply_to", "return_path", "subject", "multipart",
  *      "auth": [{"method", "result", "domain", "selector", "identity",
  *                "reason", "source" (null: ours), "aligned"}],
  *      "dns": [{"name", "type" ("TXT", "A", ...), "status" (pc_dns),

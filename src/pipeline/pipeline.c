@@ -182,25 +182,50 @@ static const char *sending_ip(const pc_fingerprint *fp)
 /* The custody record (pipeline/custody.h) and, while retention keeps
  * them, the original bytes, in the message's campaign transaction. A
  * failure is the store's: campaign.error, like the campaign's own. */
+static char *custody_of(pc_scanner *sc, const pc_msg *m, const pc_fingerprint *fp, long long campaign,
+                        const char *bytes, size_t n, char hex[PC_SHA256_HEX])
+{
+	unsigned char d[PC_SHA256_LEN];
+	if (pc_sha256(bytes, n, d) != 0)
+		return NULL;
+	pc_sha256_hex(d, hex);
+	long long now = (long long)time(NULL);
+	pc_custody_facts f = {hex,      n, sc->detect->at ? sc->detect->at : now, fp ? (long long)fp->when : 0,
+	                      fp ? sending_ip(fp) : NULL, campaign};
+	return pc_custody_record(m, sc->detect->dns, &f);
+}
+
+char *pc_scan_custody(pc_scanner *sc, const pc_msg *m, const char *bytes, size_t n)
+{
+	char hex[PC_SHA256_HEX];
+	pc_fingerprint fp;
+	bool have = pc_fingerprint_make((pc_msg *)m, &fp) == 0;
+	long long campaign = m->campaign ? strtoll(m->campaign, NULL, 10) : 0;
+	return custody_of(sc, m, have ? &fp : NULL, campaign, bytes, n, hex);
+}
+
+/* The custody record and, while retention keeps them, the original
+ * bytes, in the message's campaign transaction. A failure is the
+ * store's: campaign.error, like the campaign's own. */
 static int keep_custody(pc_scanner *sc, pc_msg *m, const pc_fingerprint *fp, long long campaign, const char *bytes,
                         size_t n)
 {
 	const pc_config *c = sc->config;
 	if (!c->evidence_custody)
 		return 0;
-	unsigned char d[PC_SHA256_LEN];
 	char hex[PC_SHA256_HEX];
-	if (pc_sha256(bytes, n, d) != 0)
-		return -1;
-	pc_sha256_hex(d, hex);
-	long long now = (long long)time(NULL);
-	pc_custody_facts f = {hex, n, sc->detect->at ? sc->detect->at : now, (long long)fp->when, sending_ip(fp),
-	                      campaign};
-	char *rec = pc_custody_record(m, sc->detect->dns, &f);
+	char *rec = custody_of(sc, m, fp, campaign, bytes, n, hex);
 	if (!rec)
 		return -1;
-	pc_custody cu = {hex, campaign, m->source, m->message_id ? m->message_id : "", (time_t)f.seen, rec,
-	                 c->evidence_keep_originals ? bytes : NULL, c->evidence_keep_originals ? n : 0};
+	pc_custody cu = {hex,
+	                 campaign,
+	                 m->source,
+	                 m->message_id ? m->message_id : "",
+	                 sc->detect->at ? (time_t)sc->detect->at : time(NULL),
+	                 rec,
+	                 c->evidence_keep_originals ? bytes : NULL,
+	                 c->evidence_keep_originals ? n : 0,
+	                 c->evidence_keep_originals};
 	int rc = pc_store_custody_put(sc->detect->store, &cu);
 	free(rec);
 	return rc;

@@ -63,6 +63,11 @@ void pc_scanner_keep_for_rewrite(pc_scanner *sc, int on);
 const pc_msg *pc_scan(pc_scanner *sc, const char *bytes, size_t n, const char *source, const char *const *rcpt,
                       size_t nrcpt);
 
+/* The custody record (pipeline/custody.h) of the message the last
+ * pc_scan returned, scanned from bytes: with the DNS answers its checks
+ * used. Malloc'd JSON text, NULL when out of memory. */
+char *pc_scan_custody(pc_scanner *sc, const pc_msg *m, const char *bytes, size_t n);
+
 /* The campaign fingerprint of the message the last pc_scan returned (for
  * hunting without recording; campaign/fingerprint.h). 0 or -1. */
 struct pc_fingerprint;

@@ -34,10 +34,13 @@ enum {
 static const char *const sql[X_END] = {
     [X_PUT] = "INSERT OR IGNORE INTO custody (sha256, campaign, source, message_id, arrived, record, original)"
               " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    [X_BY_CAMPAIGN] = "SELECT " COLS ", NULL FROM custody WHERE campaign = ?1 ORDER BY arrived, id",
-    [X_BY_CAMPAIGN_ORIG] = "SELECT " COLS ", original FROM custody WHERE campaign = ?1 ORDER BY arrived, id",
-    [X_BY_SHA] = "SELECT " COLS ", NULL FROM custody WHERE sha256 = ?1 ORDER BY arrived, id",
-    [X_BY_SHA_ORIG] = "SELECT " COLS ", original FROM custody WHERE sha256 = ?1 ORDER BY arrived, id",
+    [X_BY_CAMPAIGN] = "SELECT " COLS ", NULL, original IS NOT NULL FROM custody WHERE campaign = ?1"
+                      " ORDER BY arrived, id",
+    [X_BY_CAMPAIGN_ORIG] = "SELECT " COLS ", original, original IS NOT NULL FROM custody WHERE campaign = ?1"
+                           " ORDER BY arrived, id",
+    [X_BY_SHA] = "SELECT " COLS ", NULL, original IS NOT NULL FROM custody WHERE sha256 = ?1 ORDER BY arrived, id",
+    [X_BY_SHA_ORIG] = "SELECT " COLS ", original, original IS NOT NULL FROM custody WHERE sha256 = ?1"
+                      " ORDER BY arrived, id",
     [X_PRUNE] = "UPDATE custody SET original = NULL WHERE id IN (SELECT c.id FROM custody c"
                 " INDEXED BY custody_kept LEFT JOIN campaign k ON k.id = c.campaign"
                 " WHERE c.original IS NOT NULL AND c.arrived < ?1 AND COALESCE(k.status, 0) != 1"
@@ -125,7 +128,8 @@ int pc_sqlite_custody_list(pc_store *st, long long campaign, const char *sha256,
 		                (time_t)sqlite3_column_int64(s, 4),
 		                col(s, 5),
 		                sqlite3_column_blob(s, 6),
-		                (size_t)sqlite3_column_bytes(s, 6)};
+		                (size_t)sqlite3_column_bytes(s, 6),
+		                sqlite3_column_int(s, 7) != 0};
 		if (!c.original)
 			c.n = 0;
 		if (cb(ctx, &c) != 0)

@@ -208,8 +208,9 @@ typedef struct pc_custody {
 	const char *source, *message_id;
 	time_t arrived;
 	const char *record;
-	const void *original; /* NULL: not kept (or no longer) */
+	const void *original; /* NULL: not kept (or no longer), or not asked for */
 	size_t n;
+	bool kept; /* listing: the original is still kept (whether read or not) */
 } pc_custody;
 int pc_store_custody_put(pc_store *st, const pc_custody *c);
 typedef int (*pc_custody_cb)(void *ctx, const pc_custody *c);
