@@ -162,6 +162,23 @@ static void indicator(builder *b, const char *type, const char *value, long coun
 	if ((!strcmp(type, "sender-domain") || !strcmp(type, "lookalike-domain") || !strcmp(type, "tracker-host")) &&
 	    pc_idna_ascii(value, ascii, sizeof ascii) > 0)
 		value = ascii;
+	/* a lookalike is also a sender's domain: one indicator, the lookalike */
+	char *other = g_strdup_printf("lookalike-domain\n%s", value);
+	json_t *la = !strcmp(type, "sender-domain") ? g_hash_table_lookup(b->ind, other) : NULL;
+	g_free(other);
+	if (la)
+		type = "lookalike-domain";
+	if (!strcmp(type, "lookalike-domain")) {
+		char *sk = g_strdup_printf("sender-domain\n%s", value);
+		json_t *sd = g_hash_table_lookup(b->ind, sk);
+		if (sd) { /* seen first as a sender's domain: it is the lookalike */
+			json_object_set_new(sd, "type", json_string("lookalike-domain"));
+			json_object_set_new(sd, "why", jstr(why));
+			g_hash_table_steal(b->ind, sk);
+			g_hash_table_insert(b->ind, g_strdup_printf("lookalike-domain\n%s", value), sd);
+		}
+		g_free(sk);
+	}
 	char *key = g_strdup_printf("%s\n%s", type, value);
 	json_t *i = g_hash_table_lookup(b->ind, key);
 	if (i) {

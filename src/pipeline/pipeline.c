@@ -257,6 +257,18 @@ static void decide(pc_scanner *sc, pc_msg *m, const char *bytes, size_t n)
 			campaign_error(sc, m);
 	}
 	pc_policy_decide(m);
+	if (judged == 0 && st && !sc->rescan && sc->config->evidence_custody) {
+		/* no campaign (too little text, campaigns off): the custody alone */
+		bool have = sc->config->campaign_enabled || pc_fingerprint_make(m, &fp) == 0;
+		if (pc_store_begin(st) != 0 || keep_custody(sc, m, have ? &fp : NULL, 0, bytes, n) != 0 ||
+		    pc_store_commit(st) != 0) {
+			pc_store_rollback(st);
+			pc_finding *f = pc_msg_finding(m, PC_FINDING_HISTORY_ERROR, "history.error", 0.0,
+			                               "custody record could not be stored");
+			pc_finding_ev(m, f, "error", pc_arena_utf8(m->arena, pc_store_error(st), strlen(pc_store_error(st))));
+		}
+		prune_originals(sc);
+	}
 	if (judged <= 0)
 		return;
 	int rc = pc_campaign_record(st, m, &cs);

@@ -10,6 +10,7 @@
  */
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,8 +41,8 @@ static char *slurp(FILE *f, size_t *n)
 
 int main(int argc, char **argv)
 {
-	if (argc != 4) {
-		fprintf(stderr, "usage: dkimsign KEYFILE SELECTOR DOMAIN < message\n");
+	if (argc != 4 && argc != 5) {
+		fprintf(stderr, "usage: dkimsign KEYFILE SELECTOR DOMAIN [TTL] < message\n");
 		return 2;
 	}
 	FILE *kf = fopen(argv[1], "r");
@@ -63,6 +64,10 @@ int main(int argc, char **argv)
 	unsigned int flags = DKIM_LIBFLAGS_FIXCRLF; /* messages with LF line ends */
 	if (lib)
 		dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_FLAGS, &flags, sizeof flags);
+	if (lib && argc == 5) { /* x= TTL seconds after signing */
+		uint64_t ttl = strtoull(argv[4], NULL, 10);
+		dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_SIGNATURETTL, &ttl, sizeof ttl);
+	}
 	DKIM_STAT st;
 	DKIM *dk = lib ? dkim_sign(lib, (const unsigned char *)"test", NULL, (dkim_sigkey_t)key,
 	                           (const unsigned char *)argv[2], (const unsigned char *)argv[3], DKIM_CANON_RELAXED,
