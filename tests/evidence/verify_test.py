@@ -151,27 +151,36 @@ def main():
         r = subprocess.run([exe, "evidence", "verify", "--db", db, "../etc/passwd"], capture_output=True, timeout=60)
         check("bad item: exit 2", r.returncode == 2, r.stderr)
 
-        # signature expiry: x= two seconds after signing; verified as of arrival it passes
+        # signature expiry: x= a minute after signing. Verified as of its
+        # arrival it passes, whenever verify runs; the same record read as if it
+        # had arrived a day later does not (libopendkim judges x= at the time
+        # given, beyond its 5 minutes of clock drift)
         dns = dnstest.DNS(["example.org"], txt)
-        import time
-        exp, exp_bytes = message("expiring", expire=2)
+        exp, exp_bytes = message("expiring", expire=60)
         db2 = os.path.join(tmp, "store2.db")
         r = subprocess.run([exe, "scan", "-q", "--db", db2, "--set", f"dns.servers=127.0.0.1:{dns.port}", "--client-ip",
                             "192.0.2.10", "--mail-from", "bounce@example.org", exp], capture_output=True, timeout=120)
         dk = [a for a in json.loads(r.stdout.decode().splitlines()[0])["auth"] if a["method"] == "dkim"]
         check("short-lived signature passes on arrival", dk and dk[0]["result"] == "pass", dk)
-        time.sleep(3)
-        r = subprocess.run([exe, "scan", "-q", "--set", f"dns.servers=127.0.0.1:{dns.port}", "--client-ip",
-                            "192.0.2.10", "--mail-from", "bounce@example.org", exp], capture_output=True, timeout=120)
-        dk = [a for a in json.loads(r.stdout.decode().splitlines()[0])["auth"] if a["method"] == "dkim"]
-        check("checked live now, it has expired", dk and dk[0]["result"] == "fail", dk)
         dns.stop()
         dns = None
-        rc, out, err = subprocess.run([exe, "evidence", "verify", "--db", db2, "--json",
-                                       hashlib.sha256(exp_bytes).hexdigest()], capture_output=True, timeout=60), None, None
-        out = [json.loads(x) for x in rc.stdout.decode().splitlines() if x.startswith("{")]
-        check("after its x= expiry it still verifies as of arrival", rc.returncode == 0 and out and out[0]["holds"],
-              (rc.returncode, out, rc.stderr))
+        esha = hashlib.sha256(exp_bytes).hexdigest()
+
+        def verify2():
+            r = subprocess.run([exe, "evidence", "verify", "--db", db2, "--json", esha], capture_output=True, timeout=60)
+            return r.returncode, [json.loads(x) for x in r.stdout.decode().splitlines() if x.startswith("{")]
+
+        rc, out = verify2()
+        check("x= signature verifies as of arrival", rc == 0 and out and out[0]["holds"], (rc, out))
+        con = sqlite3.connect(db2)
+        j = json.loads(con.execute("SELECT record FROM custody").fetchone()[0])
+        j["seen"] += 86400
+        con.execute("UPDATE custody SET record = ?", (json.dumps(j),))
+        con.commit()
+        con.close()
+        rc, out = verify2()
+        d = [c for c in (out[0]["checks"] if out else []) if c["method"] == "dkim"]
+        check("a day after its x= it would have failed", rc == 1 and d and d[0]["now"] == "fail", (rc, d))
     finally:
         if dns:
             dns.stop()
