@@ -41,8 +41,8 @@ static char *slurp(FILE *f, size_t *n)
 
 int main(int argc, char **argv)
 {
-	if (argc != 4 && argc != 5) {
-		fprintf(stderr, "usage: dkimsign KEYFILE SELECTOR DOMAIN [TTL] < message\n");
+	if (argc < 4 || argc > 6) {
+		fprintf(stderr, "usage: dkimsign KEYFILE SELECTOR DOMAIN [TTL [SIGNING-TIME]] < message\n");
 		return 2;
 	}
 	FILE *kf = fopen(argv[1], "r");
@@ -64,9 +64,13 @@ int main(int argc, char **argv)
 	unsigned int flags = DKIM_LIBFLAGS_FIXCRLF; /* messages with LF line ends */
 	if (lib)
 		dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_FLAGS, &flags, sizeof flags);
-	if (lib && argc == 5) { /* x= TTL seconds after signing */
+	if (lib && argc >= 5) { /* x= TTL seconds after signing */
 		uint64_t ttl = strtoull(argv[4], NULL, 10);
 		dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_SIGNATURETTL, &ttl, sizeof ttl);
+	}
+	if (lib && argc == 6) { /* t= as if signed then */
+		uint64_t when = strtoull(argv[5], NULL, 10);
+		dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_FIXEDTIME, &when, sizeof when);
 	}
 	DKIM_STAT st;
 	DKIM *dk = lib ? dkim_sign(lib, (const unsigned char *)"test", NULL, (dkim_sigkey_t)key,
