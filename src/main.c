@@ -14,6 +14,7 @@
 
 #include "cli/campaigns.h"
 #include "cli/evidence.h"
+#include "cli/ioc.h"
 #include "cli/hunt.h"
 #include "cli/quarantine.h"
 #include "cli/scan.h"
@@ -28,6 +29,7 @@ static const char usage_main[] = "usage: portcullis COMMAND [options]\n"
                                  "  campaigns      list, show and mark campaigns (one template, many recipients)\n"
                                  "  quarantine     list, show, release and delete quarantined messages\n"
                                  "  evidence       verify kept messages offline; export a campaign (STIX, MISP, HTML, PDF)\n"
+                                 "  ioc            keep indicator sets (text, STIX, MISP) the milter matches at delivery\n"
                                  "  hunt PATH...   find members of malicious campaigns or indicators in mailboxes\n"
                                  "  milter         run the mail filter for Postfix/Sendmail (libmilter)\n"
                                  "  help           this text; 'portcullis COMMAND --help' for a command\n"
@@ -55,6 +57,8 @@ int main(int argc, char **argv)
 		return pc_cli_campaigns(argc - 1, argv + 1);
 	if (!strcmp(cmd, "quarantine"))
 		return pc_cli_quarantine(argc - 1, argv + 1);
+	if (!strcmp(cmd, "ioc"))
+		return pc_cli_ioc(argc - 1, argv + 1);
 	if (!strcmp(cmd, "evidence"))
 		return pc_cli_evidence(argc - 1, argv + 1);
 	if (!strcmp(cmd, "hunt"))

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "detect/lib/trackerlist.h"
+#include "hunt/ioc_sets.h"
 #include "net/dns.h"
 #include "store/store.h"
 
@@ -45,6 +46,10 @@ int pc_resources_open(const pc_config *cfg, unsigned what, pc_resources *r, char
 		add_line(err, errlen, "store", e);
 		bad = 1;
 	}
+	if (r->store && !(r->iocs = pc_ioc_sets_new(r->store))) {
+		add_line(err, errlen, "indicator sets", "out of memory");
+		bad = 1;
+	}
 	return bad ? -1 : 0;
 }
 
@@ -53,6 +58,7 @@ void pc_resources_close(pc_resources *r)
 	pc_dns_free(r->dns);
 	pc_trackerlist_free(r->lists);
 	pc_trackerlist_free(r->freemail);
+	pc_ioc_sets_free(r->iocs);
 	pc_store_close(r->store);
 	memset(r, 0, sizeof *r);
 }
@@ -67,6 +73,8 @@ pc_scanner *pc_resources_scanner(const pc_config *cfg, const pc_resources *r)
 	pc_scanner_set_freemail(sc, r->freemail);
 	pc_scanner_set_dns(sc, r->dns);
 	pc_scanner_set_store(sc, r->store);
+	if (r->iocs)
+		pc_scanner_set_check(sc, pc_ioc_sets_check, r->iocs);
 	return sc;
 }
 

@@ -32,6 +32,7 @@
 struct pc_dns;
 struct pc_store;
 struct pc_trackerlist;
+struct pc_ioc_sets;
 
 enum { PC_RES_DNS = 1, PC_RES_STORE = 2 };
 
@@ -40,6 +41,7 @@ typedef struct pc_resources {
 	struct pc_trackerlist *lists;    /* tracker lists (may be empty) */
 	struct pc_trackerlist *freemail; /* freemail provider domains */
 	struct pc_store *store;          /* NULL: no history, no campaigns */
+	struct pc_ioc_sets *iocs;        /* the store's indicator sets (hunt/ioc_sets.h); NULL without a store */
 } pc_resources;
 
 /* 0, or -1 with one line per failed resource in err ("store: ..."); what

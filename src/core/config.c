@@ -57,6 +57,7 @@ void pc_config_defaults(pc_config *c)
 	c->limits.cpu_ms = 10000;
 	c->limits.memory = 1u << 30;
 	c->limit_action = PC_ACTION_QUARANTINE;
+	c->ioc_action = PC_ACTION_QUARANTINE;
 	c->tracker_action = PC_ACTION_NEUTRALISE;
 	c->tracker_bundled = 1;
 	c->remote_images = PC_REMOTE_KEEP;
@@ -382,6 +383,8 @@ static pc_action *action_field(pc_config *c, const char *key)
 {
 	if (!strcmp(key, "policy.limit_action"))
 		return &c->limit_action;
+	if (!strcmp(key, "policy.ioc_action"))
+		return &c->ioc_action;
 	if (!strcmp(key, "policy.tracker_action"))
 		return &c->tracker_action;
 	if (!strcmp(key, "policy.impersonation_action"))

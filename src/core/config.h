@@ -127,6 +127,7 @@ typedef struct pc_config {
 	int campaign_auto;               /* a member quarantined for impersonation/score makes it malicious */
 	pc_action campaign_action;       /* verdict of every member of a malicious campaign */
 	pc_action campaign_error_action; /* at least this verdict when the store fails during a scan */
+	pc_action ioc_action;            /* [policy] ioc_action: a shared indicator matched (hunt/ioc_sets.h) */
 	/* [evidence] (pipeline/custody.h, evidence/; needs a store) */
 	int evidence_custody;         /* keep a custody record of every message scanned with a store */
 	int evidence_keep_originals;  /* and its original bytes */

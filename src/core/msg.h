@@ -169,6 +169,7 @@ typedef enum pc_finding_kind {
 	PC_FINDING_CAMPAIGN,           /* what the campaign shows (campaign.targeted, .contested) */
 	PC_FINDING_CAMPAIGN_MALICIOUS, /* the campaign is judged malicious (campaign.malicious) */
 	PC_FINDING_CAMPAIGN_ERROR,     /* the campaign store failed (campaign.error) */
+	PC_FINDING_IOC,                /* an indicator of a shared set matched (ioc.match) */
 } pc_finding_kind;
 
 typedef struct pc_finding {

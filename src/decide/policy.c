@@ -54,6 +54,11 @@ static bool is_campaign_error(const pc_finding *f)
 	return f->kind == PC_FINDING_CAMPAIGN_ERROR;
 }
 
+static bool is_ioc(const pc_finding *f)
+{
+	return f->kind == PC_FINDING_IOC;
+}
+
 static bool is_limit(const pc_finding *f)
 {
 	return f->kind == PC_FINDING_LIMIT;
@@ -99,7 +104,8 @@ static decision evaluate(const pc_msg *m, bool campaign)
 {
 	const pc_config *c = m->config;
 	double score = 0, tracker_max = 0;
-	bool limit = false, impersonation = false, temperror = false, malicious = false, store_error = false;
+	bool limit = false, impersonation = false, temperror = false, malicious = false, store_error = false,
+	     ioc = false;
 	for (size_t i = 0; i < m->findings.n; i++) {
 		const pc_finding *f = m->findings.v[i];
 		if (!campaign && from_campaign(f))
@@ -111,6 +117,7 @@ static decision evaluate(const pc_msg *m, bool campaign)
 			score += f->score;
 		}
 		limit |= is_limit(f);
+		ioc |= is_ioc(f);
 		impersonation |= pc_policy_is_impersonation(f);
 		temperror |= is_temperror(f);
 		malicious |= is_campaign(f);
@@ -127,6 +134,8 @@ static decision evaluate(const pc_msg *m, bool campaign)
 		raise_to(&d, c->campaign_action, "campaign", is_campaign);
 	if (c->quarantine_score > 0 && d.score >= c->quarantine_score)
 		raise_to(&d, PC_ACTION_QUARANTINE, RULE_SCORE, has_score);
+	if (ioc) /* a set of indicators someone shared (hunt/ioc_sets.h) */
+		raise_to(&d, c->ioc_action, "ioc", is_ioc);
 	if (limit)
 		raise_to(&d, c->limit_action, "limit", is_limit);
 	if (m->trackers.n)

@@ -23,6 +23,9 @@
  *                          (neutralise)
  *   auth-temperror         DNS failed while authenticating the sender:
  *                          temperror_action (accept)
+ *   ioc                    an indicator of a set kept in the store matched
+ *                          (ioc.match, hunt/ioc_sets.h): ioc_action
+ *                          (quarantine)
  *   limit                  a configured limit was hit, the scan is
  *                          incomplete: limit_action (quarantine)
  *   campaign-error         the campaign store failed (campaign.error):

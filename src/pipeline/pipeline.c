@@ -38,6 +38,8 @@ struct pc_scanner {
 	/* the envelope set by pc_scanner_set_envelope (malloc'd copies) */
 	char *env_ip, *env_helo, *env_from;
 	time_t pruned; /* when retention last ran (prune_originals) */
+	pc_scan_check check;
+	void *check_ctx;
 	pc_msg msg;
 };
 
@@ -124,6 +126,12 @@ static const char *env_copy(pc_arena *a, const char *s)
 		return NULL;
 	size_t n = strnlen(s, 1024); /* an envelope field longer than this is not real */
 	return pc_arena_utf8(a, s, n);
+}
+
+void pc_scanner_set_check(pc_scanner *sc, pc_scan_check check, void *ctx)
+{
+	sc->check = check;
+	sc->check_ctx = ctx;
 }
 
 void pc_scanner_set_clock(pc_scanner *sc, long long at)
@@ -250,17 +258,24 @@ static void decide(pc_scanner *sc, pc_msg *m, const char *bytes, size_t n)
 	pc_fingerprint fp; /* the step keeps pointers into it */
 	pc_campaign_step cs;
 	int judged = 0;
+	bool have_fp = false;
 	if (st && !sc->rescan && sc->config->campaign_enabled) {
-		pc_fingerprint_make(m, &fp);
+		have_fp = pc_fingerprint_make(m, &fp) == 0;
 		judged = pc_campaign_judge(st, m, &fp, &cs);
 		if (judged < 0)
 			campaign_error(sc, m);
 	}
+	if (sc->check && !sc->rescan) {
+		if (!have_fp && !(st && sc->config->campaign_enabled))
+			have_fp = pc_fingerprint_make(m, &fp) == 0;
+		sc->check(sc->check_ctx, m, have_fp ? &fp : NULL, bytes, n);
+	}
 	pc_policy_decide(m);
 	if (judged == 0 && st && !sc->rescan && sc->config->evidence_custody) {
 		/* no campaign (too little text, campaigns off): the custody alone */
-		bool have = sc->config->campaign_enabled || pc_fingerprint_make(m, &fp) == 0;
-		if (pc_store_begin(st) != 0 || keep_custody(sc, m, have ? &fp : NULL, 0, bytes, n) != 0 ||
+		if (!have_fp)
+			have_fp = pc_fingerprint_make(m, &fp) == 0;
+		if (pc_store_begin(st) != 0 || keep_custody(sc, m, have_fp ? &fp : NULL, 0, bytes, n) != 0 ||
 		    pc_store_commit(st) != 0) {
 			pc_store_rollback(st);
 			pc_finding *f = pc_msg_finding(m, PC_FINDING_HISTORY_ERROR, "history.error", 0.0,

@@ -54,6 +54,14 @@ void pc_scanner_set_envelope(pc_scanner *sc, const pc_envelope *env);
 /* Freemail provider domains (pc_trackerlist_freemail_from_config; the
  * caller keeps them alive); NULL for none. */
 void pc_scanner_set_freemail(pc_scanner *sc, const struct pc_trackerlist *freemail);
+/* A check of the front end's, run on each message after the detectors
+ * and before the policy decides (the indicator sets kept in the store,
+ * hunt/ioc_sets.h, which this stage may not include): it may add
+ * findings to m. fp is the campaign fingerprint (NULL when none could be
+ * made), bytes the message as scanned. NULL: none. */
+struct pc_fingerprint;
+typedef void (*pc_scan_check)(void *ctx, pc_msg *m, const struct pc_fingerprint *fp, const char *bytes, size_t n);
+void pc_scanner_set_check(pc_scanner *sc, pc_scan_check check, void *ctx);
 /* The time the following scans' checks are made as of (DKIM signature
  * expiry); 0 (the default): now. Evidence re-verification sets the
  * arrival time. */
