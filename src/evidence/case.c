@@ -17,6 +17,7 @@
 #define _GNU_SOURCE
 #include "evidence/case.h"
 
+#include <arpa/inet.h>
 #include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +56,7 @@ typedef struct builder {
 	/* domains, hosts and addresses seen in campaigns not marked
 	 * malicious (a mass-mail service's, a provider's): never indicators */
 	GHashTable *shared;
+	GHashTable *rcpts; /* lower-cased recipient address -> what stands for it (not clear) */
 	char err[256];
 } builder;
 
@@ -203,6 +205,22 @@ static void indicator(builder *b, const char *type, const char *value, long coun
 
 /* ---- what legitimate mail shares ---- */
 
+/* The block the fingerprint names an address's network by
+ * (campaign/fingerprint.c: IPv4 /24, IPv6 /48); false when not an address. */
+static bool ip_block(const char *ip, char *out, size_t len)
+{
+	unsigned char a[16];
+	if (inet_pton(AF_INET, ip, a) == 1) {
+		snprintf(out, len, "%u.%u.%u.0/24", a[0], a[1], a[2]);
+		return true;
+	}
+	if (inet_pton(AF_INET6, ip, a) == 1) {
+		snprintf(out, len, "%x:%x:%x::/48", a[0] << 8 | a[1], a[2] << 8 | a[3], a[4] << 8 | a[5]);
+		return true;
+	}
+	return false;
+}
+
 #define SHARED_CAMPAIGNS 5000
 
 typedef struct shared_ctx {
@@ -235,8 +253,8 @@ static int on_shared_value(void *ctx, const char *value, long count)
 	const char *d = strchr(value, '@') ? pc_addr_domain(value) : NULL;
 	if (d)
 		shared_add(b, d);
-	else if (!strncmp(value, "addr:", 5))
-		shared_add(b, value + 5);
+	else if (!strncmp(value, "addr:", 5) || !strncmp(value, "ip:", 3))
+		shared_add(b, strchr(value, ':') + 1); /* an address, or its /24 (/48) block */
 	else if (!strchr(value, ':'))
 		shared_add(b, value); /* a tracker host */
 	return 0;
@@ -336,6 +354,10 @@ static int on_member(void *ctx, const pc_member_row *r)
 		if (!**a)
 			continue;
 		json_t *v = rcpt_value(b, *a);
+		if (v && b->o->recipients != PC_CASE_RCPT_CLEAR)
+			g_hash_table_replace(b->rcpts, g_ascii_strdown(*a, -1),
+			                     g_strdup(b->o->recipients == PC_CASE_RCPT_HASHED ? json_string_value(v)
+			                                                                      : "[recipient]"));
 		if (v)
 			json_array_append_new(rc, v);
 		const char *d = pc_addr_domain(*a);
@@ -426,6 +448,8 @@ static int on_custody(void *ctx, const pc_custody *c)
 	if (!rec)
 		return 0;
 	const json_t *env = json_object_get(rec, "envelope");
+	if (gs(rec, "subject")) /* as received; the store keeps it normalised */
+		json_object_set_new(m, "subject", jstr(gs(rec, "subject")));
 	json_object_set_new(m, "size", json_integer(json_integer_value(json_object_get(rec, "size"))));
 	json_object_set_new(m, "multipart", json_boolean(json_is_true(json_object_get(rec, "multipart"))));
 	const char *fields[][2] = {{"client_ip", "client_ip"}, {"helo", "helo"}, {"mail_from", "mail_from"}};
@@ -444,8 +468,10 @@ static int on_custody(void *ctx, const pc_custody *c)
 	/* a freemail provider's servers are not the attacker's, nor those
 	 * legitimate mail came from */
 	const char *from_dom = gs(rec, "from") ? pc_addr_domain(gs(rec, "from")) : NULL;
+	char block[64];
 	if (gs(rec, "sending_ip") && !(from_dom && b->freemail && pc_trackerlist_match(b->freemail, from_dom)) &&
-	    !g_hash_table_contains(b->shared, gs(rec, "sending_ip")))
+	    !g_hash_table_contains(b->shared, gs(rec, "sending_ip")) &&
+	    !(ip_block(gs(rec, "sending_ip"), block, sizeof block) && g_hash_table_contains(b->shared, block)))
 		indicator(b, "sending-ip", gs(rec, "sending_ip"), 1, "first external hop of the Received chain", NULL);
 	if (gs(rec, "reply_to")) {
 		const char *d = pc_addr_domain(gs(rec, "reply_to"));
@@ -526,6 +552,86 @@ static gint by_members(gconstpointer a, gconstpointer b)
 	if (x != y)
 		return x > y ? -1 : 1;
 	return strcmp(gs(*(json_t *const *)a, "detector"), gs(*(json_t *const *)b, "detector"));
+}
+
+/* ---- recipients out of everything else ---- */
+
+static bool local_char(char c)
+{
+	return g_ascii_isalnum(c) || strchr("._%+-=", c);
+}
+
+/* s with every recipient address (plain, or with %40 for '@') replaced
+ * by what stands for it; NULL when nothing was. */
+static char *scrub_text(builder *b, const char *s)
+{
+	GString *out = NULL;
+	size_t done = 0, n = strlen(s);
+	for (size_t i = 0; i < n; i++) {
+		size_t sep = s[i] == '@' ? 1 : (s[i] == '%' && s[i + 1] == '4' && s[i + 2] == '0') ? 3 : 0;
+		if (!sep)
+			continue;
+		size_t lo = i, hi = i + sep;
+		while (lo > done && local_char(s[lo - 1]))
+			lo--;
+		while (hi < n && (g_ascii_isalnum(s[hi]) || s[hi] == '.' || s[hi] == '-'))
+			hi++;
+		while (hi > i + sep && s[hi - 1] == '.')
+			hi--;
+		if (lo == i || hi == i + sep)
+			continue;
+		char *cand = g_strdup_printf("%.*s@%.*s", (int)(i - lo), s + lo, (int)(hi - i - sep), s + i + sep);
+		char *low = g_ascii_strdown(cand, -1);
+		const char *rep = g_hash_table_lookup(b->rcpts, low);
+		g_free(cand);
+		g_free(low);
+		if (!rep)
+			continue;
+		if (!out)
+			out = g_string_new(NULL);
+		g_string_append_len(out, s + done, (gssize)(lo - done));
+		g_string_append(out, rep);
+		done = hi;
+		i = hi - 1;
+	}
+	if (!out)
+		return NULL;
+	g_string_append(out, s + done);
+	return g_string_free(out, FALSE);
+}
+
+static void scrub(builder *b, json_t *j, int depth)
+{
+	if (depth > 16)
+		return;
+	if (json_is_object(j)) {
+		/* a tracker URL that carries the recipient's identity in an
+		 * encoding is withheld whole */
+		const char *leak = gs(j, "leak");
+		if (leak && *leak && gs(j, "url")) {
+			char *w = g_strdup_printf("[withheld: carries the recipient's identity (%s)]",
+			                          gs(j, "leak_detail") ? gs(j, "leak_detail") : leak);
+			json_object_set_new(j, "url", jstr(w));
+			g_free(w);
+		}
+		const char *k;
+		json_t *v;
+		json_object_foreach(j, k, v)
+		{
+			if (strcmp(k, "rcpt"))
+				scrub(b, v, depth + 1);
+		}
+	} else if (json_is_array(j)) {
+		size_t i;
+		json_t *v;
+		json_array_foreach(j, i, v) scrub(b, v, depth + 1);
+	} else if (json_is_string(j)) {
+		char *t = scrub_text(b, json_string_value(j));
+		if (t) {
+			json_string_set(j, t);
+			g_free(t);
+		}
+	}
 }
 
 /* ---- the timeline ---- */
@@ -631,7 +737,8 @@ static void subject_indicator(builder *b)
 	g_hash_table_destroy(h);
 }
 
-/* Per-copy values (a VERP Return-Path, one server of a pool) match no
+/* Per-copy values (a VERP Return-Path, one server of a pool, a URL
+ * whose token the template did not recognise) match no
  * other copy: kept only when at least two copies share them, or the
  * campaign is that small. */
 static void drop_singletons(builder *b, long long size)
@@ -644,7 +751,7 @@ static void drop_singletons(builder *b, long long size)
 	json_array_foreach(b->iarr, i, x)
 	{
 		const char *t = gs(x, "type");
-		bool per_copy = !strcmp(t, "return-path") || !strcmp(t, "sending-ip");
+		bool per_copy = !strcmp(t, "return-path") || !strcmp(t, "sending-ip") || !strcmp(t, "url-template");
 		if (!per_copy || json_integer_value(json_object_get(x, "count")) >= 2)
 			json_array_append(kept, x);
 	}
@@ -677,6 +784,7 @@ json_t *pc_case_build(struct pc_store *st, long long campaign, const pc_case_opt
 	b.farr = json_array();
 	b.iarr = json_array();
 	b.shared = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	b.rcpts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	load_shared(&b);
 	if (o->config) {
 		char ferr[256];
@@ -752,12 +860,15 @@ json_t *pc_case_build(struct pc_store *st, long long campaign, const pc_case_opt
 	                                            "purged", (json_int_t)ac.purged, "released", (json_int_t)qc.released,
 	                                            "deleted", (json_int_t)qc.deleted, "marked", (json_int_t)ac.marked));
 	json_object_set_new(c, "audit", ac.arr);
+	if (o->recipients != PC_CASE_RCPT_CLEAR && g_hash_table_size(b.rcpts))
+		scrub(&b, c, 0);
 	g_hash_table_destroy(b.by_key);
 	g_hash_table_destroy(b.by_sha);
 	g_hash_table_destroy(b.rcpt_domains);
 	g_hash_table_destroy(b.findings);
 	g_hash_table_destroy(b.ind);
 	g_hash_table_destroy(b.shared);
+	g_hash_table_destroy(b.rcpts);
 	pc_trackerlist_free(b.freemail);
 	if (b.err[0]) {
 		snprintf(err, errlen, "%s", b.err);
