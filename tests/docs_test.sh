@@ -99,9 +99,9 @@ if [ -s "$T/noexample" ]; then
 fi
 
 # 4. commands and long options in portcullis(8)
-for c in $(grep -o 'strcmp(cmd, "[a-z]*")' src/cli/main.c | sed 's/.*"\(.*\)")/\1/' | sort -u); do
+for c in $(grep -o 'strcmp(cmd, "[a-z]*")' src/main.c | sed 's/.*"\(.*\)")/\1/' | sort -u); do
 	case $c in help) continue ;; esac
-	grep -q "^\.SS \"\?$c\"\?\$" $MAN8 || no "command \"$c\" (src/cli/main.c) has no .SS in $MAN8"
+	grep -q "^\.SS \"\?$c\"\?\$" $MAN8 || no "command \"$c\" (src/main.c) has no .SS in $MAN8"
 done
 for o in $(grep -ho '{"[a-z0-9-]*", *\(no\|required\|optional\)_argument' src/cli/*.c | sed 's/{"\([^"]*\)".*/\1/' |
 	sort -u); do

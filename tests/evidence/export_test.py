@@ -103,6 +103,9 @@ def main():
     except ImportError:
         print("SKIP: python3-jsonschema not installed")
         return 77
+    if not os.path.isdir(schemas):
+        print(f"SKIP: no STIX schemas at {schemas}")
+        return 77
     tmp = tempfile.mkdtemp(prefix="pc-export-")
     try:
         return body(exe, schemas, tmp)
