@@ -22,8 +22,10 @@ BELOW = {
     "act": {"core", "parse", "extract", "store", "decide"},
     "pipeline": {"core", "parse", "extract", "net", "store", "detect", "detect/lib", "decide", "campaign", "act"},
     "hunt": {"core", "parse", "extract", "store", "detect/lib", "decide", "campaign", "act", "pipeline"},
+    "evidence": {"core", "parse", "extract", "net", "store", "detect", "detect/lib", "decide", "campaign", "act",
+                 "pipeline", "hunt"},
     "app": {"core", "parse", "extract", "net", "store", "detect/lib", "decide", "campaign", "act", "pipeline",
-            "hunt"},
+            "hunt", "evidence"},
 }
 BASE = set(BELOW) - {"app"}
 BELOW["cli"] = BASE | {"app"}
