@@ -204,14 +204,17 @@ static const struct scheme {
     {"file", NULL},     {"mailto", NULL}, {"smb", NULL},  {"wss", NULL},        {"ws", NULL},
 };
 
-/* At a word start s[i]: a scheme (followed by ':' and no space) or
- * "www." written defanged; the bytes of s it stands for, 0 for none. */
+/* At s[i]: a scheme (followed by ':' and no space) or "www." written
+ * defanged; the bytes of s it stands for, 0 for none. http, https and
+ * ftp anywhere (a viewer links "xhttp://host" from its "http"), the
+ * others and www. at a word start ("metadata:x" stays). */
 static size_t defang(out *o, const char *s, size_t n, size_t i)
 {
+	bool word = i == 0 || !ascii_alnum((unsigned char)s[i - 1]);
 	for (size_t k = 0; k < sizeof SCHEMES / sizeof *SCHEMES; k++) {
 		size_t l = strlen(SCHEMES[k].name);
-		if (n - i < l + 2 || g_ascii_strncasecmp(s + i, SCHEMES[k].name, l) || s[i + l] != ':' ||
-		    g_ascii_isspace(s[i + l + 1]))
+		if ((!word && !SCHEMES[k].shown) || n - i < l + 2 || g_ascii_strncasecmp(s + i, SCHEMES[k].name, l) ||
+		    s[i + l] != ':' || g_ascii_isspace(s[i + l + 1]))
 			continue;
 		if (SCHEMES[k].shown) {
 			lit(o, SCHEMES[k].shown);
@@ -221,7 +224,7 @@ static size_t defang(out *o, const char *s, size_t n, size_t i)
 		lit(o, "[:]");
 		return l + 1;
 	}
-	if (n - i > 4 && !g_ascii_strncasecmp(s + i, "www.", 4) && ascii_alnum((unsigned char)s[i + 4])) {
+	if (word && n - i > 4 && !g_ascii_strncasecmp(s + i, "www.", 4) && ascii_alnum((unsigned char)s[i + 4])) {
 		put(o, s + i, 3);
 		lit(o, "[.]");
 		return 4;
@@ -254,7 +257,8 @@ static void text_n(out *o, const char *s, size_t n, size_t max, unsigned f)
 			}
 			return;
 		}
-		if (!(f & T_VERBATIM) && (i == 0 || !ascii_alnum(u[i - 1]))) {
+		if (!(f & T_VERBATIM) &&
+		    ((u[i] | 0x20) == 'h' || (u[i] | 0x20) == 'f' || i == 0 || !ascii_alnum(u[i - 1]))) {
 			size_t k = defang(o, s, n, i);
 			if (k) {
 				i += k;
@@ -585,6 +589,7 @@ static void css(rep *r, out *s)
 	       "code,pre,.mono{font-family:'DejaVu Sans Mono',monospace;font-size:7.5pt}\n"
 	       "pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f5f7f9;border:1px solid #d8d8d8;"
 	       "padding:2mm;margin:0 0 2mm}\n"
+	       "pre.hashes{font-size:6.8pt;line-height:1.3;white-space:pre}\n"
 	       ".plot{border:1px solid #d8d8d8;padding:1.5mm 2mm 1mm;break-inside:avoid}\n"
 	       ".plot h3{margin:0 0 1mm}\n"
 	       ".chart{display:block;width:100%;height:auto}\n"
@@ -601,10 +606,12 @@ static void css(rep *r, out *s)
 	       "table.copies th:nth-child(6),table.copies th:nth-child(7){width:17mm}\n"
 	       "table.copies td.mono,table.copies td:nth-child(2){white-space:nowrap;overflow:hidden}\n"
 	       "table.audit,table.auth{table-layout:fixed}\n"
-	       "table.audit th:nth-child(1){width:26mm}table.audit th:nth-child(2){width:30mm}"
+	       "table.audit th:nth-child(1){width:29mm}table.audit th:nth-child(2){width:30mm}"
 	       "table.audit th:nth-child(3){width:24mm}table.audit th:nth-child(4){width:16mm}"
 	       "table.audit td:nth-child(1){white-space:nowrap}\n"
 	       "table.auth th:nth-child(1){width:8mm}\n"
+	       "table.ind{table-layout:fixed}table.ind th:nth-child(1){width:27mm}table.ind th:nth-child(3){width:13mm}"
+	       "table.ind th:nth-child(4){width:48mm}\n"
 	       "dl.ev dl.ev{grid-template-columns:max-content 1fr}\n"
 	       ".finding{border:1px solid #d8d8d8;border-left:4px solid #b3261e;padding:1.5mm 3mm;margin:0 0 3mm}\n"
 	       ".finding h3{margin:0 0 1mm}\n"
@@ -1426,6 +1433,27 @@ static void senders(rep *r)
 	lit(o, "</section>\n");
 }
 
+static const char *indicator_label(const char *type)
+{
+	static const struct {
+		const char *type, *label;
+	} L[] = {
+	    {"sender-address", "Sender address"},
+	    {"sender-domain", "Sender domain"},
+	    {"lookalike-domain", "Lookalike domain"},
+	    {"reply-to", "Reply-To address"},
+	    {"return-path", "Return-Path address"},
+	    {"tracker-host", "Tracker host"},
+	    {"url-template", "URL template"},
+	    {"sending-ip", "Sending IP"},
+	    {"subject", "Subject"},
+	};
+	for (size_t i = 0; type && i < sizeof L / sizeof *L; i++)
+		if (!strcmp(type, L[i].type))
+			return L[i].label;
+	return NULL;
+}
+
 static void indicator_rows(rep *r, const char *only, bool regex_col)
 {
 	out *o = &r->o;
@@ -1444,7 +1472,11 @@ static void indicator_rows(rep *r, const char *only, bool regex_col)
 		lit(o, "<tr>");
 		if (!only) {
 			lit(o, "<td>");
-			jfield(o, e, "type", 30, 0);
+			const char *label = indicator_label(type);
+			if (label)
+				lit(o, label);
+			else
+				jfield(o, e, "type", 30, 0);
 			lit(o, "</td>");
 		}
 		lit(o, "<td>");
@@ -1669,11 +1701,12 @@ static void actions(rep *r)
 static void indicators(rep *r)
 {
 	out *o = &r->o;
-	lit(o, "<section class=\"major\">\n<h2>6. Indicators</h2>\n<p class=\"note\">What the evidence supports, "
-	       "deduplicated; the organisation's own domains are never indicators. Values are defanged here; the "
-	       "STIX and MISP exports carry them as they are.</p>\n"
-	       "<table class=\"list\"><thead><tr><th>Type</th><th>Value</th><th class=\"num\">Count</th><th>Why</th>"
-	       "</tr></thead><tbody>\n");
+	lit(o,
+	    "<section class=\"major\">\n<h2>6. Indicators</h2>\n<p class=\"note\">What the evidence supports, "
+	    "deduplicated; the organisation's own domains are never indicators. Values are defanged here; the "
+	    "STIX and MISP exports carry them as they are.</p>\n"
+	    "<table class=\"list ind\"><thead><tr><th>Type</th><th>Value</th><th class=\"num\">Count</th><th>Why</th>"
+	    "</tr></thead><tbody>\n");
 	indicator_rows(r, NULL, false);
 	lit(o, "</tbody></table>\n</section>\n");
 }

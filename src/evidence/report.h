@@ -32,9 +32,10 @@
  *   marker, ⟨U+202E⟩, so an analyst sees they were there; invalid UTF-8
  *   becomes U+FFFD. Nothing is a live link; what a PDF viewer or mail
  *   client could still turn into one is defanged: "http:", "https:",
- *   "ftp:" at a word start become "hxxp:", "hxxps:", "fxp:", other
- *   schemes that act ("javascript:", "vbscript:", "data:", "file:",
- *   "mailto:", "smb:", "ws:", "wss:") get "[:]", "www." gets "[.]", and
+ *   "ftp:" become "hxxp:", "hxxps:", "fxp:" wherever they are; at a word
+ *   start other schemes that act ("javascript:", "vbscript:", "data:",
+ *   "file:", "mailto:", "smb:", "ws:", "wss:") get "[:]" and "www." gets
+ *   "[.]" (a scheme counts when a non-space follows its colon); and
  *   in hosts, addresses, IPs and URLs (senders, infrastructure, trackers,
  *   templates, indicators, a copy's envelope) a '.' between letters or
  *   digits is "[.]". Regular expressions are shown verbatim (escaped

@@ -354,6 +354,37 @@ static void test_refusals_and_tlp(void **state)
 	json_decref(min);
 }
 
+/* Defanging and cutting, on strings built for it. */
+static void test_defang_and_cut(void **state)
+{
+	(void)state;
+	GString *e = g_string_new(NULL);
+	for (int i = 0; i < 300; i++)
+		g_string_append(e, "\xc3\xa9");
+	json_t *c = json_pack("{s:s,s:s,s:{s:i,s:s,s:s},s:[{s:s,s:s,s:i,s:s}]}", "format", "portcullis-case/1", "tlp",
+	                      "green", "campaign", "id", 9, "subject", e->str, "why",
+	                      "see xhttps://evil.example/a, www.evil.example, metadata: x, metadata:x, "
+	                      "JavaScript:alert(1) and HTTP://A.B",
+	                      "indicators", "type", "sender-domain", "value", "Dr. Who at evil.example", "count", 1,
+	                      "why", "ftp://x.example");
+	char *h = render(c);
+	check_markup(h);
+	assert_non_null(strstr(h, "see xhxxps://evil.example/a, www[.]evil.example, metadata: x, metadata:x, "
+	                          "JavaScript[:]alert(1) and hxxp://A.B"));
+	assert_non_null(strstr(h, "Dr. Who at evil[.]example"));
+	assert_non_null(strstr(h, "fxp://x.example"));
+	/* the title: 200 characters and an ellipsis, cut between two */
+	GString *want = g_string_new("<span class=\"subj\">\xe2\x80\x9c");
+	for (int i = 0; i < 200; i++)
+		g_string_append(want, "\xc3\xa9");
+	g_string_append(want, "\xe2\x80\xa6<span class=\"cut\"> (100 more characters)</span>");
+	assert_non_null(strstr(h, want->str));
+	g_string_free(want, TRUE);
+	g_string_free(e, TRUE);
+	free(h);
+	json_decref(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -364,6 +395,7 @@ int main(void)
 	    cmocka_unit_test(test_deterministic_and_bounded),
 	    cmocka_unit_test(test_huge_case),
 	    cmocka_unit_test(test_refusals_and_tlp),
+	    cmocka_unit_test(test_defang_and_cut),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
