@@ -22,6 +22,7 @@
 #ifndef PC_HUNT_IOC_IMPL_H
 #define PC_HUNT_IOC_IMPL_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -120,6 +121,10 @@ extern const char pc_ioc_public_suffix[];
 int pc_ioc_fatal(loader *ld, const char *why);
 /* Adds (type, key) with its label; a duplicate is dropped. */
 int pc_ioc_add(loader *ld, int type, const char *key, size_t keylen, uint8_t flag, const char *display);
+/* MISP (ioc_misp.c): whether the JSON is a MISP event, list or search
+ * result, and its indicators. */
+bool pc_ioc_is_misp(json_t *root);
+int pc_ioc_load_misp(loader *ld, json_t *root);
 /* Sorted address arrays and the subject automaton, once all are added. */
 int pc_ioc_finish(pc_ioc *ioc);
 

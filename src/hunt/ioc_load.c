@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "campaign/template_re.h"
 #include "hunt/ioc_impl.h"
 
 /* ---- the text format ---- */
@@ -122,6 +123,7 @@ static int load_text(loader *ld, const char *buf, size_t n)
 
 typedef struct stix_cmp {
 	char path[128]; /* lower case, quotes removed */
+	bool matches;   /* MATCHES (a regex), else '=' */
 	char *value;    /* malloc'd, unescaped */
 	size_t vlen;
 } stix_cmp;
@@ -172,9 +174,12 @@ static const char *stix_parse(const char *p, stix_cmp *cmp, size_t max, size_t *
 			if (!pl || !strchr(c->path, ':'))
 				return "no object path";
 			skip_ws(&p);
-			if (p[0] != '=' || p[1] == '=')
-				return "operator other than '='";
-			p++;
+			c->matches = keyword(&p, "MATCHES");
+			if (!c->matches) {
+				if (p[0] != '=' || p[1] == '=')
+					return "operator other than '=' or MATCHES";
+				p++;
+			}
 			skip_ws(&p);
 			if (*p != '\'')
 				return "value is not a string";
@@ -283,6 +288,12 @@ static int stix_indicator(loader *ld, json_t *o)
 		skip(ld, "NUL in pattern");
 		return ADD_OK;
 	}
+	const char *tmpl = json_string_value(json_object_get(o, "x_portcullis_template"));
+	if (tmpl) { /* the same template the pattern carries as a regex */
+		const char *bad;
+		if (pc_ioc_add_typed(ld, T_TEMPLATE, tmpl, strlen(tmpl), &bad) == ADD_FATAL)
+			return ADD_FATAL;
+	}
 	stix_cmp cmp[STIX_MAX_CMP];
 	size_t n = 0;
 	const char *why = stix_parse(ps, cmp, STIX_MAX_CMP, &n);
@@ -294,6 +305,20 @@ static int stix_indicator(loader *ld, json_t *o)
 	} else {
 		for (size_t i = 0; i < n && rc != ADD_FATAL; i++) {
 			int type = stix_type(cmp[i].path);
+			if (cmp[i].matches) { /* only a URL template's regex (campaign/template_re.h) */
+				char t[PC_IOC_LINE_MAX + 1];
+				if (type != T_URL || !pc_template_from_regex(cmp[i].value, t, sizeof t)) {
+					skip(ld, "pattern: MATCHES other than a Portcullis URL template on url:value");
+					continue;
+				}
+				const char *bad;
+				rc = pc_ioc_add_typed(ld, T_TEMPLATE, t, strlen(t), &bad);
+				if (rc == ADD_BAD) {
+					skip(ld, "pattern: template not valid");
+					rc = ADD_OK;
+				}
+				continue;
+			}
 			if (!type) {
 				char msg[200];
 				snprintf(msg, sizeof msg, "pattern: object path %.100s not supported", cmp[i].path);
@@ -342,7 +367,9 @@ static int load_stix(loader *ld, const char *buf, size_t n)
 	}
 	int rc = ADD_OK;
 	const char *type = json_string_value(json_object_get(root, "type"));
-	if (type && !strcmp(type, "indicator")) {
+	if (!type && pc_ioc_is_misp(root)) {
+		rc = pc_ioc_load_misp(ld, root);
+	} else if (type && !strcmp(type, "indicator")) {
 		stix_origin(ld, root, 0);
 		rc = stix_indicator(ld, root);
 	} else if (type && !strcmp(type, "bundle")) {
@@ -358,7 +385,7 @@ static int load_stix(loader *ld, const char *buf, size_t n)
 			rc = stix_indicator(ld, o);
 		}
 	} else
-		rc = pc_ioc_fatal(ld, "JSON but not a STIX 2.1 bundle or indicator");
+		rc = pc_ioc_fatal(ld, "JSON but not a STIX 2.1 bundle or indicator, nor a MISP event");
 	json_decref(root);
 	return rc;
 }
@@ -394,7 +421,8 @@ pc_ioc *pc_ioc_load_mem(const char *buf, size_t n, const char *name, char *err, 
 	size_t j = i;
 	while (j < n && isspace((unsigned char)buf[j]))
 		j++;
-	int rc = j < n && buf[j] == '{' ? load_stix(&ld, buf + i, n - i) : load_text(&ld, buf + i, n - i);
+	bool json = j < n && (buf[j] == '{' || (buf[j] == '[' && j + 1 < n && strchr("{[ \t\r\n]", buf[j + 1])));
+	int rc = json ? load_stix(&ld, buf + i, n - i) : load_text(&ld, buf + i, n - i);
 	if (rc == ADD_OK && ioc->n == 0) {
 		ld.line = 0;
 		if (ioc->skipped)

@@ -265,6 +265,24 @@ def body(exe, schemas, tmp):
         check(f"round trip {fmt}: nothing else is found", not fp,
               [(f, b_files.get(f, ("?", "?"))[1]) for f in fp[:5]])
 
+    # the tokens alone: only the URL-template indicators (a sender that
+    # changes its addresses, subject and servers for B keeps its tracker)
+    found_t = set()
+    for c in malicious:
+        b = json.load(open(os.path.join(out, f"c{c['id']}.stix")))
+        objs = [o for o in b["objects"] if o["type"] == "indicator" and " MATCHES " in o["pattern"]]
+        for o in objs:
+            o.pop("x_portcullis_template", None)  # from the pattern alone
+        if not objs:
+            continue
+        p = os.path.join(out, f"c{c['id']}.templates.json")
+        json.dump({"type": "bundle", "id": b["id"], "objects": objs}, open(p, "w"))
+        found_t |= hunted(p)[1]
+    tp = len(found_t & want)
+    print(f"round trip (URL templates only): found {tp} of {len(want)}, other messages {len(found_t - want)}")
+    check("round trip by the token's place alone: 95% of B's copies", tp >= 0.95 * len(want), tp)
+    check("round trip by templates: nothing else", not (found_t - want), sorted(found_t - want)[:5])
+
     # the milter's path: the sets kept in B's store, matched at delivery
     bdb = os.path.join(tmp, "B.db")
     for c in malicious:
