@@ -22,19 +22,20 @@
 
 #include "core/version.h"
 
-static const char usage_main[] = "usage: portcullis COMMAND [options]\n"
-                                 "\n"
-                                 "Commands:\n"
-                                 "  scan PATH...   parse messages and print one JSON line per message\n"
-                                 "  campaigns      list, show and mark campaigns (one template, many recipients)\n"
-                                 "  quarantine     list, show, release and delete quarantined messages\n"
-                                 "  evidence       verify kept messages offline; export a campaign (STIX, MISP, HTML, PDF)\n"
-                                 "  ioc            keep indicator sets (text, STIX, MISP) the milter matches at delivery\n"
-                                 "  hunt PATH...   find members of malicious campaigns or indicators in mailboxes\n"
-                                 "  milter         run the mail filter for Postfix/Sendmail (libmilter)\n"
-                                 "  help           this text; 'portcullis COMMAND --help' for a command\n"
-                                 "\n"
-                                 "Options: --version, --help\n";
+static const char usage_main[] =
+    "usage: portcullis COMMAND [options]\n"
+    "\n"
+    "Commands:\n"
+    "  scan PATH...   parse messages and print one JSON line per message\n"
+    "  campaigns      list, show and mark campaigns (one template, many recipients)\n"
+    "  quarantine     list, show, release and delete quarantined messages\n"
+    "  evidence       verify kept messages offline; export a campaign (STIX, MISP, HTML, PDF)\n"
+    "  ioc            keep indicator sets (text, STIX, MISP) the milter matches at delivery\n"
+    "  hunt PATH...   find members of malicious campaigns or indicators in mailboxes\n"
+    "  milter         run the mail filter for Postfix/Sendmail (libmilter)\n"
+    "  help           this text; 'portcullis COMMAND --help' for a command\n"
+    "\n"
+    "Options: --version, --help\n";
 
 int main(int argc, char **argv)
 {

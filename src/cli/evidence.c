@@ -44,12 +44,11 @@
 #include "pipeline/pipeline.h"
 #include "store/store.h"
 
-static const char usage[] =
-    "usage: portcullis evidence verify [--json] ITEM...\n"
-    "         ITEM: a quarantine QID, a message SHA-256, or campaign:ID\n"
-    "       portcullis evidence export CAMPAIGN --format stix|misp|html|pdf [--output FILE]\n"
-    "         [--recipients none|hashed|clear] [--include-bodies] [--tlp TLP]\n"
-    "  options: [-c FILE] [-s KEY=VALUE]... [--db FILE] [--dir QUARANTINE]\n";
+static const char usage[] = "usage: portcullis evidence verify [--json] ITEM...\n"
+                            "         ITEM: a quarantine QID, a message SHA-256, or campaign:ID\n"
+                            "       portcullis evidence export CAMPAIGN --format stix|misp|html|pdf [--output FILE]\n"
+                            "         [--recipients none|hashed|clear] [--include-bodies] [--tlp TLP]\n"
+                            "  options: [-c FILE] [-s KEY=VALUE]... [--db FILE] [--dir QUARANTINE]\n";
 
 typedef struct vctx {
 	const pc_config *cfg;
@@ -198,20 +197,23 @@ static int verify(const pc_config *cfg, const char *db, const char *dir, bool js
 				break;
 			}
 			if (v.checked == before) {
-				fprintf(stderr, "portcullis: evidence verify: %s: no custody record in the store\n", it);
+				fprintf(stderr, "portcullis: evidence verify: %s: no custody record in the store\n",
+				        it);
 				v.failed++;
 			}
 			continue;
 		}
 		if (!pc_quarantine_qid_valid(it)) {
-			fprintf(stderr, "portcullis: evidence verify: \"%s\" is not a QID, a SHA-256 or campaign:ID\n", it);
+			fprintf(stderr, "portcullis: evidence verify: \"%s\" is not a QID, a SHA-256 or campaign:ID\n",
+			        it);
 			rc = 2;
 			break;
 		}
 		const char *qdir = dir ? dir : cfg->quarantine_dir;
 		if (!*qdir) {
-			fprintf(stderr, "portcullis: evidence verify %s: no quarantine directory (--dir or [quarantine] "
-			                "directory)\n",
+			fprintf(stderr,
+			        "portcullis: evidence verify %s: no quarantine directory (--dir or [quarantine] "
+			        "directory)\n",
 			        it);
 			rc = 2;
 			break;
@@ -264,18 +266,13 @@ static int export_campaign(const pc_config *cfg, const char *db, const char *wha
 
 int pc_cli_evidence(int argc, char **argv)
 {
-	static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
-	                                     {"dir", required_argument, NULL, 'D'},
-	                                     {"config", required_argument, NULL, 'c'},
-	                                     {"set", required_argument, NULL, 's'},
-	                                     {"json", no_argument, NULL, 'j'},
-	                                     {"format", required_argument, NULL, 'f'},
-	                                     {"output", required_argument, NULL, 'o'},
-	                                     {"recipients", required_argument, NULL, 'r'},
-	                                     {"include-bodies", no_argument, NULL, 'B'},
-	                                     {"tlp", required_argument, NULL, 't'},
-	                                     {"help", no_argument, NULL, 'h'},
-	                                     {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {
+	    {"db", required_argument, NULL, 'd'},       {"dir", required_argument, NULL, 'D'},
+	    {"config", required_argument, NULL, 'c'},   {"set", required_argument, NULL, 's'},
+	    {"json", no_argument, NULL, 'j'},           {"format", required_argument, NULL, 'f'},
+	    {"output", required_argument, NULL, 'o'},   {"recipients", required_argument, NULL, 'r'},
+	    {"include-bodies", no_argument, NULL, 'B'}, {"tlp", required_argument, NULL, 't'},
+	    {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
 	const char *db = NULL, *dir = NULL, *config = NULL, *format = NULL, *output = NULL;
 	char *sets[PC_CLI_MAX_SETS];
 	size_t nsets = 0;
@@ -315,7 +312,8 @@ int pc_cli_evidence(int argc, char **argv)
 			else if (!strcmp(optarg, "clear"))
 				rcpt = PC_CASE_RCPT_CLEAR;
 			else {
-				fprintf(stderr, "portcullis: --recipients %s: expected none, hashed or clear\n", optarg);
+				fprintf(stderr, "portcullis: --recipients %s: expected none, hashed or clear\n",
+				        optarg);
 				return 2;
 			}
 			break;

@@ -61,8 +61,9 @@ static int on_list(void *ctx, const pc_ioc_set *s)
 	time_t t = s->added;
 	pc_cli_time((long long)t, when, sizeof when);
 	if (l->json) {
-		json_t *o = json_pack("{s:s,s:s,s:s,s:I,s:I}", "name", s->name, "added", when, "actor", s->actor ? s->actor : "",
-		                      "indicators", (json_int_t)s->count, "bytes", (json_int_t)s->n);
+		json_t *o =
+		    json_pack("{s:s,s:s,s:s,s:I,s:I}", "name", s->name, "added", when, "actor",
+		              s->actor ? s->actor : "", "indicators", (json_int_t)s->count, "bytes", (json_int_t)s->n);
 		char *text = o ? json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
 		printf("%s%s", l->any ? "," : "", text ? text : "{}");
 		free(text);
@@ -110,8 +111,8 @@ static int add(pc_store *st, const char *name, const char *path, bool replace)
 	time_t now = time(NULL);
 	pc_ioc_set set = {name, pc_cli_actor(), now, (long)count, body, n};
 	char detail[600];
-	snprintf(detail, sizeof detail, "%s %s from %.400s: %zu indicators, %zu skipped", l.found ? "replaced" : "added",
-	         name, path, count, skipped);
+	snprintf(detail, sizeof detail, "%s %s from %.400s: %zu indicators, %zu skipped",
+	         l.found ? "replaced" : "added", name, path, count, skipped);
 	int rc = pc_store_begin(st) != 0 || pc_store_ioc_put(st, &set) != 0 ||
 	         pc_store_audit(st, now, pc_cli_actor(), "ioc-add", 0, name, detail) != 0 || pc_store_commit(st) != 0;
 	g_free(body);
@@ -172,8 +173,9 @@ int pc_cli_ioc(int argc, char **argv)
 	int need = !strcmp(sub, "add") ? 2 : !strcmp(sub, "remove") ? 1 : !strcmp(sub, "list") ? 0 : -1;
 	if (need < 0 || argc - optind - 1 < need || (need && !name_ok(argv[optind + 1]))) {
 		fprintf(stderr, "portcullis: ioc: %s\n%s",
-		        need < 0 ? "expected add, list or remove" : argc - optind - 1 < need ? "missing arguments"
-		                                                                        : "NAME is 1-64 of A-Za-z0-9._-",
+		        need < 0                   ? "expected add, list or remove"
+		        : argc - optind - 1 < need ? "missing arguments"
+		                                   : "NAME is 1-64 of A-Za-z0-9._-",
 		        usage);
 		return 2;
 	}

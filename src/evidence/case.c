@@ -44,13 +44,13 @@ typedef struct builder {
 	long long id;
 	const pc_case_opts *o;
 	unsigned char salt[16];
-	json_t *members;            /* array, arrival order */
-	GHashTable *by_key;         /* "source\nmessage_id" -> member object (borrowed) */
-	GHashTable *by_sha;         /* sha256 -> member object (borrowed) */
-	GHashTable *rcpt_domains;   /* domain -> count */
-	GHashTable *findings;       /* "detector\nsummary" -> finding object (borrowed from farr) */
+	json_t *members;          /* array, arrival order */
+	GHashTable *by_key;       /* "source\nmessage_id" -> member object (borrowed) */
+	GHashTable *by_sha;       /* sha256 -> member object (borrowed) */
+	GHashTable *rcpt_domains; /* domain -> count */
+	GHashTable *findings;     /* "detector\nsummary" -> finding object (borrowed from farr) */
 	json_t *farr;
-	GHashTable *ind;            /* "type\nvalue" -> indicator (borrowed from iarr) */
+	GHashTable *ind; /* "type\nvalue" -> indicator (borrowed from iarr) */
 	json_t *iarr;
 	pc_trackerlist *freemail;
 	/* domains, hosts and addresses seen in campaigns not marked
@@ -154,8 +154,7 @@ static bool spared_domain(builder *b, const char *dom)
 	return b->freemail && pc_trackerlist_match(b->freemail, dom);
 }
 
-static void indicator(builder *b, const char *type, const char *value, long count, const char *why,
-                      const char *regex)
+static void indicator(builder *b, const char *type, const char *value, long count, const char *why, const char *regex)
 {
 	if (!value || !*value)
 		return;
@@ -355,9 +354,9 @@ static int on_member(void *ctx, const pc_member_row *r)
 			continue;
 		json_t *v = rcpt_value(b, *a);
 		if (v && b->o->recipients != PC_CASE_RCPT_CLEAR)
-			g_hash_table_replace(b->rcpts, g_ascii_strdown(*a, -1),
-			                     g_strdup(b->o->recipients == PC_CASE_RCPT_HASHED ? json_string_value(v)
-			                                                                      : "[recipient]"));
+			g_hash_table_replace(
+			    b->rcpts, g_ascii_strdown(*a, -1),
+			    g_strdup(b->o->recipients == PC_CASE_RCPT_HASHED ? json_string_value(v) : "[recipient]"));
 		if (v)
 			json_array_append_new(rc, v);
 		const char *d = pc_addr_domain(*a);
@@ -381,16 +380,15 @@ static int on_member(void *ctx, const pc_member_row *r)
 	json_object_set_new(m, "verdict", json_string(pc_action_name(r->verdict)));
 	json_object_set_new(m, "rule", jstr(r->rule));
 	json_object_set_new(m, "token", r->token && *r->token ? jstr(r->token) : json_null());
-	const char *nulls[] = {"sha256", "size", "client_ip", "helo", "mail_from", "sending_ip", "reply_to",
-	                       "return_path", "quarantine"};
+	const char *nulls[] = {"sha256",     "size",     "client_ip",   "helo",      "mail_from",
+	                       "sending_ip", "reply_to", "return_path", "quarantine"};
 	for (size_t i = 0; i < sizeof nulls / sizeof nulls[0]; i++)
 		json_object_set_new(m, nulls[i], json_null());
 	json_object_set_new(m, "auth", json_array());
 	json_object_set_new(m, "original_kept", json_false());
 	json_array_append_new(b->members, m);
-	g_hash_table_insert(b->by_key, g_strdup_printf("%s\n%s", r->source ? r->source : "",
-	                                               r->message_id ? r->message_id : ""),
-	                    m);
+	g_hash_table_insert(
+	    b->by_key, g_strdup_printf("%s\n%s", r->source ? r->source : "", r->message_id ? r->message_id : ""), m);
 	return 0;
 }
 
@@ -412,8 +410,9 @@ static void add_finding(builder *b, const json_t *f)
 	}
 	json_t *ev = json_object_get(f, "evidence");
 	g = json_pack("{s:o,s:o,s:o,s:O,s:I}", "detector", jstr(det), "summary", jstr(sum ? sum : ""), "score",
-	              json_is_number(json_object_get(f, "score")) ? json_real(json_number_value(json_object_get(f, "score")))
-	                                                          : json_real(0),
+	              json_is_number(json_object_get(f, "score"))
+	                  ? json_real(json_number_value(json_object_get(f, "score")))
+	                  : json_real(0),
 	              "evidence", json_is_object(ev) ? ev : json_object(), "members", (json_int_t)1);
 	if (!json_is_object(ev))
 		json_decref(json_object_get(g, "evidence")); /* the fresh object json_pack took a reference to */
@@ -423,7 +422,8 @@ static void add_finding(builder *b, const json_t *f)
 	if (!strcmp(det, "impersonation.lookalike")) {
 		const char *d = gs(ev, "domain_ascii") ? gs(ev, "domain_ascii") : gs(ev, "domain");
 		if (d && !spared_domain(b, d))
-			indicator(b, "lookalike-domain", d, 1, gs(ev, "imitated") ? gs(ev, "imitated") : "lookalike", NULL);
+			indicator(b, "lookalike-domain", d, 1, gs(ev, "imitated") ? gs(ev, "imitated") : "lookalike",
+			          NULL);
 	}
 }
 
@@ -495,7 +495,9 @@ static int on_qentry(void *ctx, const char *qid, const char *meta)
 	const char *problem;
 	json_t *o = pc_qmeta_parse(meta, &problem);
 	const json_t *c = json_object_get(o, "campaign");
-	long long id = json_is_integer(c) ? json_integer_value(c) : json_is_string(c) ? strtoll(json_string_value(c), NULL, 10) : 0;
+	long long id = json_is_integer(c)  ? json_integer_value(c)
+	               : json_is_string(c) ? strtoll(json_string_value(c), NULL, 10)
+	                                   : 0;
 	const char *sha = gs(o, "sha256") ? gs(o, "sha256") : gs(o, "sha256_in_mailbox");
 	json_t *m = id == b->id && sha ? g_hash_table_lookup(b->by_sha, sha) : NULL;
 	if (m)
@@ -539,9 +541,10 @@ static int on_qaudit(void *ctx, const pc_audit_qrec *r)
 	if (r->action && !strcmp(r->action, "delete"))
 		q->deleted++;
 	if (json_array_size(q->arr) < 10000)
-		json_array_append_new(q->arr, json_pack("{s:o,s:o,s:o,s:o,s:o}", "at", time_str((long long)r->when),
-		                                        "actor", jstr(r->actor), "action", jstr(r->action), "source",
-		                                        jstr(r->qid), "detail", jstr(r->reason ? r->reason : r->detail)));
+		json_array_append_new(q->arr,
+		                      json_pack("{s:o,s:o,s:o,s:o,s:o}", "at", time_str((long long)r->when), "actor",
+		                                jstr(r->actor), "action", jstr(r->action), "source", jstr(r->qid),
+		                                "detail", jstr(r->reason ? r->reason : r->detail)));
 	return 0;
 }
 
@@ -700,7 +703,8 @@ static void value_indicators(builder *b, const json_t *values)
 	json_array_foreach(json_object_get(values, "tracker"), i, v)
 	{
 		if (!spared_domain(b, gs(v, "value")))
-			indicator(b, "tracker-host", gs(v, "value"), (long)json_integer_value(json_object_get(v, "count")),
+			indicator(b, "tracker-host", gs(v, "value"),
+			          (long)json_integer_value(json_object_get(v, "count")),
 			          "host of a tracker in the copies", NULL);
 	}
 	json_array_foreach(json_object_get(values, "template"), i, v)
@@ -795,8 +799,9 @@ json_t *pc_case_build(struct pc_store *st, long long campaign, const pc_case_opt
 	json_object_set_new(c, "format", json_string("portcullis-case/1"));
 	json_object_set_new(c, "generated", time_str(now));
 	json_object_set_new(c, "tool", json_string("portcullis " PC_VERSION));
-	json_object_set_new(c, "organisation", json_pack("{s:o,s:o}", "name", jstr(o->org ? o->org : "Portcullis operator"),
-	                                                 "contact", jstr(o->contact)));
+	json_object_set_new(
+	    c, "organisation",
+	    json_pack("{s:o,s:o}", "name", jstr(o->org ? o->org : "Portcullis operator"), "contact", jstr(o->contact)));
 	json_object_set_new(c, "tlp", json_string(o->tlp ? o->tlp : "amber"));
 	static const char *const modes[] = {"none", "hashed", "clear"};
 	json_object_set_new(c, "recipients_mode", json_string(modes[o->recipients]));
@@ -856,9 +861,10 @@ json_t *pc_case_build(struct pc_store *st, long long campaign, const pc_case_opt
 	g_ptr_array_free(fs, TRUE);
 	json_decref(b.farr);
 	json_object_set_new(c, "findings", sorted);
-	json_object_set_new(c, "actions", json_pack("{s:I,s:I,s:I,s:I,s:I}", "quarantined", (json_int_t)quarantined,
-	                                            "purged", (json_int_t)ac.purged, "released", (json_int_t)qc.released,
-	                                            "deleted", (json_int_t)qc.deleted, "marked", (json_int_t)ac.marked));
+	json_object_set_new(c, "actions",
+	                    json_pack("{s:I,s:I,s:I,s:I,s:I}", "quarantined", (json_int_t)quarantined, "purged",
+	                              (json_int_t)ac.purged, "released", (json_int_t)qc.released, "deleted",
+	                              (json_int_t)qc.deleted, "marked", (json_int_t)ac.marked));
 	json_object_set_new(c, "audit", ac.arr);
 	if (o->recipients != PC_CASE_RCPT_CLEAR && g_hash_table_size(b.rcpts))
 		scrub(&b, c, 0);

@@ -98,11 +98,11 @@ struct pc_config;
 
 typedef struct pc_case_opts {
 	pc_case_rcpt recipients;
-	const char *org, *contact; /* the reporting organisation; NULL: "Portcullis operator" */
-	const char *tlp;           /* NULL: "amber" */
-	bool include_bodies;       /* the original text of each member kept */
+	const char *org, *contact;      /* the reporting organisation; NULL: "Portcullis operator" */
+	const char *tlp;                /* NULL: "amber" */
+	bool include_bodies;            /* the original text of each member kept */
 	const struct pc_config *config; /* own/protected domains (never indicators); may be NULL */
-	long long now;             /* the time "generated" says; 0: time(NULL) (tests fix it) */
+	long long now;                  /* the time "generated" says; 0: time(NULL) (tests fix it) */
 } pc_case_opts;
 
 json_t *pc_case_build(struct pc_store *st, long long campaign, const pc_case_opts *o, char *err, size_t errlen);

@@ -56,8 +56,8 @@ typedef struct mb {
 	bool failed;
 } mb;
 
-static json_t *attr(mb *b, const char *type, const char *category, const char *value, bool to_ids,
-                    const char *comment, const char *relation)
+static json_t *attr(mb *b, const char *type, const char *category, const char *value, bool to_ids, const char *comment,
+                    const char *relation)
 {
 	char u[PC_UUID_LEN];
 	if (!value || !*value)
@@ -66,8 +66,8 @@ static json_t *attr(mb *b, const char *type, const char *category, const char *v
 		b->failed = true;
 		return NULL;
 	}
-	json_t *a = json_pack("{s:s,s:s,s:s,s:s,s:b,s:s,s:s,s:s}", "uuid", u, "type", type, "category", category, "value",
-	                      value, "to_ids", to_ids, "distribution", "5", "timestamp", b->ts, "comment",
+	json_t *a = json_pack("{s:s,s:s,s:s,s:s,s:b,s:s,s:s,s:s}", "uuid", u, "type", type, "category", category,
+	                      "value", value, "to_ids", to_ids, "distribution", "5", "timestamp", b->ts, "comment",
 	                      comment ? comment : "");
 	if (a && relation)
 		json_object_set_new(a, "object_relation", json_string(relation));
@@ -82,8 +82,7 @@ static void push(json_t *arr, json_t *a)
 		json_array_append_new(arr, a);
 }
 
-static json_t *object(mb *b, const char *name, const char *meta, const char *tmpl, const char *ver,
-                      const char *comment)
+static json_t *object(mb *b, const char *name, const char *meta, const char *tmpl, const char *ver, const char *comment)
 {
 	char u[PC_UUID_LEN];
 	if (pc_uuid4(u) != 0) {
@@ -102,7 +101,9 @@ char *pc_misp_event(const json_t *c, char *err, size_t errlen)
 	long long gen = parse_time(gs(c, "generated"));
 	snprintf(b.ts, sizeof b.ts, "%lld", gen);
 	const char *tlp = gs(c, "tlp") ? gs(c, "tlp") : "amber";
-	const char *dist = !strcmp(tlp, "red") || !strcmp(tlp, "amber+strict") ? "0" : !strcmp(tlp, "amber") ? "1" : "3";
+	const char *dist = !strcmp(tlp, "red") || !strcmp(tlp, "amber+strict") ? "0"
+	                   : !strcmp(tlp, "amber")                             ? "1"
+	                                                                       : "3";
 	bool malicious = gs(k, "status") && !strcmp(gs(k, "status"), "malicious");
 	char date[16] = "1970-01-01";
 	const char *first = gs(k, "first_seen");
@@ -120,13 +121,15 @@ char *pc_misp_event(const json_t *c, char *err, size_t errlen)
 	char tag_tlp[32], tag_status[64], tag_verdict[64];
 	snprintf(tag_tlp, sizeof tag_tlp, "tlp:%s", tlp);
 	snprintf(tag_status, sizeof tag_status, "portcullis:status=\"%s\"", gs(k, "status") ? gs(k, "status") : "open");
-	snprintf(tag_verdict, sizeof tag_verdict, "portcullis:verdict=\"%s\"", gs(k, "verdict") ? gs(k, "verdict") : "accept");
+	snprintf(tag_verdict, sizeof tag_verdict, "portcullis:verdict=\"%s\"",
+	         gs(k, "verdict") ? gs(k, "verdict") : "accept");
 	json_t *attrs = json_array(), *objs = json_array();
-	json_t *ev = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:{s:s,s:s},s:[{s:s},{s:s},{s:s}]}", "uuid", u, "info",
-	                       info, "date", date, "threat_level_id", malicious ? "1" : "2", "analysis",
-	                       json_is_true(json_object_get(k, "analyst")) ? "2" : "1", "distribution", dist, "timestamp",
-	                       b.ts, "published", 0, "Orgc", "name", gs(org, "name") ? gs(org, "name") : "Portcullis operator",
-	                       "uuid", ou, "Tag", "name", tag_tlp, "name", tag_status, "name", tag_verdict);
+	json_t *ev =
+	    json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:{s:s,s:s},s:[{s:s},{s:s},{s:s}]}", "uuid", u, "info", info,
+	              "date", date, "threat_level_id", malicious ? "1" : "2", "analysis",
+	              json_is_true(json_object_get(k, "analyst")) ? "2" : "1", "distribution", dist, "timestamp", b.ts,
+	              "published", 0, "Orgc", "name", gs(org, "name") ? gs(org, "name") : "Portcullis operator", "uuid",
+	              ou, "Tag", "name", tag_tlp, "name", tag_status, "name", tag_verdict);
 	g_free(info);
 	size_t i;
 	const json_t *x;
@@ -150,7 +153,8 @@ char *pc_misp_event(const json_t *c, char *err, size_t errlen)
 		else if (!strcmp(type, "subject"))
 			push(attrs, attr(&b, "email-subject", "Payload delivery", v, true, why, NULL));
 		else if (!strcmp(type, "url-template") && gs(x, "regex")) {
-			char *cm = g_strdup_printf("Portcullis URL template %s: the per-recipient token as a pattern", v);
+			char *cm =
+			    g_strdup_printf("Portcullis URL template %s: the per-recipient token as a pattern", v);
 			push(attrs, attr(&b, "pattern-in-traffic", "Network activity", gs(x, "regex"), true, cm, NULL));
 			g_free(cm);
 		}
@@ -158,7 +162,8 @@ char *pc_misp_event(const json_t *c, char *err, size_t errlen)
 			json_t *o = object(&b, "domain-ip", "network", DOMAIN_IP_TEMPLATE, DOMAIN_IP_TEMPLATE_VERSION,
 			                   "tracker host");
 			if (o) {
-				push(json_object_get(o, "Attribute"), attr(&b, "hostname", "Network activity", v, true, NULL, "hostname"));
+				push(json_object_get(o, "Attribute"),
+				     attr(&b, "hostname", "Network activity", v, true, NULL, "hostname"));
 				json_array_append_new(objs, o);
 			}
 		}
@@ -170,7 +175,8 @@ char *pc_misp_event(const json_t *c, char *err, size_t errlen)
 		if (!sha)
 			continue;
 		char cm[64];
-		snprintf(cm, sizeof cm, "original of copy %lld", (long long)json_integer_value(json_object_get(x, "n")));
+		snprintf(cm, sizeof cm, "original of copy %lld",
+		         (long long)json_integer_value(json_object_get(x, "n")));
 		push(attrs, attr(&b, "sha256", "Payload delivery", sha, false, cm, NULL));
 		if (copies++ >= COPIES_MAX)
 			continue;
@@ -182,9 +188,11 @@ char *pc_misp_event(const json_t *c, char *err, size_t errlen)
 		push(oa, attr(&b, "email-reply-to", "Payload delivery", gs(x, "reply_to"), true, NULL, "reply-to"));
 		push(oa, attr(&b, "email-src", "Payload delivery", gs(x, "return_path"), false, NULL, "return-path"));
 		push(oa, attr(&b, "email-subject", "Payload delivery", gs(x, "subject"), false, NULL, "subject"));
-		push(oa, attr(&b, "email-message-id", "Payload delivery", gs(x, "message_id"), false, NULL, "message-id"));
+		push(oa,
+		     attr(&b, "email-message-id", "Payload delivery", gs(x, "message_id"), false, NULL, "message-id"));
 		push(oa, attr(&b, "datetime", "Other", gs(x, "arrived"), false, NULL, "send-date"));
-		push(oa, attr(&b, "ip-src", "Network activity", gs(x, "sending_ip"), false, NULL, "received-header-ip"));
+		push(oa,
+		     attr(&b, "ip-src", "Network activity", gs(x, "sending_ip"), false, NULL, "received-header-ip"));
 		if (json_array_size(oa))
 			json_array_append_new(objs, o);
 		else

@@ -40,7 +40,7 @@ typedef struct sb {
 	json_t *objects;
 	json_t *all_ids; /* for the report */
 	const char *created, *identity, *marking;
-	GHashTable *sco;  /* id -> 1: one object per observable */
+	GHashTable *sco; /* id -> 1: one object per observable */
 	bool failed;
 } sb;
 
@@ -189,16 +189,18 @@ static char *reasoning(const json_t *c)
 {
 	const json_t *k = json_object_get(c, "campaign");
 	GString *t = g_string_new(NULL);
-	g_string_append_printf(t, "Campaign %lld is %s (%s). Verdict: %s.\n", (long long)json_integer_value(json_object_get(k, "id")),
+	g_string_append_printf(t, "Campaign %lld is %s (%s). Verdict: %s.\n",
+	                       (long long)json_integer_value(json_object_get(k, "id")),
 	                       gs(k, "status") ? gs(k, "status") : "?", gs(k, "why") ? gs(k, "why") : "",
 	                       gs(k, "verdict") ? gs(k, "verdict") : "?");
 	size_t i;
 	const json_t *f;
 	json_array_foreach(json_object_get(c, "findings"), i, f)
 	{
-		g_string_append_printf(t, "\n- %s (%lld copies, score %.1f): %s", gs(f, "detector") ? gs(f, "detector") : "?",
-		                       (long long)json_integer_value(json_object_get(f, "members")),
-		                       json_number_value(json_object_get(f, "score")), gs(f, "summary") ? gs(f, "summary") : "");
+		g_string_append_printf(
+		    t, "\n- %s (%lld copies, score %.1f): %s", gs(f, "detector") ? gs(f, "detector") : "?",
+		    (long long)json_integer_value(json_object_get(f, "members")),
+		    json_number_value(json_object_get(f, "score")), gs(f, "summary") ? gs(f, "summary") : "");
 		const char *key;
 		const json_t *v;
 		json_object_foreach((json_t *)json_object_get(f, "evidence"), key, v)
@@ -219,21 +221,23 @@ char *pc_stix_bundle(const json_t *c, char *err, size_t errlen)
 		if (!strcmp(tlp, tlps[i].tlp))
 			t = i;
 	char *identity = new_id("identity"), *bundle = new_id("bundle");
-	sb b = {json_array(), json_array(), generated, identity, tlps[t].id,
-	        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL), !identity || !bundle};
+	sb b = {json_array(),        json_array(),
+	        generated,           identity,
+	        tlps[t].id,          g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
+	        !identity || !bundle};
 	char tlpname[32];
 	snprintf(tlpname, sizeof tlpname, "TLP:%s", tlps[t].name);
 	for (char *p = tlpname; *p; p++)
 		*p = g_ascii_toupper(*p);
-	json_array_append_new(b.objects, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:{s:s}}", "type", "marking-definition",
-	                                           "spec_version", "2.1", "id", tlps[t].id, "created",
-	                                           "2017-01-20T00:00:00.000Z", "definition_type", "tlp", "name", tlpname,
-	                                           "definition", "tlp", tlps[t].name));
+	json_array_append_new(b.objects,
+	                      json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:{s:s}}", "type", "marking-definition",
+	                                "spec_version", "2.1", "id", tlps[t].id, "created", "2017-01-20T00:00:00.000Z",
+	                                "definition_type", "tlp", "name", tlpname, "definition", "tlp", tlps[t].name));
 	const json_t *org = json_object_get(c, "organisation");
-	json_t *ident = json_pack("{s:s,s:s,s:s,s:o,s:o,s:s,s:s}", "type", "identity", "spec_version", "2.1", "id",
-	                          identity ? identity : "", "created", ms(generated), "modified", ms(generated), "name",
-	                          gs(org, "name") ? gs(org, "name") : "Portcullis operator", "identity_class",
-	                          "organization");
+	json_t *ident =
+	    json_pack("{s:s,s:s,s:s,s:o,s:o,s:s,s:s}", "type", "identity", "spec_version", "2.1", "id",
+	              identity ? identity : "", "created", ms(generated), "modified", ms(generated), "name",
+	              gs(org, "name") ? gs(org, "name") : "Portcullis operator", "identity_class", "organization");
 	if (ident && gs(org, "contact"))
 		json_object_set_new(ident, "contact_information", json_string(gs(org, "contact")));
 	add(&b, ident);
@@ -256,7 +260,8 @@ char *pc_stix_bundle(const json_t *c, char *err, size_t errlen)
 		json_object_set_new(camp, "first_seen", ms(gs(k, "first_seen")));
 		json_object_set_new(camp, "last_seen", ms(gs(k, "last_seen")));
 		json_object_set_new(camp, "x_portcullis_campaign", json_integer(cid));
-		json_object_set_new(camp, "x_portcullis_status", json_string(gs(k, "status") ? gs(k, "status") : "open"));
+		json_object_set_new(camp, "x_portcullis_status",
+		                    json_string(gs(k, "status") ? gs(k, "status") : "open"));
 		if (gs(k, "subject_sha256"))
 			json_object_set_new(camp, "x_portcullis_subject_sha256", json_string(gs(k, "subject_sha256")));
 		if (gs(k, "signature"))
@@ -339,9 +344,10 @@ char *pc_stix_bundle(const json_t *c, char *err, size_t errlen)
 				char *fid = g_strdup_printf("file--%s", u);
 				if (!g_hash_table_contains(b.sco, fid)) {
 					char fname[64];
-					snprintf(fname, sizeof fname, "copy-%lld.eml", (long long)json_integer_value(json_object_get(m, "n")));
-					json_t *f = json_pack("{s:s,s:s,s:s,s:O,s:s}", "type", "file", "spec_version", "2.1", "id", fid,
-					                      "hashes", hashes, "name", fname);
+					snprintf(fname, sizeof fname, "copy-%lld.eml",
+					         (long long)json_integer_value(json_object_get(m, "n")));
+					json_t *f = json_pack("{s:s,s:s,s:s,s:O,s:s}", "type", "file", "spec_version",
+					                      "2.1", "id", fid, "hashes", hashes, "name", fname);
 					if (f && json_is_integer(json_object_get(m, "size")))
 						json_object_set(f, "size", json_object_get(m, "size"));
 					add(&b, f);
@@ -357,8 +363,8 @@ char *pc_stix_bundle(const json_t *c, char *err, size_t errlen)
 			continue; /* no custody record: nothing but the store's row to say */
 		messages++;
 		char *eid = new_id("email-message");
-		json_t *e = json_pack("{s:s,s:s,s:s,s:b}", "type", "email-message", "spec_version", "2.1", "id", eid ? eid : "",
-		                      "is_multipart", json_is_true(json_object_get(m, "multipart")));
+		json_t *e = json_pack("{s:s,s:s,s:s,s:b}", "type", "email-message", "spec_version", "2.1", "id",
+		                      eid ? eid : "", "is_multipart", json_is_true(json_object_get(m, "multipart")));
 		if (gs(m, "arrived"))
 			json_object_set_new(e, "date", ms(gs(m, "arrived")));
 		if (gs(m, "from")) {
@@ -377,7 +383,8 @@ char *pc_stix_bundle(const json_t *c, char *err, size_t errlen)
 			const json_t *a;
 			json_array_foreach(rc, r, a)
 			{
-				const char *id = json_is_string(a) ? sco_value(&b, "email-addr", json_string_value(a)) : NULL;
+				const char *id =
+				    json_is_string(a) ? sco_value(&b, "email-addr", json_string_value(a)) : NULL;
 				if (id)
 					json_array_append_new(to, json_string(id));
 			}
@@ -386,8 +393,8 @@ char *pc_stix_bundle(const json_t *c, char *err, size_t errlen)
 		if (gs(m, "body")) {
 			gchar *b64 = g_base64_encode((const guchar *)gs(m, "body"), strlen(gs(m, "body")));
 			char *aid = new_id("artifact");
-			add(&b, json_pack("{s:s,s:s,s:s,s:s,s:s}", "type", "artifact", "spec_version", "2.1", "id", aid ? aid : "",
-			                  "mime_type", "message/rfc822", "payload_bin", b64));
+			add(&b, json_pack("{s:s,s:s,s:s,s:s,s:s}", "type", "artifact", "spec_version", "2.1", "id",
+			                  aid ? aid : "", "mime_type", "message/rfc822", "payload_bin", b64));
 			json_object_set_new(e, "raw_email_ref", json_string(aid ? aid : ""));
 			g_free(aid);
 			g_free(b64);
@@ -426,7 +433,8 @@ char *pc_stix_bundle(const json_t *c, char *err, size_t errlen)
 	if (note) {
 		json_object_set_new(note, "abstract", json_string("Why Portcullis judged this campaign"));
 		json_object_set_new(note, "content", json_string(why));
-		json_object_set_new(note, "authors", json_pack("[s]", gs(org, "name") ? gs(org, "name") : "Portcullis operator"));
+		json_object_set_new(note, "authors",
+		                    json_pack("[s]", gs(org, "name") ? gs(org, "name") : "Portcullis operator"));
 		json_object_set(note, "object_refs", note_refs);
 	}
 	g_free(why);

@@ -72,8 +72,9 @@ static const pc_auth *find_now(const pc_msg *m, const json_t *rec, bool *used)
 {
 	for (size_t i = 0; i < m->auth.n; i++) {
 		const pc_auth *a = m->auth.v[i];
-		if (used[i] || a->source || !same(a->method, jstr(rec, "method")) || !same(a->domain, jstr(rec, "domain")) ||
-		    !same(a->selector, jstr(rec, "selector")) || !same(a->identity, jstr(rec, "identity")))
+		if (used[i] || a->source || !same(a->method, jstr(rec, "method")) ||
+		    !same(a->domain, jstr(rec, "domain")) || !same(a->selector, jstr(rec, "selector")) ||
+		    !same(a->identity, jstr(rec, "identity")))
 			continue;
 		used[i] = true;
 		return a;
@@ -137,10 +138,10 @@ json_t *pc_evidence_verify(const pc_config *cfg, const char *bytes, size_t n, co
 	json_array_foreach(json_object_get(record, "auth"), i, a)
 	{
 		if (jstr(a, "source")) { /* a trusted host's result: its evidence, not ours */
-			json_array_append_new(upstream, json_pack("{s:o,s:o,s:o,s:o}", "method", nullable(jstr(a, "method")),
-			                                          "result", nullable(jstr(a, "result")), "domain",
-			                                          nullable(jstr(a, "domain")), "source",
-			                                          nullable(jstr(a, "source"))));
+			json_array_append_new(
+			    upstream, json_pack("{s:o,s:o,s:o,s:o}", "method", nullable(jstr(a, "method")), "result",
+			                        nullable(jstr(a, "result")), "domain", nullable(jstr(a, "domain")),
+			                        "source", nullable(jstr(a, "source"))));
 			continue;
 		}
 		const pc_auth *now = m && used ? find_now(m, a, used) : NULL;
@@ -148,18 +149,18 @@ json_t *pc_evidence_verify(const pc_config *cfg, const char *bytes, size_t n, co
 		const char *is = now ? pc_auth_result_name(now->result) : NULL;
 		bool holds = was && is && !strcmp(was, is);
 		all = all && holds;
-		json_array_append_new(checks, json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:b}", "method",
-		                                        nullable(jstr(a, "method")), "domain", nullable(jstr(a, "domain")),
-		                                        "selector", nullable(jstr(a, "selector")), "identity",
-		                                        nullable(jstr(a, "identity")), "recorded", nullable(was), "now",
-		                                        nullable(is), "reason", nullable(now ? now->reason : NULL),
-		                                        "holds", holds));
+		json_array_append_new(
+		    checks, json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:b}", "method", nullable(jstr(a, "method")),
+		                      "domain", nullable(jstr(a, "domain")), "selector", nullable(jstr(a, "selector")),
+		                      "identity", nullable(jstr(a, "identity")), "recorded", nullable(was), "now",
+		                      nullable(is), "reason", nullable(now ? now->reason : NULL), "holds", holds));
 	}
 	json_object_set_new(out, "sha256",
 	                    json_pack("{s:s,s:s,s:b}", "recorded", want, "actual", hex, "holds", bytes_hold));
 	json_object_set_new(out, "seen", json_integer(seen));
-	json_object_set_new(out, "dns", json_pack("{s:I,s:I}", "recorded", (json_int_t)recorded, "unrecorded_questions",
-	                                          (json_int_t)pc_dns_replay_missing(dns)));
+	json_object_set_new(out, "dns",
+	                    json_pack("{s:I,s:I}", "recorded", (json_int_t)recorded, "unrecorded_questions",
+	                              (json_int_t)pc_dns_replay_missing(dns)));
 	json_object_set_new(out, "checks", checks);
 	json_object_set_new(out, "upstream", upstream);
 	json_object_set_new(out, "holds", json_boolean(all));

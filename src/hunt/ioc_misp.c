@@ -35,11 +35,20 @@ static const struct {
 	const char *misp;
 	int type;
 } types[] = {
-    {"email-src", T_EMAIL},      {"email-reply-to", T_EMAIL}, {"email", T_EMAIL},
-    {"whois-registrant-email", T_EMAIL}, {"domain", T_DOMAIN}, {"hostname", T_HOST},
-    {"url", T_URL},              {"uri", T_URL},              {"link", T_URL},
-    {"ip-src", T_IP4},           {"ip-dst", T_IP4},           {"email-subject", T_SUBJECT},
-    {"email-message-id", T_MSGID}, {"sha256", T_SHA},
+    {"email-src", T_EMAIL},
+    {"email-reply-to", T_EMAIL},
+    {"email", T_EMAIL},
+    {"whois-registrant-email", T_EMAIL},
+    {"domain", T_DOMAIN},
+    {"hostname", T_HOST},
+    {"url", T_URL},
+    {"uri", T_URL},
+    {"link", T_URL},
+    {"ip-src", T_IP4},
+    {"ip-dst", T_IP4},
+    {"email-subject", T_SUBJECT},
+    {"email-message-id", T_MSGID},
+    {"sha256", T_SHA},
 };
 
 static void skip(loader *ld, const char *why)

@@ -49,8 +49,8 @@ struct pc_dns {
 	size_t next;            /* the slot replaced next when all are used */
 	unsigned long spent_ms; /* waited in this phase (pc_dns_phase) */
 	unsigned phase_budget;  /* timeouts this phase may wait */
-	journal log;    /* this message's queries sent (pc_dns_journal) */
-	journal replay; /* replay mode: the only answers there are */
+	journal log;            /* this message's queries sent (pc_dns_journal) */
+	journal replay;         /* replay mode: the only answers there are */
 	bool replaying;
 	size_t missing; /* replay: queries with no recorded answer */
 	unsigned char buf[ANSWER_MAX];
@@ -76,8 +76,8 @@ static void journal_free(journal *j)
 
 /* Appends a copy; false (and j->cut) when it does not fit the bounds or
  * memory. */
-static bool journal_add(journal *j, const char *name, int type, pc_dns_status st, const unsigned char *ans,
-                        size_t n, time_t asked)
+static bool journal_add(journal *j, const char *name, int type, pc_dns_status st, const unsigned char *ans, size_t n,
+                        time_t asked)
 {
 	if (j->n >= PC_DNS_JOURNAL_MAX || n > PC_DNS_JOURNAL_BYTES - j->bytes) {
 		j->cut = true;

@@ -198,8 +198,9 @@ static char *custody_of(pc_scanner *sc, const pc_msg *m, const pc_fingerprint *f
 		return NULL;
 	pc_sha256_hex(d, hex);
 	long long now = (long long)time(NULL);
-	pc_custody_facts f = {hex,      n, sc->detect->at ? sc->detect->at : now, fp ? (long long)fp->when : 0,
-	                      fp ? sending_ip(fp) : NULL, campaign};
+	pc_custody_facts f = {
+	    hex,     n, sc->detect->at ? sc->detect->at : now, fp ? (long long)fp->when : 0, fp ? sending_ip(fp) : NULL,
+	    campaign};
 	return pc_custody_record(m, sc->detect->dns, &f);
 }
 
@@ -280,7 +281,8 @@ static void decide(pc_scanner *sc, pc_msg *m, const char *bytes, size_t n)
 			pc_store_rollback(st);
 			pc_finding *f = pc_msg_finding(m, PC_FINDING_HISTORY_ERROR, "history.error", 0.0,
 			                               "custody record could not be stored");
-			pc_finding_ev(m, f, "error", pc_arena_utf8(m->arena, pc_store_error(st), strlen(pc_store_error(st))));
+			pc_finding_ev(m, f, "error",
+			              pc_arena_utf8(m->arena, pc_store_error(st), strlen(pc_store_error(st))));
 		}
 		prune_originals(sc);
 	}

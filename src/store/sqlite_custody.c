@@ -105,8 +105,8 @@ int pc_sqlite_custody_put(pc_store *st, const pc_custody *c)
 	return rc == SQLITE_DONE ? 0 : fail(st, db, "custody write");
 }
 
-int pc_sqlite_custody_list(pc_store *st, long long campaign, const char *sha256, bool with_original,
-                           pc_custody_cb cb, void *ctx)
+int pc_sqlite_custody_list(pc_store *st, long long campaign, const char *sha256, bool with_original, pc_custody_cb cb,
+                           void *ctx)
 {
 	bool in_tx;
 	sqlite3 *db = pc_sqlite_db(st, &in_tx);

@@ -37,8 +37,8 @@ int pc_sqlite_copies_found(pc_store *st, long long id, const char *template_, co
 
 /* store/sqlite_custody.c: custody records and indicator sets (slots 4..11) */
 int pc_sqlite_custody_put(pc_store *st, const pc_custody *c);
-int pc_sqlite_custody_list(pc_store *st, long long campaign, const char *sha256, bool with_original,
-                           pc_custody_cb cb, void *ctx);
+int pc_sqlite_custody_list(pc_store *st, long long campaign, const char *sha256, bool with_original, pc_custody_cb cb,
+                           void *ctx);
 int pc_sqlite_custody_prune(pc_store *st, time_t before, long max, long *dropped);
 int pc_sqlite_ioc_put(pc_store *st, const pc_ioc_set *s);
 int pc_sqlite_ioc_list(pc_store *st, bool with_body, pc_ioc_set_cb cb, void *ctx);

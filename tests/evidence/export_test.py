@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Evidence exports and the round trip between two organisations (evidence.export).
 
-usage: export_test.py PORTCULLIS SCHEMAS_DIR [--pdf-pages N]
+usage: export_test.py PORTCULLIS SCHEMAS_DIR
 
 1. The campaign test world (tests/campaigns/gen.py, quick preset) is split by
    recipient: organisation A is the parliament (example-parliament.org), B

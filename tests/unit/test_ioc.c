@@ -309,7 +309,7 @@ static void stix(void **state)
 	assert_non_null(strstr(err, "bad.json:3: "));
 	const char *notstix = "{\"hello\": 1}";
 	assert_null(pc_ioc_load_mem(notstix, strlen(notstix), "x.json", err, sizeof err));
-	assert_string_equal(err, "x.json: JSON but not a STIX 2.1 bundle or indicator");
+	assert_string_equal(err, "x.json: JSON but not a STIX 2.1 bundle or indicator, nor a MISP event");
 	const char *none = "{\"type\":\"bundle\",\"objects\":[{\"type\":\"indicator\",\"pattern\":\"[a:b = 'c']\"}]}";
 	assert_null(pc_ioc_load_mem(none, strlen(none), "n.json", err, sizeof err));
 	assert_string_equal(err, "n.json: no supported indicators (1 skipped; first: n.json: objects[0]: pattern: "

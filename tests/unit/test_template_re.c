@@ -70,7 +70,11 @@ static void test_refuses_others(void **state)
 {
 	(void)state;
 	char t[1024];
-	const char *others[] = {"", ".*", "^https?://t\\.example/.*$", "(?i)^https?://", "(?i)^https?://t\\.example\\d",
+	const char *others[] = {"",
+	                        ".*",
+	                        "^https?://t\\.example/.*$",
+	                        "(?i)^https?://",
+	                        "(?i)^https?://t\\.example\\d",
 	                        "(?i)^https?://t\\.example(?:\\?[^#]*)?(?:#.*)?$x"};
 	for (size_t i = 0; i < sizeof others / sizeof others[0]; i++)
 		assert_int_equal(pc_template_from_regex(others[i], t, sizeof t), 0);
