@@ -397,6 +397,12 @@ def main():
         check(b"X-Test-Id: imp" in raw, "impersonation: the original is in the quarantine")
         recs = [r for r in log_records() if r.get("quarantine_id") == e["qid"]]
         check(len(recs) == 1 and recs[0]["action"] == "discard", "impersonation: one log line, action discard")
+        cu = e.get("custody") or {}
+        check(cu.get("sha256") and cu.get("envelope", {}).get("client_ip"),
+              "custody: the quarantine keeps the SHA-256 as received and the envelope")
+        v = subprocess.run([BIN, "evidence", "-c", CONF, "verify", e["qid"]], capture_output=True)
+        check(v.returncode == 0 and b"holds" in v.stdout, "custody: evidence verify QID holds " +
+              (v.stdout + v.stderr).decode(errors="replace")[-300:])
         # release: delivered with the original envelope, entry gone, audited
         r = quarantine("release", e["qid"], "--reason", "test")
         check(r.returncode == 0, "release: exit 0 (%s)" % r.stderr.strip())
