@@ -75,7 +75,7 @@ void pc_config_defaults(pc_config *c)
 	c->campaign_enabled = 1;
 	c->evidence_custody = 1;
 	c->evidence_keep_originals = 1;
-	c->evidence_originals_days = 30;
+	c->evidence_originals_days = 7;
 	snprintf(c->evidence_tlp, sizeof c->evidence_tlp, "amber");
 	c->campaign_window = 30L * 86400;
 	c->campaign_similarity = 0.5;
