@@ -255,7 +255,7 @@ static void add_resource(walk *w, const char *u, size_t n, const char *element, 
 	r->element = element;
 	r->tag = w->tag;
 	r->attr = attrname;
-	r->prop = w->css_prop && *w->css_prop ? pc_arena_strdup(a, w->css_prop) : NULL;
+	r->prop = w->css_prop && *w->css_prop ? pc_arena_utf8(a, w->css_prop, strlen(w->css_prop)) : NULL;
 	r->role = pc_resource_role(element, w->rel, r->prop);
 	r->width = w->width;
 	r->height = w->height;
