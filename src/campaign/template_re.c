@@ -137,8 +137,8 @@ static bool untext(const char **p, out *o)
 		unsigned char c = (unsigned char)**p;
 		if (c == '\\') {
 			unsigned char e = (unsigned char)(*p)[1];
-			if (!e || e == '#' || (e < 0x80 && isalnum(e)))
-				return true; /* "\#" starts the fragment; \d and the like are not ours */
+			if (e <= 0x20 || e >= 0x7f || e == '#' || isalnum(e))
+				return true; /* "\#" starts the fragment; \d, escaped controls and bytes are not ours */
 			put(o, (const char *)&e, 1);
 			*p += 2;
 		} else if (c >= 0x80 || isalnum(c)) {

@@ -75,7 +75,8 @@ static void test_refuses_others(void **state)
 	                        "^https?://t\\.example/.*$",
 	                        "(?i)^https?://",
 	                        "(?i)^https?://t\\.example\\d",
-	                        "(?i)^https?://t\\.example(?:\\?[^#]*)?(?:#.*)?$x"};
+	                        "(?i)^https?://t\\.example(?:\\?[^#]*)?(?:#.*)?$x",
+	                        "(?i)^https?://t\\\x0e(?:\\?[^#]*)?(?:#.*)?$"};
 	for (size_t i = 0; i < sizeof others / sizeof others[0]; i++)
 		assert_int_equal(pc_template_from_regex(others[i], t, sizeof t), 0);
 	char small[8];
