@@ -125,6 +125,7 @@ typedef struct pc_part {
 	const char *encoding;
 	const char *filename;
 	const char *disposition;
+	const char *base; /* Content-Base, else an absolute Content-Location: the base of relative URLs (NULL: none) */
 	pc_part_kind kind;
 	size_t depth;
 	size_t decoded_size;

@@ -38,6 +38,8 @@ struct pc_cascade {
 	modest_finder_t *finder;
 	match *v;
 	size_t n, cap;
+	myhtml_tree_node_t **inert; /* the <style>s inside a <template>, sorted */
+	size_t ninert, capinert;
 	/* while building */
 	pc_arena *arena;
 	myhtml_tree_t *tree;
@@ -83,13 +85,14 @@ void pc_cascade_free(pc_cascade *c)
 	if (c->mycss)
 		mycss_destroy(c->mycss, true);
 	free(c->v);
+	free(c->inert);
 	free(c);
 }
 
 void pc_cascade_clear(pc_cascade *c)
 {
 	if (c)
-		c->n = 0;
+		c->n = c->ninert = 0;
 }
 
 bool pc_cascade_any(const pc_cascade *c)
@@ -665,6 +668,100 @@ static int match_cmp(const void *x, const void *y)
 	return a->order < b->order ? -1 : a->order > b->order;
 }
 
+static const char *style_attr(myhtml_tree_node_t *node, const char *key, size_t *len)
+{
+	myhtml_tree_attr_t *a = myhtml_attribute_by_key(node, key, strlen(key));
+	if (!a)
+		return NULL;
+	const char *v = myhtml_attribute_value(a, len);
+	if (!v)
+		*len = 0;
+	return v ? v : "";
+}
+
+static int ptr_cmp(const void *x, const void *y)
+{
+	uintptr_t a = (uintptr_t) * (myhtml_tree_node_t *const *)x, b = (uintptr_t) * (myhtml_tree_node_t *const *)y;
+	return a < b ? -1 : a > b;
+}
+
+/* The <style>s inside a <template> (its content is inert): one walk of
+ * the tree, and only when it has a template. false: out of memory. */
+static bool find_inert(pc_cascade *c, myhtml_tree_t *tree)
+{
+	c->ninert = 0;
+	myhtml_collection_t *t = myhtml_get_nodes_by_tag_id(tree, NULL, MyHTML_TAG_TEMPLATE, NULL);
+	size_t nt = t ? t->length : 0;
+	if (t)
+		myhtml_collection_destroy(t);
+	if (!nt)
+		return true;
+	myhtml_tree_node_t *root = myhtml_tree_get_document(tree);
+	myhtml_tree_node_t *node = root ? myhtml_node_child(root) : NULL;
+	size_t in = 0; /* templates around node */
+	while (node) {
+		myhtml_tag_id_t id = myhtml_node_tag_id(node);
+		if (id == MyHTML_TAG_STYLE && in) {
+			if (c->ninert == c->capinert) {
+				size_t cap = c->capinert ? 2 * c->capinert : 16;
+				myhtml_tree_node_t **v = realloc(c->inert, cap * sizeof *v);
+				if (!v)
+					return false;
+				c->inert = v;
+				c->capinert = cap;
+			}
+			c->inert[c->ninert++] = node;
+		}
+		myhtml_tree_node_t *child = myhtml_node_child(node);
+		if (child) {
+			in += id == MyHTML_TAG_TEMPLATE;
+			node = child;
+			continue;
+		}
+		while (node) {
+			myhtml_tree_node_t *next = myhtml_node_next(node);
+			if (next) {
+				node = next;
+				break;
+			}
+			node = myhtml_node_parent(node);
+			if (!node || node == root) {
+				node = NULL;
+				break;
+			}
+			if (myhtml_node_tag_id(node) == MyHTML_TAG_TEMPLATE && in)
+				in--;
+		}
+	}
+	if (c->ninert > 1)
+		qsort(c->inert, c->ninert, sizeof *c->inert, ptr_cmp);
+	return true;
+}
+
+bool pc_cascade_is_sheet(const pc_cascade *c, myhtml_tree_node_t *style)
+{
+	size_t l;
+	const char *t = style_attr(style, "type", &l);
+	if (t) {
+		while (l && isspace((unsigned char)*t)) { /* browsers accept " text/css " */
+			t++;
+			l--;
+		}
+		while (l && isspace((unsigned char)t[l - 1]))
+			l--;
+		if (l && !(l == 8 && !strncasecmp(t, "text/css", 8)))
+			return false;
+	}
+	return !(c && c->ninert && bsearch(&style, c->inert, c->ninert, sizeof *c->inert, ptr_cmp));
+}
+
+unsigned pc_cascade_sheet_media(myhtml_tree_node_t *style)
+{
+	size_t l;
+	const char *m = style_attr(style, "media", &l);
+	return m ? pc_css_media(m, l) : PC_CSS_MEDIA_ALL;
+}
+
 /* Elements of the tree, the most children one has and the depth: one walk. */
 int pc_cascade_build(pc_cascade *c, pc_arena *a, myhtml_tree_t *tree, pc_cascade_info *info)
 {
@@ -676,10 +773,13 @@ int pc_cascade_build(pc_cascade *c, pc_arena *a, myhtml_tree_t *tree, pc_cascade
 	c->stats = false;
 	c->info = info;
 	c->order = 0;
-	c->nomem = false;
+	c->nomem = !find_inert(c, tree);
 	myhtml_collection_t *styles = myhtml_get_nodes_by_tag_id(tree, NULL, MyHTML_TAG_STYLE, NULL);
 	if (styles) {
 		for (size_t i = 0; i < styles->length && !info->over && !c->nomem; i++) {
+			if (!pc_cascade_is_sheet(c, styles->list[i]))
+				continue;
+			unsigned media = pc_cascade_sheet_media(styles->list[i]);
 			for (myhtml_tree_node_t *t = myhtml_node_child(styles->list[i]); t; t = myhtml_node_next(t)) {
 				size_t l = 0;
 				const char *txt =
@@ -687,7 +787,7 @@ int pc_cascade_build(pc_cascade *c, pc_arena *a, myhtml_tree_t *tree, pc_cascade
 				if (!txt || !l)
 					continue;
 				size_t left = PC_CASCADE_RULES > info->rules ? PC_CASCADE_RULES - info->rules : 0;
-				if (!left || pc_css_sheet_each(txt, l, left, on_rule, c) >= left)
+				if (!left || pc_css_sheet_each_in(txt, l, left, media, on_rule, c) >= left)
 					info->over = info->over || info->rules >= PC_CASCADE_RULES;
 			}
 		}

@@ -10,7 +10,8 @@
  *   pc_cascade_free(c);
  * DESCRIPTION
  *   Every rule of every <style> of the part (parse/css.h pc_css_sheet_each:
- *   with the screens its @media applies on) whose declarations size, hide,
+ *   with the screens its @media and the <style>'s media attribute apply
+ *   on; not a <style type> other than text/css, not one in a <template>) whose declarations size, hide,
  *   clip, move or transform what they select is matched against the tree
  *   with Modest's selector engine (MyCSS parses the selector list, the
  *   Modest finder walks the tree: descendant, child and sibling
@@ -66,6 +67,14 @@ int pc_cascade_build(pc_cascade *c, pc_arena *a, struct myhtml_tree *tree, pc_ca
 /* The cascaded style of node on each screen (out[0] narrow, out[1] wide),
  * inline style `inl` (may be NULL) weighed in; pc_css_settle applied. */
 void pc_cascade_style(const pc_cascade *c, struct myhtml_tree_node *node, const pc_css_style *inl, pc_css_style out[2]);
+/* Whether a <style> element holds CSS a browser applies: its type is
+ * absent, empty or text/css (HTML: any other type is not CSS, applied and
+ * fetched from never) and it is not inside a <template> (inert; known
+ * after pc_cascade_build, until pc_cascade_clear). */
+bool pc_cascade_is_sheet(const pc_cascade *c, struct myhtml_tree_node *style);
+/* Where the sheet of a <style> applies: its media attribute evaluated as
+ * an @media prelude (parse/css.h pc_css_media; absent: both screens). */
+unsigned pc_cascade_sheet_media(struct myhtml_tree_node *style);
 /* Whether any sheet rule matched anything (cheap test for the walk). */
 bool pc_cascade_any(const pc_cascade *c);
 void pc_cascade_clear(pc_cascade *c);

@@ -35,6 +35,9 @@ typedef struct vis_state {
 	unsigned inherited[2];    /* PC_VIS_CONTAINER_* bits that descendants carry */
 	bool vis_hidden[2];       /* visibility:hidden inherited (a child may undo it) */
 	pc_size media_w, media_h; /* a <video>/<audio>'s size, for its <source>/<track> */
+	/* a <details> without open: only its first <summary> child is shown */
+	bool closed_details;
+	myhtml_tree_node_t *summary;
 } vis_state;
 
 typedef struct walk {
@@ -73,7 +76,34 @@ typedef struct walk {
 	myhtml_tree_node_t *picture; /* the open <picture>, and its first resource */
 	size_t picture_res;
 	size_t css_begin, css_end;
+	/* <iframe srcdoc>: the document in it is parsed after this one's walk
+	 * (one tree object: parsed in turn), its resources placed in the
+	 * srcdoc attribute of the outermost iframe */
+	const struct nest *nest; /* set while walking a srcdoc document */
+	struct srcdoc *sd;       /* the srcdocs found in this document */
+	size_t nsd;
+	bool sd_hit; /* SRCDOC_MAX reached */
 } walk;
+
+#define SRCDOC_MAX 16  /* srcdoc documents read per document */
+#define SRCDOC_DEPTH 2 /* srcdoc inside srcdoc ... */
+
+/* A srcdoc document to read: its text (decoded, arena), the visibility
+ * bits of its iframe and where the attribute sits in the outer buffer. */
+typedef struct srcdoc {
+	const char *text;
+	size_t n;
+	unsigned hidden;
+	bool placed; /* attr_begin/len valid */
+	size_t attr_begin, attr_len;
+} srcdoc;
+
+typedef struct nest {
+	const srcdoc *sd;
+	size_t depth;     /* 1: in a srcdoc of the part */
+	const char *base; /* the embedding document's base */
+	const pc_url *base_url;
+} nest;
 
 pc_html *pc_html_new(void)
 {
@@ -154,8 +184,44 @@ static bool attr_is(myhtml_tree_node_t *node, const char *key, const char *val)
 	return l == strlen(val) && strncasecmp(v, val, l) == 0;
 }
 
-/* Records where the URL u[0..n) sits in the parsed buffer (see pc_span). */
+static void set_span_doc(walk *w, pc_span *sp, const char *u, size_t n);
+
+/* Records where the URL u[0..n) sits in the parsed buffer (see pc_span).
+ * In a srcdoc document that is a place in the srcdoc attribute's decoded
+ * value (the rewriter edits it there and escapes it again); nested
+ * deeper, or when the inner attribute had character references, there
+ * is none. */
 static void set_span(walk *w, pc_span *sp, const char *u, size_t n)
+{
+	set_span_doc(w, sp, u, n);
+	if (!w->nest)
+		return;
+	const srcdoc *d = w->nest->sd;
+	pc_span in = *sp;
+	memset(sp, 0, sizeof *sp);
+	if (!in.ok || w->nest->depth > 1 || !d->placed)
+		return;
+	size_t off = in.begin, len = in.len;
+	if (in.value) {
+		size_t vl = strlen(in.value);
+		if (in.len != vl || in.begin > w->bufn || vl > w->bufn - in.begin ||
+		    memcmp(w->buf + in.begin, in.value, vl))
+			return;
+		off = in.begin + in.sub;
+		len = in.sublen;
+	}
+	if (off > d->n || len > d->n - off)
+		return;
+	sp->begin = d->attr_begin;
+	sp->len = d->attr_len;
+	sp->value = d->text;
+	sp->sub = off;
+	sp->sublen = len;
+	sp->attr = true;
+	sp->ok = true;
+}
+
+static void set_span_doc(walk *w, pc_span *sp, const char *u, size_t n)
 {
 	memset(sp, 0, sizeof *sp);
 	if (w->node) {
@@ -363,6 +429,12 @@ static void element_style(walk *w, myhtml_tree_node_t *node, const vis_state *pa
 	if ((v = attr(node, "height", &l)))
 		ah = pc_css_length(v, l, true);
 	bool hidden_attr = attr(node, "hidden", NULL) != NULL;
+	myhtml_tag_id_t id = myhtml_node_tag_id(node);
+	/* the UA style sheet: dialog:not([open]) { display: none } (any author
+	 * display wins); what a closed <details> holds besides its first
+	 * <summary> is not rendered, whatever its own style says */
+	bool ua_none = id == MyHTML_TAG_DIALOG && !attr(node, "open", NULL);
+	bool in_closed = parent->closed_details && node != parent->summary;
 	size_t first_res = w->m->resources.n; /* url()s of this style attribute */
 	pc_css_style inl;
 	pc_css_style_init(&inl);
@@ -397,6 +469,10 @@ static void element_style(walk *w, myhtml_tree_node_t *node, const vis_state *pa
 		unsigned sheet = own & ~inline_bits & ~(unsigned)PC_VIS_HIDDEN_ATTR;
 		if (sheet)
 			own = (own & ~sheet) | PC_VIS_STYLESHEET;
+		if (ua_none && !(st->set & PC_CSS_P_DISPLAY))
+			own |= PC_VIS_DISPLAY_NONE;
+		if (in_closed)
+			own |= PC_VIS_CONTAINER_HIDDEN;
 		vis[k] = (st->set & PC_CSS_P_VISIBILITY) ? st->visibility_hidden == 1 : parent->vis_hidden[k];
 		if (vis[k] && (st->set & PC_CSS_P_VISIBILITY) && inl.visibility_hidden != 1)
 			own |= PC_VIS_STYLESHEET; /* a sheet's visibility:hidden */
@@ -408,7 +484,7 @@ static void element_style(walk *w, myhtml_tree_node_t *node, const vis_state *pa
 		inh[k] = parent->inherited[k];
 		if ((zero || (own & PC_VIS_MAX_SIZE_0)) && st->overflow_hidden == 1)
 			inh[k] |= PC_VIS_CONTAINER_ZERO;
-		if ((own & OWN_HIDING) || st->indent_out == 1)
+		if ((own & OWN_HIDING) || st->indent_out == 1 || in_closed)
 			inh[k] |= PC_VIS_CONTAINER_HIDDEN;
 		hid[k] = own | parent->inherited[k];
 	}
@@ -428,6 +504,16 @@ static void element_style(walk *w, myhtml_tree_node_t *node, const vis_state *pa
 		self->vis_hidden[k] = vis[k];
 	}
 	self->media_w = self->media_h = (pc_size){PC_SIZE_UNKNOWN, -1};
+	self->closed_details = false;
+	self->summary = NULL;
+	if (id == MyHTML_TAG_DETAILS && !attr(node, "open", NULL)) {
+		self->closed_details = true;
+		for (myhtml_tree_node_t *c = myhtml_node_child(node); c; c = myhtml_node_next(c))
+			if (myhtml_node_tag_id(c) == MyHTML_TAG_SUMMARY) {
+				self->summary = c;
+				break;
+			}
+	}
 	/* the style's url()s were reported while it was read: give them the
 	 * element's size and visibility, now known */
 	for (size_t i = first_res; i < w->m->resources.n; i++) {
@@ -505,6 +591,52 @@ static void link_open(walk *w, myhtml_tree_node_t *node, size_t depth)
 	w->link_depth = depth;
 }
 
+/* An <iframe srcdoc>: kept for parse_doc. */
+static void srcdoc_add(walk *w, myhtml_tree_node_t *node)
+{
+	size_t l;
+	const char *v = attr_use(w, node, "srcdoc", &l, true);
+	if (!v || !l)
+		return;
+	if (w->nsd >= SRCDOC_MAX || (w->nest && w->nest->depth >= SRCDOC_DEPTH)) {
+		w->sd_hit = true;
+		return;
+	}
+	if (!w->sd && !(w->sd = pc_arena_calloc(w->m->arena, SRCDOC_MAX, sizeof *w->sd)))
+		return;
+	srcdoc *d = &w->sd[w->nsd];
+	memset(d, 0, sizeof *d);
+	if (!(d->text = pc_arena_strndup(w->m->arena, v, l)))
+		return;
+	d->n = l;
+	d->hidden = w->hidden;
+	myhtml_position_t vp = myhtml_attribute_value_raw_position(w->cur_attr);
+	myhtml_position_t ep = myhtml_node_element_position(node);
+	if (!w->nest && vp.begin <= w->bufn && vp.length <= w->bufn - vp.begin && ep.begin <= vp.begin &&
+	    vp.begin + vp.length <= ep.begin + ep.length) {
+		d->placed = true;
+		d->attr_begin = vp.begin;
+		d->attr_len = vp.length;
+	}
+	w->nsd++;
+}
+
+static void css_url(void *ctx, const char *u, size_t n, const char *how, const char *prop, size_t begin, size_t end);
+
+/* SVG presentation attributes that take a url(): paint servers, filters,
+ * masks, clip paths, markers (url(#id) is in the document: not remote). */
+static void svg_url_attrs(walk *w, myhtml_tree_node_t *node)
+{
+	static const char *const names[] = {"fill",         "stroke",     "filter",     "mask",  "clip-path",
+	                                    "marker-start", "marker-mid", "marker-end", "cursor"};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		size_t l;
+		const char *v = attr_use(w, node, names[i], &l, false);
+		if (v && l && memchr(v, '(', l))
+			pc_css_scan_value_spans(w->m->arena, v, l, names[i], css_url, w);
+	}
+}
+
 static void element(walk *w, myhtml_tree_t *tree, myhtml_tree_node_t *node, myhtml_tag_id_t id, const vis_state *parent,
                     vis_state *self, size_t depth)
 {
@@ -548,6 +680,8 @@ static void element(walk *w, myhtml_tree_t *tree, myhtml_tree_node_t *node, myht
 		w->picture = node;
 		w->picture_res = w->m->resources.n;
 	}
+	if (myhtml_node_namespace(node) == MyHTML_NAMESPACE_SVG)
+		svg_url_attrs(w, node);
 	switch (id) { /* the presentational background= that browsers still load */
 	case MyHTML_TAG_BODY:
 	case MyHTML_TAG_TABLE:
@@ -616,6 +750,16 @@ static void element(walk *w, myhtml_tree_t *tree, myhtml_tree_node_t *node, myht
 	case MyHTML_TAG_IFRAME:
 	case MyHTML_TAG_FRAME:
 		src_attr(w, node, "src", "iframe");
+		if (id == MyHTML_TAG_IFRAME)
+			srcdoc_add(w, node);
+		break;
+	case MyHTML_TAG_FEIMAGE: /* SVG filter input: an image it fetches */
+		if (myhtml_node_namespace(node) != MyHTML_NAMESPACE_SVG)
+			break;
+		if (attr(node, "href", NULL))
+			src_attr(w, node, "href", "img");
+		else
+			src_attr(w, node, "xlink:href", "img");
 		break;
 	case MyHTML_TAG_EMBED:
 		src_attr(w, node, "src", "embed");
@@ -636,6 +780,9 @@ static void element(walk *w, myhtml_tree_t *tree, myhtml_tree_node_t *node, myht
 		    strstr(r, "preconnect") || strstr(r, "prerender")) {
 			w->rel = r;
 			src_attr(w, node, "href", "link");
+			/* <link rel=preload as=image imagesrcset=...> fetches from it */
+			if (strstr(r, "preload") && (al = attr_use(w, node, "imagesrcset", &l, false)))
+				add_srcset(w, al, l, "link");
 			w->rel = NULL;
 		}
 		break;
@@ -657,6 +804,10 @@ static void element(walk *w, myhtml_tree_t *tree, myhtml_tree_node_t *node, myht
 
 static void style_block(walk *w, myhtml_tree_node_t *node)
 {
+	/* <style type="text/plain"> is no style sheet: nothing in it is
+	 * fetched (one for print still is reported: its @import may be) */
+	if (!pc_cascade_is_sheet(w->cascade, node))
+		return;
 	for (myhtml_tree_node_t *c = myhtml_node_child(node); c; c = myhtml_node_next(c)) {
 		if (myhtml_node_tag_id(c) != MyHTML_TAG__TEXT)
 			continue;
@@ -694,6 +845,16 @@ static void style_block(walk *w, myhtml_tree_node_t *node)
 	}
 }
 
+/* An absolute remote URL as the base of relative ones. */
+static void base_from(walk *w, const char *v, size_t l)
+{
+	pc_url *u = pc_url_parse(w->m->arena, v, l);
+	if (u && pc_url_is_remote(u) && u->scheme[0]) {
+		w->base = u->raw;
+		w->base_url = u;
+	}
+}
+
 static void find_base(walk *w, myhtml_tree_t *tree)
 {
 	myhtml_collection_t *c = myhtml_get_nodes_by_tag_id(tree, NULL, MyHTML_TAG_BASE, NULL);
@@ -704,11 +865,7 @@ static void find_base(walk *w, myhtml_tree_t *tree)
 		const char *v = attr(c->list[i], "href", &l);
 		if (!v)
 			continue;
-		pc_url *u = pc_url_parse(w->m->arena, v, l);
-		if (u && pc_url_is_remote(u) && u->scheme[0]) {
-			w->base = u->raw;
-			w->base_url = u;
-		}
+		base_from(w, v, l);
 		break; /* only the first <base href> counts */
 	}
 	myhtml_collection_destroy(c);
@@ -966,47 +1123,11 @@ static const char *select_as_span(pc_arena *a, const char *b, size_t n)
 	return copy ? copy : b;
 }
 
-int pc_html_extract(pc_html *h, pc_msg *m, size_t part, const char *bytes, size_t n, const char *charset)
+/* Parses one document (the part, or a srcdoc in it: ns) and walks it,
+ * then the srcdoc documents it holds. */
+static int parse_doc(pc_html *h, pc_msg *m, size_t part, const char *bytes, size_t n, const nest *ns)
 {
-	if (!bytes || !n) { /* an empty part may come with no buffer at all */
-		bytes = "";
-		n = 0;
-	}
-	/* Always hand MyHTML UTF-8: its own decoders crash when a tree that
-	 * parsed UTF-16 is reused (bench/html_parsers/RESULTS.md), and GMime's
-	 * iconv filter knows more charsets (UTF-7) than MyHTML does. */
-	const char *cs = charset;
-	char namebuf[64];
-	if (!cs || !*cs) {
-		myencoding_t enc = myencoding_prescan_stream_to_determine_encoding(bytes, n < 1024 ? n : 1024);
-		size_t l = 0;
-		const char *name = enc != MyENCODING_NOT_DETERMINED ? myencoding_name_by_id(enc, &l) : NULL;
-		if (name && l && l < sizeof namebuf) {
-			memcpy(namebuf, name, l);
-			namebuf[l] = '\0';
-			cs = namebuf;
-		}
-	}
-	if (cs && *cs && g_ascii_strcasecmp(cs, "utf-8") && g_ascii_strcasecmp(cs, "utf8") &&
-	    g_ascii_strcasecmp(cs, "us-ascii")) {
-		size_t on = 0;
-		char *conv = pc_mime_to_utf8(m->arena, bytes, n, cs, &on);
-		if (conv) {
-			bytes = conv;
-			n = on;
-			((pc_part *)m->parts.v[part])->converted_from = pc_arena_strndup(m->arena, cs, strlen(cs));
-		} else {
-			pc_finding *f = pc_msg_find(m, "parse.charset");
-			if (!f)
-				f = pc_msg_finding(m, PC_FINDING_DAMAGE, "parse.charset", 0.0,
-				                   "unknown charset: text read as UTF-8");
-			pc_finding_ev(m, f, "charset", pc_arena_utf8(m->arena, cs, strlen(cs)));
-			pc_finding_ev(m, f, "part", ((pc_part *)m->parts.v[part])->path);
-		}
-	}
 	pc_part *pp = m->parts.v[part];
-	if (m->keep_for_rewrite) /* the rewriter edits these bytes (before renaming) */
-		pc_part_keep_text(m, pp, bytes, n);
 	bytes = select_as_span(m->arena, bytes, n);
 	if (!bytes)
 		return -1;
@@ -1037,6 +1158,13 @@ int pc_html_extract(pc_html *h, pc_msg *m, size_t part, const char *bytes, size_
 	w.buf = bytes;
 	w.bufn = n;
 	find_base(&w, h->tree);
+	if (!w.base && ns) { /* a srcdoc document has its embedder's base */
+		w.base = ns->base;
+		w.base_url = ns->base_url;
+	}
+	if (!w.base && !ns && pp->base) /* Content-Base, Content-Location (parse/mime.c) */
+		base_from(&w, pp->base, strlen(pp->base));
+	w.nest = ns;
 	pc_cascade_info ci;
 	if (pc_cascade_build(h->cascade, m->arena, h->tree, &ci) != 0)
 		pc_msg_limit(m, "arena", m->config->limits.arena, "parse results were cut short");
@@ -1058,7 +1186,14 @@ int pc_html_extract(pc_html *h, pc_msg *m, size_t part, const char *bytes, size_
 	bool depth_hit = false;
 	myhtml_tree_node_t *root = myhtml_tree_get_document(h->tree);
 	myhtml_tree_node_t *node = root ? myhtml_node_child(root) : NULL;
-	size_t depth = 1; /* st[0] is the document: visible */
+	size_t depth = 1; /* st[0] is the document: visible, unless its iframe is not */
+	if (ns)
+		for (int k = 0; k < 2; k++) {
+			if (ns->sd->hidden & ~(unsigned)PC_VIS_SIZE_0)
+				st[0].inherited[k] |= PC_VIS_CONTAINER_HIDDEN;
+			if (ns->sd->hidden & PC_VIS_SIZE_0)
+				st[0].inherited[k] |= PC_VIS_CONTAINER_ZERO;
+		}
 	while (node && !w.stop) {
 		/* A full arena refuses all but small allocations, from an
 		 * overdraft kept for the findings: stop while the limit finding
@@ -1129,6 +1264,61 @@ int pc_html_extract(pc_html *h, pc_msg *m, size_t part, const char *bytes, size_
 	}
 	link_close(&w);
 	pc_cascade_clear(h->cascade);
-	pp->html_elements = w.order;
+	if (!ns)
+		pp->html_elements = w.order;
+	if (w.sd_hit) {
+		pc_finding *f = pc_msg_limit(m, "srcdoc", SRCDOC_MAX * SRCDOC_DEPTH,
+		                             "too many or too deeply nested <iframe srcdoc>: the rest were not read");
+		pc_finding_ev(m, f, "part", pp->path);
+	}
+	/* the srcdoc documents, now that the tree is free */
+	for (size_t i = 0; i < w.nsd && !w.stop; i++) {
+		nest inner = {&w.sd[i], ns ? ns->depth + 1 : 1, w.base, w.base_url};
+		parse_doc(h, m, part, w.sd[i].text, w.sd[i].n, &inner);
+	}
 	return 0;
+}
+
+int pc_html_extract(pc_html *h, pc_msg *m, size_t part, const char *bytes, size_t n, const char *charset)
+{
+	if (!bytes || !n) { /* an empty part may come with no buffer at all */
+		bytes = "";
+		n = 0;
+	}
+	/* Always hand MyHTML UTF-8: its own decoders crash when a tree that
+	 * parsed UTF-16 is reused (bench/html_parsers/RESULTS.md), and GMime's
+	 * iconv filter knows more charsets (UTF-7) than MyHTML does. */
+	const char *cs = charset;
+	char namebuf[64];
+	if (!cs || !*cs) {
+		myencoding_t enc = myencoding_prescan_stream_to_determine_encoding(bytes, n < 1024 ? n : 1024);
+		size_t l = 0;
+		const char *name = enc != MyENCODING_NOT_DETERMINED ? myencoding_name_by_id(enc, &l) : NULL;
+		if (name && l && l < sizeof namebuf) {
+			memcpy(namebuf, name, l);
+			namebuf[l] = '\0';
+			cs = namebuf;
+		}
+	}
+	if (cs && *cs && g_ascii_strcasecmp(cs, "utf-8") && g_ascii_strcasecmp(cs, "utf8") &&
+	    g_ascii_strcasecmp(cs, "us-ascii")) {
+		size_t on = 0;
+		char *conv = pc_mime_to_utf8(m->arena, bytes, n, cs, &on);
+		if (conv) {
+			bytes = conv;
+			n = on;
+			((pc_part *)m->parts.v[part])->converted_from = pc_arena_strndup(m->arena, cs, strlen(cs));
+		} else {
+			pc_finding *f = pc_msg_find(m, "parse.charset");
+			if (!f)
+				f = pc_msg_finding(m, PC_FINDING_DAMAGE, "parse.charset", 0.0,
+				                   "unknown charset: text read as UTF-8");
+			pc_finding_ev(m, f, "charset", pc_arena_utf8(m->arena, cs, strlen(cs)));
+			pc_finding_ev(m, f, "part", ((pc_part *)m->parts.v[part])->path);
+		}
+	}
+	pc_part *pp = m->parts.v[part];
+	if (m->keep_for_rewrite) /* the rewriter edits these bytes (before renaming) */
+		pc_part_keep_text(m, pp, bytes, n);
+	return parse_doc(h, m, part, bytes, n, NULL);
 }

@@ -6,6 +6,7 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,14 +67,6 @@ bool pc_css_hides(const pc_css_style *st)
 	       st->transform_zero == 1 || st->filter_hidden == 1 || st->zoom_zero == 1 || st->offscreen;
 }
 
-/* Bytes put_utf8 writes for cp (U+FFFD for what it replaces). */
-static size_t utf8_len(unsigned long cp)
-{
-	if (cp == 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 3;
-	return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-}
-
 static size_t put_utf8(char *o, unsigned long cp)
 {
 	if (cp == 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
@@ -98,34 +91,6 @@ static size_t put_utf8(char *o, unsigned long cp)
 	o[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
 	o[3] = (char)(0x80 | (cp & 0x3f));
 	return 4;
-}
-
-/* Comments removed (escapes are kept: they are decoded per name and value
- * after splitting, so an escaped ';' or ':' never separates anything). */
-static char *css_strip_comments(pc_arena *a, const char *s, size_t n, size_t *outn)
-{
-	char *o = pc_arena_alloc(a, n + 1);
-	if (!o)
-		return NULL;
-	size_t j = 0;
-	for (size_t i = 0; i < n;) {
-		if (s[i] == '\\' && i + 1 < n) { /* an escaped '/' cannot open a comment */
-			o[j++] = s[i++];
-			o[j++] = s[i++];
-			continue;
-		}
-		if (s[i] == '/' && i + 1 < n && s[i + 1] == '*') {
-			size_t k = i + 2;
-			while (k + 1 < n && !(s[k] == '*' && s[k + 1] == '/'))
-				k++;
-			i = k + 1 < n ? k + 2 : n;
-			continue;
-		}
-		o[j++] = s[i++];
-	}
-	o[j] = '\0';
-	*outn = j;
-	return o;
 }
 
 /* The escape at s[i] ('\\', with a byte after it): the bytes it takes.
@@ -185,102 +150,331 @@ static char *css_unescape(pc_arena *a, const char *s, size_t n, size_t *outn)
 	return o;
 }
 
-/* ---- where a URL of a decoded copy sits in the input ----
- * The scanners read copies with comments removed (css_strip_comments) and
- * escapes decoded (css_unescape). A rewriter must edit the input, so the
- * offsets of a URL in the copy are walked back through both steps by two
- * cursors that replay them. URLs are reported in order, so each cursor
- * only moves forward: the whole mapping is one more pass over the input
- * (the memmem it replaces searched the input once per URL). */
+/* ---- the tokenizer (CSS Syntax Level 3, section 4) ----
+ * Every scan of this file reads its input through pc_css_next_token, so
+ * a string, a comment or a url() ends where a browser ends it: an escaped
+ * quote does not end a string, a newline does (a bad string); a comment
+ * marker inside a string or a url() is not one; a quote inside a comment
+ * or a bad url() opens nothing. One call consumes at least one byte and
+ * reads each byte a bounded number of times: a scan is linear. CR and FF
+ * are newlines (the preprocessing step would make them LF). */
 
-/* One step of css_unescape at s[i]: bytes read and bytes written. */
-static void unescape_unit(const char *s, size_t n, size_t i, size_t *in, size_t *out)
+static bool nl(char c)
 {
-	*in = *out = 1;
-	if (s[i] != '\\' || i + 1 >= n)
-		return;
+	return c == '\n' || c == '\r' || c == '\f';
+}
+
+static bool ws(char c)
+{
+	return c == ' ' || c == '\t' || nl(c);
+}
+
+static bool name_start(unsigned char c)
+{
+	return isalpha(c) || c == '_' || c >= 0x80;
+}
+
+static bool name_char(unsigned char c)
+{
+	return name_start(c) || isdigit(c) || c == '-';
+}
+
+/* A backslash at s[i] that starts an escape (not a line continuation);
+ * one at the very end is an escape too (of U+FFFD). */
+static bool valid_escape(const char *s, size_t n, size_t i)
+{
+	return i < n && s[i] == '\\' && (i + 1 >= n || !nl(s[i + 1]));
+}
+
+static size_t escape_len(const char *s, size_t n, size_t i)
+{
+	if (i + 1 >= n)
+		return 1;
 	unsigned long cp;
 	int kind;
-	*in = escape_at(s, n, i, &cp, &kind);
-	*out = kind == ESC_HEX ? utf8_len(cp) : kind == ESC_CHAR ? 1 : 0;
+	return escape_at(s, n, i, &cp, &kind);
 }
 
-typedef struct unescape_map {
-	const char *s; /* css_unescape's input */
-	size_t n;
-	size_t si, oi; /* a unit boundary: input and output offsets */
-} unescape_map;
-
-/* The input offset of output offset o: for a start, the beginning of the
- * escape that writes byte o; for an end, the end of the escape. */
-static size_t unescape_src(unescape_map *m, size_t o, bool start)
+static bool starts_ident(const char *s, size_t n, size_t i)
 {
-	while (m->si < m->n && m->oi < o) {
-		size_t in, out;
-		unescape_unit(m->s, m->n, m->si, &in, &out);
-		if (m->oi + out > o)
-			return start ? m->si : m->si + in;
-		m->si += in;
-		m->oi += out;
+	if (i >= n)
+		return false;
+	unsigned char c = (unsigned char)s[i];
+	if (c == '-')
+		return i + 1 < n &&
+		       (name_start((unsigned char)s[i + 1]) || s[i + 1] == '-' || valid_escape(s, n, i + 1));
+	return name_start(c) || valid_escape(s, n, i);
+}
+
+static size_t consume_name(const char *s, size_t n, size_t i)
+{
+	while (i < n) {
+		if (name_char((unsigned char)s[i]))
+			i++;
+		else if (valid_escape(s, n, i))
+			i += escape_len(s, n, i);
+		else
+			break;
 	}
-	return m->si;
+	return i;
 }
 
-typedef struct strip_map {
-	const char *s; /* css_strip_comments' input */
-	size_t n;
-	size_t ri, oi;
-} strip_map;
-
-static bool comment_at(const char *s, size_t n, size_t i)
+static bool starts_number(const char *s, size_t n, size_t i)
 {
-	return s[i] == '/' && i + 1 < n && s[i + 1] == '*';
+	if (i < n && (s[i] == '+' || s[i] == '-'))
+		i++;
+	if (i < n && isdigit((unsigned char)s[i]))
+		return true;
+	return i + 1 < n && s[i] == '.' && isdigit((unsigned char)s[i + 1]);
 }
 
-/* The input offset of output offset o; a start skips the comments before
- * it, an end stops before them. */
-static size_t strip_src(strip_map *m, size_t o, bool start)
+static size_t consume_number(const char *s, size_t n, size_t i)
 {
-	while (m->ri < m->n && (m->oi < o || (start && comment_at(m->s, m->n, m->ri)))) {
-		if (m->s[m->ri] == '\\' && m->ri + 1 < m->n) { /* copied as a pair */
-			if (m->oi + 1 == o)
-				return m->ri + 1;
-			m->ri += 2;
-			m->oi += 2;
-		} else if (comment_at(m->s, m->n, m->ri)) {
-			size_t k = m->ri + 2;
-			while (k + 1 < m->n && !(m->s[k] == '*' && m->s[k + 1] == '/'))
-				k++;
-			m->ri = k + 1 < m->n ? k + 2 : m->n;
-		} else {
-			m->ri++;
-			m->oi++;
+	if (s[i] == '+' || s[i] == '-')
+		i++;
+	while (i < n && isdigit((unsigned char)s[i]))
+		i++;
+	if (i + 1 < n && s[i] == '.' && isdigit((unsigned char)s[i + 1]))
+		for (i++; i < n && isdigit((unsigned char)s[i]);)
+			i++;
+	if (i + 1 < n && (s[i] == 'e' || s[i] == 'E')) {
+		size_t k = i + 1;
+		if (k < n && (s[k] == '+' || s[k] == '-'))
+			k++;
+		if (k < n && isdigit((unsigned char)s[k]))
+			for (i = k; i < n && isdigit((unsigned char)s[i]);)
+				i++;
+	}
+	if (starts_ident(s, n, i))
+		return consume_name(s, n, i); /* a dimension */
+	return i < n && s[i] == '%' ? i + 1 : i;
+}
+
+/* A string from the quote at s[i]: value [vb, ve), bad when a newline
+ * ended it (the newline is not part of the token). */
+static void consume_string(const char *s, size_t n, size_t i, pc_css_tok *t)
+{
+	char q = s[i];
+	size_t k = i + 1;
+	t->kind = PC_CSS_T_STRING;
+	t->vb = k;
+	while (k < n) {
+		if (s[k] == q) {
+			t->ve = k;
+			t->e = k + 1;
+			return;
 		}
+		if (nl(s[k])) {
+			t->bad = true;
+			break;
+		}
+		if (s[k] == '\\' && k + 1 < n) {
+			/* an escape, or a backslash-newline continuation (CR LF is one newline) */
+			k += (s[k + 1] == '\r' && k + 2 < n && s[k + 2] == '\n') ? 3 : escape_len(s, n, k);
+			continue;
+		}
+		k++;
 	}
-	return m->ri;
+	t->ve = t->e = k;
 }
 
-/* Where scan_urls reports to: the caller's callback, and how offsets in
- * the buffer it reads (`base`, css_unescape's output of um.s, which is the
- * stripped copy from offset um_off) map back to the input. */
+/* An unquoted url( after "url(" and white space at s[i]: the URL up to
+ * ')' (white space only before it), bad on a quote, '(', a control byte
+ * or a backslash-newline; a bad one runs to the next ')' whatever. */
+static void consume_url(const char *s, size_t n, size_t i, pc_css_tok *t)
+{
+	t->kind = PC_CSS_T_URL;
+	t->vb = i;
+	size_t k = i;
+	while (k < n) {
+		unsigned char c = (unsigned char)s[k];
+		if (c == ')') {
+			t->ve = k;
+			t->e = k + 1;
+			return;
+		}
+		if (ws((char)c)) {
+			t->ve = k;
+			while (k < n && ws(s[k]))
+				k++;
+			if (k >= n) {
+				t->e = n;
+				return;
+			}
+			if (s[k] == ')') {
+				t->e = k + 1;
+				return;
+			}
+			t->bad = true;
+			break;
+		}
+		if (c == '"' || c == '\'' || c == '(' || c < 0x09 || c == 0x0b || (c >= 0x0e && c < 0x20) ||
+		    c == 0x7f) {
+			t->bad = true;
+			break;
+		}
+		if (c == '\\') {
+			if (!valid_escape(s, n, k)) {
+				t->bad = true;
+				break;
+			}
+			k += escape_len(s, n, k);
+			continue;
+		}
+		k++;
+	}
+	if (!t->bad) {
+		t->ve = t->e = n;
+		return;
+	}
+	while (k < n && s[k] != ')')
+		k += valid_escape(s, n, k) ? escape_len(s, n, k) : 1;
+	t->ve = k;
+	t->e = k < n ? k + 1 : n;
+}
+
+static bool name_is(const char *s, size_t n, const char *w);
+
+bool pc_css_name_is(const char *s, size_t n, const char *w)
+{
+	return name_is(s, n, w);
+}
+
+void pc_css_next_token(const char *s, size_t n, size_t i, pc_css_tok *t)
+{
+	memset(t, 0, sizeof *t);
+	t->b = t->vb = i;
+	t->e = t->ve = i + 1;
+	if (i >= n) {
+		t->kind = PC_CSS_T_EOF;
+		t->e = t->ve = n;
+		return;
+	}
+	unsigned char c = (unsigned char)s[i];
+	if (c == '/' && i + 1 < n && s[i + 1] == '*') {
+		size_t k = i + 2;
+		while (k + 1 < n && !(s[k] == '*' && s[k + 1] == '/'))
+			k++;
+		t->kind = PC_CSS_T_COMMENT;
+		t->e = k + 1 < n ? k + 2 : n;
+		return;
+	}
+	if (ws((char)c)) {
+		size_t k = i;
+		while (k < n && ws(s[k]))
+			k++;
+		t->kind = PC_CSS_T_WS;
+		t->e = k;
+		return;
+	}
+	if (c == '"' || c == '\'') {
+		consume_string(s, n, i, t);
+		return;
+	}
+	if (starts_number(s, n, i)) {
+		t->kind = PC_CSS_T_NUMBER;
+		t->e = consume_number(s, n, i);
+		return;
+	}
+	if (starts_ident(s, n, i)) {
+		size_t k = consume_name(s, n, i);
+		t->ve = k;
+		t->e = k;
+		if (k >= n || s[k] != '(') {
+			t->kind = PC_CSS_T_IDENT;
+			return;
+		}
+		t->e = k + 1;
+		t->kind = PC_CSS_T_FUNCTION;
+		if (!name_is(s + i, k - i, "url"))
+			return;
+		/* url( then white space: a quote makes it a function whose
+		 * argument is a string token; else the whole url( is one token */
+		size_t j = k + 1;
+		while (j < n && ws(s[j]))
+			j++;
+		if (j < n && (s[j] == '"' || s[j] == '\''))
+			return;
+		consume_url(s, n, j, t);
+		return;
+	}
+	switch (c) {
+	case '@':
+	case '#':
+		if (starts_ident(s, n, i + 1) ||
+		    (c == '#' && i + 1 < n && (name_char((unsigned char)s[i + 1]) || valid_escape(s, n, i + 1)))) {
+			t->kind = c == '@' ? PC_CSS_T_AT : PC_CSS_T_HASH;
+			t->vb = i + 1;
+			t->ve = t->e = consume_name(s, n, i + 1);
+			return;
+		}
+		break;
+	case ':':
+		t->kind = PC_CSS_T_COLON;
+		return;
+	case ';':
+		t->kind = PC_CSS_T_SEMI;
+		return;
+	case '{':
+		t->kind = PC_CSS_T_LBRACE;
+		return;
+	case '}':
+		t->kind = PC_CSS_T_RBRACE;
+		return;
+	case '(':
+		t->kind = PC_CSS_T_LPAREN;
+		return;
+	case ')':
+		t->kind = PC_CSS_T_RPAREN;
+		return;
+	case '[':
+		t->kind = PC_CSS_T_LBRACKET;
+		return;
+	case ']':
+		t->kind = PC_CSS_T_RBRACKET;
+		return;
+	default:
+		break;
+	}
+	t->kind = PC_CSS_T_DELIM; /* a lone '\\' before a newline too */
+}
+
+/* Whether the name s (escapes in it decoded) is w, ASCII case-insensitively. */
+static bool name_is(const char *s, size_t n, const char *w)
+{
+	size_t j = 0, wl = strlen(w);
+	for (size_t i = 0; i < n;) {
+		unsigned long cp;
+		if (s[i] == '\\' && i + 1 < n) {
+			int kind;
+			i += escape_at(s, n, i, &cp, &kind);
+			if (kind == ESC_NEWLINE)
+				continue;
+		} else
+			cp = (unsigned char)s[i++];
+		if (j >= wl || cp >= 0x80 || tolower((int)cp) != w[j])
+			return false;
+		j++;
+	}
+	return j == wl;
+}
+
+/* Where the scans report to: the caller's callback, and the property the
+ * URL is in. */
 typedef struct sink {
 	pc_css_span_cb cb;
 	void *ctx;
 	char prop[32]; /* the property whose value is being scanned, lower case ("" unknown) */
-	const char *base;
-	unescape_map um;
-	size_t um_off;
-	strip_map sm;
 } sink;
 
-static void emit(sink *k, const char *u, size_t n, const char *how)
+/* Reports the URL whose escaped text is s[b, e) (where it sits: what a
+ * rewriter replaces), decoded. */
+static void emit(pc_arena *a, sink *k, const char *s, size_t b, size_t e, const char *how)
 {
-	size_t o = (size_t)(u - k->base);
-	size_t b = k->um_off + unescape_src(&k->um, o, true);
-	size_t e = k->um_off + unescape_src(&k->um, o + n, false);
-	size_t rb = strip_src(&k->sm, b, true);
-	size_t re = strip_src(&k->sm, e, false);
-	k->cb(k->ctx, u, n, how, k->prop, rb, re < rb ? rb : re);
+	size_t un;
+	const char *u = css_unescape(a, s + b, e - b, &un);
+	if (u)
+		k->cb(k->ctx, u, un, how, k->prop, b, e);
 }
 
 /* The old callbacks, without positions. */
@@ -393,95 +587,102 @@ static bool starts_ci(const char *s, size_t n, const char *w)
 	return true;
 }
 
-/* The argument of url( starting at k (just after the parenthesis): quoted
- * or bare, bare ones trimmed. Sets [st, en) and returns the index of the
- * closing ')' (or n). */
-static size_t url_arg(const char *s, size_t n, size_t k, size_t *st, size_t *en)
+static void set_prop(sink *k, pc_arena *a, const char *nm, size_t nn)
 {
-	while (k < n && isspace((unsigned char)s[k]))
-		k++;
-	if (k < n && (s[k] == '"' || s[k] == '\'')) {
-		char q = s[k];
-		*st = ++k;
-		while (k < n && s[k] != q)
-			k++;
-		*en = k;
-	} else {
-		*st = k;
-		while (k < n && s[k] != ')')
-			k++;
-		*en = k;
-		while (*en > *st && isspace((unsigned char)s[*en - 1]))
-			(*en)--;
-		return k;
-	}
-	while (k < n && s[k] != ')')
-		k++;
-	return k;
-}
-
-static void set_prop(sink *k, const char *nm, size_t nn)
-{
+	const char *d = css_unescape(a, nm, nn, &nn);
 	size_t i = 0;
-	for (; i < nn && i + 1 < sizeof k->prop; i++)
-		k->prop[i] = (char)tolower((unsigned char)nm[i]);
+	for (; d && i < nn && i + 1 < sizeof k->prop; i++)
+		k->prop[i] = (char)tolower((unsigned char)d[i]);
 	k->prop[i] = '\0';
 }
 
-/* In a sheet: the property name of the declaration that s[i] is in, from
- * the last '{' or ';' before it (found by scanning back at most 64 bytes
- * from the last ':' seen). */
-static void prop_before(sink *k, const char *s, size_t colon)
-{
-	size_t e = colon;
-	while (e && isspace((unsigned char)s[e - 1]))
-		e--;
-	size_t b = e;
-	while (b && e - b < 31 && (isalnum((unsigned char)s[b - 1]) || s[b - 1] == '-' || s[b - 1] == '_'))
-		b--;
-	set_prop(k, s + b, e - b);
-}
+enum { SCAN_ALL, SCAN_IMPORT_ONLY, SCAN_NO_IMPORT };
 
-/* Find url(...) and the strings of image-set(...) in (unescaped) CSS text.
- * Other quoted strings are text (font-family: "url(x)" loads nothing). */
-static void scan_urls(const char *s, size_t n, sink *k, const char *how)
+/* Every url(), the strings of image-set() and (in a sheet) @import in the
+ * CSS s, as tokens: other strings are text (font-family: "url(x)" loads
+ * nothing), and neither a bad url() nor a url("...") whose string a
+ * newline cut is fetched. In a declaration list (a style attribute) only
+ * the values of declarations are read. */
+static void scan_urls(pc_arena *a, const char *s, size_t n, sink *k, const char *how, int mode, bool bare)
 {
-	int set_depth = 0; /* > 0 inside image-set( ... ) */
 	bool sheet = how[0] == '<';
-	for (size_t i = 0; i < n; i++) {
-		if (sheet && s[i] == ':' && !set_depth)
-			prop_before(k, s, i);
-		else if (sheet && (s[i] == '{' || s[i] == ';' || s[i] == '}'))
+	int set_depth = 0;       /* > 0 inside image-set( ... ) */
+	bool url_fn = false;     /* after url( whose argument is a string */
+	int import = 0;          /* 1 after @import, 2 after @import url( */
+	size_t ident = SIZE_MAX; /* the ident a ':' would make a property name */
+	size_t identn = 0;
+	bool in_decl = sheet || bare; /* a ':' was seen since the last ';' */
+	pc_css_tok t;
+	for (size_t i = 0; i < n; i = t.e) {
+		pc_css_next_token(s, n, i, &t);
+		if (t.kind == PC_CSS_T_WS || t.kind == PC_CSS_T_COMMENT)
+			continue;
+		bool was_url_fn = url_fn, imp = import > 0;
+		url_fn = false;
+		if (import == 1 && t.kind != PC_CSS_T_STRING && t.kind != PC_CSS_T_URL &&
+		    !(t.kind == PC_CSS_T_FUNCTION && name_is(s + t.vb, t.ve - t.vb, "url")))
+			import = 0;
+		else if (import == 2 && t.kind != PC_CSS_T_STRING)
+			import = 0;
+		bool report = mode == SCAN_ALL || (mode == SCAN_IMPORT_ONLY) == imp;
+		switch (t.kind) {
+		case PC_CSS_T_IDENT:
+			if (!set_depth) {
+				ident = t.b;
+				identn = t.e - t.b;
+			}
+			continue;
+		case PC_CSS_T_COLON:
+			if (ident != SIZE_MAX && !set_depth) {
+				set_prop(k, a, s + ident, identn);
+				in_decl = true;
+			}
+			break;
+		case PC_CSS_T_SEMI:
+		case PC_CSS_T_LBRACE:
+		case PC_CSS_T_RBRACE:
 			k->prop[0] = '\0';
-		if (s[i] == '"' || s[i] == '\'') {
-			char q = s[i];
-			size_t st = i + 1;
-			i = st;
-			while (i < n && s[i] != q)
-				i++;
+			in_decl = sheet || bare;
+			set_depth = 0;
+			break;
+		case PC_CSS_T_AT:
+			if (sheet && name_is(s + t.vb, t.ve - t.vb, "import"))
+				import = 1;
+			break;
+		case PC_CSS_T_URL:
+			import = 0;
+			if (!t.bad && in_decl && report)
+				emit(a, k, s, t.vb, t.ve, imp ? "@import" : how);
+			break;
+		case PC_CSS_T_STRING:
+			import = 0;
+			if (!t.bad && in_decl && report && (was_url_fn || set_depth > 0 || imp))
+				emit(a, k, s, t.vb, t.ve, imp ? "@import" : how);
+			break;
+		case PC_CSS_T_FUNCTION:
+			if (name_is(s + t.vb, t.ve - t.vb, "url")) {
+				url_fn = true;
+				if (import == 1)
+					import = 2;
+			}
 			if (set_depth > 0)
-				emit(k, s + st, i - st, how);
-			continue;
+				set_depth++;
+			else if (name_is(s + t.vb, t.ve - t.vb, "image-set") ||
+			         name_is(s + t.vb, t.ve - t.vb, "-webkit-image-set"))
+				set_depth = 1;
+			break;
+		case PC_CSS_T_LPAREN:
+			if (set_depth > 0)
+				set_depth++;
+			break;
+		case PC_CSS_T_RPAREN:
+			if (set_depth > 0)
+				set_depth--;
+			break;
+		default:
+			break;
 		}
-		if (set_depth > 0 && s[i] == '(')
-			set_depth++;
-		else if (set_depth > 0 && s[i] == ')')
-			set_depth--;
-		char c = (char)(s[i] | 0x20);
-		if (c != 'u' && c != 'i')
-			continue;
-		bool boundary = i == 0 || !(isalnum((unsigned char)s[i - 1]) || s[i - 1] == '_');
-		if (c == 'i' && starts_ci(s + i, n - i, "image-set(") && (boundary || s[i - 1] == '-')) {
-			set_depth = 1;
-			i += 9; /* at '(' */
-			continue;
-		}
-		if (!boundary || !starts_ci(s + i, n - i, "url("))
-			continue;
-		size_t st, en;
-		size_t close = url_arg(s, n, i + 4, &st, &en);
-		emit(k, s + st, en - st, how);
-		i = close < n ? close : n;
+		ident = SIZE_MAX;
 	}
 }
 
@@ -715,6 +916,108 @@ static unsigned apply_decl(pc_css_style *st, const char *name, size_t nn, const 
 	return 0;
 }
 
+/* The bytes of s[b, e) with each comment made one space (a comment
+ * separates tokens: "dis/ **\/play" is no property). */
+static char *decl_text(pc_arena *a, const char *s, size_t b, size_t e, size_t *outn)
+{
+	char *o = pc_arena_alloc(a, e - b + 1);
+	if (!o)
+		return NULL;
+	size_t j = 0;
+	pc_css_tok t;
+	for (size_t i = b; i < e; i = t.e) {
+		pc_css_next_token(s, e, i, &t);
+		if (t.kind == PC_CSS_T_COMMENT) {
+			o[j++] = ' ';
+			continue;
+		}
+		memcpy(o + j, s + t.b, t.e - t.b);
+		j += t.e - t.b;
+	}
+	o[j] = '\0';
+	*outn = j;
+	return o;
+}
+
+static void trim_ws(const char **s, size_t *n)
+{
+	while (*n && isspace((unsigned char)**s)) {
+		(*s)++;
+		(*n)--;
+	}
+	while (*n && isspace((unsigned char)(*s)[*n - 1]))
+		(*n)--;
+}
+
+/* The declaration s[b, de) whose first top-level ':' is at colon, into
+ * st. false: out of memory. */
+static bool apply_one(pc_arena *a, pc_css_style *st, const char *s, size_t b, size_t colon, size_t de)
+{
+	size_t nn, vn;
+	const char *nm = decl_text(a, s, b, colon, &nn);
+	const char *v = decl_text(a, s, colon + 1, de, &vn);
+	if (!nm || !v)
+		return false;
+	trim_ws(&nm, &nn);
+	trim_ws(&v, &vn);
+	/* strip !important, and remember it */
+	bool imp = false;
+	for (size_t k = 0; k < vn; k++)
+		if (v[k] == '!' && starts_ci(v + k + 1, vn - k - 1, "important")) {
+			imp = true;
+			vn = k;
+			while (vn && isspace((unsigned char)v[vn - 1]))
+				vn--;
+			break;
+		}
+	nm = css_unescape(a, nm, nn, &nn);
+	v = css_unescape(a, v, vn, &vn);
+	if (!nm || !v)
+		return false;
+	/* a later declaration of the block wins, unless an earlier one of the
+	 * same property is !important and it is not */
+	pc_css_style keep = *st;
+	unsigned bit = apply_decl(st, nm, nn, v, vn);
+	if (bit && (keep.important & bit) && !imp)
+		*st = keep;
+	else if (bit) {
+		st->set |= bit;
+		if (imp)
+			st->important |= bit;
+	}
+	return true;
+}
+
+/* A declaration list: declarations end at a ';' outside any (), [] or {}
+ * (strings, comments and url() are tokens: a ';' in them ends nothing);
+ * one without a ':' is no declaration. */
+static void decl_list(pc_arena *a, const char *s, size_t n, pc_css_style *st)
+{
+	pc_css_tok t;
+	for (size_t i = 0; i < n;) {
+		size_t db = i, de = n, colon = SIZE_MAX;
+		size_t depth = 0;
+		while (i < n) {
+			pc_css_next_token(s, n, i, &t);
+			i = t.e;
+			if (t.kind == PC_CSS_T_FUNCTION || t.kind == PC_CSS_T_LPAREN || t.kind == PC_CSS_T_LBRACKET ||
+			    t.kind == PC_CSS_T_LBRACE)
+				depth++;
+			else if (t.kind == PC_CSS_T_RPAREN || t.kind == PC_CSS_T_RBRACKET ||
+			         t.kind == PC_CSS_T_RBRACE) {
+				if (depth)
+					depth--;
+			} else if (t.kind == PC_CSS_T_SEMI && !depth) {
+				de = t.b;
+				break;
+			} else if (t.kind == PC_CSS_T_COLON && !depth && colon == SIZE_MAX)
+				colon = t.b;
+		}
+		if (colon != SIZE_MAX && !apply_one(a, st, s, db, colon, de))
+			return;
+	}
+}
+
 void pc_css_parse_style(pc_arena *a, const char *s, size_t n, pc_css_style *st, pc_css_url_cb cb, void *ctx)
 {
 	plain_cb p = {cb, ctx};
@@ -723,101 +1026,10 @@ void pc_css_parse_style(pc_arena *a, const char *s, size_t n, pc_css_style *st, 
 
 void pc_css_parse_style_spans(pc_arena *a, const char *s, size_t n, pc_css_style *st, pc_css_span_cb cb, void *ctx)
 {
-	size_t cn;
-	char *c = css_strip_comments(a, s, n, &cn);
-	if (!c)
-		return;
-	sink out = {cb, ctx, "", NULL, {NULL, 0, 0, 0}, 0, {s, n, 0, 0}};
-	size_t i = 0;
-	while (i < cn) {
-		size_t j = i;
-		int depth = 0;
-		char q = 0;
-		while (j < cn) {
-			char ch = c[j];
-			if (ch == '\\' && j + 1 < cn) {
-				j += 2;
-				continue;
-			}
-			if (q) {
-				if (ch == q)
-					q = 0;
-			} else if (ch == '"' || ch == '\'')
-				q = ch;
-			else if (ch == '(')
-				depth++;
-			else if (ch == ')' && depth > 0)
-				depth--;
-			else if (ch == ';' && depth == 0)
-				break;
-			j++;
-		}
-		const char *d = c + i;
-		size_t dn = j - i;
-		const char *colon = NULL;
-		for (size_t k = 0; k < dn; k++) { /* the first unescaped ':' */
-			if (d[k] == '\\') {
-				k++;
-				continue;
-			}
-			if (d[k] == ':') {
-				colon = d + k;
-				break;
-			}
-		}
-		if (colon) {
-			const char *nm = d;
-			size_t nn = (size_t)(colon - d);
-			while (nn && isspace((unsigned char)*nm)) {
-				nm++;
-				nn--;
-			}
-			while (nn && isspace((unsigned char)nm[nn - 1]))
-				nn--;
-			const char *v = colon + 1;
-			size_t vn = (size_t)(d + dn - v);
-			while (vn && isspace((unsigned char)*v)) {
-				v++;
-				vn--;
-			}
-			while (vn && isspace((unsigned char)v[vn - 1]))
-				vn--;
-			/* strip !important, and remember it */
-			bool imp = false;
-			for (size_t k = 0; k < vn; k++)
-				if (v[k] == '!' && starts_ci(v + k + 1, vn - k - 1, "important")) {
-					imp = true;
-					vn = k;
-					while (vn && isspace((unsigned char)v[vn - 1]))
-						vn--;
-					break;
-				}
-			const char *raw_v = v;
-			size_t raw_vn = vn;
-			nm = css_unescape(a, nm, nn, &nn);
-			v = v ? css_unescape(a, v, vn, &vn) : NULL;
-			if (!nm || !v)
-				break;
-			/* a later declaration of the block wins, unless an earlier
-			 * one of the same property is !important and it is not */
-			pc_css_style keep = *st;
-			unsigned bit = apply_decl(st, nm, nn, v, vn);
-			if (bit && (keep.important & bit) && !imp)
-				*st = keep;
-			else if (bit) {
-				st->set |= bit;
-				if (imp)
-					st->important |= bit;
-			}
-			if (cb) {
-				out.base = v;
-				out.um = (unescape_map){raw_v, raw_vn, 0, 0};
-				out.um_off = (size_t)(raw_v - c);
-				set_prop(&out, nm, nn);
-				scan_urls(v, vn, &out, "style");
-			}
-		}
-		i = j + 1;
+	decl_list(a, s, n, st);
+	if (cb) {
+		sink k = {cb, ctx, ""};
+		scan_urls(a, s, n, &k, "style", SCAN_ALL, false);
 	}
 	pc_css_settle(st);
 }
@@ -830,36 +1042,16 @@ void pc_css_scan_sheet(pc_arena *a, const char *s, size_t n, pc_css_url_cb cb, v
 
 void pc_css_scan_sheet_spans(pc_arena *a, const char *s, size_t n, pc_css_span_cb cb, void *ctx)
 {
-	size_t sn, cn;
-	char *sc = css_strip_comments(a, s, n, &sn);
-	char *c = sc ? css_unescape(a, sc, sn, &cn) : NULL;
-	if (!c)
-		return;
-	sink k = {cb, ctx, "", c, {sc, sn, 0, 0}, 0, {s, n, 0, 0}};
-	/* @import first, both forms; its url( is then blanked (c is our own
-	 * copy) so the general scan does not report it again as <style>. */
-	for (size_t i = 0; i + 7 <= cn; i++) {
-		if (c[i] != '@' || !starts_ci(c + i, cn - i, "@import"))
-			continue;
-		size_t j = i + 7;
-		while (j < cn && isspace((unsigned char)c[j]))
-			j++;
-		if (j < cn && (c[j] == '"' || c[j] == '\'')) {
-			char q = c[j];
-			size_t st = ++j;
-			while (j < cn && c[j] != q)
-				j++;
-			emit(&k, c + st, j - st, "@import");
-		} else if (starts_ci(c + j, cn - j, "url(")) {
-			size_t u = j, st, en;
-			j = url_arg(c, cn, j + 4, &st, &en);
-			emit(&k, c + st, en - st, "@import");
-			c[u] = ' ';
-		}
-		i = j < cn ? j : cn;
-	}
-	/* a second pass from the start: the cursors too */
-	k.um = (unescape_map){sc, sn, 0, 0};
-	k.sm = (strip_map){s, n, 0, 0};
-	scan_urls(c, cn, &k, "<style>");
+	/* @import first, then the rest: two passes */
+	sink k = {cb, ctx, ""};
+	scan_urls(a, s, n, &k, "<style>", SCAN_IMPORT_ONLY, false);
+	k.prop[0] = '\0';
+	scan_urls(a, s, n, &k, "<style>", SCAN_NO_IMPORT, false);
+}
+
+void pc_css_scan_value_spans(pc_arena *a, const char *s, size_t n, const char *prop, pc_css_span_cb cb, void *ctx)
+{
+	sink k = {cb, ctx, ""};
+	set_prop(&k, a, prop, strlen(prop));
+	scan_urls(a, s, n, &k, prop, SCAN_ALL, true);
 }

@@ -11,10 +11,11 @@
  *   max-width, max-height, overflow, position, left/top/right/bottom,
  *   margin-left/top) are kept; later declarations win (!important is
  *   stripped, not weighed: inline style has nothing else to compete with). Every url(...) and image-set("...") is
- * passed to on_url; in a style sheet every url(...) and @import "..." is. Comments and CSS escapes (\41, \;) are
- * decoded first, as a browser would. Hand-written: MyCSS (libmodest) has no public entry point for a bare declaration
- * list, and walking its typed value trees per property costs more than this whole scan (measured in the issue 2 closing
- * note).
+ * passed to on_url; in a style sheet every url(...) and @import "..." is. The input is read as CSS Syntax Level 3
+ * tokens (pc_css_next_token): strings end at their quote or a newline, escapes (\41, \;) are decoded per token,
+ * comments separate tokens, a bad url() is not reported, as a browser would. Hand-written: MyCSS (libmodest) has no
+ * public entry point for a bare declaration list, and walking its typed value trees per property costs more than this
+ * whole scan (measured in the issue 2 closing note).
  */
 #ifndef PC_CSS_H
 #define PC_CSS_H
@@ -89,6 +90,9 @@ void pc_css_parse_style(pc_arena *a, const char *s, size_t n, pc_css_style *st, 
 void pc_css_scan_sheet(pc_arena *a, const char *s, size_t n, pc_css_url_cb cb, void *ctx);
 void pc_css_parse_style_spans(pc_arena *a, const char *s, size_t n, pc_css_style *st, pc_css_span_cb cb, void *ctx);
 void pc_css_scan_sheet_spans(pc_arena *a, const char *s, size_t n, pc_css_span_cb cb, void *ctx);
+/* Every url() of a bare property value (an SVG fill="url(...)"
+ * attribute), reported with `prop` and its place in s, as "style". */
+void pc_css_scan_value_spans(pc_arena *a, const char *s, size_t n, const char *prop, pc_css_span_cb cb, void *ctx);
 /* Every rule of a style sheet, in order, with the media it applies in:
  * bit 0 (PC_CSS_NARROW) a 375 px wide screen, bit 1 (PC_CSS_WIDE) a
  * 1024 px wide one. @media queries are evaluated for both (print-only,
@@ -102,9 +106,52 @@ void pc_css_scan_sheet_spans(pc_arena *a, const char *s, size_t n, pc_css_span_c
 enum { PC_CSS_NARROW = 1u, PC_CSS_WIDE = 2u, PC_CSS_MEDIA_ALL = 3u };
 typedef void (*pc_css_each_cb)(void *ctx, const char *sel, size_t seln, const char *decl, size_t decln, unsigned media);
 size_t pc_css_sheet_each(const char *s, size_t n, size_t max_rules, pc_css_each_cb cb, void *ctx);
+/* The same for a sheet that applies only where `media` (PC_CSS_* bits)
+ * says: <style media="..."> (pc_css_media of the attribute). */
+size_t pc_css_sheet_each_in(const char *s, size_t n, size_t max_rules, unsigned media, pc_css_each_cb cb, void *ctx);
 /* A media query list (the prelude of @media, after the keyword) evaluated
  * for the two screens: PC_CSS_* bits. */
 unsigned pc_css_media(const char *s, size_t n);
+
+/* One token of CSS Syntax Level 3 (section 4) at s[i]: [b, e) the token;
+ * [vb, ve) the name of an ident, function (without '('), at-keyword (without
+ * '@') or hash, the inside of a string (without quotes) or the URL of an
+ * unquoted url(...) (white space around it left out), escapes not decoded.
+ * bad: a string a newline ended, or a url() with a quote, '(' or control
+ * byte in it (a browser fetches neither). url( followed by a quote is a
+ * FUNCTION and the string a STRING token, as in the spec. At least one
+ * byte is consumed (e > i) unless i >= n (EOF). All scans in css.c and
+ * css_sheet.c read CSS through this. */
+enum {
+	PC_CSS_T_EOF,
+	PC_CSS_T_WS,
+	PC_CSS_T_COMMENT,
+	PC_CSS_T_STRING,
+	PC_CSS_T_URL,
+	PC_CSS_T_FUNCTION,
+	PC_CSS_T_IDENT,
+	PC_CSS_T_AT,
+	PC_CSS_T_HASH,
+	PC_CSS_T_NUMBER, /* number, percentage or dimension */
+	PC_CSS_T_DELIM,
+	PC_CSS_T_COLON,
+	PC_CSS_T_SEMI,
+	PC_CSS_T_LBRACE,
+	PC_CSS_T_RBRACE,
+	PC_CSS_T_LPAREN,
+	PC_CSS_T_RPAREN,
+	PC_CSS_T_LBRACKET,
+	PC_CSS_T_RBRACKET,
+};
+typedef struct pc_css_tok {
+	int kind;
+	size_t b, e, vb, ve;
+	bool bad;
+} pc_css_tok;
+void pc_css_next_token(const char *s, size_t n, size_t i, pc_css_tok *t);
+/* Whether the name s[0, n) (a token's [vb, ve)), its escapes decoded, is
+ * w (lower case), ASCII case-insensitively. */
+bool pc_css_name_is(const char *s, size_t n, const char *w);
 
 /* HTML width/height attribute or CSS length: px (pt, em, rem converted), or %. */
 pc_size pc_css_length(const char *s, size_t n, bool attr);

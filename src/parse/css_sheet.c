@@ -293,60 +293,58 @@ unsigned pc_css_media(const char *s, size_t n)
 	return any ? m : PC_CSS_MEDIA_ALL;
 }
 
-/* The at-rule keyword of a prelude ("@media"), and what its block is. */
+/* The at-rule keyword of a prelude ("@media", escapes decoded), and what
+ * its block is. */
 enum { BLOCK_RULES, BLOCK_MEDIA, BLOCK_SKIP };
 
 static int at_kind(const char *p, size_t n, size_t *kwlen)
 {
-	size_t k = 1;
-	while (k < n && (isalnum((unsigned char)p[k]) || p[k] == '-' || p[k] == '_'))
-		k++;
-	*kwlen = k;
-	const char *w = p + 1;
-	size_t wn = k - 1;
-	if (word_is(w, wn, "media"))
+	pc_css_tok t;
+	pc_css_next_token(p, n, 0, &t);
+	*kwlen = t.e;
+	if (t.kind != PC_CSS_T_AT)
+		return BLOCK_SKIP;
+	const char *w = p + t.vb;
+	size_t wn = t.ve - t.vb;
+	if (pc_css_name_is(w, wn, "media"))
 		return BLOCK_MEDIA;
-	if (word_is(w, wn, "supports") || word_is(w, wn, "layer") || word_is(w, wn, "container") ||
-	    word_is(w, wn, "document") || word_is(w, wn, "-moz-document") || word_is(w, wn, "scope") ||
-	    word_is(w, wn, "starting-style"))
-		return BLOCK_RULES;
+	static const char *const pass[] = {"supports",      "layer", "container",     "document",
+	                                   "-moz-document", "scope", "starting-style"};
+	for (size_t i = 0; i < sizeof pass / sizeof pass[0]; i++)
+		if (pc_css_name_is(w, wn, pass[i]))
+			return BLOCK_RULES;
 	return BLOCK_SKIP;
 }
 
 size_t pc_css_sheet_each(const char *s, size_t n, size_t max_rules, pc_css_each_cb cb, void *ctx)
 {
+	return pc_css_sheet_each_in(s, n, max_rules, PC_CSS_MEDIA_ALL, cb, ctx);
+}
+
+size_t pc_css_sheet_each_in(const char *s, size_t n, size_t max_rules, unsigned media, pc_css_each_cb cb, void *ctx)
+{
 	unsigned stack[MAX_DEPTH + 1];
 	size_t depth = 0, rules = 0, prelude = 0;
-	stack[0] = PC_CSS_MEDIA_ALL;
-	for (size_t i = 0; i < n && rules < max_rules; i++) {
-		char ch = s[i];
-		if (ch == '\\') {
-			i++;
+	stack[0] = media & PC_CSS_MEDIA_ALL;
+	pc_css_tok t;
+	/* tokens (parse/css.c): a brace in a string, a comment or a url()
+	 * opens nothing */
+	for (size_t i = 0; i < n && rules < max_rules; i = t.e) {
+		pc_css_next_token(s, n, i, &t);
+		if ((t.kind == PC_CSS_T_WS || t.kind == PC_CSS_T_COMMENT) && prelude == t.b) {
+			prelude = t.e; /* a comment before "@media" hides nothing */
 			continue;
 		}
-		if (ch == '"' || ch == '\'') {
-			for (i++; i < n && s[i] != ch && s[i] != '\n'; i++)
-				if (s[i] == '\\')
-					i++;
-			continue;
-		}
-		if (ch == '/' && i + 1 < n && s[i + 1] == '*') {
-			size_t k = i + 2;
-			while (k + 1 < n && !(s[k] == '*' && s[k + 1] == '/'))
-				k++;
-			i = k + 1 < n ? k + 1 : n;
-			continue;
-		}
-		if (ch == ';' || ch == '}') {
-			if (ch == '}' && depth)
+		if (t.kind == PC_CSS_T_SEMI || t.kind == PC_CSS_T_RBRACE) {
+			if (t.kind == PC_CSS_T_RBRACE && depth)
 				depth--;
-			prelude = i + 1;
+			prelude = t.e;
 			continue;
 		}
-		if (ch != '{')
+		if (t.kind != PC_CSS_T_LBRACE)
 			continue;
 		const char *p = s + prelude;
-		size_t pn = i - prelude;
+		size_t pn = t.b - prelude;
 		trim(&p, &pn);
 		unsigned outer = depth <= MAX_DEPTH ? stack[depth] : 0;
 		if (pn && p[0] == '@') {
@@ -358,34 +356,25 @@ size_t pc_css_sheet_each(const char *s, size_t n, size_t max_rules, pc_css_each_
 			depth++;
 			if (depth <= MAX_DEPTH)
 				stack[depth] = m;
-			prelude = i + 1;
+			prelude = t.e;
 			continue;
 		}
 		/* a rule: its declarations up to the matching '}' (nested blocks
 		 * inside a declaration list are skipped with it) */
-		size_t b = i + 1, k = b, d = 1;
-		for (; k < n; k++) {
-			char c = s[k];
-			if (c == '\\') {
-				k++;
-				continue;
-			}
-			if (c == '"' || c == '\'') {
-				for (k++; k < n && s[k] != c && s[k] != '\n'; k++)
-					if (s[k] == '\\')
-						k++;
-				continue;
-			}
-			if (c == '{')
+		size_t b = t.e, k = b, d = 1;
+		pc_css_tok u;
+		for (; k < n; k = u.e) {
+			pc_css_next_token(s, n, k, &u);
+			if (u.kind == PC_CSS_T_LBRACE)
 				d++;
-			else if (c == '}' && !--d)
+			else if (u.kind == PC_CSS_T_RBRACE && !--d)
 				break;
 		}
 		rules++;
 		if (outer && pn)
 			cb(ctx, p, pn, s + b, (k < n ? k : n) - b, outer);
-		i = k;
-		prelude = k + 1;
+		t.e = k < n ? k + 1 : n;
+		prelude = t.e;
 	}
 	return rules;
 }

@@ -307,6 +307,28 @@ static void part_offsets(pc_mime *mp, GMimePart *part, pc_part *pp)
 	pp->has_offsets = pp->body_begin <= pp->body_end && !(mp->rawn < mp->fulln && end >= mp->rawn);
 }
 
+/* RFC 2110: Content-Base, else Content-Location, is the base of the
+ * part's relative URLs (old Outlook honours Content-Base); quotes and
+ * folding white space (RFC 2017 allows both) removed. extract/html.c
+ * uses it when the HTML has no <base href> and it is absolute. */
+static const char *part_base(pc_arena *a, GMimeObject *obj)
+{
+	const char *v = g_mime_object_get_header(obj, "Content-Base");
+	if (!v)
+		v = g_mime_object_get_header(obj, "Content-Location");
+	if (!v)
+		return NULL;
+	size_t n = strnlen(v, 2048), j = 0;
+	char *o = pc_arena_alloc(a, n + 1);
+	if (!o)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (!isspace((unsigned char)v[i]) && v[i] != '"')
+			o[j++] = v[i];
+	o[j] = '\0';
+	return j ? o : NULL;
+}
+
 static void read_headers(pc_mime *mp, pc_msg *m, GMimeObject *obj, bool top)
 {
 	GMimeHeaderList *hl = g_mime_object_get_header_list(obj);
@@ -553,6 +575,7 @@ static void walk(walkctx *wc, GMimeObject *obj, const char *path, size_t depth)
 	pp->charset = cs ? lower_dup(m->arena, cs) : NULL;
 	const char *disp = g_mime_object_get_disposition(obj);
 	pp->disposition = disp ? lower_dup(m->arena, disp) : NULL;
+	pp->base = part_base(m->arena, obj);
 
 	if (GMIME_IS_MULTIPART(obj)) {
 		pp->kind = PC_PART_MULTIPART;

@@ -20,7 +20,7 @@ cursors, prefetches ... not only images) must be gone after rewriting.
 
 usage: render_test.py PORTCULLIS SYNTH.py CORPUS [MORE.py ...]
 """
-import email, email.policy, json, os, shutil, subprocess, sys, tempfile, urllib.parse
+import email, email.policy, json, os, re, shutil, subprocess, sys, tempfile, urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -31,9 +31,16 @@ def html_of(path):
     for p in m.walk():
         if p.get_content_type() == "text/html" and not p.is_attachment():
             try:
-                out.append(p.get_content())
+                h = p.get_content()
             except Exception:
-                pass
+                continue
+            # a client that honours Content-Base (old Outlook) or an absolute
+            # Content-Location resolves relative URLs against it: so does
+            # this page, through the <base> it is given
+            cb = str(p.get("Content-Base") or p.get("Content-Location") or "").replace('"', "").strip()
+            if re.match(r"(?i)https?://", cb) and not re.search(r"(?i)<base[\s>]", h):
+                h = '<base href="%s">' % cb + h
+            out.append(h)
     return "\n".join(out)
 
 
@@ -113,8 +120,11 @@ def main():
             continue
         before = {norm(u) for u in seen[os.path.join(work, "%d-before.html" % i)]}
         after = {norm(u) for u in seen[os.path.join(work, "%d-after.html" % i)]}
-        tracker_urls = {norm(t["url"]) for t in rep["trackers"] if t["element"] not in ("a", "header")}
-        img_trackers = {norm(t["url"]) for t in rep["trackers"] if t["element"] == "img"}
+        # a relative URL is requested as what <base> or Content-Base made it
+        resolved = {x["url"]: x["resolved"] for x in rep["resources"] if x.get("resolved")}
+        tracker_urls = {norm(resolved.get(t["url"], t["url"])) for t in rep["trackers"]
+                        if t["element"] not in ("a", "header")}
+        img_trackers = {norm(resolved.get(t["url"], t["url"])) for t in rep["trackers"] if t["element"] == "img"}
         if tracker_urls:
             msgs_with_trackers += 1
         for u in img_trackers:
@@ -128,7 +138,7 @@ def main():
         if leaked:
             fails += 1
             print("FAIL %s: after rewriting, the browser still requests %s" % (rep["source"], sorted(leaked)[0]))
-        others = {norm(x["url"]) for x in rep["resources"] if x["element"] == "img"} - tracker_urls
+        others = {norm(x.get("resolved") or x["url"]) for x in rep["resources"] if x["element"] == "img"} - tracker_urls
         for u in others & before:
             kept_total += 1
             if u in after:

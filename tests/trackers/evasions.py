@@ -86,6 +86,23 @@ POSITIVE = [
     ("preload", '<link rel="preload" as="image" href="{u}">', ''),
     # the name as the reader sees it: written backwards behind U+202E, and
     # as "X on behalf of Y" (a 1x1 pixel: the sender is the evasion here)
+    # issue 15: CSS strings and escapes as a browser tokenizes them; <style media>; the UA
+    # sheet's hidden containers; requests from attributes that were not read
+    ("css-escaped-quote", '<style>.q{content:"a\\"b"} .b{background:url({u})}</style>', '<div class="b">x</div>'),
+    ("css-bad-string", '<style>.q{content:"open\n} .b{background:url({u})}</style>', '<div class="b">x</div>'),
+    ("css-comment-in-string", '<style>.q{content:"/*"} .b{background:url({u})} .r{content:"*/"}</style>',
+     '<div class="b">x</div>'),
+    ("style-media-print", '<style media="print">.t{width:600px;height:300px}</style>',
+     '<img class="t" width="1" height="1" src="{u}">'),
+    ("details-closed", '', '<details><summary>More</summary><img src="{u}" width="40" height="40"></details>'),
+    ("dialog-closed", '', '<dialog><img src="{u}" width="40" height="40"></dialog>'),
+    ("preload-imagesrcset", '<link rel="preload" as="image" imagesrcset="{u} 1x">', ''),
+    ("svg-feimage", '', '<svg width="1" height="1"><filter id="f"><feImage href="{u}"/></filter>'
+     '<rect filter="url(#f)" width="1" height="1"/></svg>'),
+    ("svg-fill", '', '<svg width="1" height="1"><rect fill="url({u}#p)" width="1" height="1"/></svg>'),
+    ("iframe-srcdoc", '', '<iframe width="1" height="1" frameborder="0" srcdoc="<img src=\'{u}\'>"></iframe>'),
+    ("content-base", '', '<img src="content-base/p.gif?id=%s">' % ID, None,
+     "Content-Base: https://img.example.net/\n"),
     ("bidi-name", '', '<img src="{u}" width="1" height="1">', '=?utf-8?B?4oCuc2V5ZVIgaGFubmFI?= <h.r.ledger@gmail.com>'),
     ("on-behalf-of", '', '<img src="{u}" width="1" height="1">', '"Hannah Reyes on behalf of Ledger" <ledger.desk@gmail.com>'),
 ]
@@ -113,14 +130,25 @@ NEGATIVE = [
     ("article-image", '',
      '<a href="https://www.dailyledger.example/a/1"><img src="https://cdn.dailyledger.example/img?id=48213" '
      'width="600" height="300" alt="Budget vote"></a>'),
+    # sheets a browser does not apply on screen size nothing there (issue 15)
+    ("style-print-attr", '<style media="print">.hero{width:1px;height:1px}</style>',
+     '<img class="hero" src="https://cdn.dailyledger.example/img?id=48214" width="600" height="300" alt="Today">'),
+    ("style-type-plain", '<style type="text/plain">.hero{width:1px;height:1px}</style>',
+     '<img class="hero" src="https://cdn.dailyledger.example/img?id=48215" width="600" height="300" alt="Today">'),
+    ("template-style", '<template><style>.hero{width:1px;height:1px}</style></template>',
+     '<img class="hero" src="https://cdn.dailyledger.example/img?id=48216" width="600" height="300" alt="Today">'),
+    ("details-open", '', '<details open><summary>Read</summary>'
+     '<img src="https://cdn.dailyledger.example/img?id=48217" width="600" height="300" alt="Chart"></details>'),
 ]
 
 
 def cases():
     out = []
-    for name, head, body, *sender in POSITIVE:
+    for name, head, body, *rest in POSITIVE:
         u = px(name)
-        kw = {"sender": sender[0]} if sender else {}
+        kw = {"sender": rest[0]} if rest and rest[0] else {}
+        if len(rest) > 1:
+            kw["extra"] = rest[1]
         out.append((name, True, msg(head.replace("{u}", u), body.replace("{u}", u), **kw)))
     for name, head, body in NEGATIVE:
         out.append(("ok-" + name, False, msg(head, body, sender=NEWSLETTER,

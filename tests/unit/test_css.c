@@ -453,7 +453,9 @@ static void test_sheet_spans(void **state)
 	assert_string_equal(sp.raw[2], "http://x/a.gif");
 	assert_string_equal(sp.url[3], "http://x/b.gif");
 	assert_string_equal(sp.raw[3], "http://x/\\62 .gif"); /* the escape, its space too */
-	assert_string_equal(sp.url[4], "http://x/cd.gif");
+	/* inside an unquoted url() a comment opener no comment: the URL a browser
+	 * fetches has it (CSS Syntax 3 4.3.6) */
+	assert_string_equal(sp.url[4], "http://x/c/**/d.gif");
 	assert_string_equal(sp.raw[4], "http://x/c/**/d.gif");
 	assert_string_equal(sp.url[5], "http://x/\xef\xbf\xbd.gif"); /* \\0 is U+FFFD, longer than the escape */
 	assert_string_equal(sp.raw[5], "http://x/\\0.gif");
@@ -631,6 +633,89 @@ static void test_new_properties(void **state)
 	assert_int_equal(o.width.px, 50);
 }
 
+/* Strings and escapes as CSS Syntax 3 tokenizes them (red team, issue
+ * 15): an escaped quote does not end a string, a newline ends one (a
+ * bad string), comment markers inside a string open nothing and a quote
+ * inside a comment or a bad url() opens nothing: the url() after each is
+ * still found. */
+static void test_sheet_strings_css3(void **state)
+{
+	urls u = SHEET(state, ".a{content:\"a\\\"b\"} .b{background:url(https://t.example/p1.gif)}");
+	assert_int_equal(u.n, 1);
+	assert_string_equal(u.url[0], "https://t.example/p1.gif");
+	u = SHEET(state, ".a{content:'it\\'s'} .b{background:url(https://t.example/p2.gif)}");
+	assert_int_equal(u.n, 1);
+	assert_string_equal(u.url[0], "https://t.example/p2.gif");
+	u = SHEET(state, ".a{content:\"open\n} .b{background:url(https://t.example/p3.gif)}");
+	assert_int_equal(u.n, 1);
+	assert_string_equal(u.url[0], "https://t.example/p3.gif");
+	u = SHEET(state, ".a{content:\"/*\"} .b{background:url(https://t.example/p4.gif)} .c{content:\"*/\"}");
+	assert_int_equal(u.n, 1);
+	assert_string_equal(u.url[0], "https://t.example/p4.gif");
+	u = SHEET(state, ".a{background:url(x'y)} /* ' */ .b{background:url(https://t.example/p5.gif)}");
+	assert_int_equal(u.n, 1); /* url(x'y) is a bad url: not fetched */
+	assert_string_equal(u.url[0], "https://t.example/p5.gif");
+	u = SHEET(state, "/* it's */ .b{background:u\\72l(https://t.example/p6.gif)}");
+	assert_int_equal(u.n, 1);
+	assert_string_equal(u.url[0], "https://t.example/p6.gif");
+	/* a string continued over a line by a backslash is one string */
+	u = SHEET(state, ".a{content:\"x\\\ny\"} .b{background:url(\"https://t.example/p7\\\n.gif\")}");
+	assert_int_equal(u.n, 1);
+	assert_string_equal(u.url[0], "https://t.example/p7.gif");
+	/* a url() whose string is cut by a newline is not fetched */
+	u = SHEET(state,
+	          ".a{background:url(\"https://t.example/no.gif\n)} .b{background:url(https://t.example/p8.gif)}");
+	assert_int_equal(u.n, 1);
+	assert_string_equal(u.url[0], "https://t.example/p8.gif");
+	/* 1url( is a dimension, #url( a hash: neither is a url() */
+	u = SHEET(state, ".a{x:1url(https://t.example/no1.gif) #url(https://t.example/no2.gif)}");
+	assert_int_equal(u.n, 0);
+}
+
+/* The same in a style attribute: the declaration after a string a newline
+ * ended (or with an escaped quote) is read, hiding and URLs. */
+static void test_style_strings_css3(void **state)
+{
+	assert_int_equal(S(state, "content:\"x\n;display:none").display_none, 1);
+	assert_int_equal(S(state, "content:\"a\\\";b\";display:none").display_none, 1);
+	assert_int_equal(S(state, "content:\"/*\";display:none;content:\"*/\"").display_none, 1);
+	assert_int_equal(S(state, "background:url(x'y);display:none").display_none, 1);
+	assert_int_equal(S(state, "content:\"a;display:none\"").display_none, -1);
+	urls u = U(state, "content:\"x\n;background:url(https://t.example/s1.gif)");
+	assert_int_equal(u.n, 1);
+	assert_string_equal(u.url[0], "https://t.example/s1.gif");
+	u = U(state, "content:\"/*\";background:url(https://t.example/s2.gif);content:\"*/\"");
+	assert_int_equal(u.n, 1);
+	assert_string_equal(u.url[0], "https://t.example/s2.gif");
+}
+
+/* The rule reader too: a brace or quote in a comment inside a rule's
+ * declarations, or an escaped quote in a string, ends nothing. */
+static void test_sheet_each_css3(void **state)
+{
+	(void)state;
+	rules r = {0};
+	const char *s = ".a{/* } it's */display:none} .b{content:\"\\\"}\";x:1} .c{background:url(x'}y)} .d{x:1}";
+	pc_css_sheet_each(s, strlen(s), 100, on_rule, &r);
+	assert_int_equal(r.n, 4);
+	assert_string_equal(r.sel[0], ".a");
+	assert_string_equal(r.sel[1], ".b");
+	assert_string_equal(r.sel[2], ".c");
+	assert_string_equal(r.sel[3], ".d");
+	/* a comment before an at-rule or escapes in its name change nothing */
+	rules q = {0};
+	s = "/* x */@media print{.p{display:none}} @\\6d edia (max-width:480px){.m{x:1}} .q{x:1}";
+	pc_css_sheet_each(s, strlen(s), 100, on_rule, &q);
+	assert_int_equal(q.n, 2);
+	assert_string_equal(q.sel[0], ".m");
+	assert_int_equal(q.media[0], PC_CSS_NARROW);
+	assert_string_equal(q.sel[1], ".q");
+	/* a sheet for print (<style media=print>) applies nowhere */
+	rules pr = {0};
+	pc_css_sheet_each_in(".a{x:1}", 7, 100, pc_css_media("print", 5), on_rule, &pr);
+	assert_int_equal(pr.n, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -661,6 +746,9 @@ int main(void)
 	    cmocka_unit_test(test_spans_linear),
 	    cmocka_unit_test_setup_teardown(test_escaped_separators, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_image_set_url_args, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_sheet_strings_css3, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_style_strings_css3, setup, teardown),
+	    cmocka_unit_test(test_sheet_each_css3),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

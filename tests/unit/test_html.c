@@ -701,7 +701,8 @@ static void test_css_url_spans(void **state)
 	assert_int_equal(m->resources.n, 6);
 	assert_string_equal(RES(m, 0)->url->raw, "http://t.example/1.gif");
 	assert_string_equal(span_text(m, RES(m, 0), b, sizeof b), "http://t.example/\\31 .gif");
-	assert_string_equal(RES(m, 1)->url->raw, "http://t.example/2.gif");
+	/* no comment inside an unquoted url(): fetched as written */
+	assert_string_equal(RES(m, 1)->url->raw, "http://t.example/2/**/.gif");
 	assert_string_equal(span_text(m, RES(m, 1), b, sizeof b), "http://t.example/2/**/.gif");
 	assert_string_equal(span_text(m, RES(m, 2), b, sizeof b), "http://t.example/1.gif");
 	assert_string_equal(RES(m, 3)->url->raw, "http://t.example/3.gif");
@@ -814,12 +815,142 @@ static void test_roles(void **state)
 	assert_int_equal(src->width.px, 1); /* drawn in the picture's img box */
 }
 
+/* Whether a resource with raw URL `raw` was reported. */
+static bool HAS(const pc_msg *m, const char *raw)
+{
+	for (size_t i = 0; i < m->resources.n; i++)
+		if (!strcmp(((const pc_resource *)m->resources.v[i])->url->raw, raw))
+			return true;
+	return false;
+}
+
+/* <style media> is evaluated as @media is (red team, issue 15 item 2): a
+ * print sheet or one for a 1 px screen hides nothing on screen; a sheet
+ * whose type is not text/css is no sheet: it hides nothing and its url()s
+ * are not fetched. */
+static void test_style_media_type(void **state)
+{
+	const pc_msg *m =
+	    H(state, "<style media=\"print\">.a{display:none}</style>"
+	             "<style media=\"screen and (max-width:1px)\">.b{display:none}</style>"
+	             "<style media=\"screen\">.c{display:none}</style>"
+	             "<style media=\"(max-width:480px)\">.d{display:none}</style>"
+	             "<style type=\"text/plain\">.e{display:none} .f{background:url(https://t.example/no.gif)}"
+	             "</style><style type=\"TEXT/CSS\">.g{display:none}</style>"
+	             "<img class=\"a\" src=\"https://t.example/1.gif\">"
+	             "<img class=\"b\" src=\"https://t.example/2.gif\">"
+	             "<img class=\"c\" src=\"https://t.example/3.gif\">"
+	             "<img class=\"d\" src=\"https://t.example/4.gif\">"
+	             "<img class=\"e\" src=\"https://t.example/5.gif\">"
+	             "<img class=\"g\" src=\"https://t.example/6.gif\">");
+	assert_int_equal(BYURL(m, "https://t.example/1.gif")->hidden, 0);
+	assert_int_equal(BYURL(m, "https://t.example/2.gif")->hidden, 0);
+	assert_true(BYURL(m, "https://t.example/3.gif")->hidden & PC_VIS_STYLESHEET);
+	assert_int_equal(BYURL(m, "https://t.example/4.gif")->hidden, 0); /* the desktop shows it */
+	assert_int_equal(BYURL(m, "https://t.example/5.gif")->hidden, 0);
+	assert_true(BYURL(m, "https://t.example/6.gif")->hidden & PC_VIS_STYLESHEET);
+	assert_false(HAS(m, "https://t.example/no.gif"));
+}
+
+/* <template> content is inert (issue 15 item 3): nothing in it is fetched
+ * and its style sheets apply to nothing. */
+static void test_template_inert(void **state)
+{
+	const pc_msg *m = H(state, "<template><style>.x{display:none}</style><img src=\"https://t.example/t.gif\">"
+	                           "<div style=\"background:url(https://t.example/t2.gif)\"></div></template>"
+	                           "<img class=\"x\" src=\"https://t.example/1.gif\">");
+	assert_false(HAS(m, "https://t.example/t.gif"));
+	assert_false(HAS(m, "https://t.example/t2.gif"));
+	assert_int_equal(BYURL(m, "https://t.example/1.gif")->hidden, 0);
+}
+
+/* The UA style sheet (issue 15 item 4): a closed <details> shows only its
+ * first <summary>, a <dialog> without open is display:none; <noscript> is
+ * shown (mail is read without scripts) and fetched. */
+static void test_ua_hidden_containers(void **state)
+{
+	const pc_msg *m =
+	    H(state, "<details><summary><img src=\"https://t.example/s.gif\"></summary>"
+	             "<img src=\"https://t.example/d.gif\"><summary><img src=\"https://t.example/s2.gif\"></summary>"
+	             "<div><img src=\"https://t.example/d2.gif\"></div></details>"
+	             "<details open><img src=\"https://t.example/o.gif\"></details>"
+	             "<dialog><img src=\"https://t.example/g.gif\"></dialog>"
+	             "<dialog open><img src=\"https://t.example/go.gif\"></dialog>"
+	             "<noscript><img src=\"https://t.example/n.gif\"></noscript>");
+	assert_int_equal(BYURL(m, "https://t.example/s.gif")->hidden, 0);
+	assert_true(BYURL(m, "https://t.example/d.gif")->hidden & PC_VIS_CONTAINER_HIDDEN);
+	assert_true(BYURL(m, "https://t.example/s2.gif")->hidden & PC_VIS_CONTAINER_HIDDEN);
+	assert_true(BYURL(m, "https://t.example/d2.gif")->hidden & PC_VIS_CONTAINER_HIDDEN);
+	assert_int_equal(BYURL(m, "https://t.example/o.gif")->hidden, 0);
+	assert_true(BYURL(m, "https://t.example/g.gif")->hidden & PC_VIS_CONTAINER_HIDDEN);
+	assert_int_equal(BYURL(m, "https://t.example/go.gif")->hidden, 0);
+	assert_int_equal(BYURL(m, "https://t.example/n.gif")->hidden, 0);
+}
+
+/* Requests that were not extracted (issue 15 item 5). */
+static void test_more_requests(void **state)
+{
+	const pc_msg *m = H(
+	    state, "<link rel=\"preload\" as=\"image\" imagesrcset=\"https://t.example/p1.gif 1x, "
+	           "https://t.example/p2.gif 2x\" imagesizes=\"1px\">"
+	           "<svg><filter id=\"f\"><feImage href=\"https://t.example/fe.gif\"/>"
+	           "<feImage xlink:href=\"https://t.example/fe2.gif\"/></filter>"
+	           "<rect fill=\"url(https://t.example/fill.svg#g)\" stroke=\"url(#local)\" width=\"1\" height=\"1\"/>"
+	           "<circle style=\"fill:url(https://t.example/sfill.svg#g)\"/></svg>");
+	assert_true(HAS(m, "https://t.example/p1.gif"));
+	assert_true(HAS(m, "https://t.example/p2.gif"));
+	assert_true(HAS(m, "https://t.example/fe.gif"));
+	assert_true(HAS(m, "https://t.example/fe2.gif"));
+	assert_true(HAS(m, "https://t.example/fill.svg#g"));
+	assert_true(HAS(m, "https://t.example/sfill.svg#g"));
+	assert_int_equal(m->resources.n, 6); /* url(#local) is in the document */
+}
+
+/* <iframe srcdoc>: the document in it fetches its own resources. */
+static void test_iframe_srcdoc(void **state)
+{
+	const pc_msg *m =
+	    H(state, "<iframe srcdoc=\"&lt;img src=&quot;https://t.example/sd.gif&quot; width=1 height=1&gt;"
+	             "&lt;style&gt;b{background:url(https://t.example/sd2.gif)}&lt;/style&gt;\"></iframe>"
+	             "<iframe style=\"display:none\" srcdoc=\"<img src='https://t.example/sd3.gif'>\"></iframe>");
+	const pc_resource *r = BYURL(m, "https://t.example/sd.gif");
+	assert_int_equal(r->width.px, 1);
+	assert_true(HAS(m, "https://t.example/sd2.gif"));
+	assert_true(BYURL(m, "https://t.example/sd3.gif")->hidden & PC_VIS_CONTAINER_HIDDEN);
+}
+
+/* Content-Base (old Outlook) or Content-Location is the base of relative
+ * URLs in an HTML part without <base href>. */
+static void test_content_base(void **state)
+{
+	fixture *fx = *state;
+	static const char msg[] =
+	    "From: s@example.com\r\nTo: r@example.org\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/related; boundary=b\r\n\r\n"
+	    "--b\r\nContent-Type: text/html\r\nContent-Base: \"https://t.example/base/\"\r\n\r\n"
+	    "<img src=\"p.gif\" width=1 height=1>\r\n"
+	    "--b\r\nContent-Type: text/html\r\nContent-Location: https://u.example/x/index.html\r\n\r\n"
+	    "<img src=\"q.gif\">\r\n"
+	    "--b--\r\n";
+	const pc_msg *m = pc_scan(fx->sc, msg, sizeof msg - 1, "t", NULL, 0);
+	const pc_resource *r = BYURL(m, "p.gif");
+	assert_string_equal(r->resolved, "https://t.example/base/p.gif");
+	r = BYURL(m, "q.gif");
+	assert_string_equal(r->resolved, "https://u.example/x/q.gif");
+}
+
 int main(void)
 {
 	pc_pipeline_global_init();
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
 	    T(test_img_1x1),
+	    T(test_style_media_type),
+	    T(test_template_inert),
+	    T(test_ua_hidden_containers),
+	    T(test_more_requests),
+	    T(test_iframe_srcdoc),
+	    T(test_content_base),
 	    T(test_img_sizes_from_css_and_attrs),
 	    T(test_srcset),
 	    T(test_srcset_no_descriptors),
