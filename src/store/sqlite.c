@@ -206,10 +206,29 @@ typedef struct sq {
 	sqlite3_stmt *extra[PC_SQLITE_EXTRA]; /* the other files' statements (sqlite_impl.h) */
 } sq;
 
-sqlite3_stmt **pc_sqlite_extra(pc_store *st, int slot)
+static int fail(pc_store *st, const char *what);
+
+sqlite3_stmt *pc_sqlite_prepared(pc_store *st, int slot, const char *text)
 {
 	sq *q = st->impl;
-	return slot >= 0 && slot < PC_SQLITE_EXTRA ? &q->extra[slot] : NULL;
+	if (slot < 0 || slot >= PC_SQLITE_EXTRA) {
+		snprintf(st->error, sizeof st->error, "no statement slot %d", slot);
+		return NULL;
+	}
+	sqlite3_stmt **s = &q->extra[slot];
+	if (!*s && sqlite3_prepare_v3(q->db, text, -1, SQLITE_PREPARE_PERSISTENT, s, NULL) != SQLITE_OK) {
+		fail(st, "prepare");
+		*s = NULL;
+		return NULL;
+	}
+	sqlite3_reset(*s);
+	sqlite3_clear_bindings(*s);
+	return *s;
+}
+
+int pc_sqlite_fail(pc_store *st, const char *what)
+{
+	return fail(st, what);
 }
 
 sqlite3 *pc_sqlite_db(pc_store *st, bool *in_tx)
@@ -307,7 +326,7 @@ static int run(pc_store *st, sqlite3_stmt *s, const char *what)
 	return ret;
 }
 
-static const char *col(sqlite3_stmt *s, int i)
+const char *pc_sqlite_col(sqlite3_stmt *s, int i)
 {
 	const char *v = (const char *)sqlite3_column_text(s, i);
 	return v ? v : "";
@@ -530,8 +549,8 @@ static void read_rec(sqlite3_stmt *s, pc_campaign_rec *r)
 	int stt = sqlite3_column_int(s, 10);
 	r->status =
 	    stt == PC_CAMPAIGN_MALICIOUS || stt == PC_CAMPAIGN_BENIGN ? (pc_campaign_status)stt : PC_CAMPAIGN_OPEN;
-	snprintf(r->why, sizeof r->why, "%s", col(s, 11));
-	snprintf(r->subject, sizeof r->subject, "%s", col(s, 12));
+	snprintf(r->why, sizeof r->why, "%s", pc_sqlite_col(s, 11));
+	snprintf(r->subject, sizeof r->subject, "%s", pc_sqlite_col(s, 12));
 	r->analyst = sqlite3_column_int(s, 14) != 0;
 	const void *sig = sqlite3_column_blob(s, 13);
 	if (sig && sqlite3_column_bytes(s, 13) == (int)sizeof r->sig)
@@ -785,7 +804,7 @@ static int sq_values(pc_store *st, long long id, const char *kind, size_t max, p
 	sqlite3_bind_int64(s, 3, max ? (sqlite3_int64)max : -1);
 	int rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		if (cb(ctx, col(s, 0), (long)sqlite3_column_int64(s, 1)) != 0)
+		if (cb(ctx, pc_sqlite_col(s, 0), (long)sqlite3_column_int64(s, 1)) != 0)
 			break;
 	sqlite3_reset(s);
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : fail(st, "campaign read");
@@ -799,9 +818,10 @@ static int sq_members(pc_store *st, long long id, pc_member_cb cb, void *ctx)
 	sqlite3_bind_int64(s, 1, id);
 	int rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		pc_member_row r = {col(s, 0),       col(s, 1), col(s, 2), col(s, 3),
-		                   col(s, 4),       col(s, 5), col(s, 6), (time_t)sqlite3_column_int64(s, 7),
-		                   PC_ACTION_ACCEPT};
+		pc_member_row r = {
+		    pc_sqlite_col(s, 0), pc_sqlite_col(s, 1), pc_sqlite_col(s, 2), pc_sqlite_col(s, 3),
+		    pc_sqlite_col(s, 4), pc_sqlite_col(s, 5), pc_sqlite_col(s, 6), (time_t)sqlite3_column_int64(s, 7),
+		    PC_ACTION_ACCEPT};
 		int v = sqlite3_column_int(s, 8);
 		r.verdict = v >= PC_ACTION_ACCEPT && v <= PC_ACTION_REJECT ? (pc_action)v : PC_ACTION_ACCEPT;
 		if (cb(ctx, &r) != 0)
@@ -835,13 +855,10 @@ static int sq_audit_list(pc_store *st, long long campaign, pc_audit_cb cb, void 
 		sqlite3_bind_int64(s, 1, campaign);
 	int rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		pc_audit_row r = {sqlite3_column_int64(s, 0),
-		                  sqlite3_column_int64(s, 4),
-		                  (time_t)sqlite3_column_int64(s, 1),
-		                  col(s, 2),
-		                  col(s, 3),
-		                  col(s, 5),
-		                  col(s, 6)};
+		pc_audit_row r = {
+		    sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 4), (time_t)sqlite3_column_int64(s, 1),
+		    pc_sqlite_col(s, 2),        pc_sqlite_col(s, 3),        pc_sqlite_col(s, 5),
+		    pc_sqlite_col(s, 6)};
 		if (cb(ctx, &r) != 0)
 			break;
 	}

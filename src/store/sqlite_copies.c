@@ -29,40 +29,9 @@ static const char *const sql[] = {
     [X_COUNTS] = "UPDATE campaign SET tokened = tokened + ?2, tokens = tokens + ?3 WHERE id = ?1",
 };
 
-static int fail(pc_store *st, sqlite3 *db, const char *what)
-{
-	snprintf(st->error, sizeof st->error, "%s: %s", what, sqlite3_errmsg(db));
-	return -1;
-}
-
-static sqlite3_stmt *stmt(pc_store *st, sqlite3 *db, int i)
-{
-	sqlite3_stmt **s = pc_sqlite_extra(st, i);
-	if (!s) {
-		snprintf(st->error, sizeof st->error, "copies: no statement slot %d", i);
-		return NULL;
-	}
-	if (!*s && sqlite3_prepare_v3(db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, s, NULL) != SQLITE_OK) {
-		fail(st, db, "prepare");
-		*s = NULL;
-		return NULL;
-	}
-	sqlite3_reset(*s);
-	sqlite3_clear_bindings(*s);
-	return *s;
-}
-
-static const char *col(sqlite3_stmt *s, int i)
-{
-	const unsigned char *v = sqlite3_column_text(s, i);
-	return v ? (const char *)v : "";
-}
-
 int pc_sqlite_copies_get(pc_store *st, long long id, uint64_t skel, size_t max, pc_copy_cb cb, void *ctx)
 {
-	bool in_tx;
-	sqlite3 *db = pc_sqlite_db(st, &in_tx);
-	sqlite3_stmt *s = stmt(st, db, X_GET);
+	sqlite3_stmt *s = pc_sqlite_prepared(st, X_GET, sql[X_GET]);
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
@@ -74,23 +43,21 @@ int pc_sqlite_copies_get(pc_store *st, long long id, uint64_t skel, size_t max, 
 		                 (time_t)sqlite3_column_int64(s, 4),
 		                 sqlite3_column_blob(s, 1),
 		                 (size_t)sqlite3_column_bytes(s, 1),
-		                 col(s, 2),
-		                 col(s, 3)};
+		                 pc_sqlite_col(s, 2),
+		                 pc_sqlite_col(s, 3)};
 		if (!r.vals)
 			r.len = 0;
 		if (cb(ctx, &r) != 0)
 			break;
 	}
 	sqlite3_reset(s);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : fail(st, db, "copies read");
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : pc_sqlite_fail(st, "copies read");
 }
 
 int pc_sqlite_copies_add(pc_store *st, long long id, uint64_t skel, uint64_t rcpt, time_t when, const void *vals,
                          size_t len, const char *source, const char *message_id)
 {
-	bool in_tx;
-	sqlite3 *db = pc_sqlite_db(st, &in_tx);
-	sqlite3_stmt *s = stmt(st, db, X_ADD);
+	sqlite3_stmt *s = pc_sqlite_prepared(st, X_ADD, sql[X_ADD]);
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
@@ -102,7 +69,7 @@ int pc_sqlite_copies_add(pc_store *st, long long id, uint64_t skel, uint64_t rcp
 	sqlite3_bind_int64(s, 7, (sqlite3_int64)when);
 	int rc = sqlite3_step(s);
 	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : fail(st, db, "copies write");
+	return rc == SQLITE_DONE ? 0 : pc_sqlite_fail(st, "copies write");
 }
 
 int pc_sqlite_copies_found(pc_store *st, long long id, const char *template_, const pc_copy_token *tokens, size_t n)
@@ -114,7 +81,7 @@ int pc_sqlite_copies_found(pc_store *st, long long id, const char *template_, co
 		return -1;
 	long tokened = 0, distinct = 0;
 	for (size_t i = 0; i < n; i++) {
-		sqlite3_stmt *s = stmt(st, db, X_TOKEN);
+		sqlite3_stmt *s = pc_sqlite_prepared(st, X_TOKEN, sql[X_TOKEN]);
 		if (!s)
 			return -1;
 		sqlite3_bind_int64(s, 1, id);
@@ -124,7 +91,7 @@ int pc_sqlite_copies_found(pc_store *st, long long id, const char *template_, co
 		int rc = sqlite3_step(s);
 		sqlite3_reset(s);
 		if (rc != SQLITE_DONE)
-			return fail(st, db, "member write");
+			return pc_sqlite_fail(st, "member write");
 		if (sqlite3_changes(db) == 0)
 			continue; /* it had a token already, or is not a member */
 		tokened++;
@@ -135,7 +102,7 @@ int pc_sqlite_copies_found(pc_store *st, long long id, const char *template_, co
 	}
 	if (!tokened)
 		return 0;
-	sqlite3_stmt *u = stmt(st, db, X_COUNTS);
+	sqlite3_stmt *u = pc_sqlite_prepared(st, X_COUNTS, sql[X_COUNTS]);
 	if (!u)
 		return -1;
 	sqlite3_bind_int64(u, 1, id);
@@ -143,5 +110,5 @@ int pc_sqlite_copies_found(pc_store *st, long long id, const char *template_, co
 	sqlite3_bind_int64(u, 3, distinct);
 	int rc = sqlite3_step(u);
 	sqlite3_reset(u);
-	return rc == SQLITE_DONE ? 0 : fail(st, db, "campaign write");
+	return rc == SQLITE_DONE ? 0 : pc_sqlite_fail(st, "campaign write");
 }

@@ -51,40 +51,11 @@ static const char *const sql[X_END] = {
     [X_IOC_DEL] = "DELETE FROM ioc_set WHERE name = ?1",
 };
 
-static int fail(pc_store *st, sqlite3 *db, const char *what)
-{
-	snprintf(st->error, sizeof st->error, "%s: %s", what, sqlite3_errmsg(db));
-	return -1;
-}
-
-static sqlite3_stmt *stmt(pc_store *st, sqlite3 *db, int i)
-{
-	sqlite3_stmt **s = pc_sqlite_extra(st, i);
-	if (!s) {
-		snprintf(st->error, sizeof st->error, "custody: no statement slot %d", i);
-		return NULL;
-	}
-	if (!*s && sqlite3_prepare_v3(db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, s, NULL) != SQLITE_OK) {
-		fail(st, db, "prepare");
-		*s = NULL;
-		return NULL;
-	}
-	sqlite3_reset(*s);
-	sqlite3_clear_bindings(*s);
-	return *s;
-}
-
-static const char *col(sqlite3_stmt *s, int i)
-{
-	const unsigned char *v = sqlite3_column_text(s, i);
-	return v ? (const char *)v : "";
-}
-
 int pc_sqlite_custody_put(pc_store *st, const pc_custody *c)
 {
 	bool in_tx;
 	sqlite3 *db = pc_sqlite_db(st, &in_tx);
-	sqlite3_stmt *s = stmt(st, db, X_PUT);
+	sqlite3_stmt *s = pc_sqlite_prepared(st, X_PUT, sql[X_PUT]);
 	if (!s)
 		return -1;
 	/* a message over SQLite's value limit keeps its record, not its bytes */
@@ -102,17 +73,15 @@ int pc_sqlite_custody_put(pc_store *st, const pc_custody *c)
 	int rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s); /* the original was bound SQLITE_STATIC */
-	return rc == SQLITE_DONE ? 0 : fail(st, db, "custody write");
+	return rc == SQLITE_DONE ? 0 : pc_sqlite_fail(st, "custody write");
 }
 
 int pc_sqlite_custody_list(pc_store *st, long long campaign, const char *sha256, bool with_original, pc_custody_cb cb,
                            void *ctx)
 {
-	bool in_tx;
-	sqlite3 *db = pc_sqlite_db(st, &in_tx);
 	int which = campaign > 0 ? (with_original ? X_BY_CAMPAIGN_ORIG : X_BY_CAMPAIGN)
 	                         : (with_original ? X_BY_SHA_ORIG : X_BY_SHA);
-	sqlite3_stmt *s = stmt(st, db, which);
+	sqlite3_stmt *s = pc_sqlite_prepared(st, which, sql[which]);
 	if (!s)
 		return -1;
 	if (campaign > 0)
@@ -121,29 +90,24 @@ int pc_sqlite_custody_list(pc_store *st, long long campaign, const char *sha256,
 		sqlite3_bind_text(s, 1, sha256 ? sha256 : "", -1, SQLITE_TRANSIENT);
 	int rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		pc_custody c = {col(s, 0),
-		                sqlite3_column_int64(s, 1),
-		                col(s, 2),
-		                col(s, 3),
-		                (time_t)sqlite3_column_int64(s, 4),
-		                col(s, 5),
-		                sqlite3_column_blob(s, 6),
-		                (size_t)sqlite3_column_bytes(s, 6),
-		                sqlite3_column_int(s, 7) != 0};
+		pc_custody c = {
+		    pc_sqlite_col(s, 0),       sqlite3_column_int64(s, 1),         pc_sqlite_col(s, 2),
+		    pc_sqlite_col(s, 3),       (time_t)sqlite3_column_int64(s, 4), pc_sqlite_col(s, 5),
+		    sqlite3_column_blob(s, 6), (size_t)sqlite3_column_bytes(s, 6), sqlite3_column_int(s, 7) != 0};
 		if (!c.original)
 			c.n = 0;
 		if (cb(ctx, &c) != 0)
 			break;
 	}
 	sqlite3_reset(s);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : fail(st, db, "custody read");
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : pc_sqlite_fail(st, "custody read");
 }
 
 int pc_sqlite_custody_prune(pc_store *st, time_t before, long max, long *dropped)
 {
 	bool in_tx;
 	sqlite3 *db = pc_sqlite_db(st, &in_tx);
-	sqlite3_stmt *s = stmt(st, db, X_PRUNE);
+	sqlite3_stmt *s = pc_sqlite_prepared(st, X_PRUNE, sql[X_PRUNE]);
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)before);
@@ -151,16 +115,14 @@ int pc_sqlite_custody_prune(pc_store *st, time_t before, long max, long *dropped
 	int rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
-		return fail(st, db, "custody retention");
+		return pc_sqlite_fail(st, "custody retention");
 	*dropped = (long)sqlite3_changes(db);
 	return 0;
 }
 
 int pc_sqlite_ioc_put(pc_store *st, const pc_ioc_set *set)
 {
-	bool in_tx;
-	sqlite3 *db = pc_sqlite_db(st, &in_tx);
-	sqlite3_stmt *s = stmt(st, db, X_IOC_PUT);
+	sqlite3_stmt *s = pc_sqlite_prepared(st, X_IOC_PUT, sql[X_IOC_PUT]);
 	if (!s)
 		return -1;
 	sqlite3_bind_text(s, 1, set->name, -1, SQLITE_TRANSIENT);
@@ -171,20 +133,19 @@ int pc_sqlite_ioc_put(pc_store *st, const pc_ioc_set *set)
 	int rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
-	return rc == SQLITE_DONE ? 0 : fail(st, db, "indicator set write");
+	return rc == SQLITE_DONE ? 0 : pc_sqlite_fail(st, "indicator set write");
 }
 
 int pc_sqlite_ioc_list(pc_store *st, bool with_body, pc_ioc_set_cb cb, void *ctx)
 {
-	bool in_tx;
-	sqlite3 *db = pc_sqlite_db(st, &in_tx);
-	sqlite3_stmt *s = stmt(st, db, with_body ? X_IOC_LIST_BODY : X_IOC_LIST);
+	sqlite3_stmt *s = pc_sqlite_prepared(st, with_body ? X_IOC_LIST_BODY : X_IOC_LIST,
+	                                     sql[with_body ? X_IOC_LIST_BODY : X_IOC_LIST]);
 	if (!s)
 		return -1;
 	int rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		pc_ioc_set set = {col(s, 0),
-		                  col(s, 2),
+		pc_ioc_set set = {pc_sqlite_col(s, 0),
+		                  pc_sqlite_col(s, 2),
 		                  (time_t)sqlite3_column_int64(s, 1),
 		                  (long)sqlite3_column_int64(s, 3),
 		                  sqlite3_column_blob(s, 4),
@@ -195,20 +156,20 @@ int pc_sqlite_ioc_list(pc_store *st, bool with_body, pc_ioc_set_cb cb, void *ctx
 			break;
 	}
 	sqlite3_reset(s);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : fail(st, db, "indicator sets read");
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : pc_sqlite_fail(st, "indicator sets read");
 }
 
 int pc_sqlite_ioc_remove(pc_store *st, const char *name)
 {
 	bool in_tx;
 	sqlite3 *db = pc_sqlite_db(st, &in_tx);
-	sqlite3_stmt *s = stmt(st, db, X_IOC_DEL);
+	sqlite3_stmt *s = pc_sqlite_prepared(st, X_IOC_DEL, sql[X_IOC_DEL]);
 	if (!s)
 		return -1;
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
 	int rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
-		return fail(st, db, "indicator set delete");
+		return pc_sqlite_fail(st, "indicator set delete");
 	return sqlite3_changes(db) > 0 ? 1 : 0;
 }

@@ -25,9 +25,15 @@ int pc_sqlite_audit_quarantine_list(pc_store *st, const char *dir, pc_audit_qcb 
 int pc_sqlite_add_value(pc_store *st, long long id, const char *kind, const char *value);
 
 /* Statements the other files prepare once per connection: slot i of
- * PC_SQLITE_EXTRA, finalized when the store closes. */
+ * PC_SQLITE_EXTRA (each file owns its range), prepared from text on first
+ * use, then reset and unbound on each; finalized when the store closes.
+ * NULL with the error kept when it cannot be prepared. */
 #define PC_SQLITE_EXTRA 16
-sqlite3_stmt **pc_sqlite_extra(pc_store *st, int slot);
+sqlite3_stmt *pc_sqlite_prepared(pc_store *st, int slot, const char *text);
+/* "what: SQLite's message" into the store's error; returns -1. */
+int pc_sqlite_fail(pc_store *st, const char *what);
+/* A text column, "" for NULL. */
+const char *pc_sqlite_col(sqlite3_stmt *s, int i);
 
 /* store/sqlite_copies.c: the URLs of a campaign's copies */
 int pc_sqlite_copies_get(pc_store *st, long long id, uint64_t skel, size_t max, pc_copy_cb cb, void *ctx);
