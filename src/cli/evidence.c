@@ -65,12 +65,6 @@ static void say3(const char *before, const char *s, const char *after)
 	g_free(t);
 }
 
-static const char *js(const json_t *o, const char *k)
-{
-	const json_t *v = json_object_get(o, k);
-	return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
 /* One message: its bytes against its record, printed. */
 static void verify_one(vctx *v, const char *label, const char *bytes, size_t n, const json_t *record)
 {
@@ -106,10 +100,10 @@ static void verify_one(vctx *v, const char *label, const char *bytes, size_t n, 
 	const json_t *sha = json_object_get(r, "sha256");
 	say3("", label, "\n");
 	if (json_is_true(json_object_get(sha, "holds")))
-		printf("  bytes: the ones received (sha256 %s): holds\n", js(sha, "actual"));
+		printf("  bytes: the ones received (sha256 %s): holds\n", pc_qmeta_str(sha, "actual"));
 	else
 		printf("  bytes: CHANGED since they were received (sha256 then %s, now %s): does not hold\n",
-		       js(sha, "recorded"), js(sha, "actual"));
+		       pc_qmeta_str(sha, "recorded"), pc_qmeta_str(sha, "actual"));
 	const json_t *dns = json_object_get(r, "dns");
 	printf("  DNS answers recorded: %lld (asked offline only; questions with no recorded answer: %lld)\n",
 	       (long long)json_integer_value(json_object_get(dns, "recorded")),
@@ -118,25 +112,26 @@ static void verify_one(vctx *v, const char *label, const char *bytes, size_t n, 
 	const json_t *c;
 	json_array_foreach(json_object_get(r, "checks"), i, c)
 	{
-		const char *m = js(c, "method");
+		const char *m = pc_qmeta_str(c, "method");
 		printf("  %s", m ? m : "?");
-		if (js(c, "domain"))
-			say3(" ", js(c, "domain"), "");
-		if (js(c, "selector"))
-			say3(" s=", js(c, "selector"), "");
-		if (js(c, "identity"))
-			say3(" (", js(c, "identity"), ")");
-		const char *was = js(c, "recorded"), *now = js(c, "now");
+		if (pc_qmeta_str(c, "domain"))
+			say3(" ", pc_qmeta_str(c, "domain"), "");
+		if (pc_qmeta_str(c, "selector"))
+			say3(" s=", pc_qmeta_str(c, "selector"), "");
+		if (pc_qmeta_str(c, "identity"))
+			say3(" (", pc_qmeta_str(c, "identity"), ")");
+		const char *was = pc_qmeta_str(c, "recorded"), *now = pc_qmeta_str(c, "now");
 		printf(": %s then, %s now", was ? was : "?", now ? now : "not checked");
-		if (js(c, "reason") && !json_is_true(json_object_get(c, "holds")))
-			say3(" (", js(c, "reason"), ")");
+		if (pc_qmeta_str(c, "reason") && !json_is_true(json_object_get(c, "holds")))
+			say3(" (", pc_qmeta_str(c, "reason"), ")");
 		printf(": %s\n", json_is_true(json_object_get(c, "holds")) ? "holds" : "DOES NOT HOLD");
 	}
 	json_array_foreach(json_object_get(r, "upstream"), i, c)
 	{
-		printf("  %s", js(c, "method") ? js(c, "method") : "?");
-		say3(" ", js(c, "result") ? js(c, "result") : "?", "");
-		say3(" as reported by ", js(c, "source") ? js(c, "source") : "?", " (not re-checkable here)\n");
+		printf("  %s", pc_qmeta_str(c, "method") ? pc_qmeta_str(c, "method") : "?");
+		say3(" ", pc_qmeta_str(c, "result") ? pc_qmeta_str(c, "result") : "?", "");
+		say3(" as reported by ", pc_qmeta_str(c, "source") ? pc_qmeta_str(c, "source") : "?",
+		     " (not re-checkable here)\n");
 	}
 	printf("  => %s\n", holds ? "everything recorded still holds" : "something does not hold");
 	json_decref(r);

@@ -75,7 +75,7 @@ static json_t *jstr(const char *s)
 	return j ? j : json_string("");
 }
 
-static const char *gs(const json_t *o, const char *k)
+const char *pc_case_str(const json_t *o, const char *k)
 {
 	const json_t *v = json_object_get(o, k);
 	return json_is_string(v) ? json_string_value(v) : NULL;
@@ -189,7 +189,7 @@ static void indicator(builder *b, const char *type, const char *value, long coun
 	}
 	size_t same = 0, k;
 	json_t *x;
-	json_array_foreach(b->iarr, k, x) same += !strcmp(gs(x, "type"), type);
+	json_array_foreach(b->iarr, k, x) same += !strcmp(pc_case_str(x, "type"), type);
 	if (same >= INDICATORS_PER_TYPE) {
 		g_free(key);
 		return;
@@ -313,7 +313,7 @@ static gint by_count(gconstpointer a, gconstpointer b)
 	json_int_t y = json_integer_value(json_object_get(*(json_t *const *)b, "count"));
 	if (x != y)
 		return x > y ? -1 : 1;
-	return strcmp(gs(*(json_t *const *)a, "value"), gs(*(json_t *const *)b, "value"));
+	return strcmp(pc_case_str(*(json_t *const *)a, "value"), pc_case_str(*(json_t *const *)b, "value"));
 }
 
 static json_t *rcpt_domain_values(builder *b)
@@ -394,7 +394,7 @@ static int on_member(void *ctx, const pc_member_row *r)
 
 static void add_finding(builder *b, const json_t *f)
 {
-	const char *det = gs(f, "detector"), *sum = gs(f, "summary");
+	const char *det = pc_case_str(f, "detector"), *sum = pc_case_str(f, "summary");
 	if (!det)
 		return;
 	char *key = g_strdup_printf("%s\n%s", det, sum ? sum : "");
@@ -420,10 +420,11 @@ static void add_finding(builder *b, const json_t *f)
 	g_hash_table_insert(b->findings, key, g);
 	/* a lookalike domain named in the evidence */
 	if (!strcmp(det, "impersonation.lookalike")) {
-		const char *d = gs(ev, "domain_ascii") ? gs(ev, "domain_ascii") : gs(ev, "domain");
+		const char *d =
+		    pc_case_str(ev, "domain_ascii") ? pc_case_str(ev, "domain_ascii") : pc_case_str(ev, "domain");
 		if (d && !spared_domain(b, d))
-			indicator(b, "lookalike-domain", d, 1, gs(ev, "imitated") ? gs(ev, "imitated") : "lookalike",
-			          NULL);
+			indicator(b, "lookalike-domain", d, 1,
+			          pc_case_str(ev, "imitated") ? pc_case_str(ev, "imitated") : "lookalike", NULL);
 	}
 }
 
@@ -448,39 +449,42 @@ static int on_custody(void *ctx, const pc_custody *c)
 	if (!rec)
 		return 0;
 	const json_t *env = json_object_get(rec, "envelope");
-	if (gs(rec, "subject")) /* as received; the store keeps it normalised */
-		json_object_set_new(m, "subject", jstr(gs(rec, "subject")));
+	if (pc_case_str(rec, "subject")) /* as received; the store keeps it normalised */
+		json_object_set_new(m, "subject", jstr(pc_case_str(rec, "subject")));
 	json_object_set_new(m, "size", json_integer(json_integer_value(json_object_get(rec, "size"))));
 	json_object_set_new(m, "multipart", json_boolean(json_is_true(json_object_get(rec, "multipart"))));
 	const char *fields[][2] = {{"client_ip", "client_ip"}, {"helo", "helo"}, {"mail_from", "mail_from"}};
 	for (size_t i = 0; i < 3; i++)
-		json_object_set_new(m, fields[i][0], jstr(gs(env, fields[i][1])));
+		json_object_set_new(m, fields[i][0], jstr(pc_case_str(env, fields[i][1])));
 	const char *own[] = {"sending_ip", "reply_to", "return_path"};
 	for (size_t i = 0; i < 3; i++)
-		json_object_set_new(m, own[i], jstr(gs(rec, own[i])));
+		json_object_set_new(m, own[i], jstr(pc_case_str(rec, own[i])));
 	json_t *auth = json_object_get(m, "auth");
 	size_t i;
 	const json_t *a;
 	json_array_foreach(json_object_get(rec, "auth"), i, a) json_array_append_new(
-	    auth, json_pack("{s:o,s:o,s:o,s:o}", "method", jstr(gs(a, "method")), "result", jstr(gs(a, "result")),
-	                    "domain", jstr(gs(a, "domain")), "selector", jstr(gs(a, "selector"))));
+	    auth, json_pack("{s:o,s:o,s:o,s:o}", "method", jstr(pc_case_str(a, "method")), "result",
+	                    jstr(pc_case_str(a, "result")), "domain", jstr(pc_case_str(a, "domain")), "selector",
+	                    jstr(pc_case_str(a, "selector"))));
 	json_array_foreach(json_object_get(rec, "reasons"), i, a) add_finding(b, a);
 	/* a freemail provider's servers are not the attacker's, nor those
 	 * legitimate mail came from */
-	const char *from_dom = gs(rec, "from") ? pc_addr_domain(gs(rec, "from")) : NULL;
+	const char *from_dom = pc_case_str(rec, "from") ? pc_addr_domain(pc_case_str(rec, "from")) : NULL;
 	char block[64];
-	if (gs(rec, "sending_ip") && !(from_dom && b->freemail && pc_trackerlist_match(b->freemail, from_dom)) &&
-	    !g_hash_table_contains(b->shared, gs(rec, "sending_ip")) &&
-	    !(ip_block(gs(rec, "sending_ip"), block, sizeof block) && g_hash_table_contains(b->shared, block)))
-		indicator(b, "sending-ip", gs(rec, "sending_ip"), 1, "first external hop of the Received chain", NULL);
-	if (gs(rec, "reply_to")) {
-		const char *d = pc_addr_domain(gs(rec, "reply_to"));
-		indicator(b, "reply-to", gs(rec, "reply_to"), 1, "Reply-To of a copy", NULL);
+	if (pc_case_str(rec, "sending_ip") &&
+	    !(from_dom && b->freemail && pc_trackerlist_match(b->freemail, from_dom)) &&
+	    !g_hash_table_contains(b->shared, pc_case_str(rec, "sending_ip")) &&
+	    !(ip_block(pc_case_str(rec, "sending_ip"), block, sizeof block) && g_hash_table_contains(b->shared, block)))
+		indicator(b, "sending-ip", pc_case_str(rec, "sending_ip"), 1,
+		          "first external hop of the Received chain", NULL);
+	if (pc_case_str(rec, "reply_to")) {
+		const char *d = pc_addr_domain(pc_case_str(rec, "reply_to"));
+		indicator(b, "reply-to", pc_case_str(rec, "reply_to"), 1, "Reply-To of a copy", NULL);
 		if (d && !spared_domain(b, d))
 			indicator(b, "sender-domain", d, 1, "Reply-To domain", NULL);
 	}
-	if (gs(rec, "return_path"))
-		indicator(b, "return-path", gs(rec, "return_path"), 1, "Return-Path of a copy", NULL);
+	if (pc_case_str(rec, "return_path"))
+		indicator(b, "return-path", pc_case_str(rec, "return_path"), 1, "Return-Path of a copy", NULL);
 	json_decref(rec);
 	return 0;
 }
@@ -498,7 +502,7 @@ static int on_qentry(void *ctx, const char *qid, const char *meta)
 	long long id = json_is_integer(c)  ? json_integer_value(c)
 	               : json_is_string(c) ? strtoll(json_string_value(c), NULL, 10)
 	                                   : 0;
-	const char *sha = gs(o, "sha256") ? gs(o, "sha256") : gs(o, "sha256_in_mailbox");
+	const char *sha = pc_case_str(o, "sha256") ? pc_case_str(o, "sha256") : pc_case_str(o, "sha256_in_mailbox");
 	json_t *m = id == b->id && sha ? g_hash_table_lookup(b->by_sha, sha) : NULL;
 	if (m)
 		json_object_set_new(m, "quarantine", json_string(qid));
@@ -554,7 +558,7 @@ static gint by_members(gconstpointer a, gconstpointer b)
 	json_int_t y = json_integer_value(json_object_get(*(json_t *const *)b, "members"));
 	if (x != y)
 		return x > y ? -1 : 1;
-	return strcmp(gs(*(json_t *const *)a, "detector"), gs(*(json_t *const *)b, "detector"));
+	return strcmp(pc_case_str(*(json_t *const *)a, "detector"), pc_case_str(*(json_t *const *)b, "detector"));
 }
 
 /* ---- recipients out of everything else ---- */
@@ -610,10 +614,10 @@ static void scrub(builder *b, json_t *j, int depth)
 	if (json_is_object(j)) {
 		/* a tracker URL that carries the recipient's identity in an
 		 * encoding is withheld whole */
-		const char *leak = gs(j, "leak");
-		if (leak && *leak && gs(j, "url")) {
+		const char *leak = pc_case_str(j, "leak");
+		if (leak && *leak && pc_case_str(j, "url")) {
 			char *w = g_strdup_printf("[withheld: carries the recipient's identity (%s)]",
-			                          gs(j, "leak_detail") ? gs(j, "leak_detail") : leak);
+			                          pc_case_str(j, "leak_detail") ? pc_case_str(j, "leak_detail") : leak);
 			json_object_set_new(j, "url", jstr(w));
 			g_free(w);
 		}
@@ -639,7 +643,7 @@ static void scrub(builder *b, json_t *j, int depth)
 
 /* ---- the timeline ---- */
 
-static long long parse_time(const char *s)
+long long pc_case_time(const char *s)
 {
 	struct tm tm;
 	memset(&tm, 0, sizeof tm);
@@ -655,7 +659,7 @@ static json_t *timeline(builder *b)
 	long long lo = 0, hi = 0;
 	json_array_foreach(b->members, i, m)
 	{
-		long long t = parse_time(gs(m, "arrived"));
+		long long t = pc_case_time(pc_case_str(m, "arrived"));
 		if (!i || t < lo)
 			lo = t;
 		if (!i || t > hi)
@@ -673,7 +677,7 @@ static json_t *timeline(builder *b)
 	long *c = calloc(bins + 1, sizeof *c);
 	json_array_foreach(b->members, i, m)
 	{
-		long long k = (parse_time(gs(m, "arrived")) - lo) / unit;
+		long long k = (pc_case_time(pc_case_str(m, "arrived")) - lo) / unit;
 		if (c && bins)
 			c[k < 0 ? 0 : (size_t)k >= bins ? bins - 1 : (size_t)k]++;
 	}
@@ -693,7 +697,7 @@ static void value_indicators(builder *b, const json_t *values)
 	const json_t *v;
 	json_array_foreach(json_object_get(values, "sender"), i, v)
 	{
-		const char *a = gs(v, "value");
+		const char *a = pc_case_str(v, "value");
 		long n = (long)json_integer_value(json_object_get(v, "count"));
 		indicator(b, "sender-address", a, n, "From of a copy", NULL);
 		const char *d = a ? pc_addr_domain(a) : NULL;
@@ -702,15 +706,15 @@ static void value_indicators(builder *b, const json_t *values)
 	}
 	json_array_foreach(json_object_get(values, "tracker"), i, v)
 	{
-		if (!spared_domain(b, gs(v, "value")))
-			indicator(b, "tracker-host", gs(v, "value"),
+		if (!spared_domain(b, pc_case_str(v, "value")))
+			indicator(b, "tracker-host", pc_case_str(v, "value"),
 			          (long)json_integer_value(json_object_get(v, "count")),
 			          "host of a tracker in the copies", NULL);
 	}
 	json_array_foreach(json_object_get(values, "template"), i, v)
 	{
 		char re[2048];
-		const char *t = gs(v, "value");
+		const char *t = pc_case_str(v, "value");
 		if (t && pc_template_regex(t, re, sizeof re))
 			indicator(b, "url-template", t, (long)json_integer_value(json_object_get(v, "count")),
 			          "tracker URL with the per-recipient token as a pattern", re);
@@ -726,7 +730,7 @@ static void subject_indicator(builder *b)
 	size_t bestn = 0;
 	json_array_foreach(b->members, i, m)
 	{
-		const char *s = gs(m, "subject");
+		const char *s = pc_case_str(m, "subject");
 		if (!s || strlen(s) < 8)
 			continue;
 		size_t c = GPOINTER_TO_SIZE(g_hash_table_lookup(h, s)) + 1;
@@ -754,7 +758,7 @@ static void drop_singletons(builder *b, long long size)
 	json_t *x;
 	json_array_foreach(b->iarr, i, x)
 	{
-		const char *t = gs(x, "type");
+		const char *t = pc_case_str(x, "type");
 		bool per_copy = !strcmp(t, "return-path") || !strcmp(t, "sending-ip") || !strcmp(t, "url-template");
 		if (!per_copy || json_integer_value(json_object_get(x, "count")) >= 2)
 			json_array_append(kept, x);

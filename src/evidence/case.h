@@ -105,6 +105,11 @@ typedef struct pc_case_opts {
 	long long now;                  /* the time "generated" says; 0: time(NULL) (tests fix it) */
 } pc_case_opts;
 
+/* A case's string member, NULL when missing or not a string. */
+const char *pc_case_str(const json_t *o, const char *k);
+/* A case time ("2026-12-05T14:03:00Z") as seconds since 1970, 0 when not one. */
+long long pc_case_time(const char *s);
+
 json_t *pc_case_build(struct pc_store *st, long long campaign, const pc_case_opts *o, char *err, size_t errlen);
 
 #endif

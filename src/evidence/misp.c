@@ -20,7 +20,6 @@
  *   "domain-ip" per tracker host. Object template UUIDs are MISP's
  *   (misp-objects: email, domain-ip).
  */
-#define _GNU_SOURCE
 #include "evidence/export.h"
 
 #include <glib.h>
@@ -35,21 +34,6 @@
 #define EMAIL_TEMPLATE_VERSION "18"
 #define DOMAIN_IP_TEMPLATE "43b3b146-77eb-4931-b4cc-b66c60f28734"
 #define DOMAIN_IP_TEMPLATE_VERSION "10"
-
-static const char *gs(const json_t *o, const char *k)
-{
-	const json_t *v = json_object_get(o, k);
-	return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-static long long parse_time(const char *s)
-{
-	struct tm tm;
-	memset(&tm, 0, sizeof tm);
-	if (!s || !strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		return 0;
-	return (long long)timegm(&tm);
-}
 
 typedef struct mb {
 	char ts[24];
@@ -98,20 +82,20 @@ char *pc_misp_event(const json_t *c, char *err, size_t errlen)
 {
 	const json_t *k = json_object_get(c, "campaign");
 	mb b = {.failed = false};
-	long long gen = parse_time(gs(c, "generated"));
+	long long gen = pc_case_time(pc_case_str(c, "generated"));
 	snprintf(b.ts, sizeof b.ts, "%lld", gen);
-	const char *tlp = gs(c, "tlp") ? gs(c, "tlp") : "amber";
+	const char *tlp = pc_case_str(c, "tlp") ? pc_case_str(c, "tlp") : "amber";
 	const char *dist = !strcmp(tlp, "red") || !strcmp(tlp, "amber+strict") ? "0"
 	                   : !strcmp(tlp, "amber")                             ? "1"
 	                                                                       : "3";
-	bool malicious = gs(k, "status") && !strcmp(gs(k, "status"), "malicious");
+	bool malicious = pc_case_str(k, "status") && !strcmp(pc_case_str(k, "status"), "malicious");
 	char date[16] = "1970-01-01";
-	const char *first = gs(k, "first_seen");
+	const char *first = pc_case_str(k, "first_seen");
 	if (first && strlen(first) >= 10)
 		snprintf(date, sizeof date, "%.10s", first);
 	long long cid = (long long)json_integer_value(json_object_get(k, "id"));
 	char *info = g_strdup_printf("Portcullis campaign %lld: %s (%lld copies, %lld recipients)", cid,
-	                             gs(k, "subject") ? gs(k, "subject") : "",
+	                             pc_case_str(k, "subject") ? pc_case_str(k, "subject") : "",
 	                             (long long)json_integer_value(json_object_get(k, "size")),
 	                             (long long)json_integer_value(json_object_get(k, "recipients")));
 	char u[PC_UUID_LEN], ou[PC_UUID_LEN];
@@ -120,22 +104,23 @@ char *pc_misp_event(const json_t *c, char *err, size_t errlen)
 	const json_t *org = json_object_get(c, "organisation");
 	char tag_tlp[32], tag_status[64], tag_verdict[64];
 	snprintf(tag_tlp, sizeof tag_tlp, "tlp:%s", tlp);
-	snprintf(tag_status, sizeof tag_status, "portcullis:status=\"%s\"", gs(k, "status") ? gs(k, "status") : "open");
+	snprintf(tag_status, sizeof tag_status, "portcullis:status=\"%s\"",
+	         pc_case_str(k, "status") ? pc_case_str(k, "status") : "open");
 	snprintf(tag_verdict, sizeof tag_verdict, "portcullis:verdict=\"%s\"",
-	         gs(k, "verdict") ? gs(k, "verdict") : "accept");
+	         pc_case_str(k, "verdict") ? pc_case_str(k, "verdict") : "accept");
 	json_t *attrs = json_array(), *objs = json_array();
-	json_t *ev =
-	    json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:{s:s,s:s},s:[{s:s},{s:s},{s:s}]}", "uuid", u, "info", info,
-	              "date", date, "threat_level_id", malicious ? "1" : "2", "analysis",
-	              json_is_true(json_object_get(k, "analyst")) ? "2" : "1", "distribution", dist, "timestamp", b.ts,
-	              "published", 0, "Orgc", "name", gs(org, "name") ? gs(org, "name") : "Portcullis operator", "uuid",
-	              ou, "Tag", "name", tag_tlp, "name", tag_status, "name", tag_verdict);
+	json_t *ev = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:{s:s,s:s},s:[{s:s},{s:s},{s:s}]}", "uuid", u, "info",
+	                       info, "date", date, "threat_level_id", malicious ? "1" : "2", "analysis",
+	                       json_is_true(json_object_get(k, "analyst")) ? "2" : "1", "distribution", dist,
+	                       "timestamp", b.ts, "published", 0, "Orgc", "name",
+	                       pc_case_str(org, "name") ? pc_case_str(org, "name") : "Portcullis operator", "uuid", ou,
+	                       "Tag", "name", tag_tlp, "name", tag_status, "name", tag_verdict);
 	g_free(info);
 	size_t i;
 	const json_t *x;
 	json_array_foreach(json_object_get(c, "indicators"), i, x)
 	{
-		const char *type = gs(x, "type"), *v = gs(x, "value"), *why = gs(x, "why");
+		const char *type = pc_case_str(x, "type"), *v = pc_case_str(x, "value"), *why = pc_case_str(x, "why");
 		if (!type || !v)
 			continue;
 		if (!strcmp(type, "sender-address"))
@@ -152,10 +137,11 @@ char *pc_misp_event(const json_t *c, char *err, size_t errlen)
 			push(attrs, attr(&b, "ip-src", "Network activity", v, true, why, NULL));
 		else if (!strcmp(type, "subject"))
 			push(attrs, attr(&b, "email-subject", "Payload delivery", v, true, why, NULL));
-		else if (!strcmp(type, "url-template") && gs(x, "regex")) {
+		else if (!strcmp(type, "url-template") && pc_case_str(x, "regex")) {
 			char *cm =
 			    g_strdup_printf("Portcullis URL template %s: the per-recipient token as a pattern", v);
-			push(attrs, attr(&b, "pattern-in-traffic", "Network activity", gs(x, "regex"), true, cm, NULL));
+			push(attrs, attr(&b, "pattern-in-traffic", "Network activity", pc_case_str(x, "regex"), true,
+			                 cm, NULL));
 			g_free(cm);
 		}
 		if (!strcmp(type, "tracker-host")) {
@@ -171,7 +157,7 @@ char *pc_misp_event(const json_t *c, char *err, size_t errlen)
 	size_t copies = 0;
 	json_array_foreach(json_object_get(c, "members"), i, x)
 	{
-		const char *sha = gs(x, "sha256");
+		const char *sha = pc_case_str(x, "sha256");
 		if (!sha)
 			continue;
 		char cm[64];
@@ -184,15 +170,18 @@ char *pc_misp_event(const json_t *c, char *err, size_t errlen)
 		if (!o)
 			continue;
 		json_t *oa = json_object_get(o, "Attribute");
-		push(oa, attr(&b, "email-src", "Payload delivery", gs(x, "from"), true, NULL, "from"));
-		push(oa, attr(&b, "email-reply-to", "Payload delivery", gs(x, "reply_to"), true, NULL, "reply-to"));
-		push(oa, attr(&b, "email-src", "Payload delivery", gs(x, "return_path"), false, NULL, "return-path"));
-		push(oa, attr(&b, "email-subject", "Payload delivery", gs(x, "subject"), false, NULL, "subject"));
+		push(oa, attr(&b, "email-src", "Payload delivery", pc_case_str(x, "from"), true, NULL, "from"));
+		push(oa, attr(&b, "email-reply-to", "Payload delivery", pc_case_str(x, "reply_to"), true, NULL,
+		              "reply-to"));
+		push(oa, attr(&b, "email-src", "Payload delivery", pc_case_str(x, "return_path"), false, NULL,
+		              "return-path"));
 		push(oa,
-		     attr(&b, "email-message-id", "Payload delivery", gs(x, "message_id"), false, NULL, "message-id"));
-		push(oa, attr(&b, "datetime", "Other", gs(x, "arrived"), false, NULL, "send-date"));
-		push(oa,
-		     attr(&b, "ip-src", "Network activity", gs(x, "sending_ip"), false, NULL, "received-header-ip"));
+		     attr(&b, "email-subject", "Payload delivery", pc_case_str(x, "subject"), false, NULL, "subject"));
+		push(oa, attr(&b, "email-message-id", "Payload delivery", pc_case_str(x, "message_id"), false, NULL,
+		              "message-id"));
+		push(oa, attr(&b, "datetime", "Other", pc_case_str(x, "arrived"), false, NULL, "send-date"));
+		push(oa, attr(&b, "ip-src", "Network activity", pc_case_str(x, "sending_ip"), false, NULL,
+		              "received-header-ip"));
 		if (json_array_size(oa))
 			json_array_append_new(objs, o);
 		else

@@ -44,12 +44,6 @@ typedef struct sb {
 	bool failed;
 } sb;
 
-static const char *gs(const json_t *o, const char *k)
-{
-	const json_t *v = json_object_get(o, k);
-	return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
 /* "...Z" as a millisecond timestamp "....000Z" (SDO created/modified). */
 static json_t *ms(const char *t)
 {
@@ -191,16 +185,18 @@ static char *reasoning(const json_t *c)
 	GString *t = g_string_new(NULL);
 	g_string_append_printf(t, "Campaign %lld is %s (%s). Verdict: %s.\n",
 	                       (long long)json_integer_value(json_object_get(k, "id")),
-	                       gs(k, "status") ? gs(k, "status") : "?", gs(k, "why") ? gs(k, "why") : "",
-	                       gs(k, "verdict") ? gs(k, "verdict") : "?");
+	                       pc_case_str(k, "status") ? pc_case_str(k, "status") : "?",
+	                       pc_case_str(k, "why") ? pc_case_str(k, "why") : "",
+	                       pc_case_str(k, "verdict") ? pc_case_str(k, "verdict") : "?");
 	size_t i;
 	const json_t *f;
 	json_array_foreach(json_object_get(c, "findings"), i, f)
 	{
-		g_string_append_printf(
-		    t, "\n- %s (%lld copies, score %.1f): %s", gs(f, "detector") ? gs(f, "detector") : "?",
-		    (long long)json_integer_value(json_object_get(f, "members")),
-		    json_number_value(json_object_get(f, "score")), gs(f, "summary") ? gs(f, "summary") : "");
+		g_string_append_printf(t, "\n- %s (%lld copies, score %.1f): %s",
+		                       pc_case_str(f, "detector") ? pc_case_str(f, "detector") : "?",
+		                       (long long)json_integer_value(json_object_get(f, "members")),
+		                       json_number_value(json_object_get(f, "score")),
+		                       pc_case_str(f, "summary") ? pc_case_str(f, "summary") : "");
 		const char *key;
 		const json_t *v;
 		json_object_foreach((json_t *)json_object_get(f, "evidence"), key, v)
@@ -215,7 +211,7 @@ static char *reasoning(const json_t *c)
 char *pc_stix_bundle(const json_t *c, char *err, size_t errlen)
 {
 	const json_t *k = json_object_get(c, "campaign");
-	const char *generated = gs(c, "generated"), *tlp = gs(c, "tlp");
+	const char *generated = pc_case_str(c, "generated"), *tlp = pc_case_str(c, "tlp");
 	size_t t = 2;
 	for (size_t i = 0; tlp && i < sizeof tlps / sizeof tlps[0]; i++)
 		if (!strcmp(tlp, tlps[i].tlp))
@@ -234,43 +230,45 @@ char *pc_stix_bundle(const json_t *c, char *err, size_t errlen)
 	                                "spec_version", "2.1", "id", tlps[t].id, "created", "2017-01-20T00:00:00.000Z",
 	                                "definition_type", "tlp", "name", tlpname, "definition", "tlp", tlps[t].name));
 	const json_t *org = json_object_get(c, "organisation");
-	json_t *ident =
-	    json_pack("{s:s,s:s,s:s,s:o,s:o,s:s,s:s}", "type", "identity", "spec_version", "2.1", "id",
-	              identity ? identity : "", "created", ms(generated), "modified", ms(generated), "name",
-	              gs(org, "name") ? gs(org, "name") : "Portcullis operator", "identity_class", "organization");
-	if (ident && gs(org, "contact"))
-		json_object_set_new(ident, "contact_information", json_string(gs(org, "contact")));
+	json_t *ident = json_pack("{s:s,s:s,s:s,s:o,s:o,s:s,s:s}", "type", "identity", "spec_version", "2.1", "id",
+	                          identity ? identity : "", "created", ms(generated), "modified", ms(generated), "name",
+	                          pc_case_str(org, "name") ? pc_case_str(org, "name") : "Portcullis operator",
+	                          "identity_class", "organization");
+	if (ident && pc_case_str(org, "contact"))
+		json_object_set_new(ident, "contact_information", json_string(pc_case_str(org, "contact")));
 	add(&b, ident);
 
 	char *campaign_id = NULL;
 	json_t *camp = sdo(&b, "campaign", &campaign_id);
 	long long cid = (long long)json_integer_value(json_object_get(k, "id"));
-	char *name = g_strdup_printf("Portcullis campaign %lld: %s", cid, gs(k, "subject") ? gs(k, "subject") : "");
+	char *name = g_strdup_printf("Portcullis campaign %lld: %s", cid,
+	                             pc_case_str(k, "subject") ? pc_case_str(k, "subject") : "");
 	char *desc = g_strdup_printf(
 	    "%lld copies to %lld recipients from %lld sender addresses between %s and %s; %lld copies carried a "
 	    "per-recipient tracking token. Status: %s. Why: %s. Marking: TLP:%s.",
 	    (long long)json_integer_value(json_object_get(k, "size")),
 	    (long long)json_integer_value(json_object_get(k, "recipients")),
-	    (long long)json_integer_value(json_object_get(k, "senders")), gs(k, "first_seen"), gs(k, "last_seen"),
-	    (long long)json_integer_value(json_object_get(k, "tokened")), gs(k, "status"), gs(k, "why"),
-	    tlp ? tlp : "amber");
+	    (long long)json_integer_value(json_object_get(k, "senders")), pc_case_str(k, "first_seen"),
+	    pc_case_str(k, "last_seen"), (long long)json_integer_value(json_object_get(k, "tokened")),
+	    pc_case_str(k, "status"), pc_case_str(k, "why"), tlp ? tlp : "amber");
 	if (camp) {
 		json_object_set_new(camp, "name", json_string(name));
 		json_object_set_new(camp, "description", json_string(desc));
-		json_object_set_new(camp, "first_seen", ms(gs(k, "first_seen")));
-		json_object_set_new(camp, "last_seen", ms(gs(k, "last_seen")));
+		json_object_set_new(camp, "first_seen", ms(pc_case_str(k, "first_seen")));
+		json_object_set_new(camp, "last_seen", ms(pc_case_str(k, "last_seen")));
 		json_object_set_new(camp, "x_portcullis_campaign", json_integer(cid));
 		json_object_set_new(camp, "x_portcullis_status",
-		                    json_string(gs(k, "status") ? gs(k, "status") : "open"));
-		if (gs(k, "subject_sha256"))
-			json_object_set_new(camp, "x_portcullis_subject_sha256", json_string(gs(k, "subject_sha256")));
-		if (gs(k, "signature"))
-			json_object_set_new(camp, "x_portcullis_signature", json_string(gs(k, "signature")));
+		                    json_string(pc_case_str(k, "status") ? pc_case_str(k, "status") : "open"));
+		if (pc_case_str(k, "subject_sha256"))
+			json_object_set_new(camp, "x_portcullis_subject_sha256",
+			                    json_string(pc_case_str(k, "subject_sha256")));
+		if (pc_case_str(k, "signature"))
+			json_object_set_new(camp, "x_portcullis_signature", json_string(pc_case_str(k, "signature")));
 	}
 	g_free(name);
 	g_free(desc);
 	add(&b, camp);
-	bool malicious = gs(k, "status") && !strcmp(gs(k, "status"), "malicious");
+	bool malicious = pc_case_str(k, "status") && !strcmp(pc_case_str(k, "status"), "malicious");
 
 	json_t *note_refs = json_array();
 	json_array_append_new(note_refs, json_string(campaign_id ? campaign_id : ""));
@@ -278,10 +276,10 @@ char *pc_stix_bundle(const json_t *c, char *err, size_t errlen)
 	const json_t *ind;
 	json_array_foreach(json_object_get(c, "indicators"), i, ind)
 	{
-		const char *type = gs(ind, "type"), *value = gs(ind, "value");
+		const char *type = pc_case_str(ind, "type"), *value = pc_case_str(ind, "value");
 		if (!type || !value)
 			continue;
-		char *pat = pattern_of(type, value, gs(ind, "regex"));
+		char *pat = pattern_of(type, value, pc_case_str(ind, "regex"));
 		if (!pat)
 			continue;
 		char *ind_id = NULL;
@@ -290,13 +288,14 @@ char *pc_stix_bundle(const json_t *c, char *err, size_t errlen)
 			char *iname = g_strdup_printf("%s %s", type, value);
 			json_object_set_new(o, "name", json_string(iname));
 			g_free(iname);
-			json_object_set_new(o, "description", json_string(gs(ind, "why") ? gs(ind, "why") : type));
+			json_object_set_new(o, "description",
+			                    json_string(pc_case_str(ind, "why") ? pc_case_str(ind, "why") : type));
 			json_object_set_new(o, "indicator_types",
 			                    json_pack("[s]", malicious ? "malicious-activity" : "anomalous-activity"));
 			json_object_set_new(o, "pattern", json_string(pat));
 			json_object_set_new(o, "pattern_type", json_string("stix"));
 			json_object_set_new(o, "pattern_version", json_string("2.1"));
-			json_object_set_new(o, "valid_from", ms(gs(k, "first_seen")));
+			json_object_set_new(o, "valid_from", ms(pc_case_str(k, "first_seen")));
 			if (!strcmp(type, "url-template"))
 				json_object_set_new(o, "x_portcullis_template", json_string(value));
 		}
@@ -314,8 +313,8 @@ char *pc_stix_bundle(const json_t *c, char *err, size_t errlen)
 			json_int_t n = json_integer_value(json_object_get(ind, "count"));
 			json_object_set_new(s, "sighting_of_ref", json_string(ind_id ? ind_id : ""));
 			json_object_set_new(s, "count", json_integer(n > 0 ? n : 1));
-			json_object_set_new(s, "first_seen", ms(gs(k, "first_seen")));
-			json_object_set_new(s, "last_seen", ms(gs(k, "last_seen")));
+			json_object_set_new(s, "first_seen", ms(pc_case_str(k, "first_seen")));
+			json_object_set_new(s, "last_seen", ms(pc_case_str(k, "last_seen")));
 			json_object_set_new(s, "where_sighted_refs", json_pack("[s]", identity ? identity : ""));
 		}
 		add(&b, s);
@@ -330,10 +329,10 @@ char *pc_stix_bundle(const json_t *c, char *err, size_t errlen)
 	json_t *observed = json_array();
 	const json_t *m;
 	size_t messages = 0;
-	bool clear = gs(c, "recipients_mode") && !strcmp(gs(c, "recipients_mode"), "clear");
+	bool clear = pc_case_str(c, "recipients_mode") && !strcmp(pc_case_str(c, "recipients_mode"), "clear");
 	json_array_foreach(json_object_get(c, "members"), i, m)
 	{
-		const char *sha = gs(m, "sha256");
+		const char *sha = pc_case_str(m, "sha256");
 		if (sha) {
 			json_t *hashes = json_pack("{s:s}", "SHA-256", sha);
 			json_t *idp = json_pack("{s:O}", "hashes", hashes);
@@ -365,17 +364,17 @@ char *pc_stix_bundle(const json_t *c, char *err, size_t errlen)
 		char *eid = new_id("email-message");
 		json_t *e = json_pack("{s:s,s:s,s:s,s:b}", "type", "email-message", "spec_version", "2.1", "id",
 		                      eid ? eid : "", "is_multipart", json_is_true(json_object_get(m, "multipart")));
-		if (gs(m, "arrived"))
-			json_object_set_new(e, "date", ms(gs(m, "arrived")));
-		if (gs(m, "from")) {
-			const char *fr = sco_value(&b, "email-addr", gs(m, "from"));
+		if (pc_case_str(m, "arrived"))
+			json_object_set_new(e, "date", ms(pc_case_str(m, "arrived")));
+		if (pc_case_str(m, "from")) {
+			const char *fr = sco_value(&b, "email-addr", pc_case_str(m, "from"));
 			if (fr)
 				json_object_set_new(e, "from_ref", json_string(fr));
 		}
-		if (gs(m, "subject"))
-			json_object_set_new(e, "subject", json_string(gs(m, "subject")));
-		if (gs(m, "message_id") && *gs(m, "message_id"))
-			json_object_set_new(e, "message_id", json_string(gs(m, "message_id")));
+		if (pc_case_str(m, "subject"))
+			json_object_set_new(e, "subject", json_string(pc_case_str(m, "subject")));
+		if (pc_case_str(m, "message_id") && *pc_case_str(m, "message_id"))
+			json_object_set_new(e, "message_id", json_string(pc_case_str(m, "message_id")));
 		const json_t *rc = json_object_get(m, "rcpt");
 		if (clear && json_array_size(rc)) {
 			json_t *to = json_array();
@@ -390,8 +389,9 @@ char *pc_stix_bundle(const json_t *c, char *err, size_t errlen)
 			}
 			json_object_set_new(e, "to_refs", to);
 		}
-		if (gs(m, "body")) {
-			gchar *b64 = g_base64_encode((const guchar *)gs(m, "body"), strlen(gs(m, "body")));
+		if (pc_case_str(m, "body")) {
+			gchar *b64 =
+			    g_base64_encode((const guchar *)pc_case_str(m, "body"), strlen(pc_case_str(m, "body")));
 			char *aid = new_id("artifact");
 			add(&b, json_pack("{s:s,s:s,s:s,s:s,s:s}", "type", "artifact", "spec_version", "2.1", "id",
 			                  aid ? aid : "", "mime_type", "message/rfc822", "payload_bin", b64));
@@ -407,8 +407,8 @@ char *pc_stix_bundle(const json_t *c, char *err, size_t errlen)
 		char *oid = NULL;
 		json_t *od = sdo(&b, "observed-data", &oid);
 		if (od) {
-			json_object_set_new(od, "first_observed", ms(gs(k, "first_seen")));
-			json_object_set_new(od, "last_observed", ms(gs(k, "last_seen")));
+			json_object_set_new(od, "first_observed", ms(pc_case_str(k, "first_seen")));
+			json_object_set_new(od, "last_observed", ms(pc_case_str(k, "last_seen")));
 			json_object_set_new(od, "number_observed", json_integer(json_array_size(observed)));
 			json_object_set(od, "object_refs", observed);
 		}
@@ -418,8 +418,8 @@ char *pc_stix_bundle(const json_t *c, char *err, size_t errlen)
 			json_int_t n = json_integer_value(json_object_get(k, "size"));
 			json_object_set_new(s, "sighting_of_ref", json_string(campaign_id ? campaign_id : ""));
 			json_object_set_new(s, "count", json_integer(n > 0 ? n : 1));
-			json_object_set_new(s, "first_seen", ms(gs(k, "first_seen")));
-			json_object_set_new(s, "last_seen", ms(gs(k, "last_seen")));
+			json_object_set_new(s, "first_seen", ms(pc_case_str(k, "first_seen")));
+			json_object_set_new(s, "last_seen", ms(pc_case_str(k, "last_seen")));
 			json_object_set_new(s, "where_sighted_refs", json_pack("[s]", identity ? identity : ""));
 			json_object_set_new(s, "observed_data_refs", json_pack("[s]", oid ? oid : ""));
 		}
@@ -433,8 +433,9 @@ char *pc_stix_bundle(const json_t *c, char *err, size_t errlen)
 	if (note) {
 		json_object_set_new(note, "abstract", json_string("Why Portcullis judged this campaign"));
 		json_object_set_new(note, "content", json_string(why));
-		json_object_set_new(note, "authors",
-		                    json_pack("[s]", gs(org, "name") ? gs(org, "name") : "Portcullis operator"));
+		json_object_set_new(
+		    note, "authors",
+		    json_pack("[s]", pc_case_str(org, "name") ? pc_case_str(org, "name") : "Portcullis operator"));
 		json_object_set(note, "object_refs", note_refs);
 	}
 	g_free(why);

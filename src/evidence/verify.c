@@ -11,16 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "act/qmeta.h"
 #include "core/sha256.h"
 #include "extract/authres.h"
 #include "net/dns.h"
 #include "pipeline/pipeline.h"
-
-static const char *jstr(const json_t *o, const char *k)
-{
-	const json_t *v = json_object_get(o, k);
-	return json_is_string(v) ? json_string_value(v) : NULL;
-}
 
 static int type_of(const json_t *t)
 {
@@ -46,8 +41,8 @@ static long load_dns(pc_dns *d, const json_t *arr)
 	const json_t *e;
 	json_array_foreach(arr, i, e)
 	{
-		pc_dns_record r = {.name = jstr(e, "name"), .type = type_of(json_object_get(e, "type"))};
-		const char *st = jstr(e, "status"), *b64 = jstr(e, "answer");
+		pc_dns_record r = {.name = pc_qmeta_str(e, "name"), .type = type_of(json_object_get(e, "type"))};
+		const char *st = pc_qmeta_str(e, "status"), *b64 = pc_qmeta_str(e, "answer");
 		if (!r.name || r.type < 0 || !st || pc_dns_status_parse(st, &r.status) != 0)
 			continue;
 		gsize len = 0;
@@ -72,9 +67,10 @@ static const pc_auth *find_now(const pc_msg *m, const json_t *rec, bool *used)
 {
 	for (size_t i = 0; i < m->auth.n; i++) {
 		const pc_auth *a = m->auth.v[i];
-		if (used[i] || a->source || !same(a->method, jstr(rec, "method")) ||
-		    !same(a->domain, jstr(rec, "domain")) || !same(a->selector, jstr(rec, "selector")) ||
-		    !same(a->identity, jstr(rec, "identity")))
+		if (used[i] || a->source || !same(a->method, pc_qmeta_str(rec, "method")) ||
+		    !same(a->domain, pc_qmeta_str(rec, "domain")) ||
+		    !same(a->selector, pc_qmeta_str(rec, "selector")) ||
+		    !same(a->identity, pc_qmeta_str(rec, "identity")))
 			continue;
 		used[i] = true;
 		return a;
@@ -90,7 +86,7 @@ static json_t *nullable(const char *s)
 json_t *pc_evidence_verify(const pc_config *cfg, const char *bytes, size_t n, const json_t *record, char *err,
                            size_t errlen)
 {
-	const char *want = jstr(record, "sha256");
+	const char *want = pc_qmeta_str(record, "sha256");
 	const json_t *env = json_object_get(record, "envelope");
 	if (!json_is_object(record) || !want || !json_is_array(json_object_get(record, "auth"))) {
 		snprintf(err, errlen, "not a custody record (no sha256 or auth)");
@@ -119,7 +115,7 @@ json_t *pc_evidence_verify(const pc_config *cfg, const char *bytes, size_t n, co
 	}
 	long recorded = load_dns(dns, json_object_get(record, "dns"));
 	json_int_t seen = json_integer_value(json_object_get(record, "seen"));
-	pc_envelope e = {jstr(env, "client_ip"), jstr(env, "helo"), jstr(env, "mail_from")};
+	pc_envelope e = {pc_qmeta_str(env, "client_ip"), pc_qmeta_str(env, "helo"), pc_qmeta_str(env, "mail_from")};
 	const json_t *rj = json_object_get(env, "rcpt");
 	size_t nr = json_is_array(rj) ? json_array_size(rj) : 0;
 	const char **rcpt = calloc(nr + 1, sizeof *rcpt);
@@ -130,30 +126,33 @@ json_t *pc_evidence_verify(const pc_config *cfg, const char *bytes, size_t n, co
 	pc_scanner_set_dns(sc, dns);
 	pc_scanner_set_envelope(sc, &e);
 	pc_scanner_set_clock(sc, seen);
-	const pc_msg *m = pc_scan(sc, bytes, n, jstr(record, "source"), rcpt, k);
+	const pc_msg *m = pc_scan(sc, bytes, n, pc_qmeta_str(record, "source"), rcpt, k);
 	bool *used = m ? calloc(m->auth.n + 1, sizeof *used) : NULL;
 	bool all = bytes_hold && m && used;
 	size_t i;
 	const json_t *a;
 	json_array_foreach(json_object_get(record, "auth"), i, a)
 	{
-		if (jstr(a, "source")) { /* a trusted host's result: its evidence, not ours */
-			json_array_append_new(
-			    upstream, json_pack("{s:o,s:o,s:o,s:o}", "method", nullable(jstr(a, "method")), "result",
-			                        nullable(jstr(a, "result")), "domain", nullable(jstr(a, "domain")),
-			                        "source", nullable(jstr(a, "source"))));
+		if (pc_qmeta_str(a, "source")) { /* a trusted host's result: its evidence, not ours */
+			json_array_append_new(upstream, json_pack("{s:o,s:o,s:o,s:o}", "method",
+			                                          nullable(pc_qmeta_str(a, "method")), "result",
+			                                          nullable(pc_qmeta_str(a, "result")), "domain",
+			                                          nullable(pc_qmeta_str(a, "domain")), "source",
+			                                          nullable(pc_qmeta_str(a, "source"))));
 			continue;
 		}
 		const pc_auth *now = m && used ? find_now(m, a, used) : NULL;
-		const char *was = jstr(a, "result");
+		const char *was = pc_qmeta_str(a, "result");
 		const char *is = now ? pc_auth_result_name(now->result) : NULL;
 		bool holds = was && is && !strcmp(was, is);
 		all = all && holds;
-		json_array_append_new(
-		    checks, json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:b}", "method", nullable(jstr(a, "method")),
-		                      "domain", nullable(jstr(a, "domain")), "selector", nullable(jstr(a, "selector")),
-		                      "identity", nullable(jstr(a, "identity")), "recorded", nullable(was), "now",
-		                      nullable(is), "reason", nullable(now ? now->reason : NULL), "holds", holds));
+		json_array_append_new(checks, json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:b}", "method",
+		                                        nullable(pc_qmeta_str(a, "method")), "domain",
+		                                        nullable(pc_qmeta_str(a, "domain")), "selector",
+		                                        nullable(pc_qmeta_str(a, "selector")), "identity",
+		                                        nullable(pc_qmeta_str(a, "identity")), "recorded",
+		                                        nullable(was), "now", nullable(is), "reason",
+		                                        nullable(now ? now->reason : NULL), "holds", holds));
 	}
 	json_object_set_new(out, "sha256",
 	                    json_pack("{s:s,s:s,s:b}", "recorded", want, "actual", hex, "holds", bytes_hold));
