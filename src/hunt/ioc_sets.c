@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/sha256.h"
 #include "hunt/ioc.h"
 #include "store/store.h"
 
@@ -110,7 +109,7 @@ static void refresh(pc_ioc_sets *s)
 	pc_store_ioc_list(s->st, true, on_set, s);
 }
 
-void pc_ioc_sets_check(void *ctx, pc_msg *m, const struct pc_fingerprint *fp, const char *bytes, size_t n)
+void pc_ioc_sets_check(void *ctx, pc_msg *m, const struct pc_fingerprint *fp, const unsigned char *sha256)
 {
 	pc_ioc_sets *s = ctx;
 	if (!s || !s->st)
@@ -118,12 +117,10 @@ void pc_ioc_sets_check(void *ctx, pc_msg *m, const struct pc_fingerprint *fp, co
 	refresh(s);
 	if (!s->sets->len)
 		return;
-	unsigned char sha[PC_SHA256_LEN];
-	bool have_sha = pc_sha256(bytes, n, sha) == 0;
 	for (guint i = 0; i < s->sets->len; i++) {
 		one *o = &g_array_index(s->sets, one, i);
 		const char *why = NULL;
-		if (!pc_ioc_match(o->ioc, m, fp, have_sha ? sha : NULL, &why))
+		if (!pc_ioc_match(o->ioc, m, fp, sha256, &why))
 			continue;
 		pc_finding *f = pc_msg_finding(m, PC_FINDING_IOC, "ioc.match", 0.0,
 		                               pc_arena_printf(m->arena, "matches an indicator of set %s", o->name));

@@ -33,7 +33,7 @@ typedef struct pc_ioc_sets pc_ioc_sets;
 pc_ioc_sets *pc_ioc_sets_new(struct pc_store *st);
 void pc_ioc_sets_free(pc_ioc_sets *s);
 /* The pipeline check (pipeline.h, pc_scan_check). */
-void pc_ioc_sets_check(void *ctx, pc_msg *m, const struct pc_fingerprint *fp, const char *bytes, size_t n);
+void pc_ioc_sets_check(void *ctx, pc_msg *m, const struct pc_fingerprint *fp, const unsigned char *sha256);
 /* How many sets are loaded now. */
 size_t pc_ioc_sets_count(const pc_ioc_sets *s);
 

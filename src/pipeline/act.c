@@ -128,7 +128,7 @@ int pc_act(pc_scanner *sc, const pc_msg *m, const pc_act_in *in, pc_outcome *o)
 		if (in->env) {
 			unsigned char sha[PC_SHA256_LEN];
 			char hex[PC_SHA256_HEX];
-			if (pc_sha256(in->bytes, in->n, sha) != 0) /* OpenSSL allocates */
+			if (pc_scan_sha256(sc, in->bytes, in->n, sha) != 0) /* OpenSSL allocates */
 				return fail(o, "sha256 failed (out of memory)");
 			pc_sha256_hex(sha, hex);
 			char *custody = pc_scan_custody(sc, m, in->bytes, in->n);

@@ -40,6 +40,10 @@ struct pc_scanner {
 	time_t pruned; /* when retention last ran (prune_originals) */
 	pc_scan_check check;
 	void *check_ctx;
+	/* the SHA-256 of the bytes the last pc_scan read, made at most once
+	 * (custody, the indicator check and the quarantine all need it) */
+	unsigned char sha[PC_SHA256_LEN];
+	bool have_sha;
 	pc_msg msg;
 };
 
@@ -190,11 +194,22 @@ static const char *sending_ip(const pc_fingerprint *fp)
 /* The custody record (pipeline/custody.h) and, while retention keeps
  * them, the original bytes, in the message's campaign transaction. A
  * failure is the store's: campaign.error, like the campaign's own. */
+int pc_scan_sha256(pc_scanner *sc, const char *bytes, size_t n, unsigned char out[PC_SHA256_LEN])
+{
+	if (!sc->have_sha) {
+		if (pc_sha256(bytes, n, sc->sha) != 0)
+			return -1;
+		sc->have_sha = true;
+	}
+	memcpy(out, sc->sha, PC_SHA256_LEN);
+	return 0;
+}
+
 static char *custody_of(pc_scanner *sc, const pc_msg *m, const pc_fingerprint *fp, long long campaign,
                         const char *bytes, size_t n, char hex[PC_SHA256_HEX])
 {
 	unsigned char d[PC_SHA256_LEN];
-	if (pc_sha256(bytes, n, d) != 0)
+	if (pc_scan_sha256(sc, bytes, n, d) != 0)
 		return NULL;
 	pc_sha256_hex(d, hex);
 	long long now = (long long)time(NULL);
@@ -269,7 +284,8 @@ static void decide(pc_scanner *sc, pc_msg *m, const char *bytes, size_t n)
 	if (sc->check && !sc->rescan) {
 		if (!have_fp && !(st && sc->config->campaign_enabled))
 			have_fp = pc_fingerprint_make(m, &fp) == 0;
-		sc->check(sc->check_ctx, m, have_fp ? &fp : NULL, bytes, n);
+		unsigned char d[PC_SHA256_LEN];
+		sc->check(sc->check_ctx, m, have_fp ? &fp : NULL, pc_scan_sha256(sc, bytes, n, d) == 0 ? d : NULL);
 	}
 	pc_policy_decide(m);
 	if (judged == 0 && st && !sc->rescan && sc->config->evidence_custody) {
@@ -330,6 +346,7 @@ const pc_msg *pc_scan(pc_scanner *sc, const char *bytes, size_t n, const char *s
 {
 	pc_arena_reset(sc->arena);
 	pc_arena_set_ceiling(sc->arena, arena_ceiling(sc->config, n));
+	sc->have_sha = false;
 	pc_msg *m = &sc->msg;
 	memset(m, 0, sizeof *m);
 	m->arena = sc->arena;

@@ -58,9 +58,10 @@ void pc_scanner_set_freemail(pc_scanner *sc, const struct pc_trackerlist *freema
  * and before the policy decides (the indicator sets kept in the store,
  * hunt/ioc_sets.h, which this stage may not include): it may add
  * findings to m. fp is the campaign fingerprint (NULL when none could be
- * made), bytes the message as scanned. NULL: none. */
+ * made), sha256 the digest of the message as scanned (NULL when it could
+ * not be made). NULL: none. */
 struct pc_fingerprint;
-typedef void (*pc_scan_check)(void *ctx, pc_msg *m, const struct pc_fingerprint *fp, const char *bytes, size_t n);
+typedef void (*pc_scan_check)(void *ctx, pc_msg *m, const struct pc_fingerprint *fp, const unsigned char *sha256);
 void pc_scanner_set_check(pc_scanner *sc, pc_scan_check check, void *ctx);
 /* The time the following scans' checks are made as of (DKIM signature
  * expiry); 0 (the default): now. Evidence re-verification sets the
@@ -70,6 +71,11 @@ void pc_scanner_set_clock(pc_scanner *sc, long long at);
 void pc_scanner_keep_for_rewrite(pc_scanner *sc, int on);
 const pc_msg *pc_scan(pc_scanner *sc, const char *bytes, size_t n, const char *source, const char *const *rcpt,
                       size_t nrcpt);
+
+/* The SHA-256 of bytes, the message the last pc_scan read, into out:
+ * computed once per scan and shared (custody, indicators, quarantine).
+ * 0, or -1 when OpenSSL failed. */
+int pc_scan_sha256(pc_scanner *sc, const char *bytes, size_t n, unsigned char out[32]);
 
 /* The custody record (pipeline/custody.h) of the message the last
  * pc_scan returned, scanned from bytes: with the DNS answers its checks
