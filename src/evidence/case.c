@@ -50,7 +50,8 @@ typedef struct builder {
 	GHashTable *rcpt_domains; /* domain -> count */
 	GHashTable *findings;     /* "detector\nsummary" -> finding object (borrowed from farr) */
 	json_t *farr;
-	GHashTable *ind; /* "type\nvalue" -> indicator (borrowed from iarr) */
+	GHashTable *ind;      /* "type\nvalue" -> indicator (borrowed from iarr) */
+	GHashTable *per_type; /* type -> how many indicators of it (INDICATORS_PER_TYPE) */
 	json_t *iarr;
 	pc_trackerlist *freemail;
 	/* domains, hosts and addresses seen in campaigns not marked
@@ -154,6 +155,13 @@ static bool spared_domain(builder *b, const char *dom)
 	return b->freemail && pc_trackerlist_match(b->freemail, dom);
 }
 
+/* The count of indicators of a type (type: one of the literals used here). */
+static void bump(builder *b, const char *type, int by)
+{
+	size_t n = GPOINTER_TO_SIZE(g_hash_table_lookup(b->per_type, type));
+	g_hash_table_insert(b->per_type, (gpointer)type, GSIZE_TO_POINTER(by < 0 && n ? n - 1 : by > 0 ? n + 1 : n));
+}
+
 static void indicator(builder *b, const char *type, const char *value, long count, const char *why, const char *regex)
 {
 	if (!value || !*value)
@@ -174,6 +182,8 @@ static void indicator(builder *b, const char *type, const char *value, long coun
 		json_t *sd = g_hash_table_lookup(b->ind, sk);
 		if (sd) { /* seen first as a sender's domain: it is the lookalike */
 			json_object_set_new(sd, "type", json_string("lookalike-domain"));
+			bump(b, "sender-domain", -1);
+			bump(b, "lookalike-domain", 1);
 			json_object_set_new(sd, "why", jstr(why));
 			g_hash_table_steal(b->ind, sk);
 			g_hash_table_insert(b->ind, g_strdup_printf("lookalike-domain\n%s", value), sd);
@@ -187,10 +197,7 @@ static void indicator(builder *b, const char *type, const char *value, long coun
 		g_free(key);
 		return;
 	}
-	size_t same = 0, k;
-	json_t *x;
-	json_array_foreach(b->iarr, k, x) same += !strcmp(pc_case_str(x, "type"), type);
-	if (same >= INDICATORS_PER_TYPE) {
+	if (GPOINTER_TO_SIZE(g_hash_table_lookup(b->per_type, type)) >= INDICATORS_PER_TYPE) {
 		g_free(key);
 		return;
 	}
@@ -200,6 +207,7 @@ static void indicator(builder *b, const char *type, const char *value, long coun
 		json_object_set_new(i, "regex", jstr(regex));
 	json_array_append_new(b->iarr, i);
 	g_hash_table_insert(b->ind, key, i);
+	bump(b, type, 1);
 }
 
 /* ---- what legitimate mail shares ---- */
@@ -579,9 +587,11 @@ static char *scrub_text(builder *b, const char *s)
 		if (!sep)
 			continue;
 		size_t lo = i, hi = i + sep;
-		while (lo > done && local_char(s[lo - 1]))
+		/* an address has at most 64 bytes of local part and 255 of domain
+		 * (RFC 5321): "a%40a%40a..." cannot make each '@' scan back far */
+		while (lo > done && i - lo < 64 && local_char(s[lo - 1]))
 			lo--;
-		while (hi < n && (g_ascii_isalnum(s[hi]) || s[hi] == '.' || s[hi] == '-'))
+		while (hi < n && hi - i < 255 + sep && (g_ascii_isalnum(s[hi]) || s[hi] == '.' || s[hi] == '-'))
 			hi++;
 		while (hi > i + sep && s[hi - 1] == '.')
 			hi--;
@@ -789,6 +799,7 @@ json_t *pc_case_build(struct pc_store *st, long long campaign, const pc_case_opt
 	b.rcpt_domains = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	b.findings = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	b.ind = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	b.per_type = g_hash_table_new(g_str_hash, g_str_equal);
 	b.farr = json_array();
 	b.iarr = json_array();
 	b.shared = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -877,6 +888,7 @@ json_t *pc_case_build(struct pc_store *st, long long campaign, const pc_case_opt
 	g_hash_table_destroy(b.rcpt_domains);
 	g_hash_table_destroy(b.findings);
 	g_hash_table_destroy(b.ind);
+	g_hash_table_destroy(b.per_type);
 	g_hash_table_destroy(b.shared);
 	g_hash_table_destroy(b.rcpts);
 	pc_trackerlist_free(b.freemail);

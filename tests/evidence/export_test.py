@@ -316,6 +316,26 @@ def body(exe, schemas, tmp):
         misp = json.load(open(os.path.join(out, f"c{cid}.misp")))
         check("hostile: MISP subject kept as text", any("script" in a["value"] for a in misp["Event"]["Attribute"]
                                                          if a["type"] == "email-subject"))
+    # 5. cost: a subject of 15,000 "a%40" (each a possible address to scrub)
+    # exports at once (each '@' scans back at most 64 bytes: not quadratic)
+    qd = os.path.join(tmp, "quadratic")
+    os.makedirs(qd)
+    for i in range(3):
+        with open(os.path.join(qd, f"q{i}.eml"), "w") as f:
+            f.write(f"From: Press <p@evil-news.example>\nTo: r{i}@{A_DOMAIN}\nSubject: {'a%40' * 15000}\n"
+                    f"Message-ID: <q{i}@x>\nDate: Thu, 26 Nov 2026 04:00:00 +0000\nContent-Type: text/html\n\n"
+                    "<p>Please read the attached report on the committee's work this week.</p>"
+                    f"<img src=\"https://t.evil.example/o/{i:012x}abcdef.gif\" width=1 height=1>\n")
+    qdb = os.path.join(tmp, "q.db")
+    run([exe, "scan", "-q", "--db", qdb, qd])
+    qc = json.loads(run([exe, "campaigns", "--db", qdb, "--json", "--min-size", "2"]).stdout or b"[]")
+    check("the long-subject copies are one campaign", len(qc) == 1, qc)
+    if qc:
+        t0 = time.monotonic()
+        r = run([exe, "evidence", "export", str(qc[0]["id"]), "--db", qdb, "--format", "stix"], timeout=60)
+        took = time.monotonic() - t0
+        print(f"export with 15,000 '%40' in each subject: {took:.2f} s")
+        check("a subject full of '%40' exports in under 5 s", r.returncode == 0 and took < 5, (r.returncode, took))
     print(f"{'FAIL' if failures else 'ok'}: {len(failures)} failed; {pdf_ok} PDFs")
     return 1 if failures else 0
 
