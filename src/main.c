@@ -4,6 +4,7 @@
  * SYNOPSIS
  *   portcullis scan|campaigns|quarantine|hunt ...    the command line (cli/)
  *   portcullis milter ...                             the mail filter (milter/)
+ *   portcullis serve ...                              the analyst console (web/)
  *   portcullis help | --help | --version
  * DESCRIPTION
  *   The only file that knows every front end; the front ends never include
@@ -18,7 +19,9 @@
 #include "cli/hunt.h"
 #include "cli/quarantine.h"
 #include "cli/scan.h"
+#include "cli/user.h"
 #include "milter/milter.h"
+#include "web/web.h"
 
 #include "core/version.h"
 
@@ -33,6 +36,8 @@ static const char usage_main[] =
     "  ioc            keep indicator sets (text, STIX, MISP) the milter matches at delivery\n"
     "  hunt PATH...   find members of malicious campaigns or indicators in mailboxes\n"
     "  milter         run the mail filter for Postfix/Sendmail (libmilter)\n"
+    "  serve          run the analyst console (a web server; see docs/console.md)\n"
+    "  user           the console's accounts: add, passwd, remove, list\n"
     "  help           this text; 'portcullis COMMAND --help' for a command\n"
     "\n"
     "Options: --version, --help\n";
@@ -64,6 +69,10 @@ int main(int argc, char **argv)
 		return pc_cli_evidence(argc - 1, argv + 1);
 	if (!strcmp(cmd, "hunt"))
 		return pc_cli_hunt(argc - 1, argv + 1);
+	if (!strcmp(cmd, "serve"))
+		return pc_web_serve(argc - 1, argv + 1);
+	if (!strcmp(cmd, "user"))
+		return pc_cli_user(argc - 1, argv + 1);
 	if (!strcmp(cmd, "milter"))
 		return pc_cli_milter(argc - 1, argv + 1);
 	fprintf(stderr, "portcullis: unknown command '%s'\n\n%s", cmd, usage_main);

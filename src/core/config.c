@@ -77,6 +77,10 @@ void pc_config_defaults(pc_config *c)
 	c->evidence_keep_originals = 1;
 	c->evidence_originals_days = 7;
 	snprintf(c->evidence_tlp, sizeof c->evidence_tlp, "amber");
+	snprintf(c->console_listen, sizeof c->console_listen, "127.0.0.1:8025");
+	c->console_session_idle = 30 * 60;
+	c->console_session_max = 12 * 3600;
+	c->console_threads = 4;
 	c->campaign_window = 30L * 86400;
 	c->campaign_similarity = 0.5;
 	c->campaign_min_recipients = 5;
@@ -649,6 +653,36 @@ static int set_at(pc_config *c, const char *key, const char *value, const char *
 		return set_string(c->evidence_org, sizeof c->evidence_org, key, value, err, errlen);
 	} else if (strcmp(key, "evidence.contact") == 0) {
 		return set_string(c->evidence_contact, sizeof c->evidence_contact, key, value, err, errlen);
+	} else if (strcmp(key, "console.listen") == 0) {
+		return set_string(c->console_listen, sizeof c->console_listen, key, value, err, errlen);
+	} else if (strcmp(key, "console.tls_cert") == 0) {
+		return set_string(c->console_tls_cert, sizeof c->console_tls_cert, key, value, err, errlen);
+	} else if (strcmp(key, "console.tls_key") == 0) {
+		return set_string(c->console_tls_key, sizeof c->console_tls_key, key, value, err, errlen);
+	} else if (strcmp(key, "console.metrics_token_file") == 0) {
+		return set_string(c->console_metrics_token, sizeof c->console_metrics_token, key, value, err, errlen);
+	} else if (strcmp(key, "console.mail_store") == 0) {
+		return set_string(c->console_mail_store, sizeof c->console_mail_store, key, value, err, errlen);
+	} else if (strcmp(key, "console.trusted_proxy") == 0) {
+		return set_string(c->console_trusted_proxy, sizeof c->console_trusted_proxy, key, value, err, errlen);
+	} else if (strcmp(key, "console.session_idle_minutes") == 0) {
+		double d;
+		if (set_number(&d, 1, 10080, key, value, err, errlen) != 0)
+			return -1;
+		c->console_session_idle = (long)d * 60;
+		return 0;
+	} else if (strcmp(key, "console.session_max_hours") == 0) {
+		double d;
+		if (set_number(&d, 1, 720, key, value, err, errlen) != 0)
+			return -1;
+		c->console_session_max = (long)d * 3600;
+		return 0;
+	} else if (strcmp(key, "console.threads") == 0) {
+		double d;
+		if (set_number(&d, 1, 64, key, value, err, errlen) != 0)
+			return -1;
+		c->console_threads = (unsigned)d;
+		return 0;
 	} else if (strcmp(key, "evidence.chromium") == 0) {
 		return set_string(c->evidence_chromium, sizeof c->evidence_chromium, key, value, err, errlen);
 	} else if (strcmp(key, "evidence.tlp") == 0) {

@@ -17,6 +17,11 @@
  *     3: audit gets the quarantine's columns (qid, reason, mail_from,
  *        sha256; source is the quarantine directory) and audit_rcpt the
  *        recipients of a release (store/sqlite_audit.c).
+ *     4: copy_url (store/sqlite_copies.c). 5: custody, ioc_set
+ *        (store/sqlite_custody.c).
+ *     6: the console's tables: message (a narrow search row per custody
+ *        record, kept by a trigger), console_user, qindex (the quarantine
+ *        directories' index) (store/sqlite_console.c).
  *   WAL journal, so a scan and a reader (hunt, dashboard) do not block
  *   each other; busy_timeout waits for another writer instead of failing.
  *   Statements are prepared once per connection, on first use. Strings
@@ -35,7 +40,7 @@
 
 #include "store/sqlite_impl.h"
 
-#define SCHEMA_VERSION 5
+#define SCHEMA_VERSION 6
 #define MAX_ADDR 320
 #define MAX_TEXT 1000
 #define MAX_BANDS 256         /* band keys kept per campaign: enough for its variants, bounded */
@@ -191,6 +196,9 @@ static const char *const migrations[SCHEMA_VERSION] = {
     "CREATE INDEX custody_kept ON custody (arrived) WHERE original IS NOT NULL;"
     "CREATE TABLE ioc_set (name TEXT PRIMARY KEY, added INTEGER NOT NULL, actor TEXT NOT NULL,"
     " count INTEGER NOT NULL, body BLOB NOT NULL);",
+
+    /* store/sqlite_console.c: what the console (web/) searches and shows */
+    PC_SQLITE_CONSOLE_SCHEMA,
 };
 
 typedef struct sq {
@@ -900,6 +908,17 @@ static const pc_store_ops sq_ops = {
     .ioc_put = pc_sqlite_ioc_put,
     .ioc_list = pc_sqlite_ioc_list,
     .ioc_remove = pc_sqlite_ioc_remove,
+    .user_put = pc_sqlite_user_put,
+    .user_get = pc_sqlite_user_get,
+    .user_list = pc_sqlite_user_list,
+    .user_remove = pc_sqlite_user_remove,
+    .qindex_put = pc_sqlite_qindex_put,
+    .qindex_remove = pc_sqlite_qindex_remove,
+    .qindex_list = pc_sqlite_qindex_list,
+    .qindex_search = pc_sqlite_qindex_search,
+    .message_search = pc_sqlite_message_search,
+    .verdict_series = pc_sqlite_verdict_series,
+    .top = pc_sqlite_top,
 };
 
 static int user_version(sqlite3 *db)

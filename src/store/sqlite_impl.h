@@ -28,7 +28,7 @@ int pc_sqlite_add_value(pc_store *st, long long id, const char *kind, const char
  * PC_SQLITE_EXTRA (each file owns its range), prepared from text on first
  * use, then reset and unbound on each; finalized when the store closes.
  * NULL with the error kept when it cannot be prepared. */
-#define PC_SQLITE_EXTRA 16
+#define PC_SQLITE_EXTRA 40
 sqlite3_stmt *pc_sqlite_prepared(pc_store *st, int slot, const char *text);
 /* "what: SQLite's message" into the store's error; returns -1. */
 int pc_sqlite_fail(pc_store *st, const char *what);
@@ -49,5 +49,20 @@ int pc_sqlite_custody_prune(pc_store *st, time_t before, long max, long *dropped
 int pc_sqlite_ioc_put(pc_store *st, const pc_ioc_set *s);
 int pc_sqlite_ioc_list(pc_store *st, bool with_body, pc_ioc_set_cb cb, void *ctx);
 int pc_sqlite_ioc_remove(pc_store *st, const char *name);
+
+/* store/sqlite_console.c: the console's tables (slots 16..39) */
+extern const char PC_SQLITE_CONSOLE_SCHEMA[];
+int pc_sqlite_user_put(pc_store *st, const pc_user *u);
+int pc_sqlite_user_get(pc_store *st, const char *name, pc_user_cb cb, void *ctx);
+int pc_sqlite_user_list(pc_store *st, pc_user_cb cb, void *ctx);
+int pc_sqlite_user_remove(pc_store *st, const char *name);
+int pc_sqlite_qindex_put(pc_store *st, const pc_qindex *q);
+int pc_sqlite_qindex_remove(pc_store *st, const char *dir, const char *qid);
+int pc_sqlite_qindex_list(pc_store *st, const char *dir, pc_qindex_cb cb, void *ctx);
+int pc_sqlite_qindex_search(pc_store *st, const char *dir, const pc_query *q, pc_qindex_cb cb, void *ctx,
+                            long *total);
+int pc_sqlite_message_search(pc_store *st, const pc_query *q, pc_msg_cb cb, void *ctx, long *total);
+int pc_sqlite_verdict_series(pc_store *st, time_t from, long step, pc_series_cb cb, void *ctx);
+int pc_sqlite_top(pc_store *st, const char *what, time_t from, size_t max, pc_value_cb cb, void *ctx);
 
 #endif

@@ -218,3 +218,60 @@ int pc_store_contact_keys(const char *addr, char *sender, size_t senderlen, char
 	snprintf(domain, domainlen, "%s", d);
 	return 0;
 }
+
+int pc_store_user_put(pc_store *st, const pc_user *u)
+{
+	return st->ops->user_put(st, u);
+}
+
+int pc_store_user_get(pc_store *st, const char *name, pc_user_cb cb, void *ctx)
+{
+	return st->ops->user_get(st, name, cb, ctx);
+}
+
+int pc_store_user_list(pc_store *st, pc_user_cb cb, void *ctx)
+{
+	return st->ops->user_list(st, cb, ctx);
+}
+
+int pc_store_user_remove(pc_store *st, const char *name)
+{
+	return st->ops->user_remove(st, name);
+}
+
+int pc_store_qindex_put(pc_store *st, const pc_qindex *q)
+{
+	return st->ops->qindex_put(st, q);
+}
+
+int pc_store_qindex_remove(pc_store *st, const char *dir, const char *qid)
+{
+	return st->ops->qindex_remove(st, dir, qid);
+}
+
+int pc_store_qindex_list(pc_store *st, const char *dir, pc_qindex_cb cb, void *ctx)
+{
+	return st->ops->qindex_list(st, dir, cb, ctx);
+}
+
+int pc_store_qindex_search(pc_store *st, const char *dir, const pc_query *q, pc_qindex_cb cb, void *ctx, long *total)
+{
+	*total = 0;
+	return st->ops->qindex_search(st, dir, q, cb, ctx, total);
+}
+
+int pc_store_message_search(pc_store *st, const pc_query *q, pc_msg_cb cb, void *ctx, long *total)
+{
+	*total = 0;
+	return st->ops->message_search(st, q, cb, ctx, total);
+}
+
+int pc_store_verdict_series(pc_store *st, time_t from, long step, pc_series_cb cb, void *ctx)
+{
+	return st->ops->verdict_series(st, from, step > 0 ? step : 3600, cb, ctx);
+}
+
+int pc_store_top(pc_store *st, const char *what, time_t from, size_t max, pc_value_cb cb, void *ctx)
+{
+	return st->ops->top(st, what, from, max, cb, ctx);
+}

@@ -273,4 +273,67 @@ typedef int (*pc_audit_qcb)(void *ctx, const pc_audit_qrec *r);
 /* The records of quarantine directory `dir`, oldest first. */
 int pc_store_audit_quarantine_list(pc_store *st, const char *dir, pc_audit_qcb cb, void *ctx);
 
+/* ---- the console (web/): accounts, the quarantine index, search ----
+ * Accounts: name, role ("viewer", "analyst", "admin") and the password
+ * hash (app/password.h: argon2id, libsodium's encoded string). */
+typedef struct pc_user {
+	const char *name, *role, *hash;
+	time_t created, changed;
+	bool disabled;
+} pc_user;
+typedef int (*pc_user_cb)(void *ctx, const pc_user *u);
+/* Adds or replaces the account. */
+int pc_store_user_put(pc_store *st, const pc_user *u);
+/* 1 found (cb called once), 0 none, -1 error. */
+int pc_store_user_get(pc_store *st, const char *name, pc_user_cb cb, void *ctx);
+int pc_store_user_list(pc_store *st, pc_user_cb cb, void *ctx);
+/* 1 removed, 0 none, -1 error. */
+int pc_store_user_remove(pc_store *st, const char *name);
+
+/* The index of a quarantine directory (act/quarantine.h keeps the
+ * messages; web/qindex.c keeps this in step with it): one row per QID. */
+typedef struct pc_qindex {
+	const char *dir, *qid, *sender, *rcpt, *subject, *reason, *sha256;
+	long long campaign, size;
+	time_t arrived;
+} pc_qindex;
+typedef int (*pc_qindex_cb)(void *ctx, const pc_qindex *q);
+int pc_store_qindex_put(pc_store *st, const pc_qindex *q);
+int pc_store_qindex_remove(pc_store *st, const char *dir, const char *qid);
+/* Every row of dir, in QID order. */
+int pc_store_qindex_list(pc_store *st, const char *dir, pc_qindex_cb cb, void *ctx);
+
+/* A search: every field set narrows it (NULL/"" and 0: any). Text fields
+ * match a substring, case-insensitively for ASCII; from/to bound the
+ * time (seen for messages, arrived for the quarantine); newest first,
+ * `limit` rows from `offset`. *total: matching rows, counted up to
+ * PC_QUERY_COUNT_MAX (more reads as that). */
+#define PC_QUERY_COUNT_MAX 10000
+typedef struct pc_query {
+	const char *sender, *rcpt, *subject, *reason, *verdict, *sha256;
+	long long campaign; /* 0 any, -1 none */
+	long long id;       /* messages: this one (0 any) */
+	time_t from, to;
+	long offset, limit;
+} pc_query;
+int pc_store_qindex_search(pc_store *st, const char *dir, const pc_query *q, pc_qindex_cb cb, void *ctx, long *total);
+
+/* Every message scanned with the store (one row per custody record). */
+typedef struct pc_msg_row {
+	long long id, campaign;
+	const char *sha256, *source, *message_id, *verdict, *rule, *sender, *subject, *rcpt, *lookalike;
+	time_t seen, arrived;
+	bool kept; /* the original bytes are still kept */
+} pc_msg_row;
+typedef int (*pc_msg_cb)(void *ctx, const pc_msg_row *m);
+int pc_store_message_search(pc_store *st, const pc_query *q, pc_msg_cb cb, void *ctx, long *total);
+/* Messages per verdict per `step` seconds since `from` (bucket = the
+ * start of its step), oldest first. */
+typedef int (*pc_series_cb)(void *ctx, time_t bucket, const char *verdict, long n);
+int pc_store_verdict_series(pc_store *st, time_t from, long step, pc_series_cb cb, void *ctx);
+/* The most frequent values since `from`: "lookalike" (lookalike domains
+ * of messages), "tracker" (tracker hosts of campaigns), "sender_domain"
+ * (From domains of quarantined messages). */
+int pc_store_top(pc_store *st, const char *what, time_t from, size_t max, pc_value_cb cb, void *ctx);
+
 #endif

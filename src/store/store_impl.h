@@ -47,6 +47,17 @@ typedef struct pc_store_ops {
 	int (*ioc_put)(pc_store *st, const pc_ioc_set *s);
 	int (*ioc_list)(pc_store *st, bool with_body, pc_ioc_set_cb cb, void *ctx);
 	int (*ioc_remove)(pc_store *st, const char *name);
+	int (*user_put)(pc_store *st, const pc_user *u);
+	int (*user_get)(pc_store *st, const char *name, pc_user_cb cb, void *ctx);
+	int (*user_list)(pc_store *st, pc_user_cb cb, void *ctx);
+	int (*user_remove)(pc_store *st, const char *name);
+	int (*qindex_put)(pc_store *st, const pc_qindex *q);
+	int (*qindex_remove)(pc_store *st, const char *dir, const char *qid);
+	int (*qindex_list)(pc_store *st, const char *dir, pc_qindex_cb cb, void *ctx);
+	int (*qindex_search)(pc_store *st, const char *dir, const pc_query *q, pc_qindex_cb cb, void *ctx, long *total);
+	int (*message_search)(pc_store *st, const pc_query *q, pc_msg_cb cb, void *ctx, long *total);
+	int (*verdict_series)(pc_store *st, time_t from, long step, pc_series_cb cb, void *ctx);
+	int (*top)(pc_store *st, const char *what, time_t from, size_t max, pc_value_cb cb, void *ctx);
 } pc_store_ops;
 
 struct pc_store {

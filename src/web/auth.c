@@ -1,0 +1,285 @@
+/*
+ * NAME
+ *   auth - the console's accounts, sessions and the brake on guessing
+ * DESCRIPTION
+ *   Accounts live in the store (console_user; `portcullis user` and the
+ *   admin's page write them), passwords as argon2id hashes
+ *   (app/password.h). One verification runs at a time (each takes 64 MiB
+ *   and about 0.1 s): a flood of logins queues instead of exhausting
+ *   memory. An unknown user is verified against a dummy hash, so the time
+ *   does not tell which accounts exist.
+ *
+ *   Guessing is slowed per client address and per account name: after
+ *   PC_FREE_TRIES failures within PC_WINDOW seconds each further attempt
+ *   must wait 2^(failures - PC_FREE_TRIES) seconds (at most PC_MAX_WAIT);
+ *   an attempt inside the wait is refused (429) without a verification,
+ *   and counts as a failure. Success clears the account's count (not the
+ *   address's). The table is bounded (PC_RL_SLOTS, oldest entry reused).
+ *
+ *   Sessions live in this process (PC_WEB_SESSIONS; a restart logs
+ *   everyone out): 32 random bytes for the identifier and another 32 for
+ *   the CSRF token, both made at login, never taken from the client (no
+ *   fixation: a cookie sent before login is ignored and replaced). A
+ *   session ends at logout, after console.session_idle_minutes unused, or
+ *   console.session_max_hours after login; when the table is full the
+ *   least recently used session ends. Every login, failure and lockout is
+ *   in the audit log.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/password.h"
+#include "web/internal.h"
+
+#define PC_FREE_TRIES 5
+#define PC_WINDOW 900
+#define PC_MAX_WAIT 300
+#define PC_RL_SLOTS 1024
+
+typedef struct rl_entry {
+	char key[96]; /* "ip:ADDR" or "user:NAME" */
+	int failures;
+	time_t first, last;
+} rl_entry;
+
+struct pc_ratelimit {
+	rl_entry e[PC_RL_SLOTS];
+};
+
+struct pc_ratelimit *pc_ratelimit_new(void)
+{
+	return calloc(1, sizeof(struct pc_ratelimit));
+}
+
+void pc_ratelimit_free(struct pc_ratelimit *rl)
+{
+	free(rl);
+}
+
+const char *pc_role_name(int role)
+{
+	switch (role) {
+	case PC_ROLE_VIEWER:
+		return "viewer";
+	case PC_ROLE_ANALYST:
+		return "analyst";
+	case PC_ROLE_ADMIN:
+		return "admin";
+	default:
+		return "none";
+	}
+}
+
+int pc_role_parse(const char *s)
+{
+	if (!s)
+		return PC_ROLE_NONE;
+	if (!strcmp(s, "viewer"))
+		return PC_ROLE_VIEWER;
+	if (!strcmp(s, "analyst"))
+		return PC_ROLE_ANALYST;
+	if (!strcmp(s, "admin"))
+		return PC_ROLE_ADMIN;
+	return PC_ROLE_NONE;
+}
+
+/* with w->lock held */
+static rl_entry *rl_find(struct pc_ratelimit *rl, const char *key, time_t now, bool create)
+{
+	rl_entry *oldest = &rl->e[0];
+	for (size_t i = 0; i < PC_RL_SLOTS; i++) {
+		rl_entry *e = &rl->e[i];
+		if (e->key[0] && !strcmp(e->key, key)) {
+			if (now - e->last > PC_WINDOW)
+				e->failures = 0, e->first = now;
+			return e;
+		}
+		if (!e->key[0] || e->last < oldest->last)
+			oldest = e;
+	}
+	if (!create)
+		return NULL;
+	memset(oldest, 0, sizeof *oldest);
+	snprintf(oldest->key, sizeof oldest->key, "%s", key);
+	oldest->first = oldest->last = now;
+	return oldest;
+}
+
+static long rl_wait(const rl_entry *e, time_t now)
+{
+	if (!e || e->failures < PC_FREE_TRIES)
+		return 0;
+	int k = e->failures - PC_FREE_TRIES;
+	long wait = k >= 9 ? PC_MAX_WAIT : 1L << k;
+	if (wait > PC_MAX_WAIT)
+		wait = PC_MAX_WAIT;
+	long left = (long)(e->last + wait - now);
+	return left > 0 ? left : 0;
+}
+
+typedef struct found {
+	char hash[PC_PASSWORD_HASH];
+	char role[16];
+	bool disabled, any;
+} found;
+
+static int got_user(void *ctx, const pc_user *u)
+{
+	found *f = ctx;
+	snprintf(f->hash, sizeof f->hash, "%s", u->hash);
+	snprintf(f->role, sizeof f->role, "%s", u->role);
+	f->disabled = u->disabled;
+	f->any = true;
+	return 0;
+}
+
+static void audit_login(pc_store *st, const char *user, const char *ip, const char *action, const char *detail)
+{
+	char actor[160];
+	snprintf(actor, sizeof actor, "%s (console, %s)", user, ip);
+	pc_store_audit(st, time(NULL), actor, action, 0, NULL, detail);
+}
+
+/* with w->lock held: a new session for user; the least recently used
+ * slot when all are taken */
+static void session_new(pc_web *w, const char *user, int role, pc_session *out)
+{
+	time_t now = time(NULL);
+	pc_session *slot = &w->sessions[0];
+	for (size_t i = 0; i < PC_WEB_SESSIONS; i++) {
+		pc_session *s = &w->sessions[i];
+		if (!s->id[0]) {
+			slot = s;
+			break;
+		}
+		if (s->seen < slot->seen)
+			slot = s;
+	}
+	memset(slot, 0, sizeof *slot);
+	pc_random_token(slot->id);
+	pc_random_token(slot->csrf);
+	snprintf(slot->user, sizeof slot->user, "%s", user);
+	slot->role = role;
+	slot->created = slot->seen = now;
+	*out = *slot;
+}
+
+int pc_auth_login(pc_web *w, pc_store *st, const char *ip, const char *user, const char *password, pc_session *s,
+                  long *retry)
+{
+	time_t now = time(NULL);
+	char kip[96], kuser[96];
+	snprintf(kip, sizeof kip, "ip:%s", ip);
+	snprintf(kuser, sizeof kuser, "user:%.80s", user);
+	char shown[80];
+	snprintf(shown, sizeof shown, "%.64s", user);
+	for (char *p = shown; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+
+	pthread_mutex_lock(&w->lock);
+	rl_entry *a = rl_find(w->rl, kip, now, true), *b = rl_find(w->rl, kuser, now, true);
+	long wa = rl_wait(a, now), wb = rl_wait(b, now);
+	*retry = wa > wb ? wa : wb;
+	if (*retry > 0) {
+		a->failures++, a->last = now;
+		b->failures++, b->last = now;
+		pthread_mutex_unlock(&w->lock);
+		audit_login(st, shown, ip, "login-refused", "too many failed attempts: slowed down");
+		return 2;
+	}
+	pthread_mutex_unlock(&w->lock);
+
+	found f = {0};
+	int rc = strlen(user) < 64 ? pc_store_user_get(st, user, got_user, &f) : 0;
+	if (rc < 0)
+		return -1;
+	pthread_mutex_lock(&w->verify_lock);
+	bool ok = pc_password_verify(f.any ? f.hash : NULL, password);
+	pthread_mutex_unlock(&w->verify_lock);
+	int role = pc_role_parse(f.role);
+	ok = ok && f.any && !f.disabled && role != PC_ROLE_NONE;
+
+	pthread_mutex_lock(&w->lock);
+	a = rl_find(w->rl, kip, now, true);
+	b = rl_find(w->rl, kuser, now, true);
+	if (ok) {
+		b->failures = 0;
+		w->logins_ok++;
+		session_new(w, user, role, s);
+	} else {
+		a->failures++, a->last = now;
+		b->failures++, b->last = now;
+		w->logins_failed++;
+	}
+	pthread_mutex_unlock(&w->lock);
+	audit_login(st, shown, ip, ok ? "login" : "login-failed",
+	            ok ? pc_role_name(role) : (f.any ? (f.disabled ? "account disabled" : "wrong password") : "no such user"));
+	return ok ? 1 : 0;
+}
+
+bool pc_auth_session(pc_web *w, const char *cookie, pc_session *out)
+{
+	memset(out, 0, sizeof *out);
+	if (!cookie || strlen(cookie) != PC_TOKEN_LEN - 1)
+		return false;
+	time_t now = time(NULL);
+	bool ok = false;
+	pthread_mutex_lock(&w->lock);
+	for (size_t i = 0; i < PC_WEB_SESSIONS; i++) {
+		pc_session *s = &w->sessions[i];
+		if (!s->id[0] || !pc_secret_equal(s->id, cookie))
+			continue;
+		if (now - s->seen > w->session_idle || now - s->created > w->session_max) {
+			memset(s, 0, sizeof *s);
+			break;
+		}
+		s->seen = now;
+		*out = *s;
+		out->flash[0] = '\0';
+		ok = true;
+		break;
+	}
+	pthread_mutex_unlock(&w->lock);
+	return ok;
+}
+
+void pc_auth_logout(pc_web *w, const char *id)
+{
+	pthread_mutex_lock(&w->lock);
+	for (size_t i = 0; i < PC_WEB_SESSIONS; i++)
+		if (w->sessions[i].id[0] && !strcmp(w->sessions[i].id, id))
+			memset(&w->sessions[i], 0, sizeof w->sessions[i]);
+	pthread_mutex_unlock(&w->lock);
+}
+
+void pc_auth_end_user(pc_web *w, const char *user)
+{
+	pthread_mutex_lock(&w->lock);
+	for (size_t i = 0; i < PC_WEB_SESSIONS; i++)
+		if (w->sessions[i].id[0] && !strcmp(w->sessions[i].user, user))
+			memset(&w->sessions[i], 0, sizeof w->sessions[i]);
+	pthread_mutex_unlock(&w->lock);
+}
+
+void pc_auth_flash(pc_web *w, const char *id, const char *msg)
+{
+	pthread_mutex_lock(&w->lock);
+	for (size_t i = 0; i < PC_WEB_SESSIONS; i++)
+		if (w->sessions[i].id[0] && !strcmp(w->sessions[i].id, id))
+			snprintf(w->sessions[i].flash, sizeof w->sessions[i].flash, "%s", msg);
+	pthread_mutex_unlock(&w->lock);
+}
+
+void pc_auth_take_flash(pc_web *w, const char *id, char *out, size_t len)
+{
+	out[0] = '\0';
+	pthread_mutex_lock(&w->lock);
+	for (size_t i = 0; i < PC_WEB_SESSIONS; i++)
+		if (w->sessions[i].id[0] && !strcmp(w->sessions[i].id, id)) {
+			snprintf(out, len, "%s", w->sessions[i].flash);
+			w->sessions[i].flash[0] = '\0';
+		}
+	pthread_mutex_unlock(&w->lock);
+}
