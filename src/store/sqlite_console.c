@@ -95,8 +95,10 @@ static const char *const sql[X_END] = {
     [X_SERIES] = "SELECT (seen - ?1) / ?2, verdict, count(*) FROM message WHERE seen >= ?1 GROUP BY 1, 2 ORDER BY 1",
     [X_TOP_LOOKALIKE] = "SELECT lookalike, count(*) FROM message WHERE seen >= ?1 AND lookalike != ''"
                         " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?2",
-    [X_TOP_TRACKER] = "SELECT v.value, sum(v.count) FROM campaign c JOIN campaign_value v ON v.campaign = c.id"
-                      " AND v.kind = 'tracker' WHERE c.last_seen >= ?1 GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?2",
+    /* campaigns that had a message scanned in the window */
+    [X_TOP_TRACKER] = "SELECT v.value, sum(v.count) FROM campaign_value v WHERE v.kind = 'tracker' AND v.campaign IN"
+                      " (SELECT DISTINCT campaign FROM message WHERE seen >= ?1 AND campaign > 0)"
+                      " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?2",
     [X_TOP_SENDER] = "SELECT substr(sender, instr(sender, '@') + 1), count(*) FROM message"
                      " WHERE seen >= ?1 AND verdict IN ('quarantine', 'reject') AND sender != ''"
                      " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?2",

@@ -332,8 +332,9 @@ int pc_store_message_search(pc_store *st, const pc_query *q, pc_msg_cb cb, void 
 typedef int (*pc_series_cb)(void *ctx, time_t bucket, const char *verdict, long n);
 int pc_store_verdict_series(pc_store *st, time_t from, long step, pc_series_cb cb, void *ctx);
 /* The most frequent values since `from`: "lookalike" (lookalike domains
- * of messages), "tracker" (tracker hosts of campaigns), "sender_domain"
- * (From domains of quarantined messages). */
+ * of messages), "tracker" (tracker hosts of the campaigns that had a
+ * message in the window), "sender_domain" (From domains of quarantined
+ * messages). */
 int pc_store_top(pc_store *st, const char *what, time_t from, size_t max, pc_value_cb cb, void *ctx);
 
 #endif

@@ -228,14 +228,39 @@ static int audit_cb(void *ctx, const pc_audit_row *a)
 	return 0;
 }
 
+/* the quarantine's records carry the message, the person's reason and
+ * the recipients: joined to the rows by id */
+static int qrec_cb(void *ctx, const pc_audit_qrec *q)
+{
+	json_t *rcpt = json_array();
+	for (size_t i = 0; i < q->nrcpt; i++)
+		json_array_append_new(rcpt, pc_jstr(q->rcpt[i]));
+	char key[32];
+	snprintf(key, sizeof key, "%lld", q->id);
+	json_object_set_new(ctx, key, json_pack("{s:o,s:o,s:o}", "qid", pc_jstr(q->qid), "reason", pc_jstr(q->reason),
+	                                        "rcpt", rcpt));
+	return 0;
+}
+
 int pc_page_audit(pc_req *r, json_t **data, pc_resp *resp)
 {
 	long limit = pc_arg_long(r, "limit", 200, 1, 5000);
 	audit_ctx c = {g_ptr_array_new(), (size_t)limit, 0, pc_arg(r, "actor"), pc_arg(r, "action")};
 	int rc = pc_store_audit_list(r->st, pc_arg_long(r, "campaign", 0, 0, 1L << 40), audit_cb, &c);
+	json_t *q = json_object();
+	if (rc == 0 && r->w->cfg.quarantine_dir[0])
+		rc = pc_store_audit_quarantine_list(r->st, r->w->cfg.quarantine_dir, qrec_cb, q);
 	json_t *arr = json_array();
-	for (guint i = c.rows->len; i > 0; i--)
-		json_array_append_new(arr, g_ptr_array_index(c.rows, i - 1));
+	for (guint i = c.rows->len; i > 0; i--) {
+		json_t *row = g_ptr_array_index(c.rows, i - 1);
+		char key[32];
+		snprintf(key, sizeof key, "%lld", pc_jn(row, "id"));
+		json_t *x = json_object_get(q, key);
+		if (x)
+			json_object_update(row, x);
+		json_array_append_new(arr, row);
+	}
+	json_decref(q);
 	g_ptr_array_free(c.rows, TRUE);
 	if (rc != 0) {
 		json_decref(arr);
@@ -273,8 +298,25 @@ void pc_render_audit(pc_req *r, json_t *d, GString *o)
 		else
 			g_string_append(o, "</td><td class=\"n\">–");
 		g_string_append(o, "</td><td class=\"wrap\">");
-		pc_hn(o, pc_js(a, "source"), 300);
+		pc_hn(o, pc_js(a, "qid") ? pc_js(a, "qid") : pc_js(a, "source"), 300);
 		g_string_append(o, "</td><td class=\"wrap\">");
+		if (pc_js(a, "reason")) {
+			g_string_append(o, "<b>reason:</b> ");
+			pc_hn(o, pc_js(a, "reason"), 600);
+			g_string_append(o, "<br>");
+		}
+		json_t *rc = json_object_get(a, "rcpt");
+		if (json_array_size(rc)) {
+			g_string_append(o, "<b>to:</b>");
+			size_t k;
+			json_t *x;
+			json_array_foreach(rc, k, x)
+			{
+				g_string_append_c(o, ' ');
+				pc_hn(o, json_string_value(x), 320);
+			}
+			g_string_append(o, "<br>");
+		}
 		pc_hn(o, pc_js(a, "detail"), 600);
 		g_string_append(o, "</td></tr>");
 	}

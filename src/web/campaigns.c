@@ -93,6 +93,8 @@ typedef struct list_ctx {
 	long min_size;
 	time_t since;
 	long offset;
+	time_t window; /* count those with a copy since */
+	long active;
 } list_ctx;
 
 static bool contains(const char *hay, const char *needle)
@@ -109,6 +111,8 @@ static bool contains(const char *hay, const char *needle)
 static int list_cb(void *ctx, const pc_campaign_rec *c)
 {
 	list_ctx *l = ctx;
+	if (l->window && c->last_seen >= l->window)
+		l->active++;
 	if (c->status == PC_CAMPAIGN_MALICIOUS)
 		l->malicious++;
 	else if (c->status == PC_CAMPAIGN_OPEN)
@@ -168,12 +172,14 @@ int pc_page_overview(pc_req *r, json_t **data, pc_resp *resp)
 		rc = pc_store_top(r->st, "tracker", from, 10, value_cb, trk);
 	json_object_set_new(d, "top_lookalike_domains", look);
 	json_object_set_new(d, "top_tracker_hosts", trk);
-	list_ctx l = {.arr = json_array(), .max = 10, .status = NULL, .min_size = 2, .since = from};
+	/* the latest campaigns (by their last copy's arrival), and how many
+	 * had a copy in the window */
+	list_ctx l = {.arr = json_array(), .max = 10, .status = NULL, .min_size = 2, .window = from};
 	if (rc == 0)
 		rc = pc_store_campaign_list(r->st, 2, list_cb, &l);
-	json_object_set_new(d, "active_campaigns", l.arr);
-	json_object_set_new(d, "campaigns", json_pack("{s:i,s:i,s:i}", "active", (int)l.total, "malicious",
-	                                              (int)l.malicious, "open", (int)l.open));
+	json_object_set_new(d, "latest_campaigns", l.arr);
+	json_object_set_new(d, "campaigns", json_pack("{s:i,s:i,s:i,s:i}", "total", (int)l.total, "active_in_window",
+	                                              (int)l.active, "malicious", (int)l.malicious, "open", (int)l.open));
 	pc_qindex_sync(r->w, r->st, false);
 	pc_query q = {.limit = 1};
 	long qn = 0;
@@ -241,8 +247,9 @@ void pc_render_overview(pc_req *r, json_t *d, GString *o)
 	g_string_append_printf(o, "<div class=\"card\"><b class=\"v-bad\">%lld</b>quarantined</div>", pc_jn(m, "quarantined"));
 	g_string_append_printf(o, "<div class=\"card\"><b class=\"v-mid\">%lld</b>neutralised</div>", pc_jn(m, "neutralised"));
 	g_string_append_printf(o, "<div class=\"card\"><b class=\"v-ok\">%lld</b>accepted</div>", pc_jn(m, "accepted"));
-	g_string_append_printf(o, "<div class=\"card\"><b>%lld</b>active campaigns (%lld malicious)</div>",
-	                       pc_jn(c, "active"), pc_jn(c, "malicious"));
+	g_string_append_printf(o, "<div class=\"card\"><b>%lld</b><a href=\"/campaigns\">campaigns</a> (%lld malicious, "
+	                          "%lld open)</div>",
+	                       pc_jn(c, "total"), pc_jn(c, "malicious"), pc_jn(c, "open"));
 	g_string_append_printf(o, "<div class=\"card\"><b>%lld</b><a href=\"/quarantine\">in quarantine</a></div></div>",
 	                       pc_jn(d, "quarantine_size"));
 	json_t *s = json_object_get(d, "series"), *cnt = json_object_get(s, "counts");
@@ -262,8 +269,8 @@ void pc_render_overview(pc_req *r, json_t *d, GString *o)
 	top_list(o, "Top tracker hosts (campaigns)", json_object_get(d, "top_tracker_hosts"));
 	g_string_append(o, "</div><div>");
 	top_list(o, "Top lookalike domains", json_object_get(d, "top_lookalike_domains"));
-	g_string_append(o, "</div></div><h2>Active campaigns</h2>");
-	campaign_rows(o, json_object_get(d, "active_campaigns"));
+	g_string_append(o, "</div></div><h2>Latest campaigns</h2>");
+	campaign_rows(o, json_object_get(d, "latest_campaigns"));
 }
 
 /* ---- the list ---- */

@@ -127,6 +127,8 @@ static void *reader(void *arg)
 						long a, b, cc;
 						if (sscanf(prog->str, "hunt: %ld messages, %ld matched, %ld purged", &a, &b, &cc) == 3)
 							jb->scanned = a;
+						else if (sscanf(prog->str, "portcullis: hunt: %ld messages in", &a) == 1)
+							jb->scanned = a, keep_log(jb, prog->str, prog->len), keep_log(jb, "\n", 1);
 						else if (prog->len)
 							keep_log(jb, prog->str, prog->len), keep_log(jb, "\n", 1);
 						g_string_truncate(prog, 0);

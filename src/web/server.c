@@ -391,9 +391,12 @@ static void client_ip(pc_web *w, struct MHD_Connection *c, char *out, size_t len
 	}
 }
 
-/* A browser's own word that the request came from another site, or an
- * Origin that is not ours: refused for every POST (login included, which
- * has no session yet for SameSite to protect). */
+/* A browser's own word that the request came from another site
+ * (Sec-Fetch-Site), or an Origin that is not this host: refused for
+ * every POST, login included (it has no session yet for SameSite to
+ * protect). "Origin: null" proves nothing either way: Chromium sends it
+ * for every form of a page with Referrer-Policy no-referrer (ours), so
+ * Sec-Fetch-Site decides then. */
 static bool cross_site(struct MHD_Connection *c)
 {
 	const char *site = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site");
@@ -405,8 +408,6 @@ static bool cross_site(struct MHD_Connection *c)
 		const char *p = strstr(origin, "://");
 		if (!p || !host || strcmp(p + 3, host))
 			return true;
-	} else if (origin) {
-		return true; /* "null": a sandboxed frame or a data: page */
 	}
 	return false;
 }
