@@ -1,7 +1,9 @@
 #!/bin/sh
 # make demo: scan the bundled example mail, once for people (--explain) and
 # once as the JSON Lines a mail system or SIEM reads; then neutralise the
-# newsletter's trackers (--rewrite) and show what changed.
+# newsletter's trackers (--rewrite) and show what changed; campaigns, hunt,
+# the milter in front of a private Postfix; last, the analyst console on
+# the demo store (in a terminal it stays up until Ctrl-C).
 set -eu
 PC=${1:-build/portcullis}
 echo "### portcullis scan --config docs/demo.conf --explain examples/*.eml examples/mailbox.mbox examples/maildir"
@@ -46,13 +48,66 @@ echo "Maildir now holds: $(ls "$out/Maildir/cur")"
 # The milter in front of a real Postfix: a private instance on loopback
 # (its own config, queue, port and Maildir; nothing of the system's mail
 # setup is touched), the three example messages sent over SMTP with swaks.
+port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+console() {
+	# The analyst console on the demo store: campaign 1, the copy hunt
+	# moved into the quarantine, the examples. Releases go to a local
+	# stand-in for sendmail that keeps them in $out/released (the demo
+	# sends no mail); "purge" hunts through the demo Maildir.
+	for f in examples/*.eml examples/campaign/*.eml; do
+		cp "$f" "$out/Maildir/cur/$(date +%s).$(basename "$f" .eml).mx:2,S"
+	done
+	mkdir -p "$out/released"
+	cat > "$out/sendmail" <<SM
+#!/bin/sh
+cat > "$out/released/\$(date +%s%N).eml"
+SM
+	chmod 755 "$out/sendmail"
+	port=8025
+	python3 -c 'import socket; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", 8025))' 2>/dev/null || port=$(port)
+	cat docs/demo.conf > "$out/console.conf"
+	cat >> "$out/console.conf" <<CONF
+[history]
+database = $db
+[quarantine]
+directory = $out/quarantine
+sendmail = $out/sendmail
+[console]
+listen = 127.0.0.1:$port
+mail_store = $out/Maildir
+CONF
+	echo
+	echo "### portcullis serve -c console.conf   (the analyst console on the demo store)"
+	if [ -t 0 ] && [ -t 1 ]; then
+		echo "Open the address below in a browser and log in as admin with the one-time password."
+		echo "Ctrl-C stops the console (and removes the demo files)."
+		trap 'exit 130' INT TERM
+		"$PC" serve -c "$out/console.conf" || true
+	else
+		"$PC" serve -c "$out/console.conf" > "$out/serve.out" 2>&1 &
+		spid=$!
+		i=0
+		until grep -q "console is at" "$out/serve.out" 2>/dev/null || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
+		cat "$out/serve.out"
+		code=$(python3 -c 'import sys, urllib.request
+try:
+    print(urllib.request.urlopen("http://127.0.0.1:%s/login" % sys.argv[1], timeout=5).status)
+except Exception as e:
+    print(e)' "$port")
+		echo "GET /login: $code. (Not a terminal: the console stops now; run 'make demo' in a terminal to keep it"
+		echo "open, or: $PC serve -c CONFIG, see docs/console.md.)"
+		kill "$spid" 2>/dev/null
+		wait "$spid" 2>/dev/null || true
+	fi
+}
+
 if [ "$(id -u)" -ne 0 ] || ! command -v swaks >/dev/null 2>&1 || [ ! -x /usr/sbin/postfix ]; then
 	echo
 	echo "### (the milter demo needs root, Postfix and swaks: skipped)"
+	console
 	exit 0
 fi
 chmod 755 "$out" # Postfix (user postfix) works below it
-port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 smtp=$(port)
 sock="$out/milter.sock"
 cat docs/demo.conf > "$out/milter.conf"
@@ -94,3 +149,8 @@ for m in "$out"/pf/Maildir/new/*; do
 done
 echo "### portcullis quarantine list"
 "$PC" quarantine --dir "$out/mq" list
+
+# stop the milter and Postfix first: the console runs until Ctrl-C
+kill "$mpid" 2>/dev/null
+sh tests/milter/postfix.sh stop "$out/pf" >/dev/null 2>&1
+console
