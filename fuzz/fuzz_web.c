@@ -27,8 +27,8 @@ static void check_text(const GString *o, size_t in)
 		if (c == '&' && strncmp(p, "&amp;", 5) && strncmp(p, "&lt;", 4) && strncmp(p, "&gt;", 4) &&
 		    strncmp(p, "&quot;", 6) && strncmp(p, "&#39;", 5))
 			abort();
-		if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) ||
-		    c == 0x200e || c == 0x200f || c == 0x200b || c == 0xfeff)
+		if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || (c >= 0x202a && c <= 0x202e) ||
+		    (c >= 0x2066 && c <= 0x2069) || c == 0x200e || c == 0x200f || c == 0x200b || c == 0xfeff)
 			abort();
 	}
 }

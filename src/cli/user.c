@@ -46,7 +46,8 @@ static const char usage[] = "usage: portcullis user add NAME --role viewer|analy
 static bool name_ok(const char *s)
 {
 	size_t n = strlen(s);
-	return n >= 1 && n <= 32 && s[0] >= 'a' && s[0] <= 'z' && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789._-") == n;
+	return n >= 1 && n <= 32 && s[0] >= 'a' && s[0] <= 'z' &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789._-") == n;
 }
 
 typedef struct found {
@@ -73,8 +74,8 @@ static int print_user(void *ctx, const pc_user *u)
 	pc_cli_time(u->created, c, sizeof c);
 	pc_cli_time(u->changed, p, sizeof p);
 	if (f->json)
-		printf("%s{\"name\":\"%s\",\"role\":\"%s\",\"created\":\"%s\",\"password_changed\":\"%s\"}", f->n ? "," : "",
-		       u->name, u->role, c, p);
+		printf("%s{\"name\":\"%s\",\"role\":\"%s\",\"created\":\"%s\",\"password_changed\":\"%s\"}",
+		       f->n ? "," : "", u->name, u->role, c, p);
 	else
 		printf("%-20s %-8s created %s, password changed %s\n", u->name, u->role, c, p);
 	f->n++;
@@ -152,7 +153,8 @@ int pc_cli_user(int argc, char **argv)
 		fprintf(stderr, "portcullis: user: a name is 1 to 32 of a-z 0-9 . _ - starting with a letter\n");
 		return 2;
 	}
-	if (!strcmp(sub, "add") && (!role || (strcmp(role, "viewer") && strcmp(role, "analyst") && strcmp(role, "admin")))) {
+	if (!strcmp(sub, "add") &&
+	    (!role || (strcmp(role, "viewer") && strcmp(role, "analyst") && strcmp(role, "admin")))) {
 		fprintf(stderr, "portcullis: user add: --role viewer, analyst or admin\n");
 		return 2;
 	}
@@ -190,7 +192,8 @@ int pc_cli_user(int argc, char **argv)
 		goto out;
 	}
 	if (!strcmp(sub, "add") && f.any) {
-		fprintf(stderr, "portcullis: user add: an account %s exists (user passwd to change its password)\n", name);
+		fprintf(stderr, "portcullis: user add: an account %s exists (user passwd to change its password)\n",
+		        name);
 		rc = 1;
 		goto out;
 	}

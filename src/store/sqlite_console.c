@@ -214,16 +214,11 @@ static int qrows(pc_store *st, sqlite3_stmt *s, pc_qindex_cb cb, void *ctx, bool
 {
 	int rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		pc_qindex q = {pc_sqlite_col(s, 0),
-		               pc_sqlite_col(s, 1),
-		               pc_sqlite_col(s, 2),
-		               pc_sqlite_col(s, 3),
-		               pc_sqlite_col(s, 4),
-		               pc_sqlite_col(s, 5),
-		               pc_sqlite_col(s, 6),
-		               sqlite3_column_int64(s, 7),
-		               sqlite3_column_int64(s, 8),
-		               (time_t)sqlite3_column_int64(s, 9)};
+		pc_qindex q = {pc_sqlite_col(s, 0),        pc_sqlite_col(s, 1),
+		               pc_sqlite_col(s, 2),        pc_sqlite_col(s, 3),
+		               pc_sqlite_col(s, 4),        pc_sqlite_col(s, 5),
+		               pc_sqlite_col(s, 6),        sqlite3_column_int64(s, 7),
+		               sqlite3_column_int64(s, 8), (time_t)sqlite3_column_int64(s, 9)};
 		if (cb(ctx, &q) != 0)
 			break;
 	}
@@ -371,8 +366,7 @@ static void page(char *tail, size_t len, const char *order, const pc_query *q)
 	snprintf(tail, len, " ORDER BY %s LIMIT %ld OFFSET %ld", order, limit, offset);
 }
 
-int pc_sqlite_qindex_search(pc_store *st, const char *dir, const pc_query *q, pc_qindex_cb cb, void *ctx,
-                            long *total)
+int pc_sqlite_qindex_search(pc_store *st, const char *dir, const pc_query *q, pc_qindex_cb cb, void *ctx, long *total)
 {
 	where w = {0};
 	addv(&w, "dir = ?", dir, 0, false);
@@ -384,7 +378,8 @@ int pc_sqlite_qindex_search(pc_store *st, const char *dir, const pc_query *q, pc
 	char tail[128];
 	page(tail, sizeof tail, "arrived DESC, qid DESC", q);
 	sqlite3_stmt *s = prepare(
-	    st, &w, "SELECT dir, qid, sender, rcpt, subject, reason, sha256, campaign, size, arrived FROM qindex", tail);
+	    st, &w, "SELECT dir, qid, sender, rcpt, subject, reason, sha256, campaign, size, arrived FROM qindex",
+	    tail);
 	return s ? qrows(st, s, cb, ctx, true) : -1;
 }
 
@@ -402,11 +397,12 @@ int pc_sqlite_message_search(pc_store *st, const pc_query *q, pc_msg_cb cb, void
 		return -1;
 	char tail[128];
 	page(tail, sizeof tail, "m.seen DESC, m.id DESC", q);
-	sqlite3_stmt *s = prepare(st, &w,
-	                          "SELECT m.id, m.campaign, c.sha256, c.source, c.message_id, m.verdict, m.rule, m.sender,"
-	                          " m.subject, m.rcpt, m.lookalike, m.seen, c.arrived, c.original IS NOT NULL"
-	                          " FROM message m JOIN custody c ON c.id = m.id",
-	                          tail);
+	sqlite3_stmt *s =
+	    prepare(st, &w,
+	            "SELECT m.id, m.campaign, c.sha256, c.source, c.message_id, m.verdict, m.rule, m.sender,"
+	            " m.subject, m.rcpt, m.lookalike, m.seen, c.arrived, c.original IS NOT NULL"
+	            " FROM message m JOIN custody c ON c.id = m.id",
+	            tail);
 	if (!s)
 		return -1;
 	int rc;

@@ -59,8 +59,7 @@ int pc_sqlite_user_remove(pc_store *st, const char *name);
 int pc_sqlite_qindex_put(pc_store *st, const pc_qindex *q);
 int pc_sqlite_qindex_remove(pc_store *st, const char *dir, const char *qid);
 int pc_sqlite_qindex_list(pc_store *st, const char *dir, pc_qindex_cb cb, void *ctx);
-int pc_sqlite_qindex_search(pc_store *st, const char *dir, const pc_query *q, pc_qindex_cb cb, void *ctx,
-                            long *total);
+int pc_sqlite_qindex_search(pc_store *st, const char *dir, const pc_query *q, pc_qindex_cb cb, void *ctx, long *total);
 int pc_sqlite_message_search(pc_store *st, const pc_query *q, pc_msg_cb cb, void *ctx, long *total);
 int pc_sqlite_verdict_series(pc_store *st, time_t from, long step, pc_series_cb cb, void *ctx);
 int pc_sqlite_top(pc_store *st, const char *what, time_t from, size_t max, pc_value_cb cb, void *ctx);

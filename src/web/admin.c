@@ -25,12 +25,12 @@
 
 static int msg_cb(void *ctx, const pc_msg_row *m)
 {
-	json_array_append_new(ctx, json_pack("{s:I,s:I,s:s,s:o,s:o,s:s,s:o,s:o,s:o,s:o,s:o,s:I,s:b}", "id",
-	                                     (json_int_t)m->id, "campaign", (json_int_t)m->campaign, "sha256", m->sha256,
-	                                     "source", pc_jstr(m->source), "message_id", pc_jstr(m->message_id),
-	                                     "verdict", m->verdict, "rule", pc_jstr(m->rule), "sender", pc_jstr(m->sender),
-	                                     "subject", pc_jstr(m->subject), "rcpt", pc_jstr(m->rcpt), "lookalike",
-	                                     pc_jstr(m->lookalike), "seen", (json_int_t)m->seen, "kept", m->kept));
+	json_array_append_new(
+	    ctx, json_pack("{s:I,s:I,s:s,s:o,s:o,s:s,s:o,s:o,s:o,s:o,s:o,s:I,s:b}", "id", (json_int_t)m->id, "campaign",
+	                   (json_int_t)m->campaign, "sha256", m->sha256, "source", pc_jstr(m->source), "message_id",
+	                   pc_jstr(m->message_id), "verdict", m->verdict, "rule", pc_jstr(m->rule), "sender",
+	                   pc_jstr(m->sender), "subject", pc_jstr(m->subject), "rcpt", pc_jstr(m->rcpt), "lookalike",
+	                   pc_jstr(m->lookalike), "seen", (json_int_t)m->seen, "kept", m->kept));
 	return 0;
 }
 
@@ -44,8 +44,8 @@ int pc_page_search(pc_req *r, json_t **data, pc_resp *resp)
 		json_decref(arr);
 		return pc_fail(resp, data, 500, "store: %s", pc_store_error(r->st));
 	}
-	*data = json_pack("{s:o,s:i,s:i,s:i,s:b}", "messages", arr, "total", (int)total, "offset", (int)q.offset, "limit",
-	                  (int)q.limit, "total_capped", total >= PC_QUERY_COUNT_MAX);
+	*data = json_pack("{s:o,s:i,s:i,s:i,s:b}", "messages", arr, "total", (int)total, "offset", (int)q.offset,
+	                  "limit", (int)q.limit, "total_capped", total >= PC_QUERY_COUNT_MAX);
 	return 200;
 }
 
@@ -78,7 +78,8 @@ void pc_render_search(pc_req *r, json_t *d, GString *o)
 		pc_h(o, pc_js(m, "rule"));
 		long long c = pc_jn(m, "campaign");
 		if (c > 0)
-			g_string_append_printf(o, "</td><td class=\"n\"><a href=\"/campaigns/%lld\">%lld</a></td></tr>", c, c);
+			g_string_append_printf(o, "</td><td class=\"n\"><a href=\"/campaigns/%lld\">%lld</a></td></tr>",
+			                       c, c);
 		else
 			g_string_append(o, "</td><td class=\"n\">–</td></tr>");
 	}
@@ -110,9 +111,10 @@ int pc_page_ioc(pc_req *r, json_t **data, pc_resp *resp)
 
 void pc_render_ioc(pc_req *r, json_t *d, GString *o)
 {
-	g_string_append(o, "<h1>Indicator sets</h1><p class=\"mut\">Every scanner with this store matches these at "
-	                   "delivery ([policy] ioc_action).</p><table><thead><tr><th>Name</th><th class=\"n\">Indicators"
-	                   "</th><th>Added</th><th>By</th><th></th></tr></thead><tbody>");
+	g_string_append(o,
+	                "<h1>Indicator sets</h1><p class=\"mut\">Every scanner with this store matches these at "
+	                "delivery ([policy] ioc_action).</p><table><thead><tr><th>Name</th><th class=\"n\">Indicators"
+	                "</th><th>Added</th><th>By</th><th></th></tr></thead><tbody>");
 	size_t i;
 	json_t *s;
 	json_array_foreach(json_object_get(d, "sets"), i, s)
@@ -125,8 +127,10 @@ void pc_render_ioc(pc_req *r, json_t *d, GString *o)
 		pc_h(o, pc_js(s, "actor"));
 		g_string_append(o, "</td><td>");
 		const char *name = pc_js(s, "name");
-		bool plain = name && strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.@+") ==
-		                         strlen(name) && name[0] != '.';
+		bool plain = name &&
+		             strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.@+") ==
+		                 strlen(name) &&
+		             name[0] != '.';
 		if (r->sess.role >= PC_ROLE_ADMIN && plain) {
 			GString *a = g_string_new("");
 			pc_hu(a, name);
@@ -140,12 +144,15 @@ void pc_render_ioc(pc_req *r, json_t *d, GString *o)
 		g_string_append(o, "<tr><td colspan=\"5\" class=\"mut\">none</td></tr>");
 	g_string_append(o, "</tbody></table>");
 	if (r->sess.role >= PC_ROLE_ANALYST) {
-		g_string_append(o, "<h2>Add or replace a set</h2><form method=\"post\" action=\"/ioc\" "
-		                   "enctype=\"multipart/form-data\" class=\"filters\"><input type=\"hidden\" name=\"csrf\" value=\"");
+		g_string_append(
+		    o,
+		    "<h2>Add or replace a set</h2><form method=\"post\" action=\"/ioc\" "
+		    "enctype=\"multipart/form-data\" class=\"filters\"><input type=\"hidden\" name=\"csrf\" value=\"");
 		pc_h(o, r->sess.csrf);
-		g_string_append(o, "\"><label>name <input name=\"name\" required pattern=\"[A-Za-z0-9._@+-]{1,100}\"></label>"
-		                   "<label>file (text, STIX 2.1, MISP) <input type=\"file\" name=\"file\" required></label>"
-		                   "<button type=\"submit\">Upload</button></form>");
+		g_string_append(
+		    o, "\"><label>name <input name=\"name\" required pattern=\"[A-Za-z0-9._@+-]{1,100}\"></label>"
+		       "<label>file (text, STIX 2.1, MISP) <input type=\"file\" name=\"file\" required></label>"
+		       "<button type=\"submit\">Upload</button></form>");
 	}
 }
 
@@ -164,8 +171,8 @@ int pc_act_ioc_add(pc_req *r, json_t **data, pc_resp *resp)
 	if (!r->file || r->file->len == 0)
 		return pc_fail(resp, data, 400, "no file uploaded (field \"file\")");
 	char err[512];
-	pc_ioc *ioc = pc_ioc_load_mem((const char *)r->file->data, r->file->len, r->file_name[0] ? r->file_name : name, err,
-	                              sizeof err);
+	pc_ioc *ioc = pc_ioc_load_mem((const char *)r->file->data, r->file->len, r->file_name[0] ? r->file_name : name,
+	                              err, sizeof err);
 	if (!ioc)
 		return pc_fail(resp, data, 400, "not an indicator file: %s", err);
 	size_t count = pc_ioc_count(ioc), skipped = pc_ioc_skipped(ioc, NULL);
@@ -218,8 +225,8 @@ static int audit_cb(void *ctx, const pc_audit_row *a)
 		return 0;
 	c->total++;
 	json_t *j = json_pack("{s:I,s:I,s:I,s:o,s:o,s:o,s:o}", "id", (json_int_t)a->id, "when", (json_int_t)a->when,
-	                      "campaign", (json_int_t)a->campaign, "actor", pc_jstr(a->actor), "action", pc_jstr(a->action),
-	                      "source", pc_jstr(a->source), "detail", pc_jstr(a->detail));
+	                      "campaign", (json_int_t)a->campaign, "actor", pc_jstr(a->actor), "action",
+	                      pc_jstr(a->action), "source", pc_jstr(a->source), "detail", pc_jstr(a->detail));
 	g_ptr_array_add(c->rows, j);
 	if (c->rows->len > c->keep) {
 		json_decref(g_ptr_array_index(c->rows, 0));
@@ -237,8 +244,8 @@ static int qrec_cb(void *ctx, const pc_audit_qrec *q)
 		json_array_append_new(rcpt, pc_jstr(q->rcpt[i]));
 	char key[32];
 	snprintf(key, sizeof key, "%lld", q->id);
-	json_object_set_new(ctx, key, json_pack("{s:o,s:o,s:o}", "qid", pc_jstr(q->qid), "reason", pc_jstr(q->reason),
-	                                        "rcpt", rcpt));
+	json_object_set_new(
+	    ctx, key, json_pack("{s:o,s:o,s:o}", "qid", pc_jstr(q->qid), "reason", pc_jstr(q->reason), "rcpt", rcpt));
 	return 0;
 }
 
@@ -383,7 +390,8 @@ void pc_render_users(pc_req *r, json_t *d, GString *o)
 bool pc_user_name_ok(const char *s)
 {
 	size_t n = s ? strlen(s) : 0;
-	return n >= 1 && n <= 32 && s[0] >= 'a' && s[0] <= 'z' && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789._-") == n;
+	return n >= 1 && n <= 32 && s[0] >= 'a' && s[0] <= 'z' &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789._-") == n;
 }
 
 typedef struct one {
@@ -430,7 +438,8 @@ int pc_act_user_add(pc_req *r, json_t **data, pc_resp *resp)
 		return pc_fail(resp, data, 500, "store: %s", pc_store_error(r->st));
 	pc_audit(r, "account-add", 0, name, detail);
 	/* the password is shown once, to the admin who made it */
-	int st = pc_done(r, resp, data, "/users", "Account %s (%s) added; its password, shown once: %s", name, role, pw);
+	int st =
+	    pc_done(r, resp, data, "/users", "Account %s (%s) added; its password, shown once: %s", name, role, pw);
 	json_object_set_new(*data, "password", json_string(pw));
 	return st;
 }

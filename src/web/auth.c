@@ -215,7 +215,8 @@ int pc_auth_login(pc_web *w, pc_store *st, const char *ip, const char *user, con
 	}
 	pthread_mutex_unlock(&w->lock);
 	audit_login(st, shown, ip, ok ? "login" : "login-failed",
-	            ok ? pc_role_name(role) : (f.any ? (f.disabled ? "account disabled" : "wrong password") : "no such user"));
+	            ok ? pc_role_name(role)
+	               : (f.any ? (f.disabled ? "account disabled" : "wrong password") : "no such user"));
 	return ok ? 1 : 0;
 }
 

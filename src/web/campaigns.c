@@ -51,8 +51,8 @@ static json_t *campaign_json(const pc_campaign_rec *c)
 {
 	return json_pack("{s:I,s:i,s:i,s:i,s:i,s:i,s:i,s:I,s:I,s:s,s:s,s:b,s:o,s:o}", "id", (json_int_t)c->id, "size",
 	                 (int)c->size, "recipients", (int)c->recipients, "tokened", (int)c->tokened, "distinct_tokens",
-	                 (int)c->tokens, "senders", (int)c->senders, "first_contact", (int)c->first_contact, "first_seen",
-	                 (json_int_t)c->first_seen, "last_seen", (json_int_t)c->last_seen, "verdict",
+	                 (int)c->tokens, "senders", (int)c->senders, "first_contact", (int)c->first_contact,
+	                 "first_seen", (json_int_t)c->first_seen, "last_seen", (json_int_t)c->last_seen, "verdict",
 	                 action_name(c->verdict), "status", status_name(c->status), "analyst", c->analyst, "why",
 	                 pc_jstr(c->why), "subject", pc_jstr(c->subject));
 }
@@ -73,8 +73,8 @@ static int series_cb(void *ctx, time_t bucket, const char *verdict, long n)
 	if (i >= s->n)
 		return 0;
 	int k = !strcmp(verdict, "quarantine") || !strcmp(verdict, "reject") ? 0
-	        : !strcmp(verdict, "neutralise")                               ? 1
-	                                                                       : 2;
+	        : !strcmp(verdict, "neutralise")                             ? 1
+	                                                                     : 2;
 	s->v[k][i] += (double)n;
 	return 0;
 }
@@ -160,9 +160,11 @@ int pc_page_overview(pc_req *r, json_t **data, pc_resp *resp)
 	json_object_set_new(ser, "quarantined", names[0]);
 	json_object_set_new(ser, "neutralised", names[1]);
 	json_object_set_new(ser, "accepted", names[2]);
-	json_object_set_new(d, "series", json_pack("{s:I,s:i,s:o}", "from", (json_int_t)from, "step", (int)step, "counts", ser));
-	json_object_set_new(d, "messages", json_pack("{s:i,s:i,s:i}", "quarantined", (int)totals[0], "neutralised",
-	                                             (int)totals[1], "accepted", (int)totals[2]));
+	json_object_set_new(d, "series",
+	                    json_pack("{s:I,s:i,s:o}", "from", (json_int_t)from, "step", (int)step, "counts", ser));
+	json_object_set_new(d, "messages",
+	                    json_pack("{s:i,s:i,s:i}", "quarantined", (int)totals[0], "neutralised", (int)totals[1],
+	                              "accepted", (int)totals[2]));
 	for (int k = 0; k < 3; k++)
 		g_free(s.v[k]);
 	json_t *look = json_array(), *trk = json_array();
@@ -178,8 +180,9 @@ int pc_page_overview(pc_req *r, json_t **data, pc_resp *resp)
 	if (rc == 0)
 		rc = pc_store_campaign_list(r->st, 2, list_cb, &l);
 	json_object_set_new(d, "latest_campaigns", l.arr);
-	json_object_set_new(d, "campaigns", json_pack("{s:i,s:i,s:i,s:i}", "total", (int)l.total, "active_in_window",
-	                                              (int)l.active, "malicious", (int)l.malicious, "open", (int)l.open));
+	json_object_set_new(d, "campaigns",
+	                    json_pack("{s:i,s:i,s:i,s:i}", "total", (int)l.total, "active_in_window", (int)l.active,
+	                              "malicious", (int)l.malicious, "open", (int)l.open));
 	pc_qindex_sync(r->w, r->st, false);
 	pc_query q = {.limit = 1};
 	long qn = 0;
@@ -197,20 +200,22 @@ int pc_page_overview(pc_req *r, json_t **data, pc_resp *resp)
 
 static void campaign_rows(GString *o, json_t *arr)
 {
-	g_string_append(o, "<table><thead><tr><th class=\"n\">ID</th><th>Subject</th><th class=\"n\">Copies</th>"
-	                   "<th class=\"n\">Recipients</th><th class=\"n\">Senders</th><th>Token</th><th>First seen</th>"
-	                   "<th>Last seen</th><th>Verdict</th><th>Status</th></tr></thead><tbody>");
+	g_string_append(o,
+	                "<table><thead><tr><th class=\"n\">ID</th><th>Subject</th><th class=\"n\">Copies</th>"
+	                "<th class=\"n\">Recipients</th><th class=\"n\">Senders</th><th>Token</th><th>First seen</th>"
+	                "<th>Last seen</th><th>Verdict</th><th>Status</th></tr></thead><tbody>");
 	size_t i;
 	json_t *c;
 	json_array_foreach(arr, i, c)
 	{
 		long long id = pc_jn(c, "id");
-		g_string_append_printf(o, "<tr><td class=\"n\"><a href=\"/campaigns/%lld\">%lld</a></td><td class=\"clip\">",
-		                       id, id);
+		g_string_append_printf(
+		    o, "<tr><td class=\"n\"><a href=\"/campaigns/%lld\">%lld</a></td><td class=\"clip\">", id, id);
 		g_string_append_printf(o, "<a href=\"/campaigns/%lld\">", id);
 		pc_hn(o, pc_js(c, "subject"), 200);
-		g_string_append_printf(o, "</a></td><td class=\"n\">%lld</td><td class=\"n\">%lld</td><td class=\"n\">%lld</td>",
-		                       pc_jn(c, "size"), pc_jn(c, "recipients"), pc_jn(c, "senders"));
+		g_string_append_printf(
+		    o, "</a></td><td class=\"n\">%lld</td><td class=\"n\">%lld</td><td class=\"n\">%lld</td>",
+		    pc_jn(c, "size"), pc_jn(c, "recipients"), pc_jn(c, "senders"));
 		g_string_append_printf(o, "<td>%s</td><td>", pc_jn(c, "tokened") > 0 ? "per-recipient" : "–");
 		pc_h_time(o, (time_t)pc_jn(c, "first_seen"));
 		g_string_append(o, "</td><td>");
@@ -244,13 +249,17 @@ void pc_render_overview(pc_req *r, json_t *d, GString *o)
 	json_t *m = json_object_get(d, "messages"), *c = json_object_get(d, "campaigns");
 	g_string_append_printf(o, "<h1>Overview <span class=\"mut\">(last %lld days)</span></h1><div class=\"cards\">",
 	                       pc_jn(d, "days"));
-	g_string_append_printf(o, "<div class=\"card\"><b class=\"v-bad\">%lld</b>quarantined</div>", pc_jn(m, "quarantined"));
-	g_string_append_printf(o, "<div class=\"card\"><b class=\"v-mid\">%lld</b>neutralised</div>", pc_jn(m, "neutralised"));
+	g_string_append_printf(o, "<div class=\"card\"><b class=\"v-bad\">%lld</b>quarantined</div>",
+	                       pc_jn(m, "quarantined"));
+	g_string_append_printf(o, "<div class=\"card\"><b class=\"v-mid\">%lld</b>neutralised</div>",
+	                       pc_jn(m, "neutralised"));
 	g_string_append_printf(o, "<div class=\"card\"><b class=\"v-ok\">%lld</b>accepted</div>", pc_jn(m, "accepted"));
-	g_string_append_printf(o, "<div class=\"card\"><b>%lld</b><a href=\"/campaigns\">campaigns</a> (%lld malicious, "
-	                          "%lld open)</div>",
+	g_string_append_printf(o,
+	                       "<div class=\"card\"><b>%lld</b><a href=\"/campaigns\">campaigns</a> (%lld malicious, "
+	                       "%lld open)</div>",
 	                       pc_jn(c, "total"), pc_jn(c, "malicious"), pc_jn(c, "open"));
-	g_string_append_printf(o, "<div class=\"card\"><b>%lld</b><a href=\"/quarantine\">in quarantine</a></div></div>",
+	g_string_append_printf(o,
+	                       "<div class=\"card\"><b>%lld</b><a href=\"/quarantine\">in quarantine</a></div></div>",
 	                       pc_jn(d, "quarantine_size"));
 	json_t *s = json_object_get(d, "series"), *cnt = json_object_get(s, "counts");
 	size_t n = json_array_size(json_object_get(cnt, "accepted"));
@@ -261,7 +270,8 @@ void pc_render_overview(pc_req *r, json_t *d, GString *o)
 		for (size_t i = 0; i < n; i++)
 			y[k][i] = (double)json_integer_value(json_array_get(json_object_get(cnt, keys[k]), i));
 	}
-	pc_series ser[3] = {{"quarantined", "#a4161a", y[0]}, {"neutralised", "#e09f3e", y[1]}, {"accepted", "#7fb685", y[2]}};
+	pc_series ser[3] = {
+	    {"quarantined", "#a4161a", y[0]}, {"neutralised", "#e09f3e", y[1]}, {"accepted", "#7fb685", y[2]}};
 	pc_svg_bars(o, "Messages per hour by verdict", (time_t)pc_jn(s, "from"), (long)pc_jn(s, "step"), n, ser, 3);
 	for (int k = 0; k < 3; k++)
 		g_free(y[k]);
@@ -289,8 +299,8 @@ int pc_page_campaigns(pc_req *r, json_t **data, pc_resp *resp)
 		json_decref(l.arr);
 		return pc_fail(resp, data, 500, "store: %s", pc_store_error(r->st));
 	}
-	*data = json_pack("{s:o,s:i,s:i,s:i}", "campaigns", l.arr, "total", (int)l.total, "offset", (int)l.offset, "limit",
-	                  (int)l.max);
+	*data = json_pack("{s:o,s:i,s:i,s:i}", "campaigns", l.arr, "total", (int)l.total, "offset", (int)l.offset,
+	                  "limit", (int)l.max);
 	return 200;
 }
 
@@ -298,7 +308,8 @@ static void select_opt(GString *o, const char *name, const char *cur, const char
 {
 	g_string_append_printf(o, "<label>%s <select name=\"%s\"><option value=\"\">any</option>", name, name);
 	for (size_t i = 0; opts[i]; i++)
-		g_string_append_printf(o, "<option%s>%s</option>", cur && !strcmp(cur, opts[i]) ? " selected" : "", opts[i]);
+		g_string_append_printf(o, "<option%s>%s</option>", cur && !strcmp(cur, opts[i]) ? " selected" : "",
+		                       opts[i]);
 	g_string_append(o, "</select></label>");
 }
 
@@ -311,8 +322,9 @@ void pc_render_campaigns(pc_req *r, json_t *d, GString *o)
 	select_opt(o, "verdict", pc_arg(r, "verdict"), verdicts);
 	g_string_append(o, "<label>subject or reason <input name=\"q\" value=\"");
 	pc_h(o, pc_arg(r, "q"));
-	g_string_append_printf(o, "\"></label><label>at least <input name=\"min_size\" size=\"5\" value=\"%ld\"> copies"
-	                          "</label><label>seen in the last <input name=\"days\" size=\"4\" value=\"",
+	g_string_append_printf(o,
+	                       "\"></label><label>at least <input name=\"min_size\" size=\"5\" value=\"%ld\"> copies"
+	                       "</label><label>seen in the last <input name=\"days\" size=\"4\" value=\"",
 	                       pc_arg_long(r, "min_size", 2, 1, 1000000000));
 	pc_h(o, pc_arg(r, "days"));
 	g_string_append(o, "\"> days</label><button type=\"submit\">Filter</button></form>");
@@ -358,10 +370,10 @@ static int member_cb(void *ctx, const pc_member_row *m)
 
 static int audit_cb(void *ctx, const pc_audit_row *a)
 {
-	json_array_append_new(ctx, json_pack("{s:I,s:I,s:o,s:o,s:o,s:o}", "id", (json_int_t)a->id, "when",
-	                                     (json_int_t)a->when, "actor", pc_jstr(a->actor), "action",
-	                                     pc_jstr(a->action), "source", pc_jstr(a->source), "detail",
-	                                     pc_jstr(a->detail)));
+	json_array_append_new(ctx,
+	                      json_pack("{s:I,s:I,s:o,s:o,s:o,s:o}", "id", (json_int_t)a->id, "when",
+	                                (json_int_t)a->when, "actor", pc_jstr(a->actor), "action", pc_jstr(a->action),
+	                                "source", pc_jstr(a->source), "detail", pc_jstr(a->detail)));
 	return 0;
 }
 
@@ -389,7 +401,8 @@ int pc_page_campaign(pc_req *r, json_t **data, pc_resp *resp)
 	json_t *values = json_object();
 	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0] && rc >= 0; i++) {
 		json_t *a = json_array();
-		rc = pc_store_campaign_values(r->st, r->num, kinds[i], !strcmp(kinds[i], "rcpt") ? 0 : 200, value_cb, a);
+		rc =
+		    pc_store_campaign_values(r->st, r->num, kinds[i], !strcmp(kinds[i], "rcpt") ? 0 : 200, value_cb, a);
 		json_object_set_new(values, kinds[i], a);
 	}
 	json_object_set_new(d, "values", values);
@@ -404,7 +417,12 @@ int pc_page_campaign(pc_req *r, json_t **data, pc_resp *resp)
 		json_object_set_new(orgs, dom, json_integer(json_integer_value(json_object_get(orgs, dom)) + 1));
 	}
 	json_object_set_new(d, "organisations", orgs);
-	members_ctx m = {json_array(), pc_arg_long(r, "offset", 0, 0, 1000000000), 0, PC_MEMBERS_PAGE, 0, 0,
+	members_ctx m = {json_array(),
+	                 pc_arg_long(r, "offset", 0, 0, 1000000000),
+	                 0,
+	                 PC_MEMBERS_PAGE,
+	                 0,
+	                 0,
 	                 g_array_new(FALSE, FALSE, sizeof(time_t))};
 	if (rc >= 0)
 		rc = pc_store_campaign_members(r->st, r->num, member_cb, &m);
@@ -430,7 +448,8 @@ int pc_page_campaign(pc_req *r, json_t **data, pc_resp *resp)
 		json_array_append_new(tl, json_integer(bins[k]));
 	g_free(bins);
 	g_array_free(m.times, TRUE);
-	json_object_set_new(d, "timeline", json_pack("{s:I,s:i,s:o}", "from", (json_int_t)t0, "step", (int)step, "counts", tl));
+	json_object_set_new(d, "timeline",
+	                    json_pack("{s:I,s:i,s:o}", "from", (json_int_t)t0, "step", (int)step, "counts", tl));
 	/* the members' message pages: custody rows of this campaign */
 	json_t *ids = json_object();
 	pc_query q = {.campaign = r->num, .limit = 1000};
@@ -481,11 +500,12 @@ void pc_render_campaign(pc_req *r, json_t *d, GString *o)
 	g_string_append_printf(o, "<h1>Campaign %lld: ", id);
 	pc_hn(o, pc_js(c, "subject"), 200);
 	g_string_append(o, "</h1><dl class=\"kv\"><dt>Status</dt><dd class=\"");
-	g_string_append_printf(o, "%s\">%s%s</dd><dt>Why</dt><dd>", pc_verdict_class(pc_js(c, "status")), pc_js(c, "status"),
+	g_string_append_printf(o, "%s\">%s%s</dd><dt>Why</dt><dd>", pc_verdict_class(pc_js(c, "status")),
+	                       pc_js(c, "status"),
 	                       json_is_true(json_object_get(c, "analyst")) ? " (by an analyst)" : "");
 	pc_h(o, pc_js(c, "why"));
-	g_string_append_printf(o, "</dd><dt>Verdict</dt><dd class=\"%s\">%s</dd>", pc_verdict_class(pc_js(c, "verdict")),
-	                       pc_js(c, "verdict"));
+	g_string_append_printf(o, "</dd><dt>Verdict</dt><dd class=\"%s\">%s</dd>",
+	                       pc_verdict_class(pc_js(c, "verdict")), pc_js(c, "verdict"));
 	g_string_append_printf(o, "<dt>Copies</dt><dd>%lld to %lld recipients from %lld senders</dd>", pc_jn(c, "size"),
 	                       pc_jn(c, "recipients"), pc_jn(c, "senders"));
 	g_string_append_printf(o, "<dt>Per-recipient token</dt><dd>%s (%lld copies, %lld distinct)</dd>",
@@ -500,19 +520,24 @@ void pc_render_campaign(pc_req *r, json_t *d, GString *o)
 	if (r->sess.role >= PC_ROLE_ANALYST) {
 		g_string_append(o, "<h2>Actions</h2><div class=\"actions\">");
 		pc_form(o, r, "/campaigns/%lld/mark", id);
-		g_string_append(o, "<label>Mark <select name=\"status\"><option>malicious</option><option>benign</option>"
-		                   "<option>open</option></select></label><label>reason <input name=\"reason\" required "
-		                   "maxlength=\"400\"></label><button type=\"submit\">Mark</button></form>");
+		g_string_append(o,
+		                "<label>Mark <select name=\"status\"><option>malicious</option><option>benign</option>"
+		                "<option>open</option></select></label><label>reason <input name=\"reason\" required "
+		                "maxlength=\"400\"></label><button type=\"submit\">Mark</button></form>");
 		pc_form(o, r, "/campaigns/%lld/purge", id);
 		if (json_is_true(json_object_get(d, "purge_configured")))
-			g_string_append(o, "<button type=\"submit\" class=\"danger\">Purge delivered copies</button></form>");
+			g_string_append(
+			    o, "<button type=\"submit\" class=\"danger\">Purge delivered copies</button></form>");
 		else
-			g_string_append(o, "<button type=\"submit\" disabled>Purge (no [console] mail_store)</button></form>");
+			g_string_append(
+			    o, "<button type=\"submit\" disabled>Purge (no [console] mail_store)</button></form>");
 		g_string_append(o, "<form method=\"get\" action=\"");
-		g_string_append_printf(o, "/campaigns/%lld/export\"><label>Export <select name=\"format\"><option>stix</option>"
-		                          "<option>misp</option><option>html</option><option>pdf</option><option>case</option>"
-		                          "</select></label><button type=\"submit\">Download</button></form></div>",
-		                       id);
+		g_string_append_printf(
+		    o,
+		    "/campaigns/%lld/export\"><label>Export <select name=\"format\"><option>stix</option>"
+		    "<option>misp</option><option>html</option><option>pdf</option><option>case</option>"
+		    "</select></label><button type=\"submit\">Download</button></form></div>",
+		    id);
 	}
 	json_t *tl = json_object_get(d, "timeline"), *cnt = json_object_get(tl, "counts");
 	size_t n = json_array_size(cnt);
@@ -581,15 +606,17 @@ void pc_render_campaign(pc_req *r, json_t *d, GString *o)
 		g_string_append(o, "</td><td>");
 		json_t *mid = json_object_get(ids, pc_js(m, "source") ? pc_js(m, "source") : "");
 		if (json_is_integer(mid))
-			g_string_append_printf(o, "<a href=\"/messages/%lld\">message</a>", (long long)json_integer_value(mid));
+			g_string_append_printf(o, "<a href=\"/messages/%lld\">message</a>",
+			                       (long long)json_integer_value(mid));
 		else
 			g_string_append(o, "<span class=\"mut\">no record</span>");
 		g_string_append(o, "</td></tr>");
 	}
 	g_string_append(o, "</tbody></table>");
 	if (off + (long long)json_array_size(members) < pc_jn(c, "size"))
-		g_string_append_printf(o, "<p class=\"pager\"><a href=\"/campaigns/%lld?offset=%lld\">next %d members</a></p>",
-		                       id, off + PC_MEMBERS_PAGE, PC_MEMBERS_PAGE);
+		g_string_append_printf(
+		    o, "<p class=\"pager\"><a href=\"/campaigns/%lld?offset=%lld\">next %d members</a></p>", id,
+		    off + PC_MEMBERS_PAGE, PC_MEMBERS_PAGE);
 	g_string_append(o, "<h2>Audit</h2><table><thead><tr><th>When</th><th>Who</th><th>Action</th><th>Detail</th>"
 	                   "</tr></thead><tbody>");
 	json_array_foreach(json_object_get(d, "audit"), i, m)
@@ -639,7 +666,8 @@ int pc_act_campaign_mark(pc_req *r, json_t **data, pc_resp *resp)
 	}
 	char actor[192];
 	snprintf(actor, sizeof actor, "%s (console, %s)", r->sess.user, r->ip);
-	if (pc_store_audit(r->st, time(NULL), actor, "mark", r->num, NULL, detail) != 0 || pc_store_commit(r->st) != 0) {
+	if (pc_store_audit(r->st, time(NULL), actor, "mark", r->num, NULL, detail) != 0 ||
+	    pc_store_commit(r->st) != 0) {
 		pc_store_rollback(r->st);
 		return pc_fail(resp, data, 500, "store: %s", pc_store_error(r->st));
 	}
@@ -689,13 +717,15 @@ void pc_render_job(pc_req *r, json_t *d, GString *o)
 	/* no script: the page asks again by itself while the job runs */
 	if (running)
 		g_string_append(o, "<meta http-equiv=\"refresh\" content=\"2\">");
-	g_string_append_printf(o, "<h1>Purge of campaign <a href=\"/campaigns/%lld\">%lld</a></h1>", pc_jn(d, "campaign"),
-	                       pc_jn(d, "campaign"));
+	g_string_append_printf(o, "<h1>Purge of campaign <a href=\"/campaigns/%lld\">%lld</a></h1>",
+	                       pc_jn(d, "campaign"), pc_jn(d, "campaign"));
 	g_string_append_printf(o, "<dl class=\"kv\"><dt>State</dt><dd id=\"job-state\">%s</dd>", state ? state : "?");
-	g_string_append_printf(o, "<dt>Messages read</dt><dd>%lld</dd><dt>Copies found</dt><dd>%lld</dd>"
-	                          "<dt>Moved to quarantine</dt><dd id=\"job-purged\">%lld</dd><dt>Exit status</dt><dd>%lld</dd>"
-	                          "<dt>Started by</dt><dd>",
-	                       pc_jn(d, "scanned"), pc_jn(d, "matches"), pc_jn(d, "purged"), pc_jn(d, "exit"));
+	g_string_append_printf(
+	    o,
+	    "<dt>Messages read</dt><dd>%lld</dd><dt>Copies found</dt><dd>%lld</dd>"
+	    "<dt>Moved to quarantine</dt><dd id=\"job-purged\">%lld</dd><dt>Exit status</dt><dd>%lld</dd>"
+	    "<dt>Started by</dt><dd>",
+	    pc_jn(d, "scanned"), pc_jn(d, "matches"), pc_jn(d, "purged"), pc_jn(d, "exit"));
 	pc_h(o, pc_js(d, "actor"));
 	g_string_append(o, "</dd></dl><h2>Output</h2><pre>");
 	pc_hn(o, pc_js(d, "log"), 20000);
@@ -749,7 +779,8 @@ int pc_page_export(pc_req *r, json_t **data, pc_resp *resp)
 	resp->body = g_string_new_len(body, (gssize)n);
 	g_free(body);
 	resp->type = types[f];
-	snprintf(resp->disposition, sizeof resp->disposition, "attachment; filename=\"campaign-%lld.%s\"", r->num, ext[f]);
+	snprintf(resp->disposition, sizeof resp->disposition, "attachment; filename=\"campaign-%lld.%s\"", r->num,
+	         ext[f]);
 	char detail[96];
 	snprintf(detail, sizeof detail, "export %s (recipients %s)", formats[f],
 	         eo.case_opts.recipients == PC_CASE_RCPT_CLEAR  ? "in clear"

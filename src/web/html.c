@@ -163,9 +163,12 @@ void pc_page_begin(GString *o, const pc_req *r, const char *title)
 		static const struct {
 			const char *href, *label;
 			int role;
-		} nav[] = {{"/", "Overview", PC_ROLE_VIEWER},       {"/campaigns", "Campaigns", PC_ROLE_VIEWER},
-		           {"/quarantine", "Quarantine", PC_ROLE_VIEWER}, {"/search", "Search", PC_ROLE_VIEWER},
-		           {"/ioc", "Indicators", PC_ROLE_VIEWER},  {"/audit", "Audit", PC_ROLE_VIEWER},
+		} nav[] = {{"/", "Overview", PC_ROLE_VIEWER},
+		           {"/campaigns", "Campaigns", PC_ROLE_VIEWER},
+		           {"/quarantine", "Quarantine", PC_ROLE_VIEWER},
+		           {"/search", "Search", PC_ROLE_VIEWER},
+		           {"/ioc", "Indicators", PC_ROLE_VIEWER},
+		           {"/audit", "Audit", PC_ROLE_VIEWER},
 		           {"/users", "Accounts", PC_ROLE_ADMIN}};
 		g_string_append(o, "<header><nav><span class=\"brand\">Portcullis</span>");
 		for (size_t i = 0; i < sizeof nav / sizeof nav[0]; i++)

@@ -44,13 +44,13 @@ typedef struct pc_req {
 	char path[512]; /* without /api/v1 and without the query */
 	bool api;
 	char ip[64];
-	pc_session sess; /* a copy: sess.id[0] == 0 when not logged in */
-	pc_store *st;    /* borrowed for the request */
+	pc_session sess;  /* a copy: sess.id[0] == 0 when not logged in */
+	pc_store *st;     /* borrowed for the request */
 	GHashTable *form; /* POST fields: name -> value (first value of each) */
 	GByteArray *file; /* the uploaded file ("file" field), NULL when none */
 	char file_name[256];
-	long long num;   /* the number in the path (/campaigns/7) */
-	char word[128];  /* or the word (/quarantine/QID) */
+	long long num;  /* the number in the path (/campaigns/7) */
+	char word[128]; /* or the word (/quarantine/QID) */
 } pc_req;
 
 /* An answer: a status, a body and its type; the server adds the
@@ -75,7 +75,7 @@ typedef struct pc_web {
 	bool tls;
 	long session_idle, session_max; /* seconds */
 	char metrics_token[128];
-	char maildirs[2048]; /* the mail store for purge ([console] mail_store) */
+	char maildirs[2048];  /* the mail store for purge ([console] mail_store) */
 	pthread_mutex_t lock; /* sessions, rate limits, jobs */
 	pc_session sessions[PC_WEB_SESSIONS];
 	/* stores: one per request at a time */

@@ -125,10 +125,13 @@ static void *reader(void *arg)
 					char c = buf[i];
 					if (c == '\r' || c == '\n') {
 						long a, b, cc;
-						if (sscanf(prog->str, "hunt: %ld messages, %ld matched, %ld purged", &a, &b, &cc) == 3)
+						if (sscanf(prog->str, "hunt: %ld messages, %ld matched, %ld purged", &a,
+						           &b, &cc) == 3)
 							jb->scanned = a;
-						else if (sscanf(prog->str, "portcullis: hunt: %ld messages in", &a) == 1)
-							jb->scanned = a, keep_log(jb, prog->str, prog->len), keep_log(jb, "\n", 1);
+						else if (sscanf(prog->str, "portcullis: hunt: %ld messages in", &a) ==
+						         1)
+							jb->scanned = a, keep_log(jb, prog->str, prog->len),
+							keep_log(jb, "\n", 1);
 						else if (prog->len)
 							keep_log(jb, prog->str, prog->len), keep_log(jb, "\n", 1);
 						g_string_truncate(prog, 0);
@@ -280,10 +283,12 @@ json_t *pc_jobs_get(pc_web *w, long id)
 			continue;
 		r = json_pack("{s:I,s:I,s:s,s:s,s:i,s:I,s:I,s:I,s:I,s:I,s:o}", "id", (json_int_t)j->id, "campaign",
 		              (json_int_t)j->campaign, "actor", j->actor, "state",
-		              j->running ? "running" : j->exit == 0 ? "done" : "failed", "exit", j->exit, "scanned",
-		              (json_int_t)j->scanned, "matches", (json_int_t)j->matches, "purged", (json_int_t)j->purged,
-		              "started", (json_int_t)j->started, "ended", (json_int_t)j->ended, "log",
-		              pc_jstr(j->log ? j->log->str : ""));
+		              j->running     ? "running"
+		              : j->exit == 0 ? "done"
+		                             : "failed",
+		              "exit", j->exit, "scanned", (json_int_t)j->scanned, "matches", (json_int_t)j->matches,
+		              "purged", (json_int_t)j->purged, "started", (json_int_t)j->started, "ended",
+		              (json_int_t)j->ended, "log", pc_jstr(j->log ? j->log->str : ""));
 	}
 	pthread_mutex_unlock(&w->lock);
 	return r;
@@ -301,9 +306,10 @@ void pc_jobs_reap(pc_web *w, pc_store *st)
 		snprintf(actor, sizeof actor, "%s", j->actor);
 		if (now) {
 			j->audited = true;
-			snprintf(detail, sizeof detail, "purge job %ld %s: %ld messages read, %ld copies found, %ld moved to "
-			         "quarantine (exit %d)", j->id, j->exit == 0 ? "done" : "failed", j->scanned, j->matches, j->purged,
-			         j->exit);
+			snprintf(detail, sizeof detail,
+			         "purge job %ld %s: %ld messages read, %ld copies found, %ld moved to "
+			         "quarantine (exit %d)",
+			         j->id, j->exit == 0 ? "done" : "failed", j->scanned, j->matches, j->purged, j->exit);
 		}
 		pthread_mutex_unlock(&w->lock);
 		if (now)

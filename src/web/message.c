@@ -97,10 +97,11 @@ json_t *pc_message_view(pc_req *r, const char *bytes, size_t n, const json_t *de
 	if (!v)
 		v = json_object();
 	if (decided) {
-		static const char *const keys[] = {"verdict", "rule", "score", "from", "reply_to", "return_path", "subject",
-		                                   "sending_ip", "envelope", "auth", "reasons", "campaign", "message_id",
-		                                   "arrived", "seen", "mail_from", "rcpt", "reason", "why", "queue_id",
-		                                   "held", "client_ip", "helo", "limit", "limit_why"};
+		static const char *const keys[] = {"verdict",     "rule",      "score",      "from",     "reply_to",
+		                                   "return_path", "subject",   "sending_ip", "envelope", "auth",
+		                                   "reasons",     "campaign",  "message_id", "arrived",  "seen",
+		                                   "mail_from",   "rcpt",      "reason",     "why",      "queue_id",
+		                                   "held",        "client_ip", "helo",       "limit",    "limit_why"};
 		json_t *facts = json_object();
 		for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
 			json_t *x = json_object_get(decided, keys[i]);
@@ -191,10 +192,11 @@ int pc_message_body(pc_req *r, const char *bytes, size_t n, json_t **data, pc_re
 	if (!v)
 		return pc_fail(resp, data, 500, "out of memory");
 	const char *html = pc_js(v, "html"), *text = pc_js(v, "text");
-	GString *o = g_string_new("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><style>body{font:14px/1.4 "
-	                          "sans-serif;margin:8px;overflow-wrap:anywhere}.pc-img{display:inline-block;border:1px "
-	                          "dashed #999;color:#666;font-size:11px;padding:1px 3px}.pc-link{color:#1f4e79;"
-	                          "text-decoration:underline dotted}pre{white-space:pre-wrap}</style></head><body>");
+	GString *o =
+	    g_string_new("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><style>body{font:14px/1.4 "
+	                 "sans-serif;margin:8px;overflow-wrap:anywhere}.pc-img{display:inline-block;border:1px "
+	                 "dashed #999;color:#666;font-size:11px;padding:1px 3px}.pc-link{color:#1f4e79;"
+	                 "text-decoration:underline dotted}pre{white-space:pre-wrap}</style></head><body>");
 	if ((!part || strcmp(part, "text")) && html) {
 		g_string_append(o, html); /* web/sanitize.c's output: inert */
 	} else if (text) {
@@ -334,7 +336,8 @@ void pc_render_message(pc_req *r, json_t *d, GString *o)
 		g_string_append(o, "<tr><td>");
 		pc_h(o, json_is_string(f) ? json_string_value(f) : pc_js(f, "detector"));
 		json_t *sc = json_object_get(f, "score");
-		g_string_append_printf(o, "</td><td class=\"n\">%.1f</td><td>", json_is_number(sc) ? json_number_value(sc) : 0.0);
+		g_string_append_printf(o, "</td><td class=\"n\">%.1f</td><td>",
+		                       json_is_number(sc) ? json_number_value(sc) : 0.0);
 		pc_hn(o, pc_js(f, "summary"), 2000);
 		evidence(o, json_object_get(f, "evidence"));
 		g_string_append(o, "</td></tr>");
@@ -353,24 +356,28 @@ void pc_render_message(pc_req *r, json_t *d, GString *o)
 		pc_h(o, pc_js(f, "result"));
 		g_string_append(o, "</td><td>");
 		pc_h(o, pc_js(f, "domain"));
-		g_string_append_printf(o, "</td><td>%s</td><td>", json_is_true(json_object_get(f, "aligned")) ? "yes" : "no");
+		g_string_append_printf(o, "</td><td>%s</td><td>",
+		                       json_is_true(json_object_get(f, "aligned")) ? "yes" : "no");
 		pc_h(o, pc_js(f, "source"));
 		g_string_append(o, "</td></tr>");
 	}
 	g_string_append(o, "</tbody></table>");
 
 	if (!json_is_true(json_object_get(v, "bytes_kept"))) {
-		g_string_append(o, "<p class=\"mut\">The original bytes are no longer kept ([evidence] originals_days): "
-		                   "headers, parts and body cannot be shown.</p>");
+		g_string_append(o,
+		                "<p class=\"mut\">The original bytes are no longer kept ([evidence] originals_days): "
+		                "headers, parts and body cannot be shown.</p>");
 		return;
 	}
 	const char *url = pc_js(d, "body_url");
-	g_string_append(o, "<h2>Body</h2><p class=\"mut\">Shown inert: no script, no remote content, links and images "
-	                   "replaced by what they point to.</p><div class=\"grid2\"><div><h3>As received</h3>"
-	                   "<iframe class=\"body\" sandbox=\"\" referrerpolicy=\"no-referrer\" title=\"original\" src=\"");
+	g_string_append(o,
+	                "<h2>Body</h2><p class=\"mut\">Shown inert: no script, no remote content, links and images "
+	                "replaced by what they point to.</p><div class=\"grid2\"><div><h3>As received</h3>"
+	                "<iframe class=\"body\" sandbox=\"\" referrerpolicy=\"no-referrer\" title=\"original\" src=\"");
 	pc_h(o, url);
-	g_string_append(o, "?v=original\"></iframe></div><div><h3>As Portcullis rewrites it</h3>"
-	                   "<iframe class=\"body\" sandbox=\"\" referrerpolicy=\"no-referrer\" title=\"rewritten\" src=\"");
+	g_string_append(
+	    o, "?v=original\"></iframe></div><div><h3>As Portcullis rewrites it</h3>"
+	       "<iframe class=\"body\" sandbox=\"\" referrerpolicy=\"no-referrer\" title=\"rewritten\" src=\"");
 	pc_h(o, url);
 	g_string_append(o, "?v=rewritten\"></iframe></div></div><p><a href=\"");
 	pc_h(o, url);

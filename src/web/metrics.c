@@ -24,7 +24,10 @@ static int series(void *ctx, time_t bucket, const char *verdict, long n)
 {
 	(void)bucket;
 	counts *c = ctx;
-	int k = !strcmp(verdict, "accept") ? 0 : !strcmp(verdict, "neutralise") ? 1 : !strcmp(verdict, "quarantine") ? 2 : 3;
+	int k = !strcmp(verdict, "accept")       ? 0
+	        : !strcmp(verdict, "neutralise") ? 1
+	        : !strcmp(verdict, "quarantine") ? 2
+	                                         : 3;
 	c->v[k] += n;
 	return 0;
 }
@@ -72,8 +75,8 @@ void pc_web_metrics(pc_web *w, pc_store *st, GString *o)
 		if (pc_store_verdict_series(st, now - win[k].secs, win[k].secs, series, &c) != 0)
 			err = true;
 		for (int v = 0; v < 4; v++)
-			g_string_append_printf(o, "portcullis_store_messages{window=\"%s\",verdict=\"%s\"} %ld\n", win[k].window,
-			                       verdicts[v], c.v[v]);
+			g_string_append_printf(o, "portcullis_store_messages{window=\"%s\",verdict=\"%s\"} %ld\n",
+			                       win[k].window, verdicts[v], c.v[v]);
 	}
 	camps c = {{0}, 0};
 	if (pc_store_campaign_list(st, 1, camp, &c) != 0)
@@ -87,7 +90,8 @@ void pc_web_metrics(pc_web *w, pc_store *st, GString *o)
 	if (w->cfg.quarantine_dir[0]) {
 		long n = 0;
 		pc_query q = {.limit = 1};
-		if (pc_qindex_sync(w, st, false) != 0 || pc_store_qindex_search(st, w->cfg.quarantine_dir, &q, none, NULL, &n) != 0)
+		if (pc_qindex_sync(w, st, false) != 0 ||
+		    pc_store_qindex_search(st, w->cfg.quarantine_dir, &q, none, NULL, &n) != 0)
 			err = true;
 		head(o, "portcullis_quarantine_messages", "gauge", "Messages in the quarantine (counted up to 10000)");
 		g_string_append_printf(o, "portcullis_quarantine_messages %ld\n", n);
@@ -100,7 +104,8 @@ void pc_web_metrics(pc_web *w, pc_store *st, GString *o)
 	head(o, "portcullis_console_logins_total", "counter", "Console logins by outcome");
 	g_string_append_printf(o, "portcullis_console_logins_total{outcome=\"ok\"} %lu\n", ok);
 	g_string_append_printf(o, "portcullis_console_logins_total{outcome=\"failed\"} %lu\n", bad);
-	head(o, "portcullis_console_csrf_refused_total", "counter", "State changes refused for a missing or wrong CSRF token");
+	head(o, "portcullis_console_csrf_refused_total", "counter",
+	     "State changes refused for a missing or wrong CSRF token");
 	g_string_append_printf(o, "portcullis_console_csrf_refused_total %lu\n", csrf);
 	head(o, "portcullis_store_up", "gauge", "1 when every store read of this scrape succeeded");
 	g_string_append_printf(o, "portcullis_store_up %d\n", err ? 0 : 1);

@@ -248,15 +248,15 @@ int pc_page_quarantine(pc_req *r, json_t **data, pc_resp *resp)
 		json_decref(arr);
 		return pc_fail(resp, data, 500, "store: %s", pc_store_error(r->st));
 	}
-	*data = json_pack("{s:o,s:i,s:i,s:i,s:b}", "messages", arr, "total", (int)total, "offset", (int)q.offset, "limit",
-	                  (int)q.limit, "total_capped", total >= PC_QUERY_COUNT_MAX);
+	*data = json_pack("{s:o,s:i,s:i,s:i,s:b}", "messages", arr, "total", (int)total, "offset", (int)q.offset,
+	                  "limit", (int)q.limit, "total_capped", total >= PC_QUERY_COUNT_MAX);
 	return 200;
 }
 
 void pc_search_form(GString *o, const pc_req *r, const char *action, bool verdict)
 {
 	static const char *const fields[] = {"sender", "rcpt", "subject", "reason", "campaign", "from", "to"};
-	static const char *const labels[] = {"sender",   "recipient",      "subject", "reason",
+	static const char *const labels[] = {"sender",   "recipient",    "subject",   "reason",
 	                                     "campaign", "from (Y-M-D)", "to (Y-M-D)"};
 	g_string_append_printf(o, "<form class=\"filters\" method=\"get\" action=\"%s\">", action);
 	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
@@ -269,7 +269,8 @@ void pc_search_form(GString *o, const pc_req *r, const char *action, bool verdic
 		g_string_append(o, "<label>verdict <select name=\"verdict\"><option value=\"\">any</option>");
 		static const char *const vs[] = {"accept", "neutralise", "quarantine", "reject"};
 		for (size_t i = 0; i < 4; i++)
-			g_string_append_printf(o, "<option%s>%s</option>", v && !strcmp(v, vs[i]) ? " selected" : "", vs[i]);
+			g_string_append_printf(o, "<option%s>%s</option>", v && !strcmp(v, vs[i]) ? " selected" : "",
+			                       vs[i]);
 		g_string_append(o, "</select></label>");
 	}
 	g_string_append(o, "<button type=\"submit\">Search</button></form>");
@@ -278,7 +279,8 @@ void pc_search_form(GString *o, const pc_req *r, const char *action, bool verdic
 void pc_pager(GString *o, const pc_req *r, const char *base, json_t *d)
 {
 	long long off = pc_jn(d, "offset"), lim = pc_jn(d, "limit"), tot = pc_jn(d, "total");
-	static const char *const keep[] = {"sender", "rcpt", "subject", "reason", "campaign", "from", "to", "verdict", "sha256"};
+	static const char *const keep[] = {"sender", "rcpt", "subject", "reason", "campaign",
+	                                   "from",   "to",   "verdict", "sha256"};
 	GString *q = g_string_new("");
 	for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
 		if (pc_arg(r, keep[i])) {
@@ -288,7 +290,8 @@ void pc_pager(GString *o, const pc_req *r, const char *base, json_t *d)
 		}
 	g_string_append(o, "<p class=\"pager\">");
 	if (off > 0)
-		g_string_append_printf(o, "<a href=\"%s?%soffset=%lld\">previous</a>", base, q->str, off > lim ? off - lim : 0);
+		g_string_append_printf(o, "<a href=\"%s?%soffset=%lld\">previous</a>", base, q->str,
+		                       off > lim ? off - lim : 0);
 	if (off + lim < tot)
 		g_string_append_printf(o, "<a href=\"%s?%soffset=%lld\">next</a>", base, q->str, off + lim);
 	g_string_append(o, "</p>");
@@ -420,7 +423,8 @@ static int qact(pc_req *r, json_t **data, pc_resp *resp, bool release)
 	                r->w->cfg.quarantine_postqueue};
 	char err[2048] = "";
 	pc_qaction_done done = {0};
-	int rc = release ? pc_qaction_release(&a, r->word, &done, err, sizeof err) : pc_qaction_delete(&a, r->word, err, sizeof err);
+	int rc = release ? pc_qaction_release(&a, r->word, &done, err, sizeof err)
+	                 : pc_qaction_delete(&a, r->word, err, sizeof err);
 	g_strfreev(to);
 	if (rc == 1)
 		return pc_fail(resp, data, 404, "no such quarantined message");

@@ -64,9 +64,8 @@ static int first_account(pc_store *st)
 	}
 	time_t now = time(NULL);
 	pc_user u = {"admin", "admin", hash, now, now, false};
-	if (pc_store_user_put(st, &u) != 0 ||
-	    pc_store_audit(st, now, "portcullis serve", "account-add", 0, "admin", "first account, password printed once") !=
-	        0) {
+	if (pc_store_user_put(st, &u) != 0 || pc_store_audit(st, now, "portcullis serve", "account-add", 0, "admin",
+	                                                     "first account, password printed once") != 0) {
 		fprintf(stderr, "portcullis serve: store: %s\n", pc_store_error(st));
 		return -1;
 	}
@@ -99,12 +98,10 @@ static int read_token(const char *path, char *out, size_t len)
 
 int pc_web_serve(int argc, char **argv)
 {
-	static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
-	                                     {"db", required_argument, NULL, 'd'},
-	                                     {"listen", required_argument, NULL, 'l'},
-	                                     {"set", required_argument, NULL, 's'},
-	                                     {"help", no_argument, NULL, 'h'},
-	                                     {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {
+	    {"config", required_argument, NULL, 'c'}, {"db", required_argument, NULL, 'd'},
+	    {"listen", required_argument, NULL, 'l'}, {"set", required_argument, NULL, 's'},
+	    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
 	const char *config = NULL, *db = NULL, *listen = NULL;
 	char *sets[PC_CLI_MAX_SETS];
 	size_t nsets = 0;

@@ -146,7 +146,8 @@ static void headers(pc_web *w, struct MHD_Response *m, bool frame)
 	MHD_add_response_header(m, "Cache-Control", "no-store");
 	MHD_add_response_header(m, "Cross-Origin-Opener-Policy", "same-origin");
 	MHD_add_response_header(m, "Cross-Origin-Resource-Policy", "same-origin");
-	MHD_add_response_header(m, "Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()");
+	MHD_add_response_header(m, "Permissions-Policy",
+	                        "camera=(), microphone=(), geolocation=(), interest-cohort=()");
 	if (w->tls)
 		MHD_add_response_header(m, "Strict-Transport-Security", "max-age=31536000");
 }
@@ -372,9 +373,11 @@ static void client_ip(pc_web *w, struct MHD_Connection *c, char *out, size_t len
 	if (ci && ci->client_addr) {
 		const struct sockaddr *sa = ci->client_addr;
 		if (sa->sa_family == AF_INET)
-			inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out, (socklen_t)len);
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+			          (socklen_t)len);
 		else if (sa->sa_family == AF_INET6)
-			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out, (socklen_t)len);
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
+			          (socklen_t)len);
 	}
 	/* a proxy we were told to believe: the last address it added */
 	if (w->cfg.console_trusted_proxy[0] && !strcmp(out, w->cfg.console_trusted_proxy)) {
@@ -423,8 +426,8 @@ static void cookie(pc_web *w, pc_resp *resp, const char *id, bool clear)
 		snprintf(resp->set_cookie, sizeof resp->set_cookie,
 		         "pc_session=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Strict");
 	else
-		snprintf(resp->set_cookie, sizeof resp->set_cookie, "pc_session=%s; Path=/; HttpOnly; Secure; SameSite=Strict",
-		         id);
+		snprintf(resp->set_cookie, sizeof resp->set_cookie,
+		         "pc_session=%s; Path=/; HttpOnly; Secure; SameSite=Strict", id);
 	(void)w;
 }
 
@@ -438,10 +441,11 @@ static void login_page(pc_req *r, pc_resp *resp, const char *msg)
 		pc_h(o, msg);
 		g_string_append(o, "</p>");
 	}
-	g_string_append(o, "<form method=\"post\" action=\"/login\">"
-	                   "<label>User <input name=\"user\" autocomplete=\"username\" required autofocus></label>"
-	                   "<label>Password <input name=\"password\" type=\"password\" autocomplete=\"current-password\""
-	                   " required></label><button type=\"submit\">Log in</button></form></main>");
+	g_string_append(o,
+	                "<form method=\"post\" action=\"/login\">"
+	                "<label>User <input name=\"user\" autocomplete=\"username\" required autofocus></label>"
+	                "<label>Password <input name=\"password\" type=\"password\" autocomplete=\"current-password\""
+	                " required></label><button type=\"submit\">Log in</button></form></main>");
 	pc_page_end(o);
 	resp->body = o;
 }
@@ -469,8 +473,8 @@ static void do_login(pc_req *r, pc_resp *resp, struct MHD_Connection *c)
 	if (rc == 1) {
 		cookie(r->w, resp, s.id, false);
 		if (r->api) {
-			json_t *d = json_pack("{s:b,s:s,s:s,s:s}", "ok", 1, "user", s.user, "role", pc_role_name(s.role), "csrf",
-			                      s.csrf);
+			json_t *d = json_pack("{s:b,s:s,s:s,s:s}", "ok", 1, "user", s.user, "role",
+			                      pc_role_name(s.role), "csrf", s.csrf);
 			resp->status = 200;
 			json_body(resp, d);
 			json_decref(d);
@@ -768,11 +772,11 @@ struct MHD_Daemon *pc_web_start(pc_web *w, char *err, size_t errlen)
 	    {MHD_OPTION_END, 0, NULL},
 	};
 	struct MHD_Daemon *d = MHD_start_daemon(
-	    flags, 0, NULL, NULL, handler, w, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)w->nstores, MHD_OPTION_CONNECTION_LIMIT, (unsigned)256,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)32, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024), MHD_OPTION_NOTIFY_COMPLETED, completed, w,
-	    MHD_OPTION_ARRAY, w->tls ? tls : tls + 2, MHD_OPTION_END);
+	    flags, 0, NULL, NULL, handler, w, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
+	    (unsigned)w->nstores, MHD_OPTION_CONNECTION_LIMIT, (unsigned)256, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    (unsigned)32, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	    (size_t)(128 * 1024), MHD_OPTION_NOTIFY_COMPLETED, completed, w, MHD_OPTION_ARRAY, w->tls ? tls : tls + 2,
+	    MHD_OPTION_END);
 	if (key) {
 		/* libmicrohttpd has copied what it needs into GnuTLS by now */
 		memset(key, 0, strlen(key));

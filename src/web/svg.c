@@ -112,7 +112,8 @@ void pc_svg_bars(GString *o, const char *title, time_t t0, long step, size_t n, 
 		pc_h(o, s[k].name);
 		g_string_append(o, "</text>");
 	}
-	g_string_append(o, "<text x=\"470\" y=\"236\" font-size=\"11\" text-anchor=\"middle\" fill=\"#5b6670\">UTC</text>");
+	g_string_append(
+	    o, "<text x=\"470\" y=\"236\" font-size=\"11\" text-anchor=\"middle\" fill=\"#5b6670\">UTC</text>");
 	g_string_append(o, "</svg>");
 }
 

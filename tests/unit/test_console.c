@@ -80,11 +80,12 @@ static void test_message_table(void **state)
 	(void)state;
 	pc_store *st = open_store();
 	time_t now = time(NULL);
-	custody(st, "aa", 3, "a.eml", now - 100,
-	        "{\"seen\":1000,\"from\":\"Mallory@Dai1yLedger.example\",\"subject\":\"Vote on data retention\","
-	        "\"verdict\":\"quarantine\",\"rule\":\"impersonation+tracker\",\"envelope\":{\"rcpt\":[\"a@p.example\","
-	        "\"b@p.example\"]},\"reasons\":[{\"detector\":\"tracker.pixel\"},{\"detector\":\"impersonation.lookalike\","
-	        "\"evidence\":{\"domain\":\"dai1yledger.example\"}}]}");
+	custody(
+	    st, "aa", 3, "a.eml", now - 100,
+	    "{\"seen\":1000,\"from\":\"Mallory@Dai1yLedger.example\",\"subject\":\"Vote on data retention\","
+	    "\"verdict\":\"quarantine\",\"rule\":\"impersonation+tracker\",\"envelope\":{\"rcpt\":[\"a@p.example\","
+	    "\"b@p.example\"]},\"reasons\":[{\"detector\":\"tracker.pixel\"},{\"detector\":\"impersonation.lookalike\","
+	    "\"evidence\":{\"domain\":\"dai1yledger.example\"}}]}");
 	custody(st, "bb", 0, "b.eml", now - 50,
 	        "{\"seen\":2000,\"from\":\"news@garden.example\",\"subject\":\"Tomatoes\",\"verdict\":\"neutralise\","
 	        "\"envelope\":{\"rcpt\":[\"c@p.example\"]},\"reasons\":[]}");
@@ -161,10 +162,12 @@ static void test_overview(void **state)
 {
 	(void)state;
 	pc_store *st = open_store();
-	custody(st, "aa", 0, "a.eml", 100, "{\"seen\":1000,\"verdict\":\"quarantine\",\"reasons\":[{\"detector\":"
-	                                   "\"impersonation.lookalike\",\"evidence\":{\"domain\":\"x.example\"}}]}");
-	custody(st, "ab", 0, "b.eml", 100, "{\"seen\":1100,\"verdict\":\"quarantine\",\"reasons\":[{\"detector\":"
-	                                   "\"impersonation.lookalike\",\"evidence\":{\"domain\":\"x.example\"}}]}");
+	custody(st, "aa", 0, "a.eml", 100,
+	        "{\"seen\":1000,\"verdict\":\"quarantine\",\"reasons\":[{\"detector\":"
+	        "\"impersonation.lookalike\",\"evidence\":{\"domain\":\"x.example\"}}]}");
+	custody(st, "ab", 0, "b.eml", 100,
+	        "{\"seen\":1100,\"verdict\":\"quarantine\",\"reasons\":[{\"detector\":"
+	        "\"impersonation.lookalike\",\"evidence\":{\"domain\":\"x.example\"}}]}");
 	custody(st, "ac", 0, "c.eml", 100, "{\"seen\":4000,\"verdict\":\"neutralise\"}");
 	custody(st, "ad", 0, "d.eml", 100, "{\"seen\":10,\"verdict\":\"accept\"}");
 	series s = {{0}};
@@ -218,8 +221,16 @@ static void test_qindex(void **state)
 		char qid[32], subject[64];
 		snprintf(qid, sizeof qid, "q%02d", i);
 		snprintf(subject, sizeof subject, "%s %d", i % 3 ? "Budget" : "Hearing", i);
-		pc_qindex q = {"/q", qid, i % 2 ? "a@evil.example" : "b@news.example", "t@p.example", subject,
-		               "milter tracker.pixel", "", i % 5, 100, (time_t)(1000 + i)};
+		pc_qindex q = {"/q",
+		               qid,
+		               i % 2 ? "a@evil.example" : "b@news.example",
+		               "t@p.example",
+		               subject,
+		               "milter tracker.pixel",
+		               "",
+		               i % 5,
+		               100,
+		               (time_t)(1000 + i)};
 		assert_int_equal(pc_store_qindex_put(st, &q), 0);
 	}
 	pc_qindex other = {"/other", "z", "a@evil.example", "", "Budget", "", "", 0, 1, 5000};
@@ -259,8 +270,14 @@ static void test_escape(void **state)
 	escaped("<script>alert('x')</script>", "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;");
 	escaped("\" onmouseover=\"x", "&quot; onmouseover=&quot;x");
 	escaped("a&b", "a&amp;b");
-	escaped("evil\xe2\x80\xae" "fdp.exe", "evil\xe2\x9f\xa8U+202E\xe2\x9f\xa9" "fdp.exe");
-	escaped("a\x01\x7f" "b", "a\xe2\x9f\xa8U+0001\xe2\x9f\xa9\xe2\x9f\xa8U+007F\xe2\x9f\xa9" "b");
+	escaped("evil\xe2\x80\xae"
+	        "fdp.exe",
+	        "evil\xe2\x9f\xa8U+202E\xe2\x9f\xa9"
+	        "fdp.exe");
+	escaped("a\x01\x7f"
+	        "b",
+	        "a\xe2\x9f\xa8U+0001\xe2\x9f\xa9\xe2\x9f\xa8U+007F\xe2\x9f\xa9"
+	        "b");
 	escaped("zero\xe2\x80\x8bwidth", "zero\xe2\x9f\xa8U+200B\xe2\x9f\xa9width");
 	escaped("bad \xff\xfe utf8 \xc0\xaf", "bad \xef\xbf\xbd\xef\xbf\xbd utf8 \xef\xbf\xbd\xef\xbf\xbd");
 	escaped("Hannah Reyes", "Hannah Reyes");
