@@ -10,6 +10,7 @@
 #define PC_MILTER_INTERNAL_H
 
 #include <libmilter/mfapi.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -60,6 +61,40 @@ typedef struct outcome {
 	const char *verdict, *action, *score, *qid, *campaign, *reasons, *detail, *error;
 	double ms;
 } outcome;
+
+/* One SMTP connection, and the message in progress on it (session.c). */
+#define PC_MI_MAX_RCPT 1000
+typedef struct conn {
+	char client[INET6_ADDRSTRLEN];
+	char *clname, *helo;
+	bool leadspc;
+	unsigned long nr; /* the SMFIP_NR_* steps the MTA expects no reply to */
+	bool failed;      /* out of memory in a step that cannot answer: tempfail at the end */
+	bool refused;     /* began while draining: tempfail at the end */
+	/* the message in progress */
+	bool in_msg;
+	char *from;
+	char *rcpt[PC_MI_MAX_RCPT];
+	size_t nrcpt, rcpt_dropped;
+	char *buf;
+	size_t n, cap, total;
+	bool overflow;
+	const char *overflow_why;
+	long long t0;
+	/* forged fields as they arrived (name, index among fields of that
+	 * name), for the fail-open path: known even when the buffer is gone */
+	struct forged {
+		char *name;
+		unsigned idx;
+	} forged[64];
+	size_t nforged;
+	bool forged_overflow;
+	unsigned ar_seen; /* Authentication-Results fields so far */
+} conn;
+conn *pc_mi_conn(SMFICTX *ctx); /* allocated at the first callback */
+void pc_mi_msg_end(conn *c);    /* forgets the message in progress */
+/* eom.c: the end of a message */
+sfsistat pc_mi_eom(SMFICTX *ctx);
 
 /* log.c */
 void pc_mi_logf(bool error, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
