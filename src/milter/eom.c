@@ -198,6 +198,7 @@ static sfsistat limited(SMFICTX *ctx, conn *c, outcome *o, const char *limit, co
 			if (rc != 0) {
 				if (!o->error)
 					o->error = "out of memory writing the quarantine metadata";
+				o->qfailed = true;
 				return tempfail(ctx, c, o);
 			}
 		}
@@ -313,7 +314,8 @@ sfsistat pc_mi_eom(SMFICTX *ctx)
 	             .client = c->client[0] ? c->client : NULL,
 	             .from = c->from,
 	             .nrcpt = c->nrcpt + c->rcpt_dropped,
-	             .size = c->total};
+	             .size = c->total,
+	             .scan_s = -1};
 	sfsistat ret;
 	if (c->refused) {
 		smfi_setreply(ctx, "451", "4.3.2", "Filter shutting down, try again later");
@@ -414,6 +416,18 @@ sfsistat pc_mi_eom(SMFICTX *ctx)
 			r.body = rec.data;
 			r.bodyn = rec.len;
 			break;
+		case PC_W_SCANUS: { /* metrics: a bad number is left out, not a fault */
+			unsigned long long us;
+			if (pc_wire_uint(&rec, 1000000000000ULL, &us) == 0)
+				o.scan_s = (double)us / 1e6;
+			break;
+		}
+		case PC_W_DBERR: {
+			unsigned long long n;
+			if (pc_wire_uint(&rec, 1000, &n) == 0)
+				o.dberr = (unsigned)n;
+			break;
+		}
 		default:
 			break;
 		}
@@ -429,6 +443,7 @@ sfsistat pc_mi_eom(SMFICTX *ctx)
 	if (quarantined && (!r.meta || store_quarantine(c, &o, r.meta, qid, sizeof qid, qerr, sizeof qerr) != 0)) {
 		if (!o.error)
 			o.error = "the worker sent no quarantine metadata";
+		o.qfailed = true;
 		ret = tempfail(ctx, c, &o); /* not stored: the MTA keeps it and tries again */
 	} else if (!strcmp(a, "limit")) {
 		ret = limited(ctx, c, &o, r.limit ? r.limit : "memory",

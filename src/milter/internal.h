@@ -48,6 +48,7 @@ typedef struct pc_mi_state {
 	atomic_int inflight;
 	atomic_size_t buffered; /* bytes held by all connections' messages */
 	atomic_bool draining;
+	unsigned front_restarts; /* set by the supervisor before it forks a front end again */
 } pc_mi_state;
 extern pc_mi_state pc_mi;
 
@@ -60,6 +61,10 @@ typedef struct outcome {
 	size_t nrcpt, size;
 	const char *verdict, *action, *score, *qid, *campaign, *reasons, *detail, *error;
 	double ms;
+	/* for the metrics only (exporter.c) */
+	double scan_s;  /* the worker's time on it; < 0: no worker answered */
+	unsigned dberr; /* store operations that failed during its scan */
+	bool qfailed;   /* it was to be quarantined and could not be */
 } outcome;
 
 /* One SMTP connection, and the message in progress on it (session.c). */
@@ -95,6 +100,17 @@ conn *pc_mi_conn(SMFICTX *ctx); /* allocated at the first callback */
 void pc_mi_msg_end(conn *c);    /* forgets the message in progress */
 /* eom.c: the end of a message */
 sfsistat pc_mi_eom(SMFICTX *ctx);
+
+/* exporter.c: the metrics, and /metrics on [milter] metrics. Every
+ * answer to the MTA is logged with pc_mi_log_outcome, which counts it. */
+void pc_mi_count_connection(void);
+void pc_mi_count_outcome(const outcome *o);
+/* [milter] metrics_token_file read and checked: 0, or -1 with err. */
+int pc_mi_exporter_check(const pc_config *cfg, char *err, size_t errlen);
+/* Starts the listener when [milter] metrics is set (before the front end
+ * drops its privileges): 0, or -1 with err. */
+int pc_mi_exporter_start(const pc_config *cfg, char *err, size_t errlen);
+void pc_mi_exporter_stop(void);
 
 /* log.c */
 void pc_mi_logf(bool error, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
