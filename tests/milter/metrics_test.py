@@ -3,6 +3,10 @@
 
   --check       a token file that is missing, too short or holds a space
                 is refused (exit 2) before anything listens
+  privileges    the token file is root's alone (0600) and the front end
+                runs as [milter] user: every thread of it (the listener's
+                too) has that user's ids, and the token still works (it
+                was read before the drop)
   access        without the token, with a wrong one of the same length or
                 another scheme: 401 with WWW-Authenticate; with it ("Bearer"
                 in any case): 200, text/plain version 0.0.4; another path
@@ -27,6 +31,7 @@ Exit 77 (skip) without root or Postfix, like the other milter tests.
 """
 import math
 import os
+import pwd
 import re
 import shutil
 import signal
@@ -39,7 +44,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Harness, with_id  # noqa: E402
-from procs import free_port  # noqa: E402
+from procs import descendants, free_port  # noqa: E402
 
 if os.geteuid() != 0 or not shutil.which("postfix", path="/usr/sbin:/usr/bin"):
     print("skip: needs root and Postfix (make check installs it)")
@@ -230,6 +235,28 @@ def check_refused_tokens(h, mport):
               "--check refuses a token file %s (exit %d: %s)" % (what, r.returncode, r.stderr.strip()[-120:]))
 
 
+def front_end(h):
+    for p in descendants(h.milter.pid):
+        try:
+            with open("/proc/%d/cmdline" % p, "rb") as f:
+                if p != h.milter.pid and b"--worker" not in f.read():
+                    return p
+        except OSError:
+            pass
+    return None
+
+
+def thread_uids(pid):
+    """{tid: [real, effective, saved, fs uid]} of every thread of pid."""
+    out = {}
+    for t in os.listdir("/proc/%d/task" % pid):
+        with open("/proc/%d/task/%s/status" % (pid, t)) as f:
+            for line in f:
+                if line.startswith("Uid:"):
+                    out[int(t)] = line.split()[1:]
+    return out
+
+
 def main():
     selftest()
     h = Harness(BIN, SRC, "pc-metrics-")
@@ -240,11 +267,23 @@ def main():
         with open(tfile, "w") as f:
             f.write(token + "\n")
         os.chmod(tfile, 0o600)
-        h.write_conf(extra="[milter]\nmetrics = 127.0.0.1:%d\nmetrics_token_file = %s\n" % (port, tfile))
+        # the front end as daemon (it owns the quarantine), the workers as
+        # nobody (the harness's worker_user)
+        user = pwd.getpwnam("daemon")
+        os.mkdir(os.path.join(h.T, "q"), 0o770)
+        os.chown(os.path.join(h.T, "q"), user.pw_uid, pwd.getpwnam("nobody").pw_gid)
+        h.write_conf(extra="[milter]\nuser = daemon\nmetrics = 127.0.0.1:%d\nmetrics_token_file = %s\n" %
+                     (port, tfile))
         check_refused_tokens(h, port)
         r = subprocess.run([BIN, "milter", "-c", h.conf, "--check"], capture_output=True, text=True)
         check(r.returncode == 0, "--check accepts the token file (%s)" % r.stderr.strip()[-200:])
         h.start()
+
+        # privileges
+        fe = front_end(h)
+        uids = thread_uids(fe) if fe else {}
+        check(len(uids) >= 3 and all(u == [str(user.pw_uid)] * 4 for u in uids.values()),
+              "every thread of the front end (%d) runs as daemon: %s" % (len(uids), sorted(set(map(tuple, uids.values())))))
 
         # access
         for what, kw in (("no token", {}), ("a wrong token", {"auth": "Bearer " + "x" * len(token)}),
