@@ -6,6 +6,7 @@
  *   not carry the line number, and an administrator must be told the line.
  */
 #include "core/config.h"
+#include "core/hostport.h"
 
 #include <ctype.h>
 #include <stdbool.h>
@@ -610,6 +611,19 @@ static int set_at(pc_config *c, const char *key, const char *value, const char *
 		return set_string(c->milter_worker_user, sizeof c->milter_worker_user, key, value, err, errlen);
 	} else if (strcmp(key, "milter.sandbox") == 0) {
 		return set_yesno(&c->milter_sandbox, key, value, err, errlen);
+	} else if (strcmp(key, "milter.metrics") == 0) {
+		bool off = !strcmp(value, "off") || !value[0];
+		if (!off && pc_hostport(value, NULL, NULL) != 0) {
+			snprintf(err, errlen, "%s: expected off, IPV4:PORT or [IPV6]:PORT, got \"%s\"", key, value);
+			return -1;
+		}
+		return set_string(c->milter_metrics, sizeof c->milter_metrics, key, off ? "" : value, err, errlen);
+	} else if (strcmp(key, "milter.metrics_token_file") == 0) {
+		if (value[0] && value[0] != '/') {
+			snprintf(err, errlen, "%s: expected an absolute path, got \"%s\"", key, value);
+			return -1;
+		}
+		return set_string(c->milter_metrics_token, sizeof c->milter_metrics_token, key, value, err, errlen);
 	} else if (strcmp(key, "log.destination") == 0) {
 		if (!strcmp(value, "stderr") || !strcmp(value, "syslog")) {
 			c->log_syslog = !strcmp(value, "syslog");

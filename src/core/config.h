@@ -114,6 +114,9 @@ typedef struct pc_config {
 	char milter_user[33];        /* the front end, once it listens; "" = the user started as */
 	char milter_worker_user[33]; /* the workers (they own the store); "" = the user started as */
 	int milter_sandbox;          /* workers under rlimits and the system call filter */
+	/* [milter] its Prometheus /metrics (milter/exporter.c) */
+	char milter_metrics[64];         /* "ADDR:PORT" (core/hostport.h) the front end serves it on; "" = off */
+	char milter_metrics_token[1024]; /* a file holding the bearer token it requires; "" = none */
 	/* [log] */
 	int log_syslog;   /* 1 syslog (mail facility unless set), 0 stderr */
 	int log_json;     /* one JSON object per line instead of text */

@@ -131,6 +131,12 @@ int pc_mi_check(const pc_config *cfg, bool verbose)
 	}
 	int bad = check_as(cfg->milter_user, check_quarantine, cfg);
 	bad |= check_as(cfg->milter_worker_user, check_resources, cfg);
+	/* the token as the front end reads it: before it drops to user */
+	char err[512];
+	if (pc_mi_exporter_check(cfg, err, sizeof err) != 0) {
+		fprintf(stderr, "portcullis: milter: %s\n", err);
+		bad = 1;
+	}
 	if (verbose && !bad)
 		printf("portcullis: settings ok: socket %s, %u workers, quarantine %s%s, store %s\n",
 		       cfg->milter_socket, cfg->milter_workers, cfg->quarantine_dir,
@@ -279,7 +285,7 @@ int pc_mi_front(int ctl_fd, int spawn_fd, const pc_config *cfg)
 	char *argv[WORKER_ARGV_MAX];
 	pc_mi_worker_argv(argv);
 	pc_mi.worker_argv = argv;
-	char err[256];
+	char err[1400]; /* a path of 1,023 bytes in it */
 	unsigned nw = pc_mi_workers_of(cfg);
 	/* started as root: the supervisor starts, kills and reaps the workers
 	 * (milter/spawn.h), since this process will not be root for long */
@@ -318,7 +324,12 @@ int pc_mi_front(int ctl_fd, int spawn_fd, const pc_config *cfg)
 		return 1;
 	}
 	nodelay_listener();
-	if (drop_front(cfg, sock) != 0) {
+	/* /metrics binds (and reads its token) with the privileges we start with */
+	err[0] = '\0';
+	if (pc_mi_exporter_start(cfg, err, sizeof err) != 0 || drop_front(cfg, sock) != 0) {
+		if (err[0])
+			pc_mi_logf(true, "%s", err);
+		pc_mi_exporter_stop();
 		pc_pool_free(pc_mi.pool);
 		pc_spawn_client_free(sc);
 		return 1;
@@ -348,6 +359,7 @@ int pc_mi_front(int ctl_fd, int spawn_fd, const pc_config *cfg)
 		return 1;
 	}
 	pc_mi_logf(false, "stopped: every message in flight finished");
+	pc_mi_exporter_stop(); /* it reads the pool */
 	pc_pool_free(pc_mi.pool);
 	pc_spawn_client_free(sc);
 	return rc == MI_SUCCESS ? 0 : 1;

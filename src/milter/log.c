@@ -93,6 +93,8 @@ const char *pc_mi_clean(const char *s, char *buf, size_t cap)
 
 void pc_mi_log_outcome(const outcome *o)
 {
+	/* every answer is logged once, here: the metrics agree with the log */
+	pc_mi_count_outcome(o);
 	settings s = pc_mi_current();
 	bool error = o->error != NULL;
 	/* every field bounded before it is written, so that a line is never

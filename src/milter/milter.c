@@ -258,6 +258,7 @@ static int supervise(pc_config *cfg)
 				           WIFSIGNALED(st) ? "signal" : "exit",
 				           WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
 				sleep(1);
+				pc_mi.front_restarts++; /* the new front end's metrics say so */
 				if ((fe = start_front(&ctl, cfg)) < 0) {
 					pc_mi_logf(true, "cannot start the front end: %s", strerror(errno));
 					return 1;

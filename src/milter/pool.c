@@ -14,6 +14,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,6 +75,9 @@ struct pc_pool {
 	char **argv; /* of generation `gen` */
 	pc_pool_procs procs;
 	bool has_procs;
+	/* pc_pool_stats_of */
+	_Atomic unsigned long long replaced[PC_POOL_R_N];
+	_Atomic unsigned long long start_failed;
 };
 
 static void argv_free(char **v)
@@ -202,6 +206,8 @@ static int respawn(pc_pool *p, slot *s, long long deadline, char *err, size_t er
 	}
 	int rc = spawn(p, s, argv, gen, deadline, err, errlen);
 	argv_free(argv);
+	if (rc != 0)
+		atomic_fetch_add(&p->start_failed, 1);
 	return rc;
 }
 
@@ -264,6 +270,8 @@ static slot *acquire(pc_pool *p, long long deadline, pc_pool_status *st, char *w
 			return pick;
 		}
 		if (fresh) {
+			if (fresh->state == SLOT_IDLE)
+				atomic_fetch_add(&p->replaced[PC_POOL_R_RELOAD], 1);
 			fresh->state = SLOT_BUSY;
 			pthread_mutex_unlock(&p->mu);
 			reap(p, fresh, true, NULL, 0, NULL); /* an old command's idle worker, or nothing */
@@ -313,6 +321,7 @@ pc_pool_status pc_pool_run(pc_pool *p, pc_wbuf *req, pc_wbuf *rep, unsigned time
 	struct pollfd pf = {s->fd, POLLIN, 0};
 	if (poll(&pf, 1, 0) != 0) {
 		char how[64] = "";
+		atomic_fetch_add(&p->replaced[PC_POOL_R_IDLE], 1);
 		reap(p, s, true, how, sizeof how, NULL);
 		if (respawn(p, s, deadline, why, whylen) != 0) {
 			release(p, s, SLOT_EMPTY);
@@ -367,6 +376,11 @@ pc_pool_status pc_pool_run(pc_pool *p, pc_wbuf *req, pc_wbuf *rep, unsigned time
 		snprintf(why, whylen, "worker died while %s (%s)", stage, how[0] ? how : strerror(e));
 		st = PC_POOL_DIED;
 	}
+	atomic_fetch_add(&p->replaced[st == PC_POOL_SLOW        ? PC_POOL_R_CPU
+	                              : st == PC_POOL_TIMEOUT   ? PC_POOL_R_TIMEOUT
+	                              : st == PC_POOL_MALFORMED ? PC_POOL_R_MALFORMED
+	                                                        : PC_POOL_R_DIED],
+	                 1);
 	/* replace it now, so the next message finds a ready worker */
 	char err[256];
 	int ok = respawn(p, s, pc_wire_now_ms() + START_MS, err, sizeof err) == 0;
@@ -388,6 +402,20 @@ int pc_pool_reload(pc_pool *p, char *const *argv)
 	pthread_cond_broadcast(&p->cv);
 	pthread_mutex_unlock(&p->mu);
 	return 0;
+}
+
+void pc_pool_stats_of(pc_pool *p, pc_pool_stats *st)
+{
+	memset(st, 0, sizeof *st);
+	pthread_mutex_lock(&p->mu);
+	for (unsigned i = 0; i < p->n; i++) {
+		st->idle += p->s[i].state == SLOT_IDLE;
+		st->busy += p->s[i].state == SLOT_BUSY;
+	}
+	pthread_mutex_unlock(&p->mu);
+	for (int i = 0; i < PC_POOL_R_N; i++)
+		st->replaced[i] = atomic_load(&p->replaced[i]);
+	st->start_failed = atomic_load(&p->start_failed);
 }
 
 void pc_pool_free(pc_pool *p)

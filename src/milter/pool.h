@@ -69,6 +69,24 @@ pc_pool_status pc_pool_run(pc_pool *p, pc_wbuf *req, pc_wbuf *rep, unsigned time
 /* 0, or -1 when memory for the new command could not be had (the old
  * one stays). */
 int pc_pool_reload(pc_pool *p, char *const *argv);
+/* What the pool is doing and has done (for metrics): its slots idle (a
+ * worker ready) and busy (a worker scanning, or being started), workers
+ * replaced since it started, by why, and starts that failed. */
+enum {
+	PC_POOL_R_DIED,      /* it ended while it had a message (PC_POOL_DIED) */
+	PC_POOL_R_TIMEOUT,   /* killed at the deadline, mostly waiting (PC_POOL_TIMEOUT) */
+	PC_POOL_R_CPU,       /* killed at the deadline, busy on the CPU (PC_POOL_SLOW) */
+	PC_POOL_R_MALFORMED, /* killed for a malformed answer (PC_POOL_MALFORMED) */
+	PC_POOL_R_IDLE,      /* found ended between messages */
+	PC_POOL_R_RELOAD,    /* replaced by a worker of the command pc_pool_reload gave */
+	PC_POOL_R_N
+};
+typedef struct pc_pool_stats {
+	unsigned idle, busy;
+	unsigned long long replaced[PC_POOL_R_N];
+	unsigned long long start_failed;
+} pc_pool_stats;
+void pc_pool_stats_of(pc_pool *p, pc_pool_stats *st);
 void pc_pool_free(pc_pool *p);
 
 #endif

@@ -273,3 +273,18 @@ int pc_wire_split(const pc_wire_rec *r, char *buf, size_t buflen, const char **p
 	parts[k++] = p;
 	return k;
 }
+
+int pc_wire_uint(const pc_wire_rec *r, unsigned long long max, unsigned long long *v)
+{
+	unsigned long long n = 0;
+	if (r->len == 0 || r->len > 20)
+		return -1;
+	for (size_t i = 0; i < r->len; i++) {
+		unsigned d = (unsigned char)r->data[i] - (unsigned)'0';
+		if (d > 9 || d > max || n > (max - d) / 10)
+			return -1;
+		n = n * 10 + d;
+	}
+	*v = n;
+	return 0;
+}

@@ -49,6 +49,8 @@
 #define PC_W_META 'M'   /* quarantine / hold: the metadata (JSON) the front end stores with the message */
 #define PC_W_LIMIT 'L'  /* action limit: which budget the scan ran out of (cpu, memory) */
 #define PC_W_CPU 'U'    /* decimal: the worker's CPU time so far, in ms (after this request) */
+#define PC_W_SCANUS 'u' /* decimal: microseconds the worker spent on this request (metrics) */
+#define PC_W_DBERR 'e'  /* decimal: store operations that failed during its scan (metrics) */
 /* the worker's first frame, once it is confined and can scan */
 #define PC_W_READY 'Y'
 
@@ -87,6 +89,10 @@ int pc_wire_next(const pc_wbuf *b, size_t *off, pc_wire_rec *r);
  * NUL-terminated); the number found, -1 when it does not fit or a part
  * holds a NUL it should not. */
 int pc_wire_split(const pc_wire_rec *r, char *buf, size_t buflen, const char **parts, int n);
+/* A record holding a decimal number: 0 and *v, or -1 when it is empty,
+ * holds anything but digits, or is over max (nothing is assumed about
+ * what a worker sends). */
+int pc_wire_uint(const pc_wire_rec *r, unsigned long long max, unsigned long long *v);
 long long pc_wire_now_ms(void);
 /* CLOCK_MONOTONIC now + ms, for pthread_cond_timedwait on a condition
  * that uses that clock. */

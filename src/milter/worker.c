@@ -50,6 +50,7 @@ typedef struct worker {
 	pc_scanner *sc;
 	pc_wbuf reply;
 	char err[512];
+	unsigned dberr; /* store operations that failed during this request's scan */
 } worker;
 
 static char *dupn(const pc_wire_rec *r)
@@ -153,6 +154,13 @@ static char *milter_value(const char *v, size_t n)
 	return s;
 }
 
+static long long now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 static void fault(worker *w, const char *why)
 {
 	pc_wbuf_reset(&w->reply);
@@ -235,6 +243,11 @@ static void handle(worker *w, const request *q)
 	if (!m) {
 		out_of(w, "memory", "out of memory while scanning");
 		return;
+	}
+	/* counted now: the rescans of a neutralised copy reuse m */
+	for (size_t i = 0; i < m->findings.n; i++) {
+		const pc_finding *f = m->findings.v[i];
+		w->dberr += f->kind == PC_FINDING_HISTORY_ERROR || f->kind == PC_FINDING_CAMPAIGN_ERROR;
 	}
 	pc_wbuf_reset(&w->reply);
 	/* the front end stores a quarantined message (the worker has no
@@ -342,6 +355,8 @@ int pc_milter_worker(const pc_config *cfg, int fd)
 			break;
 		}
 		request q;
+		long long t0 = now_us();
+		w.dberr = 0;
 		if (have_timer && budget_ms)
 			timer_settime(cpu_timer, 0, &arm, NULL);
 		int pr = request_parse(&in, &q);
@@ -362,6 +377,15 @@ int pc_milter_worker(const pc_config *cfg, int fd)
 			         (unsigned long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000ULL +
 			             (unsigned long long)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000ULL);
 			pc_wire_puts(&w.reply, PC_W_CPU, cpu);
+		}
+		/* for the front end's metrics: its time on the message, and the
+		 * store's failures (findings, which it does not otherwise see) */
+		char num[24];
+		snprintf(num, sizeof num, "%lld", now_us() - t0);
+		pc_wire_puts(&w.reply, PC_W_SCANUS, num);
+		if (w.dberr) {
+			snprintf(num, sizeof num, "%u", w.dberr);
+			pc_wire_puts(&w.reply, PC_W_DBERR, num);
 		}
 		int s = pc_wire_send(fd, &w.reply, 0);
 		request_free(&q);

@@ -13,7 +13,11 @@
 
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include "core/config.h"
+#include "core/hostport.h"
 
 /* Writes `text` to a fresh temp file; the caller unlinks `path`. */
 static void write_conf(char *path, size_t pathlen, const char *text)
@@ -189,6 +193,53 @@ static void test_set_unknown_keys(void **state)
 	assert_int_equal(pc_config_set(&c, "LIMITS.urls", "5", err, sizeof err), -1);
 	/* a prefix of a name is not the name */
 	assert_int_equal(pc_config_set(&c, "limits.url", "5", err, sizeof err), -1);
+}
+
+/* [milter] metrics: off by default, a numeric ADDR:PORT (core/hostport.h);
+ * metrics_token_file an absolute path */
+static void test_set_milter_metrics(void **state)
+{
+	(void)state;
+	pc_config c;
+	pc_config_defaults(&c);
+	char err[256];
+	assert_string_equal(c.milter_metrics, "");
+	assert_string_equal(c.milter_metrics_token, "");
+	assert_int_equal(pc_config_set(&c, "milter.metrics", "127.0.0.1:9187", err, sizeof err), 0);
+	assert_string_equal(c.milter_metrics, "127.0.0.1:9187");
+	assert_int_equal(pc_config_set(&c, "milter.metrics", "[::1]:65535", err, sizeof err), 0);
+	assert_string_equal(c.milter_metrics, "[::1]:65535");
+	assert_int_equal(pc_config_set(&c, "milter.metrics", "off", err, sizeof err), 0);
+	assert_string_equal(c.milter_metrics, "");
+	static const char *const bad[] = {
+	    "9187",           "localhost:9187", "127.0.0.1",     "127.0.0.1:",       "127.0.0.1:0", "127.0.0.1:65536",
+	    "127.0.0.1:9x",   "127.1:9187",     "::1:9187",      "[::1]9187",        "[::1:9187",   "[]:9187",
+	    "[127.0.0.1]:80", "127.0.0.1:-1",   " 127.0.0.1:80", "127.0.0.1:0009187"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_int_equal(pc_config_set(&c, "milter.metrics", bad[i], err, sizeof err), -1);
+		assert_non_null(strstr(err, "milter.metrics: expected off, IPV4:PORT or [IPV6]:PORT"));
+		assert_string_equal(c.milter_metrics, ""); /* unchanged */
+	}
+	assert_int_equal(
+	    pc_config_set(&c, "milter.metrics_token_file", "/etc/portcullis/metrics.token", err, sizeof err), 0);
+	assert_string_equal(c.milter_metrics_token, "/etc/portcullis/metrics.token");
+	assert_int_equal(pc_config_set(&c, "milter.metrics_token_file", "metrics.token", err, sizeof err), -1);
+	assert_non_null(strstr(err, "absolute path"));
+	assert_int_equal(pc_config_set(&c, "milter.metrics_token_file", "", err, sizeof err), 0);
+	assert_string_equal(c.milter_metrics_token, "");
+	/* the address as the listener binds it */
+	struct sockaddr_storage ss;
+	socklen_t len = 0;
+	assert_int_equal(pc_hostport("127.0.0.1:9187", &ss, &len), 0);
+	assert_int_equal(ss.ss_family, AF_INET);
+	assert_int_equal(len, sizeof(struct sockaddr_in));
+	assert_int_equal(ntohs(((struct sockaddr_in *)&ss)->sin_port), 9187);
+	assert_int_equal(ntohl(((struct sockaddr_in *)&ss)->sin_addr.s_addr), 0x7f000001);
+	assert_int_equal(pc_hostport("[::1]:80", &ss, &len), 0);
+	assert_int_equal(ss.ss_family, AF_INET6);
+	assert_int_equal(len, sizeof(struct sockaddr_in6));
+	assert_int_equal(ntohs(((struct sockaddr_in6 *)&ss)->sin6_port), 80);
+	assert_true(IN6_IS_ADDR_LOOPBACK(&((struct sockaddr_in6 *)&ss)->sin6_addr));
 }
 
 static void test_set_error_truncated_safely(void **state)
@@ -390,6 +441,7 @@ int main(void)
 	    cmocka_unit_test(test_set_rejects_bad_sizes),
 	    cmocka_unit_test(test_set_limit_action),
 	    cmocka_unit_test(test_set_unknown_keys),
+	    cmocka_unit_test(test_set_milter_metrics),
 	    cmocka_unit_test(test_set_error_truncated_safely),
 	    cmocka_unit_test(test_load_full_file),
 	    cmocka_unit_test(test_load_crlf_and_no_final_newline),

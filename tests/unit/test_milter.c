@@ -1,9 +1,10 @@
 /*
  * Unit tests for the milter's pure parts: frames between the front end
  * and workers (round trip, truncation, over the maximum, lengths pointing
- * past the frame, timeouts), header blocks (folds, LF and CRLF, junk
- * lines), the edits between two blocks (change, delete highest index
- * first, add, names compared without case), and forged fields.
+ * past the frame, timeouts), decimals in a reply, header blocks (folds,
+ * LF and CRLF, junk lines), the edits between two blocks (change, delete
+ * highest index first, add, names compared without case), and forged
+ * fields.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -124,6 +125,45 @@ static void test_wire_bad_frames(void **state)
 	pc_wbuf_free(&in);
 }
 
+/* A decimal in a worker's reply (its scan time, the store's failures):
+ * digits only, within the maximum, never trusted beyond that. */
+static void test_wire_uint(void **state)
+{
+	(void)state;
+	unsigned long long v = 7;
+	struct {
+		const char *s;
+		unsigned long long max;
+		int rc;
+		unsigned long long v;
+	} cases[] = {
+	    {"0", 10, 0, 0},
+	    {"10", 10, 0, 10},
+	    {"11", 10, -1, 0},
+	    {"7", 5, -1, 0}, /* one digit past a maximum below 9 */
+	    {"", 10, -1, 0},
+	    {"-1", 10, -1, 0},
+	    {"+1", 10, -1, 0},
+	    {" 1", 10, -1, 0},
+	    {"1 ", 10, -1, 0},
+	    {"1x", 10, -1, 0},
+	    {"18446744073709551615", ~0ULL, 0, ~0ULL},
+	    {"18446744073709551616", ~0ULL, -1, 0},  /* 2^64: would wrap */
+	    {"000000000000000000001", ~0ULL, -1, 0}, /* longer than 20 digits */
+	    {"1000000000000", 1000000000000ULL, 0, 1000000000000ULL},
+	    {"1000000000001", 1000000000000ULL, -1, 0},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		pc_wire_rec r = {PC_W_SCANUS, cases[i].s, strlen(cases[i].s)};
+		v = 7;
+		assert_int_equal(pc_wire_uint(&r, cases[i].max, &v), cases[i].rc);
+		assert_true(cases[i].rc != 0 ? v == 7 : v == cases[i].v); /* untouched on failure */
+	}
+	/* a NUL inside is not a digit */
+	pc_wire_rec nul = {PC_W_DBERR, "1\0002", 3};
+	assert_int_equal(pc_wire_uint(&nul, 1000, &v), -1);
+}
+
 static void test_split(void **state)
 {
 	(void)state;
@@ -214,7 +254,8 @@ static void test_forged(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_wire_roundtrip), cmocka_unit_test(test_wire_bad_frames), cmocka_unit_test(test_split),
+	    cmocka_unit_test(test_wire_roundtrip), cmocka_unit_test(test_wire_bad_frames),
+	    cmocka_unit_test(test_wire_uint),      cmocka_unit_test(test_split),
 	    cmocka_unit_test(test_diff),           cmocka_unit_test(test_forged),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
