@@ -310,7 +310,7 @@ static void test_migration_from_v1(void **state)
 	sqlite3_stmt *s;
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(s, 0), 5); /* the current schema */
+	assert_int_equal(sqlite3_column_int(s, 0), 6); /* the current schema */
 	sqlite3_finalize(s);
 	sqlite3_close(db);
 }
