@@ -677,6 +677,8 @@ static int set_at(pc_config *c, const char *key, const char *value, const char *
 		return set_string(c->console_metrics_token, sizeof c->console_metrics_token, key, value, err, errlen);
 	} else if (strcmp(key, "console.mail_store") == 0) {
 		return set_string(c->console_mail_store, sizeof c->console_mail_store, key, value, err, errlen);
+	} else if (strcmp(key, "console.milter_metrics") == 0) {
+		return set_string(c->console_milter_metrics, sizeof c->console_milter_metrics, key, value, err, errlen);
 	} else if (strcmp(key, "console.trusted_proxy") == 0) {
 		return set_string(c->console_trusted_proxy, sizeof c->console_trusted_proxy, key, value, err, errlen);
 	} else if (strcmp(key, "console.session_idle_minutes") == 0) {

@@ -141,15 +141,16 @@ typedef struct pc_config {
 	char evidence_tlp[16];        /* default TLP of exports: clear, green, amber, amber+strict, red */
 	char evidence_chromium[1024]; /* the Chromium that renders PDF; "" = search PATH */
 	/* [console] (web/: portcullis serve) */
-	char console_listen[256];         /* ADDR:PORT, [V6]:PORT */
-	char console_tls_cert[1024];      /* PEM certificate chain; "" = plain HTTP */
-	char console_tls_key[1024];       /* its private key (PEM) */
-	long console_session_idle;        /* seconds a session lives unused */
-	long console_session_max;         /* seconds a session lives at most */
-	char console_metrics_token[1024]; /* file holding the /metrics bearer token; "" = no /metrics */
-	char console_mail_store[2048];    /* Maildirs/mboxes purge hunts through (blank-separated) */
-	char console_trusted_proxy[64];   /* a reverse proxy's address: its X-Forwarded-For is believed */
-	unsigned console_threads;         /* request threads (and store connections) */
+	char console_listen[256];          /* ADDR:PORT, [V6]:PORT */
+	char console_tls_cert[1024];       /* PEM certificate chain; "" = plain HTTP */
+	char console_tls_key[1024];        /* its private key (PEM) */
+	long console_session_idle;         /* seconds a session lives unused */
+	long console_session_max;          /* seconds a session lives at most */
+	char console_metrics_token[1024];  /* file holding the /metrics bearer token; "" = no /metrics */
+	char console_mail_store[2048];     /* Maildirs/mboxes purge hunts through (blank-separated) */
+	char console_trusted_proxy[64];    /* a reverse proxy's address: its X-Forwarded-For is believed */
+	char console_milter_metrics[1024]; /* other milter nodes' metrics listeners (ADDR:PORT ...) */
+	unsigned console_threads;          /* request threads (and store connections) */
 	/* [detector.NAME] sections: a detector's own settings, kept as written
 	 * here and declared, checked and read in the detector's file
 	 * (detect/detect.h: pc_setting); core knows nothing of detectors */

@@ -190,6 +190,7 @@ int pc_page_overview(pc_req *r, json_t **data, pc_resp *resp)
 		pc_store_qindex_search(r->st, r->w->cfg.quarantine_dir, &q, no_row, NULL, &qn);
 	json_object_set_new(d, "quarantine_size", json_integer(qn));
 	json_object_set_new(d, "days", json_integer(PC_OVERVIEW_DAYS));
+	json_object_set_new(d, "milter_nodes", pc_health(r->w));
 	if (rc != 0) {
 		json_decref(d);
 		return pc_fail(resp, data, 500, "store: %s", pc_store_error(r->st));
@@ -279,7 +280,56 @@ void pc_render_overview(pc_req *r, json_t *d, GString *o)
 	top_list(o, "Top tracker hosts (campaigns)", json_object_get(d, "top_tracker_hosts"));
 	g_string_append(o, "</div><div>");
 	top_list(o, "Top lookalike domains", json_object_get(d, "top_lookalike_domains"));
-	g_string_append(o, "</div></div><h2>Latest campaigns</h2>");
+	g_string_append(o, "</div></div>");
+	json_t *nodes = json_object_get(d, "milter_nodes");
+	if (json_array_size(nodes)) {
+		g_string_append(
+		    o, "<h2>Milter nodes</h2><table><thead><tr><th>Node</th><th>State</th><th class=\"n\">"
+		       "Messages</th><th>Answers</th><th class=\"n\">Mean ms</th><th class=\"n\">p99 &le; ms</th>"
+		       "<th>Workers</th><th class=\"n\">In flight</th><th class=\"n\">Restarts</th>"
+		       "<th class=\"n\">Store errors</th><th class=\"n\">Quarantine errors</th></tr></thead><tbody>");
+		size_t i;
+		json_t *nd;
+		json_array_foreach(nodes, i, nd)
+		{
+			g_string_append(o, "<tr><td>");
+			pc_h(o, pc_js(nd, "address"));
+			if (!json_is_true(json_object_get(nd, "up"))) {
+				g_string_append(o, "</td><td class=\"v-bad\">down: ");
+				pc_h(o, pc_js(nd, "error"));
+				g_string_append(o, "</td><td colspan=\"9\"></td></tr>");
+				continue;
+			}
+			g_string_append_printf(o, "</td><td class=\"v-ok\">up</td><td class=\"n\">%lld</td><td>",
+			                       pc_jn(nd, "messages"));
+			const char *k;
+			json_t *v;
+			json_object_foreach(json_object_get(nd, "answers"), k, v)
+			{
+				if (json_integer_value(v) > 0) {
+					pc_h(o, k);
+					g_string_append_printf(o, " %lld ", (long long)json_integer_value(v));
+				}
+			}
+			json_t *mean = json_object_get(nd, "latency_mean_ms"),
+			       *p99 = json_object_get(nd, "latency_p99_le_ms");
+			g_string_append(o, "</td><td class=\"n\">");
+			if (json_is_number(mean))
+				g_string_append_printf(o, "%.1f", json_number_value(mean));
+			g_string_append(o, "</td><td class=\"n\">");
+			if (json_is_number(p99))
+				g_string_append_printf(o, "%.1f", json_number_value(p99));
+			json_t *wk = json_object_get(nd, "workers");
+			g_string_append_printf(
+			    o,
+			    "</td><td>%lld idle, %lld busy</td><td class=\"n\">%lld</td><td class=\"n\">%lld"
+			    "</td><td class=\"n\">%lld</td><td class=\"n\">%lld</td></tr>",
+			    pc_jn(wk, "idle"), pc_jn(wk, "busy"), pc_jn(nd, "in_flight"), pc_jn(nd, "worker_restarts"),
+			    pc_jn(nd, "store_errors"), pc_jn(nd, "quarantine_errors"));
+		}
+		g_string_append(o, "</tbody></table>");
+	}
+	g_string_append(o, "<h2>Latest campaigns</h2>");
 	campaign_rows(o, json_object_get(d, "latest_campaigns"));
 }
 

@@ -213,6 +213,9 @@ void pc_pager(GString *o, const pc_req *r, const char *base, json_t *d);
  * directory changed since the last look (cheap otherwise). */
 int pc_qindex_sync(pc_web *w, pc_store *st, bool force);
 
+/* ---- health.c: the milter nodes' /metrics, for the overview ---- */
+json_t *pc_health(pc_web *w);
+
 /* ---- jobs.c: purges running as `portcullis hunt --purge` ---- */
 struct pc_jobs *pc_jobs_new(void);
 void pc_jobs_free(struct pc_jobs *j);

@@ -36,6 +36,7 @@
 #include <sys/socket.h>
 
 #include "app/password.h"
+#include "core/hostport.h"
 #include "web/internal.h"
 #include "web/web.h"
 
@@ -695,43 +696,6 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 
 /* ---- the daemon ---- */
 
-static int parse_listen(const char *spec, struct sockaddr_storage *ss, char *err, size_t errlen)
-{
-	char host[256];
-	const char *colon = strrchr(spec, ':');
-	if (!colon || colon == spec) {
-		snprintf(err, errlen, "console.listen: expected ADDRESS:PORT, got \"%s\"", spec);
-		return -1;
-	}
-	size_t hl = (size_t)(colon - spec);
-	if (spec[0] == '[' && colon[-1] == ']')
-		spec++, hl -= 2;
-	if (hl >= sizeof host)
-		hl = sizeof host - 1;
-	memcpy(host, spec, hl);
-	host[hl] = '\0';
-	char *end;
-	long port = strtol(colon + 1, &end, 10);
-	if (*end || port < 1 || port > 65535) {
-		snprintf(err, errlen, "console.listen: bad port in \"%s\"", spec);
-		return -1;
-	}
-	memset(ss, 0, sizeof *ss);
-	struct sockaddr_in *a4 = (struct sockaddr_in *)(void *)ss;
-	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)(void *)ss;
-	if (inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
-		a4->sin_family = AF_INET;
-		a4->sin_port = htons((uint16_t)port);
-	} else if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
-		a6->sin6_family = AF_INET6;
-		a6->sin6_port = htons((uint16_t)port);
-	} else {
-		snprintf(err, errlen, "console.listen: \"%s\" is not an IP address", host);
-		return -1;
-	}
-	return 0;
-}
-
 static char *slurp(const char *path, char *err, size_t errlen)
 {
 	gchar *t = NULL;
@@ -747,8 +711,11 @@ static char *slurp(const char *path, char *err, size_t errlen)
 struct MHD_Daemon *pc_web_start(pc_web *w, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
-	if (parse_listen(w->cfg.console_listen, &ss, err, errlen) != 0)
+	if (pc_hostport(w->cfg.console_listen, &ss, NULL) != 0) {
+		snprintf(err, errlen, "console.listen: expected ADDRESS:PORT (numeric; [IPv6]:PORT), got \"%s\"",
+		         w->cfg.console_listen);
 		return NULL;
+	}
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY | MHD_USE_ERROR_LOG;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
