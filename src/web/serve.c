@@ -24,6 +24,7 @@
 
 #include "app/options.h"
 #include "app/password.h"
+#include "pipeline/pipeline.h"
 #include "web/internal.h"
 #include "web/web.h"
 
@@ -159,6 +160,7 @@ int pc_web_serve(int argc, char **argv)
 	w->self[sl] = '\0';
 	if (read_token(w->cfg.console_metrics_token, w->metrics_token, sizeof w->metrics_token) != 0)
 		goto out;
+	pc_pipeline_global_init(); /* GMime for the message pages */
 	if (pc_password_init() != 0) {
 		fprintf(stderr, "portcullis serve: libsodium did not start\n");
 		goto out;
@@ -182,8 +184,6 @@ int pc_web_serve(int argc, char **argv)
 			fprintf(stderr, "portcullis serve: %s\n", err);
 			goto out;
 		}
-	if (first_account(w->stores[0]) != 0)
-		goto out;
 	pc_qindex_sync(w, w->stores[0], true);
 
 	/* signals: taken by sigtimedwait below, blocked in every thread */
@@ -196,6 +196,12 @@ int pc_web_serve(int argc, char **argv)
 	struct MHD_Daemon *d = pc_web_start(w, err, sizeof err);
 	if (!d) {
 		fprintf(stderr, "portcullis serve: %s\n", err);
+		goto out;
+	}
+	/* after the listener: a configuration that cannot start makes no
+	 * account (its password would be printed to nobody) */
+	if (first_account(w->stores[0]) != 0) {
+		MHD_stop_daemon(d);
 		goto out;
 	}
 	printf("portcullis serve: the console is at %s://%s/ (store %s)\n", w->tls ? "https" : "http",
