@@ -114,7 +114,7 @@
 typedef struct pc_sanitize_stats {
 	size_t elements_dropped;   /* not written, nor their content */
 	size_t elements_unwrapped; /* not written, their content kept (depth cut included) */
-	size_t attributes_dropped; /* not on the list, or a value it may not hold */
+	size_t attributes_dropped; /* of elements written: not on the list (href too), or a value it may not hold */
 	size_t links_defused;      /* a href made a pc-link span */
 	size_t images_replaced;    /* img (and input type=image) made a placeholder */
 	size_t styles_dropped;     /* <style> elements, style declarations, style attributes too long */
