@@ -93,6 +93,12 @@
  *   still closed. Every tree node is visited once, every value read once:
  *   work is linear in the input.
  *
+ *   Our classes, for the console to style (nothing else carries a class):
+ *   pc-link (a defused link; its URL in title), pc-img (an image's
+ *   placeholder), pc-cc (a mark), pc-removed (an element shown as
+ *   removed), pc-cut (a note that the input or the output was cut),
+ *   pc-fallback (the text-only fragment).
+ *
  *   Returns a malloc'd, NUL-terminated fragment (valid UTF-8) and its
  *   length in *outn, or NULL when out of memory or MyHTML failed. Not
  *   thread-safe: one pc_sanitize per thread.
