@@ -32,7 +32,7 @@
  *        content in the message (transfer-encoded; 0 for containers),
  *        "decoded_size" (text and HTML parts)}]  in tree order;
  *    "text": the first text/plain body that is no attachment, decoded to
- *        UTF-8, line ends as LF, at most PC_MSGVIEW_TEXT_MAX bytes; null
+ *        UTF-8, line ends as LF, its first PC_MSGVIEW_TEXT_MAX bytes; null
  *        when none ("text_part": its path, "text_cut": true when cut);
  *    "html": the first text/html body that is no attachment, through
  *        web/sanitize.h (an inert fragment); null when none ("html_part");

@@ -662,6 +662,10 @@ char *pc_sanitize_html(pc_sanitize *s, const char *bytes, size_t n, const char *
 		return NULL;
 	writer w = {.s = s, .stats = st};
 	walk(&w, s->tree);
+	/* the style sheets of the <head> (only the body is read) */
+	myhtml_tree_node_t *head = myhtml_tree_get_node_head(s->tree);
+	for (myhtml_tree_node_t *c = head ? myhtml_node_child(head) : NULL; c; c = myhtml_node_next(c))
+		st->styles_dropped += myhtml_node_tag_id(c) == MyHTML_TAG_STYLE;
 	st->output_cut = w.o.stop && !w.o.oom;
 	finish(&w, st->input_cut);
 	if (!w.o.oom && !pc_sanitize_reads_back(s->check, w.o.p ? w.o.p : "", w.o.len)) {

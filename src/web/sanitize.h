@@ -123,7 +123,7 @@ typedef struct pc_sanitize_stats {
 	size_t attributes_dropped; /* of elements written: not on the list (href too), or a value it may not hold */
 	size_t links_defused;      /* a href made a pc-link span */
 	size_t images_replaced;    /* img (and input type=image) made a placeholder */
-	size_t styles_dropped;     /* <style> elements, style declarations, style attributes too long */
+	size_t styles_dropped;     /* <style> elements (head too), style declarations, style attributes too long */
 	size_t marked;             /* characters shown as ⟨U+XXXX⟩ */
 	const char *input_cut;     /* NULL, "input_size", "html_depth" or "html_nodes": the rest was not read */
 	bool depth_cut;            /* elements deeper than PC_SANITIZE_DEPTH were unwrapped */

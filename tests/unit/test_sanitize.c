@@ -208,6 +208,9 @@ static void test_counts(void **state)
 	assert_true(fx->st.attributes_dropped >= 2); /* onclick, href */
 	assert_null(fx->st.input_cut);
 	assert_false(fx->st.output_cut || fx->st.depth_cut || fx->st.fallback);
+	S(state, "<html><head><style>a{}</style><style>b{}</style><title>t</title></head><body>x</body></html>");
+	assert_int_equal(fx->st.styles_dropped, 2);
+	assert_int_equal(fx->st.elements_dropped, 0);
 }
 
 static void test_text_marks(void **state)
