@@ -128,6 +128,7 @@ typedef struct pc_part {
 	const char *base; /* Content-Base, else an absolute Content-Location: the base of relative URLs (NULL: none) */
 	pc_part_kind kind;
 	size_t depth;
+	size_t size; /* bytes of the content in the message, transfer-encoded (leaf parts; 0 for containers) */
 	size_t decoded_size;
 	bool decoded; /* text/html parts are decoded; attachments are not */
 	bool attachment;

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/safetext.h"
 #include "core/sha256.h"
 
 /* characters shown of a string, per place */
@@ -142,53 +143,9 @@ static void putreal(out *o, double v, int prec)
 #define T_VERBATIM 8u /* a regular expression: escaped, not defanged */
 #define T_QUIET 16u   /* a cut shows "…" alone, not how much was left out */
 
-/* The characters shown as ⟨U+XXXX⟩: they are invisible or reorder what
- * is around them (U+202E before "fdp.exe" shows it as "exe.pdf"). */
-static bool marked(uint32_t c)
-{
-	return (c < 0x20 && c != '\t' && c != '\n') || (c >= 0x7f && c <= 0x9f) || (c >= 0x202a && c <= 0x202e) ||
-	       (c >= 0x2066 && c <= 0x2069) || c == 0x200e || c == 0x200f || c == 0x061c || c == 0x2028 ||
-	       c == 0x2029 || c == 0xfeff;
-}
-
 static bool ascii_alnum(unsigned char c)
 {
 	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
-}
-
-/* The code point at s[i] and its length; a byte that starts no valid,
- * shortest UTF-8 sequence is U+FFFD for that one byte (*bad set). */
-static uint32_t decode(const unsigned char *s, size_t n, size_t i, size_t *len, bool *bad)
-{
-	unsigned c = s[i];
-	*len = 1;
-	*bad = false;
-	if (c < 0x80)
-		return c;
-	size_t need;
-	uint32_t cp, min;
-	if (c >= 0xc2 && c <= 0xdf)
-		need = 1, cp = c & 0x1f, min = 0x80;
-	else if (c >= 0xe0 && c <= 0xef)
-		need = 2, cp = c & 0x0f, min = 0x800;
-	else if (c >= 0xf0 && c <= 0xf4)
-		need = 3, cp = c & 0x07, min = 0x10000;
-	else
-		goto invalid;
-	if (n - i - 1 < need)
-		goto invalid;
-	for (size_t k = 1; k <= need; k++) {
-		if ((s[i + k] & 0xc0) != 0x80)
-			goto invalid;
-		cp = cp << 6 | (s[i + k] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		goto invalid;
-	*len = need + 1;
-	return cp;
-invalid:
-	*bad = true;
-	return 0xfffd;
 }
 
 static bool alnum_cp(uint32_t c)
@@ -236,7 +193,10 @@ static void marker(out *o, uint32_t c, unsigned f)
 {
 	const char *open = f & T_SVG ? "<tspan class=\"cc\">" : f & T_PLAIN ? "" : "<span class=\"cc\">";
 	const char *close = f & T_SVG ? "</tspan>" : f & T_PLAIN ? "" : "</span>";
-	putf(o, "%s\xe2\x9f\xa8U+%04X\xe2\x9f\xa9%s", open, (unsigned)c, close);
+	char m[16];
+	lit(o, open);
+	put(o, m, pc_safetext_mark(c, m, sizeof m));
+	lit(o, close);
 }
 
 /* s[0..n) shown as text: escaped for HTML (element text, <title> and
@@ -269,7 +229,7 @@ static void text_n(out *o, const char *s, size_t n, size_t max, unsigned f)
 		}
 		size_t len;
 		bool bad;
-		uint32_t c = decode(u, n, i, &len, &bad);
+		uint32_t c = pc_utf8_decode(u, n, i, &len, &bad);
 		switch (c) {
 		case '&':
 			lit(o, "&amp;");
@@ -294,7 +254,7 @@ static void text_n(out *o, const char *s, size_t n, size_t max, unsigned f)
 			if ((f & T_HOST) && !(f & T_VERBATIM) && alnum_cp(prev) && i + 1 < n) {
 				size_t l2;
 				bool b2;
-				if (alnum_cp(decode(u, n, i + 1, &l2, &b2))) {
+				if (alnum_cp(pc_utf8_decode(u, n, i + 1, &l2, &b2))) {
 					lit(o, "[.]");
 					break;
 				}
@@ -302,7 +262,7 @@ static void text_n(out *o, const char *s, size_t n, size_t max, unsigned f)
 			put(o, ".", 1);
 			break;
 		default:
-			if (marked(c))
+			if (pc_safetext_marked(c))
 				marker(o, c, f);
 			else if (bad)
 				lit(o, "\xef\xbf\xbd");
@@ -313,7 +273,7 @@ static void text_n(out *o, const char *s, size_t n, size_t max, unsigned f)
 		i += len;
 		/* in a chart a marker costs its width: a label must not run
 		 * out of the picture */
-		shown += (f & T_SVG) && marked(c) ? 8 : 1;
+		shown += (f & T_SVG) && pc_safetext_marked(c) ? 8 : 1;
 	}
 }
 

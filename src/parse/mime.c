@@ -627,6 +627,10 @@ static void walk(walkctx *wc, GMimeObject *obj, const char *path, size_t depth)
 		return;
 	}
 	GMimePart *part = GMIME_PART(obj);
+	GMimeDataWrapper *content = g_mime_part_get_content(part);
+	GMimeStream *cs_stream = content ? g_mime_data_wrapper_get_stream(content) : NULL;
+	gint64 clen = cs_stream ? g_mime_stream_length(cs_stream) : -1;
+	pp->size = clen > 0 ? (size_t)clen : 0;
 	GMimeContentEncoding enc = g_mime_part_get_content_encoding(part);
 	pp->encoding = enc != GMIME_CONTENT_ENCODING_DEFAULT ? g_mime_content_encoding_to_string(enc) : NULL;
 	const char *fn = g_mime_part_get_filename(part);

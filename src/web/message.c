@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "act/rewrite.h"
 #include "app/resources.h"
 #include "pipeline/pipeline.h"
 #include "web/internal.h"
@@ -88,12 +89,21 @@ static void found_free(found *f)
 	free(f->bytes);
 }
 
+/* web/msgview.h's view of bytes (one pc_msgview per call: a page reads
+ * one or two messages) */
+static json_t *view_of(pc_req *r, const char *bytes, size_t n)
+{
+	pc_msgview *mv = pc_msgview_new(&r->w->cfg.limits);
+	json_t *v = mv ? pc_msgview_json(mv, bytes, n) : NULL;
+	pc_msgview_free(mv);
+	return v;
+}
+
 /* The message's facts and parts as the page's JSON. `decided`: the
  * record (custody) or quarantine metadata that says what was decided. */
 json_t *pc_message_view(pc_req *r, const char *bytes, size_t n, const json_t *decided)
 {
-	(void)r;
-	json_t *v = bytes ? pc_msgview(bytes, n) : json_object();
+	json_t *v = bytes ? view_of(r, bytes, n) : json_object();
 	if (!v)
 		v = json_object();
 	if (decided) {
@@ -162,7 +172,9 @@ static char *rewritten(pc_req *r, const char *bytes, size_t n, size_t *outn)
 	if (sc) {
 		pc_scanner_keep_for_rewrite(sc, 1);
 		const pc_msg *m = pc_scan(sc, bytes, n, "console", NULL, 0);
-		int rc = m ? pc_neutralise(sc, m, bytes, n, NULL, 0, &out, outn, NULL) : -1;
+		pc_rewrite_stats rs;
+		memset(&rs, 0, sizeof rs);
+		int rc = m ? pc_neutralise(sc, m, bytes, n, NULL, 0, &out, outn, &rs) : -1;
 		if (rc == 0) {
 			out = malloc(n + 1);
 			if (out) {
@@ -187,7 +199,7 @@ int pc_message_body(pc_req *r, const char *bytes, size_t n, json_t **data, pc_re
 	char *rb = rew ? rewritten(r, bytes, n, &rn) : NULL;
 	if (rew && !rb)
 		return pc_fail(resp, data, 500, "the rewrite failed");
-	json_t *v = pc_msgview(rew ? rb : bytes, rew ? rn : n);
+	json_t *v = view_of(r, rew ? rb : bytes, rew ? rn : n);
 	free(rb);
 	if (!v)
 		return pc_fail(resp, data, 500, "out of memory");
@@ -196,7 +208,8 @@ int pc_message_body(pc_req *r, const char *bytes, size_t n, json_t **data, pc_re
 	    g_string_new("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><style>body{font:14px/1.4 "
 	                 "sans-serif;margin:8px;overflow-wrap:anywhere}.pc-img{display:inline-block;border:1px "
 	                 "dashed #999;color:#666;font-size:11px;padding:1px 3px}.pc-link{color:#1f4e79;"
-	                 "text-decoration:underline dotted}pre{white-space:pre-wrap}</style></head><body>");
+	                 "text-decoration:underline dotted}.pc-cc{color:#a4161a;font-size:11px}.pc-removed,.pc-cut,"
+	                 ".pc-fallback{color:#666;font-style:italic}pre{white-space:pre-wrap}</style></head><body>");
 	if ((!part || strcmp(part, "text")) && html) {
 		g_string_append(o, html); /* web/sanitize.c's output: inert */
 	} else if (text) {

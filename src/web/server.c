@@ -540,6 +540,12 @@ static void dispatch(pc_web *w, pc_req *r, pc_resp *resp, struct MHD_Connection 
 		resp->body = g_string_new(pc_console_css);
 		return;
 	}
+	if (!strcmp(r->path, "/favicon.ico")) { /* browsers ask; there is none */
+		resp->status = 204;
+		resp->type = "text/plain";
+		resp->body = g_string_new("");
+		return;
+	}
 	if (!strcmp(r->path, "/metrics") && !r->api)
 		return metrics(w, r, resp, c);
 	bool have = pc_auth_session(w, cookie_session(c), &r->sess);
