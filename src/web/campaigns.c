@@ -478,9 +478,15 @@ int pc_page_campaign(pc_req *r, json_t **data, pc_resp *resp)
 		rc = pc_store_campaign_members(r->st, r->num, member_cb, &m);
 	json_object_set_new(d, "members", m.arr);
 	json_object_set_new(d, "members_offset", json_integer(m.offset));
-	/* the timeline: copies per hour (per day past 14 days) */
+	/* the timeline: the smallest of these steps giving at most 120 bars */
 	time_t lo = c.first_seen, hi = c.last_seen;
-	long step = hi - lo > 14 * 86400 ? 86400 : 3600;
+	static const long steps[] = {60, 300, 600, 1800, 3600, 6 * 3600, 86400, 7 * 86400};
+	long step = steps[0];
+	for (size_t k = 0; k < sizeof steps / sizeof steps[0]; k++) {
+		step = steps[k];
+		if ((hi - lo) / step < 120)
+			break;
+	}
 	time_t t0 = lo / step * step;
 	size_t nb = (size_t)((hi - t0) / step + 1);
 	if (nb > 2000)
@@ -596,8 +602,15 @@ void pc_render_campaign(pc_req *r, json_t *d, GString *o)
 		y[i] = (double)json_integer_value(json_array_get(cnt, i));
 	pc_series s = {"copies", "#1f4e79", y};
 	g_string_append(o, "<h2>Timeline</h2>");
-	pc_svg_bars(o, pc_jn(tl, "step") >= 86400 ? "Copies per day" : "Copies per hour", (time_t)pc_jn(tl, "from"),
-	            (long)pc_jn(tl, "step"), n, &s, 1);
+	long long stp = pc_jn(tl, "step");
+	char ttl[64];
+	long long unit = stp >= 86400 ? 86400 : stp >= 3600 ? 3600 : 60;
+	const char *uname = unit == 86400 ? "day" : unit == 3600 ? "hour" : "minute";
+	if (stp == unit)
+		snprintf(ttl, sizeof ttl, "Copies per %s", uname);
+	else
+		snprintf(ttl, sizeof ttl, "Copies per %lld %ss", stp / unit, uname);
+	pc_svg_bars(o, ttl, (time_t)pc_jn(tl, "from"), (long)stp, n, &s, 1);
 	g_free(y);
 	/* organisations, most recipients first */
 	json_t *orgs = json_object_get(d, "organisations");

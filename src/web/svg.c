@@ -94,7 +94,7 @@ void pc_svg_bars(GString *o, const char *title, time_t t0, long step, size_t n, 
 		struct tm tm;
 		char buf[32];
 		gmtime_r(&t, &tm);
-		strftime(buf, sizeof buf, step >= 86400 ? "%b %d" : "%b %d %H:00", &tm);
+		strftime(buf, sizeof buf, step >= 86400 ? "%b %d" : step >= 3600 ? "%b %d %H:00" : "%b %d %H:%M", &tm);
 		g_string_append(o, "<text x=\"");
 		num(o, L + bw * (double)i + bw / 2);
 		g_string_append(o, "\" y=\"");
