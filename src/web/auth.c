@@ -11,10 +11,13 @@
  *
  *   Guessing is slowed per client address and per account name: after
  *   PC_FREE_TRIES failures within PC_WINDOW seconds each further attempt
- *   must wait 2^(failures - PC_FREE_TRIES) seconds (at most PC_MAX_WAIT);
- *   an attempt inside the wait is refused (429) without a verification,
- *   and counts as a failure. Success clears the account's count (not the
- *   address's). The table is bounded (PC_RL_SLOTS, oldest entry reused).
+ *   must wait 2^(failures - PC_FREE_TRIES) seconds after the last failure
+ *   (at most PC_MAX_WAIT), timed in milliseconds; an attempt inside the
+ *   wait is refused (429, with the seconds left) without a verification
+ *   and without changing the count, so a guesser gets one verification
+ *   per wait, and the waits double with each real failure. Success
+ *   clears the account's count (not the address's). The table is bounded
+ *   (PC_RL_SLOTS, oldest entry reused).
  *
  *   Sessions live in this process (PC_WEB_SESSIONS; a restart logs
  *   everyone out): 32 random bytes for the identifier and another 32 for
@@ -40,8 +43,15 @@
 typedef struct rl_entry {
 	char key[96]; /* "ip:ADDR" or "user:NAME" */
 	int failures;
-	time_t first, last;
+	long long first, last; /* ms, CLOCK_MONOTONIC */
 } rl_entry;
+
+static long long now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
 
 struct pc_ratelimit {
 	rl_entry e[PC_RL_SLOTS];
@@ -85,13 +95,13 @@ int pc_role_parse(const char *s)
 }
 
 /* with w->lock held */
-static rl_entry *rl_find(struct pc_ratelimit *rl, const char *key, time_t now, bool create)
+static rl_entry *rl_find(struct pc_ratelimit *rl, const char *key, long long now, bool create)
 {
 	rl_entry *oldest = &rl->e[0];
 	for (size_t i = 0; i < PC_RL_SLOTS; i++) {
 		rl_entry *e = &rl->e[i];
 		if (e->key[0] && !strcmp(e->key, key)) {
-			if (now - e->last > PC_WINDOW)
+			if (now - e->last > PC_WINDOW * 1000LL)
 				e->failures = 0, e->first = now;
 			return e;
 		}
@@ -106,15 +116,16 @@ static rl_entry *rl_find(struct pc_ratelimit *rl, const char *key, time_t now, b
 	return oldest;
 }
 
-static long rl_wait(const rl_entry *e, time_t now)
+/* milliseconds left to wait */
+static long long rl_wait(const rl_entry *e, long long now)
 {
 	if (!e || e->failures < PC_FREE_TRIES)
 		return 0;
 	int k = e->failures - PC_FREE_TRIES;
-	long wait = k >= 9 ? PC_MAX_WAIT : 1L << k;
-	if (wait > PC_MAX_WAIT)
-		wait = PC_MAX_WAIT;
-	long left = (long)(e->last + wait - now);
+	long long wait = (k >= 9 ? PC_MAX_WAIT : 1LL << k) * 1000LL;
+	if (wait > PC_MAX_WAIT * 1000LL)
+		wait = PC_MAX_WAIT * 1000LL;
+	long long left = e->last + wait - now;
 	return left > 0 ? left : 0;
 }
 
@@ -168,7 +179,7 @@ static void session_new(pc_web *w, const char *user, int role, pc_session *out)
 int pc_auth_login(pc_web *w, pc_store *st, const char *ip, const char *user, const char *password, pc_session *s,
                   long *retry)
 {
-	time_t now = time(NULL);
+	long long now = now_ms();
 	char kip[96], kuser[96];
 	snprintf(kip, sizeof kip, "ip:%s", ip);
 	snprintf(kuser, sizeof kuser, "user:%.80s", user);
@@ -180,11 +191,9 @@ int pc_auth_login(pc_web *w, pc_store *st, const char *ip, const char *user, con
 
 	pthread_mutex_lock(&w->lock);
 	rl_entry *a = rl_find(w->rl, kip, now, true), *b = rl_find(w->rl, kuser, now, true);
-	long wa = rl_wait(a, now), wb = rl_wait(b, now);
-	*retry = wa > wb ? wa : wb;
-	if (*retry > 0) {
-		a->failures++, a->last = now;
-		b->failures++, b->last = now;
+	long long wa = rl_wait(a, now), wb = rl_wait(b, now), left = wa > wb ? wa : wb;
+	*retry = (long)((left + 999) / 1000);
+	if (left > 0) {
 		pthread_mutex_unlock(&w->lock);
 		audit_login(st, shown, ip, "login-refused", "too many failed attempts: slowed down");
 		return 2;
@@ -202,6 +211,7 @@ int pc_auth_login(pc_web *w, pc_store *st, const char *ip, const char *user, con
 	ok = ok && f.any && !f.disabled && role != PC_ROLE_NONE;
 
 	pthread_mutex_lock(&w->lock);
+	now = now_ms();
 	a = rl_find(w->rl, kip, now, true);
 	b = rl_find(w->rl, kuser, now, true);
 	if (ok) {

@@ -398,9 +398,9 @@ static void client_ip(pc_web *w, struct MHD_Connection *c, char *out, size_t len
 /* A browser's own word that the request came from another site
  * (Sec-Fetch-Site), or an Origin that is not this host: refused for
  * every POST, login included (it has no session yet for SameSite to
- * protect). "Origin: null" proves nothing either way: Chromium sends it
- * for every form of a page with Referrer-Policy no-referrer (ours), so
- * Sec-Fetch-Site decides then. */
+ * protect). "Origin: null" alone is refused: Chromium sends it for every
+ * form of a page with Referrer-Policy no-referrer (ours), but then with
+ * Sec-Fetch-Site: same-origin, which lets it through. */
 static bool cross_site(struct MHD_Connection *c)
 {
 	const char *site = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site");
@@ -412,6 +412,8 @@ static bool cross_site(struct MHD_Connection *c)
 		const char *p = strstr(origin, "://");
 		if (!p || !host || strcmp(p + 3, host))
 			return true;
+	} else if (origin && !(site && !strcmp(site, "same-origin"))) {
+		return true; /* null, and no browser vouching for it */
 	}
 	return false;
 }
