@@ -394,6 +394,14 @@ def formatting_clones(n):  # 400 distinct <b> left open by </p>, then n paragrap
     return html(b"<p>" + b"".join(b"<b id=%d>" % i for i in range(400)) + b"</p>" + b"<p>x</p>" * n)
 
 
+def text_merges(n):  # text after ignored end tags: MyHTML copies the growing text node at each
+    return html(b"x</foo>" * n)
+
+
+def fostered_merges(n):  # a table's fostered text, between rows: merged before the table each time
+    return html(b"<table>" + b"x<tr>" * n + b"</table>")
+
+
 def address_fields(n):  # n To fields of 100 addresses, each field short
     field = b"To: " + b", ".join(b"u%d@example.org" % i for i in range(100)) + b"\n"
     return HDR + field * n + b"\nx\n"
@@ -516,6 +524,8 @@ SHAPES = [
     ("mbox-from-lines", mbox_from_lines, 500_000, [], {"plain": True}),
     # found by a review of issue 13: what GMime or MyHTML read differently
     ("formatting-clones", formatting_clones, 20_000, ["html_nodes"], {"limits_at_n": True}),
+    ("text-merges", text_merges, 20_000, ["html_nodes"], {"limits_at_n": True}),
+    ("fostered-merges", fostered_merges, 20_000, ["html_nodes"], {"limits_at_n": True}),
     ("address-fields", address_fields, 5_000, ["addresses"], {"limits_at_n": True}),
     ("encoded-params", encoded_params, 200_000, ["params"], {"limits_at_n": True}),
     ("hidden-boundaries", hidden_boundaries, 1_000, ["boundary"], {"limits_at_n": True}),

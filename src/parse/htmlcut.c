@@ -2,6 +2,7 @@
  * NAME
  *   htmlcut - where MyHTML must stop reading a hostile HTML document (see htmlcut.h)
  */
+#define _GNU_SOURCE /* memmem */
 #include "parse/htmlcut.h"
 
 #include <ctype.h>
@@ -147,6 +148,210 @@ static void fmt_end(fmt_state *f, int name)
 	}
 }
 
+/* --- text merges ---------------------------------------------------------- */
+
+/* MyHTML appends a text token to the text node before it when nothing was
+ * inserted between them (an ignored tag, an end tag, a comment or a table
+ * part between two runs of a table's fostered text) by copying the node
+ * (myhtml_token_merged_two_token_string), and keeps every old copy: N
+ * merges into a node of L bytes cost N x L bytes ("x</foo>" 200,000
+ * times, 1.4 MB, took 6.7 GB and 17 s; "<td>x" 50,000 times 480 MB).
+ * merge_cut bounds that cost from the bytes, erring on the large side: the
+ * text since the last start tag that surely inserts an element where the
+ * next text goes (a reset) may be merged into by every later run of text.
+ * Not resets: end tags, comments once a <table> was seen (they go into
+ * the table, its fostered text before it), and the start tags a parser may ignore
+ * or put somewhere else (NORESET: table parts ignored outside a table,
+ * script, style, template, input and form inserted inside a table while
+ * the text goes before it). After select, frameset or template (where most
+ * start tags are ignored), plaintext, or a script holding "<!--" (whose end
+ * a lexer cannot find), nothing resets any more. Inside what may be raw
+ * text (script, style, textarea, title, xmp, iframe, noembed, noframes: up
+ * to their end tag) and CDATA (up to "]]>") a tag is text to one reading
+ * (no merge at all) and markup to the other (in SVG, say): it resets only
+ * while no table was seen (a script in a table sits between two runs of
+ * fostered text). Tags are read with
+ * the tokenizer's attribute states, so a '>' or a tag inside a quoted
+ * value is not one; comments end where the tokenizer ends them. Linear:
+ * every byte is read a bounded number of times. Returns the offset of the
+ * text whose merge passes `budget` bytes, n when none. */
+
+static bool lex_alpha(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool lex_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
+static bool name_is(const char *t, size_t l, const char *const *names, size_t k)
+{
+	for (size_t i = 0; i < k; i++)
+		if (strlen(names[i]) == l && strncasecmp(t, names[i], l) == 0)
+			return true;
+	return false;
+}
+
+/* The end of the tag whose name ends at s[p]: the tokenizer's states for
+ * attributes (a quote opens a value only after '='). n when it never ends. */
+static size_t tag_end(const char *s, size_t n, size_t p)
+{
+	enum { BEFORE, NAME, AFTER, BEFORE_VALUE, UNQUOTED } st = BEFORE;
+	while (p < n) {
+		char c = s[p];
+		if (c == '>' && st != BEFORE_VALUE)
+			return p + 1;
+		switch (st) {
+		case BEFORE:
+			if (!lex_space(c) && c != '/')
+				st = NAME; /* '=' here starts a name */
+			break;
+		case NAME:
+			st = lex_space(c) ? AFTER : c == '/' ? BEFORE : c == '=' ? BEFORE_VALUE : NAME;
+			break;
+		case AFTER:
+			st = lex_space(c) ? AFTER : c == '/' ? BEFORE : c == '=' ? BEFORE_VALUE : NAME;
+			break;
+		case BEFORE_VALUE:
+			if (c == '>')
+				return p + 1; /* a missing value */
+			if (c == '"' || c == '\'') {
+				const char *q = memchr(s + p + 1, c, n - p - 1);
+				if (!q)
+					return n;
+				p = (size_t)(q - s);
+				st = BEFORE; /* after a quoted value anything starts the next */
+			} else if (!lex_space(c)) {
+				st = UNQUOTED;
+			}
+			break;
+		case UNQUOTED:
+			if (lex_space(c))
+				st = BEFORE;
+			break;
+		}
+		p++;
+	}
+	return n;
+}
+
+/* The end of the comment that starts at s[k] ("<!--" at k - 1): the first
+ * "-->" or "--!>", or an abrupt "<!-->" / "<!--->". */
+static size_t comment_end(const char *s, size_t n, size_t k)
+{
+	size_t q = k + 3;
+	if (q < n && s[q] == '>')
+		return q + 1;
+	if (q + 1 < n && s[q] == '-' && s[q + 1] == '>')
+		return q + 2;
+	while (q < n) {
+		const char *d = memmem(s + q, n - q, "--", 2);
+		if (!d)
+			return n;
+		size_t i = (size_t)(d - s) + 2;
+		if (i < n && s[i] == '>')
+			return i + 1;
+		if (i + 1 < n && s[i] == '!' && s[i + 1] == '>')
+			return i + 2;
+		q = i - 1;
+	}
+	return n;
+}
+
+/* Where "</name" followed by a space, '/' or '>' starts after p; n when never. */
+static size_t raw_end(const char *s, size_t n, size_t p, const char *name, size_t l)
+{
+	for (const char *q = s + p; (q = memchr(q, '<', (size_t)(s + n - q))); q++) {
+		size_t i = (size_t)(q - s);
+		if (n - i > l + 2 && q[1] == '/' && strncasecmp(q + 2, name, l) == 0 &&
+		    (lex_space(q[l + 2]) || q[l + 2] == '/' || q[l + 2] == '>'))
+			return i;
+	}
+	return n;
+}
+
+static size_t merge_cut(const char *s, size_t n, size_t budget)
+{
+	static const char *const noreset[] = {"table", "caption",  "colgroup", "col",    "tbody",   "thead",
+	                                      "tfoot", "tr",       "td",       "th",     "html",    "head",
+	                                      "body",  "frame",    "frameset", "input",  "form",    "script",
+	                                      "style", "template", "select",   "option", "optgroup"};
+	static const char *const raw[] = {"script", "style",  "textarea", "title",
+	                                  "xmp",    "iframe", "noembed",  "noframes"};
+	static const char *const poison[] = {"select", "frameset", "template", "plaintext"};
+	size_t run = 0, cost = 0, last = 0, i = 0, quiet = 0; /* no reset before quiet */
+	bool poisoned = false, table = false;
+	for (;;) {
+		const char *lt = i < n ? memchr(s + i, '<', n - i) : NULL;
+		size_t j = lt ? (size_t)(lt - s) : n, k = j + 1, e;
+		bool start = false, comment = false;
+		size_t name = 0, nl = 0;
+		if (lt) {
+			if (k < n && s[k] == '!' && j >= quiet && n - k >= 3 && s[k + 1] == '-' && s[k + 2] == '-') {
+				e = comment_end(s, n, k);
+				comment = true;
+			} else if (k < n && s[k] == '!' && n - k >= 8 && !memcmp(s + k, "![CDATA[", 8)) {
+				const char *c = memmem(s + k, n - k, "]]>", 3);
+				size_t ce = c ? (size_t)(c - s) + 3 : n;
+				quiet = ce > quiet ? ce : quiet;
+				const char *g = memchr(s + k, '>', n - k); /* in HTML a bogus comment up to '>' */
+				e = g ? (size_t)(g - s) + 1 : n;
+			} else if (k < n && (s[k] == '!' || s[k] == '?' ||
+			                     (s[k] == '/' && !(k + 1 < n && lex_alpha(s[k + 1]))))) {
+				const char *g = memchr(s + k, '>', n - k);
+				e = g ? (size_t)(g - s) + 1 : n;
+				comment = !(s[k] == '/' && k + 1 < n && s[k + 1] == '>'); /* "</>" is nothing */
+			} else if (k < n && (lex_alpha(s[k]) || s[k] == '/')) {
+				start = s[k] != '/';
+				name = start ? k : k + 1;
+				nl = 0;
+				while (name + nl < n && !lex_space(s[name + nl]) && s[name + nl] != '/' &&
+				       s[name + nl] != '>')
+					nl++;
+				e = tag_end(s, n, name + nl);
+			} else {
+				i = k; /* a '<' that starts no tag is text */
+				continue;
+			}
+		} else {
+			e = n;
+		}
+		if (j > last) { /* a run of text: merged into what came since the last reset */
+			if (run > budget || cost > budget - run)
+				return last;
+			cost += run;
+			run += j - last;
+		}
+		if (!lt)
+			return n;
+		/* a comment is inserted where the text goes, but into a table
+		 * while fostered text goes before it: a reset while no table
+		 * can be open */
+		if (comment && !table && !poisoned)
+			run = 0;
+		if (start) {
+			static const char *const tbl[] = {"table"};
+			table |= name_is(s + name, nl, tbl, 1);
+			if (name_is(s + name, nl, poison, sizeof poison / sizeof poison[0]))
+				poisoned = true;
+			if (!poisoned && (j >= quiet || !table) &&
+			    !name_is(s + name, nl, noreset, sizeof noreset / sizeof noreset[0]))
+				run = 0;
+			if (j >= quiet && name_is(s + name, nl, raw, sizeof raw / sizeof raw[0])) {
+				char nm[16];
+				memcpy(nm, s + name, nl);
+				size_t r = raw_end(s, n, e, nm, nl);
+				if (nl == 6 && !strncasecmp(nm, "script", 6) && memmem(s + e, r - e, "<!--", 4))
+					poisoned = true;
+				quiet = r > quiet ? r : quiet;
+			}
+		}
+		i = last = e;
+	}
+}
+
 size_t pc_html_cut(const char *s, size_t n, size_t maxd, size_t maxn, const char **which)
 {
 	size_t depth = 0, nodes = 0;
@@ -202,6 +407,13 @@ size_t pc_html_cut(const char *s, size_t n, size_t maxd, size_t maxn, const char
 		free(fmt->count);
 	}
 	free(fmt);
+	/* and what MyHTML's text merges cost, in the same budget: a node is
+	 * about half a kilobyte */
+	size_t mcut = merge_cut(s, cut, maxn > SIZE_MAX / 512 ? SIZE_MAX : maxn * 512);
+	if (mcut < cut) {
+		*which = "html_nodes";
+		cut = mcut;
+	}
 	return cut;
 }
 

@@ -26,6 +26,11 @@
  *   `max_nodes`, and the clones the parser makes of open formatting
  *   elements (a b big code em font i nobr s small strike strong tt u,
  *   "reconstruct the active formatting elements") count as nodes too.
+ *   MyHTML also copies a text node each time it appends text to it (text
+ *   after an ignored tag, an end tag, or a table's fostered text after a
+ *   row): N appends to a node of L bytes cost N x L bytes. That cost is
+ *   estimated from the bytes, erring on the large side (see merge_cut),
+ *   and counted against `max_nodes` at half a kilobyte a node.
  *   *which names the limit that cut, NULL when none (then the result is n).
  *
  *   pc_html_eof_in_tag: a document that ends inside a start or end tag

@@ -219,9 +219,10 @@ static bool space(char c)
 static json_t *from_ip(const char *s, size_t n)
 {
 	for (const char *p = s, *end = s + n; (p = memchr(p, '[', (size_t)(end - p))); p++) {
-		const char *q = memchr(p, ']', (size_t)(end - p));
+		size_t look = (size_t)(end - p) < 72 ? (size_t)(end - p) : 72; /* a literal is short: linear */
+		const char *q = memchr(p, ']', look);
 		if (!q)
-			break;
+			continue;
 		char ip[64];
 		size_t l = (size_t)(q - p - 1);
 		const char *a = p + 1;

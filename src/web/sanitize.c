@@ -78,6 +78,20 @@ static bool put(out *o, const char *s, size_t n)
 	return put_(o, s, n, false);
 }
 
+/* Plain ASCII text: as much of it as fits (any byte is a boundary). */
+static bool put_ascii(out *o, const char *s, size_t n)
+{
+	size_t limit = PC_SANITIZE_OUT_MAX - RESERVE;
+	if (o->stop || o->oom)
+		return false;
+	size_t room = o->len < limit ? limit - o->len : 0;
+	if (n <= room)
+		return put(o, s, n);
+	put(o, s, room);
+	o->stop = true;
+	return false;
+}
+
 static bool lit(out *o, const char *s)
 {
 	return put(o, s, strlen(s));
@@ -96,7 +110,7 @@ static bool esc(out *o, const char *s, size_t n, size_t max, unsigned f, size_t 
 	while (i < n) {
 		unsigned char c = u[i];
 		if (shown >= max) {
-			if (!put(o, s + run, i - run))
+			if (!put_ascii(o, s + run, i - run))
 				return false;
 			return lit(o, "\xe2\x80\xa6");
 		}
@@ -108,7 +122,7 @@ static bool esc(out *o, const char *s, size_t n, size_t max, unsigned f, size_t 
 			shown++;
 			continue;
 		}
-		if (!put(o, s + run, i - run))
+		if (!put_ascii(o, s + run, i - run))
 			return false;
 		size_t len;
 		bool bad;
@@ -144,7 +158,7 @@ static bool esc(out *o, const char *s, size_t n, size_t max, unsigned f, size_t 
 		shown++;
 		run = i;
 	}
-	return put(o, s + run, i - run);
+	return put_ascii(o, s + run, i - run);
 }
 
 static bool html_space(char c)

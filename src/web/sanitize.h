@@ -110,7 +110,7 @@
 #include <stddef.h>
 
 #define PC_SANITIZE_INPUT_MAX (8u << 20) /* bytes of HTML read */
-#define PC_SANITIZE_PARSE_DEPTH 256      /* nesting parsed (pc_html_cut's estimate) */
+#define PC_SANITIZE_PARSE_DEPTH 2048     /* nesting parsed (pc_html_cut's estimate), as the scan's default */
 #define PC_SANITIZE_NODES 60000          /* elements and attributes parsed */
 #define PC_SANITIZE_DEPTH 100            /* element nesting written */
 #define PC_SANITIZE_OUT_MAX (2u << 20)   /* bytes written */

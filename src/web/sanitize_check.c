@@ -50,25 +50,27 @@ static bool entity(const tok *t, size_t i, char *c, size_t *len)
 	return false;
 }
 
-/* Reads text up to the next '<' (or the end) into t->text. */
+/* Reads text up to the next '<' (or the end) into t->text; the '<' is
+ * found once, then each reference in between (linear). */
 static void read_text(tok *t)
 {
-	while (t->i < t->n && t->s[t->i] != '<') {
-		const char *amp = memchr(t->s + t->i, '&', t->n - t->i);
-		const char *lt = memchr(t->s + t->i, '<', t->n - t->i);
-		const char *stop = amp && (!lt || amp < lt) ? amp : lt ? lt : t->s + t->n;
-		g_string_append_len(t->text, t->s + t->i, stop - (t->s + t->i));
-		t->i = (size_t)(stop - t->s);
-		if (stop == amp) {
-			char c;
-			size_t l;
-			if (!entity(t, t->i, &c, &l)) {
-				t->bad = true;
-				return;
-			}
-			g_string_append_c(t->text, c);
-			t->i += l;
+	const char *lt = memchr(t->s + t->i, '<', t->n - t->i);
+	size_t stop = lt ? (size_t)(lt - t->s) : t->n;
+	while (t->i < stop) {
+		const char *amp = memchr(t->s + t->i, '&', stop - t->i);
+		size_t end = amp ? (size_t)(amp - t->s) : stop;
+		g_string_append_len(t->text, t->s + t->i, (gssize)(end - t->i));
+		t->i = end;
+		if (!amp)
+			break;
+		char c;
+		size_t l;
+		if (!entity(t, t->i, &c, &l)) {
+			t->bad = true;
+			return;
 		}
+		g_string_append_c(t->text, c);
+		t->i += l;
 	}
 }
 

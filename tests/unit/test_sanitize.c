@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include <cmocka.h>
 
@@ -317,6 +318,42 @@ static void test_output_ceiling(void **state)
 	assert_true(fx->st.output_cut);
 	assert_true(fx->n <= PC_SANITIZE_OUT_MAX);
 	has(fx->out, "</b></div><div class=\"pc-cut\">");
+	/* one long text fills the view (it is cut, not dropped) */
+	g_string_truncate(g, 0);
+	g_string_append(g, "<p>");
+	for (int i = 0; i < 3000000; i++)
+		g_string_append_c(g, 'x');
+	S_n(state, g->str, g->len, "utf-8");
+	assert_true(fx->st.output_cut);
+	assert_true(fx->n > PC_SANITIZE_OUT_MAX - 8192);
+	g_string_free(g, TRUE);
+}
+
+/* MyHTML copies a text node each time text is appended to it across an
+ * ignored tag: the parse is bounded by parse/htmlcut.h, so these take
+ * megabytes, not gigabytes (getrusage: the process's peak). */
+static void test_text_merges(void **state)
+{
+	fixture *fx = *state;
+	static const char *const unit[] = {"x</foo>", "x<td>", "<body>x", "x<tr>", "x<!---->"};
+	static const char *const prefix[] = {"", "", "", "<table>", "<table>"};
+	for (size_t k = 0; k < sizeof unit / sizeof unit[0]; k++) {
+		GString *g = g_string_new(prefix[k]);
+		for (int i = 0; i < 300000; i++)
+			g_string_append(g, unit[k]);
+		S_n(state, g->str, g->len, "utf-8");
+		assert_non_null(fx->st.input_cut);
+		g_string_free(g, TRUE);
+		struct rusage ru;
+		getrusage(RUSAGE_SELF, &ru);
+		if (ru.ru_maxrss > 1024 * 1024) /* kB */
+			fail_msg("%s: peak RSS %ld kB", unit[k], ru.ru_maxrss);
+	}
+	/* and a text of many references reads back in linear time */
+	GString *g = g_string_new("<p>");
+	for (int i = 0; i < 300000; i++)
+		g_string_append(g, "x&amp;");
+	S_n(state, g->str, g->len, "utf-8");
 	g_string_free(g, TRUE);
 }
 
@@ -473,7 +510,7 @@ int main(void)
 	    cmocka_unit_test(test_text_marks),     cmocka_unit_test(test_charsets),
 	    cmocka_unit_test(test_deep_tables),    cmocka_unit_test(test_big_values),
 	    cmocka_unit_test(test_output_ceiling), cmocka_unit_test(test_mixtures),
-	    cmocka_unit_test(test_checks_refuse),
+	    cmocka_unit_test(test_checks_refuse),  cmocka_unit_test(test_text_merges),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
