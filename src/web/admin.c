@@ -150,7 +150,7 @@ void pc_render_ioc(pc_req *r, json_t *d, GString *o)
 		    "enctype=\"multipart/form-data\" class=\"filters\"><input type=\"hidden\" name=\"csrf\" value=\"");
 		pc_h(o, r->sess.csrf);
 		g_string_append(
-		    o, "\"><label>name <input name=\"name\" required pattern=\"[A-Za-z0-9._@+-]{1,100}\"></label>"
+		    o, "\"><label>name <input name=\"name\" required pattern=\"[A-Za-z0-9._@+\\-]{1,100}\"></label>"
 		       "<label>file (text, STIX 2.1, MISP) <input type=\"file\" name=\"file\" required></label>"
 		       "<button type=\"submit\">Upload</button></form>");
 	}
@@ -376,7 +376,7 @@ void pc_render_users(pc_req *r, json_t *d, GString *o)
 	}
 	g_string_append(o, "</tbody></table><h2>Add an account</h2>");
 	pc_form(o, r, "/users");
-	g_string_append(o, "<label>name <input name=\"name\" required pattern=\"[a-z][a-z0-9._-]{0,31}\"></label>"
+	g_string_append(o, "<label>name <input name=\"name\" required pattern=\"[a-z][a-z0-9._\\-]{0,31}\"></label>"
 	                   "<label>role <select name=\"role\"><option>viewer</option><option>analyst</option>"
 	                   "<option>admin</option></select></label><button type=\"submit\">Add</button></form>"
 	                   "<h2>Your password</h2>");

@@ -791,7 +791,7 @@ void pc_render_job(pc_req *r, json_t *d, GString *o)
 	    pc_jn(d, "scanned"), pc_jn(d, "matches"), pc_jn(d, "purged"), pc_jn(d, "exit"));
 	pc_h(o, pc_js(d, "actor"));
 	g_string_append(o, "</dd></dl><h2>Output</h2><pre>");
-	pc_hn(o, pc_js(d, "log"), 20000);
+	pc_h_pre(o, pc_js(d, "log"), 20000);
 	g_string_append(o, "</pre>");
 }
 

@@ -29,7 +29,20 @@ static bool hidden(gunichar c)
 	       (c >= 0xfff9 && c <= 0xfffb) || (c >= 0xe0000 && c <= 0xe007f);
 }
 
+static void escape(GString *o, const char *s, size_t max, bool lines);
+
 void pc_hn(GString *o, const char *s, size_t max)
+{
+	escape(o, s, max, false);
+}
+
+void pc_h_pre(GString *o, const char *s, size_t max)
+{
+	escape(o, s, max, true);
+}
+
+/* lines: line feeds and tabs kept (the content of a <pre>) */
+static void escape(GString *o, const char *s, size_t max, bool lines)
 {
 	if (!s)
 		return;
@@ -63,7 +76,9 @@ void pc_hn(GString *o, const char *s, size_t max)
 			g_string_append(o, "&#39;");
 			break;
 		default:
-			if (hidden(c))
+			if (lines && (c == '\n' || c == '\t'))
+				g_string_append_c(o, (char)c);
+			else if (hidden(c))
 				g_string_append_printf(o, "\xe2\x9f\xa8U+%04X\xe2\x9f\xa9", (unsigned)c);
 			else
 				g_string_append_len(o, p, next - p);

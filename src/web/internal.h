@@ -115,6 +115,7 @@ void pc_ratelimit_free(struct pc_ratelimit *rl);
  * input (0: all), "…" when cut. */
 void pc_h(GString *o, const char *s);
 void pc_hn(GString *o, const char *s, size_t max);
+void pc_h_pre(GString *o, const char *s, size_t max); /* the same, line feeds and tabs kept (<pre>) */
 void pc_hf(GString *o, const char *fmt, ...) __attribute__((format(printf, 2, 3))); /* own text only */
 /* A query-string or path component, percent-encoded (unreserved kept). */
 void pc_hu(GString *o, const char *s);

@@ -214,7 +214,7 @@ int pc_message_body(pc_req *r, const char *bytes, size_t n, json_t **data, pc_re
 		g_string_append(o, html); /* web/sanitize.c's output: inert */
 	} else if (text) {
 		g_string_append(o, "<pre>");
-		pc_h(o, text);
+		pc_h_pre(o, text, 0);
 		g_string_append(o, "</pre>");
 	} else {
 		g_string_append(o, "<p><i>no text or HTML body</i></p>");
