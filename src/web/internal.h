@@ -204,6 +204,23 @@ json_t *pc_jstr(const char *s);
  * inert body frame (?v=original|rewritten&part=html|text) */
 json_t *pc_message_view(pc_req *r, const char *bytes, size_t n, const json_t *decided);
 int pc_message_body(pc_req *r, const char *bytes, size_t n, json_t **data, pc_resp *resp);
+/* campaigns.c: what the overview shares with the campaign list: the
+ * filter over pc_store_campaign_list, its rows, and a values callback
+ * appending {"value","count"} to a JSON array */
+typedef struct pc_campaign_filter {
+	json_t *arr;
+	size_t max;
+	long total, malicious, open;
+	const char *status, *verdict, *q;
+	long min_size;
+	time_t since;
+	long offset;
+	time_t window; /* count those with a copy since */
+	long active;
+} pc_campaign_filter;
+int pc_campaign_filter_cb(void *ctx, const pc_campaign_rec *c);
+void pc_campaign_rows(GString *o, json_t *arr);
+int pc_values_cb(void *ctx, const char *value, long count);
 /* quarantine.c: the search form and query both search pages share */
 void pc_query_from_args(const pc_req *r, pc_query *q);
 void pc_search_form(GString *o, const pc_req *r, const char *action, bool verdict);
