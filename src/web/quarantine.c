@@ -406,9 +406,10 @@ static int qact(pc_req *r, json_t **data, pc_resp *resp, bool release)
 	size_t nto = 0;
 	for (size_t i = 0; to && to[i] && nto < 64; i++)
 		if (*to[i]) {
-			if (!strchr(to[i], '@') || strlen(to[i]) > 320) {
+			if (!strchr(to[i], '@') || strlen(to[i]) > 320 || to[i][0] == '-') {
+				int st = pc_fail(resp, data, 400, "not an address: %.80s", to[i]);
 				g_strfreev(to);
-				return pc_fail(resp, data, 400, "not an address: %.80s", to[i]);
+				return st;
 			}
 			tov[nto++] = to[i];
 		}
