@@ -259,8 +259,14 @@ class Server:
         self.err = os.path.join(world.dir, "serve.err")
         self.base = "http://127.0.0.1:%d" % world.port
         self.exit = self.died = None
+        # Started through a link of another name: on a machine shared with
+        # other work, a `pkill -f "portcullis serve"` meant for another
+        # console must not stop this one in the middle of a test.
+        self.exe = os.path.join(world.dir, "console-under-test")
+        if not os.path.exists(self.exe):
+            os.symlink(world.exe, self.exe)
         with open(self.out, "wb") as o, open(self.err, "ab") as e:
-            self.proc = subprocess.Popen([world.exe, "serve", "-c", world.conf], stdout=o, stderr=e,
+            self.proc = subprocess.Popen([self.exe, "serve", "-c", world.conf], stdout=o, stderr=e,
                                          stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
         _servers.append(self)
         self.password = None
