@@ -108,7 +108,7 @@ def main():
         facts = build(w, src)
         srv = pcweb.Server(w)
         ok("the server made the first admin account", srv.password)
-        shots = pcweb.screens_dir(src)
+        shots = pcweb.screens_dir(src, "console-")
         ioc = os.path.join(w.dir, "journey-ioc.txt")
         with open(ioc, "w") as f:
             f.write("dai1yledger.example\nledger-politics.example\n")

@@ -91,9 +91,13 @@ def run_node(script, config, timeout):
     return p.returncode, out, p.stdout[-4000:] + p.stderr[-8000:]
 
 
-def screens_dir(src):
+def screens_dir(src, prefix):
+    """where the screenshots go; the last run's PREFIX*.png there removed"""
     d = os.environ.get("PC_SCREENS") or os.path.join(src, "build", "web-screens")
     os.makedirs(d, exist_ok=True)
+    for n in os.listdir(d):
+        if n.startswith(prefix) and n.endswith(".png"):
+            os.unlink(os.path.join(d, n))
     return d
 
 
@@ -199,6 +203,7 @@ class World:
         """the store's audit table, oldest first, as dicts"""
         c = sqlite3.connect("file:%s?mode=ro" % self.db, uri=True, timeout=30)
         c.row_factory = sqlite3.Row
+        c.text_factory = lambda b: b.decode("utf-8", "replace")  # invalid UTF-8 shows as U+FFFD
         try:
             return [dict(r) for r in c.execute("SELECT * FROM audit ORDER BY id")]
         finally:
