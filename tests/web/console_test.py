@@ -39,7 +39,7 @@ import pcweb  # noqa: E402
 
 NEWSLETTER_RCPT = ["a.berg", "c.duval", "k.osei", "l.moreau"]
 FP_RCPT = "p.ivanova@parliament.example"
-FILLER = 150  # ordinary messages beside the copy to purge
+FILLER = 3000  # ordinary messages beside the copy to purge: the purge takes a moment
 
 
 def newsletter(src, local, i):
@@ -136,6 +136,9 @@ def main():
             p = os.path.join(shots, "console-%s.png" % name)
             ok("screenshot of %s" % name, os.path.exists(p) and os.path.getsize(p) > 5000, p)
         ok("the journey reached its end", res.get("finished"), res.get("steps"))
+        for n in res.get("notes", []):
+            print("note:", n)
+        print("job page: first seen %s, reloaded itself %s times" % (res.get("job_first_state"), res.get("job_reloads")))
 
         # the release: the fake sendmail got the stored bytes for the recipient typed
         sent = w.sent_messages()

@@ -200,14 +200,6 @@ def hostile_actions(w, c, port, camp, qids):
             check_json("POST /api/v1/ioc (hostile name)", r)
         else:
             check_page("POST /ioc (hostile name), the error page", r.text())
-    # a release to a hostile "address": the error page echoes it
-    to = "%s@x %s" % (hm.SCRIPT, hm.ATTR)
-    r = c.post("/quarantine/%s/release" % qids[0], {"reason": "x", "to": hm.SVG + "@evil"})
-    ok("a release to a hostile address is refused: 400", r.status == 400, r)
-    check_page("POST /quarantine/Q/release (hostile to), the error page", r.text())
-    r = c.post("/api/v1/quarantine/%s/release" % qids[0], {"reason": "x", "to": to})
-    ok("a release to a hostile address is refused (api): 400", r.status == 400, r)
-    check_json("POST /api/v1/quarantine/Q/release (hostile to)", r)
     # a delete with a hostile reason
     r = c.post("/api/v1/quarantine/%s/delete" % qids[-1], {"reason": hm.ALL})
     ok("a delete with a hostile reason: 200", r.status == 200, r)
@@ -223,6 +215,17 @@ def hostile_actions(w, c, port, camp, qids):
             break
         time.sleep(0.5)
     return job
+
+
+def hostile_release(c, qid):
+    """a release to hostile "addresses": the error echoes them (late: a
+    word without @ made the server read freed memory)"""
+    r = c.post("/quarantine/%s/release" % qid, {"reason": "x", "to": hm.SVG + "@evil"})
+    ok("a release to a hostile address is refused: 400", r.status == 400, r)
+    check_page("POST /quarantine/Q/release (hostile to), the error page", r.text())
+    r = c.post("/api/v1/quarantine/%s/release" % qid, {"reason": "x", "to": "%s@x %s" % (hm.SCRIPT, hm.ATTR)})
+    ok("a release to a hostile address is refused (api): 400", r.status == 400, r)
+    check_json("POST /api/v1/quarantine/Q/release (hostile to)", r)
 
 
 def pages(w, c, camp, job):
@@ -314,6 +317,10 @@ def main():
             for m in res.get("pageerrors", []):
                 ok("page error", False, m)
             ok("the browser visited every page", res.get("visited") == len(plist), "%s of %d" % (res.get("visited"), len(plist)))
+        if srv.alive():
+            hostile_release(c, qids[0])
+        else:
+            print("the server is gone: the release to hostile addresses is not tried")
         # the rewritten frames, from Python (after the browser: the server may not survive them)
         for m in msgs[:3]:
             if not srv.alive():
