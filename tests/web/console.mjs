@@ -264,10 +264,21 @@ try {
     await screens('audit');
   });
 
-  await step('accounts', async () => {
+  await step('accounts: add a viewer, its password shown once', async () => {
     await Promise.all([page.waitForURL(`${base}/users`), page.click('header nav a[href="/users"]')]);
     check((await text('main table')).includes('admin'), 'the admin account is listed');
+    const form = page.locator('form[action="/users"]');
+    await form.locator('input[name=name]').fill(cfg.new_user);
+    await form.locator('select[name=role]').selectOption('viewer');
+    await Promise.all([page.waitForURL(`${base}/users`), form.locator('button[type=submit]').click()]);
+    const flash = await text('.flash');
+    const m = flash.match(/shown once: (\S+)/);
+    check(m, `flash: ${flash}`);
+    out.new_password = m && m[1];
+    check((await text('main table')).includes(cfg.new_user), 'the new account is listed');
     await screens('accounts');
+    await page.goto(`${base}/users`);
+    check(await page.locator('.flash').count() === 0, 'the password is not shown again');
   });
 
   await step('log out: a page then sends to /login', async () => {

@@ -15,7 +15,8 @@ message (findings with evidence), the quarantine, release the false
 positive (reason, recipient), mark the newsletter campaign benign
 (reason), purge campaign 1 from the mail store (the job page reloads
 itself until done), search, upload an indicator set, the audit page shows
-every action, accounts, log out (a page then sends to /login). A
+every action, add an account (its password shown once logs in), log out
+(a page then sends to /login). A
 screenshot of every page goes to $PC_SCREENS (default build/web-screens/).
 Any request to another host than the console, any console error (a CSP
 violation is one) or page error fails the test.
@@ -117,7 +118,7 @@ def main():
             "malicious": 1, "benign": facts["benign"], "fp_qid": facts["fp_qid"], "fp_rcpt": FP_RCPT,
             "release_reason": "false positive: the gardening newsletter p.ivanova subscribed to",
             "mark_reason": "ordinary newsletter, per-subscriber pixel only (journey)",
-            "ioc_file": ioc, "ioc_name": "journey-set", "maildir_count": FILLER + 1,
+            "ioc_file": ioc, "ioc_name": "journey-set", "maildir_count": FILLER + 1, "new_user": "reader",
         }
         rc, res, log = pcweb.run_node("console.mjs", cfg, timeout=900)
         ok("console.mjs ran (exit %d)" % rc, rc == 0 and res is not None, log)
@@ -168,6 +169,9 @@ def main():
             c.login("admin", srv.password)
             camp = c.get("/api/v1/campaigns/%d" % facts["benign"]).json()["campaign"]
             ok("the newsletter campaign is benign, by an analyst", camp["status"] == "benign" and camp["analyst"], camp)
+            r = pcweb.Client(w.port).login("reader", res.get("new_password") or "-")
+            ok("the account made on the Accounts page logs in with the password shown, as a viewer",
+               r.status == 200 and r.json().get("role") == "viewer", r)
         audit = w.audit()
         acts = [a["action"] for a in audit]
 
@@ -187,6 +191,7 @@ def main():
            ends and ("%d messages read" % (FILLER + 1)) in ends[0]["detail"], ends and ends[0]["detail"])
         ok("audit: the indicator set added", rows("ioc-add", source=cfg["ioc_name"]), acts)
         ok("audit: the logout", rows("logout", actor="admin (console"), acts)
+        ok("audit: the account added", rows("account-add", source="reader"), acts)
     except Exception as e:  # a broken world or server is a failure, not a crash
         import traceback
         traceback.print_exc()
