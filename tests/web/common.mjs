@@ -69,4 +69,12 @@ export async function shot(page, dir, name, out) {
   const path = `${dir}/${name}.png`;
   await page.screenshot({ path, fullPage: true });
   (out.screens = out.screens || []).push(path);
+  // a full-page screenshot leaves the body frames blank: they get one of
+  // their own, scrolled into view
+  const frame = page.locator('iframe.body').first();
+  if (await frame.count()) {
+    await frame.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `${dir}/${name}-body.png` });
+    out.screens.push(`${dir}/${name}-body.png`);
+  }
 }

@@ -54,7 +54,7 @@ ok = pcweb.Checks("web.hostile")
 # what the console writes (src/web/*.c); anything else in a page came from mail
 TAGS = {"html", "head", "meta", "link", "title", "body", "header", "nav", "span", "a", "div", "form", "input", "button",
         "main", "h1", "h2", "h3", "p", "table", "thead", "tbody", "tr", "th", "td", "dl", "dt", "dd", "svg", "text",
-        "line", "rect", "label", "select", "option", "pre", "iframe", "footer", "b", "i"}
+        "line", "rect", "label", "select", "option", "pre", "iframe", "footer", "b", "i", "br"}
 ATTRS = {"lang", "charset", "name", "content", "rel", "href", "class", "method", "action", "type", "value", "required",
          "autofocus", "autocomplete", "role", "colspan", "size", "pattern", "maxlength", "minlength", "placeholder",
          "selected", "disabled", "enctype", "http-equiv", "viewbox", "xmlns", "x", "y", "x1", "x2", "y1", "y2", "width",
