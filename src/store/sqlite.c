@@ -25,9 +25,11 @@
  *   WAL journal, so a scan and a reader (hunt, dashboard) do not block
  *   each other; busy_timeout waits for another writer instead of failing.
  *   Statements are prepared once per connection, on first use. Strings
- *   longer than MAX_TEXT bytes are cut (they come from mail).
+ *   longer than MAX_TEXT bytes are cut (they come from mail), at a
+ *   character boundary, and stored as valid UTF-8.
  */
 #include <errno.h>
+#include <glib.h>
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <stdbool.h>
@@ -310,17 +312,29 @@ static sqlite3_stmt *stmt(pc_store *st, int i)
 	return q->st[i];
 }
 
-static void text(sqlite3_stmt *s, int i, const char *v)
+void pc_sqlite_text(sqlite3_stmt *s, int i, const char *v, size_t max)
 {
 	if (!v)
 		v = "";
 	size_t n = strlen(v);
-	if (n > MAX_TEXT) { /* cut at a UTF-8 boundary */
-		n = MAX_TEXT;
+	if (n > max) { /* cut at a UTF-8 boundary */
+		n = max;
 		while (n && ((unsigned char)v[n] & 0xc0) == 0x80)
 			n--;
 	}
-	sqlite3_bind_text(s, i, v, (int)n, SQLITE_STATIC);
+	/* text is stored as valid UTF-8 (a caller's cut may fall inside a
+	 * character; mail may hold any bytes): invalid bytes as U+FFFD */
+	if (!g_utf8_validate(v, (gssize)n, NULL)) {
+		char *valid = g_utf8_make_valid(v, (gssize)n);
+		sqlite3_bind_text(s, i, valid, -1, g_free);
+		return;
+	}
+	sqlite3_bind_text(s, i, v, (int)n, SQLITE_TRANSIENT);
+}
+
+static void text(sqlite3_stmt *s, int i, const char *v)
+{
+	pc_sqlite_text(s, i, v, MAX_TEXT);
 }
 
 /* Steps a statement that returns no rows: 0 or -1 with the error kept. */

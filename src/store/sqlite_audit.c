@@ -23,20 +23,14 @@ static int fail(pc_store *st, sqlite3 *db, const char *what)
 	return -1;
 }
 
-/* v (NULL: SQL NULL) cut at MAX_TEXT bytes, at a UTF-8 boundary. */
+/* v (NULL: SQL NULL) cut at MAX_TEXT bytes, at a UTF-8 boundary, valid UTF-8. */
 static void text(sqlite3_stmt *s, int i, const char *v)
 {
 	if (!v) {
 		sqlite3_bind_null(s, i);
 		return;
 	}
-	size_t n = strlen(v);
-	if (n > MAX_TEXT) {
-		n = MAX_TEXT;
-		while (n && ((unsigned char)v[n] & 0xc0) == 0x80)
-			n--;
-	}
-	sqlite3_bind_text(s, i, v, (int)n, SQLITE_TRANSIENT);
+	pc_sqlite_text(s, i, v, MAX_TEXT);
 }
 
 static int insert(pc_store *st, sqlite3 *db, const pc_audit_qrec *r)

@@ -106,7 +106,7 @@ static const char *const sql[X_END] = {
 
 static void text(sqlite3_stmt *s, int i, const char *v)
 {
-	sqlite3_bind_text(s, i, v ? v : "", -1, SQLITE_TRANSIENT);
+	pc_sqlite_text(s, i, v, 4000);
 }
 
 static int done(pc_store *st, sqlite3_stmt *s, int rc, const char *what)

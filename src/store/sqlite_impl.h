@@ -32,6 +32,9 @@ int pc_sqlite_add_value(pc_store *st, long long id, const char *kind, const char
 sqlite3_stmt *pc_sqlite_prepared(pc_store *st, int slot, const char *text);
 /* "what: SQLite's message" into the store's error; returns -1. */
 int pc_sqlite_fail(pc_store *st, const char *what);
+/* Binds v (NULL: "") as text: at most max bytes, cut at a character
+ * boundary, invalid UTF-8 made valid (U+FFFD). */
+void pc_sqlite_text(sqlite3_stmt *s, int i, const char *v, size_t max);
 /* A text column, "" for NULL. */
 const char *pc_sqlite_col(sqlite3_stmt *s, int i);
 

@@ -308,13 +308,13 @@ void pc_render_audit(pc_req *r, json_t *d, GString *o)
 		pc_hn(o, pc_js(a, "qid") ? pc_js(a, "qid") : pc_js(a, "source"), 300);
 		g_string_append(o, "</td><td class=\"wrap\">");
 		if (pc_js(a, "reason")) {
-			g_string_append(o, "<b>reason:</b> ");
+			g_string_append(o, "<span class=\"line\"><b>reason:</b> ");
 			pc_hn(o, pc_js(a, "reason"), 600);
-			g_string_append(o, "<br>");
+			g_string_append(o, "</span>");
 		}
 		json_t *rc = json_object_get(a, "rcpt");
 		if (json_array_size(rc)) {
-			g_string_append(o, "<b>to:</b>");
+			g_string_append(o, "<span class=\"line\"><b>to:</b>");
 			size_t k;
 			json_t *x;
 			json_array_foreach(rc, k, x)
@@ -322,7 +322,7 @@ void pc_render_audit(pc_req *r, json_t *d, GString *o)
 				g_string_append_c(o, ' ');
 				pc_hn(o, json_string_value(x), 320);
 			}
-			g_string_append(o, "<br>");
+			g_string_append(o, "</span>");
 		}
 		pc_hn(o, pc_js(a, "detail"), 600);
 		g_string_append(o, "</td></tr>");

@@ -255,4 +255,5 @@ const char pc_console_css[] =
     ".pager{margin:.6rem 0}.pager a{margin-right:1rem}dl.kv{display:grid;grid-template-columns:12rem 1fr;gap:.2rem "
     ".8rem}dl.kv dt{color:var(--mut)}dl.kv dd{margin:0;overflow-wrap:anywhere}\n"
     ".tree{font-family:ui-monospace,monospace;font-size:12px}th.hname{width:14rem}\n"
+    "h1,h2,h3,dd,p,label{overflow-wrap:anywhere}.line{display:block}\n"
     "@media (max-width:900px){.grid2{grid-template-columns:1fr}}\n";
