@@ -324,7 +324,16 @@ void pc_sqlite_text(sqlite3_stmt *s, int i, const char *v, size_t max)
 	}
 	/* text is stored as valid UTF-8 (a caller's cut may fall inside a
 	 * character; mail may hold any bytes): invalid bytes as U+FFFD */
-	if (!g_utf8_validate(v, (gssize)n, NULL)) {
+	const char *end;
+	if (!g_utf8_validate(v, (gssize)n, &end)) {
+		/* a character cut at the end by the caller goes whole */
+		if (g_utf8_get_char_validated(end, (gssize)(v + n - end)) == (gunichar)-2) {
+			n = (size_t)(end - v);
+			if (g_utf8_validate(v, (gssize)n, NULL)) {
+				sqlite3_bind_text(s, i, v, (int)n, SQLITE_TRANSIENT);
+				return;
+			}
+		}
 		char *valid = g_utf8_make_valid(v, (gssize)n);
 		sqlite3_bind_text(s, i, valid, -1, g_free);
 		return;

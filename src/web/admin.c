@@ -182,8 +182,9 @@ int pc_act_ioc_add(pc_req *r, json_t **data, pc_resp *resp)
 	time_t now = time(NULL);
 	pc_ioc_set set = {name, actor, now, (long)count, r->file->data, r->file->len};
 	char detail[600];
-	snprintf(detail, sizeof detail, "added %s from upload %.200s: %zu indicators, %zu skipped", name, r->file_name,
-	         count, skipped);
+	char f200[201];
+	snprintf(detail, sizeof detail, "added %s from upload %s: %zu indicators, %zu skipped", name,
+	         pc_cut(f200, sizeof f200, r->file_name), count, skipped);
 	if (pc_store_begin(r->st) != 0 || pc_store_ioc_put(r->st, &set) != 0 ||
 	    pc_store_audit(r->st, now, actor, "ioc-add", 0, name, detail) != 0 || pc_store_commit(r->st) != 0) {
 		pc_store_rollback(r->st);

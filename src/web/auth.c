@@ -182,9 +182,10 @@ int pc_auth_login(pc_web *w, pc_store *st, const char *ip, const char *user, con
 	long long now = now_ms();
 	char kip[96], kuser[96];
 	snprintf(kip, sizeof kip, "ip:%s", ip);
-	snprintf(kuser, sizeof kuser, "user:%.80s", user);
+	char u80[81];
+	snprintf(kuser, sizeof kuser, "user:%s", pc_cut(u80, sizeof u80, user));
 	char shown[80];
-	snprintf(shown, sizeof shown, "%.64s", user);
+	pc_cut(shown, 65, user);
 	for (char *p = shown; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = '?';

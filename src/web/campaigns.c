@@ -509,9 +509,11 @@ int pc_act_campaign_mark(pc_req *r, json_t **data, pc_resp *resp)
 	if (rc == 0)
 		return pc_fail(resp, data, 404, "no campaign %lld", r->num);
 	char why[512];
-	snprintf(why, sizeof why, "marked %s by %s: %.400s", status, r->sess.user, reason);
+	char r400[401];
+	pc_cut(r400, sizeof r400, reason);
+	snprintf(why, sizeof why, "marked %s by %s: %s", status, r->sess.user, r400);
 	char detail[700];
-	snprintf(detail, sizeof detail, "%s -> %s: %.400s", status_name(c.status), status, reason);
+	snprintf(detail, sizeof detail, "%s -> %s: %s", status_name(c.status), status, r400);
 	if (rc < 0 || pc_store_begin(r->st) != 0)
 		return pc_fail(resp, data, 500, "store: %s", pc_store_error(r->st));
 	if (pc_store_campaign_mark(r->st, r->num, s, true, r->w->cfg.campaign_action, why) != 0) {

@@ -94,6 +94,20 @@ void pc_h(GString *o, const char *s)
 	pc_hn(o, s, 0);
 }
 
+const char *pc_cut(char *buf, size_t size, const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (n >= size) {
+		n = size - 1;
+		while (n && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+	}
+	if (n)
+		memcpy(buf, s, n);
+	buf[n] = '\0';
+	return buf;
+}
+
 void pc_hf(GString *o, const char *fmt, ...)
 {
 	va_list ap;

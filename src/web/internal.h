@@ -119,6 +119,9 @@ void pc_h_pre(GString *o, const char *s, size_t max); /* the same, line feeds an
 void pc_hf(GString *o, const char *fmt, ...) __attribute__((format(printf, 2, 3))); /* own text only */
 /* A query-string or path component, percent-encoded (unreserved kept). */
 void pc_hu(GString *o, const char *s);
+/* s cut to fit buf (size bytes with the NUL) at a character boundary,
+ * for text put into a record (a cut inside a character is not UTF-8) */
+const char *pc_cut(char *buf, size_t size, const char *s);
 void pc_h_time(GString *o, time_t t);
 /* The page frame: head, navigation by role, the flash message, the body
  * the caller wrote, the foot. */
