@@ -19,6 +19,9 @@
 #include "cli/user.h"
 
 #include <getopt.h>
+#include <jansson.h>
+#include <sodium.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -73,10 +76,14 @@ static int print_user(void *ctx, const pc_user *u)
 	char c[32], p[32];
 	pc_cli_time(u->created, c, sizeof c);
 	pc_cli_time(u->changed, p, sizeof p);
-	if (f->json)
-		printf("%s{\"name\":\"%s\",\"role\":\"%s\",\"created\":\"%s\",\"password_changed\":\"%s\"}",
-		       f->n ? "," : "", u->name, u->role, c, p);
-	else
+	if (f->json) {
+		json_t *o = json_pack("{s:s,s:s,s:s,s:s}", "name", u->name, "role", u->role, "created", c,
+		                      "password_changed", p);
+		char *t = o ? json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+		printf("%s%s", f->n ? "," : "", t ? t : "null");
+		free(t);
+		json_decref(o);
+	} else
 		printf("%-20s %-8s created %s, password changed %s\n", u->name, u->role, c, p);
 	f->n++;
 	return 0;
@@ -219,7 +226,7 @@ int pc_cli_user(int argc, char **argv)
 		printf("%s: password %s (shown once)\n", name, pw);
 	else
 		printf("%s: password set\n", name);
-	memset(pw, 0, sizeof pw);
+	sodium_memzero(pw, sizeof pw);
 	rc = 0;
 	goto out;
 fail:

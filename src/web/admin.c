@@ -163,6 +163,18 @@ static bool set_name_ok(const char *s)
 	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.@+") == n;
 }
 
+typedef struct exists_ctx {
+	const char *name;
+	bool found;
+} exists_ctx;
+
+static int set_exists(void *ctx, const pc_ioc_set *s)
+{
+	exists_ctx *e = ctx;
+	e->found = e->found || !strcmp(s->name, e->name);
+	return 0;
+}
+
 int pc_act_ioc_add(pc_req *r, json_t **data, pc_resp *resp)
 {
 	const char *name = pc_field(r, "name");
@@ -170,6 +182,11 @@ int pc_act_ioc_add(pc_req *r, json_t **data, pc_resp *resp)
 		return pc_fail(resp, data, 400, "a set name is 1 to 100 of A-Z a-z 0-9 . _ @ + -");
 	if (!r->file || r->file->len == 0)
 		return pc_fail(resp, data, 400, "no file uploaded (field \"file\")");
+	exists_ctx ex = {name, false};
+	if (pc_store_ioc_list(r->st, false, set_exists, &ex) != 0)
+		return pc_fail(resp, data, 500, "store: %s", pc_store_error(r->st));
+	if (ex.found && r->sess.role < PC_ROLE_ADMIN)
+		return pc_fail(resp, data, 403, "a set named %s exists: replacing it is an admin's", name);
 	char err[512];
 	pc_ioc *ioc = pc_ioc_load_mem((const char *)r->file->data, r->file->len, r->file_name[0] ? r->file_name : name,
 	                              err, sizeof err);
@@ -212,7 +229,7 @@ int pc_act_ioc_delete(pc_req *r, json_t **data, pc_resp *resp)
 
 typedef struct audit_ctx {
 	GPtrArray *rows; /* json_t *, newest kept */
-	size_t keep;
+	size_t keep, next;
 	long total;
 	const char *actor, *action;
 } audit_ctx;
@@ -228,10 +245,13 @@ static int audit_cb(void *ctx, const pc_audit_row *a)
 	json_t *j = json_pack("{s:I,s:I,s:I,s:o,s:o,s:o,s:o}", "id", (json_int_t)a->id, "when", (json_int_t)a->when,
 	                      "campaign", (json_int_t)a->campaign, "actor", pc_jstr(a->actor), "action",
 	                      pc_jstr(a->action), "source", pc_jstr(a->source), "detail", pc_jstr(a->detail));
-	g_ptr_array_add(c->rows, j);
-	if (c->rows->len > c->keep) {
-		json_decref(g_ptr_array_index(c->rows, 0));
-		g_ptr_array_remove_index(c->rows, 0);
+	/* the newest `keep`: a ring, oldest overwritten */
+	if (c->rows->len < c->keep) {
+		g_ptr_array_add(c->rows, j);
+	} else {
+		json_decref(g_ptr_array_index(c->rows, c->next));
+		g_ptr_array_index(c->rows, c->next) = j;
+		c->next = (c->next + 1) % c->keep;
 	}
 	return 0;
 }
@@ -253,14 +273,16 @@ static int qrec_cb(void *ctx, const pc_audit_qrec *q)
 int pc_page_audit(pc_req *r, json_t **data, pc_resp *resp)
 {
 	long limit = pc_arg_long(r, "limit", 200, 1, 5000);
-	audit_ctx c = {g_ptr_array_new(), (size_t)limit, 0, pc_arg(r, "actor"), pc_arg(r, "action")};
+	audit_ctx c = {g_ptr_array_new(), (size_t)limit, 0, 0, pc_arg(r, "actor"), pc_arg(r, "action")};
 	int rc = pc_store_audit_list(r->st, pc_arg_long(r, "campaign", 0, 0, 1L << 40), audit_cb, &c);
 	json_t *q = json_object();
 	if (rc == 0 && r->w->cfg.quarantine_dir[0])
 		rc = pc_store_audit_quarantine_list(r->st, r->w->cfg.quarantine_dir, qrec_cb, q);
 	json_t *arr = json_array();
-	for (guint i = c.rows->len; i > 0; i--) {
-		json_t *row = g_ptr_array_index(c.rows, i - 1);
+	/* newest first: the ring read backwards from the slot before next */
+	for (guint k = 0; k < c.rows->len; k++) {
+		guint i = (guint)((c.next + c.rows->len - 1 - k) % c.rows->len);
+		json_t *row = g_ptr_array_index(c.rows, i);
 		char key[32];
 		snprintf(key, sizeof key, "%lld", pc_jn(row, "id"));
 		json_t *x = json_object_get(q, key);
@@ -400,6 +422,7 @@ typedef struct one {
 	char hash[PC_PASSWORD_HASH];
 	char role[16];
 	time_t created;
+	bool disabled;
 } one;
 
 static int one_cb(void *ctx, const pc_user *u)
@@ -409,6 +432,7 @@ static int one_cb(void *ctx, const pc_user *u)
 	snprintf(o->hash, sizeof o->hash, "%s", u->hash);
 	snprintf(o->role, sizeof o->role, "%s", u->role);
 	o->created = u->created;
+	o->disabled = u->disabled;
 	return 0;
 }
 
@@ -478,7 +502,7 @@ int pc_act_password(pc_req *r, json_t **data, pc_resp *resp)
 	}
 	if (hrc != 0)
 		return pc_fail(resp, data, 500, "password hash failed");
-	pc_user u = {r->sess.user, me.role, hash, me.created, time(NULL), false};
+	pc_user u = {r->sess.user, me.role, hash, me.created, time(NULL), me.disabled};
 	if (pc_store_user_put(r->st, &u) != 0)
 		return pc_fail(resp, data, 500, "store: %s", pc_store_error(r->st));
 	pc_audit(r, "password-change", 0, r->sess.user, "changed in the console; sessions ended");

@@ -85,6 +85,8 @@ typedef struct pc_web {
 	pthread_cond_t store_free;
 	pthread_mutex_t verify_lock; /* one argon2id verification at a time */
 	struct pc_ratelimit *rl;
+	long long rl_saturated_until, rl_global_audited; /* ms: the brake on everyone */
+	int verify_waiting;
 	struct pc_jobs *jobs;
 	time_t qindex_checked;
 	long long qindex_mtime;
@@ -101,6 +103,11 @@ bool pc_auth_session(pc_web *w, const char *cookie, pc_session *s);
 int pc_auth_login(pc_web *w, pc_store *st, const char *ip, const char *user, const char *password, pc_session *s,
                   long *retry);
 void pc_auth_logout(pc_web *w, const char *id);
+/* The session's account as the store has it now: false (and the
+ * account's sessions ended) when it is gone, disabled, has another role
+ * or a password changed since the login (the user command, another
+ * console). */
+bool pc_auth_recheck(pc_web *w, pc_store *st, const pc_session *s);
 /* Ends every session of user (password changed, account removed). */
 void pc_auth_end_user(pc_web *w, const char *user);
 void pc_auth_flash(pc_web *w, const char *id, const char *msg);

@@ -184,6 +184,7 @@ long pc_jobs_purge(pc_web *w, long long campaign, const char *actor, char *err, 
 	g_ptr_array_add(argv, g_strdup("--purge"));
 	g_ptr_array_add(argv, g_strdup("--quarantine"));
 	g_ptr_array_add(argv, g_strdup(w->cfg.quarantine_dir));
+	g_ptr_array_add(argv, g_strdup("--"));
 	gchar **paths = g_strsplit_set(w->cfg.console_mail_store, " \t", -1);
 	for (size_t i = 0; paths[i]; i++)
 		if (*paths[i])
@@ -240,8 +241,23 @@ long pc_jobs_purge(pc_web *w, long long campaign, const char *actor, char *err, 
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
 	posix_spawn_file_actions_adddup2(&fa, er[1], 2);
+	/* serve blocks SIGINT and SIGTERM in every thread (sigtimedwait):
+	 * the child gets an empty mask and default handlers, so stopping the
+	 * console stops its purges */
+	posix_spawnattr_t at;
+	posix_spawnattr_init(&at);
+	sigset_t none, def;
+	sigemptyset(&none);
+	sigemptyset(&def);
+	sigaddset(&def, SIGINT);
+	sigaddset(&def, SIGTERM);
+	sigaddset(&def, SIGPIPE);
+	posix_spawnattr_setsigmask(&at, &none);
+	posix_spawnattr_setsigdefault(&at, &def);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 	pid_t pid;
-	int rc = posix_spawn(&pid, w->self, &fa, NULL, (char **)argv->pdata, (char **)env->pdata);
+	int rc = posix_spawn(&pid, w->self, &fa, &at, (char **)argv->pdata, (char **)env->pdata);
+	posix_spawnattr_destroy(&at);
 	posix_spawn_file_actions_destroy(&fa);
 	close(out[1]);
 	close(er[1]);
@@ -267,6 +283,9 @@ long pc_jobs_purge(pc_web *w, long long campaign, const char *actor, char *err, 
 	if (pthread_create(&slot->thread, NULL, reader, slot) != 0) {
 		slot->thread = 0;
 		kill(pid, SIGTERM);
+		waitpid(pid, NULL, 0);
+		close(slot->out);
+		close(slot->err);
 		slot->running = false;
 	}
 	pthread_mutex_unlock(&w->lock);

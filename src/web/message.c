@@ -31,7 +31,8 @@
 
 typedef struct found {
 	long long id;
-	char sha[72], source[1024], message_id[1024];
+	char sha[72];
+	char *source, *message_id; /* any length: a long Message-ID must not hide its message */
 	bool hit;
 	char *record;
 	void *bytes;
@@ -43,8 +44,10 @@ static int row_cb(void *ctx, const pc_msg_row *m)
 {
 	found *f = ctx;
 	snprintf(f->sha, sizeof f->sha, "%s", m->sha256);
-	snprintf(f->source, sizeof f->source, "%s", m->source);
-	snprintf(f->message_id, sizeof f->message_id, "%s", m->message_id);
+	g_free(f->source);
+	g_free(f->message_id);
+	f->source = g_strdup(m->source);
+	f->message_id = g_strdup(m->message_id);
 	f->hit = true;
 	return 1;
 }
@@ -87,6 +90,8 @@ static void found_free(found *f)
 {
 	free(f->record);
 	free(f->bytes);
+	g_free(f->source);
+	g_free(f->message_id);
 }
 
 /* web/msgview.h's view of bytes (one pc_msgview per call: a page reads
@@ -312,9 +317,11 @@ void pc_render_message(pc_req *r, json_t *d, GString *o)
 	g_string_append(o, "</h1>");
 	const char *verdict = pc_js(dec, "verdict");
 	g_string_append(o, "<dl class=\"kv\">");
-	if (verdict)
-		g_string_append_printf(o, "<dt>Verdict</dt><dd class=\"%s\">%s</dd>", pc_verdict_class(verdict),
-		                       g_utf8_validate(verdict, -1, NULL) && strlen(verdict) < 20 ? verdict : "?");
+	if (verdict) {
+		g_string_append_printf(o, "<dt>Verdict</dt><dd class=\"%s\">", pc_verdict_class(verdict));
+		pc_hn(o, verdict, 20);
+		g_string_append(o, "</dd>");
+	}
 	kv(o, "Rule", pc_js(dec, "rule"));
 	kv(o, "From", pc_js(dec, "from"));
 	kv(o, "Reply-To", pc_js(dec, "reply_to"));

@@ -7,11 +7,14 @@
  *   qindex is an index of it, so a search over 100,000 entries is one
  *   indexed query instead of reading 100,000 metadata files. The index is
  *   brought up to date here, never by the writers (the milter, hunt): when
- *   the directory's msg/ changed since the last look (its mtime, checked
- *   at most once a second), the names in it are compared with the index
- *   — entries new to the index are read (their .json) and added, entries
- *   gone from the directory are removed — in one transaction. A release
- *   or delete made here updates the index at once.
+ *   the directory's msg/ changed since the last look (its mtime; at most
+ *   once a second, and once a minute whatever it says), the names in it
+ *   are compared with the index -- entries new to the index are read
+ *   (their .json) and added, entries gone from the directory are removed
+ *   -- in transactions of PC_QINDEX_BATCH rows. The main loop does this
+ *   every 5 s; a request tries too, but never waits for a sync another
+ *   thread is making. A release or delete made here updates the index
+ *   at once.
  *   Release and delete are act/qaction.h's (the same as the CLI's: locked,
  *   audited, the release re-injects the stored bytes unchanged); the
  *   reason typed is the audit record's. Release to other recipients takes
@@ -130,8 +133,13 @@ int pc_qindex_sync(pc_web *w, pc_store *st, bool force)
 		return 0;
 	long long mtime = (long long)sb.st_mtim.tv_sec * 1000000000LL + sb.st_mtim.tv_nsec;
 	time_t now = time(NULL);
-	pthread_mutex_lock(&w->qindex_lock);
-	if (!force && mtime == w->qindex_mtime && now - w->qindex_checked < 60) {
+	/* a request never waits for a sync another thread is making, and
+	 * looks at most once a second: the main loop keeps the index up */
+	if (force)
+		pthread_mutex_lock(&w->qindex_lock);
+	else if (pthread_mutex_trylock(&w->qindex_lock) != 0)
+		return 0;
+	if (!force && ((mtime == w->qindex_mtime && now - w->qindex_checked < 60) || now == w->qindex_checked)) {
 		pthread_mutex_unlock(&w->qindex_lock);
 		return 0;
 	}

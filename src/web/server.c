@@ -5,9 +5,12 @@
  *   Every request is read by libmicrohttpd with its limits (connections,
  *   per-IP connections, memory per connection, timeouts); POST bodies go
  *   through its post processor (urlencoded and multipart/form-data) while
- *   they arrive, each field bounded (PC_FIELD_MAX, PC_FIELDS_MAX; the one
- *   file an IOC upload carries PC_UPLOAD_MAX), so a body is never held
- *   whole. Any other POST type is refused (415).
+ *   they arrive, each field bounded (PC_FIELD_MAX, PC_FIELDS_MAX). What a
+ *   body may hold is decided from its headers before it is read: a login
+ *   or a POST without a session PC_LOGIN_MAX bytes, a session's form
+ *   PC_FORM_MAX, and only an analyst's POST /ioc a file (PC_UPLOAD_MAX);
+ *   a body past its cap closes the connection. Any other POST type is
+ *   refused (415).
  *
  *   Then, in order: the static style sheet and /metrics (its own bearer
  *   token) answer without a session; /login and /logout; every other path
@@ -43,6 +46,8 @@
 #define PC_FIELD_MAX (64 * 1024)
 #define PC_FIELDS_MAX 64
 #define PC_UPLOAD_MAX (16 * 1024 * 1024)
+#define PC_FORM_MAX (256 * 1024) /* a session's form POST */
+#define PC_LOGIN_MAX (8 * 1024)  /* a login, or a POST without a session */
 
 static const char csp_console[] = "default-src 'none'; style-src 'self'; img-src 'self' data:; frame-src 'self'; "
                                   "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -55,7 +60,9 @@ typedef struct conn {
 	GByteArray *file;
 	char file_name[256];
 	size_t total;
-	int refused; /* 0, or the status already decided (413, 415) */
+	size_t cap;      /* body bytes read at most; past it the connection is closed */
+	bool allow_file; /* the one route that takes an upload, for an analyst */
+	int refused;     /* 0, or the status already decided (413, 415) */
 } conn;
 
 enum {
@@ -316,6 +323,8 @@ static enum MHD_Result post_field(void *cls, enum MHD_ValueKind kind, const char
 	if (!key || k->refused)
 		return MHD_YES;
 	if (filename && !strcmp(key, "file")) {
+		if (!k->allow_file)
+			return MHD_YES; /* not kept: the route or the role will refuse the request */
 		if (!k->file) {
 			k->file = g_byte_array_new();
 			snprintf(k->file_name, sizeof k->file_name, "%s", filename);
@@ -609,6 +618,16 @@ static void dispatch(pc_web *w, pc_req *r, pc_resp *resp, struct MHD_Connection 
 	}
 	size_t slot;
 	r->st = borrow(w, &slot);
+	if (!pc_auth_recheck(w, r->st, &r->sess)) {
+		give_back(w, slot);
+		r->st = NULL;
+		cookie(w, resp, "", true);
+		if (r->api)
+			return error_page(r, resp, 401, "the session ended: the account changed");
+		resp->status = 303;
+		snprintf(resp->redirect, sizeof resp->redirect, "/login");
+		return;
+	}
 	json_t *data = NULL;
 	resp->status = 200;
 	int status = rt->data(r, &data, resp);
@@ -646,14 +665,25 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 			return MHD_NO;
 		*con_cls = k;
 		if (!strcmp(method, "POST")) {
+			/* what a body may hold is decided before it is read: a
+			 * login a few fields, an analyst's IOC upload a file, any
+			 * other POST of a session its form; no session, nothing */
+			const char *path = !strncmp(url, "/api/v1/", 8) ? url + 7 : url;
+			pc_session sess;
+			bool login = !strcmp(path, "/login"), have = pc_auth_session(w, cookie_session(c), &sess);
+			k->allow_file = !strcmp(path, "/ioc") && have && sess.role >= PC_ROLE_ANALYST;
+			k->cap = login           ? PC_LOGIN_MAX
+			         : k->allow_file ? PC_UPLOAD_MAX + 65536
+			         : have          ? PC_FORM_MAX
+			                         : PC_LOGIN_MAX;
 			k->form = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, free_gstring);
 			k->pp = MHD_create_post_processor(c, 16 * 1024, post_field, k);
 			const char *len = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
 			const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
 			if (!k->pp && type && *type)
 				k->refused = 415;
-			if (len && strtoull(len, NULL, 10) > PC_UPLOAD_MAX + 65536)
-				k->refused = 413;
+			if (len && strtoull(len, NULL, 10) > k->cap)
+				return MHD_NO; /* announced too large: closed unread */
 		} else if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
 			k->refused = 405;
 		}
@@ -661,8 +691,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	}
 	if (*upload_size) {
 		k->total += *upload_size;
-		if (k->total > PC_UPLOAD_MAX + 65536)
-			k->refused = 413;
+		if (k->total > k->cap)
+			return MHD_NO; /* past what this request may send: closed */
 		if (!k->refused && k->pp && MHD_post_process(k->pp, upload, *upload_size) != MHD_YES)
 			k->refused = 400;
 		*upload_size = 0;
@@ -724,6 +754,16 @@ struct MHD_Daemon *pc_web_start(pc_web *w, char *err, size_t errlen)
 		         w->cfg.console_listen);
 		return NULL;
 	}
+	bool loopback =
+	    (ss.ss_family == AF_INET && (ntohl(((struct sockaddr_in *)(void *)&ss)->sin_addr.s_addr) >> 24) == 127) ||
+	    (ss.ss_family == AF_INET6 && IN6_IS_ADDR_LOOPBACK(&((struct sockaddr_in6 *)(void *)&ss)->sin6_addr));
+	if (!loopback && !w->cfg.console_tls_cert[0] && !w->cfg.console_trusted_proxy[0]) {
+		snprintf(err, errlen,
+		         "console: plain HTTP on %s would carry passwords over the network: listen on loopback "
+		         "behind a TLS proxy (and set trusted_proxy), or set tls_cert and tls_key",
+		         w->cfg.console_listen);
+		return NULL;
+	}
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY | MHD_USE_ERROR_LOG;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
@@ -749,9 +789,9 @@ struct MHD_Daemon *pc_web_start(pc_web *w, char *err, size_t errlen)
 	struct MHD_Daemon *d = MHD_start_daemon(
 	    flags, 0, NULL, NULL, handler, w, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
 	    (unsigned)w->nstores, MHD_OPTION_CONNECTION_LIMIT, (unsigned)256, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-	    (unsigned)32, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-	    (size_t)(128 * 1024), MHD_OPTION_NOTIFY_COMPLETED, completed, w, MHD_OPTION_ARRAY, w->tls ? tls : tls + 2,
-	    MHD_OPTION_END);
+	    (unsigned)(w->cfg.console_trusted_proxy[0] ? 256 : 32), MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024), MHD_OPTION_NOTIFY_COMPLETED, completed, w,
+	    MHD_OPTION_ARRAY, w->tls ? tls : tls + 2, MHD_OPTION_END);
 	if (key) {
 		/* libmicrohttpd has copied what it needs into GnuTLS by now */
 		memset(key, 0, strlen(key));
