@@ -85,11 +85,6 @@ static void ktime(pc_jsonw *w, const char *k, long long t)
 	pc_jsonw_str(w, pc_cli_time(t, b, sizeof b));
 }
 
-static const char *status_name(pc_campaign_status s)
-{
-	return s == PC_CAMPAIGN_MALICIOUS ? "malicious" : s == PC_CAMPAIGN_BENIGN ? "benign" : "open";
-}
-
 typedef struct ctx {
 	pc_store *st;
 	pc_jsonw *w;
@@ -136,7 +131,7 @@ static void json_campaign(ctx *c, const pc_campaign_rec *r)
 	json_values(c, r->id, "senders", "sender", 0);
 	json_values(c, r->id, "tracker_hosts", "tracker", 0);
 	kjstr(w, "verdict", pc_action_name(r->verdict));
-	kjstr(w, "status", status_name(r->status));
+	kjstr(w, "status", pc_campaign_status_name(r->status));
 	kjstr(w, "why", r->why);
 	kjstr(w, "subject", r->subject);
 	pc_jsonw_key(w, "distinct_tokens");
@@ -183,8 +178,8 @@ static int list_text(void *vc, const pc_campaign_rec *r)
 		        "FIRST SEEN", "LAST SEEN", "VERDICT", "STATUS", "SENDER (first)", "TRACKER (first)", "SUBJECT");
 	fprintf(c->out, "%-6lld %6ld %6ld %-20s %-20s %-10s %-9s %-30.30s %-24.24s %.60s\n", r->id, r->size,
 	        r->recipients, pc_cli_time((long long)r->first_seen, a, sizeof a),
-	        pc_cli_time((long long)r->last_seen, b, sizeof b), pc_action_name(r->verdict), status_name(r->status),
-	        sender ? sender : "-", tracker ? tracker : "-", subject);
+	        pc_cli_time((long long)r->last_seen, b, sizeof b), pc_action_name(r->verdict),
+	        pc_campaign_status_name(r->status), sender ? sender : "-", tracker ? tracker : "-", subject);
 	g_free(sender);
 	g_free(tracker);
 	g_free(subject);
@@ -369,7 +364,8 @@ static int show(pc_store *st, long long id, bool json)
 	} else {
 		char a[32], b[32];
 		char *subject = clean(r.subject), *why = clean(r.why);
-		printf("Campaign %lld: %s, verdict %s\n", r.id, status_name(r.status), pc_action_name(r.verdict));
+		printf("Campaign %lld: %s, verdict %s\n", r.id, pc_campaign_status_name(r.status),
+		       pc_action_name(r.verdict));
 		if (*why)
 			printf("  Why: %s\n", why);
 		printf("  Subject (normalised, first message): %s\n", subject);

@@ -275,3 +275,8 @@ int pc_store_top(pc_store *st, const char *what, time_t from, size_t max, pc_val
 {
 	return st->ops->top(st, what, from, max, cb, ctx);
 }
+
+const char *pc_campaign_status_name(pc_campaign_status s)
+{
+	return s == PC_CAMPAIGN_MALICIOUS ? "malicious" : s == PC_CAMPAIGN_BENIGN ? "benign" : "open";
+}

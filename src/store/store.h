@@ -61,6 +61,8 @@ int pc_store_remember(pc_store *st, const char *sender, const char *domain, cons
 #define PC_STORE_BANDS 16 /* LSH band keys per message (PC_FP_BANDS) */
 
 typedef enum { PC_CAMPAIGN_OPEN = 0, PC_CAMPAIGN_MALICIOUS = 1, PC_CAMPAIGN_BENIGN = 2 } pc_campaign_status;
+/* "open", "malicious", "benign" */
+const char *pc_campaign_status_name(pc_campaign_status s);
 
 typedef struct pc_campaign_rec {
 	long long id;

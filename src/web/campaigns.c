@@ -25,35 +25,14 @@
 
 #define PC_MEMBERS_PAGE 200
 
-static const char *action_name(pc_action a)
-{
-	switch (a) {
-	case PC_ACTION_ACCEPT:
-		return "accept";
-	case PC_ACTION_NEUTRALISE:
-		return "neutralise";
-	case PC_ACTION_QUARANTINE:
-		return "quarantine";
-	case PC_ACTION_REJECT:
-		return "reject";
-	default:
-		return "accept";
-	}
-}
-
-static const char *status_name(pc_campaign_status s)
-{
-	return s == PC_CAMPAIGN_MALICIOUS ? "malicious" : s == PC_CAMPAIGN_BENIGN ? "benign" : "open";
-}
-
 static json_t *campaign_json(const pc_campaign_rec *c)
 {
 	return json_pack("{s:I,s:i,s:i,s:i,s:i,s:i,s:i,s:I,s:I,s:s,s:s,s:b,s:o,s:o}", "id", (json_int_t)c->id, "size",
 	                 (int)c->size, "recipients", (int)c->recipients, "tokened", (int)c->tokened, "distinct_tokens",
 	                 (int)c->tokens, "senders", (int)c->senders, "first_contact", (int)c->first_contact,
 	                 "first_seen", (json_int_t)c->first_seen, "last_seen", (json_int_t)c->last_seen, "verdict",
-	                 action_name(c->verdict), "status", status_name(c->status), "analyst", c->analyst, "why",
-	                 pc_jstr(c->why), "subject", pc_jstr(c->subject));
+	                 pc_action_name(c->verdict), "status", pc_campaign_status_name(c->status), "analyst",
+	                 c->analyst, "why", pc_jstr(c->why), "subject", pc_jstr(c->subject));
 }
 
 /* ---- overview ---- */
@@ -84,9 +63,9 @@ int pc_campaign_filter_cb(void *ctx, const pc_campaign_rec *c)
 		l->malicious++;
 	else if (c->status == PC_CAMPAIGN_OPEN)
 		l->open++;
-	if (l->status && strcmp(l->status, status_name(c->status)))
+	if (l->status && strcmp(l->status, pc_campaign_status_name(c->status)))
 		return 0;
-	if (l->verdict && strcmp(l->verdict, action_name(c->verdict)))
+	if (l->verdict && strcmp(l->verdict, pc_action_name(c->verdict)))
 		return 0;
 	if (c->size < l->min_size || (l->since && c->last_seen < l->since))
 		return 0;
@@ -209,7 +188,7 @@ static int member_cb(void *ctx, const pc_member_row *m)
 	                                        "message_id", pc_jstr(m->message_id), "sender", pc_jstr(m->sender),
 	                                        "subject", pc_jstr(m->subject), "rcpt", pc_jstr(m->rcpt), "rule",
 	                                        pc_jstr(m->rule), "token", pc_jstr(m->token), "when",
-	                                        (json_int_t)m->when, "verdict", action_name(m->verdict)));
+	                                        (json_int_t)m->when, "verdict", pc_action_name(m->verdict)));
 	return 0;
 }
 
@@ -513,7 +492,7 @@ int pc_act_campaign_mark(pc_req *r, json_t **data, pc_resp *resp)
 	pc_cut(r400, sizeof r400, reason);
 	snprintf(why, sizeof why, "marked %s by %s: %s", status, r->sess.user, r400);
 	char detail[700];
-	snprintf(detail, sizeof detail, "%s -> %s: %s", status_name(c.status), status, r400);
+	snprintf(detail, sizeof detail, "%s -> %s: %s", pc_campaign_status_name(c.status), status, r400);
 	if (rc < 0 || pc_store_begin(r->st) != 0)
 		return pc_fail(resp, data, 500, "store: %s", pc_store_error(r->st));
 	if (pc_store_campaign_mark(r->st, r->num, s, true, r->w->cfg.campaign_action, why) != 0) {

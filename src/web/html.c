@@ -19,14 +19,19 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/safetext.h"
 #include "core/version.h"
 #include "web/internal.h"
 
+/* What a page shows as a mark: core/safetext's list (controls, bidi,
+ * separators, BOM), line feeds and tabs too, and the invisible
+ * formatting characters a name or subject can hide behind (zero-width
+ * spaces and joiners, word joiners and invisible operators, soft hyphen,
+ * combining grapheme joiner, interlinear annotations, tags). */
 static bool hidden(gunichar c)
 {
-	return c < 0x20 || (c >= 0x7f && c <= 0x9f) || (c >= 0x200b && c <= 0x200f) || (c >= 0x2028 && c <= 0x202e) ||
-	       (c >= 0x2060 && c <= 0x206f) || c == 0xfeff || c == 0x061c || c == 0x00ad || c == 0x034f ||
-	       (c >= 0xfff9 && c <= 0xfffb) || (c >= 0xe0000 && c <= 0xe007f);
+	return pc_safetext_marked(c) || c < 0x20 || (c >= 0x200b && c <= 0x200d) || (c >= 0x2060 && c <= 0x206f) ||
+	       c == 0x00ad || c == 0x034f || (c >= 0xfff9 && c <= 0xfffb) || (c >= 0xe0000 && c <= 0xe007f);
 }
 
 static void escape(GString *o, const char *s, size_t max, bool lines);
@@ -78,9 +83,10 @@ static void escape(GString *o, const char *s, size_t max, bool lines)
 		default:
 			if (lines && (c == '\n' || c == '\t'))
 				g_string_append_c(o, (char)c);
-			else if (hidden(c))
-				g_string_append_printf(o, "\xe2\x9f\xa8U+%04X\xe2\x9f\xa9", (unsigned)c);
-			else
+			else if (hidden(c)) {
+				char m[16];
+				g_string_append_len(o, m, (gssize)pc_safetext_mark(c, m, sizeof m));
+			} else
 				g_string_append_len(o, p, next - p);
 		}
 		p = next;

@@ -96,10 +96,11 @@ static int index_one(pc_store *st, const char *dir, const char *qid)
 	char path[2048];
 	snprintf(path, sizeof path, "%s/msg/%s.eml", dir, qid);
 	struct stat sb;
-	long long size = stat(path, &sb) == 0 ? (long long)sb.st_size : 0;
+	bool there = stat(path, &sb) == 0;
+	long long size = there ? (long long)sb.st_size : 0;
 	char *rcpt = join_rcpt(meta), *reason = why(meta);
 	json_t *t = json_object_get(meta, "time");
-	time_t arrived = json_is_integer(t) ? (time_t)json_integer_value(t) : (stat(path, &sb) == 0 ? sb.st_mtime : 0);
+	time_t arrived = json_is_integer(t) ? (time_t)json_integer_value(t) : there ? sb.st_mtime : 0;
 	const char *sender = pc_qmeta_str(meta, "from");
 	if (!sender)
 		sender = pc_qmeta_sender(meta);
