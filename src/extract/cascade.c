@@ -15,7 +15,9 @@
 #include <modest/finder/finder.h>
 #include <mycss/mycss.h>
 #include <myhtml/myhtml.h>
+#include <mycss/an_plus_b.h>
 #include <mycss/selectors/init.h>
+#include <mycss/selectors/value.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -575,6 +577,89 @@ static bool selector_sane(const char *s, size_t n)
 	return !in_br && paren == 0;
 }
 
+/* Whether Modest's finder can walk what MyCSS parsed. The finder follows
+ * the parsed tree's pointers and indexes its tables by the tree's enums
+ * without a check: a ":not(" whose list MyCSS left NULL read address 8
+ * (fuzz_html in CI, from a one-bit change of a seed that passed
+ * selector_sane). So the tree itself is checked here, whatever text made
+ * it: every list and entry present, every type, sub-type and combinator
+ * inside its table, every name a finder compares present, nesting at
+ * most 16 deep and at most 4096 compounds per selector. A list that fails
+ * is dropped, which only hides less. */
+static bool sel_list_walkable(const mycss_selectors_list_t *l, int depth);
+
+static bool sel_entry_walkable(const mycss_selectors_entry_t *e, int depth)
+{
+	size_t n = 0;
+	for (; e; e = e->next) {
+		if (++n > 4096 || e->type >= MyCSS_SELECTORS_TYPE_LAST_ENTRY ||
+		    (unsigned)e->combinator >= MyCSS_SELECTORS_COMBINATOR_LAST_ENTRY)
+			return false;
+		switch (e->type) {
+		case MyCSS_SELECTORS_TYPE_ELEMENT:
+		case MyCSS_SELECTORS_TYPE_ID:
+		case MyCSS_SELECTORS_TYPE_CLASS:
+			if (!e->key || !e->key->data)
+				return false;
+			break;
+		case MyCSS_SELECTORS_TYPE_ATTRIBUTE: {
+			const mycss_selectors_object_attribute_t *a = mycss_selector_value_attribute(e->value);
+			if (!e->key || !e->key->data)
+				return false;
+			if (a && (a->match >= MyCSS_SELECTORS_MATCH_LAST_ENTRY || (a->value && !a->value->data)))
+				return false;
+			break;
+		}
+		case MyCSS_SELECTORS_TYPE_PSEUDO_CLASS_FUNCTION:
+			switch (e->sub_type) {
+			case MyCSS_SELECTORS_SUB_TYPE_PSEUDO_CLASS_FUNCTION_CURRENT:
+			case MyCSS_SELECTORS_SUB_TYPE_PSEUDO_CLASS_FUNCTION_HAS:
+			case MyCSS_SELECTORS_SUB_TYPE_PSEUDO_CLASS_FUNCTION_MATCHES:
+			case MyCSS_SELECTORS_SUB_TYPE_PSEUDO_CLASS_FUNCTION_NOT:
+				if (!sel_list_walkable(e->value, depth + 1))
+					return false;
+				break;
+			case MyCSS_SELECTORS_SUB_TYPE_PSEUDO_CLASS_FUNCTION_CONTAINS: {
+				/* the finder reads key->data of every compound */
+				const mycss_selectors_list_t *l = e->value;
+				if (!sel_list_walkable(l, depth + 1))
+					return false;
+				for (size_t i = 0; i < l->entries_list_length; i++)
+					for (const mycss_selectors_entry_t *k = l->entries_list[i].entry; k; k = k->next)
+						if (!k->key)
+							return false;
+				break;
+			}
+			case MyCSS_SELECTORS_SUB_TYPE_PSEUDO_CLASS_FUNCTION_NTH_CHILD:
+			case MyCSS_SELECTORS_SUB_TYPE_PSEUDO_CLASS_FUNCTION_NTH_LAST_CHILD:
+			case MyCSS_SELECTORS_SUB_TYPE_PSEUDO_CLASS_FUNCTION_NTH_OF_TYPE:
+			case MyCSS_SELECTORS_SUB_TYPE_PSEUDO_CLASS_FUNCTION_NTH_LAST_OF_TYPE: {
+				const mycss_an_plus_b_entry_t *anb = mycss_selector_value_an_plus_b(e->value);
+				if (anb && anb->of && !sel_list_walkable(anb->of, depth + 1))
+					return false;
+				break;
+			}
+			default: /* the finder answers false without reading */
+				break;
+			}
+			break;
+		default:
+			break;
+		}
+	}
+	return true;
+}
+
+static bool sel_list_walkable(const mycss_selectors_list_t *l, int depth)
+{
+	if (!l || depth > 16 || (l->entries_list_length && !l->entries_list))
+		return false;
+	for (size_t i = 0; i < l->entries_list_length; i++)
+		if (!l->entries_list[i].entry || !sel_entry_walkable(l->entries_list[i].entry, depth))
+			return false;
+	return true;
+}
+
 /* Parses one chunk of a selector list and matches each selector. */
 static void match_list(pc_cascade *c, const char *sel, size_t seln)
 {
@@ -584,7 +669,7 @@ static void match_list(pc_cascade *c, const char *sel, size_t seln)
 	    mycss_selectors_parse(mycss_entry_selectors(c->entry), MyENCODING_UTF_8, sel, seln, &status);
 	if (!list)
 		return;
-	if (status || (list->flags & MyCSS_SELECTORS_FLAGS_SELECTOR_BAD)) {
+	if (status || (list->flags & MyCSS_SELECTORS_FLAGS_SELECTOR_BAD) || !sel_list_walkable(list, 0)) {
 		c->info->dropped++;
 		mycss_selectors_list_destroy(mycss_entry_selectors(c->entry), list, true);
 		return;
