@@ -440,7 +440,15 @@ sfsistat pc_mi_eom(SMFICTX *ctx)
 	const char *a = r.action ? r.action : "";
 	char qid[PC_QID_MAX], qerr[600];
 	bool quarantined = !strcmp(a, "quarantine") || !strcmp(a, "hold");
-	if (quarantined && (!r.meta || store_quarantine(c, &o, r.meta, qid, sizeof qid, qerr, sizeof qerr) != 0)) {
+	if (o.dberr && s.store_tempfail && !quarantined) {
+		/* the shared store was down, slow or cut off: the verdict lacks
+		 * the campaign's view, and the message its record; the MTA keeps
+		 * it and tries again ([store] on_error = tempfail). A copy the
+		 * worker quarantined anyway is kept: that is the safer side. */
+		o.error = "the store failed during the scan";
+		ret = tempfail(ctx, c, &o);
+	} else if (quarantined &&
+	           (!r.meta || store_quarantine(c, &o, r.meta, qid, sizeof qid, qerr, sizeof qerr) != 0)) {
 		if (!o.error)
 			o.error = "the worker sent no quarantine metadata";
 		o.qfailed = true;

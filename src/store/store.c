@@ -11,17 +11,44 @@
 #include "parse/domain.h"
 #include "store/store_impl.h"
 
-pc_store *pc_store_open(const char *path, char *err, size_t errlen)
+bool pc_store_is_postgresql(const char *path)
+{
+	return path && !strncmp(path, "postgres", 8) &&
+	       (!strncmp(path, "postgresql:", 11) || !strncmp(path, "postgres://", 11));
+}
+
+pc_store *pc_store_open_with(const char *path, const char *password_file, unsigned timeout_ms, char *err,
+                             size_t errlen)
 {
 	if (!path || !*path) {
 		snprintf(err, errlen, "no store path given");
 		return NULL;
 	}
-	if (!strncmp(path, "postgresql:", 11) || !strncmp(path, "postgres:", 9)) {
-		snprintf(err, errlen, "%s: the PostgreSQL store is not built yet; use a file name", path);
-		return NULL;
+	if (pc_store_is_postgresql(path)) {
+		/* "postgresql://..." is libpq's URI; "postgresql:KEY=VALUE ..."
+		 * its keyword form */
+		const char *conninfo = strncmp(path, "postgresql:", 11) || !strncmp(path, "postgresql://", 13)
+		                           ? path
+		                           : path + 11;
+		return pc_store_pg_open(conninfo, password_file, timeout_ms, err, errlen);
 	}
 	return pc_store_sqlite_open(path, err, errlen);
+}
+
+pc_store *pc_store_open(const char *path, char *err, size_t errlen)
+{
+	return pc_store_open_with(path, NULL, 0, err, errlen);
+}
+
+pc_store *pc_store_open_cfg(const pc_config *cfg, const char *path, char *err, size_t errlen)
+{
+	return pc_store_open_with(path ? path : cfg->history_db, cfg->store_password_file, cfg->store_timeout_ms, err,
+	                          errlen);
+}
+
+const char *pc_store_backend(const pc_store *st)
+{
+	return st->ops->name;
 }
 
 void pc_store_close(pc_store *st)

@@ -9,8 +9,8 @@
  *   pc_store_close(st);
  * DESCRIPTION
  *   One interface, back ends behind it: SQLite (store/sqlite.c, the
- *   default: one file, embedded) today; PostgreSQL for several filter
- *   nodes later. Detectors see a store only through the detector context;
+ *   default: one file, embedded) and PostgreSQL (store/pg.c: several
+ *   filter nodes, one store). Detectors see a store only through the detector context;
  *   only front ends open one. Calls return 0, or -1 with the reason kept
  *   for pc_store_error(). A store is used by one thread at a time.
  */
@@ -42,9 +42,20 @@ typedef struct pc_contact {
  * it has none). -1 when `addr` is not local@domain or is too long. */
 int pc_store_contact_keys(const char *addr, char *sender, size_t senderlen, char *domain, size_t domainlen);
 
-/* Opens or creates the store at `path` (a file name; "postgresql://..."
- * is reserved for the shared back end). NULL with err on failure. */
+/* Opens or creates the store at `path`: a file name (SQLite), or
+ * PostgreSQL's "postgresql://..." URI or "postgresql:KEY=VALUE ..."
+ * connection string (store/pg.c). NULL with err on failure. */
 pc_store *pc_store_open(const char *path, char *err, size_t errlen);
+/* The same with [store]'s password file ("" or NULL: none) and timeout
+ * in ms (0: 10 s); pc_store_open_cfg takes both, and path (NULL: the
+ * configured store), from a configuration. */
+pc_store *pc_store_open_with(const char *path, const char *password_file, unsigned timeout_ms, char *err,
+                             size_t errlen);
+pc_store *pc_store_open_cfg(const pc_config *cfg, const char *path, char *err, size_t errlen);
+/* Whether path names a PostgreSQL store; the open store's back end name
+ * ("sqlite", "postgresql") */
+bool pc_store_is_postgresql(const char *path);
+const char *pc_store_backend(const pc_store *st);
 void pc_store_close(pc_store *st);
 const char *pc_store_error(const pc_store *st);
 

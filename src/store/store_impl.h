@@ -67,5 +67,7 @@ struct pc_store {
 };
 
 pc_store *pc_store_sqlite_open(const char *path, char *err, size_t errlen);
+pc_store *pc_store_pg_open(const char *conninfo, const char *password_file, unsigned timeout_ms, char *err,
+                           size_t errlen);
 
 #endif

@@ -147,7 +147,7 @@ int pc_web_serve(int argc, char **argv)
 	if (listen)
 		snprintf(w->cfg.console_listen, sizeof w->cfg.console_listen, "%s", listen);
 	if (!w->cfg.history_db[0]) {
-		fprintf(stderr, "portcullis serve: no store: give --db FILE or set [history] database\n");
+		fprintf(stderr, "portcullis serve: no store: give --db FILE (or a postgresql:// URI) or set [history] database or [store]\n");
 		goto out;
 	}
 	if (config && !realpath(config, w->config_path))
@@ -180,7 +180,7 @@ int pc_web_serve(int argc, char **argv)
 		goto out;
 	char err[512];
 	for (size_t i = 0; i < w->nstores; i++)
-		if (!(w->stores[i] = pc_store_open(w->cfg.history_db, err, sizeof err))) {
+		if (!(w->stores[i] = pc_store_open_cfg(&w->cfg, NULL, err, sizeof err))) {
 			fprintf(stderr, "portcullis serve: %s\n", err);
 			goto out;
 		}
