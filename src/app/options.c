@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "act/quarantine.h"
 #include "pipeline/pipeline.h"
 #include "store/store.h"
 
@@ -51,6 +52,7 @@ int pc_cli_config(pc_config *cfg, const char *path, char **sets, size_t nsets)
 		fprintf(stderr, "portcullis: %s\n", err);
 		return -1;
 	}
+	pc_quarantine_settings(cfg->store_password_file, cfg->store_timeout_ms);
 	return 0;
 }
 

@@ -579,6 +579,13 @@ static int set_at(pc_config *c, const char *key, const char *value, const char *
 		return 0;
 	} else if (strcmp(key, "quarantine.directory") == 0) {
 		return set_string(c->quarantine_dir, sizeof c->quarantine_dir, key, value, err, errlen);
+	} else if (strcmp(key, "quarantine.location") == 0) {
+		if (strcmp(value, "directory") && strcmp(value, "store")) {
+			snprintf(err, errlen, "%s: expected directory or store, got \"%s\"", key, value);
+			return -1;
+		}
+		c->quarantine_in_store = !strcmp(value, "store");
+		return 0;
 	} else if (strcmp(key, "quarantine.action") == 0) {
 		if (!strcmp(value, "discard") || !strcmp(value, "hold")) {
 			c->quarantine_hold = !strcmp(value, "hold");
@@ -859,7 +866,31 @@ int pc_config_load(pc_config *c, const char *path, char *err, size_t errlen)
 	return rc;
 }
 
+static int store_finish(pc_config *c, char *err, size_t errlen);
+
+static int quarantine_finish(pc_config *c, char *err, size_t errlen)
+{
+	if (!c->quarantine_in_store)
+		return 0;
+	if (strncmp(c->history_db, "postgres", 8)) {
+		snprintf(err, errlen, "[quarantine] location = store needs the shared store ([store] backend = postgresql)");
+		return -1;
+	}
+	if (c->quarantine_dir[0] && strcmp(c->quarantine_dir, c->history_db)) {
+		snprintf(err, errlen, "[quarantine] location = store and a directory: name one");
+		return -1;
+	}
+	snprintf(c->quarantine_dir, sizeof c->quarantine_dir, "%s", c->history_db);
+	return 0;
+}
+
 int pc_config_store_finish(pc_config *c, char *err, size_t errlen)
+{
+	int rc = store_finish(c, err, errlen);
+	return rc ? rc : quarantine_finish(c, err, errlen);
+}
+
+static int store_finish(pc_config *c, char *err, size_t errlen)
 {
 	if (!c->store_postgresql) {
 		if (c->store_conninfo[0]) {

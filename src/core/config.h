@@ -105,7 +105,9 @@ typedef struct pc_config {
 	double name_threshold;                  /* display-name similarity (0..1) that counts as a match */
 	unsigned lookalike_distance;            /* max Damerau-Levenshtein distance on the label */
 	/* [quarantine] */
-	char quarantine_dir[1024];       /* act/quarantine.h directory; "" = none */
+	char quarantine_dir[1024];       /* act/quarantine.h directory, or the shared store's name
+	                                  * ([quarantine] location = store); "" = none */
+	int quarantine_in_store;         /* [quarantine] location = store */
 	int quarantine_hold;             /* milter: also hold the message in Postfix's hold queue (smfi_quarantine) */
 	char quarantine_sendmail[1024];  /* release: the command re-injecting a message (split on blanks) */
 	char quarantine_postsuper[1024]; /* release of a held message: postsuper command (split on blanks) */

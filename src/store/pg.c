@@ -47,7 +47,8 @@
 #include "store/pg_impl.h"
 
 #define SCHEMA_VERSION 1
-#define MIGRATION_LOCK 0x706f727463756c6cLL /* "portcull" */
+/* the two-key form: its own space, apart from the band keys' bigint locks */
+#define MIGRATION_LOCK "pg_advisory_xact_lock(1886352500, 1)" /* "port", 1 */
 #define DEFAULT_TIMEOUT_MS 10000
 
 typedef struct pg {
@@ -286,6 +287,14 @@ static void describe(const char *conninfo, char *out, size_t outlen)
 	PQfreemem(err);
 }
 
+/* The server's notices ("already exists, skipping") are not ours to
+ * print on a mail host's stderr */
+static void no_notice(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
 static int connect_now(pc_store *st)
 {
 	pg *q = st->impl;
@@ -308,6 +317,7 @@ static int connect_now(pc_store *st)
 		return pc_pg_fail(st, "connect", "out of memory");
 	if (PQstatus(q->conn) != CONNECTION_OK)
 		return pc_pg_fail(st, "connect", NULL);
+	PQsetNoticeProcessor(q->conn, no_notice, NULL);
 	char set[160];
 	snprintf(set, sizeof set,
 	         "SET statement_timeout = %u; SET lock_timeout = %u; SET idle_in_transaction_session_timeout = %u",
@@ -402,7 +412,7 @@ int pc_pg_run(pc_store *st, int slot, const char *sql, pc_pg_args *a, const char
 
 /* ---- transactions ---- */
 
-enum { S_BEGIN = PC_PG_SLOT_CORE, S_COMMIT, S_ROLLBACK, S_ADDR_RCPT, S_ADDR_ANY, S_DOMAIN_ANY, S_REMEMBER };
+enum { S_BEGIN = PC_PG_SLOT_CORE, S_COMMIT, S_ROLLBACK, S_ADDR_RCPT, S_ADDR_ANY, S_DOMAIN_ANY, S_REMEMBER, S_DKEY };
 
 static int pg_begin(pc_store *st)
 {
@@ -555,6 +565,31 @@ static int pg_remember(pc_store *st, const char *sender, const char *domain, con
 	return rc;
 }
 
+/* ---- members by delivery key ---- */
+
+/* By source and Message-ID (pg_campaign.c), then by the delivery key:
+ * the MTA's retry of a message under a new queue id is the member it
+ * was (store.h). */
+static int pg_member_find(pc_store *st, const char *source, const char *message_id, const char *dkey,
+                          long long *id)
+{
+	if (!source || !message_id)
+		return 0;
+	int rc = pc_pg_member_find(st, source, message_id, id);
+	if (rc != 0 || !dkey || !*dkey)
+		return rc;
+	pc_pg_args a = {0};
+	pc_pg_arg_text(&a, dkey, 64);
+	PGresult *r = pc_pg_exec(st, S_DKEY, "SELECT campaign FROM member WHERE dkey = $1 LIMIT 1", &a, "member lookup");
+	if (!r)
+		return -1;
+	rc = PQntuples(r) > 0;
+	if (rc)
+		*id = pc_pg_long(r, 0, 0);
+	PQclear(r);
+	return rc;
+}
+
 /* ---- open, migrate, close ---- */
 
 static void pg_close(pc_store *st)
@@ -591,7 +626,7 @@ static const pc_store_ops pg_ops = {
     .candidates = pc_pg_candidates,
     .get = pc_pg_get,
     .infra = pc_pg_infra,
-    .member_find = pc_pg_member_find,
+    .member_find = pg_member_find,
     .campaign_new = pc_pg_campaign_new,
     .campaign_add = pc_pg_campaign_add,
     .member_verdict = pc_pg_member_verdict,
@@ -660,7 +695,8 @@ static int apply(PGconn *c, int from, char *msg, size_t msglen)
 {
 	if (from == 0) {
 		const char *parts[] = {PC_PG_SCHEMA_CORE,    PC_PG_SCHEMA_CAMPAIGN, PC_PG_SCHEMA_AUDIT,
-		                       PC_PG_SCHEMA_COPIES,  PC_PG_SCHEMA_CUSTODY,  PC_PG_SCHEMA_CONSOLE};
+		                       PC_PG_SCHEMA_COPIES,  PC_PG_SCHEMA_CUSTODY,  PC_PG_SCHEMA_CONSOLE,
+		                       PC_PG_SCHEMA_QUARANTINE};
 		for (size_t i = 0; i < sizeof parts / sizeof *parts; i++)
 			if (simple(c, parts[i], msg, msglen) != 0)
 				return -1;
@@ -675,7 +711,7 @@ static int migrate(pc_store *st, char *err, size_t errlen)
 	pg *q = st->impl;
 	char msg[400] = "";
 	char lock[96];
-	snprintf(lock, sizeof lock, "BEGIN; SELECT pg_advisory_xact_lock(%lld)", (long long)MIGRATION_LOCK);
+	snprintf(lock, sizeof lock, "BEGIN; SELECT %s", MIGRATION_LOCK);
 	for (;;) {
 		if (simple(q->conn, lock, msg, sizeof msg) != 0)
 			break;

@@ -46,7 +46,8 @@
 #define PC_PG_SLOT_COPIES 80   /* pg_copies.c (80..87) */
 #define PC_PG_SLOT_CUSTODY 88  /* pg_custody.c (88..103) */
 #define PC_PG_SLOT_CONSOLE 104 /* pg_console.c (104..159) */
-#define PC_PG_SLOTS 160
+#define PC_PG_SLOT_QUARANTINE 160 /* pg_quarantine.c (160..175) */
+#define PC_PG_SLOTS 176
 
 typedef struct pc_pg_args {
 	int n;
@@ -106,6 +107,7 @@ extern const char PC_PG_SCHEMA_AUDIT[];    /* pg_audit.c: audit, audit_rcpt */
 extern const char PC_PG_SCHEMA_COPIES[];   /* pg_copies.c: copy_url */
 extern const char PC_PG_SCHEMA_CUSTODY[];  /* pg_custody.c: custody, ioc_set */
 extern const char PC_PG_SCHEMA_CONSOLE[];  /* pg_console.c: message (+ trigger), console_user, qindex */
+extern const char PC_PG_SCHEMA_QUARANTINE[]; /* pg_quarantine.c: quarantine (originals kept in the store) */
 
 /* pg_campaign.c */
 int pc_pg_candidates(pc_store *st, const uint64_t *bands, size_t nbands, long long *ids, size_t max, size_t *n);

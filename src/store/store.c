@@ -163,10 +163,11 @@ int pc_store_ioc_remove(pc_store *st, const char *name)
 	return st->ops->ioc_remove(st, name);
 }
 
-int pc_store_member_find(pc_store *st, const char *source, const char *message_id, long long *id)
+int pc_store_member_find(pc_store *st, const char *source, const char *message_id, const char *dkey,
+                         long long *id)
 {
 	*id = 0;
-	return st->ops->member_find(st, source, message_id, id);
+	return st->ops->member_find(st, source, message_id, dkey ? dkey : "", id);
 }
 
 int pc_store_campaign_new(pc_store *st, const pc_member *m, long long *id)
@@ -306,4 +307,80 @@ int pc_store_top(pc_store *st, const char *what, time_t from, size_t max, pc_val
 const char *pc_campaign_status_name(pc_campaign_status s)
 {
 	return s == PC_CAMPAIGN_MALICIOUS ? "malicious" : s == PC_CAMPAIGN_BENIGN ? "benign" : "open";
+}
+
+/* ---- the quarantine kept in the store ---- */
+
+static const pc_store_qops *qops(pc_store *st)
+{
+	if (!strcmp(st->ops->name, "postgresql"))
+		return &pc_pg_qops;
+	snprintf(st->error, sizeof st->error, "the quarantine is kept in the store only on PostgreSQL");
+	return NULL;
+}
+
+int pc_store_quarantine_put(pc_store *st, const char *qid, time_t created, const void *bytes, size_t n,
+                            const char *meta)
+{
+	const pc_store_qops *q = qops(st);
+	return q ? q->put(st, qid, created, bytes, n, meta) : -1;
+}
+
+int pc_store_quarantine_get(pc_store *st, const char *qid, char **bytes, size_t *n, char **meta, time_t *created)
+{
+	if (bytes)
+		*bytes = NULL;
+	if (n)
+		*n = 0;
+	if (meta)
+		*meta = NULL;
+	if (created)
+		*created = 0;
+	const pc_store_qops *q = qops(st);
+	return q ? q->get(st, qid, bytes, n, meta, created) : -1;
+}
+
+int pc_store_quarantine_list(pc_store *st, const char *after, size_t max, bool with_meta, pc_qstored_cb cb, void *ctx)
+{
+	const pc_store_qops *q = qops(st);
+	return q ? q->list(st, after ? after : "", max, with_meta, cb, ctx) : -1;
+}
+
+int pc_store_quarantine_remove(pc_store *st, const char *qid)
+{
+	const pc_store_qops *q = qops(st);
+	return q ? q->remove(st, qid) : -1;
+}
+
+int pc_store_quarantine_stamp(pc_store *st, long long *count, char *max_qid, size_t len)
+{
+	*count = 0;
+	if (len)
+		max_qid[0] = '\0';
+	const pc_store_qops *q = qops(st);
+	return q ? q->stamp(st, count, max_qid, len) : -1;
+}
+
+int pc_store_quarantine_lock(pc_store *st, const char *qid)
+{
+	const pc_store_qops *q = qops(st);
+	return q ? q->lock(st, qid) : -1;
+}
+
+int pc_store_quarantine_unlock(pc_store *st, const char *qid)
+{
+	const pc_store_qops *q = qops(st);
+	return q ? q->unlock(st, qid) : -1;
+}
+
+int pc_store_quarantine_locked(pc_store *st, const char *qid)
+{
+	const pc_store_qops *q = qops(st);
+	return q ? q->locked(st, qid) : -1;
+}
+
+int pc_store_quarantine_ping(pc_store *st)
+{
+	const pc_store_qops *q = qops(st);
+	return q ? q->ping(st) : -1;
 }

@@ -21,7 +21,7 @@ typedef struct pc_store_ops {
 	int (*candidates)(pc_store *st, const uint64_t *bands, size_t nbands, long long *ids, size_t max, size_t *n);
 	int (*get)(pc_store *st, long long id, pc_campaign_rec *rec);
 	int (*infra)(pc_store *st, long long id, const char *const *infra, size_t n);
-	int (*member_find)(pc_store *st, const char *source, const char *message_id, long long *id);
+	int (*member_find)(pc_store *st, const char *source, const char *message_id, const char *dkey, long long *id);
 	int (*campaign_new)(pc_store *st, const pc_member *m, long long *id);
 	int (*campaign_add)(pc_store *st, long long id, const pc_member *m);
 	int (*member_verdict)(pc_store *st, long long id, const char *source, const char *message_id, pc_action v,
@@ -65,6 +65,22 @@ struct pc_store {
 	void *impl;
 	char error[256];
 };
+
+/* The quarantine kept in the store (store.h): a table of its own beside
+ * pc_store_ops, so a back end without one (SQLite) declares nothing;
+ * store.c finds PostgreSQL's by the back end's name. */
+typedef struct pc_store_qops {
+	int (*put)(pc_store *st, const char *qid, time_t created, const void *bytes, size_t n, const char *meta);
+	int (*get)(pc_store *st, const char *qid, char **bytes, size_t *n, char **meta, time_t *created);
+	int (*list)(pc_store *st, const char *after, size_t max, bool with_meta, pc_qstored_cb cb, void *ctx);
+	int (*remove)(pc_store *st, const char *qid);
+	int (*stamp)(pc_store *st, long long *count, char *max_qid, size_t len);
+	int (*lock)(pc_store *st, const char *qid);
+	int (*unlock)(pc_store *st, const char *qid);
+	int (*locked)(pc_store *st, const char *qid);
+	int (*ping)(pc_store *st);
+} pc_store_qops;
+extern const pc_store_qops pc_pg_qops; /* store/pg_quarantine.c */
 
 pc_store *pc_store_sqlite_open(const char *path, char *err, size_t errlen);
 pc_store *pc_store_pg_open(const char *conninfo, const char *password_file, unsigned timeout_ms, char *err,

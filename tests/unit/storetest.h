@@ -50,8 +50,7 @@ static inline void pc_test_store_new(char *path, size_t n, const char *tag)
 		fprintf(stderr, "storetest: %s: %s", dsn, PQerrorMessage(c));
 		abort();
 	}
-	snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", name);
-	PQclear(PQexec(c, sql));
+	PQclear(PQexec(c, "SET client_min_messages = warning"));
 	snprintf(sql, sizeof sql, "CREATE DATABASE %s", name);
 	PGresult *r = PQexec(c, sql);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {

@@ -166,7 +166,7 @@ static void test_history_rules(void **state)
 
 static mode_t mode_of(const char *suffix)
 {
-	char p[96];
+	char p[PC_TEST_STORE_MAX + 8];
 	snprintf(p, sizeof p, "%s%s", path, suffix);
 	struct stat sb;
 	assert_int_equal(stat(p, &sb), 0);
@@ -250,7 +250,7 @@ static void test_nodes_one_campaign(void **state)
 				size_t k = 0;
 				if (pc_store_begin(s) != 0)
 					_exit(3);
-				int known = pc_store_member_find(s, src, mid, &id);
+				int known = pc_store_member_find(s, src, mid, NULL, &id);
 				if (known < 0 ||
 				    (!known && pc_store_campaign_candidates(s, bands, PC_STORE_BANDS, ids, 4, &k) != 0)) {
 					fprintf(stderr, "node %d: %s\n", n, pc_store_error(s));
