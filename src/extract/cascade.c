@@ -625,7 +625,8 @@ static bool sel_entry_walkable(const mycss_selectors_entry_t *e, int depth)
 				if (!sel_list_walkable(l, depth + 1))
 					return false;
 				for (size_t i = 0; i < l->entries_list_length; i++)
-					for (const mycss_selectors_entry_t *k = l->entries_list[i].entry; k; k = k->next)
+					for (const mycss_selectors_entry_t *k = l->entries_list[i].entry; k;
+					     k = k->next)
 						if (!k->key)
 							return false;
 				break;
