@@ -482,7 +482,9 @@ static int list(const char *dir, bool with_meta, pc_quarantine_cb cb, void *ctx,
 			size_t mn = 0;
 			if (with_meta && read_all(mfd, json, META_MAX, &meta, &mn) != 0 && errno != ENOENT)
 				rc = fail(err, errlen, dir, "msg", json, strerror(errno));
-			else if (faccessat(mfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0) /* not removed meanwhile */
+			/* not removed while its metadata was read (the names alone
+			 * are as fresh as the scan) */
+			else if (!with_meta || faccessat(mfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 				stop = cb(ctx, id, meta) != 0;
 			free(meta);
 		}

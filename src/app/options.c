@@ -60,7 +60,8 @@ struct pc_store *pc_cli_store(const pc_config *cfg, const char *db_path)
 {
 	const char *path = db_path ? db_path : cfg->history_db;
 	if (!path || !*path) {
-		fprintf(stderr, "portcullis: no store: give --db FILE (or a postgresql:// URI) or set [history] database or [store]\n");
+		fprintf(stderr, "portcullis: no store: give --db FILE (or a postgresql:// URI) or set [history] "
+		                "database or [store]\n");
 		return NULL;
 	}
 	char err[512];

@@ -548,6 +548,8 @@ static int set_at(pc_config *c, const char *key, const char *value, const char *
 		return 0;
 	} else if (strcmp(key, "store.conninfo") == 0) {
 		return set_string(c->store_conninfo, sizeof c->store_conninfo, key, value, err, errlen);
+	} else if (strcmp(key, "store.journal") == 0) {
+		return set_string(c->store_journal, sizeof c->store_journal, key, value, err, errlen);
 	} else if (strcmp(key, "store.password_file") == 0) {
 		return set_string(c->store_password_file, sizeof c->store_password_file, key, value, err, errlen);
 	} else if (strcmp(key, "store.timeout") == 0) {
@@ -873,7 +875,8 @@ static int quarantine_finish(pc_config *c, char *err, size_t errlen)
 	if (!c->quarantine_in_store)
 		return 0;
 	if (strncmp(c->history_db, "postgres", 8)) {
-		snprintf(err, errlen, "[quarantine] location = store needs the shared store ([store] backend = postgresql)");
+		snprintf(err, errlen,
+		         "[quarantine] location = store needs the shared store ([store] backend = postgresql)");
 		return -1;
 	}
 	if (c->quarantine_dir[0] && strcmp(c->quarantine_dir, c->history_db)) {
@@ -898,6 +901,10 @@ static int store_finish(pc_config *c, char *err, size_t errlen)
 			return -1;
 		}
 		return 0;
+	}
+	if (!strncmp(c->store_journal, "postgres", 8)) {
+		snprintf(err, errlen, "[store] journal: a local directory (it keeps what the store could not)");
+		return -1;
 	}
 	if (!c->store_conninfo[0]) {
 		snprintf(err, errlen, "[store] backend = postgresql needs [store] conninfo");

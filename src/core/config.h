@@ -91,12 +91,13 @@ typedef struct pc_config {
 	char history_db[1024]; /* the store: a SQLite file, or "postgresql:" + a libpq connection string
 	                        * (set from [store] backend/conninfo); "" = none */
 	/* [store] */
-	int store_postgresql;          /* backend = postgresql */
-	char store_conninfo[1024];     /* libpq connection string or URI */
+	int store_postgresql;           /* backend = postgresql */
+	char store_conninfo[1024];      /* libpq connection string or URI */
 	char store_password_file[1024]; /* the password, first line ("" = libpq's own: .pgpass, none) */
-	unsigned store_timeout_ms;     /* connect, statement and lock timeout (PostgreSQL) */
-	int store_on_error;            /* -1: by backend (tempfail for postgresql, deliver for sqlite);
-	                                * 1: tempfail a message whose scan met a store error; 0: deliver */
+	unsigned store_timeout_ms;      /* connect, statement and lock timeout (PostgreSQL) */
+	int store_on_error;             /* -1: by backend (tempfail for postgresql, deliver for sqlite);
+	                                 * 1: tempfail a message whose scan met a store error; 0: deliver */
+	char store_journal[1024];       /* on_error = deliver: such messages kept here for `store replay` */
 	/* [policy] thresholds */
 	pc_action impersonation_action;         /* impersonation, no tracker */
 	pc_action impersonation_tracker_action; /* impersonation + hidden tracker or token */

@@ -68,14 +68,14 @@ static int check_quarantine(const pc_config *cfg)
 		return 1;
 	}
 	if (pc_store_is_postgresql(cfg->quarantine_dir)) {
-		/* [quarantine] location = store: the front end's threads open it
-		 * with these settings; the table is made by the store's migration */
-		char err[512], where[300];
-		pc_quarantine_where(cfg->quarantine_dir, where, sizeof where);
+		/* [quarantine] location = store: opened as the front end's threads
+		 * open it (the store's migration makes the table), then read;
+		 * the store's messages name it without the password */
+		char err[512];
 		pc_store *st = pc_store_open_with(cfg->quarantine_dir, cfg->store_password_file, cfg->store_timeout_ms,
 		                                  err, sizeof err);
 		if (!st) {
-			fprintf(stderr, "portcullis: quarantine in the store (%s): %s (as uid %u)\n", where, err,
+			fprintf(stderr, "portcullis: quarantine in the store: %s (as uid %u)\n", err,
 			        (unsigned)geteuid());
 			return 1;
 		}
@@ -83,7 +83,7 @@ static int check_quarantine(const pc_config *cfg)
 		char last[PC_QID_MAX];
 		int rc = pc_store_quarantine_stamp(st, &n, last, sizeof last);
 		if (rc != 0)
-			fprintf(stderr, "portcullis: quarantine in the store (%s): %s\n", where, pc_store_error(st));
+			fprintf(stderr, "portcullis: quarantine in the store: %s\n", pc_store_error(st));
 		pc_store_close(st);
 		return rc != 0;
 	}

@@ -63,11 +63,10 @@ typedef struct pg {
 	char where[200]; /* host:port/db for messages (never the password) */
 } pg;
 
-const char PC_PG_SCHEMA_CORE[] =
-    "CREATE TABLE contact (sender text NOT NULL, domain text NOT NULL, rcpt text NOT NULL,"
-    " first_seen bigint NOT NULL, last_seen bigint NOT NULL, count bigint NOT NULL,"
-    " PRIMARY KEY (sender, rcpt));"
-    "CREATE INDEX contact_domain ON contact (domain);";
+const char PC_PG_SCHEMA_CORE[] = "CREATE TABLE contact (sender text NOT NULL, domain text NOT NULL, rcpt text NOT NULL,"
+                                 " first_seen bigint NOT NULL, last_seen bigint NOT NULL, count bigint NOT NULL,"
+                                 " PRIMARY KEY (sender, rcpt));"
+                                 "CREATE INDEX contact_domain ON contact (domain);";
 
 /* ---- parameters ---- */
 
@@ -308,9 +307,16 @@ static int connect_now(pc_store *st)
 	snprintf(tut, sizeof tut, "%u", q->timeout_ms);
 	/* defaults first: the connection string's own values override them;
 	 * the password file's value last */
-	const char *keys[] = {"connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval",
-	                      "keepalives_count", "tcp_user_timeout", "application_name", "dbname",
-	                      q->password ? "password" : NULL, NULL};
+	const char *keys[] = {"connect_timeout",
+	                      "keepalives",
+	                      "keepalives_idle",
+	                      "keepalives_interval",
+	                      "keepalives_count",
+	                      "tcp_user_timeout",
+	                      "application_name",
+	                      "dbname",
+	                      q->password ? "password" : NULL,
+	                      NULL};
 	const char *vals[] = {ct, "1", "5", "2", "3", tut, "portcullis", q->conninfo, q->password, NULL};
 	q->conn = PQconnectdbParams(keys, vals, 1);
 	if (!q->conn)
@@ -553,13 +559,14 @@ static int pg_remember(pc_store *st, const char *sender, const char *domain, con
 		pc_pg_arg_text(&a, domain, PC_PG_MAX_TEXT);
 		pc_pg_arg_text_array(&a, v, u, PC_PG_MAX_TEXT);
 		pc_pg_arg_int(&a, (long long)when);
-		rc = pc_pg_run(st, S_REMEMBER,
-		               "INSERT INTO contact (sender, domain, rcpt, first_seen, last_seen, count)"
-		               " SELECT $1, $2, r, $4, $4, 1 FROM unnest($3::text[]) r ORDER BY r"
-		               " ON CONFLICT (sender, rcpt) DO UPDATE SET"
-		               " last_seen = GREATEST(contact.last_seen, excluded.last_seen), count = contact.count + 1,"
-		               " first_seen = LEAST(contact.first_seen, excluded.first_seen)",
-		               &a, "history write");
+		rc =
+		    pc_pg_run(st, S_REMEMBER,
+		              "INSERT INTO contact (sender, domain, rcpt, first_seen, last_seen, count)"
+		              " SELECT $1, $2, r, $4, $4, 1 FROM unnest($3::text[]) r ORDER BY r"
+		              " ON CONFLICT (sender, rcpt) DO UPDATE SET"
+		              " last_seen = GREATEST(contact.last_seen, excluded.last_seen), count = contact.count + 1,"
+		              " first_seen = LEAST(contact.first_seen, excluded.first_seen)",
+		              &a, "history write");
 	}
 	free(v);
 	return rc;
@@ -570,8 +577,7 @@ static int pg_remember(pc_store *st, const char *sender, const char *domain, con
 /* By source and Message-ID (pg_campaign.c), then by the delivery key:
  * the MTA's retry of a message under a new queue id is the member it
  * was (store.h). */
-static int pg_member_find(pc_store *st, const char *source, const char *message_id, const char *dkey,
-                          long long *id)
+static int pg_member_find(pc_store *st, const char *source, const char *message_id, const char *dkey, long long *id)
 {
 	if (!source || !message_id)
 		return 0;
@@ -580,7 +586,8 @@ static int pg_member_find(pc_store *st, const char *source, const char *message_
 		return rc;
 	pc_pg_args a = {0};
 	pc_pg_arg_text(&a, dkey, 64);
-	PGresult *r = pc_pg_exec(st, S_DKEY, "SELECT campaign FROM member WHERE dkey = $1 LIMIT 1", &a, "member lookup");
+	PGresult *r =
+	    pc_pg_exec(st, S_DKEY, "SELECT campaign FROM member WHERE dkey = $1 LIMIT 1", &a, "member lookup");
 	if (!r)
 		return -1;
 	rc = PQntuples(r) > 0;
@@ -683,7 +690,7 @@ static int schema_version(PGconn *c, char *msg, size_t msglen)
 		PQclear(r);
 		return -1;
 	}
-	int v = PQntuples(r) ? atoi(PQgetvalue(r, 0, 0)) : 0;
+	int v = PQntuples(r) ? (int)strtol(PQgetvalue(r, 0, 0), NULL, 10) : 0;
 	int none = !PQntuples(r);
 	PQclear(r);
 	if (none && simple(c, "INSERT INTO portcullis_schema (version) VALUES (0)", msg, msglen) != 0)
@@ -694,8 +701,8 @@ static int schema_version(PGconn *c, char *msg, size_t msglen)
 static int apply(PGconn *c, int from, char *msg, size_t msglen)
 {
 	if (from == 0) {
-		const char *parts[] = {PC_PG_SCHEMA_CORE,    PC_PG_SCHEMA_CAMPAIGN, PC_PG_SCHEMA_AUDIT,
-		                       PC_PG_SCHEMA_COPIES,  PC_PG_SCHEMA_CUSTODY,  PC_PG_SCHEMA_CONSOLE,
+		const char *parts[] = {PC_PG_SCHEMA_CORE,      PC_PG_SCHEMA_CAMPAIGN, PC_PG_SCHEMA_AUDIT,
+		                       PC_PG_SCHEMA_COPIES,    PC_PG_SCHEMA_CUSTODY,  PC_PG_SCHEMA_CONSOLE,
 		                       PC_PG_SCHEMA_QUARANTINE};
 		for (size_t i = 0; i < sizeof parts / sizeof *parts; i++)
 			if (simple(c, parts[i], msg, msglen) != 0)
@@ -725,9 +732,9 @@ static int migrate(pc_store *st, char *err, size_t errlen)
 			return -1;
 		}
 		if (v == SCHEMA_VERSION)
-			return simple(q->conn, "COMMIT", msg, sizeof msg) == 0 ? 0 : (snprintf(err, errlen, "%s: %s",
-			                                                                      q->where, msg),
-			                                                             -1);
+			return simple(q->conn, "COMMIT", msg, sizeof msg) == 0
+			           ? 0
+			           : (snprintf(err, errlen, "%s: %s", q->where, msg), -1);
 		if (apply(q->conn, v, msg, sizeof msg) != 0 || simple(q->conn, "COMMIT", msg, sizeof msg) != 0) {
 			size_t n = strlen(msg);
 			while (n && msg[n - 1] == '\n')

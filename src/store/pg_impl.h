@@ -40,12 +40,12 @@
 #define PC_PG_MAX_ARGS 24
 
 /* statement slots: each file its range */
-#define PC_PG_SLOT_CORE 0      /* pg.c: history, transactions (0..15) */
-#define PC_PG_SLOT_CAMPAIGN 16 /* pg_campaign.c (16..63) */
-#define PC_PG_SLOT_AUDIT 64    /* pg_audit.c (64..79) */
-#define PC_PG_SLOT_COPIES 80   /* pg_copies.c (80..87) */
-#define PC_PG_SLOT_CUSTODY 88  /* pg_custody.c (88..103) */
-#define PC_PG_SLOT_CONSOLE 104 /* pg_console.c (104..159) */
+#define PC_PG_SLOT_CORE 0         /* pg.c: history, transactions (0..15) */
+#define PC_PG_SLOT_CAMPAIGN 16    /* pg_campaign.c (16..63) */
+#define PC_PG_SLOT_AUDIT 64       /* pg_audit.c (64..79) */
+#define PC_PG_SLOT_COPIES 80      /* pg_copies.c (80..87) */
+#define PC_PG_SLOT_CUSTODY 88     /* pg_custody.c (88..103) */
+#define PC_PG_SLOT_CONSOLE 104    /* pg_console.c (104..159) */
 #define PC_PG_SLOT_QUARANTINE 160 /* pg_quarantine.c (160..175) */
 #define PC_PG_SLOTS 176
 
@@ -101,12 +101,12 @@ int pc_pg_own_end(pc_store *st, bool own, int rc);
 bool pc_pg_in_tx(pc_store *st);
 
 /* The schema each file owns, applied in this order by migration 1 */
-extern const char PC_PG_SCHEMA_CORE[];     /* pg.c: contact */
-extern const char PC_PG_SCHEMA_CAMPAIGN[]; /* pg_campaign.c: campaign, campaign_band, member, campaign_value */
-extern const char PC_PG_SCHEMA_AUDIT[];    /* pg_audit.c: audit, audit_rcpt */
-extern const char PC_PG_SCHEMA_COPIES[];   /* pg_copies.c: copy_url */
-extern const char PC_PG_SCHEMA_CUSTODY[];  /* pg_custody.c: custody, ioc_set */
-extern const char PC_PG_SCHEMA_CONSOLE[];  /* pg_console.c: message (+ trigger), console_user, qindex */
+extern const char PC_PG_SCHEMA_CORE[];       /* pg.c: contact */
+extern const char PC_PG_SCHEMA_CAMPAIGN[];   /* pg_campaign.c: campaign, campaign_band, member, campaign_value */
+extern const char PC_PG_SCHEMA_AUDIT[];      /* pg_audit.c: audit, audit_rcpt */
+extern const char PC_PG_SCHEMA_COPIES[];     /* pg_copies.c: copy_url */
+extern const char PC_PG_SCHEMA_CUSTODY[];    /* pg_custody.c: custody, ioc_set */
+extern const char PC_PG_SCHEMA_CONSOLE[];    /* pg_console.c: message (+ trigger), console_user, qindex */
 extern const char PC_PG_SCHEMA_QUARANTINE[]; /* pg_quarantine.c: quarantine (originals kept in the store) */
 
 /* pg_campaign.c */
@@ -118,8 +118,7 @@ int pc_pg_campaign_new(pc_store *st, const pc_member *m, long long *id);
 int pc_pg_campaign_add(pc_store *st, long long id, const pc_member *m);
 int pc_pg_member_verdict(pc_store *st, long long id, const char *source, const char *message_id, pc_action v,
                          const char *rule, pc_action own, const char *own_rule);
-int pc_pg_mark(pc_store *st, long long id, pc_campaign_status status, bool analyst, pc_action action,
-               const char *why);
+int pc_pg_mark(pc_store *st, long long id, pc_campaign_status status, bool analyst, pc_action action, const char *why);
 int pc_pg_list(pc_store *st, long min_size, pc_campaign_cb cb, void *ctx);
 int pc_pg_values(pc_store *st, long long id, const char *kind, size_t max, pc_value_cb cb, void *ctx);
 int pc_pg_members(pc_store *st, long long id, pc_member_cb cb, void *ctx);

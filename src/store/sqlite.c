@@ -633,8 +633,7 @@ static int sq_infra(pc_store *st, long long id, const char *const *infra, size_t
 	return found;
 }
 
-static int sq_member_find(pc_store *st, const char *source, const char *message_id, const char *dkey,
-                          long long *id)
+static int sq_member_find(pc_store *st, const char *source, const char *message_id, const char *dkey, long long *id)
 {
 	if (!source || !message_id)
 		return 0;

@@ -17,8 +17,7 @@ bool pc_store_is_postgresql(const char *path)
 	       (!strncmp(path, "postgresql:", 11) || !strncmp(path, "postgres://", 11));
 }
 
-pc_store *pc_store_open_with(const char *path, const char *password_file, unsigned timeout_ms, char *err,
-                             size_t errlen)
+pc_store *pc_store_open_with(const char *path, const char *password_file, unsigned timeout_ms, char *err, size_t errlen)
 {
 	if (!path || !*path) {
 		snprintf(err, errlen, "no store path given");
@@ -27,9 +26,8 @@ pc_store *pc_store_open_with(const char *path, const char *password_file, unsign
 	if (pc_store_is_postgresql(path)) {
 		/* "postgresql://..." is libpq's URI; "postgresql:KEY=VALUE ..."
 		 * its keyword form */
-		const char *conninfo = strncmp(path, "postgresql:", 11) || !strncmp(path, "postgresql://", 13)
-		                           ? path
-		                           : path + 11;
+		const char *conninfo =
+		    strncmp(path, "postgresql:", 11) || !strncmp(path, "postgresql://", 13) ? path : path + 11;
 		return pc_store_pg_open(conninfo, password_file, timeout_ms, err, errlen);
 	}
 	return pc_store_sqlite_open(path, err, errlen);
@@ -163,8 +161,7 @@ int pc_store_ioc_remove(pc_store *st, const char *name)
 	return st->ops->ioc_remove(st, name);
 }
 
-int pc_store_member_find(pc_store *st, const char *source, const char *message_id, const char *dkey,
-                         long long *id)
+int pc_store_member_find(pc_store *st, const char *source, const char *message_id, const char *dkey, long long *id)
 {
 	*id = 0;
 	return st->ops->member_find(st, source, message_id, dkey ? dkey : "", id);

@@ -148,8 +148,7 @@ int pc_store_campaign_infra(pc_store *st, long long id, const char *const *infra
  * needed: a Message-ID alone proves nothing, senders choose it), or with
  * this delivery key (pc_member.dkey; "" or NULL: not looked up): 1 and
  * *id, 0 none, -1 error. */
-int pc_store_member_find(pc_store *st, const char *source, const char *message_id, const char *dkey,
-                         long long *id);
+int pc_store_member_find(pc_store *st, const char *source, const char *message_id, const char *dkey, long long *id);
 /* Starts a campaign with `m` as its first member; *id set. */
 int pc_store_campaign_new(pc_store *st, const pc_member *m, long long *id);
 /* Adds `m` to campaign id and updates its counters (and band keys while

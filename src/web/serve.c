@@ -147,7 +147,8 @@ int pc_web_serve(int argc, char **argv)
 	if (listen)
 		snprintf(w->cfg.console_listen, sizeof w->cfg.console_listen, "%s", listen);
 	if (!w->cfg.history_db[0]) {
-		fprintf(stderr, "portcullis serve: no store: give --db FILE (or a postgresql:// URI) or set [history] database or [store]\n");
+		fprintf(stderr, "portcullis serve: no store: give --db FILE (or a postgresql:// URI) or set [history] "
+		                "database or [store]\n");
 		goto out;
 	}
 	if (config && !realpath(config, w->config_path))

@@ -150,18 +150,21 @@ def load(tmp, src, ncampaign, nordinary):
 
 
 def inject(port, msgs, sessions=8):
-    """Sends every message (its own envelope) over SESSIONS connections; {Message-ID: code}."""
+    """Sends every message (its own envelope) over SESSIONS connections to 127.0.0.1:port, or to
+    port[i % len(port)] for message i, each session keeping one port; {Message-ID: code}."""
+    ports = port if isinstance(port, (list, tuple)) else [port]
     lock = threading.Lock()
-    todo = list(reversed(msgs))
+    todo = [list(reversed(msgs[k::len(ports)])) for k in range(len(ports))]
     res = {}
 
-    def session():
+    def session(k):
+        port, todo_k = ports[k], todo[k]
         s = None
         while True:
             with lock:
-                if not todo:
+                if not todo_k:
                     break
-                m = todo.pop()
+                m = todo_k.pop()
             _, mid, sender, rcpt, data = m
             for attempt in range(5):
                 try:
@@ -188,7 +191,7 @@ def inject(port, msgs, sessions=8):
             except Exception:
                 pass
 
-    threads = [threading.Thread(target=session) for _ in range(sessions)]
+    threads = [threading.Thread(target=session, args=(i % len(ports),)) for i in range(sessions)]
     for t in threads:
         t.start()
     for t in threads:
@@ -261,13 +264,15 @@ def maildir_ids(maildir):
     return out
 
 
-def quarantine_ids(qdir):
+def quarantine_ids(qdir, paths=False):
+    """[Message-ID] (or [(Message-ID, file)]) of every quarantined message."""
     out = []
-    for p in glob.glob(os.path.join(qdir, "msg", "*.eml")):
+    for p in sorted(glob.glob(os.path.join(qdir, "msg", "*.eml"))):
         with open(p, "rb") as f:
             head = re.split(rb"\r?\n\r?\n", f.read(256 * 1024), 1)[0]
         m = MID_RE.search(head)
-        out.append(m.group(1).decode() if m else None)
+        mid = m.group(1).decode() if m else None
+        out.append((mid, p) if paths else mid)
     return out
 
 
@@ -548,6 +553,10 @@ def main():
         check(not missing, "none lost: %d of %d delivered or quarantined (missing: %s)" %
               (len(expect) - len(missing), len(expect), ranges(missing)))
         check(not twice, "none twice (%d twice: %s)" % (len(twice), ranges(twice)))
+        for m in twice[:5]:
+            where = ["%s/q/msg/%s" % (os.path.basename(n.dir), os.path.basename(f)) for n in nodes
+                     for mid, f in quarantine_ids(os.path.join(n.dir, "q"), True) if mid == m]
+            log("  %s: %s" % (m, ", ".join(where) or "delivered twice"))
         check(not unexpected and not relay_delivered, "nothing else delivered (unexpected %d, at the relay %d)" %
               (len(unexpected), len(relay_delivered)))
         check(not unscanned, "every delivered message was scanned (X-Portcullis-Verdict; without: %s)" %
@@ -577,6 +586,13 @@ def main():
         check(all(nfinal.get(m, 0) == 1 for m in expect),
               "one final answer per message in the milters' logs (0: %d, more: %d)" %
               (sum(1 for m in expect if nfinal.get(m, 0) == 0), sum(1 for m in expect if nfinal.get(m, 0) > 1)))
+        benign_q = [(m, v[0][2]) for m, v in final.items() if expect.get(m) == "ordinary" and v and
+                    v[0][2].get("verdict") == "quarantine"]
+        check(not benign_q, "no ordinary message quarantined (%d: %s)" % (
+            len(benign_q), "; ".join("%s %s %s" % (m, r.get("reasons"), r.get("detail")) for m, r in benign_q[:4])))
+        died = [(m, x[2]) for m, v in final.items() for x in v if "worker died" in (x[2].get("detail") or "")]
+        check(not died, "no worker died while scanning (%d: %s)" % (
+            len(died), "; ".join("%s: %s" % (m, r.get("detail")) for m, r in died[:4])))
         wrong_node = [m for m in expect if any(k != node_of[m] for _, k, _ in answers.get(m, []))]
         check(not wrong_node, "every message scanned by its own node only (others: %d)" % len(wrong_node))
 

@@ -243,22 +243,30 @@ static void test_nodes_one_campaign(void **state)
 			snprintf(rc0, sizeof rc0, "r%d.%d@org.example", n, i);
 			snprintf(tok, sizeof tok, "%016x", n * 1000 + i);
 			const char *rcpt[] = {rc0, "shared@org.example"};
-			pc_member m = {.source = src, .message_id = mid, .sender = "s@x.example", .token = tok,
-			               .rcpt = rcpt, .nrcpt = 2, .bands = bands, .sig = sig, .when = 1000 + i};
+			pc_member m = {.source = src,
+			               .message_id = mid,
+			               .sender = "s@x.example",
+			               .token = tok,
+			               .rcpt = rcpt,
+			               .nrcpt = 2,
+			               .bands = bands,
+			               .sig = sig,
+			               .when = 1000 + i};
 			for (int again = 0; again < 2; again++) { /* the second time: a replay */
 				long long ids[4], id = 0;
 				size_t k = 0;
 				if (pc_store_begin(s) != 0)
 					_exit(3);
 				int known = pc_store_member_find(s, src, mid, NULL, &id);
-				if (known < 0 ||
-				    (!known && pc_store_campaign_candidates(s, bands, PC_STORE_BANDS, ids, 4, &k) != 0)) {
+				if (known < 0 || (!known && pc_store_campaign_candidates(s, bands, PC_STORE_BANDS, ids,
+				                                                         4, &k) != 0)) {
 					fprintf(stderr, "node %d: %s\n", n, pc_store_error(s));
 					_exit(4);
 				}
 				if (!known) {
 					id = k ? ids[0] : 0;
-					if ((id ? pc_store_campaign_add(s, id, &m) : pc_store_campaign_new(s, &m, &id)) != 0) {
+					if ((id ? pc_store_campaign_add(s, id, &m)
+					        : pc_store_campaign_new(s, &m, &id)) != 0) {
 						fprintf(stderr, "node %d: %s\n", n, pc_store_error(s));
 						_exit(5);
 					}
@@ -283,8 +291,8 @@ static void test_nodes_one_campaign(void **state)
 	pc_campaign_rec seen[2];
 	memset(seen, 0, sizeof seen);
 	assert_int_equal(pc_store_campaign_list(st, 0, count_campaign, seen), 0);
-	assert_int_equal(seen[0].size, 1);             /* one campaign */
-	assert_int_equal(seen[1].size, NODES * EACH);  /* every copy, once */
+	assert_int_equal(seen[0].size, 1);            /* one campaign */
+	assert_int_equal(seen[1].size, NODES * EACH); /* every copy, once */
 	assert_int_equal(seen[1].recipients, NODES * EACH + 1);
 	assert_int_equal(seen[1].tokens, NODES * EACH);
 	assert_int_equal(seen[1].tokened, NODES * EACH);
