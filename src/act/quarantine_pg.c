@@ -224,7 +224,7 @@ static pc_store *conn(const char *dir, char *err, size_t errlen)
 				return NULL;
 			}
 			q->gen = g;
-			q->st = pc_store_open_with(dir, pw, ms, err, errlen);
+			q->st = pc_store_open_with(dir, pw, ms, 0, err, errlen);
 			free(pw);
 			if (!q->st) {
 				pthread_mutex_lock(&mu);

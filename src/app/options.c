@@ -65,7 +65,7 @@ struct pc_store *pc_cli_store(const pc_config *cfg, const char *db_path)
 		return NULL;
 	}
 	char err[512];
-	pc_store *st = pc_store_open_cfg(cfg, path, err, sizeof err);
+	pc_store *st = pc_store_open_cfg(cfg, path, 0, err, sizeof err);
 	if (!st)
 		fprintf(stderr, "portcullis: store: %s\n", err);
 	return st;

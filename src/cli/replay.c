@@ -190,7 +190,7 @@ int pc_cli_replay(int argc, char **argv)
 	}
 	/* the envelope's client is known: SPF/DKIM/DMARC are checked again
 	 * with the configured resolver, as the milter did */
-	if (pc_resources_open(&cfg, PC_RES_STORE | PC_RES_DNS, &res, err, sizeof err) != 0) {
+	if (pc_resources_open(&cfg, PC_RES_STORE | PC_RES_STORE_LAZY | PC_RES_DNS, &res, err, sizeof err) != 0) {
 		pc_resources_complain(err);
 		goto out;
 	}

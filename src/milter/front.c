@@ -73,7 +73,7 @@ static int check_quarantine(const pc_config *cfg)
 		 * the store's messages name it without the password */
 		char err[512];
 		pc_store *st = pc_store_open_with(cfg->quarantine_dir, cfg->store_password_file, cfg->store_timeout_ms,
-		                                  err, sizeof err);
+		                                  0, err, sizeof err);
 		if (!st) {
 			fprintf(stderr, "portcullis: quarantine in the store: %s (as uid %u)\n", err,
 			        (unsigned)geteuid());

@@ -299,7 +299,7 @@ int pc_milter_worker(const pc_config *cfg, int fd)
 	int status = 1;
 	/* the milter has the envelope: SPF, DKIM and DMARC are checked unless
 	 * dns.servers = off */
-	if (pc_resources_open(cfg, PC_RES_DNS | PC_RES_STORE, &res, w.err, sizeof w.err) != 0) {
+	if (pc_resources_open(cfg, PC_RES_DNS | PC_RES_STORE | PC_RES_STORE_LAZY, &res, w.err, sizeof w.err) != 0) {
 		pc_resources_complain(w.err);
 		goto out;
 	}

@@ -13,7 +13,10 @@
  *   Defaults the connection string can override: connect_timeout from
  *   `[store] timeout`, TCP keepalives (idle 5 s, 3 probes 2 s apart) and
  *   tcp_user_timeout, so a cut network is noticed within seconds;
- *   application_name "portcullis". Each connection then sets its own
+ *   application_name "portcullis"; gssencmode=disable (GSSAPI reads its
+ *   mechanism directory, which a milter worker's sandbox does not allow:
+ *   Kerberos sites set gssencmode and run the milter without the sandbox).
+ *   Each connection then sets its own
  *   statement_timeout and lock_timeout to the same timeout, so no call
  *   waits on the server longer than that: a milter worker answers its MTA
  *   (with the configured store-error behaviour) instead of hanging.
@@ -42,7 +45,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pwd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "store/pg_impl.h"
 
@@ -60,6 +65,11 @@ typedef struct pg {
 	bool prepared[PC_PG_SLOTS];
 	struct timespec down_until; /* a failed connect is not retried before this (monotonic) */
 	char down_why[256];
+	bool migrated;
+	/* libpq's defaults that need the user's passwd entry, read once at
+	 * open: a reconnection inside a milter worker's seccomp sandbox must
+	 * not call getpwuid() (NSS may open a socket the sandbox forbids) */
+	char *def_user, *def_passfile, *def_ssl[4];
 	char where[200]; /* host:port/db for messages (never the password) */
 } pg;
 
@@ -314,10 +324,34 @@ static int connect_now(pc_store *st)
 	                      "keepalives_count",
 	                      "tcp_user_timeout",
 	                      "application_name",
+	                      "gssencmode",
+	                      "user",
+	                      "passfile",
+	                      "sslcert",
+	                      "sslkey",
+	                      "sslrootcert",
+	                      "sslcrl",
 	                      "dbname",
 	                      q->password ? "password" : NULL,
 	                      NULL};
-	const char *vals[] = {ct, "1", "5", "2", "3", tut, "portcullis", q->conninfo, q->password, NULL};
+	/* a NULL value is "not given": libpq's own default (or environment) */
+	const char *vals[] = {ct,
+	                      "1",
+	                      "5",
+	                      "2",
+	                      "3",
+	                      tut,
+	                      "portcullis",
+	                      "disable",
+	                      q->def_user,
+	                      q->def_passfile,
+	                      q->def_ssl[0],
+	                      q->def_ssl[1],
+	                      q->def_ssl[2],
+	                      q->def_ssl[3],
+	                      q->conninfo,
+	                      q->password,
+	                      NULL};
 	q->conn = PQconnectdbParams(keys, vals, 1);
 	if (!q->conn)
 		return pc_pg_fail(st, "connect", "out of memory");
@@ -335,6 +369,8 @@ static int connect_now(pc_store *st)
 	PQclear(r);
 	return ok ? 0 : -1;
 }
+
+static int migrate(pc_store *st, char *err, size_t errlen);
 
 /* A working connection, re-established when broken and no transaction
  * was open on it. */
@@ -356,8 +392,17 @@ static int ensure(pc_store *st)
 		memcpy(st->error, q->down_why, sizeof st->error);
 		return -1;
 	}
-	if (connect_now(st) == 0)
-		return 0;
+	if (connect_now(st) == 0) {
+		if (q->migrated)
+			return 0;
+		/* opened lazily (PC_STORE_LAZY) while the server was away */
+		char err[sizeof st->error];
+		if (migrate(st, err, sizeof err) == 0) {
+			q->migrated = true;
+			return 0;
+		}
+		snprintf(st->error, sizeof st->error, "%s", err);
+	}
 	clock_gettime(CLOCK_MONOTONIC, &q->down_until);
 	q->down_until.tv_sec += 1;
 	memcpy(q->down_why, st->error, sizeof q->down_why);
@@ -615,6 +660,10 @@ static void pg_close(pc_store *st)
 			free(q->password);
 		}
 		free(q->conninfo);
+		g_free(q->def_user);
+		g_free(q->def_passfile);
+		for (int i = 0; i < 4; i++)
+			g_free(q->def_ssl[i]);
 		free(q);
 	}
 	free(st);
@@ -665,6 +714,7 @@ static const pc_store_ops pg_ops = {
     .message_search = pc_pg_message_search,
     .verdict_series = pc_pg_verdict_series,
     .top = pc_pg_top,
+    .quarantine = &pc_pg_qops,
 };
 
 static int simple(PGconn *c, const char *sql, char *msg, size_t msglen)
@@ -776,8 +826,31 @@ static char *read_password(const char *path, char *err, size_t errlen)
 	return out;
 }
 
-pc_store *pc_store_pg_open(const char *conninfo, const char *password_file, unsigned timeout_ms, char *err,
-                           size_t errlen)
+/* libpq's defaults from the passwd entry (user name, ~/.pgpass,
+ * ~/.postgresql/...), unless the environment names them (then libpq reads
+ * it, without getpwuid). */
+static void passwd_defaults(pg *q)
+{
+	struct passwd pwd, *pw = NULL;
+	char buf[4096];
+	if (getpwuid_r(geteuid(), &pwd, buf, sizeof buf, &pw) != 0 || !pw)
+		return;
+	if (!getenv("PGUSER"))
+		q->def_user = g_strdup(pw->pw_name);
+	const char *home = pw->pw_dir && *pw->pw_dir ? pw->pw_dir : NULL;
+	if (!home)
+		return;
+	if (!getenv("PGPASSFILE") && !q->password)
+		q->def_passfile = g_strdup_printf("%s/.pgpass", home);
+	static const char *const env[4] = {"PGSSLCERT", "PGSSLKEY", "PGSSLROOTCERT", "PGSSLCRL"};
+	static const char *const file[4] = {"postgresql.crt", "postgresql.key", "root.crt", "root.crl"};
+	for (int i = 0; i < 4; i++)
+		if (!getenv(env[i]))
+			q->def_ssl[i] = g_strdup_printf("%s/.postgresql/%s", home, file[i]);
+}
+
+pc_store *pc_store_pg_open(const char *conninfo, const char *password_file, unsigned timeout_ms, unsigned flags,
+                           char *err, size_t errlen)
 {
 	pc_store *st = calloc(1, sizeof *st);
 	pg *q = calloc(1, sizeof *q);
@@ -797,7 +870,14 @@ pc_store *pc_store_pg_open(const char *conninfo, const char *password_file, unsi
 		pg_close(st);
 		return NULL;
 	}
+	passwd_defaults(q);
 	if (connect_now(st) != 0) {
+		if (flags & PC_STORE_LAZY) { /* connected and migrated on first use */
+			clock_gettime(CLOCK_MONOTONIC, &q->down_until);
+			q->down_until.tv_sec += 1;
+			memcpy(q->down_why, st->error, sizeof q->down_why);
+			return st;
+		}
 		snprintf(err, errlen, "%s", st->error);
 		pg_close(st);
 		return NULL;
@@ -806,5 +886,6 @@ pc_store *pc_store_pg_open(const char *conninfo, const char *password_file, unsi
 		pg_close(st);
 		return NULL;
 	}
+	q->migrated = true;
 	return st;
 }

@@ -17,7 +17,8 @@ bool pc_store_is_postgresql(const char *path)
 	       (!strncmp(path, "postgresql:", 11) || !strncmp(path, "postgres://", 11));
 }
 
-pc_store *pc_store_open_with(const char *path, const char *password_file, unsigned timeout_ms, char *err, size_t errlen)
+pc_store *pc_store_open_with(const char *path, const char *password_file, unsigned timeout_ms, unsigned flags,
+                             char *err, size_t errlen)
 {
 	if (!path || !*path) {
 		snprintf(err, errlen, "no store path given");
@@ -28,20 +29,20 @@ pc_store *pc_store_open_with(const char *path, const char *password_file, unsign
 		 * its keyword form */
 		const char *conninfo =
 		    strncmp(path, "postgresql:", 11) || !strncmp(path, "postgresql://", 13) ? path : path + 11;
-		return pc_store_pg_open(conninfo, password_file, timeout_ms, err, errlen);
+		return pc_store_pg_open(conninfo, password_file, timeout_ms, flags, err, errlen);
 	}
 	return pc_store_sqlite_open(path, err, errlen);
 }
 
 pc_store *pc_store_open(const char *path, char *err, size_t errlen)
 {
-	return pc_store_open_with(path, NULL, 0, err, errlen);
+	return pc_store_open_with(path, NULL, 0, 0, err, errlen);
 }
 
-pc_store *pc_store_open_cfg(const pc_config *cfg, const char *path, char *err, size_t errlen)
+pc_store *pc_store_open_cfg(const pc_config *cfg, const char *path, unsigned flags, char *err, size_t errlen)
 {
-	return pc_store_open_with(path ? path : cfg->history_db, cfg->store_password_file, cfg->store_timeout_ms, err,
-	                          errlen);
+	return pc_store_open_with(path ? path : cfg->history_db, cfg->store_password_file, cfg->store_timeout_ms, flags,
+	                          err, errlen);
 }
 
 const char *pc_store_backend(const pc_store *st)
@@ -310,8 +311,8 @@ const char *pc_campaign_status_name(pc_campaign_status s)
 
 static const pc_store_qops *qops(pc_store *st)
 {
-	if (!strcmp(st->ops->name, "postgresql"))
-		return &pc_pg_qops;
+	if (st->ops->quarantine)
+		return st->ops->quarantine;
 	snprintf(st->error, sizeof st->error, "the quarantine is kept in the store only on PostgreSQL");
 	return NULL;
 }

@@ -49,9 +49,10 @@ pc_store *pc_store_open(const char *path, char *err, size_t errlen);
 /* The same with [store]'s password file ("" or NULL: none) and timeout
  * in ms (0: 10 s); pc_store_open_cfg takes both, and path (NULL: the
  * configured store), from a configuration. */
-pc_store *pc_store_open_with(const char *path, const char *password_file, unsigned timeout_ms, char *err,
-                             size_t errlen);
-pc_store *pc_store_open_cfg(const pc_config *cfg, const char *path, char *err, size_t errlen);
+#define PC_STORE_LAZY 1 /* PostgreSQL: a server not reachable yet is connected on first use */
+pc_store *pc_store_open_with(const char *path, const char *password_file, unsigned timeout_ms, unsigned flags,
+                             char *err, size_t errlen);
+pc_store *pc_store_open_cfg(const pc_config *cfg, const char *path, unsigned flags, char *err, size_t errlen);
 /* Whether path names a PostgreSQL store; the open store's back end name
  * ("sqlite", "postgresql") */
 bool pc_store_is_postgresql(const char *path);

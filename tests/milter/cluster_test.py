@@ -264,6 +264,13 @@ def maildir_ids(maildir):
     return out
 
 
+def store_quarantine_ids(pg, db):
+    """[(Message-ID, qid)] of every message in the store's quarantine table (the header's Message-ID)."""
+    rows = pg.psql(db, "SELECT qid || ' ' || coalesce((regexp_match(encode(substring(original from 1 for 65536), "
+                       "'escape'), '^Message-ID:[ \t]*<([^>\r\n]+)>', 'in'))[1], '-') FROM quarantine")
+    return [(l.split(" ", 1)[1], l.split(" ", 1)[0]) for l in rows.splitlines() if l]
+
+
 def quarantine_ids(qdir, paths=False):
     """[Message-ID] (or [(Message-ID, file)]) of every quarantined message."""
     out = []
@@ -288,7 +295,7 @@ addresses = hannah.reyes@dailyledger.example
 domains = dailyledger.example
 {store}
 [quarantine]
-directory = {dir}/q
+{quarantine}
 action = discard
 [milter]
 socket = unix:{dir}/milter.sock
@@ -306,14 +313,16 @@ servers = off
 
 
 class Node:
-    def __init__(self, bin_, dir_, store, workers=2):
+    def __init__(self, bin_, dir_, store, workers=2, quarantine="directory"):
+        """quarantine: "directory" (DIR/q, the node's own) or "store" (the shared store's table)."""
         self.bin, self.dir = bin_, dir_
         os.makedirs(os.path.join(dir_, "q"), exist_ok=True)
         os.chmod(dir_, 0o755)  # Postfix (user postfix) reaches the socket
         self.metrics = free_port()
         self.conf = os.path.join(dir_, "portcullis.conf")
+        q = "location = store" if quarantine == "store" else "directory = %s/q" % dir_
         with open(self.conf, "w") as f:
-            f.write(NODE_CONF.format(store=store, dir=dir_, workers=workers, metrics=self.metrics))
+            f.write(NODE_CONF.format(store=store, dir=dir_, workers=workers, metrics=self.metrics, quarantine=q))
         self.log = os.path.join(dir_, "milter.log")
         self.spec = "unix:%s/milter.sock" % dir_
         self.proc = None
@@ -427,6 +436,8 @@ def main():
     ap.add_argument("--campaign", type=int, default=2000)
     ap.add_argument("--ordinary", type=int, default=2000)
     ap.add_argument("--sessions", type=int, default=8)
+    ap.add_argument("--quarantine", choices=("store", "directory"), default="store",
+                    help="[quarantine] location of both nodes: the store's table (default) or a directory each")
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
     a = ap.parse_args()
     if os.geteuid() != 0 or not shutil.which("postfix", path="/usr/sbin:/usr/bin"):
@@ -452,7 +463,7 @@ def main():
         pg.init().start()
         dsn = pg.create_db("cluster")
         store = "[store]\nbackend = postgresql\nconninfo = %s\ntimeout = 5\non_error = tempfail\n" % dsn
-        nodes = [Node(bin_, os.path.join(tmp, "node%d" % k), store) for k in (1, 2)]
+        nodes = [Node(bin_, os.path.join(tmp, "node%d" % k), store, quarantine=a.quarantine) for k in (1, 2)]
         for n in nodes:
             n.start()
         mx = [Postfix(os.path.join(tmp, "mx%d" % k), free_port(), nodes[k - 1].spec) for k in (1, 2)]
@@ -542,10 +553,14 @@ def main():
                 delivered += 1
                 if not scanned:
                     unscanned.append(str(mid))
-        for n in nodes:
-            for mid in quarantine_ids(os.path.join(n.dir, "q")):
-                seen[mid] = seen.get(mid, 0) + 1
-                quarantined += 1
+        if a.quarantine == "store":
+            qlist = [(mid, "store:" + qid) for mid, qid in store_quarantine_ids(pg, "cluster")]
+        else:
+            qlist = [(mid, "%s/q/msg/%s" % (os.path.basename(n.dir), os.path.basename(f))) for n in nodes
+                     for mid, f in quarantine_ids(os.path.join(n.dir, "q"), True)]
+        for mid, _ in qlist:
+            seen[mid] = seen.get(mid, 0) + 1
+            quarantined += 1
         relay_delivered = maildir_ids(os.path.join(relay.dir, "Maildir"))
         missing = [m for m in expect if m not in seen]
         twice = [m for m, c in seen.items() if c > 1]
@@ -554,8 +569,7 @@ def main():
               (len(expect) - len(missing), len(expect), ranges(missing)))
         check(not twice, "none twice (%d twice: %s)" % (len(twice), ranges(twice)))
         for m in twice[:5]:
-            where = ["%s/q/msg/%s" % (os.path.basename(n.dir), os.path.basename(f)) for n in nodes
-                     for mid, f in quarantine_ids(os.path.join(n.dir, "q"), True) if mid == m]
+            where = [w for mid, w in qlist if mid == m]
             log("  %s: %s" % (m, ", ".join(where) or "delivered twice"))
         check(not unexpected and not relay_delivered, "nothing else delivered (unexpected %d, at the relay %d)" %
               (len(unexpected), len(relay_delivered)))
@@ -564,9 +578,8 @@ def main():
         rlog = relay.maillog()
         bounced = len(re.findall(r"status=bounced", rlog))
         check(bounced == 0, "nothing bounced at the relay (%d)" % bounced)
-        log("delivered %d, quarantined %d (node 1 %d, node 2 %d)" %
-            (delivered, quarantined, len(quarantine_ids(os.path.join(nodes[0].dir, "q"))),
-             len(quarantine_ids(os.path.join(nodes[1].dir, "q")))))
+        log("delivered %d, quarantined %d (in %s)" % (delivered, quarantined, "the store's quarantine table"
+                                                       if a.quarantine == "store" else "the nodes' directories"))
 
         # the milters' answers, by Message-ID (the MX's cleanup logs queue id -> Message-ID)
         qid_mid = []

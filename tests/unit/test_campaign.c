@@ -349,6 +349,44 @@ static void test_batch_and_rollback(void **state)
 	pc_store_close(st);
 }
 
+/* The same delivery scanned again under another source (the MTA retried
+ * after a 451: a new queue id) is the member it was, on both back ends;
+ * another recipient of the same bytes, or another body for the same
+ * recipient, is another member (a sender cannot merge copies). */
+static void test_delivery_key(void **state)
+{
+	(void)state;
+	char err[256];
+	pc_store *st = pc_store_open(path, err, sizeof err);
+	assert_non_null(st);
+	pc_scanner *sc = scanner(st);
+	char *m0 = copy(0, lure, "img.newsfeed-cache.example");
+	char *m1 = copy(1, lure, "img.newsfeed-cache.example");
+	const char *r0[] = {"a@parliament.example"}, *r1[] = {"b@parliament.example"};
+	char id[32];
+	const pc_msg *m = pc_scan(sc, m0, strlen(m0), "milter:QUEUE1", r0, 1);
+	assert_non_null(m->campaign);
+	snprintf(id, sizeof id, "%s", m->campaign);
+	/* the retry: new queue id, its own Received line on top */
+	size_t n = strlen(m0);
+	char *again = malloc(n + 64);
+	assert_non_null(again);
+	int k = snprintf(again, n + 64, "Received: from mx by us with ESMTP id QUEUE2;\r\n");
+	memcpy(again + k, m0, n + 1);
+	m = pc_scan(sc, again, strlen(again), "milter:QUEUE2", r0, 1);
+	assert_string_equal(m->campaign, id);
+	m = pc_scan(sc, m0, n, "milter:QUEUE3", r1, 1);          /* the same bytes to someone else */
+	m = pc_scan(sc, m1, strlen(m1), "milter:QUEUE4", r0, 1); /* another copy to the first */
+	counts c = {0, 0};
+	assert_int_equal(pc_store_campaign_members(st, strtoll(id, NULL, 10), count_member, &c), 0);
+	assert_int_equal(c.n, 3);
+	free(again);
+	free(m0);
+	free(m1);
+	pc_scanner_free(sc);
+	pc_store_close(st);
+}
+
 int main(void)
 {
 	pc_config_defaults(&cfg);
@@ -359,6 +397,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_clustering, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_migration_from_v1, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_batch_and_rollback, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_delivery_key, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
