@@ -125,6 +125,42 @@ def main():
         r = run(exe, rconf)
         check("a newer schema is refused, saying so", r.returncode != 0 and "newer" in r.stderr, r.stderr[-200:])
 
+        # a node's own role (contrib/postgresql-node-role.sql): scans and
+        # records, but no console accounts and no rewriting the audit log
+        pg.psql("postgres", "CREATE ROLE scanner LOGIN PASSWORD 'node pass'")
+        pg.psql("postgres", "CREATE DATABASE roles OWNER node")
+        owner = conf("owner", base.replace("dbname=shared", "dbname=roles") + " sslmode=require", pw)
+        r = run(exe, owner)
+        check("the owner creates the schema", r.returncode == 0, r.stderr[-200:])
+        sql = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "contrib",
+                           "postgresql-node-role.sql")
+        g = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", "role=scanner", "-d",
+                            pg.dsn("roles", "node"), "-f", sql], capture_output=True, text=True,
+                           env=dict(os.environ, PGPASSWORD="correct horse battery", PGSSLMODE="require"))
+        check("contrib/postgresql-node-role.sql applies", g.returncode == 0, g.stderr[-300:])
+        spw = os.path.join(tmp, "scanner.pass")
+        write(spw, "node pass\n")
+        with open(os.path.join(pg.data, "pg_hba.conf"), "a") as f:
+            f.write("hostssl all scanner 127.0.0.1/32 scram-sha-256\n")
+        pg.psql("postgres", "SELECT pg_reload_conf()")
+        node = conf("node", "host=127.0.0.1 port=%d dbname=roles user=scanner sslmode=require" % pg.port, spw)
+        src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "examples")
+        r = subprocess.run([exe, "scan", "--config", node, "--quiet", src], capture_output=True, text=True,
+                           timeout=120)
+        check("the node's role scans and records", r.returncode == 0 and "store" not in r.stderr, r.stderr[-300:])
+        n = pg.psql("roles", "SELECT count(*) FROM custody")
+        check("its records are there", int(n or 0) > 0, n)
+        u = subprocess.run([exe, "user", "list", "--config", node], capture_output=True, text=True, timeout=60)
+        check("the node's role cannot read the console's accounts", u.returncode != 0 and "permission denied"
+              in u.stderr, "%d %s" % (u.returncode, (u.stdout + u.stderr)[-300:]))
+        env = dict(os.environ, PGPASSWORD="node pass", PGSSLMODE="require")
+        for stmt in ("DELETE FROM audit", "UPDATE audit SET actor = 'x'", "INSERT INTO console_user DEFAULT VALUES",
+                     "DELETE FROM ioc_set"):
+            d = subprocess.run(["psql", "-X", "-q", "-d", "host=127.0.0.1 port=%d dbname=roles user=scanner"
+                                % pg.port, "-c", stmt], capture_output=True, text=True, env=env)
+            check("the node's role is refused: " + stmt, d.returncode != 0 and "permission denied" in d.stderr,
+                  d.stderr[-150:])
+
         # a server that is not there: fails within the timeout, names it
         t = time.monotonic()
         r = run(exe, conf("down", "host=127.0.0.1 port=1 dbname=x user=node", pw))
