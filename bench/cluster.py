@@ -5,9 +5,10 @@ the store's cost per message.
 
   bench/cluster.py [--messages N] [--sessions S] [--runs R] [PORTCULLIS]
 
-1. Four milter runs, R rounds of each, interleaved: (SQLite | PostgreSQL) x
-   (1 | 2 nodes). A node is `portcullis milter` (2 workers, unix socket,
-   metrics listener) behind its own private Postfix (tests/milter/postfix.sh);
+1. Five milter runs, R rounds of each, interleaved: (SQLite | PostgreSQL) x
+   (1 | 2 nodes) with 2 workers per node (one per CPU), and PostgreSQL with
+   1 node of 4 workers. A node is `portcullis milter` (unix socket, metrics
+   listener) behind its own private Postfix (tests/milter/postfix.sh);
    with two nodes the client alternates between the two Postfix ports. The
    load is N messages (default 2,000): half the copies of one campaign (one
    template, a per-recipient pixel token, distinct recipients; its copies
@@ -30,7 +31,6 @@ About 3-4 minutes on 2 cores. Environment: PORTCULLIS (default
 build/portcullis), KEEP_TMP=1.
 """
 import argparse
-import glob
 import os
 import pwd
 import shutil
@@ -45,6 +45,10 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
 import cluster_test as ct  # noqa: E402
 import pgtest  # noqa: E402
 from procs import free_port  # noqa: E402
+
+
+# (store, nodes, workers per node): 2 workers = one per CPU, the default here
+CONFIGS = [("sqlite", 1, 2), ("sqlite", 2, 2), ("postgresql", 1, 2), ("postgresql", 2, 2), ("postgresql", 1, 4)]
 
 
 def pg_cpu(pg):
@@ -67,7 +71,7 @@ def pg_cpu(pg):
     return own + live
 
 
-def milter_run(bin_, tmp, pg, backend, nnodes, msgs, sessions, tag):
+def milter_run(bin_, tmp, pg, backend, nnodes, workers, msgs, sessions, tag):
     d = os.path.join(tmp, tag)
     os.makedirs(d)
     os.chmod(d, 0o755)
@@ -85,7 +89,7 @@ def milter_run(bin_, tmp, pg, backend, nnodes, msgs, sessions, tag):
                 nobody = pwd.getpwnam("nobody")
                 os.chown(sd, nobody.pw_uid, nobody.pw_gid)
                 store = "[history]\ndatabase = %s/store.db\n" % sd
-            nodes.append(ct.Node(bin_, nd, store).start())
+            nodes.append(ct.Node(bin_, nd, store, workers).start())
             mx.append(ct.Postfix(os.path.join(d, "mx%d" % (k + 1)), free_port(), nodes[k].spec).start())
         cpu0 = pg_cpu(pg)
         t0 = time.time()
@@ -94,8 +98,8 @@ def milter_run(bin_, tmp, pg, backend, nnodes, msgs, sessions, tag):
             time.sleep(0.1)
         wall = time.time() - t0
         cpu_pg = pg_cpu(pg) - cpu0
-        out = {"backend": backend, "nodes": nnodes, "wall": wall, "sent": sum(v == 250 for v in sent.values()),
-               "msgs": len(msgs), "pg_cpu": cpu_pg, "per_node": []}
+        out = {"backend": backend, "nodes": nnodes, "workers": workers, "wall": wall, "msgs": len(msgs),
+               "sent": sum(v == 250 for v in sent.values()), "pg_cpu": cpu_pg, "per_node": []}
         for n in nodes:
             m = n.scrape()
             recs = [r for _, r in n.records()]
@@ -116,13 +120,16 @@ def milter_run(bin_, tmp, pg, backend, nnodes, msgs, sessions, tag):
             p.stop()
 
 
-def scan_run(bin_, tmp, pg, backend, files, tag):
+def scan_run(bin_, tmp, pg, backend, files, tag, pss=False):
     conf = os.path.join(tmp, tag + ".conf")
     base = open(os.path.join(ROOT, "docs", "demo.conf")).read()
+    db = tag.replace("-", "_")
     if backend == "sqlite":
         base += "\n[history]\ndatabase = %s\n" % os.path.join(tmp, tag + ".db")
     elif backend == "postgresql":
-        base += "\n[store]\nbackend = postgresql\nconninfo = %s\n" % pg.create_db(tag.replace("-", "_"))
+        base += "\n[store]\nbackend = postgresql\nconninfo = %s\n" % pg.create_db(db)
+        if pss:
+            pg.psql(db, "CREATE EXTENSION pg_stat_statements; SELECT pg_stat_statements_reset()")
     with open(conf, "w") as f:
         f.write(base)
     cpu0 = pg_cpu(pg)
@@ -132,8 +139,15 @@ def scan_run(bin_, tmp, pg, backend, files, tag):
     wall = time.time() - t0
     lines = r.stdout.count("\n")
     user, sys_ = (float(x) for x in r.stderr.strip().splitlines()[-1].split())
-    return {"backend": backend, "wall": wall, "cpu": user + sys_, "lines": lines, "rc": r.returncode,
-            "pg_cpu": pg_cpu(pg) - cpu0 if backend == "postgresql" else 0.0}
+    out = {"backend": backend, "wall": wall, "cpu": user + sys_, "lines": lines, "rc": r.returncode,
+           "pg_cpu": pg_cpu(pg) - cpu0 if backend == "postgresql" else 0.0}
+    if backend == "postgresql" and pss:
+        out["statements"] = pg.psql(db, "SELECT round(total_exec_time::numeric, 0) || '|' || "
+                                        "round((100 * total_exec_time / sum(total_exec_time) OVER ())::numeric, 0) "
+                                        "|| '|' || calls || '|' || left(regexp_replace(query, '\\s+', ' ', 'g'), 90) "
+                                        "FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE "
+                                        "datname = current_database()) ORDER BY total_exec_time DESC LIMIT 6")
+    return out
 
 
 def main():
@@ -166,21 +180,26 @@ def main():
             with open(os.path.join(files, "%05d.eml" % i), "wb") as f:
                 f.write(m[4])
         pg = pgtest.PgServer()
-        pg.init().start()
+        pg.init()
+        # where the server's time goes (the scan runs below)
+        have_pss = os.path.exists(os.path.join(pgtest.BIN, "..", "lib", "pg_stat_statements.so"))
+        if have_pss:
+            with open(os.path.join(pg.data, "postgresql.conf"), "a") as f:
+                f.write("shared_preload_libraries = 'pg_stat_statements'\npg_stat_statements.track = all\n")
+        pg.start()
         load0 = os.getloadavg()[0]
         res = []
         for run in range(a.runs):
-            for backend in ("sqlite", "postgresql"):
-                for nn in (1, 2):
-                    tag = "m-%s-%d-%d" % (backend[:2], nn, run)
-                    r = milter_run(bin_, tmp, pg, backend, nn, msgs, a.sessions, tag)
-                    res.append(r)
-                    print("[bench] %-10s %d node(s): %.1f msgs/s (%d/%d answered 250 in %.1f s)" %
-                          (backend, nn, r["msgs"] / r["wall"], r["sent"], r["msgs"], r["wall"]), flush=True)
+            for backend, nn, nw in CONFIGS:
+                tag = "m-%s-%d-%d-%d" % (backend[:2], nn, nw, run)
+                r = milter_run(bin_, tmp, pg, backend, nn, nw, msgs, a.sessions, tag)
+                res.append(r)
+                print("[bench] %-10s %d node(s) x %d workers: %.1f msgs/s (%d/%d answered 250 in %.1f s)" %
+                      (backend, nn, nw, r["msgs"] / r["wall"], r["sent"], r["msgs"], r["wall"]), flush=True)
         scans = []
         for run in range(a.runs):
             for backend in ("none", "sqlite", "postgresql"):
-                s = scan_run(bin_, tmp, pg, backend, files, "s-%s-%d" % (backend[:2], run))
+                s = scan_run(bin_, tmp, pg, backend, files, "s-%s-%d" % (backend[:2], run), have_pss)
                 scans.append(s)
                 print("[bench] scan %-10s %.2f s wall, %.2f s CPU, %d results" % (backend, s["wall"], s["cpu"],
                                                                                 s["lines"]), flush=True)
@@ -190,17 +209,17 @@ def main():
             return min(rows, key=lambda r: r[key])
 
         print()
-        print("Milter: %d messages (%d campaign copies, %d ordinary), %d SMTP sessions, 2 workers per node; "
-              "best of %d" % (len(msgs), a.messages // 2, a.messages - a.messages // 2, a.sessions, a.runs))
-        print("| store | nodes | msgs/s, all | msgs/s per node | scan ms/msg (mean, per node) | "
+        print("Milter: %d messages (%d campaign copies, %d ordinary), %d SMTP sessions; best of %d" %
+              (len(msgs), a.messages // 2, a.messages - a.messages // 2, a.sessions, a.runs))
+        print("| store | nodes x workers | msgs/s, all | msgs/s per node | scan ms/msg (mean, per node) | "
               "milter latency p50 / p99 ms | PostgreSQL CPU ms/msg | tempfails |")
         print("|---|---|---|---|---|---|---|---|")
-        for backend in ("sqlite", "postgresql"):
-            for nn in (1, 2):
-                r = best([x for x in res if x["backend"] == backend and x["nodes"] == nn], "wall")
+        for backend, nn, nw in CONFIGS:
+            if True:
+                r = best([x for x in res if (x["backend"], x["nodes"], x["workers"]) == (backend, nn, nw)], "wall")
                 pn = r["per_node"]
-                print("| %s | %d | %.1f | %s | %s | %s | %s | %d |" % (
-                    "SQLite (file per node)" if backend == "sqlite" else "PostgreSQL (shared)", nn,
+                print("| %s | %d x %d | %.1f | %s | %s | %s | %s | %d |" % (
+                    "SQLite (file per node)" if backend == "sqlite" else "PostgreSQL (shared)", nn, nw,
                     r["msgs"] / r["wall"], " / ".join("%.1f" % (p["answers"] / r["wall"]) for p in pn),
                     " / ".join("%.1f" % p["scan_ms"] for p in pn),
                     " / ".join("%.0f, %.0f" % (p["p50"], p["p99"]) for p in pn),
@@ -219,6 +238,15 @@ def main():
                 backend, s["wall"], s["cpu"], 1000 * s["wall"] / n,
                 "-" if backend == "none" else "%.2f" % (1000 * (s["wall"] - none["wall"]) / n),
                 "%.2f" % (1000 * s["pg_cpu"] / n) if backend == "postgresql" else "-"))
+        st = [s for s in scans if s.get("statements")]
+        if st:
+            print()
+            print("PostgreSQL's time in the last `scan` with the store (pg_stat_statements), the top statements:")
+            print("| ms in all | share % | calls | statement |")
+            print("|---|---|---|---|")
+            for line in st[-1]["statements"].splitlines():
+                ms, share, calls, q = line.split("|", 3)
+                print("| %s | %s | %s | `%s` |" % (ms, share, calls, q.replace("|", "\\|")))
         print()
         print("load average %.2f at the start, %.2f at the end; %d CPUs; %.0f s in all" %
               (load0, load1, os.cpu_count(), time.time() - t_all))
