@@ -145,8 +145,8 @@ static int write_all(int fd, const char *p, size_t n)
 
 /* The store: a row per message (act/quarantine_pg.c); a QID taken
  * (never, with 64 random bits) gets a fresh one. */
-static int put_store(const char *dir, const char *bytes, size_t n, const char *meta, char *qid, size_t qidlen,
-                     char *err, size_t errlen)
+static int put_store(const char *dir, const char *key, const char *bytes, size_t n, const char *meta, char *qid,
+                     size_t qidlen, char *err, size_t errlen)
 {
 	char where[300];
 	pc_quarantine_pg_where(dir, where, sizeof where);
@@ -158,11 +158,13 @@ static int put_store(const char *dir, const char *bytes, size_t n, const char *m
 		if (new_qid(id, sizeof id) != 0)
 			return fail(err, errlen, where, NULL, NULL,
 			            "cannot make a queue id (getrandom or clock failed)");
-		int rc = pc_quarantine_pg_put(dir, id, now, bytes, n, meta, err, errlen);
+		char existing[PC_QID_MAX] = "";
+		int rc =
+		    pc_quarantine_pg_put(dir, id, now, bytes, n, meta, key, existing, sizeof existing, err, errlen);
 		if (rc < 0)
 			return -1;
-		if (rc == 1) {
-			snprintf(qid, qidlen, "%s", id);
+		if (rc == 1 || rc == 2) { /* 2: this delivery was kept before, under existing */
+			snprintf(qid, qidlen, "%s", rc == 1 ? id : existing);
 			return 0;
 		}
 	}
@@ -220,6 +222,12 @@ static int move_noreplace(int from, const char *name, int to)
 int pc_quarantine_put(const char *dir, const char *bytes, size_t n, const char *meta_json, char *qid, size_t qidlen,
                       char *err, size_t errlen)
 {
+	return pc_quarantine_put_once(dir, NULL, bytes, n, meta_json, qid, qidlen, err, errlen);
+}
+
+int pc_quarantine_put_once(const char *dir, const char *key, const char *bytes, size_t n, const char *meta_json,
+                           char *qid, size_t qidlen, char *err, size_t errlen)
+{
 	if (err && errlen)
 		err[0] = '\0';
 	if (!dir || !qid || qidlen <= QID_LEN || (!bytes && n))
@@ -227,7 +235,7 @@ int pc_quarantine_put(const char *dir, const char *bytes, size_t n, const char *
 	if (!meta_json)
 		meta_json = "{}";
 	if (pc_store_is_postgresql(dir))
-		return put_store(dir, bytes, n, meta_json, qid, qidlen, err, errlen);
+		return put_store(dir, key, bytes, n, meta_json, qid, qidlen, err, errlen);
 	int dfd = open_dir(dir, true);
 	if (dfd < 0)
 		return fail(err, errlen, dir, NULL, NULL, strerror(errno));

@@ -62,6 +62,13 @@
  * durably; the new QID into qid (qidlen >= 43). */
 int pc_quarantine_put(const char *dir, const char *bytes, size_t n, const char *meta_json, char *qid, size_t qidlen,
                       char *err, size_t errlen);
+/* The same for one delivery named by key (the member's delivery key,
+ * store.h; NULL: none): in the store, a delivery already kept is not kept
+ * again and its first QID comes back (the MTA retrying after a node died
+ * between the write and its answer). A directory keeps no such index:
+ * there the key is not used. */
+int pc_quarantine_put_once(const char *dir, const char *key, const char *bytes, size_t n, const char *meta_json,
+                           char *qid, size_t qidlen, char *err, size_t errlen);
 /* Reads a quarantined message back: *bytes (malloc'd, n bytes, plus a NUL
  * not counted) and *meta (malloc'd NUL-terminated; NULL when the entry has
  * no metadata file). bytes/n or meta may be NULL when not wanted. */

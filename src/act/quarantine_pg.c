@@ -269,12 +269,18 @@ static int none(const char *dir, const char *qid, char *err, size_t errlen)
 }
 
 int pc_quarantine_pg_put(const char *dir, const char *qid, time_t created, const char *bytes, size_t n,
-                         const char *meta, char *err, size_t errlen)
+                         const char *meta, const char *dkey, char *existing, size_t existinglen, char *err,
+                         size_t errlen)
 {
 	pc_store *st = conn(dir, err, errlen);
 	if (!st)
 		return -1;
-	int rc = pc_store_quarantine_put(st, qid, created, bytes, n, meta);
+	int rc = pc_store_quarantine_put(st, qid, created, bytes, n, meta, dkey, existing, existinglen);
+	/* a connection the server dropped (a restart, a failover) is found
+	 * broken by the first statement and made again by the next call: a
+	 * keyed put can be tried once more, it cannot be kept twice */
+	if (rc < 0 && dkey && *dkey)
+		rc = pc_store_quarantine_put(st, qid, created, bytes, n, meta, dkey, existing, existinglen);
 	return rc < 0 ? store_fail(st, err, errlen) : rc;
 }
 

@@ -35,8 +35,11 @@
 
 #include "act/quarantine.h"
 
+/* 1 stored, 2 the delivery dkey names is already kept (its QID in
+ * existing), 0 the QID is taken, -1 error */
 int pc_quarantine_pg_put(const char *dir, const char *qid, time_t created, const char *bytes, size_t n,
-                         const char *meta, char *err, size_t errlen);
+                         const char *meta, const char *dkey, char *existing, size_t existinglen, char *err,
+                         size_t errlen);
 /* bytes NULL: not read, n then the message's size; created may be NULL */
 int pc_quarantine_pg_get(const char *dir, const char *qid, char **bytes, size_t *n, char **meta, time_t *created,
                          char *err, size_t errlen);

@@ -16,7 +16,6 @@
 #include <time.h>
 
 #include "campaign/copies.h"
-#include "core/sha256.h"
 #include "decide/policy.h"
 
 #define MAX_CANDIDATES 8
@@ -242,59 +241,6 @@ static const char *msgid_of(const pc_msg *m)
 	return m->message_id ? m->message_id : "";
 }
 
-static int cmp_str(const void *x, const void *y)
-{
-	return strcmp(*(const char *const *)x, *(const char *const *)y);
-}
-
-/* The delivery's key: SHA-256 over the Message-ID, the envelope sender,
- * the recipients (sorted) and the body (the bytes after the header
- * block); hex, the first 32 digits. It is what stays the same when an MTA
- * delivers one message again after a 451 or a node's crash (the queue id,
- * the receiving MTA's Received line and the time change), so the retry
- * is the member it was, not a second one (nothing counted twice). Two
- * copies of a campaign differ in their recipients, so a sender cannot
- * merge copies by reusing a Message-ID or a body. "" when out of memory. */
-static void delivery_key(const pc_msg *m, char out[33])
-{
-	out[0] = '\0';
-	const char *raw = m->raw ? m->raw : "";
-	size_t n = m->raw ? m->rawn : 0, body = n;
-	for (size_t i = 0; i + 1 < n; i++)
-		if (raw[i] == '\n' && (raw[i + 1] == '\n' || (raw[i + 1] == '\r' && i + 2 < n && raw[i + 2] == '\n'))) {
-			body = i + (raw[i + 1] == '\n' ? 2 : 3);
-			break;
-		}
-	unsigned char d[PC_SHA256_LEN];
-	char bodyhex[PC_SHA256_HEX];
-	if (pc_sha256(raw + body, n - body, d) != 0)
-		return;
-	pc_sha256_hex(d, bodyhex);
-	const char **r = m->rcpt.n ? pc_arena_alloc(m->arena, m->rcpt.n * sizeof *r) : NULL;
-	if (m->rcpt.n && !r)
-		return;
-	for (size_t i = 0; i < m->rcpt.n; i++)
-		r[i] = m->rcpt.v[i];
-	if (m->rcpt.n)
-		qsort(r, m->rcpt.n, sizeof *r, cmp_str);
-	size_t len = strlen(msgid_of(m)) + (m->env.mail_from ? strlen(m->env.mail_from) : 0) + sizeof bodyhex + 4;
-	for (size_t i = 0; i < m->rcpt.n; i++)
-		len += strlen(r[i]) + 1;
-	char *buf = pc_arena_alloc(m->arena, len);
-	if (!buf)
-		return;
-	size_t k = (size_t)snprintf(buf, len, "%s%c%s%c", msgid_of(m), 0, m->env.mail_from ? m->env.mail_from : "", 0);
-	for (size_t i = 0; i < m->rcpt.n; i++)
-		k += (size_t)snprintf(buf + k, len - k, "%s%c", r[i], 0);
-	k += (size_t)snprintf(buf + k, len - k, "%s", bodyhex);
-	if (pc_sha256(buf, k, d) != 0)
-		return;
-	char hex[PC_SHA256_HEX];
-	pc_sha256_hex(d, hex);
-	memcpy(out, hex, 32);
-	out[32] = '\0';
-}
-
 int pc_campaign_judge(pc_store *st, pc_msg *m, const pc_fingerprint *fp, pc_campaign_step *cs)
 {
 	const pc_config *c = m->config;
@@ -312,8 +258,7 @@ int pc_campaign_judge(pc_store *st, pc_msg *m, const pc_fingerprint *fp, pc_camp
 	long long id = 0;
 	char token[17];
 	snprintf(token, sizeof token, "%s", fp->token);
-	char dkey[33];
-	delivery_key(m, dkey);
+	const char *dkey = m->dkey ? m->dkey : "";
 	int known = pc_store_member_find(st, source, msgid, dkey, &id);
 	if (known < 0)
 		goto fail;

@@ -159,12 +159,13 @@ static int journal(const conn *c, outcome *o, const char *dir, char *err, size_t
 
 /* Stores the message as it came with its metadata, durably, before the
  * MTA is answered. 0 and the id in qid, or -1 (o->error says why). */
-static int store_quarantine(const conn *c, outcome *o, const char *meta, char *qid, size_t qidlen, char *err,
-                            size_t errlen)
+static int store_quarantine(const conn *c, outcome *o, const char *meta, const char *dkey, char *qid, size_t qidlen,
+                            char *err, size_t errlen)
 {
 	settings s = pc_mi_current();
 	char e[512];
-	if (pc_quarantine_put(s.quarantine_dir, c->buf ? c->buf : "", c->n, meta, qid, qidlen, e, sizeof e) != 0) {
+	if (pc_quarantine_put_once(s.quarantine_dir, dkey, c->buf ? c->buf : "", c->n, meta, qid, qidlen, e,
+	                           sizeof e) != 0) {
 		snprintf(err, errlen, "quarantine: %s", e);
 		o->error = err;
 		return -1;
@@ -219,7 +220,7 @@ static sfsistat limited(SMFICTX *ctx, conn *c, outcome *o, const char *limit, co
 		bool hold = s.quarantine_hold || !have_bytes;
 		if (have_bytes) {
 			char *meta = limit_meta(c, o, limit, why, hold);
-			int rc = meta ? store_quarantine(c, o, meta, qid, sizeof qid, err, sizeof err) : -1;
+			int rc = meta ? store_quarantine(c, o, meta, NULL, qid, sizeof qid, err, sizeof err) : -1;
 			free(meta);
 			if (rc != 0) {
 				if (!o->error)
@@ -255,7 +256,7 @@ static sfsistat limited(SMFICTX *ctx, conn *c, outcome *o, const char *limit, co
 }
 
 typedef struct reply {
-	const char *action, *verdict, *score, *reasons, *campaign, *error, *detail, *limit, *meta;
+	const char *action, *verdict, *score, *reasons, *campaign, *error, *detail, *limit, *meta, *dkey;
 	const char *body;
 	size_t bodyn;
 } reply;
@@ -438,6 +439,9 @@ sfsistat pc_mi_eom(SMFICTX *ctx)
 		case PC_W_META:
 			r.meta = recstr(&rec, strs, &ns);
 			break;
+		case PC_W_DKEY:
+			r.dkey = recstr(&rec, strs, &ns);
+			break;
 		case PC_W_BODY:
 			r.body = rec.data;
 			r.bodyn = rec.len;
@@ -477,7 +481,7 @@ sfsistat pc_mi_eom(SMFICTX *ctx)
 			o.error = "the store failed during the scan";
 		ret = tempfail(ctx, c, &o);
 	} else if (quarantined &&
-	           (!r.meta || store_quarantine(c, &o, r.meta, qid, sizeof qid, qerr, sizeof qerr) != 0)) {
+	           (!r.meta || store_quarantine(c, &o, r.meta, r.dkey, qid, sizeof qid, qerr, sizeof qerr) != 0)) {
 		if (!o.error)
 			o.error = "the worker sent no quarantine metadata";
 		o.qfailed = true;

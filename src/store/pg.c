@@ -631,8 +631,8 @@ static int pg_member_find(pc_store *st, const char *source, const char *message_
 		return rc;
 	pc_pg_args a = {0};
 	pc_pg_arg_text(&a, dkey, 64);
-	PGresult *r =
-	    pc_pg_exec(st, S_DKEY, "SELECT campaign FROM member WHERE dkey = $1 LIMIT 1", &a, "member lookup");
+	PGresult *r = pc_pg_exec(st, S_DKEY, "SELECT campaign FROM member WHERE dkey = $1 AND dkey <> '' LIMIT 1", &a,
+	                         "member lookup");
 	if (!r)
 		return -1;
 	rc = PQntuples(r) > 0;
@@ -768,8 +768,8 @@ static int apply(PGconn *c, int from, char *msg, size_t msglen)
 static int current_version(PGconn *c)
 {
 	PGresult *r = PQexec(c, "SELECT version FROM portcullis_schema");
-	int v = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 ? (int)strtol(PQgetvalue(r, 0, 0), NULL, 10)
-	                                                                   : -1;
+	int v =
+	    PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 ? (int)strtol(PQgetvalue(r, 0, 0), NULL, 10) : -1;
 	PQclear(r);
 	return v;
 }

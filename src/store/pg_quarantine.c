@@ -16,8 +16,13 @@
  *   returns once the WAL is flushed. A remove is its own transaction too
  *   (a removal lost to a crash would let a released message be released
  *   again) and reports a row another node removed first as none.
- *   A put whose COMMIT reply is lost can leave a row the caller counts as
- *   not stored: a duplicate in the quarantine, never a lost message.
+ *   A put names its delivery (the member's delivery key, store.h) when it
+ *   can: a unique index keeps one row per delivery, so the MTA's retry
+ *   after a node died between the write and its answer, or after a
+ *   COMMIT whose reply was lost, finds the row it left and gets its QID
+ *   back (milter.cluster saw both as duplicates before). A put without a
+ *   key (hunt's, a limit's) can still leave such a duplicate, never a
+ *   lost message.
  *
  *   Locks: release and delete lock a QID with a session-level advisory
  *   lock on hashtextextended('portcullis-q:' || qid, 0), PostgreSQL's
@@ -36,9 +41,10 @@
 
 const char PC_PG_SCHEMA_QUARANTINE[] =
     "CREATE TABLE quarantine (qid text COLLATE \"C\" PRIMARY KEY, created bigint NOT NULL,"
-    " meta text, original bytea NOT NULL);";
+    " meta text, original bytea NOT NULL, dkey text);"
+    "CREATE UNIQUE INDEX quarantine_dkey ON quarantine (dkey) WHERE dkey IS NOT NULL;";
 
-enum { Q_SYNC, Q_PUT, Q_GET, Q_META, Q_LIST, Q_REMOVE, Q_STAMP, Q_LOCK, Q_UNLOCK, Q_LOCKED, Q_PING, Q_END };
+enum { Q_SYNC, Q_PUT, Q_BYKEY, Q_GET, Q_META, Q_LIST, Q_REMOVE, Q_STAMP, Q_LOCK, Q_UNLOCK, Q_LOCKED, Q_PING, Q_END };
 _Static_assert(Q_END <= 16, "pg_quarantine.c owns 16 statement slots");
 #define SLOT(x) (PC_PG_SLOT_QUARANTINE + (x))
 
@@ -53,8 +59,10 @@ _Static_assert(Q_END <= 16, "pg_quarantine.c owns 16 statement slots");
 
 static const char *const sql[Q_END] = {
     [Q_SYNC] = "SELECT set_config('synchronous_commit', 'on', true)",
-    [Q_PUT] = "INSERT INTO quarantine (qid, created, meta, original) VALUES ($1, $2, $3, $4)"
-              " ON CONFLICT (qid) DO NOTHING",
+    /* a QID taken, or the delivery already kept: nothing written */
+    [Q_PUT] = "INSERT INTO quarantine (qid, created, meta, original, dkey) VALUES ($1, $2, $3, $4, $5)"
+              " ON CONFLICT DO NOTHING",
+    [Q_BYKEY] = "SELECT qid FROM quarantine WHERE dkey = $1",
     [Q_GET] = "SELECT original, meta, created FROM quarantine WHERE qid = $1",
     [Q_META] = "SELECT meta, created, octet_length(original) FROM quarantine WHERE qid = $1",
     /* octet_length of a bytea reads its header, not the value */
@@ -106,7 +114,8 @@ static long durable(pc_store *st, int x, pc_pg_args *a, const char *what)
 	return pc_pg_own_end(st, own, n < 0 ? -1 : 0) == 0 ? n : -1;
 }
 
-static int q_put(pc_store *st, const char *qid, time_t created, const void *bytes, size_t n, const char *meta)
+static int q_put(pc_store *st, const char *qid, time_t created, const void *bytes, size_t n, const char *meta,
+                 const char *key, char *existing, size_t existinglen)
 {
 	pc_pg_args a = {0};
 	pc_pg_arg_text(&a, qid, PC_PG_MAX_TEXT);
@@ -116,8 +125,27 @@ static int q_put(pc_store *st, const char *qid, time_t created, const void *byte
 	else
 		pc_pg_arg_null(&a);
 	pc_pg_arg_bytes(&a, bytes, n);
+	bool keyed = key && *key;
+	if (keyed)
+		pc_pg_arg_text(&a, key, 64);
+	else
+		pc_pg_arg_null(&a);
 	long k = durable(st, Q_PUT, &a, "quarantine put");
-	return k < 0 ? -1 : k == 1;
+	if (k != 0 || !keyed)
+		return k < 0 ? -1 : k == 1;
+	/* nothing written: the QID was taken, or this delivery is kept */
+	pc_pg_args b = {0};
+	pc_pg_arg_text(&b, key, 64);
+	PGresult *r = run(st, Q_BYKEY, &b, "quarantine put");
+	if (!r)
+		return -1;
+	int rc = 0;
+	if (PQntuples(r) == 1) {
+		snprintf(existing, existinglen, "%s", PQgetvalue(r, 0, 0));
+		rc = 2;
+	}
+	PQclear(r);
+	return rc;
 }
 
 static int q_get(pc_store *st, const char *qid, char **bytes, size_t *n, char **meta, time_t *created)

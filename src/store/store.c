@@ -318,10 +318,10 @@ static const pc_store_qops *qops(pc_store *st)
 }
 
 int pc_store_quarantine_put(pc_store *st, const char *qid, time_t created, const void *bytes, size_t n,
-                            const char *meta)
+                            const char *meta, const char *key, char *existing, size_t existinglen)
 {
 	const pc_store_qops *q = qops(st);
-	return q ? q->put(st, qid, created, bytes, n, meta) : -1;
+	return q ? q->put(st, qid, created, bytes, n, meta, key, existing, existinglen) : -1;
 }
 
 int pc_store_quarantine_get(pc_store *st, const char *qid, char **bytes, size_t *n, char **meta, time_t *created)

@@ -370,10 +370,15 @@ typedef struct pc_qstored {
 typedef int (*pc_qstored_cb)(void *ctx, const pc_qstored *q);
 /* Stores one entry durably: its own transaction, committed with
  * synchronous_commit on, so it survives the server's crash when this
- * returns 1. 1 stored, 0 the QID is taken (nothing written), -1 error
- * (also inside a message's transaction: that commit is not this one's). */
+ * returns 1. key (NULL or "": none) names the delivery (pc_member.dkey):
+ * a delivery already kept is not kept twice (the MTA retrying after a
+ * node died between the write and its answer, or after a COMMIT whose
+ * reply was lost) and its QID comes back in existing. 1 stored, 2
+ * already kept (existing set), 0 the QID is taken (nothing written), -1
+ * error (also inside a message's transaction: that commit is not this
+ * one's). */
 int pc_store_quarantine_put(pc_store *st, const char *qid, time_t created, const void *bytes, size_t n,
-                            const char *meta);
+                            const char *meta, const char *key, char *existing, size_t existinglen);
 /* One entry: *bytes (malloc'd, *n bytes and a NUL not counted; bytes
  * NULL: not read, *n still the size), *meta (malloc'd, NULL when none;
  * meta NULL: not read), *created. n, meta and created may be NULL.

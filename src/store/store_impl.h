@@ -10,7 +10,8 @@
 /* The quarantine kept in the store (store.h): a table of its own, which
  * pc_store_ops points to; NULL for a back end without one (SQLite). */
 typedef struct pc_store_qops {
-	int (*put)(pc_store *st, const char *qid, time_t created, const void *bytes, size_t n, const char *meta);
+	int (*put)(pc_store *st, const char *qid, time_t created, const void *bytes, size_t n, const char *meta,
+	           const char *key, char *existing, size_t existinglen);
 	int (*get)(pc_store *st, const char *qid, char **bytes, size_t *n, char **meta, time_t *created);
 	int (*list)(pc_store *st, const char *after, size_t max, bool with_meta, pc_qstored_cb cb, void *ctx);
 	int (*remove)(pc_store *st, const char *qid);
