@@ -100,7 +100,7 @@ static const char *const sql[S_COUNT] = {
     /* the same delivery scanned again (the MTA retrying after a 451 gives
      * it a new queue id, so a new source): found by its delivery key */
     [S_MEMBER_FIND_BOTH] = "SELECT campaign FROM member WHERE source = ?1 AND message_id = ?2"
-                           " UNION ALL SELECT campaign FROM member WHERE ?3 <> '' AND dkey = ?3 LIMIT 1",
+                           " UNION ALL SELECT campaign FROM member WHERE dkey = ?3 AND dkey <> '' LIMIT 1",
     [S_CAMPAIGN_NEW] = "INSERT INTO campaign (first_seen, last_seen, subject, sig) VALUES (?1, ?1, ?2, ?3)",
     [S_MEMBER_ADD] = "INSERT INTO member (campaign, source, message_id, sender, subject, rcpt, token, rule, seen,"
                      " verdict, first_contact, own_verdict, own_rule, established, dkey)"
