@@ -6,8 +6,11 @@
 -- scan writes: they record history, campaigns, members, custody and the
 -- quarantine, and append to the audit log; they cannot read or change the
 -- console's accounts, rewrite or delete audit records, or change
--- indicator sets. A node taken over by a hostile message therefore cannot
--- make itself a console account or erase what it did.
+-- indicator sets, and deletes nothing but quarantine entries. A node taken
+-- over by a hostile message therefore cannot make itself a console account,
+-- rewrite the audit log or delete custody records. It can still write what a
+-- scan writes (a campaign's status, for the automatic malicious mark): a
+-- separate role for the workers, without the quarantine, is the next step.
 --
 -- Run as the store's owner, after the schema exists (the owner's first
 -- `portcullis campaigns --db ...` or console start creates it):
@@ -18,8 +21,14 @@ REVOKE ALL ON ALL TABLES IN SCHEMA public FROM :"role";
 GRANT USAGE ON SCHEMA public TO :"role";
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO :"role";
 GRANT SELECT ON portcullis_schema TO :"role";
-GRANT SELECT, INSERT, UPDATE, DELETE ON contact, campaign, campaign_band, member, campaign_value, copy_url,
-    custody, message TO :"role";
+-- what a scan writes: rows added and counted up, never deleted (a
+-- custody record's original is dropped by an UPDATE after its days)
+GRANT SELECT, INSERT, UPDATE ON contact, campaign, campaign_band, member, campaign_value, copy_url, custody
+    TO :"role";
+-- the console's search row, written by the trigger on custody
+GRANT SELECT, INSERT, UPDATE ON message TO :"role";
+-- the quarantine kept in the store: the milter's front end writes it and
+-- `portcullis quarantine` releases and deletes
 GRANT SELECT, INSERT, DELETE ON quarantine TO :"role";
 -- the audit log: appended to, never rewritten
 GRANT SELECT, INSERT ON audit, audit_rcpt TO :"role";

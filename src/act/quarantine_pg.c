@@ -3,10 +3,13 @@
  *   quarantine_pg - the quarantine kept in the shared store (see quarantine_pg.h)
  * DESCRIPTION
  *   The rows and their durability are store/pg_quarantine.c's; this file
- *   is the connections: one per thread (a __thread pointer, with a
- *   pthread key whose destructor hands it to the pool when the thread
- *   ends), the pool, the probe of an idle connection and the second
- *   after a failed connection attempt. Settings and pool are under one
+ *   is the connections: a thread holds one during a call, or while it
+ *   holds a QID lock (a __thread pointer, with a pthread key whose
+ *   destructor hands it back when the thread ends), then gives it back to
+ *   the pool; at most BUSY_MAX are in use per process (a caller beyond
+ *   waits up to the timeout), so SMTP sessions kept open by a sender
+ *   cannot hold the server's connection slots; the probe of an idle
+ *   connection and the second after a failed connection attempt. Settings and pool are under one
  *   mutex; a connection is only ever used by the thread holding it.
  *   A listing reads a page at a time (QID order, keyset: no cursor stays
  *   open) and calls the caller back only after the page is read and
@@ -26,6 +29,7 @@
 #include "store/store.h"
 
 #define POOL_MAX 8     /* idle connections kept for threads to come */
+#define BUSY_MAX 16    /* connections in use at once (a call, or a QID lock held) */
 #define PROBE_MS 10000 /* a connection idle longer is probed before use */
 #define DOWN_MS 1000   /* after a failed connection attempt, calls fail at once for this long */
 #define PAGE 500       /* entries per listing query */
@@ -46,6 +50,8 @@ static unsigned timeout_ms;
 static unsigned gen;
 static qconn *pool;
 static size_t npool;
+static size_t nbusy; /* connections some thread holds */
+static pthread_cond_t freed = PTHREAD_COND_INITIALIZER;
 static char *down_dir;
 static long long down_until;
 static char down_why[512];
@@ -78,15 +84,43 @@ static void thread_end(void *p)
 	if (q == mine)
 		mine = NULL;
 	pthread_mutex_lock(&mu);
-	bool keep = q->nlocks == 0 && q->gen == gen && npool < POOL_MAX;
+	bool keep = q->nlocks == 0 && q->gen == gen;
+	qconn *old = NULL;
 	if (keep) {
+		if (npool >= POOL_MAX) { /* the pool is full: its oldest goes */
+			qconn **pp = &pool;
+			while ((*pp)->next)
+				pp = &(*pp)->next;
+			old = *pp;
+			*pp = NULL;
+			npool--;
+		}
 		q->next = pool;
 		pool = q;
 		npool++;
 	}
+	if (nbusy)
+		nbusy--;
+	pthread_cond_signal(&freed);
 	pthread_mutex_unlock(&mu);
+	qconn_free(old);
 	if (!keep)
 		qconn_free(q);
+}
+
+/* A call is over: the thread's connection goes back to the pool unless
+ * it holds a QID lock. Connections are held only during calls and locks,
+ * never for an MTA session's life: a sender keeping many SMTP sessions
+ * open cannot take the server's connection slots (at most BUSY_MAX per
+ * process, then callers wait up to the timeout). */
+static void done(void)
+{
+	qconn *q = mine;
+	if (!q || q->nlocks)
+		return;
+	mine = NULL;
+	pthread_setspecific(key, NULL);
+	thread_end(q);
 }
 
 /* The process ends (exit, in the thread calling it): say goodbye to
@@ -190,6 +224,11 @@ static pc_store *conn(const char *dir, char *err, size_t errlen)
 		qconn_free(mine);
 		mine = NULL;
 		pthread_setspecific(key, NULL);
+		pthread_mutex_lock(&mu);
+		if (nbusy)
+			nbusy--;
+		pthread_cond_signal(&freed);
+		pthread_mutex_unlock(&mu);
 	}
 	long long now = now_ms();
 	if (!mine) {
@@ -197,6 +236,19 @@ static pc_store *conn(const char *dir, char *err, size_t errlen)
 		char *pw = NULL;
 		unsigned ms = 0;
 		pthread_mutex_lock(&mu);
+		/* BUSY_MAX in use: wait for one to come back, up to the timeout */
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += (timeout_ms ? timeout_ms : 10000) / 1000 + 1;
+		while (nbusy >= BUSY_MAX)
+			if (pthread_cond_timedwait(&freed, &mu, &until) != 0)
+				break;
+		if (nbusy >= BUSY_MAX) {
+			pthread_mutex_unlock(&mu);
+			snprintf(err, errlen, "quarantine: all %d connections to the store are in use", BUSY_MAX);
+			return NULL;
+		}
+		nbusy++;
 		for (pp = &pool; *pp; pp = &(*pp)->next)
 			if ((*pp)->gen == g && !strcmp((*pp)->dir, dir)) {
 				q = *pp;
@@ -210,6 +262,8 @@ static pc_store *conn(const char *dir, char *err, size_t errlen)
 		else if (!q)
 			pw = strdup(password_file ? password_file : "");
 		ms = timeout_ms;
+		if (down && nbusy)
+			nbusy--;
 		pthread_mutex_unlock(&mu);
 		if (down)
 			return NULL;
@@ -221,6 +275,9 @@ static pc_store *conn(const char *dir, char *err, size_t errlen)
 					free(q->dir);
 				free(q);
 				snprintf(err, errlen, "quarantine: out of memory");
+				pthread_mutex_lock(&mu);
+				nbusy--;
+				pthread_mutex_unlock(&mu);
 				return NULL;
 			}
 			q->gen = g;
@@ -235,6 +292,8 @@ static pc_store *conn(const char *dir, char *err, size_t errlen)
 					down_until = now_ms() + DOWN_MS;
 					snprintf(down_why, sizeof down_why, "%s", err);
 				}
+				nbusy--;
+				pthread_cond_signal(&freed);
 				pthread_mutex_unlock(&mu);
 				free(q->dir);
 				free(q);
@@ -281,7 +340,9 @@ int pc_quarantine_pg_put(const char *dir, const char *qid, time_t created, const
 	 * keyed put can be tried once more, it cannot be kept twice */
 	if (rc < 0 && dkey && *dkey)
 		rc = pc_store_quarantine_put(st, qid, created, bytes, n, meta, dkey, existing, existinglen);
-	return rc < 0 ? store_fail(st, err, errlen) : rc;
+	rc = rc < 0 ? store_fail(st, err, errlen) : rc;
+	done();
+	return rc;
 }
 
 int pc_quarantine_pg_get(const char *dir, const char *qid, char **bytes, size_t *n, char **meta, time_t *created,
@@ -291,7 +352,9 @@ int pc_quarantine_pg_get(const char *dir, const char *qid, char **bytes, size_t 
 	if (!st)
 		return -1;
 	int rc = pc_store_quarantine_get(st, qid, bytes, n, meta, created);
-	return rc < 0 ? store_fail(st, err, errlen) : rc == 0 ? none(dir, qid, err, errlen) : 0;
+	rc = rc < 0 ? store_fail(st, err, errlen) : rc == 0 ? none(dir, qid, err, errlen) : 0;
+	done();
+	return rc;
 }
 
 typedef struct row {
@@ -341,8 +404,10 @@ int pc_quarantine_pg_list(const char *dir, bool with_meta, pc_quarantine_cb cb, 
 		size_t seen = 0;
 		if (pc_store_quarantine_list(st, after, PAGE, with_meta, page_add, &p) != 0) {
 			rc = store_fail(st, err, errlen);
+			done();
 			break;
 		}
+		done(); /* before the callbacks, which may use the quarantine */
 		if (p.nomem) {
 			snprintf(err, errlen, "quarantine: out of memory");
 			rc = -1;
@@ -367,7 +432,9 @@ int pc_quarantine_pg_remove(const char *dir, const char *qid, char *err, size_t 
 	if (!st)
 		return -1;
 	int rc = pc_store_quarantine_remove(st, qid);
-	return rc < 0 ? store_fail(st, err, errlen) : rc == 0 ? none(dir, qid, err, errlen) : 0;
+	rc = rc < 0 ? store_fail(st, err, errlen) : rc == 0 ? none(dir, qid, err, errlen) : 0;
+	done();
+	return rc;
 }
 
 int pc_quarantine_pg_stamp(const char *dir, long long *stamp, char *err, size_t errlen)
@@ -377,8 +444,12 @@ int pc_quarantine_pg_stamp(const char *dir, long long *stamp, char *err, size_t 
 		return -1;
 	long long count;
 	char max[PC_QID_MAX + 8];
-	if (pc_store_quarantine_stamp(st, &count, max, sizeof max) != 0)
-		return store_fail(st, err, errlen);
+	int got = pc_store_quarantine_stamp(st, &count, max, sizeof max);
+	if (got != 0)
+		store_fail(st, err, errlen);
+	done();
+	if (got != 0)
+		return -1;
 	/* FNV-1a over both */
 	uint64_t h = 14695981039346656037ULL;
 	char buf[PC_QID_MAX + 40];
@@ -395,12 +466,13 @@ int pc_quarantine_pg_lock(const char *dir, const char *qid, char *err, size_t er
 	if (!st)
 		return -1;
 	int rc = pc_store_quarantine_lock(st, qid);
-	if (rc < 0)
-		return store_fail(st, err, errlen);
-	if (rc == 0)
-		return 1;
-	mine->nlocks++;
-	return 0;
+	if (rc > 0) {
+		mine->nlocks++; /* the connection stays this thread's until unlocked */
+		return 0;
+	}
+	rc = rc < 0 ? store_fail(st, err, errlen) : 1;
+	done();
+	return rc;
 }
 
 int pc_quarantine_pg_locked(const char *dir, const char *qid, char *err, size_t errlen)
@@ -409,7 +481,9 @@ int pc_quarantine_pg_locked(const char *dir, const char *qid, char *err, size_t 
 	if (!st)
 		return -1;
 	int rc = pc_store_quarantine_locked(st, qid);
-	return rc < 0 ? store_fail(st, err, errlen) : rc;
+	rc = rc < 0 ? store_fail(st, err, errlen) : rc;
+	done();
+	return rc;
 }
 
 void pc_quarantine_pg_unlock(const char *dir, const char *qid)
@@ -422,6 +496,10 @@ void pc_quarantine_pg_unlock(const char *dir, const char *qid)
 	pc_store *st = conn(dir, err, sizeof err);
 	if (!st)
 		return;
-	if (pc_store_quarantine_unlock(st, qid) == 1 && mine->nlocks > 0)
+	/* held or already gone with a lost connection: either way this
+	 * entry's lock is over */
+	pc_store_quarantine_unlock(st, qid);
+	if (mine->nlocks > 0)
 		mine->nlocks--;
+	done();
 }

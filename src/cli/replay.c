@@ -14,10 +14,10 @@
  *   it (history, campaign member, custody) as if the store had been there,
  *   then removes it from DIR. A message whose first scan had already been
  *   recorded is found again by its delivery key (store.h) and counted
- *   once. A replay meeting a store error stops and keeps the rest for the
- *   next run. A message now judged quarantine was delivered: the line says
- *   so, with the command that removes the delivered copies.
- *   Exit: 0 all replayed (or none kept), 1 some kept, 2 usage or setup.
+ *   once. A message the store refuses is kept for the next run; three in a
+ *   row mean the store is still failing, and the rest is kept too. A message now judged quarantine was delivered: the
+ * line says so, with the command that removes the delivered copies. Exit: 0 all replayed (or none kept), 1 some kept, 2
+ * usage or setup.
  */
 #include "cli/replay.h"
 
@@ -198,14 +198,17 @@ int pc_cli_replay(int argc, char **argv)
 		fprintf(stderr, "portcullis: cannot create scanner (out of memory)\n");
 		goto out;
 	}
-	size_t done = 0, kept = 0;
+	size_t done = 0, kept = 0, failing = 0;
 	for (size_t i = 0; i < l.n; i++) {
 		int r = replay_one(sc, dir, l.v[i]);
 		if (r == 0)
 			done++;
 		else
 			kept++;
-		if (r == 1) { /* the store is still failing: the rest waits */
+		/* one message the store refuses does not hold up the rest; three
+		 * in a row: the store is still failing, the rest waits */
+		failing = r == 1 ? failing + 1 : 0;
+		if (failing == 3) {
 			kept += l.n - i - 1;
 			break;
 		}

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "core/sha256.h"
@@ -241,8 +242,10 @@ static int cmp_str(const void *x, const void *y)
 }
 
 /* The delivery's key (msg.h): SHA-256 over the Message-ID, the envelope sender,
- * the recipients (sorted) and the body (the bytes after the header
- * block); hex, the first 32 digits. It is what stays the same when an MTA
+ * the recipients (sorted) and the message's bytes after the receiving
+ * MTA's own Received field on top (the sender's header and the body: two
+ * messages differing only in From or Subject are two deliveries, a red
+ * team's finding); hex, the first 32 digits. It is what stays the same when an MTA
  * delivers one message again after a 451 or a node's crash (the queue id,
  * the receiving MTA's Received line and the time change), so the retry
  * is the member it was, not a second one (nothing counted twice). Two
@@ -252,15 +255,24 @@ void pc_msg_delivery_key(pc_msg *m)
 {
 	m->dkey = NULL;
 	const char *raw = m->raw ? m->raw : "";
-	size_t n = m->raw ? m->rawn : 0, body = n;
-	for (size_t i = 0; i + 1 < n; i++)
-		if (raw[i] == '\n' && (raw[i + 1] == '\n' || (raw[i + 1] == '\r' && i + 2 < n && raw[i + 2] == '\n'))) {
-			body = i + (raw[i + 1] == '\n' ? 2 : 3);
-			break;
+	size_t n = m->raw ? m->rawn : 0, body = 0;
+	/* the receiving MTA's own trace field on top (Postfix gives its
+	 * milters the Received: line it adds, with its queue id) is not the
+	 * sender's: everything after it is */
+	if (n >= 9 && !strncasecmp(raw, "Received:", 9)) {
+		size_t i = 9;
+		for (;;) {
+			while (i < n && raw[i] != '\n')
+				i++;
+			if (i >= n || i + 1 >= n || (raw[i + 1] != ' ' && raw[i + 1] != '\t'))
+				break;
+			i++;
 		}
+		body = i < n ? i + 1 : n;
+	}
 	unsigned char d[PC_SHA256_LEN];
 	char bodyhex[PC_SHA256_HEX];
-	if (pc_sha256(raw + body, n - body, d) != 0)
+	if (pc_sha256(raw + body, n - body, d) != 0) /* the rest of the header and the body */
 		return;
 	pc_sha256_hex(d, bodyhex);
 	const char **r = m->rcpt.n ? pc_arena_alloc(m->arena, m->rcpt.n * sizeof *r) : NULL;

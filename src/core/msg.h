@@ -308,8 +308,8 @@ bool pc_msg_url_budget(pc_msg *m);
 /* Returns the finding of that detector if present. */
 pc_finding *pc_msg_find(const pc_msg *m, const char *detector);
 /* Sets m->dkey, the delivery's key: SHA-256 of the Message-ID, the
- * envelope sender, the recipients (sorted) and the body (after the header
- * block), what an MTA's retry of one delivery keeps (its queue id, its
+ * envelope sender, the recipients (sorted) and the bytes after the
+ * receiving MTA's own Received field on top, what an MTA's retry of one delivery keeps (its queue id, its
  * Received line and the time change). The store counts such a retry once
  * (a campaign member, a quarantined original); copies of a campaign differ
  * in their recipients, so a sender cannot merge them. Call after the

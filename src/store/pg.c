@@ -324,6 +324,7 @@ static int connect_now(pc_store *st)
 	                      "keepalives_count",
 	                      "tcp_user_timeout",
 	                      "application_name",
+	                      "client_encoding",
 	                      "gssencmode",
 	                      "user",
 	                      "passfile",
@@ -342,6 +343,7 @@ static int connect_now(pc_store *st)
 	                      "3",
 	                      tut,
 	                      "portcullis",
+	                      "UTF8",
 	                      "disable",
 	                      q->def_user,
 	                      q->def_passfile,
@@ -377,7 +379,7 @@ static int migrate(pc_store *st, char *err, size_t errlen);
 static int ensure(pc_store *st)
 {
 	pg *q = st->impl;
-	if (q->conn && PQstatus(q->conn) == CONNECTION_OK)
+	if (q->conn && PQstatus(q->conn) == CONNECTION_OK && q->migrated)
 		return 0;
 	if (q->in_tx) {
 		snprintf(st->error, sizeof st->error, "%s: the connection was lost in a transaction", q->where);
@@ -402,6 +404,8 @@ static int ensure(pc_store *st)
 			return 0;
 		}
 		snprintf(st->error, sizeof st->error, "%s", err);
+		PQfinish(q->conn); /* not used before its schema is right */
+		q->conn = NULL;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &q->down_until);
 	q->down_until.tv_sec += 1;
@@ -604,14 +608,14 @@ static int pg_remember(pc_store *st, const char *sender, const char *domain, con
 		pc_pg_arg_text(&a, domain, PC_PG_MAX_TEXT);
 		pc_pg_arg_text_array(&a, v, u, PC_PG_MAX_TEXT);
 		pc_pg_arg_int(&a, (long long)when);
-		rc =
-		    pc_pg_run(st, S_REMEMBER,
-		              "INSERT INTO contact (sender, domain, rcpt, first_seen, last_seen, count)"
-		              " SELECT $1, $2, r, $4, $4, 1 FROM unnest($3::text[]) r ORDER BY r"
-		              " ON CONFLICT (sender, rcpt) DO UPDATE SET"
-		              " last_seen = GREATEST(contact.last_seen, excluded.last_seen), count = contact.count + 1,"
-		              " first_seen = LEAST(contact.first_seen, excluded.first_seen)",
-		              &a, "history write");
+		rc = pc_pg_run(
+		    st, S_REMEMBER,
+		    "INSERT INTO contact (sender, domain, rcpt, first_seen, last_seen, count)"
+		    " SELECT DISTINCT $1, $2, r, $4::bigint, $4::bigint, 1 FROM unnest($3::text[]) r ORDER BY 3"
+		    " ON CONFLICT (sender, rcpt) DO UPDATE SET"
+		    " last_seen = GREATEST(contact.last_seen, excluded.last_seen), count = contact.count + 1,"
+		    " first_seen = LEAST(contact.first_seen, excluded.first_seen)",
+		    &a, "history write");
 	}
 	free(v);
 	return rc;
@@ -781,6 +785,14 @@ static int migrate(pc_store *st, char *err, size_t errlen)
 	char lock[96];
 	/* up to date: no lock, no DDL, so a node's role needs no right to
 	 * create anything (docs/store.md: roles) */
+	const char *enc = PQparameterStatus(q->conn, "server_encoding");
+	if (!enc || strcmp(enc, "UTF8")) {
+		/* text from mail is stored as UTF-8: another encoding would
+		 * refuse some of it, and that message would be tempfailed */
+		snprintf(err, errlen, "%s: the database's encoding is %s; Portcullis needs UTF8 (createdb -E UTF8)",
+		         q->where, enc ? enc : "unknown");
+		return -1;
+	}
 	int now = current_version(q->conn);
 	if (now == SCHEMA_VERSION)
 		return 0;

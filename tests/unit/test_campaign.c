@@ -360,28 +360,39 @@ static void test_delivery_key(void **state)
 	pc_store *st = pc_store_open(path, err, sizeof err);
 	assert_non_null(st);
 	pc_scanner *sc = scanner(st);
-	char *m0 = copy(0, lure, "img.newsfeed-cache.example");
+	char *c0 = copy(0, lure, "img.newsfeed-cache.example");
 	char *m1 = copy(1, lure, "img.newsfeed-cache.example");
 	const char *r0[] = {"a@parliament.example"}, *r1[] = {"b@parliament.example"};
 	char id[32];
+	/* as a milter sees it: the receiving Postfix's Received line on top
+	 * (its queue id), then the sender's message */
+	size_t cn = strlen(c0), n = cn + 64;
+	char *m0 = malloc(n), *again = malloc(n);
+	assert_true(m0 && again);
+	int k = snprintf(m0, n, "Received: from mx by us with ESMTP id QUEUE1;\r\n");
+	memcpy(m0 + k, c0, cn + 1);
+	k = snprintf(again, n, "Received: from mx2 by us with ESMTP id QUEUE2;\r\n");
+	memcpy(again + k, c0, cn + 1);
 	const pc_msg *m = pc_scan(sc, m0, strlen(m0), "milter:QUEUE1", r0, 1);
 	assert_non_null(m->campaign);
 	snprintf(id, sizeof id, "%s", m->campaign);
 	/* the retry: new queue id, its own Received line on top */
-	size_t n = strlen(m0);
-	char *again = malloc(n + 64);
-	assert_non_null(again);
-	int k = snprintf(again, n + 64, "Received: from mx by us with ESMTP id QUEUE2;\r\n");
-	memcpy(again + k, m0, n + 1);
 	m = pc_scan(sc, again, strlen(again), "milter:QUEUE2", r0, 1);
 	assert_string_equal(m->campaign, id);
-	m = pc_scan(sc, m0, n, "milter:QUEUE3", r1, 1);          /* the same bytes to someone else */
+	m = pc_scan(sc, m0, strlen(m0), "milter:QUEUE3", r1, 1); /* the same bytes to someone else */
 	m = pc_scan(sc, m1, strlen(m1), "milter:QUEUE4", r0, 1); /* another copy to the first */
+	/* the same Message-ID, envelope and body with another Subject: another
+	 * delivery, not a retry to be dropped as one */
+	char *subj = strstr(m0, "Subject: ");
+	assert_non_null(subj);
+	subj[9] = subj[9] == 'X' ? 'Y' : 'X';
+	m = pc_scan(sc, m0, strlen(m0), "milter:QUEUE5", r0, 1);
 	counts c = {0, 0};
 	assert_int_equal(pc_store_campaign_members(st, strtoll(id, NULL, 10), count_member, &c), 0);
-	assert_int_equal(c.n, 3);
+	assert_int_equal(c.n, 4);
 	free(again);
 	free(m0);
+	free(c0);
 	free(m1);
 	pc_scanner_free(sc);
 	pc_store_close(st);
