@@ -5,6 +5,7 @@ set -eu
 PKGS="cmake make gcc pkg-config clang clang-format libclang-rt-14-dev python3 time libsodium-dev
 libgmime-3.0-dev libmodest-dev libpsl-dev libidn2-dev libjansson-dev libssl-dev libcmocka-dev libmimalloc-dev
 libicu-dev libmilter-dev libspf2-dev libopendkim-dev libopendmarc-dev libsqlite3-dev libseccomp-dev libmicrohttpd-dev
+libpq-dev postgresql-15
 openssl dnsmasq-base opendkim-tools groff-base swaks python3-jsonschema poppler-utils
 chromium"
 # the render test drives Chromium with playwright-core (npm): Node.js and npm

@@ -19,6 +19,7 @@
 #include "cli/hunt.h"
 #include "cli/quarantine.h"
 #include "cli/scan.h"
+#include "cli/replay.h"
 #include "cli/user.h"
 #include "milter/milter.h"
 #include "web/web.h"
@@ -38,6 +39,7 @@ static const char usage_main[] =
     "  milter         run the mail filter for Postfix/Sendmail (libmilter)\n"
     "  serve          run the analyst console (a web server; see docs/console.md)\n"
     "  user           the console's accounts: add, passwd, remove, list\n"
+    "  replay         record what the milter delivered while the store was unavailable\n"
     "  help           this text; 'portcullis COMMAND --help' for a command\n"
     "\n"
     "Options: --version, --help\n";
@@ -73,6 +75,8 @@ int main(int argc, char **argv)
 		return pc_web_serve(argc - 1, argv + 1);
 	if (!strcmp(cmd, "user"))
 		return pc_cli_user(argc - 1, argv + 1);
+	if (!strcmp(cmd, "replay"))
+		return pc_cli_replay(argc - 1, argv + 1);
 	if (!strcmp(cmd, "milter"))
 		return pc_cli_milter(argc - 1, argv + 1);
 	fprintf(stderr, "portcullis: unknown command '%s'\n\n%s", cmd, usage_main);

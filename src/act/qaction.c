@@ -20,6 +20,7 @@
 
 #include "act/qmeta.h"
 #include "act/quarantine.h"
+#include "act/quarantine_pg.h"
 #include "act/run.h"
 #include "core/safetext.h"
 
@@ -49,6 +50,8 @@ void pc_qentry_free(pc_qentry *e)
 	json_decref(e->meta);
 	if (e->lockfd >= 0)
 		close(e->lockfd); /* releases the flock */
+	if (e->locked_in)
+		pc_quarantine_pg_unlock(e->locked_in, e->qid);
 	memset(e, 0, sizeof *e);
 	e->lockfd = -1;
 }
@@ -82,7 +85,19 @@ int pc_qentry_load(const char *dir, const char *qid, bool lock, pc_qentry *e, ch
 		return 2;
 	}
 	char why[512];
-	if (lock) {
+	bool store = pc_store_is_postgresql(dir);
+	if (lock && store) {
+		int l = pc_quarantine_pg_lock(dir, qid, why, sizeof why);
+		if (l < 0) {
+			snprintf(err, errlen, "%s", why);
+			return 2;
+		}
+		if (l == 1) {
+			snprintf(err, errlen, "quarantine: %s is being released or deleted by another process", qid);
+			return 2;
+		}
+		e->locked_in = dir;
+	} else if (lock) {
 		char p[4096];
 		if ((size_t)snprintf(p, sizeof p, "%s/msg/%s.eml", dir, qid) >= sizeof p) {
 			snprintf(err, errlen, "%s: path too long", dir);
@@ -99,8 +114,20 @@ int pc_qentry_load(const char *dir, const char *qid, bool lock, pc_qentry *e, ch
 		}
 	}
 	/* after the lock: a release that finished meanwhile has removed it */
-	if (pc_quarantine_get(dir, qid, &e->bytes, &e->n, &e->meta_text, why, sizeof why) != 0)
+	if (store) {
+		int g = pc_quarantine_pg_get(dir, qid, &e->bytes, &e->n, &e->meta_text, NULL, why, sizeof why);
+		if (g != 0) {
+			char where[300];
+			pc_quarantine_where(dir, where, sizeof where);
+			if (g == 1)
+				snprintf(err, errlen, "quarantine: no message %s in %s", qid, where);
+			else
+				snprintf(err, errlen, "%s", why);
+			return g == 1 ? 1 : 2;
+		}
+	} else if (pc_quarantine_get(dir, qid, &e->bytes, &e->n, &e->meta_text, why, sizeof why) != 0) {
 		return not_found_or(dir, qid, why, err, errlen);
+	}
 	unsigned char sha[PC_SHA256_LEN];
 	if (!(e->meta = pc_qmeta_parse(e->meta_text, &e->problem)) || pc_sha256(e->bytes, e->n, sha) != 0) {
 		snprintf(err, errlen, "quarantine: %s: out of memory", qid);
@@ -382,6 +409,18 @@ int pc_qaction_release(const pc_qaction *a, const char *qid, pc_qaction_done *do
 			snprintf(err, errlen, "quarantine release: [quarantine] %s is not an absolute command",
 			         v.held ? "postsuper" : "sendmail");
 		goto out;
+	}
+	/* the store's lock goes with its connection: one re-established since
+	 * the load (the server restarted) holds it no more, and another node
+	 * may be releasing this message now */
+	if (e.locked_in) {
+		char why[512];
+		int held = pc_quarantine_pg_locked(e.locked_in, qid, why, sizeof why);
+		if (held != 1) {
+			snprintf(err, errlen, "quarantine release %s: %s; not released, try again", qid,
+			         held < 0 ? why : "the lock on it was lost with the store's connection");
+			goto out;
+		}
 	}
 	size_t nshown = 0; /* the command and the arguments before the recipients */
 	while (av[nshown] && (v.held || strcmp(av[nshown], "--")))

@@ -21,8 +21,12 @@
  *   (act/run.h). Only a command that exits 0 counts as a release; then
  *   the audit record is written and the entry removed. A failed attempt
  *   keeps the entry and is audited too, with the exit status and the
- *   start of the command's output. release and delete lock QID.eml
- *   (flock) so two people cannot release one message twice. A delete
+ *   start of the command's output. release and delete lock the entry
+ *   (a directory: flock on QID.eml; the store: an advisory lock of the
+ *   thread's connection, act/quarantine_pg.h, which a release checks is
+ *   still held before it runs the command) so two people, processes or
+ *   nodes cannot release one message twice; removing an entry another
+ *   node removed first is "no such message". A delete
  *   that cannot be audited is not done; a release whose record cannot be
  *   written still removes the entry (a second release would deliver the
  *   message twice) and err holds the record for the administrator.
@@ -49,11 +53,13 @@ typedef struct pc_qentry {
 	const char *problem;     /* why meta is empty, or NULL */
 	char sha[PC_SHA256_HEX]; /* of the stored bytes */
 	int lockfd;
+	const char *locked_in; /* the store quarantine whose lock on qid this entry holds, or NULL */
 } pc_qentry;
 
 /* Reads the entry (qid must be pc_quarantine_qid_valid); with lock, first
- * takes an exclusive flock on QID.eml, so one release or delete runs per
- * message. */
+ * takes an exclusive lock on it (flock on QID.eml, or the store's
+ * advisory lock), never waiting, so one release or delete runs per
+ * message. The entry is used by the thread that loaded it. */
 int pc_qentry_load(const char *dir, const char *qid, bool lock, pc_qentry *e, char *err, size_t errlen);
 void pc_qentry_free(pc_qentry *e);
 

@@ -7,6 +7,9 @@
  *   file operations go through directory descriptors (openat, renameat2),
  *   so a QID is only ever a name inside DIR/tmp or DIR/msg, and the paths
  *   in error messages are for people only.
+ *
+ *   A quarantine in the store (pc_store_is_postgresql(dir)) goes to
+ *   act/quarantine_pg.c; the QIDs are made here for both.
  */
 #define _GNU_SOURCE
 #include "act/quarantine.h"
@@ -22,6 +25,9 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "act/quarantine_pg.h"
+#include "store/store.h"
 
 #define QID_LEN 42                  /* 16 + 1 + 8 + 1 + 16 */
 #define META_MAX ((size_t)16 << 20) /* metadata larger than this is refused on reading */
@@ -137,6 +143,44 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
+/* The store: a row per message (act/quarantine_pg.c); a QID taken
+ * (never, with 64 random bits) gets a fresh one. */
+static int put_store(const char *dir, const char *key, const char *bytes, size_t n, const char *meta, char *qid,
+                     size_t qidlen, char *err, size_t errlen)
+{
+	char where[300];
+	pc_quarantine_pg_where(dir, where, sizeof where);
+	if (strlen(meta) >= META_MAX)
+		return fail(err, errlen, where, NULL, NULL, "metadata too large");
+	for (int attempt = 0; attempt < PUT_TRIES; attempt++) {
+		char id[PC_QID_MAX];
+		time_t now = time(NULL);
+		if (new_qid(id, sizeof id) != 0)
+			return fail(err, errlen, where, NULL, NULL,
+			            "cannot make a queue id (getrandom or clock failed)");
+		char existing[PC_QID_MAX] = "";
+		int rc =
+		    pc_quarantine_pg_put(dir, id, now, bytes, n, meta, key, existing, sizeof existing, err, errlen);
+		if (rc < 0)
+			return -1;
+		if (rc == 1 || rc == 2) { /* 2: this delivery was kept before, under existing */
+			snprintf(qid, qidlen, "%s", rc == 1 ? id : existing);
+			return 0;
+		}
+	}
+	return fail(err, errlen, where, NULL, NULL, "no unused queue id found");
+}
+
+/* A QID for the store's functions: 0, or -1 with err */
+static int store_qid(const char *dir, const char *qid, char *err, size_t errlen)
+{
+	if (pc_quarantine_qid_valid(qid))
+		return 0;
+	char where[300];
+	pc_quarantine_pg_where(dir, where, sizeof where);
+	return fail(err, errlen, where, NULL, NULL, "not a quarantine id");
+}
+
 /* Creates dfd/name (O_EXCL), writes, fsyncs, closes. errno on failure;
  * the file is removed again unless creation itself failed. */
 static int write_new(int dfd, const char *name, const char *p, size_t n)
@@ -178,12 +222,20 @@ static int move_noreplace(int from, const char *name, int to)
 int pc_quarantine_put(const char *dir, const char *bytes, size_t n, const char *meta_json, char *qid, size_t qidlen,
                       char *err, size_t errlen)
 {
+	return pc_quarantine_put_once(dir, NULL, bytes, n, meta_json, qid, qidlen, err, errlen);
+}
+
+int pc_quarantine_put_once(const char *dir, const char *key, const char *bytes, size_t n, const char *meta_json,
+                           char *qid, size_t qidlen, char *err, size_t errlen)
+{
 	if (err && errlen)
 		err[0] = '\0';
 	if (!dir || !qid || qidlen <= QID_LEN || (!bytes && n))
 		return fail(err, errlen, dir ? dir : "(null)", NULL, NULL, "invalid arguments");
 	if (!meta_json)
 		meta_json = "{}";
+	if (pc_store_is_postgresql(dir))
+		return put_store(dir, key, bytes, n, meta_json, qid, qidlen, err, errlen);
 	int dfd = open_dir(dir, true);
 	if (dfd < 0)
 		return fail(err, errlen, dir, NULL, NULL, strerror(errno));
@@ -349,6 +401,12 @@ int pc_quarantine_get(const char *dir, const char *qid, char **bytes, size_t *n,
 		*meta = NULL;
 	if (!dir)
 		return fail(err, errlen, "(null)", NULL, NULL, "invalid arguments");
+	if (pc_store_is_postgresql(dir)) {
+		if (store_qid(dir, qid, err, errlen) != 0)
+			return -1;
+		size_t size = 0;
+		return pc_quarantine_pg_get(dir, qid, bytes, n ? n : &size, meta, NULL, err, errlen) == 0 ? 0 : -1;
+	}
 	char eml[PC_QID_MAX + 8], json[PC_QID_MAX + 8];
 	int mfd = open_entry(dir, qid, eml, json, err, errlen);
 	if (mfd < 0)
@@ -394,10 +452,12 @@ static int is_entry(const struct dirent *d)
 	return pc_quarantine_qid_valid(id);
 }
 
-int pc_quarantine_list(const char *dir, pc_quarantine_cb cb, void *ctx, char *err, size_t errlen)
+static int list(const char *dir, bool with_meta, pc_quarantine_cb cb, void *ctx, char *err, size_t errlen)
 {
 	if (!dir || !cb)
 		return fail(err, errlen, dir ? dir : "(null)", NULL, NULL, "invalid arguments");
+	if (pc_store_is_postgresql(dir))
+		return pc_quarantine_pg_list(dir, with_meta, cb, ctx, err, errlen);
 	struct stat sb;
 	if (stat(dir, &sb) != 0)
 		return fail(err, errlen, dir, NULL, NULL, strerror(errno));
@@ -428,9 +488,11 @@ int pc_quarantine_list(const char *dir, pc_quarantine_cb cb, void *ctx, char *er
 			snprintf(json, sizeof json, "%s.json", id);
 			char *meta = NULL;
 			size_t mn = 0;
-			if (read_all(mfd, json, META_MAX, &meta, &mn) != 0 && errno != ENOENT)
+			if (with_meta && read_all(mfd, json, META_MAX, &meta, &mn) != 0 && errno != ENOENT)
 				rc = fail(err, errlen, dir, "msg", json, strerror(errno));
-			else if (faccessat(mfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0) /* not removed meanwhile */
+			/* not removed while its metadata was read (the names alone
+			 * are as fresh as the scan) */
+			else if (!with_meta || faccessat(mfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 				stop = cb(ctx, id, meta) != 0;
 			free(meta);
 		}
@@ -441,10 +503,25 @@ int pc_quarantine_list(const char *dir, pc_quarantine_cb cb, void *ctx, char *er
 	return rc;
 }
 
+int pc_quarantine_list(const char *dir, pc_quarantine_cb cb, void *ctx, char *err, size_t errlen)
+{
+	return list(dir, true, cb, ctx, err, errlen);
+}
+
+int pc_quarantine_ids(const char *dir, pc_quarantine_cb cb, void *ctx, char *err, size_t errlen)
+{
+	return list(dir, false, cb, ctx, err, errlen);
+}
+
 int pc_quarantine_remove(const char *dir, const char *qid, char *err, size_t errlen)
 {
 	if (!dir)
 		return fail(err, errlen, "(null)", NULL, NULL, "invalid arguments");
+	if (pc_store_is_postgresql(dir)) {
+		if (store_qid(dir, qid, err, errlen) != 0)
+			return -1;
+		return pc_quarantine_pg_remove(dir, qid, err, errlen) == 0 ? 0 : -1;
+	}
 	char eml[PC_QID_MAX + 8], json[PC_QID_MAX + 8];
 	int mfd = open_entry(dir, qid, eml, json, err, errlen);
 	if (mfd < 0)
@@ -464,4 +541,78 @@ int pc_quarantine_remove(const char *dir, const char *qid, char *err, size_t err
 		rc = fail(err, errlen, dir, "msg", NULL, strerror(errno));
 	close(mfd);
 	return rc;
+}
+
+void pc_quarantine_settings(const char *password_file, unsigned timeout_ms)
+{
+	pc_quarantine_pg_settings(password_file, timeout_ms);
+}
+
+void pc_quarantine_where(const char *dir, char *out, size_t outlen)
+{
+	if (dir && pc_store_is_postgresql(dir))
+		pc_quarantine_pg_where(dir, out, outlen);
+	else
+		snprintf(out, outlen, "%s", dir ? dir : "(none)");
+}
+
+int pc_quarantine_stamp(const char *dir, long long *stamp, char *err, size_t errlen)
+{
+	*stamp = 0;
+	if (!dir)
+		return fail(err, errlen, "(null)", NULL, NULL, "invalid arguments");
+	if (pc_store_is_postgresql(dir))
+		return pc_quarantine_pg_stamp(dir, stamp, err, errlen);
+	char path[4096];
+	int l = snprintf(path, sizeof path, "%s/msg", dir);
+	if (l < 0 || (size_t)l >= sizeof path)
+		return fail(err, errlen, dir, NULL, NULL, "path too long");
+	struct stat sb;
+	if (stat(path, &sb) != 0)
+		return errno == ENOENT ? 1 : fail(err, errlen, dir, "msg", NULL, strerror(errno));
+	*stamp = (long long)sb.st_mtim.tv_sec * 1000000000LL + sb.st_mtim.tv_nsec;
+	return 0;
+}
+
+int pc_quarantine_info(const char *dir, const char *qid, long long *size, time_t *put, char **meta, char *err,
+                       size_t errlen)
+{
+	*size = 0;
+	*put = 0;
+	if (meta)
+		*meta = NULL;
+	if (!dir)
+		return fail(err, errlen, "(null)", NULL, NULL, "invalid arguments");
+	if (pc_store_is_postgresql(dir)) {
+		if (store_qid(dir, qid, err, errlen) != 0)
+			return -1;
+		size_t n = 0;
+		if (pc_quarantine_pg_get(dir, qid, NULL, &n, meta, put, err, errlen) != 0)
+			return -1;
+		*size = (long long)n;
+		return 0;
+	}
+	char eml[PC_QID_MAX + 8], json[PC_QID_MAX + 8];
+	int mfd = open_entry(dir, qid, eml, json, err, errlen);
+	if (mfd < 0)
+		return -1;
+	struct stat sb;
+	int e = fstatat(mfd, eml, &sb, AT_SYMLINK_NOFOLLOW) != 0 ? errno : S_ISREG(sb.st_mode) ? 0 : EINVAL;
+	if (e) {
+		close(mfd);
+		return fail(err, errlen, dir, "msg", eml, e == ENOENT ? "no such quarantined message" : strerror(e));
+	}
+	char *mj = NULL;
+	size_t mn = 0;
+	if (meta && read_all(mfd, json, META_MAX, &mj, &mn) != 0 && errno != ENOENT) {
+		e = errno;
+		close(mfd);
+		return fail(err, errlen, dir, "msg", json, strerror(e));
+	}
+	close(mfd);
+	*size = (long long)sb.st_size;
+	*put = sb.st_mtime;
+	if (meta)
+		*meta = mj;
+	return 0;
 }

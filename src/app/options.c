@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "act/quarantine.h"
 #include "pipeline/pipeline.h"
 #include "store/store.h"
 
@@ -42,11 +43,16 @@ int pc_cli_config(pc_config *cfg, const char *path, char **sets, size_t nsets)
 			return -1;
 		}
 	}
+	if (nsets && pc_config_store_finish(cfg, err, sizeof err) != 0) {
+		fprintf(stderr, "portcullis: --set: %s\n", err);
+		return -1;
+	}
 	/* the detectors' own settings, checked against what they declare */
 	if (pc_pipeline_check_config(cfg, err, sizeof err) != 0) {
 		fprintf(stderr, "portcullis: %s\n", err);
 		return -1;
 	}
+	pc_quarantine_settings(cfg->store_password_file, cfg->store_timeout_ms);
 	return 0;
 }
 
@@ -54,11 +60,12 @@ struct pc_store *pc_cli_store(const pc_config *cfg, const char *db_path)
 {
 	const char *path = db_path ? db_path : cfg->history_db;
 	if (!path || !*path) {
-		fprintf(stderr, "portcullis: no store: give --db FILE or set [history] database\n");
+		fprintf(stderr, "portcullis: no store: give --db FILE (or a postgresql:// URI) or set [history] "
+		                "database or [store]\n");
 		return NULL;
 	}
 	char err[512];
-	pc_store *st = pc_store_open(path, err, sizeof err);
+	pc_store *st = pc_store_open_cfg(cfg, path, 0, err, sizeof err);
 	if (!st)
 		fprintf(stderr, "portcullis: store: %s\n", err);
 	return st;

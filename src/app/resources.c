@@ -42,7 +42,8 @@ int pc_resources_open(const pc_config *cfg, unsigned what, pc_resources *r, char
 		add_line(err, errlen, "freemail list", e);
 		bad = 1;
 	}
-	if ((what & PC_RES_STORE) && cfg->history_db[0] && !(r->store = pc_store_open(cfg->history_db, e, sizeof e))) {
+	if ((what & PC_RES_STORE) && cfg->history_db[0] &&
+	    !(r->store = pc_store_open_cfg(cfg, NULL, (what & PC_RES_STORE_LAZY) ? PC_STORE_LAZY : 0, e, sizeof e))) {
 		add_line(err, errlen, "store", e);
 		bad = 1;
 	}

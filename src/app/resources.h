@@ -34,7 +34,10 @@ struct pc_store;
 struct pc_trackerlist;
 struct pc_ioc_sets;
 
-enum { PC_RES_DNS = 1, PC_RES_STORE = 2 };
+/* PC_RES_STORE_LAZY (with PC_RES_STORE): a shared store that cannot be
+ * reached yet is opened anyway and connected on first use (a milter
+ * worker must start, and answer with [store] on_error, while it is down) */
+enum { PC_RES_DNS = 1, PC_RES_STORE = 2, PC_RES_STORE_LAZY = 4 };
 
 typedef struct pc_resources {
 	struct pc_dns *dns;              /* NULL: no DNS checks */

@@ -258,7 +258,8 @@ int pc_campaign_judge(pc_store *st, pc_msg *m, const pc_fingerprint *fp, pc_camp
 	long long id = 0;
 	char token[17];
 	snprintf(token, sizeof token, "%s", fp->token);
-	int known = pc_store_member_find(st, source, msgid, &id);
+	const char *dkey = m->dkey ? m->dkey : "";
+	int known = pc_store_member_find(st, source, msgid, dkey, &id);
 	if (known < 0)
 		goto fail;
 	if (!known) {
@@ -308,6 +309,7 @@ int pc_campaign_judge(pc_store *st, pc_msg *m, const pc_fingerprint *fp, pc_camp
 		    .first_contact = first_contact(m),
 		    .established = est,
 		    .from_domain = cs->from_domain,
+		    .dkey = dkey,
 		};
 		if ((id ? pc_store_campaign_add(st, id, &mem) : pc_store_campaign_new(st, &mem, &id)) != 0 ||
 		    pc_copies_record(st, m, id, &cp) != 0)

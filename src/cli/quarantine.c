@@ -513,7 +513,11 @@ static int audit_one(void *vc, const pc_audit_qrec *rec)
 static int audit_list(const char *dir, pc_store *st, bool json)
 {
 	struct stat sb;
-	if (stat(dir, &sb) != 0) {
+	char where[300];
+	pc_quarantine_where(dir, where, sizeof where);
+	if (pc_store_is_postgresql(dir)) {
+		/* kept in the store: no directory, no old audit.log */
+	} else if (stat(dir, &sb) != 0) {
 		fprintf(stderr, "portcullis: %s: %s\n", dir, strerror(errno));
 		return 2;
 	}
@@ -524,7 +528,8 @@ static int audit_list(const char *dir, pc_store *st, bool json)
 	/* the log of versions that kept it beside the messages: never lost,
 	 * never mixed in (its lines are the same JSON objects) */
 	char old[4096];
-	if ((size_t)snprintf(old, sizeof old, "%s/audit.log", dir) < sizeof old && stat(old, &sb) == 0)
+	if (!pc_store_is_postgresql(dir) && (size_t)snprintf(old, sizeof old, "%s/audit.log", dir) < sizeof old &&
+	    stat(old, &sb) == 0)
 		fprintf(stderr, "portcullis: %s holds the records of earlier versions (kept as it is)\n", old);
 	audit_ctx c = {json, 0, 0};
 	if (pc_store_audit_quarantine_list(st, dir, audit_one, &c) != 0) {
@@ -536,7 +541,7 @@ static int audit_list(const char *dir, pc_store *st, bool json)
 		return 2;
 	}
 	if (!json && !c.n)
-		printf("no audit records for %s\n", dir);
+		printf("no audit records for %s\n", where);
 	return 0;
 }
 
@@ -676,8 +681,11 @@ int pc_cli_quarantine(int argc, char **argv)
 			fprintf(stderr, "portcullis: quarantine list: out of memory\n");
 			goto out;
 		}
-		if (!json && !c.n)
-			printf("no quarantined messages in %s\n", dir);
+		if (!json && !c.n) {
+			char where[300];
+			pc_quarantine_where(dir, where, sizeof where);
+			printf("no quarantined messages in %s\n", where);
+		}
 		rc = 0;
 	} else if (!strcmp(sub, "show")) {
 		rc = show(dir, qid, json, raw);

@@ -178,6 +178,8 @@ int pc_cli_user(int argc, char **argv)
 		rc = pc_store_user_list(st, print_user, &f) == 0 ? 0 : 1;
 		if (json)
 			printf("]\n");
+		if (rc)
+			fprintf(stderr, "portcullis: user list: %s\n", pc_store_error(st));
 		goto done;
 	}
 	if (pc_store_user_get(st, name, on_user, &f) < 0)

@@ -89,6 +89,8 @@ void pc_config_defaults(pc_config *c)
 	c->campaign_auto = 1;
 	c->campaign_action = PC_ACTION_QUARANTINE;
 	c->campaign_error_action = PC_ACTION_ACCEPT;
+	c->store_timeout_ms = 10000;
+	c->store_on_error = -1;
 	snprintf(c->quarantine_sendmail, sizeof c->quarantine_sendmail, "/usr/sbin/sendmail");
 	snprintf(c->quarantine_postsuper, sizeof c->quarantine_postsuper, "/usr/sbin/postsuper");
 	snprintf(c->quarantine_postqueue, sizeof c->quarantine_postqueue, "/usr/sbin/postqueue");
@@ -537,6 +539,32 @@ static int set_at(pc_config *c, const char *key, const char *value, const char *
 		return 0;
 	} else if (strcmp(key, "history.database") == 0) {
 		return set_string(c->history_db, sizeof c->history_db, key, value, err, errlen);
+	} else if (strcmp(key, "store.backend") == 0) {
+		if (strcmp(value, "sqlite") && strcmp(value, "postgresql")) {
+			snprintf(err, errlen, "%s: expected sqlite or postgresql, got \"%s\"", key, value);
+			return -1;
+		}
+		c->store_postgresql = !strcmp(value, "postgresql");
+		return 0;
+	} else if (strcmp(key, "store.conninfo") == 0) {
+		return set_string(c->store_conninfo, sizeof c->store_conninfo, key, value, err, errlen);
+	} else if (strcmp(key, "store.journal") == 0) {
+		return set_string(c->store_journal, sizeof c->store_journal, key, value, err, errlen);
+	} else if (strcmp(key, "store.password_file") == 0) {
+		return set_string(c->store_password_file, sizeof c->store_password_file, key, value, err, errlen);
+	} else if (strcmp(key, "store.timeout") == 0) {
+		double sec;
+		if (set_number(&sec, 1, 300, key, value, err, errlen) != 0)
+			return -1;
+		c->store_timeout_ms = (unsigned)(sec * 1000 + 0.5);
+		return 0;
+	} else if (strcmp(key, "store.on_error") == 0) {
+		if (strcmp(value, "tempfail") && strcmp(value, "deliver")) {
+			snprintf(err, errlen, "%s: expected tempfail or deliver, got \"%s\"", key, value);
+			return -1;
+		}
+		c->store_on_error = !strcmp(value, "tempfail");
+		return 0;
 	} else if (strcmp(key, "policy.quarantine_score") == 0) {
 		return set_number(&c->quarantine_score, 0, 1000, key, value, err, errlen);
 	} else if (strcmp(key, "policy.name_threshold") == 0) {
@@ -553,6 +581,13 @@ static int set_at(pc_config *c, const char *key, const char *value, const char *
 		return 0;
 	} else if (strcmp(key, "quarantine.directory") == 0) {
 		return set_string(c->quarantine_dir, sizeof c->quarantine_dir, key, value, err, errlen);
+	} else if (strcmp(key, "quarantine.location") == 0) {
+		if (strcmp(value, "directory") && strcmp(value, "store")) {
+			snprintf(err, errlen, "%s: expected directory or store, got \"%s\"", key, value);
+			return -1;
+		}
+		c->quarantine_in_store = !strcmp(value, "store");
+		return 0;
 	} else if (strcmp(key, "quarantine.action") == 0) {
 		if (!strcmp(value, "discard") || !strcmp(value, "hold")) {
 			c->quarantine_hold = !strcmp(value, "hold");
@@ -826,5 +861,64 @@ int pc_config_load(pc_config *c, const char *path, char *err, size_t errlen)
 			rc = -1;
 		}
 	}
+	if (rc == 0 && pc_config_store_finish(c, msg, sizeof msg) != 0) {
+		snprintf(err, errlen, "%s: %s", path, msg);
+		rc = -1;
+	}
 	return rc;
+}
+
+static int store_finish(pc_config *c, char *err, size_t errlen);
+
+static int quarantine_finish(pc_config *c, char *err, size_t errlen)
+{
+	if (!c->quarantine_in_store)
+		return 0;
+	if (strncmp(c->history_db, "postgres", 8)) {
+		snprintf(err, errlen,
+		         "[quarantine] location = store needs the shared store ([store] backend = postgresql)");
+		return -1;
+	}
+	if (c->quarantine_dir[0] && strcmp(c->quarantine_dir, c->history_db)) {
+		snprintf(err, errlen, "[quarantine] location = store and a directory: name one");
+		return -1;
+	}
+	snprintf(c->quarantine_dir, sizeof c->quarantine_dir, "%s", c->history_db);
+	return 0;
+}
+
+int pc_config_store_finish(pc_config *c, char *err, size_t errlen)
+{
+	int rc = store_finish(c, err, errlen);
+	return rc ? rc : quarantine_finish(c, err, errlen);
+}
+
+static int store_finish(pc_config *c, char *err, size_t errlen)
+{
+	if (!c->store_postgresql) {
+		if (c->store_conninfo[0]) {
+			snprintf(err, errlen, "[store] conninfo is for backend = postgresql");
+			return -1;
+		}
+		return 0;
+	}
+	if (!strncmp(c->store_journal, "postgres", 8)) {
+		snprintf(err, errlen, "[store] journal: a local directory (it keeps what the store could not)");
+		return -1;
+	}
+	if (!c->store_conninfo[0]) {
+		snprintf(err, errlen, "[store] backend = postgresql needs [store] conninfo");
+		return -1;
+	}
+	if (c->history_db[0] && strncmp(c->history_db, "postgres", 8)) {
+		snprintf(err, errlen, "[history] database names a file but [store] backend = postgresql: name one");
+		return -1;
+	}
+	bool uri = !strncmp(c->store_conninfo, "postgresql://", 13) || !strncmp(c->store_conninfo, "postgres://", 11);
+	int n = snprintf(c->history_db, sizeof c->history_db, "%s%s", uri ? "" : "postgresql:", c->store_conninfo);
+	if (n < 0 || (size_t)n >= sizeof c->history_db) {
+		snprintf(err, errlen, "[store] conninfo: too long");
+		return -1;
+	}
+	return 0;
 }

@@ -88,7 +88,16 @@ typedef struct pc_config {
 	char dns_servers[256];   /* "system" (resolv.conf), "off", or "IP[:PORT] ..." */
 	unsigned dns_timeout_ms; /* per query, all retries included */
 	/* [history] */
-	char history_db[1024]; /* SQLite file for first-contact history; "" = none */
+	char history_db[1024]; /* the store: a SQLite file, or "postgresql:" + a libpq connection string
+	                        * (set from [store] backend/conninfo); "" = none */
+	/* [store] */
+	int store_postgresql;           /* backend = postgresql */
+	char store_conninfo[1024];      /* libpq connection string or URI */
+	char store_password_file[1024]; /* the password, first line ("" = libpq's own: .pgpass, none) */
+	unsigned store_timeout_ms;      /* connect, statement and lock timeout (PostgreSQL) */
+	int store_on_error;             /* -1: by backend (tempfail for postgresql, deliver for sqlite);
+	                                 * 1: tempfail a message whose scan met a store error; 0: deliver */
+	char store_journal[1024];       /* on_error = deliver: such messages kept here for `store replay` */
 	/* [policy] thresholds */
 	pc_action impersonation_action;         /* impersonation, no tracker */
 	pc_action impersonation_tracker_action; /* impersonation + hidden tracker or token */
@@ -97,7 +106,9 @@ typedef struct pc_config {
 	double name_threshold;                  /* display-name similarity (0..1) that counts as a match */
 	unsigned lookalike_distance;            /* max Damerau-Levenshtein distance on the label */
 	/* [quarantine] */
-	char quarantine_dir[1024];       /* act/quarantine.h directory; "" = none */
+	char quarantine_dir[1024];       /* act/quarantine.h directory, or the shared store's name
+	                                  * ([quarantine] location = store); "" = none */
+	int quarantine_in_store;         /* [quarantine] location = store */
 	int quarantine_hold;             /* milter: also hold the message in Postfix's hold queue (smfi_quarantine) */
 	char quarantine_sendmail[1024];  /* release: the command re-injecting a message (split on blanks) */
 	char quarantine_postsuper[1024]; /* release of a held message: postsuper command (split on blanks) */
@@ -166,6 +177,10 @@ void pc_config_free(pc_config *c);
 const pc_rawsetting *pc_config_detector_setting(const pc_config *c, const char *key);
 /* 0 on success, -1 with `err` filled ("FILE:LINE: reason"). */
 int pc_config_load(pc_config *c, const char *path, char *err, size_t errlen);
+/* [store] backend = postgresql: checks [store] and sets history_db to the
+ * store's name ("postgresql:" + conninfo, or the URI); pc_config_load
+ * calls it, a caller setting keys one by one calls it after. */
+int pc_config_store_finish(pc_config *c, char *err, size_t errlen);
 /* Sets "section.key" to value: 0 or -1 with err. */
 int pc_config_set(pc_config *c, const char *key, const char *value, char *err, size_t errlen);
 const char *pc_action_name(pc_action a);

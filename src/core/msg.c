@@ -5,8 +5,13 @@
 #include "core/msg.h"
 
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
+
+#include "core/sha256.h"
 
 int pc_vec_push(pc_arena *a, pc_vec *vec, void *item)
 {
@@ -229,4 +234,74 @@ bool pc_msg_out_of_time(pc_msg *m)
 	pc_finding *f = pc_msg_limit(m, "cpu", m->config->limits.cpu_ms, "the scan was stopped at its CPU budget");
 	pc_finding_ev(m, f, "unit", "ms");
 	return true;
+}
+
+static int cmp_str(const void *x, const void *y)
+{
+	return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+/* The delivery's key (msg.h): SHA-256 over the Message-ID, the envelope sender,
+ * the recipients (sorted) and the message's bytes after the receiving
+ * MTA's own Received field on top (the sender's header and the body: two
+ * messages differing only in From or Subject are two deliveries, a red
+ * team's finding); hex, the first 32 digits. It is what stays the same when an MTA
+ * delivers one message again after a 451 or a node's crash (the queue id,
+ * the receiving MTA's Received line and the time change), so the retry
+ * is the member it was, not a second one (nothing counted twice). Two
+ * copies of a campaign differ in their recipients, so a sender cannot
+ * merge copies by reusing a Message-ID or a body. NULL when out of memory. */
+void pc_msg_delivery_key(pc_msg *m)
+{
+	m->dkey = NULL;
+	const char *raw = m->raw ? m->raw : "";
+	size_t n = m->raw ? m->rawn : 0, body = 0;
+	/* the receiving MTA's own trace field on top (Postfix gives its
+	 * milters the Received: line it adds, with its queue id) is not the
+	 * sender's: everything after it is */
+	if (n >= 9 && !strncasecmp(raw, "Received:", 9)) {
+		size_t i = 9;
+		for (;;) {
+			while (i < n && raw[i] != '\n')
+				i++;
+			if (i >= n || i + 1 >= n || (raw[i + 1] != ' ' && raw[i + 1] != '\t'))
+				break;
+			i++;
+		}
+		body = i < n ? i + 1 : n;
+	}
+	unsigned char d[PC_SHA256_LEN];
+	char bodyhex[PC_SHA256_HEX];
+	if (pc_sha256(raw + body, n - body, d) != 0) /* the rest of the header and the body */
+		return;
+	pc_sha256_hex(d, bodyhex);
+	const char **r = m->rcpt.n ? pc_arena_alloc(m->arena, m->rcpt.n * sizeof *r) : NULL;
+	if (m->rcpt.n && !r)
+		return;
+	for (size_t i = 0; i < m->rcpt.n; i++)
+		r[i] = m->rcpt.v[i];
+	if (m->rcpt.n)
+		qsort(r, m->rcpt.n, sizeof *r, cmp_str);
+	size_t len = strlen((m->message_id ? m->message_id : "")) + (m->env.mail_from ? strlen(m->env.mail_from) : 0) +
+	             sizeof bodyhex + 4;
+	for (size_t i = 0; i < m->rcpt.n; i++)
+		len += strlen(r[i]) + 1;
+	char *buf = pc_arena_alloc(m->arena, len);
+	if (!buf)
+		return;
+	size_t k = (size_t)snprintf(buf, len, "%s%c%s%c", (m->message_id ? m->message_id : ""), 0,
+	                            m->env.mail_from ? m->env.mail_from : "", 0);
+	for (size_t i = 0; i < m->rcpt.n; i++)
+		k += (size_t)snprintf(buf + k, len - k, "%s%c", r[i], 0);
+	k += (size_t)snprintf(buf + k, len - k, "%s", bodyhex);
+	if (pc_sha256(buf, k, d) != 0)
+		return;
+	char hex[PC_SHA256_HEX];
+	pc_sha256_hex(d, hex);
+	char *out = pc_arena_alloc(m->arena, 33);
+	if (!out)
+		return;
+	memcpy(out, hex, 32);
+	out[32] = '\0';
+	m->dkey = out;
 }

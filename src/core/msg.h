@@ -279,6 +279,9 @@ typedef struct pc_msg {
 	/* the campaign the message was recorded in (campaign/cluster.h), a
 	 * decimal id; NULL when none */
 	const char *campaign;
+	/* the delivery's key (pc_msg_delivery_key): 32 hex digits; NULL when
+	 * not made */
+	const char *dkey;
 } pc_msg;
 
 typedef struct pc_hdrpos {
@@ -304,6 +307,14 @@ bool pc_msg_out_of_time(pc_msg *m);
 bool pc_msg_url_budget(pc_msg *m);
 /* Returns the finding of that detector if present. */
 pc_finding *pc_msg_find(const pc_msg *m, const char *detector);
+/* Sets m->dkey, the delivery's key: SHA-256 of the Message-ID, the
+ * envelope sender, the recipients (sorted) and the bytes after the
+ * receiving MTA's own Received field on top, what an MTA's retry of one delivery keeps (its queue id, its
+ * Received line and the time change). The store counts such a retry once
+ * (a campaign member, a quarantined original); copies of a campaign differ
+ * in their recipients, so a sender cannot merge them. Call after the
+ * parse, while m->raw is valid (pc_scan does). */
+void pc_msg_delivery_key(pc_msg *m);
 const char *pc_part_kind_name(pc_part_kind k);
 /* Whether a pc_resource element draws an image (img, CSS and background
  * images, input type=image, video posters and sources). */

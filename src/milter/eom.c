@@ -131,14 +131,41 @@ static char *limit_meta(const conn *c, const outcome *o, const char *limit, cons
 	return pc_qmeta_json(&q);
 }
 
+/* A message delivered although its scan met a store error ([store]
+ * on_error = deliver): kept in [store] journal as it came, with its
+ * envelope, durably, before the MTA is answered, so `portcullis store
+ * replay` records it in the store when the store is back (its delivery
+ * key makes a replay of a message already recorded count once). 0, or -1
+ * and the message is tempfailed instead: nothing is lost. */
+static int journal(const conn *c, outcome *o, const char *dir, char *err, size_t errlen)
+{
+	unsigned char sha[PC_SHA256_LEN];
+	char hex[PC_SHA256_HEX] = "", jid[PC_QID_MAX], e[512];
+	if (c->buf && pc_sha256(c->buf, c->n, sha) == 0)
+		pc_sha256_hex(sha, hex);
+	pc_qmeta_env env = {
+	    o->ref,   o->queue_id,     o->client, c->clname, c->helo, c->from, (const char *const *)c->rcpt,
+	    c->nrcpt, c->rcpt_dropped, false};
+	pc_qmeta q = {.reason = "journal", .time = (long long)time(NULL), .env = &env, .sha256 = hex[0] ? hex : NULL};
+	char *meta = pc_qmeta_json(&q);
+	int rc = meta ? pc_quarantine_put(dir, c->buf ? c->buf : "", c->n, meta, jid, sizeof jid, e, sizeof e) : -1;
+	free(meta);
+	if (rc != 0) {
+		snprintf(err, errlen, "store journal: %s", meta ? e : "out of memory");
+		o->error = err;
+	}
+	return rc;
+}
+
 /* Stores the message as it came with its metadata, durably, before the
  * MTA is answered. 0 and the id in qid, or -1 (o->error says why). */
-static int store_quarantine(const conn *c, outcome *o, const char *meta, char *qid, size_t qidlen, char *err,
-                            size_t errlen)
+static int store_quarantine(const conn *c, outcome *o, const char *meta, const char *dkey, char *qid, size_t qidlen,
+                            char *err, size_t errlen)
 {
 	settings s = pc_mi_current();
 	char e[512];
-	if (pc_quarantine_put(s.quarantine_dir, c->buf ? c->buf : "", c->n, meta, qid, qidlen, e, sizeof e) != 0) {
+	if (pc_quarantine_put_once(s.quarantine_dir, dkey, c->buf ? c->buf : "", c->n, meta, qid, qidlen, e,
+	                           sizeof e) != 0) {
 		snprintf(err, errlen, "quarantine: %s", e);
 		o->error = err;
 		return -1;
@@ -193,7 +220,7 @@ static sfsistat limited(SMFICTX *ctx, conn *c, outcome *o, const char *limit, co
 		bool hold = s.quarantine_hold || !have_bytes;
 		if (have_bytes) {
 			char *meta = limit_meta(c, o, limit, why, hold);
-			int rc = meta ? store_quarantine(c, o, meta, qid, sizeof qid, err, sizeof err) : -1;
+			int rc = meta ? store_quarantine(c, o, meta, NULL, qid, sizeof qid, err, sizeof err) : -1;
 			free(meta);
 			if (rc != 0) {
 				if (!o->error)
@@ -229,7 +256,7 @@ static sfsistat limited(SMFICTX *ctx, conn *c, outcome *o, const char *limit, co
 }
 
 typedef struct reply {
-	const char *action, *verdict, *score, *reasons, *campaign, *error, *detail, *limit, *meta;
+	const char *action, *verdict, *score, *reasons, *campaign, *error, *detail, *limit, *meta, *dkey;
 	const char *body;
 	size_t bodyn;
 } reply;
@@ -412,6 +439,9 @@ sfsistat pc_mi_eom(SMFICTX *ctx)
 		case PC_W_META:
 			r.meta = recstr(&rec, strs, &ns);
 			break;
+		case PC_W_DKEY:
+			r.dkey = recstr(&rec, strs, &ns);
+			break;
 		case PC_W_BODY:
 			r.body = rec.data;
 			r.bodyn = rec.len;
@@ -440,7 +470,18 @@ sfsistat pc_mi_eom(SMFICTX *ctx)
 	const char *a = r.action ? r.action : "";
 	char qid[PC_QID_MAX], qerr[600];
 	bool quarantined = !strcmp(a, "quarantine") || !strcmp(a, "hold");
-	if (quarantined && (!r.meta || store_quarantine(c, &o, r.meta, qid, sizeof qid, qerr, sizeof qerr) != 0)) {
+	if (o.dberr && !quarantined &&
+	    (s.store_tempfail || (s.store_journal[0] && journal(c, &o, s.store_journal, qerr, sizeof qerr) != 0))) {
+		/* the shared store was down, slow or cut off: the verdict lacks
+		 * the campaign's view, and the message its record; the MTA keeps
+		 * it and tries again ([store] on_error = tempfail, or the journal
+		 * could not keep it). A copy the worker quarantined anyway is
+		 * kept: that is the safer side. */
+		if (!o.error)
+			o.error = "the store failed during the scan";
+		ret = tempfail(ctx, c, &o);
+	} else if (quarantined &&
+	           (!r.meta || store_quarantine(c, &o, r.meta, r.dkey, qid, sizeof qid, qerr, sizeof qerr) != 0)) {
 		if (!o.error)
 			o.error = "the worker sent no quarantine metadata";
 		o.qfailed = true;

@@ -44,6 +44,7 @@
 #include "milter/spawn.h"
 #include "milter/wire.h"
 #include "milter/worker.h"
+#include "store/store.h"
 /* ---- config, checks ---- */
 
 int pc_mi_load(pc_config *cfg)
@@ -65,6 +66,26 @@ static int check_quarantine(const pc_config *cfg)
 		fprintf(stderr,
 		        "portcullis: milter: [quarantine] directory must be set (quarantined mail is kept there)\n");
 		return 1;
+	}
+	if (pc_store_is_postgresql(cfg->quarantine_dir)) {
+		/* [quarantine] location = store: opened as the front end's threads
+		 * open it (the store's migration makes the table), then read;
+		 * the store's messages name it without the password */
+		char err[512];
+		pc_store *st = pc_store_open_with(cfg->quarantine_dir, cfg->store_password_file, cfg->store_timeout_ms,
+		                                  0, err, sizeof err);
+		if (!st) {
+			fprintf(stderr, "portcullis: quarantine in the store: %s (as uid %u)\n", err,
+			        (unsigned)geteuid());
+			return 1;
+		}
+		long long n;
+		char last[PC_QID_MAX];
+		int rc = pc_store_quarantine_stamp(st, &n, last, sizeof last);
+		if (rc != 0)
+			fprintf(stderr, "portcullis: quarantine in the store: %s\n", pc_store_error(st));
+		pc_store_close(st);
+		return rc != 0;
 	}
 	struct stat sb;
 	if ((stat(cfg->quarantine_dir, &sb) != 0 && mkdir(cfg->quarantine_dir, 0700) != 0) ||
@@ -137,10 +158,16 @@ int pc_mi_check(const pc_config *cfg, bool verbose)
 		fprintf(stderr, "portcullis: milter: %s\n", err);
 		bad = 1;
 	}
-	if (verbose && !bad)
-		printf("portcullis: settings ok: socket %s, %u workers, quarantine %s%s, store %s\n",
-		       cfg->milter_socket, cfg->milter_workers, cfg->quarantine_dir,
-		       cfg->quarantine_hold ? " (hold)" : "", cfg->history_db[0] ? cfg->history_db : "none");
+	if (verbose && !bad) {
+		/* where, never a password a connection string may hold */
+		char q[1100], st[1100];
+		pc_quarantine_where(cfg->quarantine_dir, q, sizeof q);
+		pc_quarantine_where(cfg->history_db[0] ? cfg->history_db : "none", st, sizeof st);
+		printf("portcullis: settings ok: socket %s, %u workers, quarantine %s%s%s, store %s\n",
+		       cfg->milter_socket, cfg->milter_workers,
+		       pc_store_is_postgresql(cfg->quarantine_dir) ? "in " : "", q,
+		       cfg->quarantine_hold ? " (hold)" : "", st);
+	}
 	return bad;
 }
 

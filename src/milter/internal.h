@@ -25,6 +25,8 @@
 typedef struct settings {
 	unsigned timeout_ms;
 	int fail_open;
+	int store_tempfail;       /* a scan that met a store error: tempfail ([store] on_error) */
+	char store_journal[1024]; /* else such a message is kept here first ([store] journal) */
 	pc_action limit_action;
 	char quarantine_dir[1024];
 	int quarantine_hold;

@@ -48,6 +48,7 @@
 #include "milter/sandbox.h"
 #include "milter/spawn.h"
 #include "milter/wire.h"
+#include "store/store.h"
 #include "milter/worker.h"
 #include "milter/internal.h"
 
@@ -83,8 +84,10 @@ void pc_mi_settings_from(settings *s, const pc_config *c)
 {
 	s->timeout_ms = c->milter_timeout_ms;
 	s->fail_open = c->milter_fail_open;
+	s->store_tempfail = c->store_on_error == 1 || (c->store_on_error < 0 && pc_store_is_postgresql(c->history_db));
 	s->limit_action = c->limit_action;
 	snprintf(s->quarantine_dir, sizeof s->quarantine_dir, "%s", c->quarantine_dir);
+	snprintf(s->store_journal, sizeof s->store_journal, "%s", c->store_journal);
 	s->quarantine_hold = c->quarantine_hold;
 	s->cpu_ms = c->limits.cpu_ms;
 	s->max_message = c->milter_max_message;

@@ -231,6 +231,11 @@ static const char *const allowed[] = {
     "sendto",
     "recvfrom",
     "setsockopt",
+    /* the shared store (libpq, store/pg.c): a connection re-established
+     * inside the sandbox reads its non-blocking connect's outcome
+     * (SO_ERROR) and its own address */
+    "getsockopt",
+    "getsockname",
     /* libspf2: the scanner's first SPF check creates its server, which
      * asks the host name (gethostname) */
     "uname",

@@ -51,6 +51,7 @@
 #define PC_W_CPU 'U'    /* decimal: the worker's CPU time so far, in ms (after this request) */
 #define PC_W_SCANUS 'u' /* decimal: microseconds the worker spent on this request (metrics) */
 #define PC_W_DBERR 'e'  /* decimal: store operations that failed during its scan (metrics) */
+#define PC_W_DKEY 'k'   /* the delivery's key (core/msg.h): a quarantined retry is kept once */
 /* the worker's first frame, once it is confined and can scan */
 #define PC_W_READY 'Y'
 

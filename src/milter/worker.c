@@ -51,6 +51,7 @@ typedef struct worker {
 	pc_wbuf reply;
 	char err[512];
 	unsigned dberr; /* store operations that failed during this request's scan */
+	char dkey[33];  /* the scanned delivery's key, "" none */
 } worker;
 
 static char *dupn(const pc_wire_rec *r)
@@ -244,6 +245,7 @@ static void handle(worker *w, const request *q)
 		out_of(w, "memory", "out of memory while scanning");
 		return;
 	}
+	snprintf(w->dkey, sizeof w->dkey, "%s", m->dkey ? m->dkey : "");
 	/* counted now: the rescans of a neutralised copy reuse m */
 	for (size_t i = 0; i < m->findings.n; i++) {
 		const pc_finding *f = m->findings.v[i];
@@ -299,7 +301,7 @@ int pc_milter_worker(const pc_config *cfg, int fd)
 	int status = 1;
 	/* the milter has the envelope: SPF, DKIM and DMARC are checked unless
 	 * dns.servers = off */
-	if (pc_resources_open(cfg, PC_RES_DNS | PC_RES_STORE, &res, w.err, sizeof w.err) != 0) {
+	if (pc_resources_open(cfg, PC_RES_DNS | PC_RES_STORE | PC_RES_STORE_LAZY, &res, w.err, sizeof w.err) != 0) {
 		pc_resources_complain(w.err);
 		goto out;
 	}
@@ -357,6 +359,7 @@ int pc_milter_worker(const pc_config *cfg, int fd)
 		request q;
 		long long t0 = now_us();
 		w.dberr = 0;
+		w.dkey[0] = '\0';
 		if (have_timer && budget_ms)
 			timer_settime(cpu_timer, 0, &arm, NULL);
 		int pr = request_parse(&in, &q);
@@ -387,6 +390,8 @@ int pc_milter_worker(const pc_config *cfg, int fd)
 			snprintf(num, sizeof num, "%u", w.dberr);
 			pc_wire_puts(&w.reply, PC_W_DBERR, num);
 		}
+		if (w.dkey[0])
+			pc_wire_puts(&w.reply, PC_W_DKEY, w.dkey);
 		int s = pc_wire_send(fd, &w.reply, 0);
 		request_free(&q);
 		if (s != 0) {

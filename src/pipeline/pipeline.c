@@ -304,10 +304,16 @@ static void decide(pc_scanner *sc, pc_msg *m, const char *bytes, size_t n)
 	}
 	if (judged <= 0)
 		return;
+	/* A shared store (PostgreSQL): the campaign's transaction holds locks
+	 * other nodes' copies of the template wait for (store/pg_campaign.c),
+	 * so the custody record and its original (up to the message's size)
+	 * go in a transaction of their own after it. One file (SQLite): in the
+	 * same transaction, one commit per message. */
+	bool apart = !strcmp(pc_store_backend(st), "postgresql");
 	int rc = pc_campaign_record(st, m, &cs);
 	if (rc == 1)
 		pc_policy_decide(m);
-	if (rc >= 0 && keep_custody(sc, m, &fp, cs.id, bytes, n) != 0) {
+	if (rc >= 0 && !apart && keep_custody(sc, m, &fp, cs.id, bytes, n) != 0) {
 		pc_store_rollback(st);
 		rc = -1;
 	}
@@ -315,6 +321,13 @@ static void decide(pc_scanner *sc, pc_msg *m, const char *bytes, size_t n)
 		campaign_error(sc, m);
 		pc_policy_decide(m);
 		return;
+	}
+	if (apart &&
+	    (pc_store_begin(st) != 0 || keep_custody(sc, m, &fp, cs.id, bytes, n) != 0 || pc_store_commit(st) != 0)) {
+		pc_store_rollback(st);
+		pc_finding *f = pc_msg_finding(m, PC_FINDING_HISTORY_ERROR, "history.error", 0.0,
+		                               "custody record could not be stored");
+		pc_finding_ev(m, f, "error", pc_arena_utf8(m->arena, pc_store_error(st), strlen(pc_store_error(st))));
 	}
 	prune_originals(sc);
 }
@@ -366,6 +379,7 @@ const pc_msg *pc_scan(pc_scanner *sc, const char *bytes, size_t n, const char *s
 		m->rawn = n - m->raw_base;
 	}
 	pc_identity_recipients(m, rcpt, nrcpt);
+	pc_msg_delivery_key(m);
 	pc_authres_extract(m);
 	m->rescan = sc->rescan;
 	pc_dns_forget(sc->detect->dns);

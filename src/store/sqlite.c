@@ -22,6 +22,9 @@
  *     6: the console's tables: message (a narrow search row per custody
  *        record, kept by a trigger), console_user, qindex (the quarantine
  *        directories' index) (store/sqlite_console.c).
+ *     7: member.dkey, the delivery key (campaign/cluster.c): a delivery
+ *        scanned twice (the MTA retrying after a 451, under a new queue
+ *        id) is one member.
  *   WAL journal, so a scan and a reader (hunt, dashboard) do not block
  *   each other; busy_timeout waits for another writer instead of failing.
  *   Statements are prepared once per connection, on first use. Strings
@@ -42,7 +45,7 @@
 
 #include "store/sqlite_impl.h"
 
-#define SCHEMA_VERSION 6
+#define SCHEMA_VERSION 7
 #define MAX_ADDR 320
 #define MAX_TEXT 1000
 #define MAX_BANDS 256         /* band keys kept per campaign: enough for its variants, bounded */
@@ -94,11 +97,14 @@ static const char *const sql[S_COUNT] = {
     [S_CAMPAIGN_GET] = "SELECT id, size, recipients, tokened, tokens, senders, first_contact, first_seen,"
                        " last_seen, verdict, status, why, subject, sig, analyst FROM campaign WHERE id = ?1",
     [S_INFRA] = "SELECT 1 FROM campaign_value WHERE campaign = ?1 AND kind = 'infra' AND value = ?2",
-    [S_MEMBER_FIND_BOTH] = "SELECT campaign FROM member WHERE source = ?1 AND message_id = ?2",
+    /* the same delivery scanned again (the MTA retrying after a 451 gives
+     * it a new queue id, so a new source): found by its delivery key */
+    [S_MEMBER_FIND_BOTH] = "SELECT campaign FROM member WHERE source = ?1 AND message_id = ?2"
+                           " UNION ALL SELECT campaign FROM member WHERE dkey = ?3 AND dkey <> '' LIMIT 1",
     [S_CAMPAIGN_NEW] = "INSERT INTO campaign (first_seen, last_seen, subject, sig) VALUES (?1, ?1, ?2, ?3)",
     [S_MEMBER_ADD] = "INSERT INTO member (campaign, source, message_id, sender, subject, rcpt, token, rule, seen,"
-                     " verdict, first_contact, own_verdict, own_rule, established)"
-                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?10, ?8, ?12)",
+                     " verdict, first_contact, own_verdict, own_rule, established, dkey)"
+                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?10, ?8, ?12, ?13)",
     /* a band key already shared by MAX_BAND_CAMPAIGNS campaigns is boilerplate
      * (a common footer, an ESP's layout): it indexes no more, so no lookup
      * ever reads more than 16 x MAX_BAND_CAMPAIGNS rows */
@@ -201,6 +207,9 @@ static const char *const migrations[SCHEMA_VERSION] = {
 
     /* store/sqlite_console.c: what the console (web/) searches and shows */
     PC_SQLITE_CONSOLE_SCHEMA,
+
+    "ALTER TABLE member ADD COLUMN dkey TEXT NOT NULL DEFAULT '';"
+    "CREATE INDEX member_dkey ON member (dkey) WHERE dkey <> '';",
 };
 
 typedef struct sq {
@@ -624,7 +633,7 @@ static int sq_infra(pc_store *st, long long id, const char *const *infra, size_t
 	return found;
 }
 
-static int sq_member_find(pc_store *st, const char *source, const char *message_id, long long *id)
+static int sq_member_find(pc_store *st, const char *source, const char *message_id, const char *dkey, long long *id)
 {
 	if (!source || !message_id)
 		return 0;
@@ -633,6 +642,7 @@ static int sq_member_find(pc_store *st, const char *source, const char *message_
 		return -1;
 	text(s, 1, source);
 	text(s, 2, message_id);
+	text(s, 3, dkey);
 	int rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		*id = sqlite3_column_int64(s, 0);
@@ -705,6 +715,7 @@ static int sq_add(pc_store *st, long long id, const pc_member *m)
 	sqlite3_bind_int(s, 10, (int)m->verdict);
 	sqlite3_bind_int(s, 11, m->first_contact ? 1 : 0);
 	sqlite3_bind_int(s, 12, m->established ? 1 : 0);
+	text(s, 13, m->dkey);
 	if (run(st, s, "member write") != 0)
 		return -1;
 	long recipients = 0, scratch = 0;

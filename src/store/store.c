@@ -11,17 +11,43 @@
 #include "parse/domain.h"
 #include "store/store_impl.h"
 
-pc_store *pc_store_open(const char *path, char *err, size_t errlen)
+bool pc_store_is_postgresql(const char *path)
+{
+	return path && !strncmp(path, "postgres", 8) &&
+	       (!strncmp(path, "postgresql:", 11) || !strncmp(path, "postgres://", 11));
+}
+
+pc_store *pc_store_open_with(const char *path, const char *password_file, unsigned timeout_ms, unsigned flags,
+                             char *err, size_t errlen)
 {
 	if (!path || !*path) {
 		snprintf(err, errlen, "no store path given");
 		return NULL;
 	}
-	if (!strncmp(path, "postgresql:", 11) || !strncmp(path, "postgres:", 9)) {
-		snprintf(err, errlen, "%s: the PostgreSQL store is not built yet; use a file name", path);
-		return NULL;
+	if (pc_store_is_postgresql(path)) {
+		/* "postgresql://..." is libpq's URI; "postgresql:KEY=VALUE ..."
+		 * its keyword form */
+		const char *conninfo =
+		    strncmp(path, "postgresql:", 11) || !strncmp(path, "postgresql://", 13) ? path : path + 11;
+		return pc_store_pg_open(conninfo, password_file, timeout_ms, flags, err, errlen);
 	}
 	return pc_store_sqlite_open(path, err, errlen);
+}
+
+pc_store *pc_store_open(const char *path, char *err, size_t errlen)
+{
+	return pc_store_open_with(path, NULL, 0, 0, err, errlen);
+}
+
+pc_store *pc_store_open_cfg(const pc_config *cfg, const char *path, unsigned flags, char *err, size_t errlen)
+{
+	return pc_store_open_with(path ? path : cfg->history_db, cfg->store_password_file, cfg->store_timeout_ms, flags,
+	                          err, errlen);
+}
+
+const char *pc_store_backend(const pc_store *st)
+{
+	return st->ops->name;
 }
 
 void pc_store_close(pc_store *st)
@@ -136,10 +162,10 @@ int pc_store_ioc_remove(pc_store *st, const char *name)
 	return st->ops->ioc_remove(st, name);
 }
 
-int pc_store_member_find(pc_store *st, const char *source, const char *message_id, long long *id)
+int pc_store_member_find(pc_store *st, const char *source, const char *message_id, const char *dkey, long long *id)
 {
 	*id = 0;
-	return st->ops->member_find(st, source, message_id, id);
+	return st->ops->member_find(st, source, message_id, dkey ? dkey : "", id);
 }
 
 int pc_store_campaign_new(pc_store *st, const pc_member *m, long long *id)
@@ -279,4 +305,80 @@ int pc_store_top(pc_store *st, const char *what, time_t from, size_t max, pc_val
 const char *pc_campaign_status_name(pc_campaign_status s)
 {
 	return s == PC_CAMPAIGN_MALICIOUS ? "malicious" : s == PC_CAMPAIGN_BENIGN ? "benign" : "open";
+}
+
+/* ---- the quarantine kept in the store ---- */
+
+static const pc_store_qops *qops(pc_store *st)
+{
+	if (st->ops->quarantine)
+		return st->ops->quarantine;
+	snprintf(st->error, sizeof st->error, "the quarantine is kept in the store only on PostgreSQL");
+	return NULL;
+}
+
+int pc_store_quarantine_put(pc_store *st, const char *qid, time_t created, const void *bytes, size_t n,
+                            const char *meta, const char *key, char *existing, size_t existinglen)
+{
+	const pc_store_qops *q = qops(st);
+	return q ? q->put(st, qid, created, bytes, n, meta, key, existing, existinglen) : -1;
+}
+
+int pc_store_quarantine_get(pc_store *st, const char *qid, char **bytes, size_t *n, char **meta, time_t *created)
+{
+	if (bytes)
+		*bytes = NULL;
+	if (n)
+		*n = 0;
+	if (meta)
+		*meta = NULL;
+	if (created)
+		*created = 0;
+	const pc_store_qops *q = qops(st);
+	return q ? q->get(st, qid, bytes, n, meta, created) : -1;
+}
+
+int pc_store_quarantine_list(pc_store *st, const char *after, size_t max, bool with_meta, pc_qstored_cb cb, void *ctx)
+{
+	const pc_store_qops *q = qops(st);
+	return q ? q->list(st, after ? after : "", max, with_meta, cb, ctx) : -1;
+}
+
+int pc_store_quarantine_remove(pc_store *st, const char *qid)
+{
+	const pc_store_qops *q = qops(st);
+	return q ? q->remove(st, qid) : -1;
+}
+
+int pc_store_quarantine_stamp(pc_store *st, long long *count, char *max_qid, size_t len)
+{
+	*count = 0;
+	if (len)
+		max_qid[0] = '\0';
+	const pc_store_qops *q = qops(st);
+	return q ? q->stamp(st, count, max_qid, len) : -1;
+}
+
+int pc_store_quarantine_lock(pc_store *st, const char *qid)
+{
+	const pc_store_qops *q = qops(st);
+	return q ? q->lock(st, qid) : -1;
+}
+
+int pc_store_quarantine_unlock(pc_store *st, const char *qid)
+{
+	const pc_store_qops *q = qops(st);
+	return q ? q->unlock(st, qid) : -1;
+}
+
+int pc_store_quarantine_locked(pc_store *st, const char *qid)
+{
+	const pc_store_qops *q = qops(st);
+	return q ? q->locked(st, qid) : -1;
+}
+
+int pc_store_quarantine_ping(pc_store *st)
+{
+	const pc_store_qops *q = qops(st);
+	return q ? q->ping(st) : -1;
 }

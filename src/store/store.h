@@ -9,8 +9,8 @@
  *   pc_store_close(st);
  * DESCRIPTION
  *   One interface, back ends behind it: SQLite (store/sqlite.c, the
- *   default: one file, embedded) today; PostgreSQL for several filter
- *   nodes later. Detectors see a store only through the detector context;
+ *   default: one file, embedded) and PostgreSQL (store/pg.c: several
+ *   filter nodes, one store). Detectors see a store only through the detector context;
  *   only front ends open one. Calls return 0, or -1 with the reason kept
  *   for pc_store_error(). A store is used by one thread at a time.
  */
@@ -42,9 +42,21 @@ typedef struct pc_contact {
  * it has none). -1 when `addr` is not local@domain or is too long. */
 int pc_store_contact_keys(const char *addr, char *sender, size_t senderlen, char *domain, size_t domainlen);
 
-/* Opens or creates the store at `path` (a file name; "postgresql://..."
- * is reserved for the shared back end). NULL with err on failure. */
+/* Opens or creates the store at `path`: a file name (SQLite), or
+ * PostgreSQL's "postgresql://..." URI or "postgresql:KEY=VALUE ..."
+ * connection string (store/pg.c). NULL with err on failure. */
 pc_store *pc_store_open(const char *path, char *err, size_t errlen);
+/* The same with [store]'s password file ("" or NULL: none) and timeout
+ * in ms (0: 10 s); pc_store_open_cfg takes both, and path (NULL: the
+ * configured store), from a configuration. */
+#define PC_STORE_LAZY 1 /* PostgreSQL: a server not reachable yet is connected on first use */
+pc_store *pc_store_open_with(const char *path, const char *password_file, unsigned timeout_ms, unsigned flags,
+                             char *err, size_t errlen);
+pc_store *pc_store_open_cfg(const pc_config *cfg, const char *path, unsigned flags, char *err, size_t errlen);
+/* Whether path names a PostgreSQL store; the open store's back end name
+ * ("sqlite", "postgresql") */
+bool pc_store_is_postgresql(const char *path);
+const char *pc_store_backend(const pc_store *st);
 void pc_store_close(pc_store *st);
 const char *pc_store_error(const pc_store *st);
 
@@ -104,6 +116,9 @@ typedef struct pc_member {
 	 * automatically by a copy from another domain (poisoning) */
 	int established;
 	const char *from_domain; /* From's registrable domain */
+	/* the delivery's key (hex; "" none): the same message to the same
+	 * envelope scanned again under another source is the same member */
+	const char *dkey;
 } pc_member;
 
 /* One write transaction (SQLite: BEGIN IMMEDIATE) around a message's
@@ -131,9 +146,10 @@ int pc_store_campaign_get(pc_store *st, long long id, pc_campaign_rec *rec);
 /* How many of infra[0..n) the campaign has; -1 on error. */
 int pc_store_campaign_infra(pc_store *st, long long id, const char *const *infra, size_t n);
 /* The campaign of the member with this source and Message-ID (both
- * needed: a Message-ID alone proves nothing, senders choose it): 1 and
+ * needed: a Message-ID alone proves nothing, senders choose it), or with
+ * this delivery key (pc_member.dkey; "" or NULL: not looked up): 1 and
  * *id, 0 none, -1 error. */
-int pc_store_member_find(pc_store *st, const char *source, const char *message_id, long long *id);
+int pc_store_member_find(pc_store *st, const char *source, const char *message_id, const char *dkey, long long *id);
 /* Starts a campaign with `m` as its first member; *id set. */
 int pc_store_campaign_new(pc_store *st, const pc_member *m, long long *id);
 /* Adds `m` to campaign id and updates its counters (and band keys while
@@ -338,5 +354,57 @@ int pc_store_verdict_series(pc_store *st, time_t from, long step, pc_series_cb c
  * message in the window), "sender_domain" (From domains of quarantined
  * messages). */
 int pc_store_top(pc_store *st, const char *what, time_t from, size_t max, pc_value_cb cb, void *ctx);
+
+/* ---- the quarantine kept in the store (PostgreSQL only) ----
+ * [quarantine] location = store: act/quarantine.h keeps each quarantined
+ * original as one row (its QID, when it was put, the caller's metadata
+ * as given, the bytes unchanged), so every node, the CLI and the console
+ * reach it. Every function refuses on SQLite (-1, "the quarantine is kept
+ * in the store only on PostgreSQL"). */
+typedef struct pc_qstored {
+	const char *qid;
+	const char *meta; /* NULL: none, or not asked for */
+	time_t created;
+	long long size; /* bytes of the original */
+} pc_qstored;
+typedef int (*pc_qstored_cb)(void *ctx, const pc_qstored *q);
+/* Stores one entry durably: its own transaction, committed with
+ * synchronous_commit on, so it survives the server's crash when this
+ * returns 1. key (NULL or "": none) names the delivery (pc_member.dkey):
+ * a delivery already kept is not kept twice (the MTA retrying after a
+ * node died between the write and its answer, or after a COMMIT whose
+ * reply was lost) and its QID comes back in existing. 1 stored, 2
+ * already kept (existing set), 0 the QID is taken (nothing written), -1
+ * error (also inside a message's transaction: that commit is not this
+ * one's). */
+int pc_store_quarantine_put(pc_store *st, const char *qid, time_t created, const void *bytes, size_t n,
+                            const char *meta, const char *key, char *existing, size_t existinglen);
+/* One entry: *bytes (malloc'd, *n bytes and a NUL not counted; bytes
+ * NULL: not read, *n still the size), *meta (malloc'd, NULL when none;
+ * meta NULL: not read), *created. n, meta and created may be NULL.
+ * 1 found, 0 none, -1 error. */
+int pc_store_quarantine_get(pc_store *st, const char *qid, char **bytes, size_t *n, char **meta, time_t *created);
+/* At most max entries with a QID after `after` ("" : from the first), in
+ * QID order (bytewise), with their metadata when with_meta. */
+int pc_store_quarantine_list(pc_store *st, const char *after, size_t max, bool with_meta, pc_qstored_cb cb, void *ctx);
+/* 1 removed (exactly one row), 0 no such entry (another node removed
+ * it first), -1 error. */
+int pc_store_quarantine_remove(pc_store *st, const char *qid);
+/* What changes when an entry comes or goes: how many there are and the
+ * greatest QID ("" when none), both from the primary key's index. */
+int pc_store_quarantine_stamp(pc_store *st, long long *count, char *max_qid, size_t len);
+/* An exclusive lock on one QID for this connection's session (an
+ * advisory lock: not a row lock, it holds across transactions and is
+ * dropped with the connection): 1 taken, 0 held by another session,
+ * -1 error. Never waits. */
+int pc_store_quarantine_lock(pc_store *st, const char *qid);
+/* 1 released, 0 this session did not hold it, -1 error. */
+int pc_store_quarantine_unlock(pc_store *st, const char *qid);
+/* 1 when this session still holds the lock (a connection re-established
+ * since has lost it), 0 not, -1 error. */
+int pc_store_quarantine_locked(pc_store *st, const char *qid);
+/* A round trip that reads nothing: a connection broken while idle fails
+ * here, and the next call re-establishes it. */
+int pc_store_quarantine_ping(pc_store *st);
 
 #endif

@@ -7,6 +7,22 @@
 
 #include "store/store.h"
 
+/* The quarantine kept in the store (store.h): a table of its own, which
+ * pc_store_ops points to; NULL for a back end without one (SQLite). */
+typedef struct pc_store_qops {
+	int (*put)(pc_store *st, const char *qid, time_t created, const void *bytes, size_t n, const char *meta,
+	           const char *key, char *existing, size_t existinglen);
+	int (*get)(pc_store *st, const char *qid, char **bytes, size_t *n, char **meta, time_t *created);
+	int (*list)(pc_store *st, const char *after, size_t max, bool with_meta, pc_qstored_cb cb, void *ctx);
+	int (*remove)(pc_store *st, const char *qid);
+	int (*stamp)(pc_store *st, long long *count, char *max_qid, size_t len);
+	int (*lock)(pc_store *st, const char *qid);
+	int (*unlock)(pc_store *st, const char *qid);
+	int (*locked)(pc_store *st, const char *qid);
+	int (*ping)(pc_store *st);
+} pc_store_qops;
+extern const pc_store_qops pc_pg_qops; /* store/pg_quarantine.c */
+
 typedef struct pc_store_ops {
 	const char *name;
 	void (*close)(pc_store *st);
@@ -21,7 +37,7 @@ typedef struct pc_store_ops {
 	int (*candidates)(pc_store *st, const uint64_t *bands, size_t nbands, long long *ids, size_t max, size_t *n);
 	int (*get)(pc_store *st, long long id, pc_campaign_rec *rec);
 	int (*infra)(pc_store *st, long long id, const char *const *infra, size_t n);
-	int (*member_find)(pc_store *st, const char *source, const char *message_id, long long *id);
+	int (*member_find)(pc_store *st, const char *source, const char *message_id, const char *dkey, long long *id);
 	int (*campaign_new)(pc_store *st, const pc_member *m, long long *id);
 	int (*campaign_add)(pc_store *st, long long id, const pc_member *m);
 	int (*member_verdict)(pc_store *st, long long id, const char *source, const char *message_id, pc_action v,
@@ -58,6 +74,7 @@ typedef struct pc_store_ops {
 	int (*message_search)(pc_store *st, const pc_query *q, pc_msg_cb cb, void *ctx, long *total);
 	int (*verdict_series)(pc_store *st, time_t from, long step, pc_series_cb cb, void *ctx);
 	int (*top)(pc_store *st, const char *what, time_t from, size_t max, pc_value_cb cb, void *ctx);
+	const pc_store_qops *quarantine; /* NULL: not kept in this back end */
 } pc_store_ops;
 
 struct pc_store {
@@ -67,5 +84,7 @@ struct pc_store {
 };
 
 pc_store *pc_store_sqlite_open(const char *path, char *err, size_t errlen);
+pc_store *pc_store_pg_open(const char *conninfo, const char *password_file, unsigned timeout_ms, unsigned flags,
+                           char *err, size_t errlen);
 
 #endif

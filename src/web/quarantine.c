@@ -3,15 +3,19 @@
  *   quarantine - the console's quarantine: its index, search, one entry,
  *   release and delete
  * DESCRIPTION
- *   The quarantine directory (act/quarantine.h) is the truth; the store's
- *   qindex is an index of it, so a search over 100,000 entries is one
- *   indexed query instead of reading 100,000 metadata files. The index is
- *   brought up to date here, never by the writers (the milter, hunt): when
- *   the directory's msg/ changed since the last look (its mtime; at most
- *   once a second, and once a minute whatever it says), the names in it
- *   are compared with the index -- entries new to the index are read
- *   (their .json) and added, entries gone from the directory are removed
- *   -- in transactions of PC_QINDEX_BATCH rows. The main loop does this
+ *   The quarantine (act/quarantine.h: a directory, or the shared store's
+ *   table) is the truth; the store's qindex is an index of it, so a
+ *   search over 100,000 entries is one indexed query instead of reading
+ *   100,000 metadata files. The index is brought up to date here, never
+ *   by the writers (the milter, hunt): when the quarantine changed since
+ *   the last look (pc_quarantine_stamp: a directory's msg/ mtime, the
+ *   store's count and greatest QID; looked at most once a second, and a
+ *   sync once a minute whatever it says), its QIDs are compared with the
+ *   index -- entries new to the index are read (their metadata; size and
+ *   arrival from the file or the row) and added, entries gone from the
+ *   quarantine are removed -- in transactions of PC_QINDEX_BATCH rows.
+ *   A quarantine that cannot be read (the store down) leaves the index
+ *   as it is, to be tried again at the next look. The main loop does this
  *   every 5 s; a request tries too, but never waits for a sync another
  *   thread is making. A release or delete made here updates the index
  *   at once.
@@ -20,11 +24,9 @@
  *   reason typed is the audit record's. Release to other recipients takes
  *   "to" (addresses separated by blanks or commas).
  */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "act/qaction.h"
 #include "act/qmeta.h"
@@ -85,22 +87,19 @@ static char *why(const json_t *meta)
 
 static int index_one(pc_store *st, const char *dir, const char *qid)
 {
-	char *meta_text = NULL, err[256];
-	if (pc_quarantine_get(dir, qid, NULL, NULL, &meta_text, err, sizeof err) != 0)
-		return 0; /* gone meanwhile */
+	char *meta_text = NULL, err[512];
+	long long size;
+	time_t put;
+	if (pc_quarantine_info(dir, qid, &size, &put, &meta_text, err, sizeof err) != 0)
+		return 0; /* gone meanwhile (or unreadable: tried again at the next sync) */
 	const char *problem;
 	json_t *meta = pc_qmeta_parse(meta_text, &problem);
 	free(meta_text);
 	if (!meta)
 		return -1;
-	char path[2048];
-	snprintf(path, sizeof path, "%s/msg/%s.eml", dir, qid);
-	struct stat sb;
-	bool there = stat(path, &sb) == 0;
-	long long size = there ? (long long)sb.st_size : 0;
 	char *rcpt = join_rcpt(meta), *reason = why(meta);
 	json_t *t = json_object_get(meta, "time");
-	time_t arrived = json_is_integer(t) ? (time_t)json_integer_value(t) : there ? sb.st_mtime : 0;
+	time_t arrived = json_is_integer(t) ? (time_t)json_integer_value(t) : put;
 	const char *sender = pc_qmeta_str(meta, "from");
 	if (!sender)
 		sender = pc_qmeta_sender(meta);
@@ -122,17 +121,28 @@ static int index_one(pc_store *st, const char *dir, const char *qid)
 	return rc;
 }
 
+typedef struct present {
+	GHashTable *have; /* in the index and not (yet) found in the quarantine */
+	GPtrArray *add;   /* in the quarantine, not in the index */
+} present;
+
+static int present_cb(void *ctx, const char *qid, const char *meta)
+{
+	present *p = ctx;
+	if (!g_hash_table_remove(p->have, qid))
+		g_ptr_array_add(p->add, g_strdup(qid));
+	return 0;
+}
+
+/* under qindex_lock: when the stamp was last looked at (a look at the
+ * store's is a query: at most once a second, whatever asks) */
+static time_t stamp_looked;
+
 int pc_qindex_sync(pc_web *w, pc_store *st, bool force)
 {
 	const char *dir = w->cfg.quarantine_dir;
 	if (!dir[0])
 		return 0;
-	char msg[2048];
-	snprintf(msg, sizeof msg, "%s/msg", dir);
-	struct stat sb;
-	if (stat(msg, &sb) != 0)
-		return 0;
-	long long mtime = (long long)sb.st_mtim.tv_sec * 1000000000LL + sb.st_mtim.tv_nsec;
 	time_t now = time(NULL);
 	/* a request never waits for a sync another thread is making, and
 	 * looks at most once a second: the main loop keeps the index up */
@@ -140,31 +150,32 @@ int pc_qindex_sync(pc_web *w, pc_store *st, bool force)
 		pthread_mutex_lock(&w->qindex_lock);
 	else if (pthread_mutex_trylock(&w->qindex_lock) != 0)
 		return 0;
-	if (!force && ((mtime == w->qindex_mtime && now - w->qindex_checked < 60) || now == w->qindex_checked)) {
+	if (!force && (now == w->qindex_checked || now == stamp_looked)) {
+		pthread_mutex_unlock(&w->qindex_lock);
+		return 0;
+	}
+	stamp_looked = now;
+	char qerr[512];
+	long long stamp;
+	int s = pc_quarantine_stamp(dir, &stamp, qerr, sizeof qerr);
+	if (s != 0 || (!force && stamp == w->qindex_mtime && now - w->qindex_checked < 60)) {
+		/* nothing there yet, unchanged, or unreadable: the index stays */
 		pthread_mutex_unlock(&w->qindex_lock);
 		return 0;
 	}
 	GHashTable *have = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	int rc = pc_store_qindex_list(st, dir, known_cb, have);
-	DIR *d = rc == 0 ? opendir(msg) : NULL;
 	GPtrArray *add = g_ptr_array_new_with_free_func(g_free);
-	if (d) {
-		struct dirent *e;
-		while ((e = readdir(d)) != NULL) {
-			size_t n = strlen(e->d_name);
-			if (n < 5 || n >= PC_QID_MAX + 4 || strcmp(e->d_name + n - 4, ".eml"))
-				continue;
-			char qid[PC_QID_MAX];
-			memcpy(qid, e->d_name, n - 4);
-			qid[n - 4] = '\0';
-			if (!pc_quarantine_qid_valid(qid))
-				continue;
-			if (!g_hash_table_remove(have, qid))
-				g_ptr_array_add(add, g_strdup(qid));
-		}
-		closedir(d);
+	present p = {have, add};
+	if (rc == 0 && pc_quarantine_ids(dir, present_cb, &p, qerr, sizeof qerr) != 0) {
+		/* the quarantine could not be read: nothing is removed from the
+		 * index for it, and the next look tries again */
+		pthread_mutex_unlock(&w->qindex_lock);
+		g_ptr_array_free(add, TRUE);
+		g_hash_table_destroy(have);
+		return 0;
 	}
-	/* what is left in `have` is gone from the directory */
+	/* what is left in `have` is gone from the quarantine */
 	GHashTableIter it;
 	gpointer k;
 	size_t done = 0;
@@ -193,7 +204,7 @@ int pc_qindex_sync(pc_web *w, pc_store *st, bool force)
 			pc_store_rollback(st);
 	}
 	if (rc == 0) {
-		w->qindex_mtime = mtime;
+		w->qindex_mtime = stamp;
 		w->qindex_checked = now;
 	}
 	pthread_mutex_unlock(&w->qindex_lock);

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "act/quarantine.h"
 #include "app/options.h"
 #include "app/password.h"
 #include "pipeline/pipeline.h"
@@ -147,7 +148,8 @@ int pc_web_serve(int argc, char **argv)
 	if (listen)
 		snprintf(w->cfg.console_listen, sizeof w->cfg.console_listen, "%s", listen);
 	if (!w->cfg.history_db[0]) {
-		fprintf(stderr, "portcullis serve: no store: give --db FILE or set [history] database\n");
+		fprintf(stderr, "portcullis serve: no store: give --db FILE (or a postgresql:// URI) or set [history] "
+		                "database or [store]\n");
 		goto out;
 	}
 	if (config && !realpath(config, w->config_path))
@@ -180,7 +182,7 @@ int pc_web_serve(int argc, char **argv)
 		goto out;
 	char err[512];
 	for (size_t i = 0; i < w->nstores; i++)
-		if (!(w->stores[i] = pc_store_open(w->cfg.history_db, err, sizeof err))) {
+		if (!(w->stores[i] = pc_store_open_cfg(&w->cfg, NULL, 0, err, sizeof err))) {
 			fprintf(stderr, "portcullis serve: %s\n", err);
 			goto out;
 		}
@@ -204,8 +206,10 @@ int pc_web_serve(int argc, char **argv)
 		MHD_stop_daemon(d);
 		goto out;
 	}
+	char where[300]; /* a connection string is not printed: it may hold secrets */
+	pc_quarantine_where(w->cfg.history_db, where, sizeof where);
 	printf("portcullis serve: the console is at %s://%s/ (store %s)\n", w->tls ? "https" : "http",
-	       w->cfg.console_listen, w->cfg.history_db);
+	       w->cfg.console_listen, where);
 	fflush(stdout);
 	struct timespec tick = {5, 0};
 	for (;;) {

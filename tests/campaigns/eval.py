@@ -2,7 +2,7 @@
 """Campaign clustering, measured on a generated world mixed with real mail.
 
 usage: eval.py PORTCULLIS [--quick] [--corpus DIR | --no-corpus] [--require-corpus]
-               [--scale] [--seed S] [--keep DIR]
+               [--scale] [--seed S] [--keep DIR] [--postgresql]
 
 Generates a world with gen.py (malicious tracking campaigns, newsletters,
 one-off ham) into a temporary folder, scans it together with the real
@@ -22,6 +22,7 @@ corpus (every folder of ../shared/corpus, when present) in ONE
               7 unspy_newsletters u1/u2 pairs share a campaign (target all)
   concurrency two `scan --db SAME` at once over two halves of one campaign:
               both exit 0, then one cluster holds every member exactly once
+  --postgresql  the same on a private PostgreSQL server (tests/lib/pgtest.py)
   --scale     `scan --db` time on 10,000 and 100,000 generated messages
               (fresh store each; ratio target <= 12x), peak RSS, and
               throughput with --db vs without on the same 10,000 (target
@@ -161,6 +162,14 @@ def pct(a, b):
 
 # ------------------------------------------------------------------ main evaluation
 
+def new_store(args, tmp, name):
+    """A new, empty store: a SQLite file, or with --postgresql a new
+    database on the private server main() started."""
+    if args.pg:
+        return "postgresql:" + args.pg.create_db(name)
+    return os.path.join(tmp, name + ".sqlite")
+
+
 def evaluate(args, res, tmp):
     wdir = os.path.join(tmp, "world")
     preset = "quick" if args.quick else "full"
@@ -170,7 +179,7 @@ def evaluate(args, res, tmp):
                                                                      time.monotonic() - t0))
     maildir = os.path.join(wdir, "mail")
     conf = os.path.join(wdir, "portcullis.conf")
-    store = os.path.join(tmp, "store.sqlite")
+    store = new_store(args, tmp, "store")
     label = {r[0]: r for r in rows}  # rel -> (file, kind, campaign, issue)
 
     corpus = None if args.no_corpus else args.corpus
@@ -378,7 +387,7 @@ def concurrency(args, res, tmp):
         dst = os.path.join(halves[k % 2], r[0])
         os.makedirs(os.path.dirname(dst), exist_ok=True)
         os.rename(os.path.join(mail, r[0]), dst)
-    store = os.path.join(tmp, "conc.sqlite")
+    store = new_store(args, tmp, "conc")
     conf = os.path.join(d, "portcullis.conf")
     # output to files, not pipes: a scan blocked on a full pipe would hold the
     # store's write lock and stall the other one
@@ -449,8 +458,8 @@ def scale(args, res, tmp):
     base = [args.portcullis, "scan", "--config", conf, "--quiet"]
     runs = {}
     for name, cmd in (("10k without --db", base + boxes[:1]),
-                      ("10k --db", base + ["--db", os.path.join(tmp, "s10k.sqlite")] + boxes[:1]),
-                      ("100k --db", base + ["--db", os.path.join(tmp, "s100k.sqlite")] + boxes)):
+                      ("10k --db", base + ["--db", new_store(args, tmp, "s10k")] + boxes[:1]),
+                      ("100k --db", base + ["--db", new_store(args, tmp, "s100k")] + boxes)):
         load = os.getloadavg()[0]
         rc, secs, cpu, rss, err = run_timed(cmd)
         runs[name] = (rc, secs, cpu, rss)
@@ -484,7 +493,10 @@ def main():
     ap.add_argument("--no-concurrency", action="store_true")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--keep", help="keep the generated world, stores and clusters.tsv in this new directory")
+    ap.add_argument("--postgresql", action="store_true",
+                    help="the stores on a private PostgreSQL server (tests/lib/pgtest.py) instead of SQLite files")
     args = ap.parse_args()
+    args.pg = None
     if not (os.path.isfile(args.portcullis) and os.access(args.portcullis, os.X_OK)):
         print("portcullis not found at %s: skipped" % args.portcullis)
         return 77
@@ -499,12 +511,21 @@ def main():
         tmp = tempfile.mkdtemp(prefix="pc-campaigns-", dir="/tmp")
     res = Result()
     try:
+        if args.postgresql:
+            sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+            import pgtest
+            if not pgtest.available():
+                print("PostgreSQL 15 not installed: skipped")
+                return 77
+            args.pg = pgtest.PgServer().init().start()
         evaluate(args, res, tmp)
         if not args.no_concurrency:
             concurrency(args, res, tmp)
         if args.scale:
             scale(args, res, tmp)
     finally:
+        if args.pg:
+            args.pg.close()
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)
     print("\n%-60s %s" % ("target", "result"))

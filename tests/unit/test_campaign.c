@@ -26,24 +26,20 @@
 #include "parse/url.h"
 #include "pipeline/pipeline.h"
 #include "store/store.h"
+#include "storetest.h"
 
-static char path[64];
+static char path[PC_TEST_STORE_MAX];
 static pc_config cfg;
 
 static void rm_store(void)
 {
-	char p[80];
-	unlink(path);
-	snprintf(p, sizeof p, "%s-wal", path);
-	unlink(p);
-	snprintf(p, sizeof p, "%s-shm", path);
-	unlink(p);
+	pc_test_store_drop(path);
 }
 
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(path, sizeof path, "/tmp/pc-campaign-test-%ld.db", (long)getpid());
+	pc_test_store_new(path, sizeof path, "campaign");
 	rm_store();
 	return 0;
 }
@@ -208,6 +204,8 @@ static void test_clustering(void **state)
 	char first[32] = "";
 	for (int i = 0; i < 12; i++) {
 		const pc_msg *m = scan(sc, i, lure, "img.newsfeed-cache.example");
+		if (!m->campaign)
+			fprintf(stderr, "no campaign: %s\n", pc_store_error(st));
 		assert_non_null(m->campaign);
 		if (!i)
 			snprintf(first, sizeof first, "%s", m->campaign);
@@ -285,6 +283,8 @@ static void test_clustering(void **state)
 static void test_migration_from_v1(void **state)
 {
 	(void)state;
+	if (pc_test_store_pg())
+		skip(); /* SQLite's schema history */
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(
@@ -310,7 +310,7 @@ static void test_migration_from_v1(void **state)
 	sqlite3_stmt *s;
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(s, 0), 6); /* the current schema */
+	assert_int_equal(sqlite3_column_int(s, 0), 7); /* the current schema */
 	sqlite3_finalize(s);
 	sqlite3_close(db);
 }
@@ -349,6 +349,55 @@ static void test_batch_and_rollback(void **state)
 	pc_store_close(st);
 }
 
+/* The same delivery scanned again under another source (the MTA retried
+ * after a 451: a new queue id) is the member it was, on both back ends;
+ * another recipient of the same bytes, or another body for the same
+ * recipient, is another member (a sender cannot merge copies). */
+static void test_delivery_key(void **state)
+{
+	(void)state;
+	char err[256];
+	pc_store *st = pc_store_open(path, err, sizeof err);
+	assert_non_null(st);
+	pc_scanner *sc = scanner(st);
+	char *c0 = copy(0, lure, "img.newsfeed-cache.example");
+	char *m1 = copy(1, lure, "img.newsfeed-cache.example");
+	const char *r0[] = {"a@parliament.example"}, *r1[] = {"b@parliament.example"};
+	char id[32];
+	/* as a milter sees it: the receiving Postfix's Received line on top
+	 * (its queue id), then the sender's message */
+	size_t cn = strlen(c0), n = cn + 64;
+	char *m0 = malloc(n), *again = malloc(n);
+	assert_true(m0 && again);
+	int k = snprintf(m0, n, "Received: from mx by us with ESMTP id QUEUE1;\r\n");
+	memcpy(m0 + k, c0, cn + 1);
+	k = snprintf(again, n, "Received: from mx2 by us with ESMTP id QUEUE2;\r\n");
+	memcpy(again + k, c0, cn + 1);
+	const pc_msg *m = pc_scan(sc, m0, strlen(m0), "milter:QUEUE1", r0, 1);
+	assert_non_null(m->campaign);
+	snprintf(id, sizeof id, "%s", m->campaign);
+	/* the retry: new queue id, its own Received line on top */
+	m = pc_scan(sc, again, strlen(again), "milter:QUEUE2", r0, 1);
+	assert_string_equal(m->campaign, id);
+	m = pc_scan(sc, m0, strlen(m0), "milter:QUEUE3", r1, 1); /* the same bytes to someone else */
+	m = pc_scan(sc, m1, strlen(m1), "milter:QUEUE4", r0, 1); /* another copy to the first */
+	/* the same Message-ID, envelope and body with another Subject: another
+	 * delivery, not a retry to be dropped as one */
+	char *subj = strstr(m0, "Subject: ");
+	assert_non_null(subj);
+	subj[9] = subj[9] == 'X' ? 'Y' : 'X';
+	m = pc_scan(sc, m0, strlen(m0), "milter:QUEUE5", r0, 1);
+	counts c = {0, 0};
+	assert_int_equal(pc_store_campaign_members(st, strtoll(id, NULL, 10), count_member, &c), 0);
+	assert_int_equal(c.n, 4);
+	free(again);
+	free(m0);
+	free(c0);
+	free(m1);
+	pc_scanner_free(sc);
+	pc_store_close(st);
+}
+
 int main(void)
 {
 	pc_config_defaults(&cfg);
@@ -359,6 +408,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_clustering, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_migration_from_v1, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_batch_and_rollback, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_delivery_key, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

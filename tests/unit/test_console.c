@@ -18,14 +18,15 @@
 
 #include "app/password.h"
 #include "store/store.h"
+#include "storetest.h"
 #include "web/internal.h"
 
-static char path[64];
+static char path[PC_TEST_STORE_MAX];
 
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(path, sizeof path, "/tmp/pc-console-test-%ld.db", (long)getpid());
+	pc_test_store_new(path, sizeof path, "console");
 	unlink(path);
 	return 0;
 }
@@ -33,12 +34,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	char p[80];
-	unlink(path);
-	snprintf(p, sizeof p, "%s-wal", path);
-	unlink(p);
-	snprintf(p, sizeof p, "%s-shm", path);
-	unlink(p);
+	pc_test_store_drop(path);
 	return 0;
 }
 

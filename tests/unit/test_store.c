@@ -1,5 +1,5 @@
 /*
- * Unit tests for store/ (SQLite back end) and act/history: counts by
+ * Unit tests for store/ (both back ends: unit.store, unit.store.pg) and act/history: counts by
  * address, recipient and domain; keys; reopening; a bad file; the policy
  * rule that spoofed or quarantined senders are never remembered.
  */
@@ -11,19 +11,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "act/history.h"
 #include "store/store.h"
+#include "storetest.h"
 
-static char path[64];
+static char path[PC_TEST_STORE_MAX];
 
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(path, sizeof path, "/tmp/pc-store-test-%ld.db", (long)getpid());
+	pc_test_store_new(path, sizeof path, "store");
 	unlink(path);
 	return 0;
 }
@@ -31,12 +33,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	char p[80];
-	unlink(path);
-	snprintf(p, sizeof p, "%s-wal", path);
-	unlink(p);
-	snprintf(p, sizeof p, "%s-shm", path);
-	unlink(p);
+	pc_test_store_drop(path);
 	return 0;
 }
 
@@ -86,6 +83,8 @@ static void test_counts_and_reopen(void **state)
 
 static void test_bad_file(void **state)
 {
+	if (pc_test_store_pg())
+		skip(); /* SQLite's file */
 	(void)state;
 	char err[256];
 	FILE *f = fopen(path, "w");
@@ -95,7 +94,11 @@ static void test_bad_file(void **state)
 	assert_null(pc_store_open(path, err, sizeof err));
 	assert_non_null(strstr(err, path));
 	assert_null(pc_store_open("/nonexistent-dir/x.db", err, sizeof err));
-	assert_null(pc_store_open("postgresql://localhost/x", err, sizeof err));
+	/* a PostgreSQL server that is not there: the error names it */
+	assert_null(pc_store_open("postgresql://127.0.0.1:1/x", err, sizeof err));
+	assert_non_null(strstr(err, "postgresql 127.0.0.1:1/x"));
+	assert_null(pc_store_open("postgresql:host=127.0.0.1 port=1 dbname=y", err, sizeof err));
+	assert_non_null(strstr(err, "postgresql 127.0.0.1:1/y"));
 }
 
 static void test_history_rules(void **state)
@@ -163,7 +166,7 @@ static void test_history_rules(void **state)
 
 static mode_t mode_of(const char *suffix)
 {
-	char p[96];
+	char p[PC_TEST_STORE_MAX + 8];
 	snprintf(p, sizeof p, "%s%s", path, suffix);
 	struct stat sb;
 	assert_int_equal(stat(p, &sb), 0);
@@ -175,6 +178,8 @@ static mode_t mode_of(const char *suffix)
  * 13); an existing store keeps its mode, a world-readable one is said. */
 static void test_private_files(void **state)
 {
+	if (pc_test_store_pg())
+		skip(); /* SQLite's file */
 	(void)state;
 	char err[256];
 	mode_t old = umask(022);
@@ -195,6 +200,105 @@ static void test_private_files(void **state)
 	umask(old);
 }
 
+/* Several nodes (processes, each with its own connection) assigning
+ * copies of one template at once make ONE campaign holding exactly every
+ * copy, with exact counters: the store serialises the copies of one
+ * template (PostgreSQL: advisory locks on the band keys, then the
+ * campaign's row; SQLite: its write lock). A copy stored twice (the MTA
+ * retrying after a tempfail) counts once. */
+static int count_campaign(void *ctx, const pc_campaign_rec *r)
+{
+	pc_campaign_rec *out = ctx;
+	out[0].size++; /* campaigns seen */
+	out[1] = *r;
+	return 0;
+}
+
+static void test_nodes_one_campaign(void **state)
+{
+	(void)state;
+	enum { NODES = 4, EACH = 60 };
+	char err[256];
+	pc_store *st = pc_store_open(path, err, sizeof err);
+	assert_non_null(st);
+	pc_store_close(st);
+	uint64_t bands[PC_STORE_BANDS];
+	for (int i = 0; i < PC_STORE_BANDS; i++)
+		bands[i] = 0x9e3779b97f4a7c15ULL * (uint64_t)(i + 1); /* high bit set: a negative bigint */
+	uint32_t sig[PC_STORE_SIG];
+	memset(sig, 3, sizeof sig);
+	pid_t kids[NODES];
+	for (int n = 0; n < NODES; n++) {
+		kids[n] = fork();
+		assert_true(kids[n] >= 0);
+		if (kids[n])
+			continue;
+		pc_store *s = pc_store_open(path, err, sizeof err);
+		if (!s)
+			_exit(2);
+		for (int i = 0; i < EACH; i++) {
+			char src[16], mid[32], rc0[48], tok[17];
+			snprintf(src, sizeof src, "node%d", n);
+			snprintf(mid, sizeof mid, "<%d.%d@x.example>", n, i);
+			snprintf(rc0, sizeof rc0, "r%d.%d@org.example", n, i);
+			snprintf(tok, sizeof tok, "%016x", n * 1000 + i);
+			const char *rcpt[] = {rc0, "shared@org.example"};
+			pc_member m = {.source = src,
+			               .message_id = mid,
+			               .sender = "s@x.example",
+			               .token = tok,
+			               .rcpt = rcpt,
+			               .nrcpt = 2,
+			               .bands = bands,
+			               .sig = sig,
+			               .when = 1000 + i};
+			for (int again = 0; again < 2; again++) { /* the second time: a replay */
+				long long ids[4], id = 0;
+				size_t k = 0;
+				if (pc_store_begin(s) != 0)
+					_exit(3);
+				int known = pc_store_member_find(s, src, mid, NULL, &id);
+				if (known < 0 || (!known && pc_store_campaign_candidates(s, bands, PC_STORE_BANDS, ids,
+				                                                         4, &k) != 0)) {
+					fprintf(stderr, "node %d: %s\n", n, pc_store_error(s));
+					_exit(4);
+				}
+				if (!known) {
+					id = k ? ids[0] : 0;
+					if ((id ? pc_store_campaign_add(s, id, &m)
+					        : pc_store_campaign_new(s, &m, &id)) != 0) {
+						fprintf(stderr, "node %d: %s\n", n, pc_store_error(s));
+						_exit(5);
+					}
+				}
+				if (pc_store_commit(s) != 0) {
+					fprintf(stderr, "node %d: %s\n", n, pc_store_error(s));
+					_exit(6);
+				}
+			}
+		}
+		pc_store_close(s);
+		_exit(0);
+	}
+	for (int n = 0; n < NODES; n++) {
+		int status = 0;
+		assert_int_equal(waitpid(kids[n], &status, 0), kids[n]);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
+	st = pc_store_open(path, err, sizeof err);
+	assert_non_null(st);
+	pc_campaign_rec seen[2];
+	memset(seen, 0, sizeof seen);
+	assert_int_equal(pc_store_campaign_list(st, 0, count_campaign, seen), 0);
+	assert_int_equal(seen[0].size, 1);            /* one campaign */
+	assert_int_equal(seen[1].size, NODES * EACH); /* every copy, once */
+	assert_int_equal(seen[1].recipients, NODES * EACH + 1);
+	assert_int_equal(seen[1].tokens, NODES * EACH);
+	assert_int_equal(seen[1].tokened, NODES * EACH);
+	pc_store_close(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -203,6 +307,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_bad_file, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_history_rules, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_private_files, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_nodes_one_campaign, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
