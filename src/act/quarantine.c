@@ -149,7 +149,7 @@ static int put_store(const char *dir, const char *key, const char *bytes, size_t
                      size_t qidlen, char *err, size_t errlen)
 {
 	char where[300];
-	pc_quarantine_pg_where(dir, where, sizeof where);
+	pc_store_where(dir, where, sizeof where);
 	if (strlen(meta) >= META_MAX)
 		return fail(err, errlen, where, NULL, NULL, "metadata too large");
 	for (int attempt = 0; attempt < PUT_TRIES; attempt++) {
@@ -177,7 +177,7 @@ static int store_qid(const char *dir, const char *qid, char *err, size_t errlen)
 	if (pc_quarantine_qid_valid(qid))
 		return 0;
 	char where[300];
-	pc_quarantine_pg_where(dir, where, sizeof where);
+	pc_store_where(dir, where, sizeof where);
 	return fail(err, errlen, where, NULL, NULL, "not a quarantine id");
 }
 
@@ -550,10 +550,7 @@ void pc_quarantine_settings(const char *password_file, unsigned timeout_ms)
 
 void pc_quarantine_where(const char *dir, char *out, size_t outlen)
 {
-	if (dir && pc_store_is_postgresql(dir))
-		pc_quarantine_pg_where(dir, out, outlen);
-	else
-		snprintf(out, outlen, "%s", dir ? dir : "(none)");
+	pc_store_where(dir, out, outlen);
 }
 
 int pc_quarantine_stamp(const char *dir, long long *stamp, char *err, size_t errlen)

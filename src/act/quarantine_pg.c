@@ -18,7 +18,6 @@
 #define _GNU_SOURCE
 #include "act/quarantine_pg.h"
 
-#include <libpq-fe.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -187,31 +186,6 @@ void pc_quarantine_pg_settings(const char *pw, unsigned ms)
 	pthread_mutex_unlock(&mu);
 }
 
-void pc_quarantine_pg_where(const char *dir, char *out, size_t outlen)
-{
-	/* as store.c opens it: "postgresql:" + a keyword string, or a URI */
-	const char *conninfo = strncmp(dir, "postgresql:", 11) || !strncmp(dir, "postgresql://", 13) ? dir : dir + 11;
-	char *perr = NULL;
-	PQconninfoOption *o = PQconninfoParse(conninfo, &perr);
-	const char *host = "", *port = "", *db = "";
-	for (PQconninfoOption *p = o; p && p->keyword; p++) {
-		if (!p->val)
-			continue;
-		if (!strcmp(p->keyword, "host") || (!strcmp(p->keyword, "hostaddr") && !*host))
-			host = p->val;
-		else if (!strcmp(p->keyword, "port"))
-			port = p->val;
-		else if (!strcmp(p->keyword, "dbname"))
-			db = p->val;
-	}
-	if (o)
-		snprintf(out, outlen, "postgresql %s%s%s/%s", *host ? host : "(local)", *port ? ":" : "", port, db);
-	else
-		snprintf(out, outlen, "postgresql (a connection string libpq cannot read)");
-	PQconninfoFree(o);
-	PQfreemem(perr);
-}
-
 /* This thread's connection to dir's store, opened or taken from the
  * pool as needed; NULL with err. */
 static pc_store *conn(const char *dir, char *err, size_t errlen)
@@ -322,7 +296,7 @@ static int store_fail(pc_store *st, char *err, size_t errlen)
 static int none(const char *dir, const char *qid, char *err, size_t errlen)
 {
 	char where[300];
-	pc_quarantine_pg_where(dir, where, sizeof where);
+	pc_store_where(dir, where, sizeof where);
 	snprintf(err, errlen, "%s: quarantine %s: no such quarantined message", where, qid);
 	return 1;
 }

@@ -52,7 +52,6 @@ int pc_quarantine_pg_lock(const char *dir, const char *qid, char *err, size_t er
 /* 1 this thread's connection still holds the lock, 0 lost, -1 error */
 int pc_quarantine_pg_locked(const char *dir, const char *qid, char *err, size_t errlen);
 void pc_quarantine_pg_unlock(const char *dir, const char *qid);
-void pc_quarantine_pg_where(const char *dir, char *out, size_t outlen);
 void pc_quarantine_pg_settings(const char *password_file, unsigned timeout_ms);
 
 #endif

@@ -162,7 +162,7 @@ int pc_mi_check(const pc_config *cfg, bool verbose)
 		/* where, never a password a connection string may hold */
 		char q[1100], st[1100];
 		pc_quarantine_where(cfg->quarantine_dir, q, sizeof q);
-		pc_quarantine_where(cfg->history_db[0] ? cfg->history_db : "none", st, sizeof st);
+		pc_store_where(cfg->history_db[0] ? cfg->history_db : "none", st, sizeof st);
 		printf("portcullis: settings ok: socket %s, %u workers, quarantine %s%s%s, store %s\n",
 		       cfg->milter_socket, cfg->milter_workers,
 		       pc_store_is_postgresql(cfg->quarantine_dir) ? "in " : "", q,

@@ -257,6 +257,27 @@ unsigned char *pc_pg_bytes(const PGresult *r, int row, int col, size_t *n)
 	return out;
 }
 
+int pc_pg_blob(const PGresult *r, int row, int col, unsigned char **p, size_t *n)
+{
+	*p = NULL;
+	*n = 0;
+	if (PQgetisnull(r, row, col))
+		return 0;
+	size_t len = 0;
+	unsigned char *b = pc_pg_bytes(r, row, col, &len);
+	if (!b) {
+		const char *v = PQgetvalue(r, row, col); /* empty: "\x" (hex) or "" (escape) */
+		return !strcmp(v, "\\x") || !*v ? 0 : -1;
+	}
+	if (!len) {
+		free(b);
+		return 0;
+	}
+	*p = b;
+	*n = len;
+	return 0;
+}
+
 /* ---- connection ---- */
 
 static void set_error(pc_store *st, const char *what, const char *msg)
@@ -275,8 +296,7 @@ int pc_pg_fail(pc_store *st, const char *what, const char *msg)
 	return -1;
 }
 
-/* host:port/dbname from a connection string, for messages */
-static void describe(const char *conninfo, char *out, size_t outlen)
+void pc_store_pg_describe(const char *conninfo, char *out, size_t outlen)
 {
 	char *err = NULL;
 	PQconninfoOption *o = PQconninfoParse(conninfo, &err);
@@ -291,7 +311,10 @@ static void describe(const char *conninfo, char *out, size_t outlen)
 		else if (!strcmp(p->keyword, "dbname"))
 			db = p->val;
 	}
-	snprintf(out, outlen, "postgresql %s%s%s/%s", *host ? host : "(local)", *port ? ":" : "", port, db);
+	if (o)
+		snprintf(out, outlen, "postgresql %s%s%s/%s", *host ? host : "(local)", *port ? ":" : "", port, db);
+	else
+		snprintf(out, outlen, "postgresql (a connection string libpq cannot read)");
 	PQconninfoFree(o);
 	PQfreemem(err);
 }
@@ -898,7 +921,7 @@ pc_store *pc_store_pg_open(const char *conninfo, const char *password_file, unsi
 	st->ops = &pg_ops;
 	st->impl = q;
 	q->timeout_ms = timeout_ms ? timeout_ms : DEFAULT_TIMEOUT_MS;
-	describe(conninfo, q->where, sizeof q->where);
+	pc_store_pg_describe(conninfo, q->where, sizeof q->where);
 	if (password_file && *password_file && !(q->password = read_password(password_file, err, errlen))) {
 		pg_close(st);
 		return NULL;

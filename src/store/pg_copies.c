@@ -59,29 +59,6 @@ static const char *const sql[X_END] = {
     [X_COUNTS] = "UPDATE campaign SET tokened = tokened + $2, tokens = tokens + $3 WHERE id = $1",
 };
 
-/* A bytea cell as SQLite's column_blob gives it: *p NULL for NULL or
- * empty, else malloc'd. -1 when out of memory. */
-static int blob(const PGresult *r, int row, int col, unsigned char **p, size_t *n)
-{
-	*p = NULL;
-	*n = 0;
-	if (PQgetisnull(r, row, col))
-		return 0;
-	size_t len = 0;
-	unsigned char *b = pc_pg_bytes(r, row, col, &len);
-	if (!b) {
-		const char *v = PQgetvalue(r, row, col); /* empty: "\x" (hex) or "" (escape) */
-		return !strcmp(v, "\\x") || !*v ? 0 : -1;
-	}
-	if (!len) {
-		free(b);
-		return 0;
-	}
-	*p = b;
-	*n = len;
-	return 0;
-}
-
 int pc_pg_copies_get(pc_store *st, long long id, uint64_t skel, size_t max, pc_copy_cb cb, void *ctx)
 {
 	pc_pg_args a = {0};
@@ -98,7 +75,7 @@ int pc_pg_copies_get(pc_store *st, long long id, uint64_t skel, size_t max, pc_c
 	for (int i = 0; i < n; i++) {
 		unsigned char *vals;
 		size_t len;
-		if (blob(r, i, 1, &vals, &len) != 0) {
+		if (pc_pg_blob(r, i, 1, &vals, &len) != 0) {
 			rc = pc_pg_fail(st, "copies read", "out of memory");
 			break;
 		}

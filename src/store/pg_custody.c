@@ -86,29 +86,6 @@ static const char *const sql[X_END] = {
 #undef COLS
 #undef NEXT
 
-/* A bytea cell as SQLite's column_blob gives it: *p NULL for NULL or
- * empty, else malloc'd. -1 when out of memory. */
-static int blob(const PGresult *r, int row, int col, unsigned char **p, size_t *n)
-{
-	*p = NULL;
-	*n = 0;
-	if (PQgetisnull(r, row, col))
-		return 0;
-	size_t len = 0;
-	unsigned char *b = pc_pg_bytes(r, row, col, &len);
-	if (!b) {
-		const char *v = PQgetvalue(r, row, col); /* empty: "\x" (hex) or "" (escape) */
-		return !strcmp(v, "\\x") || !*v ? 0 : -1;
-	}
-	if (!len) {
-		free(b);
-		return 0;
-	}
-	*p = b;
-	*n = len;
-	return 0;
-}
-
 /* A command's row count (UPDATE, DELETE) */
 static long changed(const PGresult *r)
 {
@@ -158,7 +135,7 @@ int pc_pg_custody_list(pc_store *st, long long campaign, const char *sha256, boo
 		for (int i = 0; i < n; i++) {
 			unsigned char *orig = NULL;
 			size_t len = 0;
-			if (with_original && blob(r, i, 8, &orig, &len) != 0) {
+			if (with_original && pc_pg_blob(r, i, 8, &orig, &len) != 0) {
 				PQclear(r);
 				return pc_pg_fail(st, "custody read", "out of memory");
 			}
@@ -223,7 +200,7 @@ int pc_pg_ioc_list(pc_store *st, bool with_body, pc_ioc_set_cb cb, void *ctx)
 	for (int i = 0; i < n; i++) {
 		unsigned char *body = NULL;
 		size_t len = 0;
-		if (with_body && blob(r, i, 4, &body, &len) != 0) {
+		if (with_body && pc_pg_blob(r, i, 4, &body, &len) != 0) {
 			rc = pc_pg_fail(st, "indicator sets read", "out of memory");
 			break;
 		}

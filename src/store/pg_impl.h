@@ -88,6 +88,9 @@ long long pc_pg_long(const PGresult *r, int row, int col);
 uint64_t pc_pg_u64(const PGresult *r, int row, int col);
 /* A bytea cell: malloc'd bytes (*n of them) or NULL (NULL cell or no memory) */
 unsigned char *pc_pg_bytes(const PGresult *r, int row, int col, size_t *n);
+/* A bytea cell as SQLite's column_blob gives it: *p NULL for NULL or
+ * empty, else malloc'd (*n bytes). 0, or -1 when out of memory. */
+int pc_pg_blob(const PGresult *r, int row, int col, unsigned char **p, size_t *n);
 
 /* "what: message" into the store's error; returns -1 */
 int pc_pg_fail(pc_store *st, const char *what, const char *msg);

@@ -17,6 +17,22 @@ bool pc_store_is_postgresql(const char *path)
 	       (!strncmp(path, "postgresql:", 11) || !strncmp(path, "postgres://", 11));
 }
 
+/* libpq's connection string in a PostgreSQL store's name:
+ * "postgresql://..." is libpq's URI as it is, "postgresql:KEY=VALUE ..."
+ * its keyword form after the prefix */
+static const char *conninfo_of(const char *path)
+{
+	return strncmp(path, "postgresql:", 11) || !strncmp(path, "postgresql://", 13) ? path : path + 11;
+}
+
+void pc_store_where(const char *path, char *out, size_t outlen)
+{
+	if (path && pc_store_is_postgresql(path))
+		pc_store_pg_describe(conninfo_of(path), out, outlen);
+	else
+		snprintf(out, outlen, "%s", path && *path ? path : "(none)");
+}
+
 pc_store *pc_store_open_with(const char *path, const char *password_file, unsigned timeout_ms, unsigned flags,
                              char *err, size_t errlen)
 {
@@ -24,13 +40,8 @@ pc_store *pc_store_open_with(const char *path, const char *password_file, unsign
 		snprintf(err, errlen, "no store path given");
 		return NULL;
 	}
-	if (pc_store_is_postgresql(path)) {
-		/* "postgresql://..." is libpq's URI; "postgresql:KEY=VALUE ..."
-		 * its keyword form */
-		const char *conninfo =
-		    strncmp(path, "postgresql:", 11) || !strncmp(path, "postgresql://", 13) ? path : path + 11;
-		return pc_store_pg_open(conninfo, password_file, timeout_ms, flags, err, errlen);
-	}
+	if (pc_store_is_postgresql(path))
+		return pc_store_pg_open(conninfo_of(path), password_file, timeout_ms, flags, err, errlen);
 	return pc_store_sqlite_open(path, err, errlen);
 }
 

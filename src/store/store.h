@@ -56,6 +56,10 @@ pc_store *pc_store_open_cfg(const pc_config *cfg, const char *path, unsigned fla
 /* Whether path names a PostgreSQL store; the open store's back end name
  * ("sqlite", "postgresql") */
 bool pc_store_is_postgresql(const char *path);
+/* A store's name fit to print: a file as it is, a PostgreSQL store as
+ * "postgresql HOST:PORT/DB" (never its connection string, which may hold
+ * secrets); "(none)" for NULL or "". */
+void pc_store_where(const char *path, char *out, size_t outlen);
 const char *pc_store_backend(const pc_store *st);
 void pc_store_close(pc_store *st);
 const char *pc_store_error(const pc_store *st);

@@ -84,6 +84,8 @@ struct pc_store {
 };
 
 pc_store *pc_store_sqlite_open(const char *path, char *err, size_t errlen);
+/* "postgresql HOST:PORT/DB" from libpq's connection string (store/pg.c) */
+void pc_store_pg_describe(const char *conninfo, char *out, size_t outlen);
 pc_store *pc_store_pg_open(const char *conninfo, const char *password_file, unsigned timeout_ms, unsigned flags,
                            char *err, size_t errlen);
 

@@ -22,7 +22,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "act/quarantine.h"
 #include "app/options.h"
 #include "app/password.h"
 #include "pipeline/pipeline.h"
@@ -207,7 +206,7 @@ int pc_web_serve(int argc, char **argv)
 		goto out;
 	}
 	char where[300]; /* a connection string is not printed: it may hold secrets */
-	pc_quarantine_where(w->cfg.history_db, where, sizeof where);
+	pc_store_where(w->cfg.history_db, where, sizeof where);
 	printf("portcullis serve: the console is at %s://%s/ (store %s)\n", w->tls ? "https" : "http",
 	       w->cfg.console_listen, where);
 	fflush(stdout);
