@@ -379,7 +379,8 @@ const pc_msg *pc_scan(pc_scanner *sc, const char *bytes, size_t n, const char *s
 		m->rawn = n - m->raw_base;
 	}
 	pc_identity_recipients(m, rcpt, nrcpt);
-	pc_msg_delivery_key(m);
+	if (sc->detect->store) /* what only a store uses: a hash of the message */
+		pc_msg_delivery_key(m);
 	pc_authres_extract(m);
 	m->rescan = sc->rescan;
 	pc_dns_forget(sc->detect->dns);
