@@ -64,6 +64,7 @@ typedef struct slot {
 	int fd;
 	unsigned gen;
 	unsigned long long cpu_ms; /* the worker's CPU time at its last answer (PC_W_CPU) */
+	long long after_until;     /* PC_W_AFTER: busy with its store after answering until about then */
 } slot;
 
 struct pc_pool {
@@ -256,14 +257,22 @@ static slot *acquire(pc_pool *p, long long deadline, pc_pool_status *st, char *w
 {
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
-		slot *pick = NULL, *fresh = NULL;
+		slot *pick = NULL, *fresh = NULL, *later = NULL;
+		long long now = pc_wire_now_ms();
 		for (unsigned i = 0; i < p->n && !pick; i++) {
 			slot *s = &p->s[i];
-			if (s->state == SLOT_IDLE && s->gen == p->gen)
-				pick = s;
-			else if (!fresh && (s->state == SLOT_EMPTY || (s->state == SLOT_IDLE && s->gen != p->gen)))
+			if (s->state == SLOT_IDLE && s->gen == p->gen) {
+				/* one checkpointing after its answer: only if no other is free */
+				if (s->after_until > now) {
+					if (!later)
+						later = s;
+				} else
+					pick = s;
+			} else if (!fresh && (s->state == SLOT_EMPTY || (s->state == SLOT_IDLE && s->gen != p->gen)))
 				fresh = s;
 		}
+		if (!pick && !fresh)
+			pick = later;
 		if (pick) {
 			pick->state = SLOT_BUSY;
 			pthread_mutex_unlock(&p->mu);
@@ -343,8 +352,11 @@ pc_pool_status pc_pool_run(pc_pool *p, pc_wbuf *req, pc_wbuf *rep, unsigned time
 		size_t off = 0;
 		pc_wire_rec r;
 		int k;
+		s->after_until = 0;
 		while ((k = pc_wire_next(rep, &off, &r)) == 1)
-			if (r.type == PC_W_CPU) {
+			if (r.type == PC_W_AFTER)
+				s->after_until = pc_wire_now_ms() + PC_POOL_AFTER_MS;
+			else if (r.type == PC_W_CPU) {
 				char num[24];
 				size_t l = r.len < sizeof num - 1 ? r.len : sizeof num - 1;
 				memcpy(num, r.data, l);

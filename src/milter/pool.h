@@ -37,6 +37,10 @@
 
 typedef struct pc_pool pc_pool;
 
+/* A worker whose answer carried PC_W_AFTER (it checkpoints its store
+ * next: 1-50 ms) is passed over for this long while another is idle. */
+#define PC_POOL_AFTER_MS 100
+
 pc_pool *pc_pool_new(unsigned n, char *const *argv, char *err, size_t errlen);
 
 /* How workers are started, killed and reaped when not by this process.

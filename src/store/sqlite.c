@@ -34,8 +34,10 @@
 #include <errno.h>
 #include <glib.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sqlite3.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +50,9 @@
 #define SCHEMA_VERSION 7
 #define MAX_ADDR 320
 #define MAX_TEXT 1000
+/* a checkpoint (two fsyncs) per 32 MB of WAL, not per 4 MB */
+#define WAL_CHECKPOINT_FRAMES 8192
+#define WAL_CHECKPOINT_FRAMES_S "8192"
 #define MAX_BANDS 256         /* band keys kept per campaign: enough for its variants, bounded */
 #define MAX_BAND_CAMPAIGNS 32 /* campaigns one band key indexes */
 
@@ -221,6 +226,8 @@ typedef struct sq {
 	sqlite3 *db;
 	sqlite3_stmt *st[S_COUNT];
 	bool in_tx;      /* a message's savepoint is open */
+	bool held;       /* pc_store_hold: commits wait for sq_sync; checkpoints for sq_idle */
+	int wal_frames;  /* frames in the WAL after the last commit (held: wal_frames_hook) */
 	bool batch_open; /* the outer write transaction is open */
 	size_t batch_max, batch_n;
 	long batch_ms;
@@ -498,6 +505,58 @@ static void sq_batch(pc_store *st, size_t max_messages, long max_ms)
 	sq *q = st->impl;
 	q->batch_max = max_messages ? max_messages : 1;
 	q->batch_ms = max_ms > 0 ? max_ms : 0;
+}
+
+/* The WAL's size after each commit, for sq_idle: replaces SQLite's own
+ * hook, which checkpointed inside the commit. */
+static int wal_frames_hook(void *ctx, sqlite3 *db, const char *name, int frames)
+{
+	(void)db;
+	(void)name;
+	((sq *)ctx)->wal_frames = frames;
+	return SQLITE_OK;
+}
+
+static void sq_hold(pc_store *st)
+{
+	sq *q = st->impl;
+	q->held = true;
+	q->batch_max = SIZE_MAX;
+	q->batch_ms = LONG_MAX;
+	sqlite3_wal_hook(q->db, wal_frames_hook, q);
+}
+
+static int sq_sync(pc_store *st)
+{
+	sq *q = st->impl;
+	if (q->in_tx) {
+		snprintf(st->error, sizeof st->error, "a message's transaction is still open");
+		return -1;
+	}
+	size_t lost = q->lost;
+	if (flush(q) == 0)
+		return 0;
+	snprintf(st->error, sizeof st->error, "commit failed (%.150s): the message's records were not stored",
+	         q->lost_why);
+	q->lost = lost; /* reported here, to this message's answer */
+	return -1;
+}
+
+static bool sq_idle_due(pc_store *st)
+{
+	sq *q = st->impl;
+	return !q->in_tx && !q->batch_open && q->wal_frames >= WAL_CHECKPOINT_FRAMES;
+}
+
+static void sq_idle(pc_store *st)
+{
+	sq *q = st->impl;
+	if (!sq_idle_due(st))
+		return;
+	q->wal_frames = 0;
+	/* PASSIVE, as SQLite's own: it neither waits for nor blocks readers
+	 * and writers; what it could not copy waits for the next one */
+	sqlite3_wal_checkpoint_v2(q->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 }
 
 static int sq_remember(pc_store *st, const char *sender, const char *domain, const char *const *rcpt, size_t n,
@@ -922,6 +981,10 @@ static const pc_store_ops sq_ops = {
     .rollback = sq_rollback,
     .flush = sq_flush,
     .batch = sq_batch,
+    .hold = sq_hold,
+    .sync = sq_sync,
+    .idle_due = sq_idle_due,
+    .idle = sq_idle,
     .candidates = sq_candidates,
     .get = sq_get,
     .infra = sq_infra,
@@ -1078,7 +1141,7 @@ pc_store *pc_store_sqlite_open(const char *path, char *err, size_t errlen)
 	                                     * a checkpoint (two fsyncs) per 32 MB of WAL, not per 4 MB */
 	                                    "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF; PRAGMA "
 	                                    "cache_size=-65536; PRAGMA temp_store=MEMORY; PRAGMA "
-	                                    "wal_autocheckpoint=8192;",
+	                                    "wal_autocheckpoint=" WAL_CHECKPOINT_FRAMES_S ";",
 	                                    NULL, NULL, &msg) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path, msg ? msg : sqlite3_errmsg(q->db));
 		sqlite3_free(msg);

@@ -104,6 +104,28 @@ int pc_store_flush(pc_store *st)
 	return st->ops->flush(st);
 }
 
+void pc_store_hold(pc_store *st)
+{
+	if (st->ops->hold)
+		st->ops->hold(st);
+}
+
+int pc_store_sync(pc_store *st)
+{
+	return st->ops->hold ? st->ops->sync(st) : 0;
+}
+
+bool pc_store_idle_due(pc_store *st)
+{
+	return st->ops->hold && st->ops->idle_due(st);
+}
+
+void pc_store_idle(pc_store *st)
+{
+	if (st->ops->hold)
+		st->ops->idle(st);
+}
+
 void pc_store_batch(pc_store *st, size_t max_messages, long max_ms)
 {
 	st->ops->batch(st, max_messages, max_ms);

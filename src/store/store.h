@@ -139,6 +139,22 @@ void pc_store_rollback(pc_store *st);
  * pc_store_close flushes. */
 void pc_store_batch(pc_store *st, size_t max_messages, long max_ms);
 int pc_store_flush(pc_store *st);
+/* A milter worker's mode (issue 19): everything one message writes
+ * (campaign, custody, history) goes into one transaction, committed by
+ * pc_store_sync before the message is answered, so a message costs one
+ * commit instead of two; and the WAL is checkpointed by pc_store_idle,
+ * after the answer, instead of inside the commit of whichever message
+ * crossed the threshold (its fsyncs were the milter's slowest answers).
+ * pc_store_sync: 0, or -1 when that commit failed (those writes are gone;
+ * unlike pc_store_flush, a later sync does not report it again).
+ * PostgreSQL commits each transaction itself: all three do nothing. */
+void pc_store_hold(pc_store *st);
+int pc_store_sync(pc_store *st);
+/* Whether pc_store_idle has work to do (a checkpoint is due): the worker
+ * says so in its answer, and the front end gives the next message to
+ * another worker while this one does it. */
+bool pc_store_idle_due(pc_store *st);
+void pc_store_idle(pc_store *st);
 
 /* Campaigns that have one of the band keys, those sharing the most first:
  * at most `max` ids into ids, *n set. The time window is the caller's to

@@ -34,6 +34,10 @@ typedef struct pc_store_ops {
 	void (*rollback)(pc_store *st);
 	int (*flush)(pc_store *st);
 	void (*batch)(pc_store *st, size_t max_messages, long max_ms);
+	void (*hold)(pc_store *st); /* NULL: pc_store_hold, _sync and _idle do nothing */
+	int (*sync)(pc_store *st);
+	bool (*idle_due)(pc_store *st);
+	void (*idle)(pc_store *st);
 	int (*candidates)(pc_store *st, const uint64_t *bands, size_t nbands, long long *ids, size_t max, size_t *n);
 	int (*get)(pc_store *st, long long id, pc_campaign_rec *rec);
 	int (*infra)(pc_store *st, long long id, const char *const *infra, size_t n);

@@ -3,12 +3,14 @@
  * and workers (round trip, truncation, over the maximum, lengths pointing
  * past the frame, timeouts), decimals in a reply, header blocks (folds,
  * LF and CRLF, junk lines), the edits between two blocks (change, delete
- * highest index first, add, names compared without case), and forged
- * fields.
+ * highest index first, add, names compared without case), forged
+ * fields, and the worker pool's choice of worker (fake workers: this
+ * program run with --fake-worker).
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,6 +24,7 @@
 #include <unistd.h>
 
 #include "act/headers.h"
+#include "milter/pool.h"
 #include "milter/wire.h"
 
 static void test_wire_roundtrip(void **state)
@@ -251,12 +254,93 @@ static void test_forged(void **state)
 	assert_false(pc_hdr_forged("Authentication-Results", 22, ar6, strlen(ar6), id));
 }
 
-int main(void)
+/* A fake worker on fd 0 (the pool's socket): ready, then for each
+ * request an answer naming its pid, with PC_W_AFTER when the request
+ * asks for it (a REF of "after"), as a worker about to checkpoint does. */
+static int fake_worker(void)
 {
+	pc_wbuf b = {0};
+	pc_wire_puts(&b, PC_W_READY, "1");
+	if (pc_wire_send(0, &b, 0) != 0)
+		return 1;
+	for (;;) {
+		if (pc_wire_recv(0, &b, 1 << 20, 0) != 0)
+			return 0;
+		size_t off = 0;
+		pc_wire_rec r;
+		bool after = false;
+		while (pc_wire_next(&b, &off, &r) == 1)
+			after |= r.type == PC_W_REF && r.len == 5 && !memcmp(r.data, "after", 5);
+		pc_wbuf_reset(&b);
+		char pid[24];
+		snprintf(pid, sizeof pid, "%d", (int)getpid());
+		pc_wire_puts(&b, PC_W_ACTION, "accept");
+		pc_wire_puts(&b, PC_W_DETAIL, pid);
+		if (after)
+			pc_wire_puts(&b, PC_W_AFTER, "1");
+		if (pc_wire_send(0, &b, 0) != 0)
+			return 1;
+	}
+}
+
+/* The pid in a fake worker's answer. */
+static int served_by(pc_pool *p, const char *ref)
+{
+	pc_wbuf req = {0}, rep = {0};
+	pc_wire_puts(&req, PC_W_REF, ref);
+	pc_wire_put(&req, PC_W_MSG, "x", 1);
+	char why[256];
+	assert_int_equal(pc_pool_run(p, &req, &rep, 5000, 1 << 20, NULL, why, sizeof why), PC_POOL_OK);
+	size_t off = 0;
+	pc_wire_rec r;
+	unsigned long long pid = 0;
+	while (pc_wire_next(&rep, &off, &r) == 1)
+		if (r.type == PC_W_DETAIL)
+			assert_int_equal(pc_wire_uint(&r, 1u << 30, &pid), 0);
+	pc_wbuf_free(&req);
+	pc_wbuf_free(&rep);
+	assert_true(pid > 0);
+	return (int)pid;
+}
+
+/* Issue 19: a worker that said it will checkpoint after its answer
+ * (PC_W_AFTER) is passed over while another is idle, so the next message
+ * does not wait for its fsyncs; with none other idle it is used. */
+static void test_pool_after(void **state)
+{
+	(void)state;
+	char *argv[] = {(char *)"/proc/self/exe", (char *)"--fake-worker", NULL};
+	char err[256];
+	pc_pool *p = pc_pool_new(2, argv, err, sizeof err);
+	assert_non_null(p);
+	/* without the hint, the first idle worker is always the one */
+	int a = served_by(p, "plain");
+	assert_int_equal(served_by(p, "plain"), a);
+	/* it says it is busy after this one: the next goes to the other
+	 * (unless this machine took the whole window between the two) */
+	long long t0 = pc_wire_now_ms();
+	assert_int_equal(served_by(p, "after"), a);
+	int b = served_by(p, "plain");
+	if (pc_wire_now_ms() - t0 < PC_POOL_AFTER_MS)
+		assert_int_not_equal(b, a);
+	else
+		skip();
+	/* the other says so too: both are passed over, and one is used */
+	assert_int_equal(served_by(p, "after"), b);
+	int c = served_by(p, "plain");
+	assert_true(c == a || c == b);
+	pc_pool_free(p);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && !strcmp(argv[1], "--fake-worker"))
+		return fake_worker();
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_wire_roundtrip), cmocka_unit_test(test_wire_bad_frames),
 	    cmocka_unit_test(test_wire_uint),      cmocka_unit_test(test_split),
 	    cmocka_unit_test(test_diff),           cmocka_unit_test(test_forged),
+	    cmocka_unit_test(test_pool_after),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -81,6 +81,69 @@ static void test_counts_and_reopen(void **state)
 	pc_store_close(st);
 }
 
+/* Issue 19, a milter worker's mode (pc_store_hold): a message's writes
+ * (here its history and a custody record) are one transaction that
+ * another process sees only after pc_store_sync, the answer's moment; the
+ * WAL is checkpointed by pc_store_idle when due, not inside a commit. On
+ * PostgreSQL all of it does nothing: each write commits. */
+static void test_hold_sync_idle(void **state)
+{
+	(void)state;
+	char err[256];
+	pc_store *w = pc_store_open(path, err, sizeof err);
+	pc_store *r = pc_store_open(path, err, sizeof err);
+	assert_non_null(w);
+	assert_non_null(r);
+	pc_store_hold(w);
+	const char *rc1[] = {"me@org.example"};
+	pc_contact c;
+	assert_int_equal(pc_store_remember(w, "a@news.example", "news.example", rc1, 1, 1000), 0);
+	assert_int_equal(pc_store_contact(r, "a@news.example", "news.example", "me@org.example", &c), 0);
+	assert_int_equal(c.addr_rcpt, pc_test_store_pg() ? 1 : 0); /* SQLite: not yet */
+	assert_false(pc_store_idle_due(w));
+	assert_int_equal(pc_store_sync(w), 0);
+	assert_int_equal(pc_store_contact(r, "a@news.example", "news.example", "me@org.example", &c), 0);
+	assert_int_equal(c.addr_rcpt, 1);
+	/* about 40 MB of originals, a message (a commit) at a time: past the
+	 * checkpoint threshold (32 MB of WAL) */
+	size_t n = 1 << 20;
+	char *orig = malloc(n);
+	assert_non_null(orig);
+	bool due = false;
+	for (int i = 0; i < 40; i++) {
+		for (size_t k = 0; k < n; k++)
+			orig[k] = (char)('a' + (k * 7 + (size_t)i) % 26);
+		char src[32], sha[65];
+		snprintf(src, sizeof src, "m%d", i);
+		snprintf(sha, sizeof sha, "%064d", i);
+		pc_custody cu = {sha, 0, src, "<id@x>", 1000 + i, "{}", orig, n, true};
+		assert_int_equal(pc_store_begin(w), 0);
+		assert_int_equal(pc_store_custody_put(w, &cu), 0);
+		assert_int_equal(pc_store_commit(w), 0);
+		assert_int_equal(pc_store_sync(w), 0);
+		due |= pc_store_idle_due(w);
+		if (due)
+			break;
+	}
+	free(orig);
+	if (pc_test_store_pg()) {
+		assert_false(due);
+	} else {
+		/* the commits did not checkpoint (the database file is still
+		 * small, the originals are in the WAL); idle copies them in */
+		assert_true(due);
+		struct stat sb;
+		assert_int_equal(stat(path, &sb), 0);
+		assert_true(sb.st_size < 4 << 20);
+		pc_store_idle(w);
+		assert_false(pc_store_idle_due(w));
+		assert_int_equal(stat(path, &sb), 0);
+		assert_true(sb.st_size > 30 << 20);
+	}
+	pc_store_close(r);
+	pc_store_close(w);
+}
+
 static void test_bad_file(void **state)
 {
 	if (pc_test_store_pg())
@@ -305,6 +368,7 @@ int main(void)
 	    cmocka_unit_test(test_keys),
 	    cmocka_unit_test_setup_teardown(test_counts_and_reopen, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_hold_sync_idle, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_history_rules, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_private_files, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_nodes_one_campaign, setup, teardown),
