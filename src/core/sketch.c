@@ -88,7 +88,7 @@ enum { K_WORD = 0, K_SPACE = 1, K_TRIM = 2, K_BAD = 4, K_LEAD = 8 };
 	 : (c) >= 0x80 || IS_ALPHA(c)                ? K_WORD                                                          \
 	 : IS_DIGIT(c)                               ? K_BAD                                                           \
 	                                             : K_TRIM | (IS_BADP(c) ? K_BAD : 0))
-#define LOW(c) ((c) >= 'A' && (c) <= 'Z' ? (c) + 32 : (c))
+#define LOW(c) ((c) + ((c) >= 'A' && (c) <= 'Z' ? 32 : 0))
 #define R4(f, b) f(b), f((b) + 1), f((b) + 2), f((b) + 3)
 #define R16(f, b) R4(f, b), R4(f, (b) + 4), R4(f, (b) + 8), R4(f, (b) + 12)
 #define R64(f, b) R16(f, b), R16(f, (b) + 16), R16(f, (b) + 32), R16(f, (b) + 48)

@@ -135,6 +135,7 @@ static int spawn(const pc_pool *p, slot *s, char *const *argv, unsigned gen, lon
                  size_t errlen)
 {
 	s->cpu_ms = 0;
+	s->after_until = 0;
 	if (p->has_procs) {
 		pid_t pid;
 		int fd;
@@ -271,7 +272,8 @@ static slot *acquire(pc_pool *p, long long deadline, pc_pool_status *st, char *w
 			} else if (!fresh && (s->state == SLOT_EMPTY || (s->state == SLOT_IDLE && s->gen != p->gen)))
 				fresh = s;
 		}
-		if (!pick && !fresh)
+		/* a live worker, even one checkpointing, before starting one */
+		if (!pick)
 			pick = later;
 		if (pick) {
 			pick->state = SLOT_BUSY;

@@ -50,9 +50,24 @@ typedef struct worker {
 	pc_scanner *sc;
 	pc_wbuf reply;
 	char err[512];
-	unsigned dberr; /* store operations that failed during this request's scan */
-	char dkey[33];  /* the scanned delivery's key, "" none */
+	unsigned dberr;         /* store operations that failed during this request's scan */
+	char dkey[33];          /* the scanned delivery's key, "" none */
+	struct pc_store *store; /* held (store.h): committed by commit_scan */
 } worker;
+
+/* What the scan wrote to the store (campaign, custody, history: one
+ * transaction) made durable now, before the act step: that step's rescans
+ * of a neutralised copy (GMime, MyHTML: the longest part of some messages)
+ * run without the store, and the write lock is not held through them; a
+ * worker killed in them loses nothing the scan recorded. A failed commit
+ * is a store error the front end acts on ([store] on_error). */
+static void commit_scan(worker *w)
+{
+	if (w->store && pc_store_sync(w->store) != 0) {
+		w->dberr++;
+		fprintf(stderr, "portcullis worker: store: %s\n", pc_store_error(w->store));
+	}
+}
 
 static char *dupn(const pc_wire_rec *r)
 {
@@ -241,6 +256,7 @@ static void handle(worker *w, const request *q)
 	         : q->ref                      ? q->ref
 	                                       : "-");
 	const pc_msg *m = pc_scan(w->sc, q->msg, q->msgn, source, (const char *const *)q->rcpt, q->nrcpt);
+	commit_scan(w);
 	if (!m) {
 		out_of(w, "memory", "out of memory while scanning");
 		return;
@@ -311,7 +327,7 @@ int pc_milter_worker(const pc_config *cfg, int fd)
 	}
 	pc_scanner_keep_for_rewrite(w.sc, 1);
 	/* one commit per message, made before its answer (store.h) */
-	if (res.store)
+	if ((w.store = res.store))
 		pc_store_hold(res.store);
 	/* The CPU budget's backstop. The scan stops itself at limits.cpu
 	 * (pc_msg_out_of_time, between parts and detectors); a step that
@@ -374,13 +390,7 @@ int pc_milter_worker(const pc_config *cfg, int fd)
 			handle(&w, &q);
 		if (have_timer)
 			timer_settime(cpu_timer, 0, &disarm, NULL);
-		/* what the store learnt from it is durable before the answer; a
-		 * failed commit is a store error the front end acts on
-		 * ([store] on_error) like any other */
-		if (res.store && pc_store_sync(res.store) != 0) {
-			w.dberr++;
-			fprintf(stderr, "portcullis worker: store: %s\n", pc_store_error(res.store));
-		}
+		commit_scan(&w); /* nothing open after a scan: a backstop */
 		/* its CPU time so far: the pool tells a worker busy with a
 		 * message from one waiting when it has to kill it */
 		struct rusage ru;

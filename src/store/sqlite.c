@@ -25,6 +25,10 @@
  *     7: member.dkey, the delivery key (campaign/cluster.c): a delivery
  *        scanned twice (the MTA retrying after a 451, under a new queue
  *        id) is one member.
+ *   Held (pc_store_hold, a milter worker): a message's writes are one
+ *   transaction committed by sq_sync before its answer, and SQLite's
+ *   autocheckpoint hook is replaced by wal_frames_hook, so the WAL is
+ *   checkpointed by sq_idle after the answer, not inside a commit.
  *   WAL journal, so a scan and a reader (hunt, dashboard) do not block
  *   each other; busy_timeout waits for another writer instead of failing.
  *   Statements are prepared once per connection, on first use. Strings
@@ -52,7 +56,8 @@
 #define MAX_TEXT 1000
 /* a checkpoint (two fsyncs) per 32 MB of WAL, not per 4 MB */
 #define WAL_CHECKPOINT_FRAMES 8192
-#define WAL_CHECKPOINT_FRAMES_S "8192"
+#define STR_(x) #x
+#define STR(x) STR_(x)
 #define MAX_BANDS 256         /* band keys kept per campaign: enough for its variants, bounded */
 #define MAX_BAND_CAMPAIGNS 32 /* campaigns one band key indexes */
 
@@ -277,6 +282,11 @@ static int flush(sq *q)
 	if (!q->batch_open)
 		return 0;
 	q->batch_open = false;
+	if (sqlite3_get_autocommit(q->db)) { /* SQLite rolled it back itself (full disk, I/O error) */
+		snprintf(q->lost_why, sizeof q->lost_why, "the transaction was rolled back after an error");
+		q->lost += q->batch_n;
+		return -1;
+	}
 	if (sqlite3_exec(q->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
 		return 0;
 	snprintf(q->lost_why, sizeof q->lost_why, "%s", sqlite3_errmsg(q->db));
@@ -433,6 +443,14 @@ static int sq_begin(pc_store *st)
 		snprintf(st->error, sizeof st->error, "transaction already open");
 		return -1;
 	}
+	if (q->batch_open && sqlite3_get_autocommit(q->db)) {
+		/* SQLite rolled the batch back itself after an error (full disk,
+		 * I/O): its records are lost (flush says so), and a savepoint
+		 * now would be a transaction of its own */
+		snprintf(q->lost_why, sizeof q->lost_why, "the transaction was rolled back after an error");
+		q->lost += q->batch_n;
+		q->batch_open = false;
+	}
 	if (!q->batch_open) {
 		if (sqlite3_exec(q->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 			return fail(st, "begin");
@@ -529,8 +547,13 @@ static void sq_hold(pc_store *st)
 static int sq_sync(pc_store *st)
 {
 	sq *q = st->impl;
-	if (q->in_tx) {
-		snprintf(st->error, sizeof st->error, "a message's transaction is still open");
+	if (q->in_tx) { /* a caller's slip: its unfinished work goes, the rest is committed */
+		sqlite3_exec(q->db, "ROLLBACK TO m; RELEASE m", NULL, NULL, NULL);
+		q->in_tx = false;
+		size_t lost = q->lost;
+		flush(q);
+		q->lost = lost;
+		snprintf(st->error, sizeof st->error, "a message's transaction was still open: rolled back");
 		return -1;
 	}
 	size_t lost = q->lost;
@@ -1141,7 +1164,7 @@ pc_store *pc_store_sqlite_open(const char *path, char *err, size_t errlen)
 	                                     * a checkpoint (two fsyncs) per 32 MB of WAL, not per 4 MB */
 	                                    "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF; PRAGMA "
 	                                    "cache_size=-65536; PRAGMA temp_store=MEMORY; PRAGMA "
-	                                    "wal_autocheckpoint=" WAL_CHECKPOINT_FRAMES_S ";",
+	                                    "wal_autocheckpoint=" STR(WAL_CHECKPOINT_FRAMES) ";",
 	                                    NULL, NULL, &msg) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path, msg ? msg : sqlite3_errmsg(q->db));
 		sqlite3_free(msg);
