@@ -52,9 +52,9 @@
 #define PC_W_SCANUS 'u' /* decimal: microseconds the worker spent on this request (metrics) */
 #define PC_W_DBERR 'e'  /* decimal: store operations that failed during its scan (metrics) */
 #define PC_W_DKEY 'k'   /* the delivery's key (core/msg.h): a quarantined retry is kept once */
-#define PC_W_AFTER                                                                                                     \
-	'z' /* "1": after this answer the worker checkpoints its store (pc_store_idle):                                \
-	     * another worker, if one is idle, should have the next message */
+/* "1": after this answer the worker checkpoints its store (pc_store_idle):
+ * another worker, if one is idle, should have the next message */
+#define PC_W_AFTER 'z'
 /* the worker's first frame, once it is confined and can scan */
 #define PC_W_READY 'Y'
 

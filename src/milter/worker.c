@@ -412,7 +412,7 @@ int pc_milter_worker(const pc_config *cfg, int fd)
 		}
 		if (w.dkey[0])
 			pc_wire_puts(&w.reply, PC_W_DKEY, w.dkey);
-		bool housekeeping = res.store && pc_store_idle_due(res.store);
+		bool housekeeping = w.store && pc_store_idle_due(w.store);
 		if (housekeeping)
 			pc_wire_puts(&w.reply, PC_W_AFTER, "1");
 		int s = pc_wire_send(fd, &w.reply, 0);
@@ -424,7 +424,7 @@ int pc_milter_worker(const pc_config *cfg, int fd)
 		/* housekeeping after the answer, not in it: a checkpoint's two
 		 * fsyncs (40 ms on a slow disk) were the slowest answers */
 		if (housekeeping)
-			pc_store_idle(res.store);
+			pc_store_idle(w.store);
 	}
 	pc_wbuf_free(&in);
 	if (have_timer)

@@ -56,8 +56,8 @@
 #define MAX_TEXT 1000
 /* a checkpoint (two fsyncs) per 32 MB of WAL, not per 4 MB */
 #define WAL_CHECKPOINT_FRAMES 8192
-#define STR_(x) #x
-#define STR(x) STR_(x)
+#define STR(x) #x
+#define XSTR(x) STR(x)
 #define MAX_BANDS 256         /* band keys kept per campaign: enough for its variants, bounded */
 #define MAX_BAND_CAMPAIGNS 32 /* campaigns one band key indexes */
 
@@ -231,8 +231,7 @@ typedef struct sq {
 	sqlite3 *db;
 	sqlite3_stmt *st[S_COUNT];
 	bool in_tx;      /* a message's savepoint is open */
-	bool held;       /* pc_store_hold: commits wait for sq_sync; checkpoints for sq_idle */
-	int wal_frames;  /* frames in the WAL after the last commit (held: wal_frames_hook) */
+	int wal_frames;  /* frames in the WAL after the last commit (pc_store_hold: wal_frames_hook) */
 	bool batch_open; /* the outer write transaction is open */
 	size_t batch_max, batch_n;
 	long batch_ms;
@@ -274,19 +273,30 @@ sqlite3 *pc_sqlite_db(pc_store *st, bool *in_tx)
 	return q->db;
 }
 
+/* Whether SQLite rolled the open batch back itself after an error (full
+ * disk, I/O): then its records are lost (counted for pc_store_flush) and
+ * the batch is closed, so that the next message opens a new one instead
+ * of running a savepoint as a transaction of its own. */
+static bool batch_gone(sq *q)
+{
+	if (!q->batch_open || !sqlite3_get_autocommit(q->db))
+		return false;
+	snprintf(q->lost_why, sizeof q->lost_why, "the transaction was rolled back after an error");
+	q->lost += q->batch_n;
+	q->batch_open = false;
+	return true;
+}
+
 /* Commits the open batch. When that fails the batch's records are gone:
  * the count and reason stay (sticky) for pc_store_flush to report, so a
  * scan does not end as if they had been stored. */
 static int flush(sq *q)
 {
+	if (batch_gone(q))
+		return -1;
 	if (!q->batch_open)
 		return 0;
 	q->batch_open = false;
-	if (sqlite3_get_autocommit(q->db)) { /* SQLite rolled it back itself (full disk, I/O error) */
-		snprintf(q->lost_why, sizeof q->lost_why, "the transaction was rolled back after an error");
-		q->lost += q->batch_n;
-		return -1;
-	}
 	if (sqlite3_exec(q->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
 		return 0;
 	snprintf(q->lost_why, sizeof q->lost_why, "%s", sqlite3_errmsg(q->db));
@@ -443,14 +453,7 @@ static int sq_begin(pc_store *st)
 		snprintf(st->error, sizeof st->error, "transaction already open");
 		return -1;
 	}
-	if (q->batch_open && sqlite3_get_autocommit(q->db)) {
-		/* SQLite rolled the batch back itself after an error (full disk,
-		 * I/O): its records are lost (flush says so), and a savepoint
-		 * now would be a transaction of its own */
-		snprintf(q->lost_why, sizeof q->lost_why, "the transaction was rolled back after an error");
-		q->lost += q->batch_n;
-		q->batch_open = false;
-	}
+	batch_gone(q);
 	if (!q->batch_open) {
 		if (sqlite3_exec(q->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 			return fail(st, "begin");
@@ -538,7 +541,6 @@ static int wal_frames_hook(void *ctx, sqlite3 *db, const char *name, int frames)
 static void sq_hold(pc_store *st)
 {
 	sq *q = st->impl;
-	q->held = true;
 	q->batch_max = SIZE_MAX;
 	q->batch_ms = LONG_MAX;
 	sqlite3_wal_hook(q->db, wal_frames_hook, q);
@@ -547,22 +549,20 @@ static void sq_hold(pc_store *st)
 static int sq_sync(pc_store *st)
 {
 	sq *q = st->impl;
-	if (q->in_tx) { /* a caller's slip: its unfinished work goes, the rest is committed */
+	bool open = q->in_tx;
+	if (open) { /* a caller's slip: its unfinished work goes, the rest is committed */
 		sqlite3_exec(q->db, "ROLLBACK TO m; RELEASE m", NULL, NULL, NULL);
 		q->in_tx = false;
-		size_t lost = q->lost;
-		flush(q);
-		q->lost = lost;
-		snprintf(st->error, sizeof st->error, "a message's transaction was still open: rolled back");
-		return -1;
 	}
 	size_t lost = q->lost;
-	if (flush(q) == 0)
-		return 0;
-	snprintf(st->error, sizeof st->error, "commit failed (%.150s): the message's records were not stored",
-	         q->lost_why);
-	q->lost = lost; /* reported here, to this message's answer */
-	return -1;
+	int rc = flush(q);
+	q->lost = lost; /* reported here, to this message's answer, not again by pc_store_flush */
+	if (open)
+		snprintf(st->error, sizeof st->error, "a message's transaction was still open: rolled back");
+	else if (rc != 0)
+		snprintf(st->error, sizeof st->error, "commit failed (%.150s): the message's records were not stored",
+		         q->lost_why);
+	return open || rc != 0 ? -1 : 0;
 }
 
 static bool sq_idle_due(pc_store *st)
@@ -1164,7 +1164,7 @@ pc_store *pc_store_sqlite_open(const char *path, char *err, size_t errlen)
 	                                     * a checkpoint (two fsyncs) per 32 MB of WAL, not per 4 MB */
 	                                    "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF; PRAGMA "
 	                                    "cache_size=-65536; PRAGMA temp_store=MEMORY; PRAGMA "
-	                                    "wal_autocheckpoint=" STR(WAL_CHECKPOINT_FRAMES) ";",
+	                                    "wal_autocheckpoint=" XSTR(WAL_CHECKPOINT_FRAMES) ";",
 	                                    NULL, NULL, &msg) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path, msg ? msg : sqlite3_errmsg(q->db));
 		sqlite3_free(msg);
