@@ -3,7 +3,7 @@
 or the front end: requests straight to `portcullis milter --worker` over
 its socket (fd 0), one at a time, as the front end sends them.
 
-usage: bench/worker.py [--messages N] [--runs R] [--nostore] DIR PORTCULLIS [PORTCULLIS ...]
+usage: bench/worker.py [--messages N] [--runs R] [--nostore] [--conf TEXT] DIR PORTCULLIS [PORTCULLIS ...]
 
 DIR holds the messages (*.eml, e.g. tests/milter/gen_load.py DIR 3000;
 used in name order, repeated as needed). Each binary gets a fresh store
@@ -12,7 +12,9 @@ binaries the runs alternate (A B A B ...), so that whatever else the
 machine does hits all alike. Prints per run the worker's CPU time per
 message (utime + stime from /proc/PID/stat after 50 unmeasured messages)
 and the answer's latency (request sent to answer read) p50/p99/p99.9/max,
-then the best CPU of each binary. DNS is off; the sandbox is on.
+then the best CPU of each binary. DNS is off; the sandbox is on. --conf
+appends configuration text (e.g. "[evidence]\nkeep_originals = no") to
+measure what one part of the store costs.
 """
 import argparse
 import os
@@ -30,6 +32,7 @@ ap.add_argument("portcullis", nargs="+")
 ap.add_argument("--messages", type=int, default=3000)
 ap.add_argument("--runs", type=int, default=2)
 ap.add_argument("--nostore", action="store_true")
+ap.add_argument("--conf", default="", help="configuration text appended (\\n for new lines)")
 a = ap.parse_args()
 WARM = 50
 names = sorted(f for f in os.listdir(a.dir) if f.endswith(".eml"))
@@ -67,7 +70,8 @@ def run(binary):
     try:
         conf = os.path.join(t, "portcullis.conf")
         store = "" if a.nostore else "[history]\ndatabase = %s/store.db\n" % t
-        open(conf, "w").write("[dns]\nservers = off\n[quarantine]\ndirectory = %s/q\n%s" % (t, store))
+        open(conf, "w").write("[dns]\nservers = off\n[quarantine]\ndirectory = %s/q\n%s%s\n" %
+                              (t, store, a.conf.replace("\\n", "\n")))
         ours, theirs = socket.socketpair()
         p = subprocess.Popen([binary, "milter", "--worker", "-c", conf], stdin=theirs, stdout=subprocess.DEVNULL)
         theirs.close()

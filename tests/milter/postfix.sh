@@ -6,6 +6,7 @@
 #   postfix.sh stop   DIR
 #   postfix.sh queue  DIR      (number of messages still queued)
 #   postfix.sh flush  DIR      (postqueue -f)
+#   postfix.sh list   DIR      (what queue counts: each file, its envelope)
 #
 # Everything lives under DIR: etc/ (main.cf, master.cf, vmailbox), queue/,
 # data/, Maildir/ (every recipient of the test domains) and maillog.
@@ -290,15 +291,30 @@ cmd_queue() {
 	echo "$n"
 }
 
+# For a failed check: the files queue counts, each with its sender and
+# recipients (postcat -e), so that an unexpected one can be named.
+cmd_list() {
+	[ $# -eq 1 ] || die "usage: list DIR"
+	q=$1/queue
+	for sub in maildrop incoming active deferred hold; do
+		[ -d "$q/$sub" ] || continue
+		find "$q/$sub" -type f | while read -r f; do
+			echo "${f#"$q"/} $(ls -l "$f" | awk '{print $5 " bytes"}')"
+			postcat -c "$1/etc" -e "$f" 2>&1 | grep -E '^(sender|recipient|original_recipient|message_arrival_time):' |
+				sed 's/^/    /'
+		done
+	done
+}
+
 cmd_flush() {
 	[ $# -eq 1 ] || die "usage: flush DIR"
 	postqueue -c "$1/etc" -f
 }
 
-[ $# -ge 1 ] || die "usage: postfix.sh start|stop|reload|queue|flush DIR ..."
+[ $# -ge 1 ] || die "usage: postfix.sh start|stop|reload|queue|list|flush DIR ..."
 cmd=$1
 shift
 case $cmd in
-start | stop | reload | queue | flush) "cmd_$cmd" "$@" ;;
+start | stop | reload | queue | list | flush) "cmd_$cmd" "$@" ;;
 *) die "unknown command '$cmd'" ;;
 esac
