@@ -418,7 +418,7 @@ int pc_pg_add_value(pc_store *st, long long id, const char *kind, const char *va
 	return added;
 }
 
-/* The values of a member, by kind, as SQLite's sq_add adds them one by
+/* The values of a member, by kind, as SQLite's pc_sqlite_campaign_add adds them one by
  * one (the empty ones are not values). */
 typedef struct values {
 	const char **kind, **value;

@@ -8,12 +8,8 @@
  *   upgrade it once. A store newer than this program is refused.
  *     1: contact(sender, domain, rcpt, first_seen, last_seen, count): one
  *        row per (sender address, recipient), indexed by sender domain.
- *     2: campaign (counters, verdict, status, the first member's MinHash
- *        signature), campaign_band (LSH band key -> campaign, at most
- *        MAX_BANDS keys per campaign), member (one row per message, unique
- *        by source and Message-ID), campaign_value (recipients, senders,
- *        tracker hosts, URL templates, infrastructure and tokens of a
- *        campaign with member counts), audit (who did what, when).
+ *     2: campaign, campaign_band, member, campaign_value, audit
+ *        (store/sqlite_campaign.c).
  *     3: audit gets the quarantine's columns (qid, reason, mail_from,
  *        sha256; source is the quarantine directory) and audit_rcpt the
  *        recipients of a release (store/sqlite_audit.c).
@@ -32,7 +28,7 @@
  *   WAL journal, so a scan and a reader (hunt, dashboard) do not block
  *   each other; busy_timeout waits for another writer instead of failing.
  *   Statements are prepared once per connection, on first use. Strings
- *   longer than MAX_TEXT bytes are cut (they come from mail), at a
+ *   longer than PC_SQLITE_MAX_TEXT bytes are cut (they come from mail), at a
  *   character boundary, and stored as valid UTF-8.
  */
 #include <errno.h>
@@ -53,42 +49,12 @@
 
 #define SCHEMA_VERSION 7
 #define MAX_ADDR 320
-#define MAX_TEXT 1000
 /* a checkpoint (two fsyncs) per 32 MB of WAL, not per 4 MB */
 #define WAL_CHECKPOINT_FRAMES 8192
 #define STR(x) #x
 #define XSTR(x) STR(x)
-#define MAX_BANDS 256         /* band keys kept per campaign: enough for its variants, bounded */
-#define MAX_BAND_CAMPAIGNS 32 /* campaigns one band key indexes */
 
-enum {
-	S_ADDR_RCPT,
-	S_ADDR_ANY,
-	S_DOMAIN_ANY,
-	S_UPSERT,
-	S_CANDIDATES,
-	S_CAMPAIGN_GET,
-	S_INFRA,
-	S_MEMBER_FIND_BOTH,
-	S_CAMPAIGN_NEW,
-	S_MEMBER_ADD,
-	S_BAND_ADD,
-	S_VALUE_NEW,
-	S_CAMPAIGN_UPDATE,
-	S_MEMBER_VERDICT,
-	S_CAMPAIGN_VERDICT,
-	S_MARK,
-	S_MARK_MEMBERS,
-	S_LIST,
-	S_VALUES,
-	S_MEMBERS,
-	S_AUDIT,
-	S_AUDIT_LIST,
-	S_AUDIT_LIST_ALL,
-	S_SAVEPOINT,
-	S_RELEASE,
-	S_COUNT
-};
+enum { S_ADDR_RCPT, S_ADDR_ANY, S_DOMAIN_ANY, S_UPSERT, S_SAVEPOINT, S_RELEASE, S_COUNT };
 
 static const char *const sql[S_COUNT] = {
     [S_ADDR_RCPT] = "SELECT count, first_seen FROM contact WHERE sender = ?1 AND rcpt = ?2",
@@ -101,64 +67,9 @@ static const char *const sql[S_COUNT] = {
                  " VALUES (?1, ?2, ?3, ?4, ?4, 1) ON CONFLICT (sender, rcpt) DO UPDATE SET"
                  " last_seen = MAX(last_seen, excluded.last_seen), count = count + 1,"
                  " first_seen = MIN(first_seen, excluded.first_seen)",
-    /* at most 16 x MAX_BAND_CAMPAIGNS rows, counted in C (sq_candidates) */
-    [S_CANDIDATES] = "SELECT campaign FROM campaign_band"
-                     " WHERE band IN (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)",
-    [S_CAMPAIGN_GET] = "SELECT id, size, recipients, tokened, tokens, senders, first_contact, first_seen,"
-                       " last_seen, verdict, status, why, subject, sig, analyst FROM campaign WHERE id = ?1",
-    [S_INFRA] = "SELECT 1 FROM campaign_value WHERE campaign = ?1 AND kind = 'infra' AND value = ?2",
-    /* the same delivery scanned again (the MTA retrying after a 451 gives
-     * it a new queue id, so a new source): found by its delivery key */
-    [S_MEMBER_FIND_BOTH] = "SELECT campaign FROM member WHERE source = ?1 AND message_id = ?2"
-                           " UNION ALL SELECT campaign FROM member WHERE dkey = ?3 AND dkey <> '' LIMIT 1",
-    [S_CAMPAIGN_NEW] = "INSERT INTO campaign (first_seen, last_seen, subject, sig) VALUES (?1, ?1, ?2, ?3)",
-    [S_MEMBER_ADD] = "INSERT INTO member (campaign, source, message_id, sender, subject, rcpt, token, rule, seen,"
-                     " verdict, first_contact, own_verdict, own_rule, established, dkey)"
-                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?10, ?8, ?12, ?13)",
-    /* a band key already shared by MAX_BAND_CAMPAIGNS campaigns is boilerplate
-     * (a common footer, an ESP's layout): it indexes no more, so no lookup
-     * ever reads more than 16 x MAX_BAND_CAMPAIGNS rows */
-    /* one statement for a member's 16 keys; "fewer than ?18 campaigns"
-     * is "no ?18th row", read by the (band, campaign) key without the
-     * temporary table a COUNT over a LIMIT subquery builds (that form
-     * cost 28,000 instructions a key, this one a fifth of it) */
-    [S_BAND_ADD] = "WITH k(band) AS (VALUES (?1),(?2),(?3),(?4),(?5),(?6),(?7),(?8),(?9),(?10),(?11),(?12),(?13),"
-                   "(?14),(?15),(?16)) INSERT OR IGNORE INTO campaign_band (band, campaign) SELECT band, ?17 FROM k"
-                   " WHERE (SELECT 1 FROM campaign_band b WHERE b.band = k.band LIMIT 1 OFFSET ?18 - 1) IS NULL",
-    [S_VALUE_NEW] = "INSERT INTO campaign_value (campaign, kind, value, count) VALUES (?1, ?2, ?3, 1)"
-                    " ON CONFLICT (campaign, kind, value) DO UPDATE SET count = count + 1 RETURNING count",
-    [S_CAMPAIGN_UPDATE] = "UPDATE campaign SET size = size + 1, recipients = recipients + ?2,"
-                          " tokened = tokened + ?3, tokens = tokens + ?4, senders = senders + ?5,"
-                          " first_contact = first_contact + ?6, nbands = nbands + ?7,"
-                          " first_seen = MIN(first_seen, ?8), last_seen = MAX(last_seen, ?8) WHERE id = ?1",
-    /* by the unique (source, message_id) index: a campaign of 10,000
-     * members is not scanned for each new one */
-    [S_MEMBER_VERDICT] = "UPDATE member INDEXED BY sqlite_autoindex_member_1 SET verdict = ?4, rule = ?5,"
-                         " own_verdict = ?6, own_rule = ?7 WHERE source = ?2 AND message_id = ?3 AND campaign = ?1",
-    [S_CAMPAIGN_VERDICT] = "UPDATE campaign SET verdict = MAX(verdict, ?2) WHERE id = ?1",
-    /* malicious: every member at least quarantine (an automatic mark spares
-     * the established senders' members, see cluster.c); benign or open:
-     * every member back to its own verdict */
-    [S_MARK_MEMBERS] = "UPDATE member SET verdict = CASE WHEN ?2 = 1 AND (?3 OR NOT established)"
-                       " THEN MAX(own_verdict, ?4) ELSE own_verdict END,"
-                       " rule = CASE WHEN ?2 = 1 AND (?3 OR NOT established) AND own_verdict < ?4 THEN 'campaign'"
-                       " ELSE own_rule END WHERE campaign = ?1",
-    [S_MARK] = "UPDATE campaign SET status = ?2, why = ?3, analyst = ?4,"
-               " verdict = (SELECT COALESCE(MAX(verdict), 0) FROM member WHERE campaign = ?1) WHERE id = ?1",
-    [S_LIST] = "SELECT id, size, recipients, tokened, tokens, senders, first_contact, first_seen, last_seen,"
-               " verdict, status, why, subject, sig, analyst FROM campaign WHERE size >= ?1"
-               " ORDER BY last_seen DESC, id DESC",
-    [S_VALUES] = "SELECT value, count FROM campaign_value WHERE campaign = ?1 AND kind = ?2"
-                 " ORDER BY count DESC, value LIMIT ?3",
-    [S_MEMBERS] = "SELECT source, message_id, sender, subject, rcpt, rule, token, seen, verdict FROM member"
-                  " WHERE campaign = ?1 ORDER BY seen, id",
-    [S_AUDIT] = "INSERT INTO audit (at, actor, action, campaign, source, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    [S_AUDIT_LIST] = "SELECT id, at, actor, action, campaign, source, detail FROM audit WHERE campaign = ?1"
-                     " ORDER BY id",
     /* prepared once: a message opens and releases its savepoint twice */
     [S_SAVEPOINT] = "SAVEPOINT m",
     [S_RELEASE] = "RELEASE m",
-    [S_AUDIT_LIST_ALL] = "SELECT id, at, actor, action, campaign, source, detail FROM audit ORDER BY id",
 };
 
 /* migrations[v] takes a store from version v to v + 1 */
@@ -384,11 +295,10 @@ void pc_sqlite_text(sqlite3_stmt *s, int i, const char *v, size_t max)
 
 static void text(sqlite3_stmt *s, int i, const char *v)
 {
-	pc_sqlite_text(s, i, v, MAX_TEXT);
+	pc_sqlite_text(s, i, v, PC_SQLITE_MAX_TEXT);
 }
 
-/* Steps a statement that returns no rows: 0 or -1 with the error kept. */
-static int run(pc_store *st, sqlite3_stmt *s, const char *what)
+int pc_sqlite_run(pc_store *st, sqlite3_stmt *s, const char *what)
 {
 	if (!s)
 		return -1;
@@ -601,397 +511,13 @@ static int sq_remember(pc_store *st, const char *sender, const char *domain, con
 			text(s, 3, rcpt[i]);
 			sqlite3_bind_int64(s, 4, (sqlite3_int64)when);
 		}
-		if (run(st, s, "history write") != 0) {
+		if (pc_sqlite_run(st, s, "history write") != 0) {
 			if (own)
 				sq_rollback(st);
 			return -1;
 		}
 	}
 	return own ? sq_commit(st) : 0;
-}
-
-/* ---- campaigns (schema 2) ---- */
-
-/* The campaigns sharing the most band keys with the message (ties: the
- * newer first). The time window is the caller's to check on the
- * campaign it reads anyway. Bounded: at most PC_STORE_BANDS x
- * MAX_BAND_CAMPAIGNS rows, counted in a small open-addressing table. */
-#define CAND_SLOTS 1024
-static int sq_candidates(pc_store *st, const uint64_t *bands, size_t nbands, long long *ids, size_t max, size_t *n)
-{
-	*n = 0;
-	sqlite3_stmt *s = stmt(st, S_CANDIDATES);
-	if (!s)
-		return -1;
-	for (int i = 0; i < PC_STORE_BANDS; i++) /* fewer keys repeat the first */
-		sqlite3_bind_int64(s, i + 1, (sqlite3_int64)bands[(size_t)i < nbands ? (size_t)i : 0]);
-	static long long key[CAND_SLOTS];
-	static unsigned count[CAND_SLOTS];
-	memset(count, 0, sizeof count);
-	size_t used = 0;
-	int rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW && used < CAND_SLOTS / 2) {
-		long long id = sqlite3_column_int64(s, 0);
-		size_t h = (size_t)((unsigned long long)id * 0x9e3779b97f4a7c15ULL >> 54) & (CAND_SLOTS - 1);
-		while (count[h] && key[h] != id)
-			h = (h + 1) & (CAND_SLOTS - 1);
-		if (!count[h]) {
-			key[h] = id;
-			used++;
-		}
-		count[h]++;
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return fail(st, "campaign lookup");
-	/* the top `max` by count, then id */
-	while (*n < max) {
-		size_t best = CAND_SLOTS;
-		for (size_t i = 0; i < CAND_SLOTS; i++)
-			if (count[i] && (best == CAND_SLOTS || count[i] > count[best] ||
-			                 (count[i] == count[best] && key[i] > key[best])))
-				best = i;
-		if (best == CAND_SLOTS)
-			break;
-		ids[(*n)++] = key[best];
-		count[best] = 0;
-	}
-	return 0;
-}
-
-static void read_rec(sqlite3_stmt *s, pc_campaign_rec *r)
-{
-	memset(r, 0, sizeof *r);
-	r->id = sqlite3_column_int64(s, 0);
-	r->size = (long)sqlite3_column_int64(s, 1);
-	r->recipients = (long)sqlite3_column_int64(s, 2);
-	r->tokened = (long)sqlite3_column_int64(s, 3);
-	r->tokens = (long)sqlite3_column_int64(s, 4);
-	r->senders = (long)sqlite3_column_int64(s, 5);
-	r->first_contact = (long)sqlite3_column_int64(s, 6);
-	r->first_seen = (time_t)sqlite3_column_int64(s, 7);
-	r->last_seen = (time_t)sqlite3_column_int64(s, 8);
-	int v = sqlite3_column_int(s, 9);
-	r->verdict = v >= PC_ACTION_ACCEPT && v <= PC_ACTION_REJECT ? (pc_action)v : PC_ACTION_ACCEPT;
-	int stt = sqlite3_column_int(s, 10);
-	r->status =
-	    stt == PC_CAMPAIGN_MALICIOUS || stt == PC_CAMPAIGN_BENIGN ? (pc_campaign_status)stt : PC_CAMPAIGN_OPEN;
-	snprintf(r->why, sizeof r->why, "%s", pc_sqlite_col(s, 11));
-	snprintf(r->subject, sizeof r->subject, "%s", pc_sqlite_col(s, 12));
-	r->analyst = sqlite3_column_int(s, 14) != 0;
-	const void *sig = sqlite3_column_blob(s, 13);
-	if (sig && sqlite3_column_bytes(s, 13) == (int)sizeof r->sig)
-		memcpy(r->sig, sig, sizeof r->sig);
-	else
-		memset(r->sig, 0xff, sizeof r->sig);
-}
-
-static int sq_get(pc_store *st, long long id, pc_campaign_rec *rec)
-{
-	sqlite3_stmt *s = stmt(st, S_CAMPAIGN_GET);
-	if (!s)
-		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		read_rec(s, rec);
-	sqlite3_reset(s);
-	if (rc == SQLITE_ROW)
-		return 1;
-	return rc == SQLITE_DONE ? 0 : fail(st, "campaign read");
-}
-
-static int sq_infra(pc_store *st, long long id, const char *const *infra, size_t n)
-{
-	int found = 0;
-	for (size_t i = 0; i < n; i++) {
-		sqlite3_stmt *s = stmt(st, S_INFRA);
-		if (!s)
-			return -1;
-		sqlite3_bind_int64(s, 1, id);
-		text(s, 2, infra[i]);
-		int rc = sqlite3_step(s);
-		sqlite3_reset(s);
-		if (rc == SQLITE_ROW)
-			found++;
-		else if (rc != SQLITE_DONE)
-			return fail(st, "campaign read");
-	}
-	return found;
-}
-
-static int sq_member_find(pc_store *st, const char *source, const char *message_id, const char *dkey, long long *id)
-{
-	if (!source || !message_id)
-		return 0;
-	sqlite3_stmt *s = stmt(st, S_MEMBER_FIND_BOTH);
-	if (!s)
-		return -1;
-	text(s, 1, source);
-	text(s, 2, message_id);
-	text(s, 3, dkey);
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*id = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	if (rc == SQLITE_ROW)
-		return 1;
-	return rc == SQLITE_DONE ? 0 : fail(st, "member lookup");
-}
-
-int pc_sqlite_add_value(pc_store *st, long long id, const char *kind, const char *value)
-{
-	if (!value || !*value)
-		return 0;
-	sqlite3_stmt *s = stmt(st, S_VALUE_NEW);
-	if (!s)
-		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
-	text(s, 3, value);
-	int rc = sqlite3_step(s);
-	long long count = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-	if (rc == SQLITE_ROW)
-		rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return fail(st, "campaign write");
-	return count == 1;
-}
-
-static int add_values(pc_store *st, long long id, const char *kind, const char *const *v, size_t n, long *added)
-{
-	for (size_t i = 0; i < n; i++) {
-		int rc = pc_sqlite_add_value(st, id, kind, v[i]);
-		if (rc < 0)
-			return -1;
-		*added += rc;
-	}
-	return 0;
-}
-
-static int sq_add(pc_store *st, long long id, const pc_member *m)
-{
-	sq *q = st->impl;
-	pc_campaign_rec rec;
-	int got = sq_get(st, id, &rec);
-	if (got <= 0)
-		return got < 0 ? -1
-		               : (snprintf(st->error, sizeof st->error, "campaign %lld: no such campaign", id), -1);
-	sqlite3_stmt *s = stmt(st, S_MEMBER_ADD);
-	if (!s)
-		return -1;
-	char rcpt[MAX_TEXT + 1];
-	size_t k = 0;
-	rcpt[0] = '\0';
-	for (size_t i = 0; i < m->nrcpt; i++) {
-		int w = snprintf(rcpt + k, sizeof rcpt - k, "%s%s", i ? " " : "", m->rcpt[i]);
-		if (w < 0 || (size_t)w >= sizeof rcpt - k)
-			break;
-		k += (size_t)w;
-	}
-	sqlite3_bind_int64(s, 1, id);
-	text(s, 2, m->source);
-	text(s, 3, m->message_id);
-	text(s, 4, m->sender);
-	text(s, 5, m->subject);
-	text(s, 6, rcpt);
-	text(s, 7, m->token);
-	text(s, 8, m->rule);
-	sqlite3_bind_int64(s, 9, (sqlite3_int64)m->when);
-	sqlite3_bind_int(s, 10, (int)m->verdict);
-	sqlite3_bind_int(s, 11, m->first_contact ? 1 : 0);
-	sqlite3_bind_int(s, 12, m->established ? 1 : 0);
-	text(s, 13, m->dkey);
-	if (run(st, s, "member write") != 0)
-		return -1;
-	long recipients = 0, scratch = 0;
-	int senders = pc_sqlite_add_value(st, id, "sender", m->sender);
-	int tokens = m->token && *m->token ? pc_sqlite_add_value(st, id, "token", m->token) : 0;
-	if (senders < 0 || tokens < 0 || add_values(st, id, "rcpt", m->rcpt, m->nrcpt, &recipients) != 0 ||
-	    add_values(st, id, "infra", m->infra, m->ninfra, &scratch) != 0 ||
-	    add_values(st, id, "tracker", m->tracker_hosts, m->ntracker_hosts, &scratch) != 0 ||
-	    add_values(st, id, "template", m->templates, m->ntemplates, &scratch) != 0 ||
-	    (m->established && pc_sqlite_add_value(st, id, "established", m->from_domain) < 0))
-		return -1;
-	/* the first members' band keys find the campaign; later members are
-	 * found through them (bounded: MAX_BANDS keys per campaign) */
-	long nbands = 0;
-	if (m->bands && rec.size < MAX_BANDS / PC_STORE_BANDS) {
-		sqlite3_stmt *bs = stmt(st, S_BAND_ADD);
-		if (!bs)
-			return -1;
-		for (int b = 0; b < PC_STORE_BANDS; b++)
-			sqlite3_bind_int64(bs, b + 1, (sqlite3_int64)m->bands[b]);
-		sqlite3_bind_int64(bs, PC_STORE_BANDS + 1, id);
-		sqlite3_bind_int(bs, PC_STORE_BANDS + 2, MAX_BAND_CAMPAIGNS);
-		if (run(st, bs, "campaign write") != 0)
-			return -1;
-		nbands = sqlite3_changes(q->db);
-	}
-	sqlite3_stmt *u = stmt(st, S_CAMPAIGN_UPDATE);
-	if (!u)
-		return -1;
-	sqlite3_bind_int64(u, 1, id);
-	sqlite3_bind_int64(u, 2, recipients);
-	sqlite3_bind_int(u, 3, m->token && *m->token);
-	sqlite3_bind_int(u, 4, tokens);
-	sqlite3_bind_int(u, 5, senders);
-	sqlite3_bind_int(u, 6, m->first_contact ? 1 : 0);
-	sqlite3_bind_int64(u, 7, nbands);
-	sqlite3_bind_int64(u, 8, (sqlite3_int64)m->when);
-	return run(st, u, "campaign write");
-}
-
-static int sq_new(pc_store *st, const pc_member *m, long long *id)
-{
-	sq *q = st->impl;
-	sqlite3_stmt *s = stmt(st, S_CAMPAIGN_NEW);
-	if (!s)
-		return -1;
-	sqlite3_bind_int64(s, 1, (sqlite3_int64)m->when);
-	text(s, 2, m->subject);
-	uint32_t none[PC_STORE_SIG];
-	memset(none, 0xff, sizeof none);
-	sqlite3_bind_blob(s, 3, m->sig ? (const void *)m->sig : (const void *)none, (int)sizeof none, SQLITE_STATIC);
-	if (run(st, s, "campaign write") != 0)
-		return -1;
-	*id = sqlite3_last_insert_rowid(q->db);
-	return sq_add(st, *id, m);
-}
-
-static int sq_member_verdict(pc_store *st, long long id, const char *source, const char *message_id, pc_action v,
-                             const char *rule, pc_action own, const char *own_rule)
-{
-	sqlite3_stmt *s = stmt(st, S_MEMBER_VERDICT);
-	if (!s)
-		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	text(s, 2, source);
-	text(s, 3, message_id);
-	sqlite3_bind_int(s, 4, (int)v);
-	text(s, 5, rule);
-	sqlite3_bind_int(s, 6, (int)own);
-	text(s, 7, own_rule);
-	if (run(st, s, "member write") != 0)
-		return -1;
-	s = stmt(st, S_CAMPAIGN_VERDICT);
-	if (!s)
-		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int(s, 2, (int)v);
-	return run(st, s, "campaign write");
-}
-
-static int sq_mark(pc_store *st, long long id, pc_campaign_status status, bool analyst, pc_action action,
-                   const char *why)
-{
-	sqlite3_stmt *s = stmt(st, S_MARK_MEMBERS);
-	if (!s)
-		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int(s, 2, (int)status);
-	sqlite3_bind_int(s, 3, analyst ? 1 : 0);
-	sqlite3_bind_int(s, 4, (int)action);
-	if (run(st, s, "member write") != 0)
-		return -1;
-	s = stmt(st, S_MARK);
-	if (!s)
-		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int(s, 2, (int)status);
-	text(s, 3, why);
-	sqlite3_bind_int(s, 4, analyst ? 1 : 0);
-	return run(st, s, "campaign write");
-}
-
-static int sq_list(pc_store *st, long min_size, pc_campaign_cb cb, void *ctx)
-{
-	sqlite3_stmt *s = stmt(st, S_LIST);
-	if (!s)
-		return -1;
-	sqlite3_bind_int64(s, 1, min_size);
-	int rc;
-	pc_campaign_rec rec;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		read_rec(s, &rec);
-		if (cb(ctx, &rec) != 0)
-			break;
-	}
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : fail(st, "campaign list");
-}
-
-static int sq_values(pc_store *st, long long id, const char *kind, size_t max, pc_value_cb cb, void *ctx)
-{
-	sqlite3_stmt *s = stmt(st, S_VALUES);
-	if (!s)
-		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_text(s, 2, kind, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(s, 3, max ? (sqlite3_int64)max : -1);
-	int rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		if (cb(ctx, pc_sqlite_col(s, 0), (long)sqlite3_column_int64(s, 1)) != 0)
-			break;
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : fail(st, "campaign read");
-}
-
-static int sq_members(pc_store *st, long long id, pc_member_cb cb, void *ctx)
-{
-	sqlite3_stmt *s = stmt(st, S_MEMBERS);
-	if (!s)
-		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	int rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		pc_member_row r = {
-		    pc_sqlite_col(s, 0), pc_sqlite_col(s, 1), pc_sqlite_col(s, 2), pc_sqlite_col(s, 3),
-		    pc_sqlite_col(s, 4), pc_sqlite_col(s, 5), pc_sqlite_col(s, 6), (time_t)sqlite3_column_int64(s, 7),
-		    PC_ACTION_ACCEPT};
-		int v = sqlite3_column_int(s, 8);
-		r.verdict = v >= PC_ACTION_ACCEPT && v <= PC_ACTION_REJECT ? (pc_action)v : PC_ACTION_ACCEPT;
-		if (cb(ctx, &r) != 0)
-			break;
-	}
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : fail(st, "member read");
-}
-
-static int sq_audit(pc_store *st, time_t when, const char *actor, const char *action, long long campaign,
-                    const char *source, const char *detail)
-{
-	sqlite3_stmt *s = stmt(st, S_AUDIT);
-	if (!s)
-		return -1;
-	sqlite3_bind_int64(s, 1, (sqlite3_int64)when);
-	text(s, 2, actor);
-	text(s, 3, action);
-	sqlite3_bind_int64(s, 4, campaign);
-	text(s, 5, source);
-	text(s, 6, detail);
-	return run(st, s, "audit write");
-}
-
-static int sq_audit_list(pc_store *st, long long campaign, pc_audit_cb cb, void *ctx)
-{
-	sqlite3_stmt *s = stmt(st, campaign ? S_AUDIT_LIST : S_AUDIT_LIST_ALL);
-	if (!s)
-		return -1;
-	if (campaign)
-		sqlite3_bind_int64(s, 1, campaign);
-	int rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		pc_audit_row r = {
-		    sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 4), (time_t)sqlite3_column_int64(s, 1),
-		    pc_sqlite_col(s, 2),        pc_sqlite_col(s, 3),        pc_sqlite_col(s, 5),
-		    pc_sqlite_col(s, 6)};
-		if (cb(ctx, &r) != 0)
-			break;
-	}
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : fail(st, "audit read");
 }
 
 static const pc_store_ops sq_ops = {
@@ -1008,19 +534,19 @@ static const pc_store_ops sq_ops = {
     .sync = sq_sync,
     .idle_due = sq_idle_due,
     .idle = sq_idle,
-    .candidates = sq_candidates,
-    .get = sq_get,
-    .infra = sq_infra,
-    .member_find = sq_member_find,
-    .campaign_new = sq_new,
-    .campaign_add = sq_add,
-    .member_verdict = sq_member_verdict,
-    .mark = sq_mark,
-    .list = sq_list,
-    .values = sq_values,
-    .members = sq_members,
-    .audit = sq_audit,
-    .audit_list = sq_audit_list,
+    .candidates = pc_sqlite_candidates,
+    .get = pc_sqlite_campaign_get,
+    .infra = pc_sqlite_infra,
+    .member_find = pc_sqlite_member_find,
+    .campaign_new = pc_sqlite_campaign_new,
+    .campaign_add = pc_sqlite_campaign_add,
+    .member_verdict = pc_sqlite_member_verdict,
+    .mark = pc_sqlite_mark,
+    .list = pc_sqlite_campaign_list,
+    .values = pc_sqlite_values,
+    .members = pc_sqlite_members,
+    .audit = pc_sqlite_audit,
+    .audit_list = pc_sqlite_audit_list,
     .audit_q = pc_sqlite_audit_quarantine,
     .audit_q_list = pc_sqlite_audit_quarantine_list,
     .copies_get = pc_sqlite_copies_get,

@@ -15,6 +15,9 @@
  * batch) is open, so a write is committed by its owner. */
 sqlite3 *pc_sqlite_db(pc_store *st, bool *in_tx);
 
+/* Strings from mail are cut at this many bytes (pc_sqlite_text). */
+#define PC_SQLITE_MAX_TEXT 1000
+
 /* store/sqlite_audit.c: the quarantine's audit records */
 int pc_sqlite_audit_quarantine(pc_store *st, const pc_audit_qrec *r);
 int pc_sqlite_audit_quarantine_list(pc_store *st, const char *dir, pc_audit_qcb cb, void *ctx);
@@ -28,7 +31,7 @@ int pc_sqlite_add_value(pc_store *st, long long id, const char *kind, const char
  * PC_SQLITE_EXTRA (each file owns its range), prepared from text on first
  * use, then reset and unbound on each; finalized when the store closes.
  * NULL with the error kept when it cannot be prepared. */
-#define PC_SQLITE_EXTRA 40
+#define PC_SQLITE_EXTRA 64
 sqlite3_stmt *pc_sqlite_prepared(pc_store *st, int slot, const char *text);
 /* "what: SQLite's message" into the store's error; returns -1. */
 int pc_sqlite_fail(pc_store *st, const char *what);
@@ -37,6 +40,28 @@ int pc_sqlite_fail(pc_store *st, const char *what);
 void pc_sqlite_text(sqlite3_stmt *s, int i, const char *v, size_t max);
 /* A text column, "" for NULL. */
 const char *pc_sqlite_col(sqlite3_stmt *s, int i);
+/* Steps a statement that returns no rows (NULL: an earlier prepare
+ * failed): 0, or -1 with the error kept as "what: SQLite's message". */
+int pc_sqlite_run(pc_store *st, sqlite3_stmt *s, const char *what);
+
+/* store/sqlite_campaign.c: campaigns, members, values, their audit (slots
+ * 40..58); the store_impl.h operations of the same names */
+int pc_sqlite_candidates(pc_store *st, const uint64_t *bands, size_t nbands, long long *ids, size_t max, size_t *n);
+int pc_sqlite_campaign_get(pc_store *st, long long id, pc_campaign_rec *rec);
+int pc_sqlite_infra(pc_store *st, long long id, const char *const *infra, size_t n);
+int pc_sqlite_member_find(pc_store *st, const char *source, const char *message_id, const char *dkey, long long *id);
+int pc_sqlite_campaign_new(pc_store *st, const pc_member *m, long long *id);
+int pc_sqlite_campaign_add(pc_store *st, long long id, const pc_member *m);
+int pc_sqlite_member_verdict(pc_store *st, long long id, const char *source, const char *message_id, pc_action v,
+                             const char *rule, pc_action own, const char *own_rule);
+int pc_sqlite_mark(pc_store *st, long long id, pc_campaign_status status, bool analyst, pc_action action,
+                   const char *why);
+int pc_sqlite_campaign_list(pc_store *st, long min_size, pc_campaign_cb cb, void *ctx);
+int pc_sqlite_values(pc_store *st, long long id, const char *kind, size_t max, pc_value_cb cb, void *ctx);
+int pc_sqlite_members(pc_store *st, long long id, pc_member_cb cb, void *ctx);
+int pc_sqlite_audit(pc_store *st, time_t when, const char *actor, const char *action, long long campaign,
+                    const char *source, const char *detail);
+int pc_sqlite_audit_list(pc_store *st, long long campaign, pc_audit_cb cb, void *ctx);
 
 /* store/sqlite_copies.c: the URLs of a campaign's copies */
 int pc_sqlite_copies_get(pc_store *st, long long id, uint64_t skel, size_t max, pc_copy_cb cb, void *ctx);
