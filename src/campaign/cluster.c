@@ -312,7 +312,7 @@ int pc_campaign_judge(pc_store *st, pc_msg *m, const pc_fingerprint *fp, pc_camp
 		    .dkey = dkey,
 		};
 		if ((id ? pc_store_campaign_add(st, id, &mem) : pc_store_campaign_new(st, &mem, &id)) != 0 ||
-		    pc_copies_record(st, m, id, &cp) != 0)
+		    pc_copies_record(st, m, id, &cp, token[0] != '\0') != 0)
 			goto fail;
 	}
 	cs->id = id;

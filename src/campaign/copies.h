@@ -7,7 +7,7 @@
  *   char token[17];
  *   pc_copies_judge(st, m, id, &cp, token);            campaign id known
  *   ... the member is added (with token when it has none of its own) ...
- *   pc_copies_record(st, m, id, &cp);                  same transaction
+ *   pc_copies_record(st, m, id, &cp, token[0] != 0);   same transaction
  * DESCRIPTION
  *   One copy cannot tell "/cl/975_md/31/4/71/23/2459859" or "?id=77311"
  *   from a static URL; the copies of one template, sent to different
@@ -112,7 +112,9 @@ int pc_copies_make(pc_msg *m, time_t when, pc_copies *cp);
  * adds what follows to m and the store (above). token: this copy's token
  * from its copies (hex; "" none). 0, or -1 when the store failed. */
 int pc_copies_judge(pc_store *st, pc_msg *m, long long id, pc_copies *cp, char token[17]);
-/* Keeps cp's rows in campaign id. 0 or -1. */
-int pc_copies_record(pc_store *st, const pc_msg *m, long long id, const pc_copies *cp);
+/* Keeps cp's rows in campaign id; tokened: the member was stored with a
+ * token (its own or its copies'), so later copies need not give it one.
+ * 0 or -1. */
+int pc_copies_record(pc_store *st, const pc_msg *m, long long id, const pc_copies *cp, bool tokened);
 
 #endif
