@@ -11,7 +11,7 @@
  *   key. campaign_value: recipients, senders, tracker hosts, URL
  *   templates, infrastructure and tokens of a campaign, with member
  *   counts. audit: who marked what, when. Statements are prepared once
- *   per connection (slots 40..58 of pc_sqlite_prepared); the caller's
+ *   per connection (slots 40..59 of pc_sqlite_prepared); the caller's
  *   transaction (cluster.c's) holds a message's writes.
  */
 #include <stdint.h>
@@ -43,8 +43,11 @@ enum {
 	X_AUDIT,
 	X_AUDIT_LIST,
 	X_AUDIT_LIST_ALL,
+	X_VALUES_ADD,
 	X_END
 };
+
+#define VALUE_ROWS 16 /* a member's values per statement (X_VALUES_ADD) */
 
 static const char *const sql[X_END] = {
     /* at most 16 x MAX_BAND_CAMPAIGNS rows, counted in C (pc_sqlite_candidates) */
@@ -101,6 +104,17 @@ static const char *const sql[X_END] = {
     [X_AUDIT] = "INSERT INTO audit (at, actor, action, campaign, source, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [X_AUDIT_LIST] = "SELECT id, at, actor, action, campaign, source, detail FROM audit WHERE campaign = ?1"
                      " ORDER BY id",
+    /* VALUE_ROWS (kind, value) rows from ?2, in order (a value twice
+     * counts twice); those not used are NULL, and empty values are no
+     * values. RETURNING count 1: new to the campaign. One statement
+     * instead of one per value: 18 a message in a campaign, 72 us of
+     * 570 on the 10k scale set. */
+    [X_VALUES_ADD] = "INSERT INTO campaign_value (campaign, kind, value, count) SELECT ?1, column1, column2, 1"
+                     " FROM (VALUES"
+                     "(?2,?3),(?4,?5),(?6,?7),(?8,?9),(?10,?11),(?12,?13),(?14,?15),(?16,?17),(?18,?19),"
+                     "(?20,?21),(?22,?23),(?24,?25),(?26,?27),(?28,?29),(?30,?31),(?32,?33)"
+                     ") WHERE column2 <> '' ON CONFLICT (campaign, kind, value) DO UPDATE SET count = count + 1"
+                     " RETURNING kind, count",
     [X_AUDIT_LIST_ALL] = "SELECT id, at, actor, action, campaign, source, detail FROM audit ORDER BY id",
 };
 
@@ -263,15 +277,63 @@ int pc_sqlite_add_value(pc_store *st, long long id, const char *kind, const char
 	return count == 1;
 }
 
-static int add_values(pc_store *st, long long id, const char *kind, const char *const *v, size_t n, long *added)
+/* A member's values, VALUE_ROWS to a statement; how many were new to
+ * the campaign, of the kinds its counters count. */
+typedef struct values {
+	pc_store *st;
+	long long id;
+	sqlite3_stmt *s; /* rows bound so far: k */
+	int k;
+	bool failed;
+	long rcpt, sender, token; /* new ones */
+} values;
+
+static void values_flush(values *v)
 {
-	for (size_t i = 0; i < n; i++) {
-		int rc = pc_sqlite_add_value(st, id, kind, v[i]);
-		if (rc < 0)
-			return -1;
-		*added += rc;
+	if (v->failed || !v->k)
+		return;
+	int rc;
+	while ((rc = sqlite3_step(v->s)) == SQLITE_ROW) {
+		if (sqlite3_column_int64(v->s, 1) != 1)
+			continue;
+		const char *kind = pc_sqlite_col(v->s, 0);
+		if (!strcmp(kind, "rcpt"))
+			v->rcpt++;
+		else if (!strcmp(kind, "sender"))
+			v->sender++;
+		else if (!strcmp(kind, "token"))
+			v->token++;
 	}
-	return 0;
+	sqlite3_reset(v->s);
+	if (rc != SQLITE_DONE) {
+		pc_sqlite_fail(v->st, "campaign write");
+		v->failed = true;
+	}
+	v->k = 0;
+}
+
+static void values_add(values *v, const char *kind, const char *value)
+{
+	if (v->failed || !value || !*value)
+		return;
+	if (!v->k) {
+		v->s = stmt(v->st, X_VALUES_ADD); /* reset and unbound */
+		if (!v->s) {
+			v->failed = true;
+			return;
+		}
+		sqlite3_bind_int64(v->s, 1, v->id);
+	}
+	sqlite3_bind_text(v->s, 2 + 2 * v->k, kind, -1, SQLITE_STATIC);
+	text(v->s, 3 + 2 * v->k, value);
+	if (++v->k == VALUE_ROWS)
+		values_flush(v);
+}
+
+static void values_add_all(values *v, const char *kind, const char *const *value, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		values_add(v, kind, value[i]);
 }
 
 int pc_sqlite_campaign_add(pc_store *st, long long id, const pc_member *m)
@@ -310,14 +372,17 @@ int pc_sqlite_campaign_add(pc_store *st, long long id, const pc_member *m)
 	text(s, 13, m->dkey);
 	if (pc_sqlite_run(st, s, "member write") != 0)
 		return -1;
-	long recipients = 0, scratch = 0;
-	int senders = pc_sqlite_add_value(st, id, "sender", m->sender);
-	int tokens = m->token && *m->token ? pc_sqlite_add_value(st, id, "token", m->token) : 0;
-	if (senders < 0 || tokens < 0 || add_values(st, id, "rcpt", m->rcpt, m->nrcpt, &recipients) != 0 ||
-	    add_values(st, id, "infra", m->infra, m->ninfra, &scratch) != 0 ||
-	    add_values(st, id, "tracker", m->tracker_hosts, m->ntracker_hosts, &scratch) != 0 ||
-	    add_values(st, id, "template", m->templates, m->ntemplates, &scratch) != 0 ||
-	    (m->established && pc_sqlite_add_value(st, id, "established", m->from_domain) < 0))
+	values v = {.st = st, .id = id};
+	values_add(&v, "sender", m->sender);
+	values_add(&v, "token", m->token);
+	values_add_all(&v, "rcpt", m->rcpt, m->nrcpt);
+	values_add_all(&v, "infra", m->infra, m->ninfra);
+	values_add_all(&v, "tracker", m->tracker_hosts, m->ntracker_hosts);
+	values_add_all(&v, "template", m->templates, m->ntemplates);
+	if (m->established)
+		values_add(&v, "established", m->from_domain);
+	values_flush(&v);
+	if (v.failed)
 		return -1;
 	/* the first members' band keys find the campaign; later members are
 	 * found through them (bounded: MAX_BANDS keys per campaign) */
@@ -338,10 +403,10 @@ int pc_sqlite_campaign_add(pc_store *st, long long id, const pc_member *m)
 	if (!u)
 		return -1;
 	sqlite3_bind_int64(u, 1, id);
-	sqlite3_bind_int64(u, 2, recipients);
+	sqlite3_bind_int64(u, 2, v.rcpt);
 	sqlite3_bind_int(u, 3, m->token && *m->token);
-	sqlite3_bind_int(u, 4, tokens);
-	sqlite3_bind_int(u, 5, senders);
+	sqlite3_bind_int64(u, 4, v.token);
+	sqlite3_bind_int64(u, 5, v.sender);
 	sqlite3_bind_int(u, 6, m->first_contact ? 1 : 0);
 	sqlite3_bind_int64(u, 7, nbands);
 	sqlite3_bind_int64(u, 8, (sqlite3_int64)m->when);

@@ -45,7 +45,7 @@ const char *pc_sqlite_col(sqlite3_stmt *s, int i);
 int pc_sqlite_run(pc_store *st, sqlite3_stmt *s, const char *what);
 
 /* store/sqlite_campaign.c: campaigns, members, values, their audit (slots
- * 40..58); the store_impl.h operations of the same names */
+ * 40..59); the store_impl.h operations of the same names */
 int pc_sqlite_candidates(pc_store *st, const uint64_t *bands, size_t nbands, long long *ids, size_t max, size_t *n);
 int pc_sqlite_campaign_get(pc_store *st, long long id, pc_campaign_rec *rec);
 int pc_sqlite_infra(pc_store *st, long long id, const char *const *infra, size_t n);

@@ -362,6 +362,101 @@ static void test_nodes_one_campaign(void **state)
 	pc_store_close(st);
 }
 
+typedef struct vals {
+	int n;
+	long sum, max;
+} vals;
+
+static int count_value(void *ctx, const char *value, long count)
+{
+	vals *v = ctx;
+	assert_true(*value != '\0');
+	v->n++;
+	v->sum += count;
+	if (count > v->max)
+		v->max = count;
+	return 0;
+}
+
+/* A member's values go to the store several to a statement: more than
+ * one statement's worth (40 recipients), a value twice in one member,
+ * empty ones, and a second member sharing some; the counters count the
+ * new ones of each kind, and every value keeps its count. */
+static void test_member_values(void **state)
+{
+	(void)state;
+	char err[256];
+	pc_store *st = pc_store_open(path, err, sizeof err);
+	assert_non_null(st);
+	char buf[40][32];
+	const char *rcpt[42];
+	for (int i = 0; i < 40; i++) {
+		snprintf(buf[i], sizeof buf[i], "r%02d@org.example", i);
+		rcpt[i] = buf[i];
+	}
+	rcpt[40] = buf[7]; /* twice */
+	rcpt[41] = "";     /* none */
+	const char *infra[] = {"198.51.100.7", "", "mail.sendwave.example"};
+	const char *tmpl[] = {"t.example/o/{TOKEN}.gif", "t.example/c?u={ADDR}"};
+	pc_member a = {.source = "a",
+	               .message_id = "<1@x.example>",
+	               .sender = "s@x.example",
+	               .token = "00000000000000aa",
+	               .rcpt = rcpt,
+	               .nrcpt = 42,
+	               .infra = infra,
+	               .ninfra = 3,
+	               .templates = tmpl,
+	               .ntemplates = 2,
+	               .when = 1000};
+	long long id = 0;
+	assert_int_equal(pc_store_begin(st), 0);
+	assert_int_equal(pc_store_campaign_new(st, &a, &id), 0);
+	/* the second: 10 of the same recipients (r01, r04 ... r28) and 5 new, the same sender,
+	 * a new token, one infrastructure value again */
+	const char *rcpt2[15];
+	for (int i = 0; i < 15; i++)
+		rcpt2[i] = i < 10 ? buf[i * 3 + 1]
+		                  : (i == 10   ? "n0@org.example"
+		                     : i == 11 ? "n1@org.example"
+		                     : i == 12 ? "n2@org.example"
+		                     : i == 13 ? "n3@org.example"
+		                               : "n4@org.example");
+	pc_member b = a;
+	b.message_id = "<2@x.example>";
+	b.token = "00000000000000bb";
+	b.rcpt = rcpt2;
+	b.nrcpt = 15;
+	b.ninfra = 1;
+	b.ntemplates = 0;
+	assert_int_equal(pc_store_campaign_add(st, id, &b), 0);
+	assert_int_equal(pc_store_commit(st), 0);
+	pc_campaign_rec r;
+	assert_int_equal(pc_store_campaign_get(st, id, &r), 1);
+	assert_int_equal(r.size, 2);
+	assert_int_equal(r.recipients, 45);
+	assert_int_equal(r.senders, 1);
+	assert_int_equal(r.tokens, 2);
+	assert_int_equal(r.tokened, 2);
+	vals v = {0, 0, 0};
+	assert_int_equal(pc_store_campaign_values(st, id, "rcpt", 0, count_value, &v), 0);
+	assert_int_equal(v.n, 45);
+	assert_int_equal(v.sum, 41 + 15); /* every one given, the empty one not */
+	assert_int_equal(v.max, 3);       /* r07: twice in a, once in b */
+	memset(&v, 0, sizeof v);
+	assert_int_equal(pc_store_campaign_values(st, id, "infra", 0, count_value, &v), 0);
+	assert_int_equal(v.n, 2);
+	assert_int_equal(v.sum, 3);
+	memset(&v, 0, sizeof v);
+	assert_int_equal(pc_store_campaign_values(st, id, "template", 0, count_value, &v), 0);
+	assert_int_equal(v.n, 2);
+	memset(&v, 0, sizeof v);
+	assert_int_equal(pc_store_campaign_values(st, id, "sender", 0, count_value, &v), 0);
+	assert_int_equal(v.n, 1);
+	assert_int_equal(v.sum, 2);
+	pc_store_close(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -372,6 +467,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_history_rules, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_private_files, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_nodes_one_campaign, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_member_values, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
