@@ -21,6 +21,10 @@
  *     7: member.dkey, the delivery key (campaign/cluster.c): a delivery
  *        scanned twice (the MTA retrying after a 451, under a new queue
  *        id) is one member.
+ *     8: copy_url kept in (campaign, skel, seen, rcpt) order, unique by
+ *        (campaign, skel, rcpt) through an index: a copy reads the most
+ *        recent rows of its shape as one range instead of a lookup per
+ *        row (store/sqlite_copies.c). The rows are copied over, once.
  *   Held (pc_store_hold, a milter worker): a message's writes are one
  *   transaction committed by sq_sync before its answer, and SQLite's
  *   autocheckpoint hook is replaced by wal_frames_hook, so the WAL is
@@ -47,7 +51,7 @@
 
 #include "store/sqlite_impl.h"
 
-#define SCHEMA_VERSION 7
+#define SCHEMA_VERSION 8
 #define MAX_ADDR 320
 /* a checkpoint (two fsyncs) per 32 MB of WAL, not per 4 MB */
 #define WAL_CHECKPOINT_FRAMES 8192
@@ -136,6 +140,15 @@ static const char *const migrations[SCHEMA_VERSION] = {
 
     "ALTER TABLE member ADD COLUMN dkey TEXT NOT NULL DEFAULT '';"
     "CREATE INDEX member_dkey ON member (dkey) WHERE dkey <> '';",
+
+    "CREATE TABLE copy_url_8 (campaign INTEGER NOT NULL, skel INTEGER NOT NULL, seen INTEGER NOT NULL,"
+    " rcpt INTEGER NOT NULL, vals BLOB NOT NULL, source TEXT NOT NULL, message_id TEXT NOT NULL,"
+    " PRIMARY KEY (campaign, skel, seen, rcpt)) WITHOUT ROWID;"
+    "INSERT INTO copy_url_8 (campaign, skel, seen, rcpt, vals, source, message_id)"
+    " SELECT campaign, skel, seen, rcpt, vals, source, message_id FROM copy_url;"
+    "DROP TABLE copy_url;"
+    "ALTER TABLE copy_url_8 RENAME TO copy_url;"
+    "CREATE UNIQUE INDEX copy_url_rcpt ON copy_url (campaign, skel, rcpt);",
 };
 
 typedef struct sq {

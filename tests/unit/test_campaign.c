@@ -492,9 +492,85 @@ static void test_migration_from_v1(void **state)
 	sqlite3_stmt *s;
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(s, 0), 7); /* the current schema */
+	assert_int_equal(sqlite3_column_int(s, 0), 8); /* the current schema */
 	sqlite3_finalize(s);
 	sqlite3_close(db);
+}
+
+typedef struct copy_rows {
+	int n;
+	time_t seen[8];
+	uint64_t rcpt[8];
+	char source[8][16];
+	unsigned char vals0[8];
+} copy_rows;
+
+static int on_copy(void *ctx, const pc_copy_row *r)
+{
+	copy_rows *c = ctx;
+	if (c->n < 8) {
+		c->seen[c->n] = r->when;
+		c->rcpt[c->n] = r->rcpt;
+		snprintf(c->source[c->n], sizeof c->source[0], "%s", r->source);
+		c->vals0[c->n] = r->len ? ((const unsigned char *)r->vals)[0] : 0;
+	}
+	c->n++;
+	return 0;
+}
+
+/* Schema 8 keeps copy_url in time order: a store of schema 7 keeps its
+ * rows (newest first, blobs whole), and a recipient set seen again still
+ * keeps its first row. */
+static void test_copy_url_v8(void **state)
+{
+	(void)state;
+	if (pc_test_store_pg())
+		skip(); /* SQLite's schema history */
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(
+	        db,
+	        "CREATE TABLE copy_url (campaign INTEGER NOT NULL, skel INTEGER NOT NULL, rcpt INTEGER NOT NULL,"
+	        " seen INTEGER NOT NULL, vals BLOB NOT NULL, source TEXT NOT NULL, message_id TEXT NOT NULL,"
+	        " PRIMARY KEY (campaign, skel, rcpt)) WITHOUT ROWID;"
+	        "CREATE INDEX copy_url_seen ON copy_url (campaign, skel, seen);"
+	        "INSERT INTO copy_url VALUES (5, 9, 300, 1000, x'81aa', 'a', '<a@x>');"
+	        "INSERT INTO copy_url VALUES (5, 9, 100, 3000, x'02bb', 'c', '<c@x>');"
+	        "INSERT INTO copy_url VALUES (5, 9, 200, 2000, x'03cc', 'b', '<b@x>');"
+	        "INSERT INTO copy_url VALUES (5, 8, 400, 9000, x'04dd', 'z', '<z@x>');"
+	        "PRAGMA user_version=7;",
+	        NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	char err[256];
+	pc_store *st = pc_store_open(path, err, sizeof err);
+	assert_non_null(st);
+	copy_rows c;
+	memset(&c, 0, sizeof c);
+	assert_int_equal(pc_store_copies_get(st, 5, 9, 33, on_copy, &c), 0);
+	assert_int_equal(c.n, 3);
+	assert_int_equal(c.seen[0], 3000);
+	assert_int_equal(c.seen[1], 2000);
+	assert_int_equal(c.seen[2], 1000);
+	assert_string_equal(c.source[0], "c");
+	assert_int_equal(c.rcpt[2], 300);
+	assert_int_equal(c.vals0[2], 0x81);
+	/* recipient set 200 again, later: its first row stays */
+	assert_int_equal(pc_store_copies_add(st, 5, 9, 200, 4000, "\x05", 1, "d", "<d@x>"), 0);
+	/* a new one, and the limit */
+	assert_int_equal(pc_store_copies_add(st, 5, 9, 500, 5000, "\x06", 1, "e", "<e@x>"), 0);
+	memset(&c, 0, sizeof c);
+	assert_int_equal(pc_store_copies_get(st, 5, 9, 2, on_copy, &c), 0);
+	assert_int_equal(c.n, 2);
+	assert_int_equal(c.seen[0], 5000);
+	assert_int_equal(c.seen[1], 3000);
+	memset(&c, 0, sizeof c);
+	assert_int_equal(pc_store_copies_get(st, 5, 9, 33, on_copy, &c), 0);
+	assert_int_equal(c.n, 4);
+	assert_string_equal(c.source[2], "b");
+	assert_int_equal(c.seen[2], 2000);
+	pc_store_close(st);
 }
 
 static void test_batch_and_rollback(void **state)
@@ -590,6 +666,7 @@ int main(void)
 	    cmocka_unit_test(test_url_template),
 	    cmocka_unit_test_setup_teardown(test_clustering, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_migration_from_v1, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_copy_url_v8, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_batch_and_rollback, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_delivery_key, setup, teardown),
 	};
