@@ -64,8 +64,8 @@
 #include "store/pg_impl.h"
 
 #define MAX_TEXT PC_PG_MAX_TEXT
-#define MAX_BANDS 256         /* band keys kept per campaign (store/sqlite.c) */
-#define MAX_BAND_CAMPAIGNS 32 /* campaigns one band key indexes (store/sqlite.c) */
+#define MAX_BANDS 256         /* band keys kept per campaign (store/sqlite_campaign.c) */
+#define MAX_BAND_CAMPAIGNS 32 /* campaigns one band key indexes (store/sqlite_campaign.c) */
 
 enum {
 	S_LOCK_BANDS = PC_PG_SLOT_CAMPAIGN,
@@ -444,7 +444,7 @@ static void push_all(values *v, const char *kind, const char *const *value, size
 static int add(pc_store *st, long long id, long long size, const pc_member *m)
 {
 	/* the recipients as one string: whole addresses while they fit in
-	 * MAX_TEXT, then the start of the next (as store/sqlite.c) */
+	 * MAX_TEXT, then the start of the next (as store/sqlite_campaign.c) */
 	char rcpt[MAX_TEXT + 1];
 	size_t k = 0;
 	rcpt[0] = '\0';

@@ -16,7 +16,8 @@
  *   that had no token takes the first non-empty one listed for it, and
  *   counts once for every entry SQLite's row-by-row update would have
  *   matched (the entries up to that one), so the counters come out the
- *   same. Strings are compared as given (SQLite binds them whole). The
+ *   same. Source and Message-ID are kept cut as member's are (a longer
+ *   hostile Message-ID would never match its member). The
  *   campaign's row is locked before any member's (pg_campaign.c's order);
  *   called outside a message's transaction, the writes get their own.
  */
@@ -101,8 +102,9 @@ int pc_pg_copies_add(pc_store *st, long long id, uint64_t skel, uint64_t rcpt, t
 	pc_pg_arg_u64(&a, skel);
 	pc_pg_arg_u64(&a, rcpt);
 	pc_pg_arg_bytes(&a, vals, len);
-	pc_pg_arg_text(&a, source, UNCUT);
-	pc_pg_arg_text(&a, message_id, UNCUT);
+	/* cut as member's are, so that the token found later matches them */
+	pc_pg_arg_text(&a, source, PC_PG_MAX_TEXT);
+	pc_pg_arg_text(&a, message_id, PC_PG_MAX_TEXT);
 	pc_pg_arg_int(&a, (long long)when);
 	return pc_pg_run(st, SLOT(X_ADD), sql[X_ADD], &a, "copies write");
 }

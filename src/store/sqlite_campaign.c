@@ -105,15 +105,16 @@ static const char *const sql[X_END] = {
     [X_AUDIT_LIST] = "SELECT id, at, actor, action, campaign, source, detail FROM audit WHERE campaign = ?1"
                      " ORDER BY id",
     /* VALUE_ROWS (kind, value) rows from ?2, in order (a value twice
-     * counts twice); those not used are NULL, and empty values are no
-     * values. RETURNING count 1: new to the campaign. One statement
-     * instead of one per value: 18 a message in a campaign, 72 us of
-     * 570 on the 10k scale set. */
+     * counts twice); those not used are NULL (values_add skips empty
+     * ones before the cut, as pc_sqlite_add_value does: a value the cut
+     * empties is stored, as there). RETURNING count 1: new to the
+     * campaign. One statement instead of one per value: 18 a message in
+     * a campaign, 72 us of 570 on the 10k scale set. */
     [X_VALUES_ADD] = "INSERT INTO campaign_value (campaign, kind, value, count) SELECT ?1, column1, column2, 1"
                      " FROM (VALUES"
                      "(?2,?3),(?4,?5),(?6,?7),(?8,?9),(?10,?11),(?12,?13),(?14,?15),(?16,?17),(?18,?19),"
                      "(?20,?21),(?22,?23),(?24,?25),(?26,?27),(?28,?29),(?30,?31),(?32,?33)"
-                     ") WHERE column2 <> '' ON CONFLICT (campaign, kind, value) DO UPDATE SET count = count + 1"
+                     ") WHERE column2 IS NOT NULL ON CONFLICT (campaign, kind, value) DO UPDATE SET count = count + 1"
                      " RETURNING kind, count",
     [X_AUDIT_LIST_ALL] = "SELECT id, at, actor, action, campaign, source, detail FROM audit ORDER BY id",
 };

@@ -13,6 +13,8 @@
  *   rows no longer stayed in the page cache. A recipient
  *   set seen again keeps its first row (INSERT OR IGNORE): the rows are
  *   one per recipient, which is what "differs between recipients" needs.
+ *   Source and Message-ID are cut as member's are (store/sqlite_campaign.c),
+ *   so that a token found later matches a hostile over-long Message-ID.
  *   A token found updates the campaign's values and the earlier members
  *   the caller lists (bounded by its `max`), in the message's transaction.
  */
@@ -69,8 +71,9 @@ int pc_sqlite_copies_add(pc_store *st, long long id, uint64_t skel, uint64_t rcp
 	sqlite3_bind_int64(s, 2, (sqlite3_int64)skel);
 	sqlite3_bind_int64(s, 3, (sqlite3_int64)rcpt);
 	sqlite3_bind_blob(s, 4, vals, (int)len, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 5, source ? source : "", -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 6, message_id ? message_id : "", -1, SQLITE_TRANSIENT);
+	/* cut as member's are, so that the token found later matches them */
+	pc_sqlite_text(s, 5, source, PC_SQLITE_MAX_TEXT);
+	pc_sqlite_text(s, 6, message_id, PC_SQLITE_MAX_TEXT);
 	sqlite3_bind_int64(s, 7, (sqlite3_int64)when);
 	int rc = sqlite3_step(s);
 	sqlite3_reset(s);

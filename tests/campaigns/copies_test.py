@@ -20,7 +20,9 @@ Checks:
   within one send).
 - evasions of a reader of copies.c: a decoy second URL of the same shape,
   a random query key per copy, an id split over two parts that each
-  repeat, ids shared by pairs of readers (found from the fifth copy).
+  repeat, ids shared by pairs of readers (found from the fifth copy),
+  Message-IDs longer than the store keeps (the earlier copies must still
+  be given their tokens).
 
 usage: copies_test.py PORTCULLIS   (config: docs/demo.conf + a store)
 """
@@ -85,7 +87,11 @@ def shapes(rng):
         u = "https://cdn.neutral-host.example/p.jpg?id=%d" % (72000 + (i // 2) * 13)
         return '<img src="%s" width="600" height="200" alt="Inquiry">' % u, u
 
-    return {"decoy-second-value": decoy_second_value, "random-key": random_key, "split-id": split_id,
+    def long_message_id(i):  # attack() gives these copies a 1,500-byte Message-ID
+        u = "https://brief-mail.example/look?u=%010x" % rng.getrandbits(40)
+        return '<a href="%s">Read the draft</a>' % u, u
+
+    return {"decoy-second-value": decoy_second_value, "long-message-id": long_message_id, "random-key": random_key, "split-id": split_id,
             "shared-by-pairs": shared_by_pairs,
             "host-label": host_label, "path-numbers": path_numbers, "hex10": hex10, "six-digits-text": six_digits_text,
             "mixed22-unsized": mixed22, "short-id-visible": short_id_banner, "fragment": fragment}
@@ -93,6 +99,9 @@ def shapes(rng):
 
 def attack(shape, i, part):
     html, url = part
+    # over the store's 1,000-byte cut: the earlier copies must still be
+    # found by the token a later copy shows
+    mid = shape + ("-" + "x" * 1500 if shape == "long-message-id" else "")
     if html.startswith("text:"):
         ctype = "text/plain"
         body = "%s\n\n%s\n" % (ATTACK_TEXT.replace("<p>", "").replace("</p>", "\n\n"), html[5:])
@@ -102,7 +111,7 @@ def attack(shape, i, part):
     return ('From: "Hannah Reyes" <hannah.reyes.ledger@gmail.com>\nTo: <m%s-%d@parliament.example>\n'
             "Subject: Interview request: procurement inquiry\nMessage-ID: <%s-%d@mail.example>\n"
             "Date: Mon, 1 Jul 2024 10:%02d:00 +0000\nMIME-Version: 1.0\n"
-            "Content-Type: %s; charset=utf-8\n\n%s\n" % (shape, i, shape, i, i % 60, ctype, body)), url
+            "Content-Type: %s; charset=utf-8\n\n%s\n" % (shape, i, mid, i, i % 60, ctype, body)), url
 
 
 def newsletter(issue, i):
