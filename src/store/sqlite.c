@@ -55,6 +55,11 @@
 #define MAX_ADDR 320
 /* a checkpoint (two fsyncs) per 32 MB of WAL, not per 4 MB */
 #define WAL_CHECKPOINT_FRAMES 8192
+/* in batches (a bulk scan, nobody waiting for an answer) per 128 MB: a
+ * page every message touches (an index's last leaf, a campaign's row) is
+ * written to the database once per checkpoint, and 100,000 generated
+ * messages took 87.4 s (72.8 s CPU) with 32 MB, 78.2 s (70.5 s) with 128 */
+#define BATCH_CHECKPOINT_FRAMES 32768
 #define STR(x) #x
 #define XSTR(x) STR(x)
 
@@ -449,6 +454,7 @@ static void sq_batch(pc_store *st, size_t max_messages, long max_ms)
 	sq *q = st->impl;
 	q->batch_max = max_messages ? max_messages : 1;
 	q->batch_ms = max_ms > 0 ? max_ms : 0;
+	sqlite3_wal_autocheckpoint(q->db, q->batch_max > 1 ? BATCH_CHECKPOINT_FRAMES : WAL_CHECKPOINT_FRAMES);
 }
 
 /* The WAL's size after each commit, for sq_idle: replaces SQLite's own

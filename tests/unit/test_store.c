@@ -144,6 +144,42 @@ static void test_hold_sync_idle(void **state)
 	pc_store_close(w);
 }
 
+/* A batch (the CLI's bulk scan) checkpoints per 128 MB of WAL, not per
+ * 32 MB: 48 MB of originals, committed a few at a time, stay in the WAL. */
+static void test_batch_checkpoint(void **state)
+{
+	(void)state;
+	if (pc_test_store_pg())
+		skip(); /* SQLite's WAL */
+	char err[256];
+	pc_store *w = pc_store_open(path, err, sizeof err);
+	assert_non_null(w);
+	pc_store_batch(w, 1000, 60000);
+	size_t n = 1 << 20;
+	char *orig = malloc(n);
+	assert_non_null(orig);
+	for (int i = 0; i < 48; i++) {
+		for (size_t k = 0; k < n; k++)
+			orig[k] = (char)('a' + (k * 7 + (size_t)i) % 26);
+		char src[32], sha[65];
+		snprintf(src, sizeof src, "m%d", i);
+		snprintf(sha, sizeof sha, "%064d", i);
+		pc_custody cu = {sha, 0, src, "<id@x>", 1000 + i, "{}", orig, n, true};
+		assert_int_equal(pc_store_begin(w), 0);
+		assert_int_equal(pc_store_custody_put(w, &cu), 0);
+		assert_int_equal(pc_store_commit(w), 0);
+		if (i % 4 == 3)
+			assert_int_equal(pc_store_flush(w), 0); /* a commit */
+	}
+	free(orig);
+	struct stat sb;
+	assert_int_equal(stat(path, &sb), 0);
+	assert_true(sb.st_size < 4 << 20);
+	pc_store_close(w); /* the last connection: checkpointed */
+	assert_int_equal(stat(path, &sb), 0);
+	assert_true(sb.st_size > 40 << 20);
+}
+
 static void test_bad_file(void **state)
 {
 	if (pc_test_store_pg())
@@ -474,6 +510,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_counts_and_reopen, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_file, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_hold_sync_idle, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_batch_checkpoint, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_history_rules, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_private_files, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_nodes_one_campaign, setup, teardown),
