@@ -165,6 +165,7 @@ typedef struct sq {
 	bool in_tx;      /* a message's savepoint is open */
 	int wal_frames;  /* frames in the WAL after the last commit (pc_store_hold: wal_frames_hook) */
 	bool batch_open; /* the outer write transaction is open */
+	bool held;       /* pc_store_hold: batch_max and the WAL hook are its */
 	size_t batch_max, batch_n;
 	long batch_ms;
 	struct timespec batch_start;
@@ -455,6 +456,8 @@ static int sq_flush(pc_store *st)
 static void sq_batch(pc_store *st, size_t max_messages, long max_ms)
 {
 	sq *q = st->impl;
+	if (q->held) /* its own batch and WAL hook stay (store.h) */
+		return;
 	q->batch_max = max_messages ? max_messages : 1;
 	q->batch_ms = max_ms > 0 ? max_ms : 0;
 	sqlite3_wal_autocheckpoint(q->db, q->batch_max > 1 ? BATCH_CHECKPOINT_FRAMES : WAL_CHECKPOINT_FRAMES);
@@ -473,6 +476,7 @@ static int wal_frames_hook(void *ctx, sqlite3 *db, const char *name, int frames)
 static void sq_hold(pc_store *st)
 {
 	sq *q = st->impl;
+	q->held = true;
 	q->batch_max = SIZE_MAX;
 	q->batch_ms = LONG_MAX;
 	sqlite3_wal_hook(q->db, wal_frames_hook, q);

@@ -28,7 +28,7 @@ enum { X_GET, X_ADD, X_TOKEN, X_COUNTS };
 static const char *const sql[] = {
     /* the most recent first: a burst is compared with its own copies */
     [X_GET] = "SELECT rcpt, vals, source, message_id, seen FROM copy_url WHERE campaign = ?1 AND skel = ?2"
-              " ORDER BY seen DESC LIMIT ?3",
+              " ORDER BY seen DESC, rcpt DESC LIMIT ?3",
     [X_ADD] = "INSERT OR IGNORE INTO copy_url (campaign, skel, rcpt, vals, source, message_id, seen)"
               " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [X_TOKEN] = "UPDATE member INDEXED BY sqlite_autoindex_member_1 SET token = ?4"

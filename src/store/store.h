@@ -147,6 +147,7 @@ int pc_store_flush(pc_store *st);
  * crossed the threshold (its fsyncs were the milter's slowest answers).
  * pc_store_sync: 0, or -1 when that commit failed (those writes are gone;
  * unlike pc_store_flush, a later sync does not report it again).
+ * A held store stays held: pc_store_batch then does nothing.
  * PostgreSQL commits each transaction itself: all four do nothing. */
 void pc_store_hold(pc_store *st);
 int pc_store_sync(pc_store *st);

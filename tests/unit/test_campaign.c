@@ -570,6 +570,17 @@ static void test_copy_url_v8(void **state)
 	assert_int_equal(c.n, 4);
 	assert_string_equal(c.source[2], "b");
 	assert_int_equal(c.seen[2], 2000);
+	/* copies in the same second: the higher recipient hash first, as
+	 * before (and as PostgreSQL orders them) */
+	assert_int_equal(pc_store_copies_add(st, 5, 7, 20, 6000, "\x01", 1, "f", "<f@x>"), 0);
+	assert_int_equal(pc_store_copies_add(st, 5, 7, 90, 6000, "\x01", 1, "g", "<g@x>"), 0);
+	assert_int_equal(pc_store_copies_add(st, 5, 7, 50, 6000, "\x01", 1, "h", "<h@x>"), 0);
+	memset(&c, 0, sizeof c);
+	assert_int_equal(pc_store_copies_get(st, 5, 7, 33, on_copy, &c), 0);
+	assert_int_equal(c.n, 3);
+	assert_int_equal(c.rcpt[0], 90);
+	assert_int_equal(c.rcpt[1], 50);
+	assert_int_equal(c.rcpt[2], 20);
 	pc_store_close(st);
 }
 
