@@ -60,13 +60,18 @@ typedef struct worker {
  * of a neutralised copy (GMime, MyHTML: the longest part of some messages)
  * run without the store, and the write lock is not held through them; a
  * worker killed in them loses nothing the scan recorded. A failed commit
- * is a store error the front end acts on ([store] on_error). */
-static void commit_scan(worker *w)
+ * is a store error the front end acts on ([store] on_error), and the
+ * message no longer names the campaign that commit would have recorded
+ * (a new one is gone, and SQLite may give its id to the next). */
+static void commit_scan(worker *w, const pc_msg *m)
 {
-	if (w->store && pc_store_sync(w->store) != 0) {
+	if (!w->store || pc_store_sync(w->store) == 0)
+		return;
+	fprintf(stderr, "portcullis worker: store: %s\n", pc_store_error(w->store));
+	if (m)
+		pc_scan_store_lost(w->sc); /* campaign.error, counted with the scan's own */
+	else
 		w->dberr++;
-		fprintf(stderr, "portcullis worker: store: %s\n", pc_store_error(w->store));
-	}
 }
 
 static char *dupn(const pc_wire_rec *r)
@@ -256,7 +261,7 @@ static void handle(worker *w, const request *q)
 	         : q->ref                      ? q->ref
 	                                       : "-");
 	const pc_msg *m = pc_scan(w->sc, q->msg, q->msgn, source, (const char *const *)q->rcpt, q->nrcpt);
-	commit_scan(w);
+	commit_scan(w, m);
 	if (!m) {
 		out_of(w, "memory", "out of memory while scanning");
 		return;
@@ -390,7 +395,7 @@ int pc_milter_worker(const pc_config *cfg, int fd)
 			handle(&w, &q);
 		if (have_timer)
 			timer_settime(cpu_timer, 0, &disarm, NULL);
-		commit_scan(&w); /* nothing open after a scan: a backstop */
+		commit_scan(&w, NULL); /* nothing open after a scan: a backstop */
 		/* its CPU time so far: the pool tells a worker busy with a
 		 * message from one waiting when it has to kill it */
 		struct rusage ru;

@@ -332,6 +332,16 @@ static void decide(pc_scanner *sc, pc_msg *m, const char *bytes, size_t n)
 	prune_originals(sc);
 }
 
+void pc_scan_store_lost(pc_scanner *sc)
+{
+	pc_msg *m = &sc->msg;
+	if (!sc->detect->store)
+		return;
+	m->campaign = NULL; /* a campaign it made is gone, and it is no member of another */
+	campaign_error(sc, m);
+	pc_policy_decide(m);
+}
+
 int pc_scan_fingerprint(pc_scanner *sc, pc_fingerprint *fp)
 {
 	return pc_fingerprint_make(&sc->msg, fp);

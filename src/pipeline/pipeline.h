@@ -82,6 +82,13 @@ int pc_scan_sha256(pc_scanner *sc, const char *bytes, size_t n, unsigned char ou
  * used. Malloc'd JSON text, NULL when out of memory. */
 char *pc_scan_custody(pc_scanner *sc, const pc_msg *m, const char *bytes, size_t n);
 
+/* The store's held transaction (pc_store_hold: a milter worker) did not
+ * commit after the last pc_scan: what that scan recorded (campaign
+ * member, custody, history) is gone. Its message then names no campaign
+ * and carries campaign.error with the store's reason, and the policy
+ * decides again, as when a commit fails inside the scan. */
+void pc_scan_store_lost(pc_scanner *sc);
+
 /* The campaign fingerprint of the message the last pc_scan returned (for
  * hunting without recording; campaign/fingerprint.h). 0 or -1. */
 struct pc_fingerprint;

@@ -16,6 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -584,6 +587,53 @@ static void test_copy_url_v8(void **state)
 	pc_store_close(st);
 }
 
+/* A milter worker's store (held): when the commit after the scan fails
+ * (here the WAL cannot grow, as on a full disk), the message names no
+ * campaign and says campaign.error; nothing of it is in the store, and the
+ * next message is recorded as usual. */
+static void test_store_lost(void **state)
+{
+	(void)state;
+	if (pc_test_store_pg())
+		skip(); /* SQLite's commit */
+	char err[256];
+	pc_store *st = pc_store_open(path, err, sizeof err);
+	assert_non_null(st);
+	pc_store_hold(st);
+	pc_scanner *sc = scanner(st);
+	const pc_msg *m = scan(sc, 1, lure, "img.newsfeed-cache.example");
+	assert_non_null(m->campaign);
+	assert_int_equal(pc_store_sync(st), 0);
+	char wal[PC_TEST_STORE_MAX + 8];
+	snprintf(wal, sizeof wal, "%s-wal", path);
+	struct stat sb;
+	assert_int_equal(stat(wal, &sb), 0);
+	struct rlimit old, cap;
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	cap = old;
+	cap.rlim_cur = (rlim_t)sb.st_size; /* the WAL may not grow */
+	void (*was)(int) = signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &cap), 0);
+	m = scan(sc, 100, other, "img.newsfeed-cache.example"); /* a new campaign */
+	assert_non_null(m->campaign);
+	int synced = pc_store_sync(st);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, was);
+	assert_int_equal(synced, -1);
+	pc_scan_store_lost(sc);
+	assert_null(m->campaign);
+	assert_non_null(find(m, "campaign.error"));
+	/* the next message: recorded, and the lost one is not a member */
+	m = scan(sc, 101, other, "img.newsfeed-cache.example");
+	assert_non_null(m->campaign);
+	assert_int_equal(pc_store_sync(st), 0);
+	pc_campaign_rec r;
+	assert_int_equal(pc_store_campaign_get(st, strtoll(m->campaign, NULL, 10), &r), 1);
+	assert_int_equal(r.size, 1);
+	pc_scanner_free(sc);
+	pc_store_close(st);
+}
+
 static void test_batch_and_rollback(void **state)
 {
 	(void)state;
@@ -678,6 +728,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_clustering, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_migration_from_v1, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_copy_url_v8, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_store_lost, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_batch_and_rollback, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_delivery_key, setup, teardown),
 	};
