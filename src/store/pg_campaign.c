@@ -443,17 +443,8 @@ static void push_all(values *v, const char *kind, const char *const *value, size
  * this transaction, or new in it): one statement (S_ADD). */
 static int add(pc_store *st, long long id, long long size, const pc_member *m)
 {
-	/* the recipients as one string: whole addresses while they fit in
-	 * MAX_TEXT, then the start of the next (as store/sqlite_campaign.c) */
 	char rcpt[MAX_TEXT + 1];
-	size_t k = 0;
-	rcpt[0] = '\0';
-	for (size_t i = 0; i < m->nrcpt; i++) {
-		int w = snprintf(rcpt + k, sizeof rcpt - k, "%s%s", i ? " " : "", m->rcpt[i]);
-		if (w < 0 || (size_t)w >= sizeof rcpt - k)
-			break;
-		k += (size_t)w;
-	}
+	pc_store_member_rcpt(m, rcpt, sizeof rcpt);
 	/* sender, token, established and the lists (arrays in memory: the
 	 * sum does not overflow) */
 	size_t cap = 3 + m->nrcpt + m->ninfra + m->ntracker_hosts + m->ntemplates;

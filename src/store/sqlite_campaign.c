@@ -350,14 +350,7 @@ int pc_sqlite_campaign_add(pc_store *st, long long id, const pc_member *m)
 	if (!s)
 		return -1;
 	char rcpt[PC_SQLITE_MAX_TEXT + 1];
-	size_t k = 0;
-	rcpt[0] = '\0';
-	for (size_t i = 0; i < m->nrcpt; i++) {
-		int w = snprintf(rcpt + k, sizeof rcpt - k, "%s%s", i ? " " : "", m->rcpt[i]);
-		if (w < 0 || (size_t)w >= sizeof rcpt - k)
-			break;
-		k += (size_t)w;
-	}
+	pc_store_member_rcpt(m, rcpt, sizeof rcpt);
 	sqlite3_bind_int64(s, 1, id);
 	text(s, 2, m->source);
 	text(s, 3, m->message_id);

@@ -415,3 +415,15 @@ int pc_store_quarantine_ping(pc_store *st)
 	const pc_store_qops *q = qops(st);
 	return q ? q->ping(st) : -1;
 }
+
+void pc_store_member_rcpt(const pc_member *m, char *out, size_t size)
+{
+	size_t k = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < m->nrcpt; i++) {
+		int w = snprintf(out + k, size - k, "%s%s", i ? " " : "", m->rcpt[i]);
+		if (w < 0 || (size_t)w >= size - k)
+			break; /* snprintf left the start of this one */
+		k += (size_t)w;
+	}
+}

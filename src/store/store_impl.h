@@ -87,6 +87,11 @@ struct pc_store {
 	char error[256];
 };
 
+/* A member's recipients as the one string both back ends store in its
+ * row: whole addresses, space-separated, while they fit in size - 1
+ * bytes, then the start of the next. */
+void pc_store_member_rcpt(const pc_member *m, char *out, size_t size);
+
 pc_store *pc_store_sqlite_open(const char *path, char *err, size_t errlen);
 /* "postgresql HOST:PORT/DB" from libpq's connection string (store/pg.c) */
 void pc_store_pg_describe(const char *conninfo, char *out, size_t outlen);

@@ -465,23 +465,25 @@ static void test_clustering(void **state)
 	pc_store_close(st);
 }
 
+/* A store as an older Portcullis left it: sql run in a new file. */
+static void old_store(const char *sql)
+{
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
 static void test_migration_from_v1(void **state)
 {
 	(void)state;
 	if (pc_test_store_pg())
 		skip(); /* SQLite's schema history */
-	sqlite3 *db;
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(
-	    sqlite3_exec(db,
-	                 "CREATE TABLE contact (sender TEXT NOT NULL, domain TEXT NOT NULL, rcpt TEXT NOT "
-	                 "NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, count INTEGER NOT "
-	                 "NULL, PRIMARY KEY (sender, rcpt)) WITHOUT ROWID;"
-	                 "INSERT INTO contact VALUES ('a@news.example', 'news.example', 'me@org.example', "
-	                 "10, 20, 3); PRAGMA user_version=1;",
-	                 NULL, NULL, NULL),
-	    SQLITE_OK);
-	sqlite3_close(db);
+	old_store("CREATE TABLE contact (sender TEXT NOT NULL, domain TEXT NOT NULL, rcpt TEXT NOT "
+	          "NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, count INTEGER NOT "
+	          "NULL, PRIMARY KEY (sender, rcpt)) WITHOUT ROWID;"
+	          "INSERT INTO contact VALUES ('a@news.example', 'news.example', 'me@org.example', "
+	          "10, 20, 3); PRAGMA user_version=1;");
 	char err[256];
 	pc_store *st = pc_store_open(path, err, sizeof err);
 	assert_non_null(st);
@@ -491,6 +493,7 @@ static void test_migration_from_v1(void **state)
 	pc_campaign_rec r;
 	assert_int_equal(pc_store_campaign_get(st, 1, &r), 0);
 	pc_store_close(st);
+	sqlite3 *db;
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	sqlite3_stmt *s;
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL), SQLITE_OK);
@@ -529,23 +532,15 @@ static void test_copy_url_v8(void **state)
 	(void)state;
 	if (pc_test_store_pg())
 		skip(); /* SQLite's schema history */
-	sqlite3 *db;
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(
-	    sqlite3_exec(
-	        db,
-	        "CREATE TABLE copy_url (campaign INTEGER NOT NULL, skel INTEGER NOT NULL, rcpt INTEGER NOT NULL,"
-	        " seen INTEGER NOT NULL, vals BLOB NOT NULL, source TEXT NOT NULL, message_id TEXT NOT NULL,"
-	        " PRIMARY KEY (campaign, skel, rcpt)) WITHOUT ROWID;"
-	        "CREATE INDEX copy_url_seen ON copy_url (campaign, skel, seen);"
-	        "INSERT INTO copy_url VALUES (5, 9, 300, 1000, x'81aa', 'a', '<a@x>');"
-	        "INSERT INTO copy_url VALUES (5, 9, 100, 3000, x'02bb', 'c', '<c@x>');"
-	        "INSERT INTO copy_url VALUES (5, 9, 200, 2000, x'03cc', 'b', '<b@x>');"
-	        "INSERT INTO copy_url VALUES (5, 8, 400, 9000, x'04dd', 'z', '<z@x>');"
-	        "PRAGMA user_version=7;",
-	        NULL, NULL, NULL),
-	    SQLITE_OK);
-	sqlite3_close(db);
+	old_store("CREATE TABLE copy_url (campaign INTEGER NOT NULL, skel INTEGER NOT NULL, rcpt INTEGER NOT NULL,"
+	          " seen INTEGER NOT NULL, vals BLOB NOT NULL, source TEXT NOT NULL, message_id TEXT NOT NULL,"
+	          " PRIMARY KEY (campaign, skel, rcpt)) WITHOUT ROWID;"
+	          "CREATE INDEX copy_url_seen ON copy_url (campaign, skel, seen);"
+	          "INSERT INTO copy_url VALUES (5, 9, 300, 1000, x'81aa', 'a', '<a@x>');"
+	          "INSERT INTO copy_url VALUES (5, 9, 100, 3000, x'02bb', 'c', '<c@x>');"
+	          "INSERT INTO copy_url VALUES (5, 9, 200, 2000, x'03cc', 'b', '<b@x>');"
+	          "INSERT INTO copy_url VALUES (5, 8, 400, 9000, x'04dd', 'z', '<z@x>');"
+	          "PRAGMA user_version=7;");
 	char err[256];
 	pc_store *st = pc_store_open(path, err, sizeof err);
 	assert_non_null(st);

@@ -81,6 +81,21 @@ static void test_counts_and_reopen(void **state)
 	pc_store_close(st);
 }
 
+/* Message i's custody record with an original of n bytes (orig, filled
+ * here: different for each i), in a transaction of its own. */
+static void put_original(pc_store *st, int i, char *orig, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		orig[k] = (char)('a' + (k * 7 + (size_t)i) % 26);
+	char src[32], sha[65];
+	snprintf(src, sizeof src, "m%d", i);
+	snprintf(sha, sizeof sha, "%064d", i);
+	pc_custody cu = {sha, 0, src, "<id@x>", 1000 + i, "{}", orig, n, true};
+	assert_int_equal(pc_store_begin(st), 0);
+	assert_int_equal(pc_store_custody_put(st, &cu), 0);
+	assert_int_equal(pc_store_commit(st), 0);
+}
+
 /* Issue 19, a milter worker's mode (pc_store_hold): a message's writes
  * (here its history and a custody record) are one transaction that
  * another process sees only after pc_store_sync, the answer's moment; the
@@ -111,15 +126,7 @@ static void test_hold_sync_idle(void **state)
 	assert_non_null(orig);
 	bool due = false;
 	for (int i = 0; i < 40; i++) {
-		for (size_t k = 0; k < n; k++)
-			orig[k] = (char)('a' + (k * 7 + (size_t)i) % 26);
-		char src[32], sha[65];
-		snprintf(src, sizeof src, "m%d", i);
-		snprintf(sha, sizeof sha, "%064d", i);
-		pc_custody cu = {sha, 0, src, "<id@x>", 1000 + i, "{}", orig, n, true};
-		assert_int_equal(pc_store_begin(w), 0);
-		assert_int_equal(pc_store_custody_put(w, &cu), 0);
-		assert_int_equal(pc_store_commit(w), 0);
+		put_original(w, i, orig, n);
 		assert_int_equal(pc_store_sync(w), 0);
 		due |= pc_store_idle_due(w);
 		if (due)
@@ -172,15 +179,7 @@ static void test_batch_checkpoint(void **state)
 	char *orig = malloc(n);
 	assert_non_null(orig);
 	for (int i = 0; i < 48; i++) {
-		for (size_t k = 0; k < n; k++)
-			orig[k] = (char)('a' + (k * 7 + (size_t)i) % 26);
-		char src[32], sha[65];
-		snprintf(src, sizeof src, "m%d", i);
-		snprintf(sha, sizeof sha, "%064d", i);
-		pc_custody cu = {sha, 0, src, "<id@x>", 1000 + i, "{}", orig, n, true};
-		assert_int_equal(pc_store_begin(w), 0);
-		assert_int_equal(pc_store_custody_put(w, &cu), 0);
-		assert_int_equal(pc_store_commit(w), 0);
+		put_original(w, i, orig, n);
 		if (i % 4 == 3)
 			assert_int_equal(pc_store_flush(w), 0); /* a commit */
 	}
