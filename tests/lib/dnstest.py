@@ -92,6 +92,16 @@ class DNS:
         a = a or {}
         forward = forward or {}
         self.dir = tempfile.mkdtemp(prefix="pc-dns-")
+        # free_port() releases the port before dnsmasq binds it: a test
+        # running beside this one can take it in between (seen once in a
+        # full check: "Address already in use"); then another port
+        for attempt in range(5):  # the last one answers or raises
+            if self._start(zones, txt, a, forward, last=attempt == 4):
+                return
+
+    def _start(self, zones, txt, a, forward, last):
+        """One try on a new port: True when dnsmasq answers, False when the
+        port was taken meanwhile (and this is not the last try)."""
         self.port = free_port()
         conf = os.path.join(self.dir, "dnsmasq.conf")
         with open(conf, "w") as f:
@@ -112,9 +122,12 @@ class DNS:
         deadline = time.time() + 5
         while time.time() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError("dnsmasq exited: " + self.proc.stderr.read().decode(errors="replace"))
+                why = self.proc.stderr.read().decode(errors="replace")
+                if "Address already in use" in why and not last:
+                    return False
+                raise RuntimeError("dnsmasq exited: " + why)
             if self.answers():
-                return
+                return True
             time.sleep(0.05)
         self.stop()
         raise RuntimeError("dnsmasq did not answer on port %d" % self.port)
