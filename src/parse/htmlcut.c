@@ -12,28 +12,25 @@
 #include <string.h>
 #include <strings.h>
 
-/* Elements whose end tag may be left out (they close each other) do not
- * deepen the tree in practice: not counted by pc_html_cut. */
-static bool optional_end(const char *t, size_t n)
-{
-	static const char *const tags[] = {"p",  "li",    "td",    "th",    "tr",       "option",   "dt",
-	                                   "dd", "tbody", "thead", "tfoot", "colgroup", "optgroup", "rb",
-	                                   "rt", "rp",    "html",  "head",  "body"};
-	for (size_t i = 0; i < sizeof tags / sizeof tags[0]; i++)
-		if (strlen(tags[i]) == n && strncasecmp(t, tags[i], n) == 0)
-			return true;
-	return false;
-}
+/* What pc_html_cut and merge_cut need to know of a tag name, from one
+ * lookup: it was eight lists, each walked with strlen and strncasecmp, up
+ * to 85 comparisons for every tag of every document (8% of a corpus scan). */
+enum {
+	T_OPTIONAL_END = 1 << 0, /* end tag may be left out (they close each other):
+	                          * does not deepen the tree in practice */
+	T_VOID = 1 << 1,         /* no end tag: does not deepen the tree */
+	T_TABLE = 1 << 2,
+	T_POISON = 1 << 3,  /* merge_cut: nothing resets after it */
+	T_NORESET = 1 << 4, /* merge_cut: may be ignored or put elsewhere */
+	T_RAW = 1 << 5,     /* raw text (or markup, in SVG) up to its end tag */
+};
 
-static bool void_element(const char *t, size_t n)
-{
-	static const char *const tags[] = {"area", "base", "br",     "col",   "embed", "hr",    "img",   "input",
-	                                   "link", "meta", "source", "track", "wbr",   "image", "param", "keygen"};
-	for (size_t i = 0; i < sizeof tags / sizeof tags[0]; i++)
-		if (strlen(tags[i]) == n && strncasecmp(t, tags[i], n) == 0)
-			return true;
-	return false;
-}
+typedef struct tag_info {
+	char name[16]; /* lower case, zero padded: compared whole */
+	unsigned char len;
+	unsigned char flags;
+	signed char fmt; /* index among the formatting elements, -1 if none */
+} tag_info;
 
 /* The HTML formatting elements (a b big code em font i nobr s small strike
  * strong tt u): the parser keeps a list of the active ones and clones
@@ -46,14 +43,98 @@ static bool void_element(const char *t, size_t n)
  * Ark clause; "identical" is the same bytes here, so a disguised copy only
  * makes the estimate larger). Markers (td, object ...) are not modelled:
  * again larger, never smaller. */
-static int formatting(const char *t, size_t n)
+#define TAG(name, flags, fmt)                                                                                          \
+	{                                                                                                              \
+		name, sizeof name - 1, flags, fmt                                                                      \
+	}
+#define OE T_OPTIONAL_END
+#define NR T_NORESET
+static const tag_info tags[] = {
+    TAG("a", 0, 0),
+    TAG("b", 0, 1),
+    TAG("big", 0, 2),
+    TAG("code", 0, 3),
+    TAG("em", 0, 4),
+    TAG("font", 0, 5),
+    TAG("i", 0, 6),
+    TAG("nobr", 0, 7),
+    TAG("s", 0, 8),
+    TAG("small", 0, 9),
+    TAG("strike", 0, 10),
+    TAG("strong", 0, 11),
+    TAG("tt", 0, 12),
+    TAG("u", 0, 13),
+    TAG("p", OE, -1),
+    TAG("li", OE, -1),
+    TAG("td", OE | NR, -1),
+    TAG("th", OE | NR, -1),
+    TAG("tr", OE | NR, -1),
+    TAG("option", OE | NR, -1),
+    TAG("dt", OE, -1),
+    TAG("dd", OE, -1),
+    TAG("tbody", OE | NR, -1),
+    TAG("thead", OE | NR, -1),
+    TAG("tfoot", OE | NR, -1),
+    TAG("colgroup", OE | NR, -1),
+    TAG("optgroup", OE | NR, -1),
+    TAG("rb", OE, -1),
+    TAG("rt", OE, -1),
+    TAG("rp", OE, -1),
+    TAG("html", OE | NR, -1),
+    TAG("head", OE | NR, -1),
+    TAG("body", OE | NR, -1),
+    TAG("area", T_VOID, -1),
+    TAG("base", T_VOID, -1),
+    TAG("br", T_VOID, -1),
+    TAG("col", T_VOID | NR, -1),
+    TAG("embed", T_VOID, -1),
+    TAG("hr", T_VOID, -1),
+    TAG("img", T_VOID, -1),
+    TAG("input", T_VOID | NR, -1),
+    TAG("link", T_VOID, -1),
+    TAG("meta", T_VOID, -1),
+    TAG("source", T_VOID, -1),
+    TAG("track", T_VOID, -1),
+    TAG("wbr", T_VOID, -1),
+    TAG("image", T_VOID, -1),
+    TAG("param", T_VOID, -1),
+    TAG("keygen", T_VOID, -1),
+    TAG("table", T_TABLE | NR, -1),
+    TAG("caption", NR, -1),
+    TAG("frame", NR, -1),
+    TAG("frameset", NR | T_POISON, -1),
+    TAG("form", NR, -1),
+    TAG("script", NR | T_RAW, -1),
+    TAG("style", NR | T_RAW, -1),
+    TAG("template", NR | T_POISON, -1),
+    TAG("select", NR | T_POISON, -1),
+    TAG("plaintext", T_POISON, -1),
+    TAG("textarea", T_RAW, -1),
+    TAG("title", T_RAW, -1),
+    TAG("xmp", T_RAW, -1),
+    TAG("iframe", T_RAW, -1),
+    TAG("noembed", T_RAW, -1),
+    TAG("noframes", T_RAW, -1),
+};
+#undef TAG
+#undef OE
+#undef NR
+
+static const tag_info no_tag = {"", 0, 0, -1};
+
+/* The entry for the tag name t[0..n), ASCII case-insensitively (HTML's
+ * rule: no locale folds a byte in), or no_tag. */
+static const tag_info *tag_lookup(const char *t, size_t n)
 {
-	static const char *const tags[] = {"a",    "b", "big",   "code",   "em",     "font", "i",
-	                                   "nobr", "s", "small", "strike", "strong", "tt",   "u"};
+	char k[sizeof no_tag.name] = {0};
+	if (n == 0 || n >= sizeof k)
+		return &no_tag;
+	for (size_t i = 0; i < n; i++)
+		k[i] = t[i] >= 'A' && t[i] <= 'Z' ? (char)(t[i] + 32) : t[i];
 	for (size_t i = 0; i < sizeof tags / sizeof tags[0]; i++)
-		if (strlen(tags[i]) == n && strncasecmp(t, tags[i], n) == 0)
-			return (int)i;
-	return -1;
+		if (tags[i].len == n && memcmp(tags[i].name, k, sizeof k) == 0)
+			return &tags[i];
+	return &no_tag;
 }
 
 #define FMT_NAMES 14
@@ -186,14 +267,6 @@ static bool lex_space(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
 }
 
-static bool name_is(const char *t, size_t l, const char *const *names, size_t k)
-{
-	for (size_t i = 0; i < k; i++)
-		if (strlen(names[i]) == l && strncasecmp(t, names[i], l) == 0)
-			return true;
-	return false;
-}
-
 /* The end of the tag whose name ends at s[p]: the tokenizer's states for
  * attributes (a quote opens a value only after '='). n when it never ends. */
 static size_t tag_end(const char *s, size_t n, size_t p)
@@ -274,13 +347,6 @@ static size_t raw_end(const char *s, size_t n, size_t p, const char *name, size_
 
 static size_t merge_cut(const char *s, size_t n, size_t budget)
 {
-	static const char *const noreset[] = {"table", "caption",  "colgroup", "col",    "tbody",   "thead",
-	                                      "tfoot", "tr",       "td",       "th",     "html",    "head",
-	                                      "body",  "frame",    "frameset", "input",  "form",    "script",
-	                                      "style", "template", "select",   "option", "optgroup"};
-	static const char *const raw[] = {"script", "style",  "textarea", "title",
-	                                  "xmp",    "iframe", "noembed",  "noframes"};
-	static const char *const poison[] = {"select", "frameset", "template", "plaintext"};
 	size_t run = 0, cost = 0, last = 0, i = 0, quiet = 0; /* no reset before quiet */
 	bool poisoned = false, table = false;
 	for (;;) {
@@ -332,14 +398,13 @@ static size_t merge_cut(const char *s, size_t n, size_t budget)
 		if (comment && !table && !poisoned)
 			run = 0;
 		if (start) {
-			static const char *const tbl[] = {"table"};
-			table |= name_is(s + name, nl, tbl, 1);
-			if (name_is(s + name, nl, poison, sizeof poison / sizeof poison[0]))
+			unsigned flags = tag_lookup(s + name, nl)->flags;
+			table |= (flags & T_TABLE) != 0;
+			if (flags & T_POISON)
 				poisoned = true;
-			if (!poisoned && (j >= quiet || !table) &&
-			    !name_is(s + name, nl, noreset, sizeof noreset / sizeof noreset[0]))
+			if (!poisoned && (j >= quiet || !table) && !(flags & T_NORESET))
 				run = 0;
-			if (j >= quiet && name_is(s + name, nl, raw, sizeof raw / sizeof raw[0])) {
+			if (j >= quiet && (flags & T_RAW)) {
 				char nm[16];
 				memcpy(nm, s + name, nl);
 				size_t r = raw_end(s, n, e, nm, nl);
@@ -370,7 +435,8 @@ size_t pc_html_cut(const char *s, size_t n, size_t maxd, size_t maxn, const char
 		size_t tl = (size_t)(q - t);
 		if (!tl || !isalpha((unsigned char)*t))
 			continue;
-		int f = formatting(t, tl);
+		const tag_info *ti = tag_lookup(t, tl);
+		int f = ti->fmt;
 		if (!close) {
 			size_t units = 1;
 			const char *gt = memchr(q, '>', (size_t)(end - q));
@@ -389,7 +455,7 @@ size_t pc_html_cut(const char *s, size_t n, size_t maxd, size_t maxn, const char
 				fmt_start(fmt, f, t, (size_t)(stop - t));
 		} else if (f >= 0 && fmt)
 			fmt_end(fmt, f);
-		if (optional_end(t, tl) || void_element(t, tl))
+		if (ti->flags & (T_OPTIONAL_END | T_VOID))
 			continue;
 		if (close) {
 			if (depth)
