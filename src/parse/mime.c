@@ -85,28 +85,29 @@ static const char *header_text(pc_arena *a, const char *s)
 	if (!d)
 		return NULL;
 	char *o = d;
-	const char *p = d;
+	const char *p = d, *end = d + strlen(d);
 	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
 		p++;
-	/* 8 bytes at a time while none is a control character (< 0x20 or
-	 * 0x7f) or NUL: most of a long header is plain text */
-	for (;;) {
-		uint64_t v;
-		size_t rest = strnlen(p, 8);
-		if (rest < 8)
+	while (p < end) {
+		/* 8 bytes at a time while none is a control character (< 0x20
+		 * or 0x7f): most of a header is plain text, and a folded one
+		 * (a DKIM signature: a fold every 70 bytes) comes back here
+		 * after each fold */
+		while (end - p >= 8) {
+			uint64_t v;
+			memcpy(&v, p, 8);
+			uint64_t lt20 = (v - 0x2020202020202020ULL) & ~v & 0x8080808080808080ULL;
+			uint64_t x7f = v ^ 0x7f7f7f7f7f7f7f7fULL;
+			uint64_t is7f = (x7f - 0x0101010101010101ULL) & ~x7f & 0x8080808080808080ULL;
+			if (lt20 | is7f)
+				break;
+			memmove(o, p, 8);
+			o += 8;
+			p += 8;
+		}
+		if (p == end)
 			break;
-		memcpy(&v, p, 8);
-		uint64_t lt20 = (v - 0x2020202020202020ULL) & ~v & 0x8080808080808080ULL;
-		uint64_t x7f = v ^ 0x7f7f7f7f7f7f7f7fULL;
-		uint64_t is7f = (x7f - 0x0101010101010101ULL) & ~x7f & 0x8080808080808080ULL;
-		if (lt20 | is7f)
-			break;
-		memmove(o, p, 8);
-		o += 8;
-		p += 8;
-	}
-	for (; *p; p++) {
-		unsigned char c = (unsigned char)*p;
+		unsigned char c = (unsigned char)*p++;
 		if (c == '\r' || c == '\n')
 			continue; /* unfolding removes CR LF and keeps the white space */
 		*o++ = (c < 0x20 && c != '\t') || c == 0x7f ? ' ' : (char)c;
