@@ -26,8 +26,8 @@ enum {
 };
 
 typedef struct tag_info {
-	char name[16]; /* lower case, zero padded: compared whole */
-	unsigned char len;
+	char name[16];     /* lower case, zero padded: compared whole */
+	unsigned char len; /* checked against its list when compiled */
 	unsigned char flags;
 	signed char fmt; /* index among the formatting elements, -1 if none */
 } tag_info;
@@ -43,82 +43,76 @@ typedef struct tag_info {
  * Ark clause; "identical" is the same bytes here, so a disguised copy only
  * makes the estimate larger). Markers (td, object ...) are not modelled:
  * again larger, never smaller. */
-#define TAG(name, flags, fmt)                                                                                          \
+/* TAG(len, name, ...): a name whose length is not len does not compile
+ * (tag_lookup reads only the list of the name's length). */
+#define TAG(len, name, flags, fmt)                                                                                     \
 	{                                                                                                              \
-		name, sizeof name - 1, flags, fmt                                                                      \
+		name, sizeof(char[sizeof name - 1 == len ? 1 : -1]) * len, flags, fmt                                  \
 	}
 #define OE T_OPTIONAL_END
 #define NR T_NORESET
-static const tag_info tags[] = {
-    TAG("a", 0, 0),
-    TAG("b", 0, 1),
-    TAG("big", 0, 2),
-    TAG("code", 0, 3),
-    TAG("em", 0, 4),
-    TAG("font", 0, 5),
-    TAG("i", 0, 6),
-    TAG("nobr", 0, 7),
-    TAG("s", 0, 8),
-    TAG("small", 0, 9),
-    TAG("strike", 0, 10),
-    TAG("strong", 0, 11),
-    TAG("tt", 0, 12),
-    TAG("u", 0, 13),
-    TAG("p", OE, -1),
-    TAG("li", OE, -1),
-    TAG("td", OE | NR, -1),
-    TAG("th", OE | NR, -1),
-    TAG("tr", OE | NR, -1),
-    TAG("option", OE | NR, -1),
-    TAG("dt", OE, -1),
-    TAG("dd", OE, -1),
-    TAG("tbody", OE | NR, -1),
-    TAG("thead", OE | NR, -1),
-    TAG("tfoot", OE | NR, -1),
-    TAG("colgroup", OE | NR, -1),
-    TAG("optgroup", OE | NR, -1),
-    TAG("rb", OE, -1),
-    TAG("rt", OE, -1),
-    TAG("rp", OE, -1),
-    TAG("html", OE | NR, -1),
-    TAG("head", OE | NR, -1),
-    TAG("body", OE | NR, -1),
-    TAG("area", T_VOID, -1),
-    TAG("base", T_VOID, -1),
-    TAG("br", T_VOID, -1),
-    TAG("col", T_VOID | NR, -1),
-    TAG("embed", T_VOID, -1),
-    TAG("hr", T_VOID, -1),
-    TAG("img", T_VOID, -1),
-    TAG("input", T_VOID | NR, -1),
-    TAG("link", T_VOID, -1),
-    TAG("meta", T_VOID, -1),
-    TAG("source", T_VOID, -1),
-    TAG("track", T_VOID, -1),
-    TAG("wbr", T_VOID, -1),
-    TAG("image", T_VOID, -1),
-    TAG("param", T_VOID, -1),
-    TAG("keygen", T_VOID, -1),
-    TAG("table", T_TABLE | NR, -1),
-    TAG("caption", NR, -1),
-    TAG("frame", NR, -1),
-    TAG("frameset", NR | T_POISON, -1),
-    TAG("form", NR, -1),
-    TAG("script", NR | T_RAW, -1),
-    TAG("style", NR | T_RAW, -1),
-    TAG("template", NR | T_POISON, -1),
-    TAG("select", NR | T_POISON, -1),
-    TAG("plaintext", T_POISON, -1),
-    TAG("textarea", T_RAW, -1),
-    TAG("title", T_RAW, -1),
-    TAG("xmp", T_RAW, -1),
-    TAG("iframe", T_RAW, -1),
-    TAG("noembed", T_RAW, -1),
-    TAG("noframes", T_RAW, -1),
+static const tag_info tags1[] = {
+    TAG(1, "a", 0, 0), TAG(1, "b", 0, 1), TAG(1, "i", 0, 6), TAG(1, "s", 0, 8), TAG(1, "u", 0, 13), TAG(1, "p", OE, -1),
+};
+static const tag_info tags2[] = {
+    TAG(2, "em", 0, 4),        TAG(2, "tt", 0, 12),       TAG(2, "li", OE, -1), TAG(2, "td", OE | NR, -1),
+    TAG(2, "th", OE | NR, -1), TAG(2, "tr", OE | NR, -1), TAG(2, "dt", OE, -1), TAG(2, "dd", OE, -1),
+    TAG(2, "rb", OE, -1),      TAG(2, "rt", OE, -1),      TAG(2, "rp", OE, -1), TAG(2, "br", T_VOID, -1),
+    TAG(2, "hr", T_VOID, -1),
+};
+static const tag_info tags3[] = {
+    TAG(3, "big", 0, 2),       TAG(3, "col", T_VOID | NR, -1), TAG(3, "img", T_VOID, -1),
+    TAG(3, "wbr", T_VOID, -1), TAG(3, "xmp", T_RAW, -1),
+};
+static const tag_info tags4[] = {
+    TAG(4, "code", 0, 3),        TAG(4, "font", 0, 5),        TAG(4, "nobr", 0, 7),       TAG(4, "html", OE | NR, -1),
+    TAG(4, "head", OE | NR, -1), TAG(4, "body", OE | NR, -1), TAG(4, "area", T_VOID, -1), TAG(4, "base", T_VOID, -1),
+    TAG(4, "link", T_VOID, -1),  TAG(4, "meta", T_VOID, -1),  TAG(4, "form", NR, -1),
+};
+static const tag_info tags5[] = {
+    TAG(5, "small", 0, 9),        TAG(5, "tbody", OE | NR, -1),
+    TAG(5, "thead", OE | NR, -1), TAG(5, "tfoot", OE | NR, -1),
+    TAG(5, "embed", T_VOID, -1),  TAG(5, "input", T_VOID | NR, -1),
+    TAG(5, "track", T_VOID, -1),  TAG(5, "image", T_VOID, -1),
+    TAG(5, "param", T_VOID, -1),  TAG(5, "table", T_TABLE | NR, -1),
+    TAG(5, "frame", NR, -1),      TAG(5, "style", NR | T_RAW, -1),
+    TAG(5, "title", T_RAW, -1),
+};
+static const tag_info tags6[] = {
+    TAG(6, "strike", 0, 10),
+    TAG(6, "strong", 0, 11),
+    TAG(6, "option", OE | NR, -1),
+    TAG(6, "source", T_VOID, -1),
+    TAG(6, "keygen", T_VOID, -1),
+    TAG(6, "script", NR | T_RAW, -1),
+    TAG(6, "select", NR | T_POISON, -1),
+    TAG(6, "iframe", T_RAW, -1),
+};
+static const tag_info tags7[] = {
+    TAG(7, "caption", NR, -1),
+    TAG(7, "noembed", T_RAW, -1),
+};
+static const tag_info tags8[] = {
+    TAG(8, "colgroup", OE | NR, -1),       TAG(8, "optgroup", OE | NR, -1), TAG(8, "frameset", NR | T_POISON, -1),
+    TAG(8, "template", NR | T_POISON, -1), TAG(8, "textarea", T_RAW, -1),   TAG(8, "noframes", T_RAW, -1),
+};
+static const tag_info tags9[] = {
+    TAG(9, "plaintext", T_POISON, -1),
 };
 #undef TAG
 #undef OE
 #undef NR
+
+#define LIST(t)                                                                                                        \
+	{                                                                                                              \
+		t, sizeof t / sizeof t[0]                                                                              \
+	}
+static const struct {
+	const tag_info *tag;
+	size_t n;
+} by_len[] = {{NULL, 0},   LIST(tags1), LIST(tags2), LIST(tags3), LIST(tags4),
+              LIST(tags5), LIST(tags6), LIST(tags7), LIST(tags8), LIST(tags9)};
+#undef LIST
 
 static const tag_info no_tag = {"", 0, 0, -1};
 
@@ -127,13 +121,13 @@ static const tag_info no_tag = {"", 0, 0, -1};
 static const tag_info *tag_lookup(const char *t, size_t n)
 {
 	char k[sizeof no_tag.name] = {0};
-	if (n == 0 || n >= sizeof k)
+	if (n == 0 || n >= sizeof by_len / sizeof by_len[0])
 		return &no_tag;
 	for (size_t i = 0; i < n; i++)
 		k[i] = t[i] >= 'A' && t[i] <= 'Z' ? (char)(t[i] + 32) : t[i];
-	for (size_t i = 0; i < sizeof tags / sizeof tags[0]; i++)
-		if (tags[i].len == n && memcmp(tags[i].name, k, sizeof k) == 0)
-			return &tags[i];
+	for (size_t i = 0; i < by_len[n].n; i++)
+		if (memcmp(by_len[n].tag[i].name, k, sizeof k) == 0)
+			return &by_len[n].tag[i];
 	return &no_tag;
 }
 
