@@ -170,14 +170,16 @@ static bool ws(char c)
 	return c == ' ' || c == '\t' || nl(c);
 }
 
+/* ASCII letters as the CSS spec says (isalpha is a call per byte, and
+ * would follow a locale) */
 static bool name_start(unsigned char c)
 {
-	return isalpha(c) || c == '_' || c >= 0x80;
+	return ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || c == '_' || c >= 0x80;
 }
 
 static bool name_char(unsigned char c)
 {
-	return name_start(c) || isdigit(c) || c == '-';
+	return name_start(c) || (c >= '0' && c <= '9') || c == '-';
 }
 
 /* A backslash at s[i] that starts an escape (not a line continuation);
@@ -343,7 +345,8 @@ bool pc_css_name_is(const char *s, size_t n, const char *w)
 
 void pc_css_next_token(const char *s, size_t n, size_t i, pc_css_tok *t)
 {
-	memset(t, 0, sizeof *t);
+	t->kind = 0;
+	t->bad = false;
 	t->b = t->vb = i;
 	t->e = t->ve = i + 1;
 	if (i >= n) {
