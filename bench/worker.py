@@ -3,7 +3,7 @@
 or the front end: requests straight to `portcullis milter --worker` over
 its socket (fd 0), one at a time, as the front end sends them.
 
-usage: bench/worker.py [--messages N] [--runs R] [--nostore] [--conf TEXT] DIR PORTCULLIS [PORTCULLIS ...]
+usage: bench/worker.py [--messages N] [--runs R] [--nostore] [--conf TEXT] [--rcpts K] DIR PORTCULLIS [PORTCULLIS ...]
 
 DIR holds the messages (*.eml, e.g. tests/milter/gen_load.py DIR 3000;
 used in name order, repeated as needed). Each binary gets a fresh store
@@ -14,7 +14,10 @@ message (utime + stime from /proc/PID/stat after 50 unmeasured messages)
 and the answer's latency (request sent to answer read) p50/p99/p99.9/max,
 then the best CPU of each binary. DNS is off; the sandbox is on. --conf
 appends configuration text (e.g. "[evidence]\nkeep_originals = no") to
-measure what one part of the store costs.
+measure what one part of the store costs. --rcpts K sends message i to
+user<i mod K>@example.test (default 1: one recipient, whose identity
+patterns the worker builds once; a real MX's recipients change from message
+to message, and each new set costs the leak automaton a rebuild).
 """
 import argparse
 import os
@@ -33,6 +36,7 @@ ap.add_argument("--messages", type=int, default=3000)
 ap.add_argument("--runs", type=int, default=2)
 ap.add_argument("--nostore", action="store_true")
 ap.add_argument("--conf", default="", help="configuration text appended (\\n for new lines)")
+ap.add_argument("--rcpts", type=int, default=1, help="distinct recipients, one per message in turn")
 a = ap.parse_args()
 WARM = 50
 names = sorted(f for f in os.listdir(a.dir) if f.endswith(".eml"))
@@ -60,6 +64,10 @@ def recv_frame(s):
     return exact(struct.unpack(">I", exact(4))[0])
 
 
+def rcpt(i):
+    return b"user@example.test" if a.rcpts <= 1 else b"user%d@example.test" % (i % a.rcpts)
+
+
 def cpu_of(pid):
     st = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
     return (int(st[11]) + int(st[12])) / os.sysconf("SC_CLK_TCK")
@@ -81,7 +89,7 @@ def run(binary):
             if i == WARM:
                 c0 = cpu_of(p.pid)
             body = (rec("R", b"ref%d" % i) + rec("q", b"Q%08d" % i) + rec("c", b"192.0.2.1") +
-                    rec("h", b"mx.example.org") + rec("f", b"sender@example.org") + rec("r", b"user@example.test") +
+                    rec("h", b"mx.example.org") + rec("f", b"sender@example.org") + rec("r", rcpt(i)) +
                     rec("m", msgs[i % len(msgs)]))
             t0 = time.monotonic()
             ours.sendall(struct.pack(">I", len(body)) + body)
