@@ -606,11 +606,6 @@ static void set_prop(sink *k, pc_arena *a, const char *nm, size_t nn)
 
 enum { SCAN_ALL, SCAN_IMPORT_ONLY, SCAN_NO_IMPORT };
 
-/* Every url(), the strings of image-set() and (in a sheet) @import in the
- * CSS s, as tokens: other strings are text (font-family: "url(x)" loads
- * nothing), and neither a bad url() nor a url("...") whose string a
- * newline cut is fetched. In a declaration list (a style attribute) only
- * the values of declarations are read. */
 /* Whether s may hold a url(), image-set() or -webkit-image-set()
  * function: false only when there is none. A function token's name ends
  * right before its '(' and, with no backslash in s (an escape could spell
@@ -629,6 +624,11 @@ static bool may_have_url(const char *s, size_t n)
 	return false;
 }
 
+/* Every url(), the strings of image-set() and (in a sheet) @import in the
+ * CSS s, as tokens: other strings are text (font-family: "url(x)" loads
+ * nothing), and neither a bad url() nor a url("...") whose string a
+ * newline cut is fetched. In a declaration list (a style attribute) only
+ * the values of declarations are read. */
 static void scan_urls(pc_arena *a, const char *s, size_t n, sink *k, const char *how, int mode, bool bare)
 {
 	bool sheet = how[0] == '<';

@@ -32,17 +32,6 @@ typedef struct tag_info {
 	signed char fmt; /* index among the formatting elements, -1 if none */
 } tag_info;
 
-/* The HTML formatting elements (a b big code em font i nobr s small strike
- * strong tt u): the parser keeps a list of the active ones and clones
- * every one left open by a closed block each time text or an element
- * follows (HTML's "reconstruct the active formatting elements"), so K of
- * them followed by M paragraphs build K x M nodes (480 <b id=N> and
- * 16,000 <p>x</p>, 133 kB, took MyHTML 2.8 GB). pc_html_cut counts them: each
- * start tag costs as many nodes as there are active formatting elements,
- * with at most three entries per identical start tag (the spec's Noah's
- * Ark clause; "identical" is the same bytes here, so a disguised copy only
- * makes the estimate larger). Markers (td, object ...) are not modelled:
- * again larger, never smaller. */
 /* TAG(len, name, ...): a name whose length is not len does not compile
  * (tag_lookup reads only the list of the name's length). */
 #define TAG(len, name, flags, fmt)                                                                                     \
@@ -131,6 +120,17 @@ static const tag_info *tag_lookup(const char *t, size_t n)
 	return &no_tag;
 }
 
+/* The HTML formatting elements (a b big code em font i nobr s small strike
+ * strong tt u): the parser keeps a list of the active ones and clones
+ * every one left open by a closed block each time text or an element
+ * follows (HTML's "reconstruct the active formatting elements"), so K of
+ * them followed by M paragraphs build K x M nodes (480 <b id=N> and
+ * 16,000 <p>x</p>, 133 kB, took MyHTML 2.8 GB). pc_html_cut counts them: each
+ * start tag costs as many nodes as there are active formatting elements,
+ * with at most three entries per identical start tag (the spec's Noah's
+ * Ark clause; "identical" is the same bytes here, so a disguised copy only
+ * makes the estimate larger). Markers (td, object ...) are not modelled:
+ * again larger, never smaller. */
 #define FMT_NAMES 14
 
 typedef struct fmt_state {

@@ -211,25 +211,26 @@ static int single_field(const char *name)
  * per single field, the index of its first appearance in this header
  * list (-1: none yet): one look-up per field, not a scan of the earlier
  * ones (a thousand Subject fields would be quadratic). */
-static bool has_8bit(const char *s, size_t n)
+/* How many bytes s starts with below 0x80, read 8 at a time (a DKIM
+ * signature, a body of plain text). */
+static size_t ascii_run(const char *s, size_t n)
 {
 	size_t k = 0;
-	for (; n - k >= 8; k += 8) { /* 8 bytes at a time: a DKIM signature is long */
+	for (; n - k >= 8; k += 8) {
 		uint64_t v;
 		memcpy(&v, s + k, 8);
 		if (v & 0x8080808080808080ULL)
-			return true;
+			break;
 	}
-	for (; k < n; k++)
-		if ((unsigned char)s[k] >= 0x80)
-			return true;
-	return false;
+	while (k < n && (unsigned char)s[k] < 0x80)
+		k++;
+	return k;
 }
 
 static void check_header(pc_msg *m, GMimeHeaderList *hl, int i, const char *name, const char *raw, size_t rl,
                          int *first)
 {
-	if (has_8bit(raw, rl))
+	if (ascii_run(raw, rl) < rl)
 		damage(m, "parse.8bit-header", "raw 8-bit bytes in a header", "header", dup_utf8(m->arena, name));
 	const char *ew = strstr(raw, "=?");
 	if (ew && !strstr(ew + 2, "?="))
@@ -532,15 +533,7 @@ static bool utf8_valid_but_nul(const char *s, size_t n)
 {
 	size_t i = 0;
 	while (i < n) {
-		while (n - i >= 8) {
-			uint64_t v;
-			memcpy(&v, s + i, 8);
-			if (v & 0x8080808080808080ULL)
-				break;
-			i += 8;
-		}
-		while (i < n && (unsigned char)s[i] < 0x80)
-			i++;
+		i += ascii_run(s + i, n - i);
 		if (i == n)
 			break;
 		size_t k = n - i < UTF8_WINDOW ? n - i : UTF8_WINDOW;

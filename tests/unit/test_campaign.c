@@ -524,6 +524,13 @@ static int on_copy(void *ctx, const pc_copy_row *r)
 	return 0;
 }
 
+/* The copy window of (campaign, shape), at most max rows, into c. */
+static void copies_of(pc_store *st, long long campaign, uint64_t skel, size_t max, copy_rows *c)
+{
+	memset(c, 0, sizeof *c);
+	assert_int_equal(pc_store_copies_get(st, campaign, skel, max, on_copy, c), 0);
+}
+
 /* Schema 8 keeps copy_url in time order: a store of schema 7 keeps its
  * rows (newest first, blobs whole), and a recipient set seen again still
  * keeps its first row. */
@@ -545,8 +552,7 @@ static void test_copy_url_v8(void **state)
 	pc_store *st = pc_store_open(path, err, sizeof err);
 	assert_non_null(st);
 	copy_rows c;
-	memset(&c, 0, sizeof c);
-	assert_int_equal(pc_store_copies_get(st, 5, 9, 33, on_copy, &c), 0);
+	copies_of(st, 5, 9, 33, &c);
 	assert_int_equal(c.n, 3);
 	assert_int_equal(c.seen[0], 3000);
 	assert_int_equal(c.seen[1], 2000);
@@ -558,13 +564,11 @@ static void test_copy_url_v8(void **state)
 	assert_int_equal(pc_store_copies_add(st, 5, 9, 200, 4000, "\x05", 1, "d", "<d@x>"), 0);
 	/* a new one, and the limit */
 	assert_int_equal(pc_store_copies_add(st, 5, 9, 500, 5000, "\x06", 1, "e", "<e@x>"), 0);
-	memset(&c, 0, sizeof c);
-	assert_int_equal(pc_store_copies_get(st, 5, 9, 2, on_copy, &c), 0);
+	copies_of(st, 5, 9, 2, &c);
 	assert_int_equal(c.n, 2);
 	assert_int_equal(c.seen[0], 5000);
 	assert_int_equal(c.seen[1], 3000);
-	memset(&c, 0, sizeof c);
-	assert_int_equal(pc_store_copies_get(st, 5, 9, 33, on_copy, &c), 0);
+	copies_of(st, 5, 9, 33, &c);
 	assert_int_equal(c.n, 4);
 	assert_string_equal(c.source[2], "b");
 	assert_int_equal(c.seen[2], 2000);
@@ -573,8 +577,7 @@ static void test_copy_url_v8(void **state)
 	assert_int_equal(pc_store_copies_add(st, 5, 7, 20, 6000, "\x01", 1, "f", "<f@x>"), 0);
 	assert_int_equal(pc_store_copies_add(st, 5, 7, 90, 6000, "\x01", 1, "g", "<g@x>"), 0);
 	assert_int_equal(pc_store_copies_add(st, 5, 7, 50, 6000, "\x01", 1, "h", "<h@x>"), 0);
-	memset(&c, 0, sizeof c);
-	assert_int_equal(pc_store_copies_get(st, 5, 7, 33, on_copy, &c), 0);
+	copies_of(st, 5, 7, 33, &c);
 	assert_int_equal(c.n, 3);
 	assert_int_equal(c.rcpt[0], 90);
 	assert_int_equal(c.rcpt[1], 50);
