@@ -39,6 +39,9 @@
  *   and find it done. A database newer than this program is refused.
  *     1: every table of SQLite's schema 6, in PostgreSQL's types, each
  *        file's part (pg_impl.h: PC_PG_SCHEMA_*).
+ *     2: copy_url.ord, SQLite's schema 9: a shape's rows numbered in the
+ *        order they were stored, the old ones in their time order
+ *        (pg_copies.c).
  */
 #include <errno.h>
 #include <glib.h>
@@ -51,7 +54,7 @@
 
 #include "store/pg_impl.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 /* the two-key form: its own space, apart from the band keys' bigint locks */
 #define MIGRATION_LOCK "pg_advisory_xact_lock(1886352500, 1)" /* "port", 1 */
 #define DEFAULT_TIMEOUT_MS 10000
@@ -585,6 +588,8 @@ static int apply(PGconn *c, int from, char *msg, size_t msglen)
 			if (simple(c, parts[i], msg, msglen) != 0)
 				return -1;
 	}
+	if (from == 1 && simple(c, PC_PG_MIGRATE_COPIES_2, msg, msglen) != 0)
+		return -1;
 	char set[64];
 	snprintf(set, sizeof set, "UPDATE portcullis_schema SET version = %d", from + 1);
 	return simple(c, set, msg, msglen);

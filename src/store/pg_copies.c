@@ -2,14 +2,16 @@
  * NAME
  *   pg_copies - the URLs of a campaign's copies (PostgreSQL)
  * DESCRIPTION
- *   The translation of store/sqlite_copies.c and SQLite's schema 4.
+ *   The translation of store/sqlite_copies.c and SQLite's schema 4 and 9.
  *   copy_url holds one row per (campaign, URL shape, recipient set):
  *   campaign/copies.c compares a new copy's values with at most `max` rows
- *   of its shape, the most recent first (equal times: the larger rcpt
- *   first, the order SQLite's index gives), an indexed range, so the cost
- *   per message does not grow with the campaign. A recipient set seen
- *   again keeps its first row (ON CONFLICT DO NOTHING, SQLite's INSERT OR
- *   IGNORE).
+ *   of its shape, the most recently stored first, an indexed range, so
+ *   the cost per message does not grow with the campaign. ord numbers a
+ *   shape's rows in the order they were stored, one more than the
+ *   range's last; two nodes storing copies of one shape at the same
+ *   moment may give theirs the same number, and then the larger rcpt
+ *   comes first. A recipient set seen again keeps its first row (ON
+ *   CONFLICT DO NOTHING, SQLite's INSERT OR IGNORE).
  *
  *   A token found updates the campaign's values and the earlier members
  *   the caller lists in one statement (not one per member): each member
@@ -37,15 +39,26 @@ const char PC_PG_SCHEMA_COPIES[] =
     /* rcpt last: SQLite's index of this WITHOUT ROWID table ends with the key */
     "CREATE INDEX copy_url_seen ON copy_url (campaign, skel, seen, rcpt);";
 
+/* schema 2 (SQLite's 9): the rows numbered in their time order */
+const char PC_PG_MIGRATE_COPIES_2[] =
+    "ALTER TABLE copy_url ADD COLUMN ord bigint;"
+    "UPDATE copy_url c SET ord = o.n FROM (SELECT campaign, skel, rcpt, row_number() OVER"
+    " (PARTITION BY campaign, skel ORDER BY seen, rcpt) AS n FROM copy_url) o"
+    " WHERE c.campaign = o.campaign AND c.skel = o.skel AND c.rcpt = o.rcpt;"
+    "ALTER TABLE copy_url ALTER COLUMN ord SET NOT NULL;"
+    "DROP INDEX copy_url_seen;"
+    "CREATE INDEX copy_url_ord ON copy_url (campaign, skel, ord, rcpt);";
+
 enum { X_GET, X_ADD, X_TOKEN, X_COUNTS, X_END };
 _Static_assert(X_END <= 8, "pg_copies.c owns 8 statement slots");
 #define SLOT(x) (PC_PG_SLOT_COPIES + (x))
 
 static const char *const sql[X_END] = {
     [X_GET] = "SELECT rcpt, vals, source, message_id, seen FROM copy_url WHERE campaign = $1 AND skel = $2"
-              " ORDER BY seen DESC, rcpt DESC LIMIT $3",
-    [X_ADD] = "INSERT INTO copy_url (campaign, skel, rcpt, vals, source, message_id, seen)"
-              " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (campaign, skel, rcpt) DO NOTHING",
+              " ORDER BY ord DESC, rcpt DESC LIMIT $3",
+    [X_ADD] = "INSERT INTO copy_url (campaign, skel, ord, rcpt, vals, source, message_id, seen)"
+              " VALUES ($1, $2, (SELECT coalesce(max(ord), 0) + 1 FROM copy_url WHERE campaign = $1 AND skel = $2),"
+              " $3, $4, $5, $6, $7) ON CONFLICT (campaign, skel, rcpt) DO NOTHING",
     /* per (source, Message-ID): f, the first entry with a token; n, the
      * entries up to it (all when none has one) */
     [X_TOKEN] = "WITH t AS (SELECT s, i, k, o, min(o) FILTER (WHERE k <> '') OVER (PARTITION BY s, i) AS f"

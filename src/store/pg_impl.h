@@ -111,6 +111,7 @@ extern const char PC_PG_SCHEMA_COPIES[];     /* pg_copies.c: copy_url */
 extern const char PC_PG_SCHEMA_CUSTODY[];    /* pg_custody.c: custody, ioc_set */
 extern const char PC_PG_SCHEMA_CONSOLE[];    /* pg_console.c: message (+ trigger), console_user, qindex */
 extern const char PC_PG_SCHEMA_QUARANTINE[]; /* pg_quarantine.c: quarantine (originals kept in the store) */
+extern const char PC_PG_MIGRATE_COPIES_2[];  /* pg_copies.c: schema 2, copy_url.ord */
 
 /* pg_campaign.c */
 int pc_pg_candidates(pc_store *st, const uint64_t *bands, size_t nbands, long long *ids, size_t max, size_t *n);

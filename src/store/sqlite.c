@@ -25,6 +25,12 @@
  *        (campaign, skel, rcpt) through an index: a copy reads the most
  *        recent rows of its shape as one range instead of a lookup per
  *        row (store/sqlite_copies.c). The rows are copied over, once.
+ *     9: copy_url kept in (campaign, skel, ord) order, ord numbering a
+ *        shape's rows in the order they were stored: a copy's row goes at
+ *        the end of its shape's range whatever its time, where by time
+ *        a scan of mail out of date order wrote all over the table
+ *        (store/sqlite_copies.c). The rows are copied over, once, and
+ *        numbered in their time order.
  *   Held (pc_store_hold, a milter worker): a message's writes are one
  *   transaction committed by sq_sync before its answer, and SQLite's
  *   autocheckpoint hook is replaced by wal_frames_hook, so the WAL is
@@ -51,7 +57,7 @@
 
 #include "store/sqlite_impl.h"
 
-#define SCHEMA_VERSION 8
+#define SCHEMA_VERSION 9
 #define MAX_ADDR 320
 /* a checkpoint (two fsyncs) per 32 MB of WAL, not per 4 MB */
 #define WAL_CHECKPOINT_FRAMES 8192
@@ -156,6 +162,18 @@ static const char *const migrations[SCHEMA_VERSION] = {
     " SELECT campaign, skel, seen, rcpt, vals, source, message_id FROM copy_url;"
     "DROP TABLE copy_url;"
     "ALTER TABLE copy_url_8 RENAME TO copy_url;"
+    "CREATE UNIQUE INDEX copy_url_rcpt ON copy_url (campaign, skel, rcpt);",
+
+    /* the rows of a shape numbered in the order they were stored (ord),
+     * the old ones in their time order */
+    "CREATE TABLE copy_url_9 (campaign INTEGER NOT NULL, skel INTEGER NOT NULL, ord INTEGER NOT NULL,"
+    " rcpt INTEGER NOT NULL, seen INTEGER NOT NULL, vals BLOB NOT NULL, source TEXT NOT NULL,"
+    " message_id TEXT NOT NULL, PRIMARY KEY (campaign, skel, ord)) WITHOUT ROWID;"
+    "INSERT INTO copy_url_9 (campaign, skel, ord, rcpt, seen, vals, source, message_id)"
+    " SELECT campaign, skel, row_number() OVER (PARTITION BY campaign, skel ORDER BY seen, rcpt),"
+    " rcpt, seen, vals, source, message_id FROM copy_url;"
+    "DROP TABLE copy_url;"
+    "ALTER TABLE copy_url_9 RENAME TO copy_url;"
     "CREATE UNIQUE INDEX copy_url_rcpt ON copy_url (campaign, skel, rcpt);",
 };
 

@@ -118,8 +118,8 @@ def main():
         errs = [p.communicate(timeout=60)[1] for p in procs]
         check("6 nodes opening an empty database at once all succeed",
               all(p.returncode == 0 for p in procs), " | ".join(e.strip() for e in errs if e.strip())[:300])
-        check("the schema is at version 1, recorded once",
-              pg.psql("race", "SELECT string_agg(version::text, ',') FROM portcullis_schema") == "1")
+        check("the schema is at version 2, recorded once",
+              pg.psql("race", "SELECT string_agg(version::text, ',') FROM portcullis_schema") == "2")
         # a database a newer Portcullis upgraded is not touched
         pg.psql("race", "UPDATE portcullis_schema SET version = 99")
         r = run(exe, rconf)

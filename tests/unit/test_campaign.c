@@ -498,7 +498,7 @@ static void test_migration_from_v1(void **state)
 	sqlite3_stmt *s;
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(s, 0), 8); /* the current schema */
+	assert_int_equal(sqlite3_column_int(s, 0), 9); /* the current schema */
 	sqlite3_finalize(s);
 	sqlite3_close(db);
 }
@@ -531,9 +531,9 @@ static void copies_of(pc_store *st, long long campaign, uint64_t skel, size_t ma
 	assert_int_equal(pc_store_copies_get(st, campaign, skel, max, on_copy, c), 0);
 }
 
-/* Schema 8 keeps copy_url in time order: a store of schema 7 keeps its
- * rows (newest first, blobs whole), and a recipient set seen again still
- * keeps its first row. */
+/* Schemas 8 and 9 reorder copy_url: a store of schema 7 keeps its rows
+ * (numbered in their time order, so the newest come first; blobs whole),
+ * and a recipient set seen again still keeps its first row. */
 static void test_copy_url_v8(void **state)
 {
 	(void)state;
@@ -572,16 +572,122 @@ static void test_copy_url_v8(void **state)
 	assert_int_equal(c.n, 4);
 	assert_string_equal(c.source[2], "b");
 	assert_int_equal(c.seen[2], 2000);
-	/* copies in the same second: the higher recipient hash first, as
-	 * before (and as PostgreSQL orders them) */
-	assert_int_equal(pc_store_copies_add(st, 5, 7, 20, 6000, "\x01", 1, "f", "<f@x>"), 0);
-	assert_int_equal(pc_store_copies_add(st, 5, 7, 90, 6000, "\x01", 1, "g", "<g@x>"), 0);
-	assert_int_equal(pc_store_copies_add(st, 5, 7, 50, 6000, "\x01", 1, "h", "<h@x>"), 0);
-	copies_of(st, 5, 7, 33, &c);
+	pc_store_close(st);
+	/* a store of schema 8 (time order) the same, ties by recipient as
+	 * that schema read them */
+	pc_test_store_drop(path);
+	old_store("CREATE TABLE copy_url (campaign INTEGER NOT NULL, skel INTEGER NOT NULL, seen INTEGER NOT NULL,"
+	          " rcpt INTEGER NOT NULL, vals BLOB NOT NULL, source TEXT NOT NULL, message_id TEXT NOT NULL,"
+	          " PRIMARY KEY (campaign, skel, seen, rcpt)) WITHOUT ROWID;"
+	          "CREATE UNIQUE INDEX copy_url_rcpt ON copy_url (campaign, skel, rcpt);"
+	          "INSERT INTO copy_url VALUES (5, 9, 2000, 50, x'01', 'b', '<b@x>');"
+	          "INSERT INTO copy_url VALUES (5, 9, 1000, 70, x'02', 'a', '<a@x>');"
+	          "INSERT INTO copy_url VALUES (5, 9, 2000, 90, x'03', 'c', '<c@x>');"
+	          "PRAGMA user_version=8;");
+	assert_non_null(st = pc_store_open(path, err, sizeof err));
+	copies_of(st, 5, 9, 33, &c);
 	assert_int_equal(c.n, 3);
 	assert_int_equal(c.rcpt[0], 90);
 	assert_int_equal(c.rcpt[1], 50);
-	assert_int_equal(c.rcpt[2], 20);
+	assert_int_equal(c.rcpt[2], 70);
+	assert_int_equal(c.seen[2], 1000);
+	/* the next copy goes after them, whatever its time */
+	assert_int_equal(pc_store_copies_add(st, 5, 9, 10, 500, "\x04", 1, "d", "<d@x>"), 0);
+	copies_of(st, 5, 9, 2, &c);
+	assert_int_equal(c.n, 2);
+	assert_int_equal(c.rcpt[0], 10);
+	assert_int_equal(c.seen[0], 500);
+	assert_int_equal(c.rcpt[1], 90);
+	pc_store_close(st);
+}
+
+/* PostgreSQL's schema 2: a store of schema 1 keeps its copy_url rows,
+ * numbered in their time order (ties by recipient, as schema 1 read
+ * them), and the next copy goes after them whatever its time. */
+static void test_copy_url_pg2(void **state)
+{
+	(void)state;
+	if (!pc_test_store_pg())
+		skip(); /* PostgreSQL's schema history */
+	char err[256];
+	pc_store *st = pc_store_open(path, err, sizeof err);
+	assert_non_null(st); /* schema 2 */
+	pc_store_close(st);
+	/* back to schema 1, as its part of pg_copies.c made it, with rows */
+	PGconn *c = PQconnectdb(path + strlen("postgresql:"));
+	assert_int_equal(PQstatus(c), CONNECTION_OK);
+	PGresult *r = PQexec(c, "ALTER TABLE copy_url DROP COLUMN ord;"
+	                        "CREATE INDEX copy_url_seen ON copy_url (campaign, skel, seen, rcpt);"
+	                        "INSERT INTO copy_url VALUES (5, 9, 50, 2000, '\\x01', 'b', '<b@x>');"
+	                        "INSERT INTO copy_url VALUES (5, 9, 70, 1000, '\\x02', 'a', '<a@x>');"
+	                        "INSERT INTO copy_url VALUES (5, 9, 90, 2000, '\\x03', 'c', '<c@x>');"
+	                        "INSERT INTO copy_url VALUES (5, 8, 10, 3000, '\\x04', 'd', '<d@x>');"
+	                        "UPDATE portcullis_schema SET version = 1");
+	assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+	PQclear(r);
+	assert_non_null(st = pc_store_open(path, err, sizeof err));
+	copy_rows w;
+	copies_of(st, 5, 9, 33, &w);
+	assert_int_equal(w.n, 3);
+	assert_int_equal(w.rcpt[0], 90);
+	assert_int_equal(w.rcpt[1], 50);
+	assert_int_equal(w.rcpt[2], 70);
+	assert_int_equal(w.seen[2], 1000);
+	assert_int_equal(w.vals0[2], 0x02);
+	assert_string_equal(w.source[2], "a");
+	assert_int_equal(pc_store_copies_add(st, 5, 9, 20, 500, "\x05", 1, "e", "<e@x>"), 0);
+	copies_of(st, 5, 9, 2, &w);
+	assert_int_equal(w.n, 2);
+	assert_int_equal(w.rcpt[0], 20);
+	assert_int_equal(w.rcpt[1], 90);
+	copies_of(st, 5, 8, 33, &w);
+	assert_int_equal(w.n, 1);
+	pc_store_close(st);
+	r = PQexec(c, "SELECT version FROM portcullis_schema");
+	assert_int_equal(PQntuples(r), 1);
+	assert_string_equal(PQgetvalue(r, 0, 0), "2");
+	PQclear(r);
+	PQfinish(c);
+}
+
+/* The copy window is the shape's most recently stored rows, whatever the
+ * copies' times (mail scanned out of date order), each with its own time;
+ * a recipient set stored again keeps its first row and place; shapes and
+ * campaigns keep their own order. Both back ends. */
+static void test_copy_window_order(void **state)
+{
+	(void)state;
+	char err[256];
+	pc_store *st = pc_store_open(path, err, sizeof err);
+	assert_non_null(st);
+	static const struct {
+		uint64_t rcpt;
+		time_t when;
+	} add[] = {{20, 6000}, {90, 6000}, {50, 6000}, {30, 100}, {80, 9000}, {90, 9500}, {40, 5000}};
+	for (size_t i = 0; i < sizeof add / sizeof *add; i++)
+		assert_int_equal(pc_store_copies_add(st, 5, 7, add[i].rcpt, add[i].when, "\x01", 1, "s", "<m@x>"), 0);
+	/* another shape and another campaign in between change nothing */
+	assert_int_equal(pc_store_copies_add(st, 5, 8, 99, 1, "\x01", 1, "s", "<m@x>"), 0);
+	assert_int_equal(pc_store_copies_add(st, 6, 7, 98, 1, "\x01", 1, "s", "<m@x>"), 0);
+	assert_int_equal(pc_store_copies_add(st, 5, 7, 60, 7000, "\x01", 1, "s", "<m@x>"), 0);
+	copy_rows c;
+	copies_of(st, 5, 7, 33, &c);
+	static const uint64_t want[] = {60, 40, 80, 30, 50, 90, 20};
+	static const time_t when[] = {7000, 5000, 9000, 100, 6000, 6000, 6000};
+	assert_int_equal(c.n, 7);
+	for (int i = 0; i < 7; i++) {
+		assert_int_equal(c.rcpt[i], want[i]);
+		assert_int_equal(c.seen[i], when[i]);
+	}
+	copies_of(st, 5, 7, 3, &c);
+	assert_int_equal(c.n, 3);
+	assert_int_equal(c.rcpt[2], 80);
+	copies_of(st, 5, 8, 33, &c);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.rcpt[0], 99);
+	copies_of(st, 6, 7, 33, &c);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.rcpt[0], 98);
 	pc_store_close(st);
 }
 
@@ -726,6 +832,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_clustering, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_migration_from_v1, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_copy_url_v8, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_copy_window_order, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_copy_url_pg2, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_store_lost, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_batch_and_rollback, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_delivery_key, setup, teardown),
