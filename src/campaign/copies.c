@@ -5,7 +5,7 @@
  * DESCRIPTION
  *   Work per message is bounded whatever the campaign holds: at most
  *   PC_COPIES_MAX_SHAPES shapes, each compared with at most
- *   PC_COPIES_ROWS rows (the most recent, by an index) of
+ *   PC_COPIES_ROWS rows (the most recently stored, one range) of
  *   PC_COPIES_MAX_POS positions (one sort of at most 33 sample hashes per
  *   position), and one row written per shape.
  *   A row's blob: one byte npos (its top bit set when the member was

@@ -219,7 +219,8 @@ typedef struct pc_copy_row {
 	const char *source, *message_id;
 } pc_copy_row;
 typedef int (*pc_copy_cb)(void *ctx, const pc_copy_row *row);
-/* At most max rows of the campaign's shape skel. */
+/* At most max rows of the campaign's shape skel, the most recently
+ * stored first (whatever their times: an archive is not in date order). */
 int pc_store_copies_get(pc_store *st, long long id, uint64_t skel, size_t max, pc_copy_cb cb, void *ctx);
 /* Adds one (a recipient set already there keeps its first copy's row). */
 int pc_store_copies_add(pc_store *st, long long id, uint64_t skel, uint64_t rcpt, time_t when, const void *vals,
