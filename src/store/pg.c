@@ -40,8 +40,10 @@
  *     1: every table of SQLite's schema 6, in PostgreSQL's types, each
  *        file's part (pg_impl.h: PC_PG_SCHEMA_*).
  *     2: copy_url.ord, SQLite's schema 9: a shape's rows numbered in the
- *        order they were stored, the old ones in their time order
- *        (pg_copies.c).
+ *        order they were stored; the old ones keep none and are read
+ *        after them in their time order (pg_copies.c).
+ *   A node's role may not change the schema (docs/store.md: roles): the
+ *   error of an upgrade it cannot make says that the owner makes it.
  */
 #include <errno.h>
 #include <glib.h>
@@ -58,6 +60,10 @@
 /* the two-key form: its own space, apart from the band keys' bigint locks */
 #define MIGRATION_LOCK "pg_advisory_xact_lock(1886352500, 1)" /* "port", 1 */
 #define DEFAULT_TIMEOUT_MS 10000
+/* what to do when an upgrade fails, a node's role being the usual cause */
+#define OWNER_UPGRADES                                                                                                 \
+	"the store's owner upgrades it: open it once with the owner's role, e.g. portcullis campaigns --db ...; "  \
+	"docs/store.md"
 
 typedef struct pg {
 	PGconn *conn;
@@ -650,7 +656,8 @@ static int migrate(pc_store *st, char *err, size_t errlen)
 			size_t n = strlen(msg);
 			while (n && msg[n - 1] == '\n')
 				msg[--n] = 0;
-			snprintf(err, errlen, "%s: upgrading the store to schema %d: %s", q->where, v + 1, msg);
+			snprintf(err, errlen, "%s: upgrading the store to schema %d: %s (%s)", q->where, v + 1, msg,
+			         OWNER_UPGRADES);
 			simple(q->conn, "ROLLBACK", msg, sizeof msg);
 			return -1;
 		}
@@ -658,7 +665,11 @@ static int migrate(pc_store *st, char *err, size_t errlen)
 	size_t n = strlen(msg);
 	while (n && msg[n - 1] == '\n')
 		msg[--n] = 0;
-	snprintf(err, errlen, "%s: %s", q->where, msg);
+	char at[48] = "the store has no schema yet";
+	if (now >= 0)
+		snprintf(at, sizeof at, "the store is at schema %d", now);
+	snprintf(err, errlen, "%s: %s, this Portcullis needs %d: %s (%s)", q->where, at, SCHEMA_VERSION, msg,
+	         OWNER_UPGRADES);
 	simple(q->conn, "ROLLBACK", msg, sizeof msg);
 	return -1;
 }

@@ -10,8 +10,10 @@
  *   shape's rows in the order they were stored, one more than the
  *   range's last; two nodes storing copies of one shape at the same
  *   moment may give theirs the same number, and then the larger rcpt
- *   comes first. A recipient set seen again keeps its first row (ON
- *   CONFLICT DO NOTHING, SQLite's INSERT OR IGNORE).
+ *   comes first. Rows from before schema 2 have none and come last,
+ *   newest first by time (SQLite numbers them in that order). A
+ *   recipient set seen again keeps its first row (ON CONFLICT DO
+ *   NOTHING, SQLite's INSERT OR IGNORE).
  *
  *   A token found updates the campaign's values and the earlier members
  *   the caller lists in one statement (not one per member): each member
@@ -39,15 +41,20 @@ const char PC_PG_SCHEMA_COPIES[] =
     /* rcpt last: SQLite's index of this WITHOUT ROWID table ends with the key */
     "CREATE INDEX copy_url_seen ON copy_url (campaign, skel, seen, rcpt);";
 
-/* schema 2 (SQLite's 9): the rows numbered in their time order */
+/* schema 2 (SQLite's 9): ord, the order a shape's rows were stored in.
+ * The rows already there keep none (NULL) and come after every numbered
+ * row, newest first by time, as they were read before: adding a column
+ * with no default rewrites nothing, so a large table is not copied or
+ * bloated, and the rows a node of the previous version adds during an
+ * upgrade (its INSERT does not name ord) are read the same way instead
+ * of failing. Only the index is built, without the connection's
+ * statement timeout (1,000,000 rows take longer than its 10 s). */
 const char PC_PG_MIGRATE_COPIES_2[] =
+    "SET LOCAL statement_timeout = 0;"
+    "SET LOCAL lock_timeout = 0;"
     "ALTER TABLE copy_url ADD COLUMN ord bigint;"
-    "UPDATE copy_url c SET ord = o.n FROM (SELECT campaign, skel, rcpt, row_number() OVER"
-    " (PARTITION BY campaign, skel ORDER BY seen, rcpt) AS n FROM copy_url) o"
-    " WHERE c.campaign = o.campaign AND c.skel = o.skel AND c.rcpt = o.rcpt;"
-    "ALTER TABLE copy_url ALTER COLUMN ord SET NOT NULL;"
     "DROP INDEX copy_url_seen;"
-    "CREATE INDEX copy_url_ord ON copy_url (campaign, skel, ord, rcpt);";
+    "CREATE INDEX copy_url_ord ON copy_url (campaign, skel, ord DESC NULLS LAST, seen DESC, rcpt DESC);";
 
 enum { X_GET, X_ADD, X_TOKEN, X_COUNTS, X_END };
 _Static_assert(X_END <= 8, "pg_copies.c owns 8 statement slots");
@@ -55,9 +62,11 @@ _Static_assert(X_END <= 8, "pg_copies.c owns 8 statement slots");
 
 static const char *const sql[X_END] = {
     [X_GET] = "SELECT rcpt, vals, source, message_id, seen FROM copy_url WHERE campaign = $1 AND skel = $2"
-              " ORDER BY ord DESC, rcpt DESC LIMIT $3",
+              " ORDER BY ord DESC NULLS LAST, seen DESC, rcpt DESC LIMIT $3",
+    /* the range's last number, read in the index's order */
     [X_ADD] = "INSERT INTO copy_url (campaign, skel, ord, rcpt, vals, source, message_id, seen)"
-              " VALUES ($1, $2, (SELECT coalesce(max(ord), 0) + 1 FROM copy_url WHERE campaign = $1 AND skel = $2),"
+              " VALUES ($1, $2, coalesce((SELECT ord FROM copy_url WHERE campaign = $1 AND skel = $2"
+              " AND ord IS NOT NULL ORDER BY ord DESC NULLS LAST LIMIT 1), 0) + 1,"
               " $3, $4, $5, $6, $7) ON CONFLICT (campaign, skel, rcpt) DO NOTHING",
     /* per (source, Message-ID): f, the first entry with a token; n, the
      * entries up to it (all when none has one) */

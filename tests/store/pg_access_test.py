@@ -162,6 +162,27 @@ def main():
             check("the node's role is refused: " + stmt, d.returncode != 0 and "permission denied" in d.stderr,
                   d.stderr[-150:])
 
+        # an upgrade the node's role cannot make: refused, saying who
+        # makes it; the owner upgrades and the node scans again. The
+        # roles database goes back to schema 1 as pg_copies.c made it.
+        pg.psql("roles", "ALTER TABLE copy_url DROP COLUMN ord;"
+                         " CREATE INDEX copy_url_seen ON copy_url (campaign, skel, seen, rcpt);"
+                         " INSERT INTO copy_url VALUES (7, 7, 1, 100, '\\x01', 's', '<m@x>');"
+                         " UPDATE portcullis_schema SET version = 1")
+        r = subprocess.run([exe, "scan", "--config", node, src], capture_output=True, text=True, timeout=120)
+        check("an upgrade the node's role cannot make: refused, naming the owner's role",
+              r.returncode != 0 and "owner upgrades it" in r.stderr, r.stderr[-300:])
+        check("... and the store is left at schema 1", pg.psql("roles", "SELECT version FROM portcullis_schema")
+              == "1")
+        r = run(exe, owner)
+        check("the owner upgrades it", r.returncode == 0 and pg.psql("roles", "SELECT version FROM "
+                                                                     "portcullis_schema") == "2", r.stderr[-200:])
+        check("... keeping the rows (without an order number)",
+              pg.psql("roles", "SELECT count(*) FROM copy_url WHERE campaign = 7 AND ord IS NULL") == "1")
+        r = subprocess.run([exe, "scan", "--config", node, src], capture_output=True, text=True, timeout=120)
+        check("the node's role scans after the owner's upgrade", r.returncode == 0 and "store" not in r.stderr,
+              r.stderr[-300:])
+
         # a server that is not there: fails within the timeout, names it
         t = time.monotonic()
         r = run(exe, conf("down", "host=127.0.0.1 port=1 dbname=x user=node", pw))

@@ -602,8 +602,9 @@ static void test_copy_url_v8(void **state)
 }
 
 /* PostgreSQL's schema 2: a store of schema 1 keeps its copy_url rows,
- * numbered in their time order (ties by recipient, as schema 1 read
- * them), and the next copy goes after them whatever its time. */
+ * read after the numbered ones in their time order (ties by recipient,
+ * as schema 1 read them), and the next copy goes before them whatever
+ * its time. */
 static void test_copy_url_pg2(void **state)
 {
 	(void)state;
@@ -642,10 +643,27 @@ static void test_copy_url_pg2(void **state)
 	assert_int_equal(w.rcpt[1], 90);
 	copies_of(st, 5, 8, 33, &w);
 	assert_int_equal(w.n, 1);
+	/* a node of the previous version adds a row during an upgrade: read
+	 * after the numbered ones, by its time */
+	r = PQexec(c, "INSERT INTO copy_url (campaign, skel, rcpt, vals, source, message_id, seen)"
+	              " VALUES (5, 9, 40, '\\x06', 'f', '<f@x>', 9000)");
+	assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+	PQclear(r);
+	assert_int_equal(pc_store_copies_add(st, 5, 9, 30, 100, "\x07", 1, "g", "<g@x>"), 0);
+	copies_of(st, 5, 9, 33, &w);
+	static const uint64_t want[] = {30, 20, 40, 90, 50, 70};
+	assert_int_equal(w.n, 6);
+	for (int i = 0; i < 6; i++)
+		assert_int_equal(w.rcpt[i], want[i]);
 	pc_store_close(st);
-	r = PQexec(c, "SELECT version FROM portcullis_schema");
+	r = PQexec(c, "SELECT (SELECT version FROM portcullis_schema), (SELECT count(*) FROM pg_indexes"
+	              " WHERE indexname = 'copy_url_seen'), (SELECT count(*) FROM pg_indexes"
+	              " WHERE indexname = 'copy_url_ord'), (SELECT count(*) FROM copy_url WHERE ord IS NULL)");
 	assert_int_equal(PQntuples(r), 1);
 	assert_string_equal(PQgetvalue(r, 0, 0), "2");
+	assert_string_equal(PQgetvalue(r, 0, 1), "0");
+	assert_string_equal(PQgetvalue(r, 0, 2), "1");
+	assert_string_equal(PQgetvalue(r, 0, 3), "5"); /* 4 from schema 1, 1 from the old node */
 	PQclear(r);
 	PQfinish(c);
 }
