@@ -60,10 +60,9 @@
 /* the two-key form: its own space, apart from the band keys' bigint locks */
 #define MIGRATION_LOCK "pg_advisory_xact_lock(1886352500, 1)" /* "port", 1 */
 #define DEFAULT_TIMEOUT_MS 10000
-/* what to do when an upgrade fails, a node's role being the usual cause */
-#define OWNER_UPGRADES                                                                                                 \
-	"the store's owner upgrades it: open it once with the owner's role, e.g. portcullis campaigns --db ...; "  \
-	"docs/store.md"
+/* what to do when a node's role may not upgrade (short: a lazily opened
+ * store's error has 256 bytes) */
+#define OWNER_UPGRADES "the store's owner upgrades it: docs/store.md"
 
 typedef struct pg {
 	PGconn *conn;
@@ -612,11 +611,17 @@ static int current_version(PGconn *c)
 	return v;
 }
 
+/* Whether PostgreSQL refused for want of a right (a node's role). */
+static bool denied(const char *msg)
+{
+	return strstr(msg, "permission denied") || strstr(msg, "must be owner");
+}
+
 static int migrate(pc_store *st, char *err, size_t errlen)
 {
 	pg *q = st->impl;
 	char msg[400] = "";
-	char lock[96];
+	char lock[160];
 	/* up to date: no lock, no DDL, so a node's role needs no right to
 	 * create anything (docs/store.md: roles) */
 	const char *enc = PQparameterStatus(q->conn, "server_encoding");
@@ -635,7 +640,12 @@ static int migrate(pc_store *st, char *err, size_t errlen)
 		         SCHEMA_VERSION);
 		return -1;
 	}
-	snprintf(lock, sizeof lock, "BEGIN; SELECT %s", MIGRATION_LOCK);
+	/* The connection's timeouts (10 s) are off for this transaction
+	 * (SET LOCAL): an upgrade's index build on a large table takes
+	 * longer, and the nodes starting meanwhile wait for the lock and then
+	 * find it done, instead of failing at 10 s. */
+	snprintf(lock, sizeof lock, "BEGIN; SET LOCAL statement_timeout = 0; SET LOCAL lock_timeout = 0; SELECT %s",
+	         MIGRATION_LOCK);
 	for (;;) {
 		if (simple(q->conn, lock, msg, sizeof msg) != 0)
 			break;
@@ -656,8 +666,8 @@ static int migrate(pc_store *st, char *err, size_t errlen)
 			size_t n = strlen(msg);
 			while (n && msg[n - 1] == '\n')
 				msg[--n] = 0;
-			snprintf(err, errlen, "%s: upgrading the store to schema %d: %s (%s)", q->where, v + 1, msg,
-			         OWNER_UPGRADES);
+			snprintf(err, errlen, "%s: upgrading the store to schema %d: %s%s", q->where, v + 1, msg,
+			         denied(msg) ? " (" OWNER_UPGRADES ")" : "");
 			simple(q->conn, "ROLLBACK", msg, sizeof msg);
 			return -1;
 		}
@@ -665,11 +675,11 @@ static int migrate(pc_store *st, char *err, size_t errlen)
 	size_t n = strlen(msg);
 	while (n && msg[n - 1] == '\n')
 		msg[--n] = 0;
-	char at[48] = "the store has no schema yet";
+	char at[48] = "no schema version could be read";
 	if (now >= 0)
 		snprintf(at, sizeof at, "the store is at schema %d", now);
-	snprintf(err, errlen, "%s: %s, this Portcullis needs %d: %s (%s)", q->where, at, SCHEMA_VERSION, msg,
-	         OWNER_UPGRADES);
+	snprintf(err, errlen, "%s: %s, this Portcullis needs %d: %s%s", q->where, at, SCHEMA_VERSION, msg,
+	         denied(msg) ? " (" OWNER_UPGRADES ")" : "");
 	simple(q->conn, "ROLLBACK", msg, sizeof msg);
 	return -1;
 }

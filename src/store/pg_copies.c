@@ -47,11 +47,10 @@ const char PC_PG_SCHEMA_COPIES[] =
  * with no default rewrites nothing, so a large table is not copied or
  * bloated, and the rows a node of the previous version adds during an
  * upgrade (its INSERT does not name ord) are read the same way instead
- * of failing. Only the index is built, without the connection's
- * statement timeout (1,000,000 rows take longer than its 10 s). */
+ * of failing. Only the index is built (pg.c's migrate() lifts the
+ * connection's 10 s statement timeout for it: 1,000,000 rows take
+ * longer); the table is locked meanwhile. */
 const char PC_PG_MIGRATE_COPIES_2[] =
-    "SET LOCAL statement_timeout = 0;"
-    "SET LOCAL lock_timeout = 0;"
     "ALTER TABLE copy_url ADD COLUMN ord bigint;"
     "DROP INDEX copy_url_seen;"
     "CREATE INDEX copy_url_ord ON copy_url (campaign, skel, ord DESC NULLS LAST, seen DESC, rcpt DESC);";

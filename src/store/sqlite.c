@@ -625,7 +625,9 @@ static int user_version(sqlite3 *db)
 	return version;
 }
 
-/* Brings the schema to SCHEMA_VERSION, one migration per transaction. */
+/* Brings the schema to SCHEMA_VERSION, one migration per transaction:
+ * 0, or -1 with err; 1 with err when a migration failed on a file
+ * (I/O, cannot open, full), which may be a temporary file's. */
 static int migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
 {
 	/* up to date: no write lock needed (a store another process holds
@@ -660,11 +662,12 @@ static int migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
 		if (sqlite3_exec(db, migrations[v], NULL, NULL, &msg) != SQLITE_OK ||
 		    sqlite3_exec(db, set, NULL, NULL, &msg) != SQLITE_OK ||
 		    sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
+			int code = sqlite3_errcode(db) & 0xff;
 			snprintf(err, errlen, "%s: upgrading the store to schema %d: %s", path, v + 1,
 			         msg ? msg : sqlite3_errmsg(db));
 			sqlite3_free(msg);
 			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-			return -1;
+			return code == SQLITE_IOERR || code == SQLITE_CANTOPEN || code == SQLITE_FULL ? 1 : -1;
 		}
 	}
 }
@@ -749,14 +752,22 @@ pc_store *pc_store_sqlite_open(const char *path, char *err, size_t errlen)
 	/* An upgrade that copies a table journals the old one's pages while it
 	 * drops it, and sorts: in temporary files beyond the page cache's size
 	 * (the 357,000 copy_url rows of 100,000 messages: 127 MB RSS, 272 MB
-	 * with all of it in memory, growing with the store). Where no
-	 * temporary file can be made (a read-only /tmp and /var/tmp) the
-	 * upgrade is tried again in memory, as before: each migration is one
-	 * transaction, rolled back when it fails. After the upgrade the
-	 * savepoint journal is kept in memory. */
+	 * with all of it in memory, growing with the store). When one fails
+	 * on a file (no temporary file can be made: a read-only /tmp,
+	 * /var/tmp and working directory; or that disk is full) the upgrade
+	 * is tried again in memory, as before: each migration is one
+	 * transaction, rolled back when it fails, and both errors are told
+	 * if it fails again. After the upgrade the savepoint journal is kept
+	 * in memory. */
 	int mrc = migrate(q->db, path, err, errlen);
-	if (mrc != 0 && sqlite3_exec(q->db, "PRAGMA temp_store=MEMORY", NULL, NULL, NULL) == SQLITE_OK)
-		mrc = migrate(q->db, path, err, errlen);
+	if (mrc == 1 && sqlite3_exec(q->db, "PRAGMA temp_store=MEMORY", NULL, NULL, NULL) == SQLITE_OK) {
+		char first[256];
+		snprintf(first, sizeof first, "%s", err);
+		if ((mrc = migrate(q->db, path, err, errlen)) != 0) {
+			size_t k = strlen(err);
+			snprintf(err + k, errlen - k, "; with temporary files: %s", first);
+		}
+	}
 	if (mrc != 0 || sqlite3_exec(q->db, "PRAGMA temp_store=MEMORY", NULL, NULL, &msg) != SQLITE_OK) {
 		if (msg)
 			snprintf(err, errlen, "%s: %s", path, msg);
