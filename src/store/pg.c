@@ -611,10 +611,15 @@ static int current_version(PGconn *c)
 	return v;
 }
 
-/* Whether PostgreSQL refused for want of a right (a node's role). */
-static bool denied(const char *msg)
+/* A failed upgrade's error for err: its trailing newlines go, and what
+ * is returned follows it: who upgrades when PostgreSQL refused for want
+ * of a right (a node's role), else "". */
+static const char *upgrade_error(char *msg)
 {
-	return strstr(msg, "permission denied") || strstr(msg, "must be owner");
+	size_t n = strlen(msg);
+	while (n && msg[n - 1] == '\n')
+		msg[--n] = 0;
+	return strstr(msg, "permission denied") || strstr(msg, "must be owner") ? " (" OWNER_UPGRADES ")" : "";
 }
 
 static int migrate(pc_store *st, char *err, size_t errlen)
@@ -663,23 +668,17 @@ static int migrate(pc_store *st, char *err, size_t errlen)
 			           ? 0
 			           : (snprintf(err, errlen, "%s: %s", q->where, msg), -1);
 		if (apply(q->conn, v, msg, sizeof msg) != 0 || simple(q->conn, "COMMIT", msg, sizeof msg) != 0) {
-			size_t n = strlen(msg);
-			while (n && msg[n - 1] == '\n')
-				msg[--n] = 0;
-			snprintf(err, errlen, "%s: upgrading the store to schema %d: %s%s", q->where, v + 1, msg,
-			         denied(msg) ? " (" OWNER_UPGRADES ")" : "");
+			const char *hint = upgrade_error(msg);
+			snprintf(err, errlen, "%s: upgrading the store to schema %d: %s%s", q->where, v + 1, msg, hint);
 			simple(q->conn, "ROLLBACK", msg, sizeof msg);
 			return -1;
 		}
 	}
-	size_t n = strlen(msg);
-	while (n && msg[n - 1] == '\n')
-		msg[--n] = 0;
+	const char *hint = upgrade_error(msg);
 	char at[48] = "no schema version could be read";
 	if (now >= 0)
 		snprintf(at, sizeof at, "the store is at schema %d", now);
-	snprintf(err, errlen, "%s: %s, this Portcullis needs %d: %s%s", q->where, at, SCHEMA_VERSION, msg,
-	         denied(msg) ? " (" OWNER_UPGRADES ")" : "");
+	snprintf(err, errlen, "%s: %s, this Portcullis needs %d: %s%s", q->where, at, SCHEMA_VERSION, msg, hint);
 	simple(q->conn, "ROLLBACK", msg, sizeof msg);
 	return -1;
 }

@@ -531,6 +531,17 @@ static void copies_of(pc_store *st, long long campaign, uint64_t skel, size_t ma
 	assert_int_equal(pc_store_copies_get(st, campaign, skel, max, on_copy, c), 0);
 }
 
+/* The window of (campaign, shape), at most max rows, into c: exactly the
+ * recipients want[0..n), in that order. */
+static void expect_window(pc_store *st, long long campaign, uint64_t skel, size_t max, const uint64_t *want, int n,
+                          copy_rows *c)
+{
+	copies_of(st, campaign, skel, max, c);
+	assert_int_equal(c->n, n);
+	for (int i = 0; i < n && i < (int)(sizeof c->rcpt / sizeof *c->rcpt); i++)
+		assert_int_equal(c->rcpt[i], want[i]);
+}
+
 /* Schemas 8 and 9 reorder copy_url: a store of schema 7 keeps its rows
  * (numbered in their time order, so the newest come first; blobs whole),
  * and a recipient set seen again still keeps its first row. */
@@ -585,19 +596,12 @@ static void test_copy_url_v8(void **state)
 	          "INSERT INTO copy_url VALUES (5, 9, 2000, 90, x'03', 'c', '<c@x>');"
 	          "PRAGMA user_version=8;");
 	assert_non_null(st = pc_store_open(path, err, sizeof err));
-	copies_of(st, 5, 9, 33, &c);
-	assert_int_equal(c.n, 3);
-	assert_int_equal(c.rcpt[0], 90);
-	assert_int_equal(c.rcpt[1], 50);
-	assert_int_equal(c.rcpt[2], 70);
+	expect_window(st, 5, 9, 33, (const uint64_t[]){90, 50, 70}, 3, &c);
 	assert_int_equal(c.seen[2], 1000);
 	/* the next copy goes after them, whatever its time */
 	assert_int_equal(pc_store_copies_add(st, 5, 9, 10, 500, "\x04", 1, "d", "<d@x>"), 0);
-	copies_of(st, 5, 9, 2, &c);
-	assert_int_equal(c.n, 2);
-	assert_int_equal(c.rcpt[0], 10);
+	expect_window(st, 5, 9, 2, (const uint64_t[]){10, 90}, 2, &c);
 	assert_int_equal(c.seen[0], 500);
-	assert_int_equal(c.rcpt[1], 90);
 	pc_store_close(st);
 }
 
@@ -628,21 +632,13 @@ static void test_copy_url_pg2(void **state)
 	PQclear(r);
 	assert_non_null(st = pc_store_open(path, err, sizeof err));
 	copy_rows w;
-	copies_of(st, 5, 9, 33, &w);
-	assert_int_equal(w.n, 3);
-	assert_int_equal(w.rcpt[0], 90);
-	assert_int_equal(w.rcpt[1], 50);
-	assert_int_equal(w.rcpt[2], 70);
+	expect_window(st, 5, 9, 33, (const uint64_t[]){90, 50, 70}, 3, &w);
 	assert_int_equal(w.seen[2], 1000);
 	assert_int_equal(w.vals0[2], 0x02);
 	assert_string_equal(w.source[2], "a");
 	assert_int_equal(pc_store_copies_add(st, 5, 9, 20, 500, "\x05", 1, "e", "<e@x>"), 0);
-	copies_of(st, 5, 9, 2, &w);
-	assert_int_equal(w.n, 2);
-	assert_int_equal(w.rcpt[0], 20);
-	assert_int_equal(w.rcpt[1], 90);
-	copies_of(st, 5, 8, 33, &w);
-	assert_int_equal(w.n, 1);
+	expect_window(st, 5, 9, 2, (const uint64_t[]){20, 90}, 2, &w);
+	expect_window(st, 5, 8, 33, (const uint64_t[]){10}, 1, &w);
 	/* a node of the previous version adds a row during an upgrade: read
 	 * after the numbered ones, by its time */
 	r = PQexec(c, "INSERT INTO copy_url (campaign, skel, rcpt, vals, source, message_id, seen)"
@@ -650,11 +646,7 @@ static void test_copy_url_pg2(void **state)
 	assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
 	PQclear(r);
 	assert_int_equal(pc_store_copies_add(st, 5, 9, 30, 100, "\x07", 1, "g", "<g@x>"), 0);
-	copies_of(st, 5, 9, 33, &w);
-	static const uint64_t want[] = {30, 20, 40, 90, 50, 70};
-	assert_int_equal(w.n, 6);
-	for (int i = 0; i < 6; i++)
-		assert_int_equal(w.rcpt[i], want[i]);
+	expect_window(st, 5, 9, 33, (const uint64_t[]){30, 20, 40, 90, 50, 70}, 6, &w);
 	pc_store_close(st);
 	r = PQexec(c, "SELECT (SELECT version FROM portcullis_schema), (SELECT count(*) FROM pg_indexes"
 	              " WHERE indexname = 'copy_url_seen'), (SELECT count(*) FROM pg_indexes"
@@ -689,23 +681,13 @@ static void test_copy_window_order(void **state)
 	assert_int_equal(pc_store_copies_add(st, 6, 7, 98, 1, "\x01", 1, "s", "<m@x>"), 0);
 	assert_int_equal(pc_store_copies_add(st, 5, 7, 60, 7000, "\x01", 1, "s", "<m@x>"), 0);
 	copy_rows c;
-	copies_of(st, 5, 7, 33, &c);
-	static const uint64_t want[] = {60, 40, 80, 30, 50, 90, 20};
+	expect_window(st, 5, 7, 33, (const uint64_t[]){60, 40, 80, 30, 50, 90, 20}, 7, &c);
 	static const time_t when[] = {7000, 5000, 9000, 100, 6000, 6000, 6000};
-	assert_int_equal(c.n, 7);
-	for (int i = 0; i < 7; i++) {
-		assert_int_equal(c.rcpt[i], want[i]);
+	for (int i = 0; i < 7; i++)
 		assert_int_equal(c.seen[i], when[i]);
-	}
-	copies_of(st, 5, 7, 3, &c);
-	assert_int_equal(c.n, 3);
-	assert_int_equal(c.rcpt[2], 80);
-	copies_of(st, 5, 8, 33, &c);
-	assert_int_equal(c.n, 1);
-	assert_int_equal(c.rcpt[0], 99);
-	copies_of(st, 6, 7, 33, &c);
-	assert_int_equal(c.n, 1);
-	assert_int_equal(c.rcpt[0], 98);
+	expect_window(st, 5, 7, 3, (const uint64_t[]){60, 40, 80}, 3, &c);
+	expect_window(st, 5, 8, 33, (const uint64_t[]){99}, 1, &c);
+	expect_window(st, 6, 7, 33, (const uint64_t[]){98}, 1, &c);
 	pc_store_close(st);
 }
 
